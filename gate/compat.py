@@ -1,0 +1,65 @@
+"""Compatibility modes and transitivity on top of a format's reader/writer check.
+
+Format-agnostic: it only calls `SchemaFormat.check`. BACKWARD means the candidate, as reader,
+reads data written with an older version; FORWARD means an older version, as reader, reads data
+written with the candidate. Non-transitive modes look at the latest version only, transitive ones
+at every version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gate.formats import CheckOptions, SchemaFormat
+from gate.model import Direction, Incompatibility, Mode
+
+
+@dataclass(frozen=True)
+class Version:
+    """One parsed version of a subject's history, with a label for reports."""
+
+    label: str
+    parsed: Any
+
+
+@dataclass(frozen=True)
+class Violation:
+    """An incompatibility between the candidate and one version, in one direction."""
+
+    incompatibility: Incompatibility
+    direction: Direction
+    against: Version
+
+
+def versions_to_check(mode: Mode, history: Sequence[Version]) -> list[Version]:
+    """The versions the candidate is judged against under `mode`; `history` is oldest first."""
+    if mode is Mode.NONE or not history:
+        return []
+    if mode.transitive:
+        return list(history)
+    return [history[-1]]
+
+
+def check_candidate(
+    fmt: SchemaFormat,
+    candidate: Any,
+    history: Sequence[Version],
+    mode: Mode,
+    options: CheckOptions,
+) -> list[Violation]:
+    """Every violation of `mode` by `candidate` against `history` (oldest first)."""
+    violations: list[Violation] = []
+    for version in versions_to_check(mode, history):
+        if mode.backward:
+            violations.extend(
+                Violation(incompatibility, Direction.BACKWARD, version)
+                for incompatibility in fmt.check(candidate, version.parsed, options)
+            )
+        if mode.forward:
+            violations.extend(
+                Violation(incompatibility, Direction.FORWARD, version)
+                for incompatibility in fmt.check(version.parsed, candidate, options)
+            )
+    return violations

@@ -1,0 +1,122 @@
+"""The error tree and the one place that turns errors into messages and exit codes."""
+
+from __future__ import annotations
+
+import enum
+import sys
+import traceback
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TextIO
+
+
+class ExitCode(enum.IntEnum):
+    PASSED = 0
+    FAILED = 1
+    USAGE = 2
+    SOURCE = 3
+    INTERNAL = 4
+    INTERRUPTED = 130
+
+
+class GateError(Exception):
+    """Root of every error `gate` reports to a user.
+
+    `what` says what failed, `subject` names the object (a file, a revision, a registry URL,
+    a subject), `hint` says what to do next.
+    """
+
+    exit_code: ExitCode = ExitCode.INTERNAL
+
+    def __init__(self, what: str, subject: str = "", hint: str = "") -> None:
+        super().__init__(what)
+        self.what = what
+        self.subject = subject
+        self.hint = hint
+
+    def render(self) -> str:
+        head = f"error: {self.what}"
+        if self.subject:
+            head += f": {self.subject}"
+        if self.hint:
+            head += f"\nhint: {self.hint}"
+        return head
+
+
+class UsageError(GateError):
+    """The command line asks for something that cannot be done."""
+
+    exit_code = ExitCode.USAGE
+
+
+class ConfigError(GateError):
+    """`gate.yaml` (or an option standing in for it) is invalid."""
+
+    exit_code = ExitCode.USAGE
+
+
+class SourceError(GateError):
+    """A source could not be read: a file, a git revision, a registry, a snapshot."""
+
+    exit_code = ExitCode.SOURCE
+
+
+class GitError(SourceError):
+    """A git repository or revision could not be read."""
+
+
+class RegistryError(SourceError):
+    """The schema registry could not be reached or refused the request."""
+
+
+class FormatError(GateError):
+    """A schema type was asked for that is not supported, or a format failed unexpectedly."""
+
+    exit_code = ExitCode.USAGE
+
+
+class SchemaInvalid(Exception):
+    """Raised by a format's parser; the pipeline turns it into an `*_INVALID_SCHEMA` finding.
+
+    Not a `GateError`: an invalid schema is a finding of the gate, not a failure of the run.
+    """
+
+    def __init__(self, message: str, pointer: str = "", line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.pointer = pointer
+        self.line = line
+
+
+@contextmanager
+def error_handler(
+    verbosity: int = 0,
+    stream: TextIO | None = None,
+    redact: Callable[[str], str] = lambda text: text,
+    exit: Callable[[int], object] = sys.exit,
+) -> Iterator[None]:
+    """Map every error raised inside to a message on `stream` and an exit code.
+
+    `GateError` -> its exit code and message; KeyboardInterrupt -> 130; anything else is a bug
+    (exit 4) with a short message, and the traceback only at `-vv`. `redact` removes secrets from
+    every line written.
+    """
+    out = stream if stream is not None else sys.stderr
+    try:
+        yield
+    except GateError as error:
+        if verbosity >= 2:
+            out.write(redact(traceback.format_exc()))
+        out.write(redact(error.render()) + "\n")
+        exit(int(error.exit_code))
+    except KeyboardInterrupt:
+        out.write("error: interrupted\n")
+        exit(int(ExitCode.INTERRUPTED))
+    except Exception as error:  # noqa: BLE001 - the last line of defence, reported as a bug
+        if verbosity >= 2:
+            out.write(redact(traceback.format_exc()))
+        out.write(
+            redact(f"error: internal error: {type(error).__name__}: {error}")
+            + "\nhint: this is a bug in gate; rerun with -vv for the traceback and report it\n"
+        )
+        exit(int(ExitCode.INTERNAL))

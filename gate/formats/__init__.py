@@ -1,0 +1,140 @@
+"""Schema formats. Each format is one module registered in `FORMATS`; nothing else knows them.
+
+A format implements `SchemaFormat`. The pipeline and `gate.compat` only ever call through it, so
+adding a schema type means adding a module and one line in `_FORMAT_MODULES`.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from gate.errors import FormatError
+from gate.model import Incompatibility, JsonPolicy, Schema, SchemaType
+
+if TYPE_CHECKING:
+    from gate.rules import Rule
+
+
+@dataclass(frozen=True)
+class CheckOptions:
+    """Knobs a format's checker may read."""
+
+    json_policy: JsonPolicy = JsonPolicy.STRICT
+    allow_remote_refs: bool = False
+    # the repository root: relative `$ref`s may be read below it, never outside
+    root: Path | None = None
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change between two versions of a schema, in plain words, and how it is judged.
+
+    `backward_ok` / `forward_ok` must agree with the format's checker: a change is not
+    backward-compatible exactly when the checker reports a backward incompatibility at or below
+    `path`.
+    """
+
+    path: str  # JSON Pointer into the new schema (or the old one for removals)
+    description: str
+    backward_ok: bool
+    forward_ok: bool
+    rules: tuple[str, ...] = ()  # rule ids of the incompatibilities this change causes
+
+    @property
+    def verdict(self) -> str:
+        if self.backward_ok and self.forward_ok:
+            return "compatible (FULL)"
+        if self.backward_ok:
+            return "BACKWARD-compatible, breaks FORWARD"
+        if self.forward_ok:
+            return "FORWARD-compatible, breaks BACKWARD"
+        return "breaks BACKWARD and FORWARD"
+
+
+class SchemaFormat(Protocol):
+    """The interface every schema type implements."""
+
+    type: SchemaType
+    extensions: tuple[str, ...]  # lower-case, with the dot: (".avsc",)
+
+    def rules(self) -> tuple[Rule, ...]:
+        """Every rule id this format can report."""
+        ...
+
+    def sniff(self, text: str) -> bool:
+        """True when `text` looks like a schema of this type (for type inference)."""
+        ...
+
+    def parse(self, schema: Schema, options: CheckOptions) -> Any:
+        """Parse and validate; raise `gate.errors.SchemaInvalid` for an invalid schema."""
+        ...
+
+    def check(self, reader: Any, writer: Any, options: CheckOptions) -> list[Incompatibility]:
+        """Every reason `reader` cannot read data written with `writer` (empty: compatible).
+
+        For formats judged by an original/update diff (JSON Schema), `writer` is the original
+        and `reader` the update.
+        """
+        ...
+
+    def diff(self, old: Any, new: Any, options: CheckOptions) -> list[Change]:
+        """The changes from `old` to `new`, each classified consistently with `check`."""
+        ...
+
+
+_FORMAT_MODULES: dict[SchemaType, str] = {
+    SchemaType.AVRO: "gate.formats.avro",
+    SchemaType.JSON: "gate.formats.jsonschema",
+}
+
+_loaded: dict[SchemaType, SchemaFormat] = {}
+
+
+def get_format(schema_type: SchemaType) -> SchemaFormat:
+    """The format implementation of a schema type, imported on first use."""
+    if schema_type not in _loaded:
+        module_name = _FORMAT_MODULES.get(schema_type)
+        if module_name is None:
+            raise FormatError(
+                f"schema type {schema_type.value} is not supported yet",
+                hint="supported types: " + ", ".join(t.value for t in _FORMAT_MODULES),
+            )
+        module = importlib.import_module(module_name)
+        _loaded[schema_type] = module.FORMAT
+    return _loaded[schema_type]
+
+
+def supported_types() -> tuple[SchemaType, ...]:
+    return tuple(_FORMAT_MODULES)
+
+
+def format_rules() -> list[Rule]:
+    out: list[Rule] = []
+    for schema_type in _FORMAT_MODULES:
+        try:
+            out.extend(get_format(schema_type).rules())
+        except ModuleNotFoundError:
+            continue
+    return out
+
+
+def infer_type(path: str, text: str | None = None) -> SchemaType | None:
+    """The schema type of a file: by extension first, then by sniffing its content."""
+    suffix = Path(path).suffix.lower()
+    if suffix == ".avsc":
+        return SchemaType.AVRO
+    if suffix == ".proto":
+        return SchemaType.PROTOBUF
+    if suffix in (".json", ".schema"):
+        if text is not None:
+            for schema_type in (SchemaType.AVRO, SchemaType.JSON):
+                try:
+                    if get_format(schema_type).sniff(text):
+                        return schema_type
+                except ModuleNotFoundError:
+                    continue
+        return SchemaType.JSON
+    return None
