@@ -12,7 +12,8 @@ _SCALAR = re.compile(r"[^,\]}\s]+")
 def pointer_tokens(pointer: str) -> list[str]:
     if not pointer:
         return []
-    return [token.replace("~1", "/").replace("~0", "~") for token in pointer.lstrip("/").split("/")]
+    body = pointer[1:] if pointer.startswith("/") else pointer
+    return [token.replace("~1", "/").replace("~0", "~") for token in body.split("/")]
 
 
 def escape_token(token: str | int) -> str:

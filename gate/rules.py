@@ -21,22 +21,36 @@ class Rule:
 
 
 CORE_RULES: tuple[Rule, ...] = (
-    Rule("SUBJECT_NEW", "A schema file with no previous version: a new subject.",
-         Severity.INFO, "git"),
-    Rule("SUBJECT_DELETED", "A schema file that existed at the base is gone: its consumers "
-         "lose their schema.", Severity.ERROR, "git"),
-    Rule("SCHEMA_UNREADABLE", "A schema file could not be decoded as text.",
-         Severity.ERROR, "validity"),
+    Rule(
+        "SUBJECT_DELETED",
+        "A schema file that existed at the base is gone: its consumers lose their schema.",
+        Severity.ERROR,
+        "git",
+    ),
+    Rule(
+        "REGISTRY_VERDICT_DISAGREES",
+        "The registry's own compatibility verdict differs from gate's (--verify-with-registry).",
+        Severity.ERROR,
+        "registry",
+    ),
+    Rule(
+        "CONTRACT_SCHEMA_UNRESOLVED",
+        "A producer's or consumer's schema in gate.yaml names a file or version that is not there.",
+        Severity.ERROR,
+        "contract",
+    ),
 )
 
 
 @cache
 def all_rules() -> dict[str, Rule]:
     """Every rule id known to gate, from the core and every registered format."""
+    from gate.drift import DRIFT_RULES
     from gate.formats import format_rules
+    from gate.policy import POLICY_RULES
 
     table: dict[str, Rule] = {}
-    for rule in (*CORE_RULES, *format_rules()):
+    for rule in (*CORE_RULES, *POLICY_RULES, *DRIFT_RULES, *format_rules()):
         if rule.id in table:
             raise AssertionError(f"rule id defined twice: {rule.id}")
         table[rule.id] = rule

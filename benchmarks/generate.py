@@ -1,0 +1,104 @@
+"""Deterministic generators of schema histories for the benchmarks."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+from collections.abc import Iterator
+from typing import Any
+
+_PRIMITIVES = ["int", "long", "string", "boolean", "double", "float", "bytes"]
+
+
+def avro_record(rng: random.Random, name: str, n_fields: int, depth: int = 0) -> dict[str, Any]:
+    fields: list[dict[str, Any]] = []
+    for index in range(n_fields):
+        roll = rng.random()
+        field_name = f"f{index}"
+        if roll < 0.55:
+            field_type: Any = rng.choice(_PRIMITIVES)
+        elif roll < 0.7:
+            field_type = ["null", rng.choice(_PRIMITIVES)]
+            fields.append({"name": field_name, "type": field_type, "default": None})
+            continue
+        elif roll < 0.8:
+            field_type = {
+                "type": "enum",
+                "name": f"{name}E{index}",
+                "symbols": [f"S{k}" for k in range(rng.randint(2, 6))],
+                "default": "S0",
+            }
+        elif roll < 0.88:
+            field_type = {"type": "array", "items": rng.choice(_PRIMITIVES)}
+        elif roll < 0.94:
+            field_type = {"type": "map", "values": rng.choice(_PRIMITIVES)}
+        elif depth < 2:
+            field_type = avro_record(rng, f"{name}R{index}", rng.randint(2, 6), depth + 1)
+        else:
+            field_type = {"type": "fixed", "name": f"{name}X{index}", "size": rng.randint(1, 16)}
+        fields.append({"name": field_name, "type": field_type})
+    return {"type": "record", "name": name, "namespace": "bench.events", "fields": fields}
+
+
+def avro_history(rng: random.Random, name: str, versions: int, n_fields: int) -> list[str]:
+    """`versions` texts of one subject, each adding an optional field (FULL-compatible)."""
+    schema = avro_record(rng, name, n_fields)
+    out = [json.dumps(schema, indent=2)]
+    for step in range(1, versions):
+        schema = copy.deepcopy(schema)
+        schema["fields"].append(
+            {"name": f"added{step}", "type": ["null", rng.choice(_PRIMITIVES)], "default": None}
+        )
+        out.append(json.dumps(schema, indent=2))
+    return out
+
+
+_JSON_TYPES = ["string", "integer", "number", "boolean"]
+
+
+def json_object(rng: random.Random, n_props: int, depth: int = 0) -> dict[str, Any]:
+    properties: dict[str, Any] = {}
+    for index in range(n_props):
+        roll = rng.random()
+        if roll < 0.7:
+            prop: dict[str, Any] = {"type": rng.choice(_JSON_TYPES)}
+        elif roll < 0.85:
+            prop = {"type": "array", "items": {"type": rng.choice(_JSON_TYPES)}}
+        elif depth < 2:
+            prop = json_object(rng, rng.randint(2, 6), depth + 1)
+        else:
+            prop = {"enum": [f"V{k}" for k in range(rng.randint(2, 5))]}
+        properties[f"p{index}"] = prop
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": sorted(rng.sample(sorted(properties), k=min(3, len(properties)))),
+        "additionalProperties": False,
+    }
+
+
+def json_history(rng: random.Random, versions: int, n_props: int) -> list[str]:
+    """`versions` texts of one JSON Schema subject, each adding an optional property."""
+    schema = {"$schema": "http://json-schema.org/draft-07/schema#", **json_object(rng, n_props)}
+    out = [json.dumps(schema, indent=2)]
+    for step in range(1, versions):
+        schema = copy.deepcopy(schema)
+        schema["properties"][f"added{step}"] = {"type": rng.choice(_JSON_TYPES)}
+        out.append(json.dumps(schema, indent=2))
+    return out
+
+
+def subjects(
+    count: int, versions: int, *, seed: int = 7, json_share: float = 0.0,
+    min_fields: int = 20, max_fields: int = 200,
+) -> Iterator[tuple[str, str, list[str]]]:
+    """(subject name, file extension, version texts oldest first) for `count` subjects."""
+    rng = random.Random(seed)
+    for index in range(count):
+        n_fields = rng.randint(min_fields, max_fields)
+        if rng.random() < json_share:
+            yield f"event{index:05d}", ".json", json_history(rng, versions, n_fields)
+        else:
+            yield f"event{index:05d}", ".avsc", avro_history(rng, f"Event{index}", versions,
+                                                             n_fields)

@@ -1,0 +1,237 @@
+"""The command line: parse options, build frozen option values, call the pipeline, report, exit.
+
+Nothing here decides anything about schemas; every command is a thin translation.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from gate import __version__
+from gate.errors import ExitCode, UsageError, error_handler
+from gate.model import JsonPolicy, Mode, SchemaType, Severity
+from gate.secrets import Redactor
+
+_TYPE_CHOICES = [t.value.lower() for t in SchemaType]
+_MODE_CHOICES = [m.value for m in Mode]
+_FAIL_ON_CHOICES = [Severity.ERROR.value, Severity.WARNING.value]
+_POLICY_CHOICES = [p.value for p in JsonPolicy]
+
+
+class _Context:
+    """What every command shares: verbosity and the redactor for error messages."""
+
+    def __init__(self, verbose: int, quiet: int) -> None:
+        self.verbosity = verbose - quiet
+        self.redact = Redactor.from_environ(os.environ)
+
+    def run(self, action: Callable[[], int]) -> NoReturn:
+        with error_handler(self.verbosity, redact=self.redact):
+            code = action()
+            sys.exit(code)
+        sys.exit(int(ExitCode.INTERNAL))  # pragma: no cover - error_handler always exits
+
+
+def _verbosity_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    function = click.option("-v", "--verbose", count=True, help="More detail (-vv: tracebacks).")(
+        function
+    )
+    return click.option("-q", "--quiet", count=True, help="Only failures and the summary.")(
+        function
+    )
+
+
+def _source_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    decorators = [
+        click.option("--config", "config", type=click.Path(path_type=Path), default=None,
+                     help="gate.yaml to use (default: found by walking up from here)."),
+        click.option("--registry", "registry_url", default=None, metavar="URL",
+                     help="Live schema registry (default: GATE_REGISTRY_URL or gate.yaml)."),
+        click.option("--snapshot", type=click.Path(path_type=Path), default=None,
+                     metavar="DIR", help="Offline registry snapshot from `gate registry export`."),
+        click.option("--offline", is_flag=True,
+                     help="Never contact a registry; use the configured snapshot if any."),
+        click.option("--report", "reports", multiple=True, metavar="FORMAT[=PATH]",
+                     help="text, json, junit, markdown, sarif or github; repeatable; "
+                     "no PATH means standard output."),
+        click.option("--fail-on", type=click.Choice(_FAIL_ON_CHOICES), default="error",
+                     show_default=True, help="Lowest severity that fails the gate."),
+    ]
+    for decorator in reversed(decorators):
+        function = decorator(function)
+    return _verbosity_options(function)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="gate")
+def cli() -> None:
+    """Pre-deploy contract and schema-drift gate for schema registries."""
+
+
+@cli.command()
+@_source_options
+@click.option("--base", default=None, metavar="REV",
+              help="Revision to compare against (default: from CI, else the merge-base "
+              "with the default branch).")
+@click.option("--head", default=None, metavar="REV",
+              help="Revision holding the candidates (default: the working tree).")
+@click.option("--staged", is_flag=True, help="Use the staged content as the candidates.")
+@click.option("--fetch-base", is_flag=True,
+              help="Fetch the base from origin when a shallow clone lacks it.")
+@click.option("--verify-with-registry", is_flag=True,
+              help="Also ask the registry for its verdict and report disagreements.")
+@click.option("--no-simulate", is_flag=True, help="Skip payload simulation.")
+@click.option("--shard", default=None, metavar="K/N",
+              help="Check only the K-th of N stable partitions of the subjects.")
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+def check(**params: Any) -> None:
+    """Check changed schemas against the base revision, the registry and the consumers."""
+    context = _Context(params.pop("verbose"), params.pop("quiet"))
+
+    def action() -> int:
+        from gate.commands import check_command
+
+        return check_command(params, context.verbosity)
+
+    context.run(action)
+
+
+@cli.command()
+@click.option("--type", "schema_type", type=click.Choice(_TYPE_CHOICES, case_sensitive=False),
+              default=None, help="Schema type (default: inferred from extension and content).")
+@click.option("--mode", type=click.Choice(_MODE_CHOICES, case_sensitive=False),
+              default="BACKWARD", show_default=True, help="Compatibility level.")
+@click.option("--policy", type=click.Choice(_POLICY_CHOICES, case_sensitive=False),
+              default="STRICT", show_default=True, help="JSON Schema compatibility policy.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]),
+              default="text", show_default=True)
+@click.option("--no-simulate", is_flag=True, help="Skip the search for witness payloads.")
+@_verbosity_options
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def compat(**params: Any) -> None:
+    """Check NEW (the last file) against OLD versions (oldest first), without configuration."""
+    context = _Context(params.pop("verbose"), params.pop("quiet"))
+
+    def action() -> int:
+        from gate.commands import compat_command
+
+        return compat_command(params, context.verbosity)
+
+    context.run(action)
+
+
+@cli.command()
+@click.option("--type", "schema_type", type=click.Choice(_TYPE_CHOICES, case_sensitive=False),
+              default=None, help="Schema type (default: inferred).")
+@click.option("--mode", type=click.Choice(_MODE_CHOICES, case_sensitive=False),
+              default="BACKWARD", show_default=True,
+              help="Exit 1 when a change breaks this level.")
+@click.option("--policy", type=click.Choice(_POLICY_CHOICES, case_sensitive=False),
+              default="STRICT", show_default=True, help="JSON Schema compatibility policy.")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]),
+              default="text", show_default=True)
+@_verbosity_options
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+def diff(**params: Any) -> None:
+    """A changelog of one schema change, each change classified."""
+    context = _Context(params.pop("verbose"), params.pop("quiet"))
+
+    def action() -> int:
+        from gate.commands import diff_command
+
+        return diff_command(params, context.verbosity)
+
+    context.run(action)
+
+
+@cli.command()
+@_source_options
+def drift(**params: Any) -> None:
+    """Compare git with the registry: unregistered schemas, hand-registered versions, levels."""
+    context = _Context(params.pop("verbose"), params.pop("quiet"))
+
+    def action() -> int:
+        from gate.commands import drift_command
+
+        return drift_command(params, context.verbosity)
+
+    context.run(action)
+
+
+@cli.command()
+@_source_options
+def simulate(**params: Any) -> None:
+    """Decode sample and generated payloads with every consumer's reader schema."""
+    context = _Context(params.pop("verbose"), params.pop("quiet"))
+
+    def action() -> int:
+        from gate.commands import simulate_command
+
+        return simulate_command(params, context.verbosity)
+
+    context.run(action)
+
+
+@cli.group()
+def registry() -> None:
+    """Work with the schema registry."""
+
+
+@registry.command("export")
+@click.option("--registry", "registry_url", default=None, metavar="URL",
+              help="Registry to export (default: GATE_REGISTRY_URL or gate.yaml).")
+@click.option("--config", "config", type=click.Path(path_type=Path), default=None)
+@click.option("--subject", "subjects", multiple=True, help="Only these subjects (repeatable).")
+@_verbosity_options
+@click.argument("directory", type=click.Path(path_type=Path))
+def registry_export(**params: Any) -> None:
+    """Write a registry snapshot to DIRECTORY, for offline runs."""
+    context = _Context(params.pop("verbose"), params.pop("quiet"))
+
+    def action() -> int:
+        from gate.commands import export_command
+
+        return export_command(params, context.verbosity)
+
+    context.run(action)
+
+
+@cli.command()
+@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
+              default="text", show_default=True)
+def rules(output_format: str) -> None:
+    """Every rule id, its purpose and default severity."""
+    context = _Context(0, 0)
+
+    def action() -> int:
+        from gate.commands import rules_command
+
+        return rules_command(output_format)
+
+    context.run(action)
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    """Console entry point."""
+    try:
+        cli.main(args=list(argv) if argv is not None else None, prog_name="gate",
+                 standalone_mode=False)
+    except click.exceptions.Abort:
+        sys.stderr.write("error: interrupted\n")
+        sys.exit(int(ExitCode.INTERRUPTED))
+    except click.exceptions.ClickException as error:
+        # usage errors: click's own message plus the command's help pointer
+        error.exit_code = int(ExitCode.USAGE)
+        error.show()
+        sys.exit(int(ExitCode.USAGE))
+    except UsageError as error:  # pragma: no cover - raised inside error_handler normally
+        sys.stderr.write(error.render() + "\n")
+        sys.exit(int(ExitCode.USAGE))
+    sys.exit(0)

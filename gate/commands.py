@@ -1,0 +1,230 @@
+"""The CLI's second half: click parameters -> option values -> pipeline -> reports -> exit code.
+
+Kept apart from `cli.py` so the click module stays a declaration of options; nothing here judges
+schemas either.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gate.errors import SourceError, UsageError
+from gate.model import JsonPolicy, Mode, Result, SchemaType, Severity
+from gate.options import CompatOptions, RunOptions, Shard, SourceOptions
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """One `--report FORMAT[=PATH]`: a format and a file, or standard output."""
+
+    format: str
+    path: Path | None
+
+
+def parse_report_requests(values: Sequence[str], default: str = "text") -> list[ReportRequest]:
+    from gate.report import ReportFormat
+
+    requests: list[ReportRequest] = []
+    for value in values or (default,):
+        name, _, path = value.partition("=")
+        try:
+            ReportFormat(name.strip().lower())
+        except ValueError:
+            choices = ", ".join(f.value for f in ReportFormat)
+            raise UsageError(
+                f"unknown report format {name!r}", f"--report {value}", f"choose one of {choices}"
+            ) from None
+        requests.append(ReportRequest(name.strip().lower(), Path(path) if path else None))
+    to_stdout = [r for r in requests if r.path is None]
+    if len(to_stdout) > 1:
+        raise UsageError(
+            "only one report can go to standard output",
+            ", ".join(r.format for r in to_stdout),
+            "give the others a path: --report junit=reports/gate.xml",
+        )
+    return requests
+
+
+def _color_wanted() -> bool:
+    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write the whole file or nothing: a crash never leaves a half-written report."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def emit_reports(result: Result, requests: Sequence[ReportRequest], verbosity: int) -> None:
+    """Render every requested report first, then write them: all or nothing."""
+    from gate import __version__
+    from gate.report import RenderOptions, ReportFormat, render
+
+    rendered: list[tuple[ReportRequest, str]] = []
+    for request in requests:
+        options = RenderOptions(
+            color=request.path is None and _color_wanted(),
+            verbosity=verbosity,
+            tool_version=__version__,
+        )
+        rendered.append((request, render(ReportFormat(request.format), result, options)))
+    for request, text in rendered:
+        if request.path is None:
+            continue
+        try:
+            write_atomically(request.path, text)
+        except OSError as error:
+            raise SourceError(
+                f"cannot write the {request.format} report ({error.strerror})", str(request.path)
+            ) from None
+    for request, text in rendered:
+        if request.path is None:
+            sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
+    sys.stdout.flush()
+
+
+def _compat_options(params: dict[str, Any], files: tuple[Path, ...]) -> CompatOptions:
+    schema_type = params.get("schema_type")
+    return CompatOptions(
+        files=files,
+        schema_type=SchemaType.parse(schema_type) if schema_type else None,
+        mode=Mode.parse(params.get("mode") or "BACKWARD"),
+        json_policy=JsonPolicy.parse(params.get("policy") or "STRICT"),
+        simulate=not params.get("no_simulate", False),
+    )
+
+
+def compat_command(params: dict[str, Any], verbosity: int) -> int:
+    from gate.pipeline import run_compat
+
+    result = run_compat(_compat_options(params, tuple(params["files"])))
+    emit_reports(result, [ReportRequest(params["output_format"], None)], verbosity)
+    return result.exit_code
+
+
+def diff_command(params: dict[str, Any], verbosity: int) -> int:
+    from gate.pipeline import run_diff
+    from gate.report.changelog import render_changelog
+
+    changelog = run_diff(_compat_options(params, (params["old"], params["new"])))
+    sys.stdout.write(render_changelog(changelog, params["output_format"], color=_color_wanted()))
+    return changelog.exit_code
+
+
+def _shard(value: str | None) -> Shard | None:
+    if not value:
+        return None
+    index, _, count = value.partition("/")
+    try:
+        shard = Shard(int(index), int(count))
+    except ValueError:
+        raise UsageError("--shard takes K/N, e.g. 2/4", value) from None
+    if not 1 <= shard.index <= shard.count:
+        raise UsageError("--shard K/N needs 1 <= K <= N", value)
+    return shard
+
+
+def _source_options(params: dict[str, Any]) -> SourceOptions:
+    if params.get("head") and params.get("staged"):
+        raise UsageError("--head and --staged exclude each other", "--head/--staged")
+    return SourceOptions(
+        cwd=Path.cwd(),
+        config=params.get("config"),
+        base=params.get("base"),
+        head=params.get("head"),
+        staged=bool(params.get("staged")),
+        registry_url=params.get("registry_url"),
+        snapshot=params.get("snapshot"),
+        offline=bool(params.get("offline")),
+        fetch_base=bool(params.get("fetch_base")),
+        files=tuple(str(f) for f in params.get("files", ())),
+        environ=dict(os.environ),
+    )
+
+
+def _run_options(params: dict[str, Any], **overrides: Any) -> RunOptions:
+    return RunOptions(
+        sources=_source_options(params),
+        fail_on=Severity(params.get("fail_on") or "error"),
+        verify_with_registry=bool(params.get("verify_with_registry")),
+        simulate=not params.get("no_simulate", False),
+        shard=_shard(params.get("shard")),
+        **overrides,
+    )
+
+
+def check_command(params: dict[str, Any], verbosity: int) -> int:
+    from gate.pipeline import run_check
+
+    requests = parse_report_requests(params["reports"])
+    result = run_check(_run_options(params))
+    emit_reports(result, requests, verbosity)
+    return result.exit_code
+
+
+def drift_command(params: dict[str, Any], verbosity: int) -> int:
+    from gate.pipeline import run_check
+
+    requests = parse_report_requests(params["reports"])
+    result = run_check(_run_options(params, compat=False, simulate=False))
+    emit_reports(result, requests, verbosity)
+    return result.exit_code
+
+
+def simulate_command(params: dict[str, Any], verbosity: int) -> int:
+    from gate.pipeline import run_check
+
+    requests = parse_report_requests(params["reports"])
+    result = run_check(_run_options(params, compat=False, drift=False))
+    emit_reports(result, requests, verbosity)
+    return result.exit_code
+
+
+def export_command(params: dict[str, Any], verbosity: int) -> int:
+    from gate.pipeline import export_registry
+
+    written = export_registry(_source_options(params), params["directory"], params["subjects"])
+    if verbosity >= 0:
+        sys.stderr.write(f"wrote {written} schema versions to {params['directory']}\n")
+    return 0
+
+
+def rules_command(output_format: str) -> int:
+    from gate.rules import all_rules
+
+    table = sorted(all_rules().values(), key=lambda r: (r.category, r.id))
+    if output_format == "json":
+        payload = [
+            {
+                "id": r.id,
+                "severity": r.severity.value,
+                "category": r.category,
+                "purpose": r.purpose,
+                "registry_name": r.registry_name,
+            }
+            for r in table
+        ]
+        sys.stdout.write(json.dumps(payload, indent=2) + "\n")
+    elif output_format == "markdown":
+        lines = ["| Rule | Severity | Purpose |", "|---|---|---|"]
+        lines += [f"| `{r.id}` | {r.severity.value} | {r.purpose} |" for r in table]
+        sys.stdout.write("\n".join(lines) + "\n")
+    else:
+        width = max(len(r.id) for r in table)
+        for r in table:
+            sys.stdout.write(f"{r.id:<{width}}  {r.severity.value:<7}  {r.purpose}\n")
+    return 0

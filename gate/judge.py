@@ -1,0 +1,223 @@
+"""Turn schemas into checks: parse with a cache, judge a candidate against its history.
+
+Shared by `gate compat` and `gate check`; knows formats only through `gate.formats`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from gate.compat import Version, Violation, check_candidate, versions_to_check
+from gate.errors import SchemaInvalid
+from gate.formats import CheckOptions, get_format
+from gate.jsonpos import line_of
+from gate.model import (
+    CheckKind,
+    CheckResult,
+    Direction,
+    Finding,
+    Location,
+    Mode,
+    OriginKind,
+    Schema,
+    SchemaType,
+    Severity,
+)
+from gate.rules import all_rules
+
+_FILE_KINDS = (OriginKind.FILE, OriginKind.WORKTREE, OriginKind.INDEX, OriginKind.GIT)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    """A schema and its parsed form, or why it is invalid."""
+
+    schema: Schema
+    value: Any = None
+    invalid: SchemaInvalid | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.invalid is None
+
+
+def invalid_rule(schema_type: SchemaType, error: SchemaInvalid) -> str:
+    rule_id = getattr(error, "rule", None)
+    if isinstance(rule_id, str) and rule_id:
+        return rule_id
+    if type(error).__name__ == "UnresolvedReference":
+        return "JSON_UNRESOLVED_REF"
+    return f"{schema_type.value}_INVALID_SCHEMA"
+
+
+def severity_of(rule_id: str) -> Severity:
+    rule = all_rules().get(rule_id)
+    return rule.severity if rule else Severity.ERROR
+
+
+def location_of(schema: Schema, pointer: str, line: int | None = None) -> Location | None:
+    """Where `pointer` is in the file `schema` came from (None for registry schemas)."""
+    origin = schema.origin
+    if origin.kind not in _FILE_KINDS or origin.path is None:
+        return None
+    if line is None:
+        line = line_of(schema.text, pointer)
+    return Location(origin.path, line)
+
+
+class Parser:
+    """Parses schemas once per (type, content, options) and remembers invalid ones too."""
+
+    def __init__(self, options: CheckOptions) -> None:
+        self.options = options
+        self._cache: dict[tuple[SchemaType, str, tuple[tuple[str, str], ...], str | None], Any] = {}
+
+    def parse(self, schema: Schema) -> Parsed:
+        key = (schema.type, schema.digest, schema.resolved_references, schema.origin.path)
+        if schema.type is not SchemaType.JSON:
+            # only JSON Schema resolves relative file references, so only it depends on the path
+            key = (schema.type, schema.digest, schema.resolved_references, None)
+        cached = self._cache.get(key)
+        if cached is None:
+            try:
+                cached = get_format(schema.type).parse(schema, self.options)
+            except SchemaInvalid as error:
+                cached = error
+            self._cache[key] = cached
+        if isinstance(cached, SchemaInvalid):
+            return Parsed(schema, invalid=cached)
+        return Parsed(schema, value=cached)
+
+
+def validity_check(subject: str, parsed: Parsed, label: str) -> CheckResult:
+    """The check that a schema is valid at all; invalid is a finding, not a crash."""
+    findings: tuple[Finding, ...] = ()
+    if parsed.invalid is not None:
+        error = parsed.invalid
+        rule_id = invalid_rule(parsed.schema.type, error)
+        findings = (
+            Finding(
+                rule=rule_id,
+                severity=severity_of(rule_id),
+                subject=subject,
+                message=f"{label} is not a valid {parsed.schema.type.value} schema: "
+                f"{error.message}",
+                path=error.pointer,
+                location=location_of(parsed.schema, error.pointer, error.line),
+                versions=(parsed.schema.origin.label(),),
+                fix="fix the schema so the registry accepts it",
+                check=f"{subject}: valid",
+            ),
+        )
+    return CheckResult(
+        id=f"{subject}: valid",
+        subject=subject,
+        kind=CheckKind.VALIDITY,
+        name=f"valid {parsed.schema.type.value} schema ({label})",
+        findings=findings,
+    )
+
+
+def _check_name(mode: Mode, direction: Direction, against: str) -> str:
+    if direction is Direction.BACKWARD:
+        return f"{mode.value}: the new schema reads data written with {against}"
+    return f"{mode.value}: {against} reads data written with the new schema"
+
+
+def violation_finding(
+    subject: str, check_id: str, violation: Violation, candidate: Parsed, against: Parsed
+) -> Finding:
+    incompatibility = violation.incompatibility
+    new_is_reader = violation.direction is Direction.BACKWARD
+    reader, writer = (candidate, against) if new_is_reader else (against, candidate)
+    pointed = reader if incompatibility.side == "reader" else writer
+    # annotations belong on the candidate file: point there when the pointer is into the old one
+    location = location_of(pointed.schema, incompatibility.path)
+    if pointed is not candidate:
+        location = location_of(candidate.schema, incompatibility.path) or location
+    return Finding(
+        rule=incompatibility.rule,
+        severity=severity_of(incompatibility.rule),
+        subject=subject,
+        message=incompatibility.message,
+        path=incompatibility.path,
+        location=location,
+        versions=(
+            f"writer: {writer.schema.origin.label()}",
+            f"reader: {reader.schema.origin.label()}",
+        ),
+        fix=incompatibility.fix,
+        check=check_id,
+    )
+
+
+def compat_checks(
+    subject: str,
+    candidate: Parsed,
+    history: Sequence[Parsed],
+    mode: Mode,
+    options: CheckOptions,
+) -> list[CheckResult]:
+    """One check per (direction, version) that `mode` asks for; history is oldest first."""
+    if not candidate.ok:
+        return []
+    fmt = get_format(candidate.schema.type)
+    wrapped = [(Version(p.schema.origin.label(), p.value), p) for p in history if p.ok]
+    parsed_of = {id(version): parsed for version, parsed in wrapped}
+    versions = [version for version, _ in wrapped]
+    started = time.perf_counter()
+    violations = check_candidate(fmt, candidate.value, versions, mode, options)
+    selected = versions_to_check(mode, versions)
+    directions = [
+        direction
+        for direction, wanted in (
+            (Direction.BACKWARD, mode.backward),
+            (Direction.FORWARD, mode.forward),
+        )
+        if wanted
+    ]
+    seconds = (time.perf_counter() - started) / max(1, len(selected) * len(directions))
+    checks: list[CheckResult] = []
+    for version in selected:
+        for direction in directions:
+            check_id = f"{subject}: {direction.value} vs {version.label}"
+            findings = tuple(
+                violation_finding(subject, check_id, v, candidate, parsed_of[id(version)])
+                for v in violations
+                if v.direction is direction and v.against is version
+            )
+            checks.append(
+                CheckResult(
+                    id=check_id,
+                    subject=subject,
+                    kind=CheckKind.COMPAT,
+                    name=_check_name(mode, direction, version.label),
+                    findings=findings,
+                    seconds=seconds,
+                )
+            )
+    return checks
+
+
+def decode_text(data: bytes) -> tuple[str, SchemaInvalid | None]:
+    """Schema files are UTF-8 (a BOM is tolerated); anything else is an invalid schema."""
+    try:
+        return data.decode("utf-8-sig"), None
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        text = data.decode("utf-8", "replace")
+        return text, SchemaInvalid(
+            f"the file is not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})",
+            line=line,
+        )
+
+
+def parse_bytes(parser: Parser, schema_type: SchemaType, data: bytes, origin: Any) -> Parsed:
+    text, problem = decode_text(data)
+    schema = Schema(schema_type, text, origin)
+    if problem is not None:
+        return Parsed(schema, invalid=problem)
+    return parser.parse(schema)

@@ -1,0 +1,59 @@
+"""Frozen option values the CLI builds and the pipeline reads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from gate.model import JsonPolicy, Mode, SchemaType, Severity
+
+
+@dataclass(frozen=True)
+class Shard:
+    """One of `count` stable partitions of the subjects (1-based `index`)."""
+
+    index: int
+    count: int
+
+
+@dataclass(frozen=True)
+class SourceOptions:
+    """Where schemas come from: the repository sides and the registry baseline."""
+
+    cwd: Path
+    config: Path | None = None
+    base: str | None = None
+    head: str | None = None
+    staged: bool = False
+    registry_url: str | None = None
+    snapshot: Path | None = None
+    offline: bool = False
+    fetch_base: bool = False
+    files: tuple[str, ...] = ()  # restrict the run to these files (pre-commit passes them)
+    environ: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    """Everything `gate check`, `gate drift` and `gate simulate` need."""
+
+    sources: SourceOptions
+    fail_on: Severity = Severity.ERROR
+    verify_with_registry: bool = False
+    simulate: bool = True
+    drift: bool = True
+    compat: bool = True
+    shard: Shard | None = None
+    today: str | None = None  # ISO date for waiver expiry; None means the real today
+
+
+@dataclass(frozen=True)
+class CompatOptions:
+    """`gate compat`: one candidate against its history, without configuration."""
+
+    files: tuple[Path, ...]
+    schema_type: SchemaType | None = None
+    mode: Mode = Mode.BACKWARD
+    json_policy: JsonPolicy = JsonPolicy.STRICT
+    simulate: bool = True

@@ -1,0 +1,716 @@
+"""Wires the stages: options -> sources -> schema sets -> checks -> findings -> policy -> Result."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gate.errors import SourceError, UsageError
+from gate.formats import Change, CheckOptions, get_format, infer_type
+from gate.judge import (
+    Parsed,
+    Parser,
+    compat_checks,
+    parse_bytes,
+    severity_of,
+    validity_check,
+)
+from gate.model import (
+    CheckKind,
+    CheckResult,
+    Finding,
+    Location,
+    Mode,
+    Origin,
+    OriginKind,
+    Result,
+    SchemaType,
+)
+from gate.options import CompatOptions, RunOptions, SourceOptions
+from gate.subjects import SubjectSource, canonical_json, collect_subjects, in_shard
+
+
+def _read_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise SourceError(
+            "schema file not found", str(path), "check the path and run gate again"
+        ) from None
+    except IsADirectoryError:
+        raise SourceError("expected a schema file, got a directory", str(path)) from None
+    except OSError as error:
+        raise SourceError(f"cannot read schema file ({error.strerror})", str(path)) from None
+
+
+def _file_type(
+    paths: tuple[Path, ...], contents: list[bytes], given: SchemaType | None
+) -> SchemaType:
+    if given is not None:
+        return given
+    inferred = {
+        infer_type(str(path), data.decode("utf-8", "replace"))
+        for path, data in zip(paths, contents, strict=True)
+    }
+    inferred.discard(None)
+    if len(inferred) != 1:
+        names = ", ".join(str(p) for p in paths)
+        if not inferred:
+            raise UsageError(
+                "cannot tell the schema type",
+                names,
+                "pass --type avro, --type json or --type protobuf",
+            )
+        raise UsageError(
+            "the files are of different schema types", names, "pass --type to say which one"
+        )
+    (schema_type,) = inferred
+    assert schema_type is not None
+    get_format(schema_type)  # unsupported types fail here, before any parsing
+    return schema_type
+
+
+def load_files(options: CompatOptions) -> tuple[SchemaType, list[Parsed], Parser]:
+    contents = [_read_file(path) for path in options.files]
+    schema_type = _file_type(options.files, contents, options.schema_type)
+    parser = Parser(CheckOptions(json_policy=options.json_policy, root=Path.cwd()))
+    parsed = [
+        parse_bytes(parser, schema_type, data, Origin(OriginKind.FILE, path=str(path)))
+        for path, data in zip(options.files, contents, strict=True)
+    ]
+    return schema_type, parsed, parser
+
+
+def run_compat(options: CompatOptions) -> Result:
+    """`gate compat`: the last file is the candidate, the others its history, oldest first."""
+    if len(options.files) < 2:
+        raise UsageError(
+            "gate compat needs at least two files",
+            "OLD [OLD...] NEW",
+            "pass the registered versions oldest first, then the candidate",
+        )
+    _, parsed, parser = load_files(options)
+    *history, candidate = parsed
+    subject = Path(str(candidate.schema.origin.path)).stem
+    checks: list[CheckResult] = [
+        validity_check(subject, p, str(p.schema.origin.path)) for p in parsed
+    ]
+    checks += compat_checks(subject, candidate, history, options.mode, parser.options)
+    return Result(checks=tuple(checks))
+
+
+@dataclass(frozen=True)
+class Changelog:
+    """`gate diff`: the changes between two versions, or why they could not be compared."""
+
+    old: Parsed
+    new: Parsed
+    changes: tuple[Change, ...]
+    mode: Mode
+
+    @property
+    def invalid(self) -> tuple[Parsed, ...]:
+        return tuple(p for p in (self.old, self.new) if not p.ok)
+
+    @property
+    def breaking(self) -> tuple[Change, ...]:
+        return tuple(
+            c
+            for c in self.changes
+            if (self.mode.backward and not c.backward_ok)
+            or (self.mode.forward and not c.forward_ok)
+        )
+
+    @property
+    def exit_code(self) -> int:
+        return 1 if self.invalid or self.breaking else 0
+
+
+def run_diff(options: CompatOptions) -> Changelog:
+    if len(options.files) != 2:
+        raise UsageError("gate diff needs exactly two files", "OLD NEW")
+    schema_type, (old, new), parser = load_files(options)
+    changes: tuple[Change, ...] = ()
+    if old.ok and new.ok:
+        changes = tuple(get_format(schema_type).diff(old.value, new.value, parser.options))
+    return Changelog(old, new, changes, options.mode)
+
+
+# --------------------------------------------------------------------------- gate check
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """The configuration, repository and trees one `gate check` run reads."""
+
+    config: Any
+    repo: Any
+    base_label: str
+    head_label: str
+    subjects: tuple[SubjectSource, ...]
+    head_tree: Any
+    base_tree: Any
+
+
+def load_configuration(sources: SourceOptions) -> Any:
+    from gate.config import default_config, find_config, load_config
+
+    path = sources.config
+    if path is not None:
+        return load_config((sources.cwd / path).resolve(), sources.environ)
+    found = find_config(sources.cwd)
+    if found is not None:
+        return load_config(found, sources.environ)
+    from gate.sources.git import GitRepository
+
+    return default_config(GitRepository.open(sources.cwd).root)
+
+
+def _only_files(sources: SourceOptions, root: Path, config_path: Path | None) -> tuple[str, ...]:
+    """Files named on the command line, repository-relative; empty when the whole run is due."""
+    relative: list[str] = []
+    for name in sources.files:
+        path = (sources.cwd / name).resolve()
+        if config_path is not None and path == config_path.resolve():
+            return ()  # the configuration changed: every subject is due
+        try:
+            relative.append(path.relative_to(root.resolve()).as_posix())
+        except ValueError:
+            raise UsageError(
+                "file is outside the repository", name, "run gate inside the repository"
+            ) from None
+    return tuple(relative)
+
+
+def _snapshot_folders(sources: SourceOptions, config: Any) -> list[str]:
+    folders = []
+    if config.registry is not None and config.registry.snapshot:
+        folders.append(str(config.registry.snapshot))
+    if sources.snapshot is not None:
+        try:
+            folders.append(
+                (sources.cwd / sources.snapshot).resolve().relative_to(config.root).as_posix()
+            )
+        except ValueError:
+            pass
+    return folders
+
+
+def open_workspace(sources: SourceOptions, config: Any) -> Workspace:
+    from gate.sources.git import GitRepository, IndexTree, RevisionTree, WorktreeTree
+
+    repo = GitRepository.open(config.root)
+    base_rev = sources.base or repo.default_base(sources.environ)
+    if sources.fetch_base:
+        try:
+            repo.resolve(base_rev)
+        except SourceError:
+            repo.fetch_base(base_rev)
+    base_sha = repo.resolve(base_rev)
+    base_tree = RevisionTree(repo, base_rev)
+    head = sources.head
+    if head is None and not sources.staged and sources.environ.get("PRE_COMMIT_FROM_REF"):
+        # a pre-push hook: the pushed range ends at PRE_COMMIT_TO_REF, not in the work tree
+        head = sources.environ.get("PRE_COMMIT_TO_REF") or None
+    head_tree: Any
+    if head:
+        head_sha: str | None = repo.resolve(head)
+        head_tree = RevisionTree(repo, head)
+        head_kind, head_rev = OriginKind.GIT, head
+    elif sources.staged:
+        head_sha, head_tree, head_kind, head_rev = None, IndexTree(repo), OriginKind.INDEX, None
+    else:
+        head_sha, head_tree, head_kind, head_rev = (
+            None,
+            WorktreeTree(repo),
+            OriginKind.WORKTREE,
+            None,
+        )
+    renames = repo.renames(base_sha, head_sha, staged=sources.staged)
+    subjects = collect_subjects(
+        config,
+        head_tree,
+        base_tree,
+        head_origin=lambda path: Origin(head_kind, path=path, rev=head_rev),
+        base_origin=lambda path: Origin(OriginKind.GIT, path=path, rev=base_rev),
+        renames=renames,
+        only=_only_files(sources, config.root, config.path),
+        exclude=_snapshot_folders(sources, config),
+    )
+    return Workspace(
+        config, repo, base_tree.label, head_tree.label, tuple(subjects), head_tree, base_tree
+    )
+
+
+def _parse_side(parser: Parser, source: SubjectSource, head: bool) -> Parsed | None:
+    data = source.head_data if head else source.base_data
+    origin = source.head_origin if head else source.base_origin
+    if data is None or origin is None or source.schema_type is None:
+        return None
+    return parse_bytes(parser, source.schema_type, data, origin)
+
+
+def _deleted_check(source: SubjectSource, base_label: str) -> CheckResult:
+    finding = Finding(
+        rule="SUBJECT_DELETED",
+        severity=severity_of("SUBJECT_DELETED"),
+        subject=source.subject,
+        message=f"schema file {source.base_path} existed at {base_label} and is gone: producers "
+        "and consumers of this subject lose their schema",
+        location=Location(str(source.base_path)),
+        versions=(f"base: {base_label}",),
+        fix="restore the file, or remove the subject's producers and consumers first and waive "
+        "this finding",
+        check=f"{source.subject}: present",
+    )
+    return CheckResult(
+        id=f"{source.subject}: present",
+        subject=source.subject,
+        kind=CheckKind.VALIDITY,
+        name="schema file still present",
+        findings=(finding,),
+    )
+
+
+def effective_mode(source: SubjectSource, config: Any, registered: Any | None) -> Mode:
+    """The subject's level: gate.yaml's for the subject, else the registry's, else the default."""
+    if source.compatibility is not None:
+        return source.compatibility
+    if registered is not None and registered.effective is not None:
+        return registered.effective
+    return config.default_compatibility
+
+
+def git_checks(
+    source: SubjectSource, parser: Parser, mode: Mode, base_label: str, need_candidate: bool
+) -> tuple[Parsed | None, list[CheckResult]]:
+    """Validity of the candidate and its compatibility with the base revision's version.
+
+    An unchanged file is not parsed at all unless a later stage needs it (`need_candidate`):
+    the work of a run stays proportional to what changed.
+    """
+    if source.head_data is None:
+        return None, [_deleted_check(source, base_label)]
+    compat_id = f"{source.subject}: compatible with {base_label}"
+    name = f"{mode.value} against {base_label}"
+
+    def note(text: str) -> CheckResult:
+        return CheckResult(
+            id=compat_id, subject=source.subject, kind=CheckKind.COMPAT, name=name, notes=(text,)
+        )
+
+    unchanged = source.unchanged and source.head_path == source.base_path
+    if unchanged and not need_candidate:
+        return None, [note(f"unchanged since {base_label}")]
+    candidate = _parse_side(parser, source, head=True)
+    assert candidate is not None
+    checks = [validity_check(source.subject, candidate, str(source.head_path))]
+    if source.base_data is None:
+        checks.append(note(f"new subject: {source.head_path} has no version at {base_label}"))
+    elif unchanged:
+        checks.append(note(f"unchanged since {base_label}"))
+    elif mode is Mode.NONE:
+        checks.append(note("compatibility level NONE: any change is accepted"))
+    elif candidate.ok:
+        base = _parse_side(parser, source, head=False)
+        assert base is not None
+        if base.ok:
+            checks += compat_checks(source.subject, candidate, [base], mode, parser.options)
+        else:
+            checks.append(
+                CheckResult(
+                    id=compat_id,
+                    subject=source.subject,
+                    kind=CheckKind.COMPAT,
+                    name=name,
+                    skipped=f"the version at {base_label} is not a valid schema",
+                )
+            )
+    return candidate, checks
+
+
+# --------------------------------------------------------------------------- the registry
+
+
+def open_registry(sources: SourceOptions, config: Any) -> Any | None:
+    """The registry baseline: --snapshot, else a live URL, else gate.yaml's snapshot; or none."""
+    from gate.secrets import remember
+    from gate.sources.registry import HttpRegistry, RegistrySettings
+    from gate.sources.snapshot import SnapshotRegistry
+
+    registry = config.registry
+    configured_snapshot = (
+        config.root / registry.snapshot if registry is not None and registry.snapshot else None
+    )
+    if sources.snapshot is not None:
+        return SnapshotRegistry(sources.cwd / sources.snapshot)
+    if sources.offline:
+        if configured_snapshot is not None and configured_snapshot.exists():
+            return SnapshotRegistry(configured_snapshot)
+        return None
+    url = sources.registry_url or sources.environ.get("GATE_REGISTRY_URL") or None
+    if url is None and registry is not None:
+        url = registry.url
+    if url:
+        overrides: dict[str, Any] = {}
+        if registry is not None:
+            for name in ("user", "password", "token"):
+                if not sources.environ.get(f"GATE_REGISTRY_{name.upper()}"):
+                    value = getattr(registry, name)
+                    if value:
+                        overrides[name] = value
+            remember(registry.user, registry.password, registry.token)
+            overrides.update(
+                headers=registry.headers,
+                ca_bundle=str(registry.ca_bundle) if registry.ca_bundle else None,
+                client_cert=str(registry.client_cert) if registry.client_cert else None,
+                client_key=str(registry.client_key) if registry.client_key else None,
+                timeout=registry.timeout,
+                retries=registry.retries,
+                concurrency=registry.concurrency,
+                context=registry.context,
+            )
+        settings = RegistrySettings.from_env(url, sources.environ, **overrides)
+        remember(*settings.secrets)
+        return HttpRegistry(settings)
+    if configured_snapshot is not None and configured_snapshot.exists():
+        return SnapshotRegistry(configured_snapshot)
+    return None
+
+
+def registry_checks(
+    source: SubjectSource,
+    candidate: Parsed,
+    registered: Any,
+    parser: Parser,
+    mode: Mode,
+    options: CheckOptions,
+    registry_label: str,
+) -> list[CheckResult]:
+    """The candidate against the registry's live history, under the subject's effective level."""
+    check_id = f"{source.subject}: compatible with {registry_label}"
+    name = f"{mode.value} against {registry_label}"
+
+    def note(text: str) -> list[CheckResult]:
+        return [CheckResult(check_id, source.subject, CheckKind.COMPAT, name, notes=(text,))]
+
+    if registered is None or not registered.versions:
+        return note(f"new subject: nothing is registered under {source.subject} yet")
+    history = [parser.parse(version.to_schema()) for version in registered.versions]
+    history = [p for p in history if p.schema.type is candidate.schema.type]
+    if not history:
+        return note("the registered versions are of another schema type")
+    mine = canonical_json(candidate.schema.text)
+    for version, parsed in zip(registered.versions, history, strict=False):
+        if canonical_json(parsed.schema.text) == mine:
+            return note(
+                f"already registered as version {version.version} (id {version.id}); "
+                "registering it again changes nothing"
+            )
+    if mode is Mode.NONE:
+        return note("compatibility level NONE: any change is accepted")
+    return compat_checks(source.subject, candidate, history, mode, options)
+
+
+def verify_with_registry(
+    source: SubjectSource, candidate: Parsed, registry: Any, local_ok: bool
+) -> CheckResult:
+    """Ask the registry itself and report any disagreement with our verdict."""
+    check_id = f"{source.subject}: registry agrees"
+    verdicts = registry.check_compatibility(
+        source.subject, candidate.schema.text, candidate.schema.type, candidate.schema.references
+    )
+    server_ok = all(v.is_compatible for v in verdicts)
+    findings: tuple[Finding, ...] = ()
+    if server_ok != local_ok:
+        said = "compatible" if server_ok else "incompatible"
+        messages = "; ".join(m for v in verdicts for m in v.messages)[:800]
+        findings = (
+            Finding(
+                rule="REGISTRY_VERDICT_DISAGREES",
+                severity=severity_of("REGISTRY_VERDICT_DISAGREES"),
+                subject=source.subject,
+                message=f"the registry calls the candidate {said}, gate calls it "
+                f"{'compatible' if local_ok else 'incompatible'}"
+                + (f": {messages}" if messages else ""),
+                location=Location(source.path),
+                check=check_id,
+                fix="the registry decides at registration time: compare its messages with "
+                "gate's findings and report the difference as a gate bug if gate is wrong",
+            ),
+        )
+    return CheckResult(
+        check_id,
+        source.subject,
+        CheckKind.COMPAT,
+        "the registry's own verdict agrees",
+        findings=findings,
+    )
+
+
+def export_registry(sources: SourceOptions, directory: Path, subjects: Sequence[str]) -> int:
+    """`gate registry export`: write every (or the named) subject's versions to `directory`."""
+    from gate.sources.registry import HttpRegistry, RegistrySettings
+    from gate.sources.snapshot import export_snapshot
+
+    config = None
+    try:
+        config = load_configuration(sources)
+    except SourceError:
+        config = None
+    url = sources.registry_url or sources.environ.get("GATE_REGISTRY_URL")
+    if not url and config is not None and config.registry is not None:
+        url = config.registry.url
+    settings = RegistrySettings.from_env(url, sources.environ)
+    with HttpRegistry(settings) as registry:
+        state = registry.load(list(subjects) or None)
+    return export_snapshot(state, sources.cwd / directory)
+
+
+# --------------------------------------------------------------------------- contracts
+
+
+def _contract_party_schema(
+    workspace: Workspace,
+    parser: Parser,
+    state: Any,
+    candidates: dict[str, Parsed],
+    subject: str,
+    reference: str | None,
+    pin: Any,
+) -> tuple[Parsed | None, str | None]:
+    """The schema a producer writes or a consumer reads with, or why there is none."""
+    if pin is not None:
+        registered = state.subject(pin.subject) if state is not None else None
+        if registered is None or not registered.versions:
+            where = "the registry" if state is not None else "any registry (none configured)"
+            return None, f"{pin.subject} is not in {where}"
+        version = registered.latest if pin.version is None else registered.version(pin.version)
+        if version is None:
+            return None, f"{pin.subject} has no version {pin.version} in the registry"
+        return parser.parse(version.to_schema()), None
+    if reference is None:
+        candidate = candidates.get(subject)
+        if candidate is None:
+            return None, f"subject {subject} has no schema file in this run"
+        return candidate, None
+    data = workspace.head_tree.read([reference]).get(reference)
+    if data is None:
+        return None, f"{reference} does not exist in {workspace.head_label}"
+    from gate.formats import infer_type as infer
+
+    schema_type = infer(reference, data.decode("utf-8", "replace"))
+    if schema_type is None:
+        return None, f"cannot tell the schema type of {reference}"
+    origin = Origin(OriginKind.WORKTREE, path=reference)
+    return parse_bytes(parser, schema_type, data, origin), None
+
+
+def contract_checks(
+    workspace: Workspace,
+    parser: Parser,
+    state: Any,
+    candidates: dict[str, Parsed],
+    in_flight: dict[str, list[Parsed]],
+    options_for: Any,
+) -> tuple[list[CheckResult], list[Any], list[tuple[str, str, str | None, bool]]]:
+    """Checks of every contract in gate.yaml, the pairs for simulation, and the graph edges."""
+    from gate.contracts import Party, contract_pairs
+
+    checks: list[CheckResult] = []
+    pairs: list[Any] = []
+    edges: list[tuple[str, str, str | None, bool]] = []
+    for contract in workspace.config.contracts:
+        subject = contract.subject
+        producers = []
+        for producer in contract.producers:
+            schema, problem = _contract_party_schema(
+                workspace, parser, state, candidates, subject, producer.file, None
+            )
+            producers.append(Party("producer", producer.name, schema, problem=problem))
+        consumers = []
+        for consumer in contract.consumers:
+            pin = consumer.pin
+            schema, problem = _contract_party_schema(
+                workspace,
+                parser,
+                state,
+                candidates,
+                subject,
+                None if pin is not None else consumer.reader,
+                pin,
+            )
+            consumers.append(
+                Party("consumer", consumer.name, schema, consumer.environment, problem)
+            )
+        extra, subject_pairs = contract_pairs(
+            subject, producers, consumers, in_flight.get(subject, []), options_for
+        )
+        checks += extra
+        pairs += subject_pairs
+        edges += [
+            (pair.producer, subject, pair.consumer, not pair.compatible)
+            for pair in subject_pairs
+            if pair.producer is not None
+        ]
+    return checks, pairs, edges
+
+
+# --------------------------------------------------------------------------- drift
+
+
+def drift_stage(
+    workspace: Workspace, subjects: Sequence[SubjectSource], state: Any, shard: Any
+) -> list[CheckResult]:
+    """Git against the registry: hand-registered versions, unregistered schemas, levels."""
+    from gate.drift import DriftInput, drift_checks
+
+    paths = [s.head_path for s in subjects if s.head_path]
+    history = workspace.repo.blob_history(paths) if paths else {}
+    inputs = []
+    for source in subjects:
+        if source.schema_type is None:
+            continue
+        texts = [data.decode("utf-8", "replace") for data in history.get(source.path, [])]
+        head = source.head_data.decode("utf-8", "replace") if source.head_data else None
+        inputs.append(
+            DriftInput.from_texts(
+                source.subject,
+                source.schema_type,
+                head,
+                texts,
+                configured=source.compatibility,
+                registry=state.subject(source.subject),
+                path=source.path,
+            )
+        )
+    known = {s.subject for s in subjects}
+    only = bool(workspace.subjects) and len(subjects) < len(workspace.subjects)
+    for name, registered in sorted(state.subjects.items()):
+        if name in known or only:
+            continue
+        if shard is not None and not in_shard(name, shard.index, shard.count):
+            continue
+        inputs.append(DriftInput(subject=name, registry=registered))
+    return drift_checks(inputs)
+
+
+# --------------------------------------------------------------------------- gate check
+
+
+def run_check(options: RunOptions) -> Result:
+    """`gate check` (and `drift`, `simulate`): every stage of the pipeline for one run."""
+    sources = options.sources
+    config = load_configuration(sources)
+    workspace = open_workspace(sources, config)
+    subjects = list(workspace.subjects)
+    if options.shard is not None:
+        subjects = [
+            s for s in subjects if in_shard(s.subject, options.shard.index, options.shard.count)
+        ]
+    base_options = CheckOptions(
+        json_policy=config.json_policy,
+        allow_remote_refs=config.allow_remote_refs,
+        root=config.root,
+    )
+    parser = Parser(base_options)
+
+    def options_for(source_or_parsed: Any) -> CheckOptions:
+        policy = getattr(source_or_parsed, "json_policy", None)
+        return dataclasses.replace(base_options, json_policy=policy) if policy else base_options
+
+    registry = open_registry(sources, config)
+    notes: list[str] = list(getattr(workspace.head_tree, "problems", []))
+    notes += list(getattr(workspace.base_tree, "problems", []))
+    checks: list[CheckResult] = []
+    try:
+        state = None
+        if registry is not None:
+            wanted: set[str] | None = {s.subject for s in subjects}
+            if options.drift and not sources.files:
+                wanted = None  # drift needs every registered subject
+            else:
+                assert wanted is not None
+                wanted |= {c.pin.subject for k in config.contracts for c in k.consumers if c.pin}
+            state = registry.load(wanted)
+            label = state.source_label or "the registry"
+            notes.append(f"registry: {label}")
+        else:
+            label = "the registry"
+            notes.append("registry: none configured (git comparison only)")
+
+        contract_subjects = {c.subject for c in config.contracts}
+        candidates: dict[str, Parsed] = {}
+        in_flight: dict[str, list[Parsed]] = {}
+        for source in subjects:
+            registered = state.subject(source.subject) if state is not None else None
+            mode = effective_mode(source, config, registered)
+            need = (
+                registered is not None
+                or source.subject in contract_subjects
+                or bool(source.samples)
+                or not options.compat
+            )
+            candidate, subject_checks = git_checks(source, parser, mode, workspace.base_label, need)
+            if options.compat:
+                checks += subject_checks
+            if candidate is None:
+                continue
+            candidates[source.subject] = candidate
+            flight = (
+                [parser.parse(v.to_schema()) for v in registered.versions] if registered else []
+            )
+            base = _parse_side(parser, source, head=False)
+            if base is not None and base.ok:
+                flight.append(base)
+            in_flight[source.subject] = flight
+            if options.compat and candidate.ok and state is not None:
+                subject_options = options_for(source)
+                judged = registry_checks(
+                    source, candidate, registered, parser, mode, subject_options, label
+                )
+                checks += judged
+                if (
+                    options.verify_with_registry
+                    and registered is not None
+                    and hasattr(registry, "check_compatibility")
+                ):
+                    local_ok = not any(
+                        f.severity.value == "error" for c in judged for f in c.findings
+                    )
+                    checks.append(verify_with_registry(source, candidate, registry, local_ok))
+
+        if options.drift and state is not None:
+            checks += drift_stage(workspace, subjects, state, options.shard)
+
+        contract_results, pairs, edges = contract_checks(
+            workspace, parser, state, candidates, in_flight, options_for
+        )
+        if options.compat or options.simulate:
+            checks += contract_results
+            checks += [pair.check for pair in pairs]
+    finally:
+        if registry is not None and hasattr(registry, "close"):
+            registry.close()
+
+    today = dt.date.fromisoformat(options.today) if options.today else dt.date.today()
+    from gate.policy import apply_waivers
+
+    checks = apply_waivers(checks, config.waivers, today, _relative(config.path, config.root))
+    extra: dict[str, Any] = {"base": workspace.base_label, "head": workspace.head_label}
+    if edges:
+        extra["graph"] = edges
+    return Result(tuple(checks), fail_on=options.fail_on, notes=tuple(notes), extra=extra)
+
+
+def _relative(path: Path | None, root: Path) -> str | None:
+    if path is None:
+        return None
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return str(path)

@@ -1,0 +1,114 @@
+"""Waivers for intended breaks: which findings they cover, and which waivers went bad."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from gate.model import CheckKind, CheckResult, Finding, Location, Severity
+from gate.rules import Rule
+
+POLICY_RULES: tuple[Rule, ...] = (
+    Rule(
+        "WAIVER_EXPIRED",
+        "A waiver passed its expiry date; the finding it covered counts again.",
+        Severity.ERROR,
+        "policy",
+    ),
+    Rule(
+        "WAIVER_STALE",
+        "A waiver matches no finding any more; remove it from gate.yaml.",
+        Severity.WARNING,
+        "policy",
+    ),
+)
+
+WAIVERS_SUBJECT = "(waivers)"
+
+
+def _matches(waiver: Any, finding: Finding) -> bool:
+    return (
+        waiver.rule == finding.rule
+        and waiver.subject == finding.subject
+        and finding.fingerprint.startswith(str(waiver.fingerprint).lower())
+    )
+
+
+def apply_waivers(
+    checks: Sequence[CheckResult],
+    waivers: Sequence[Any],
+    today: dt.date,
+    config_path: str | None = None,
+) -> list[CheckResult]:
+    """Mark waived findings, and add one check reporting expired and stale waivers.
+
+    A waiver matches on rule id, subject and fingerprint. An expired waiver covers nothing and is
+    itself a finding; so is one that matches nothing.
+    """
+    if not waivers:
+        return list(checks)
+    used: set[int] = set()
+    expired_hits: set[int] = set()
+    out: list[CheckResult] = []
+    for check in checks:
+        findings = []
+        for finding in check.findings:
+            for index, waiver in enumerate(waivers):
+                if not _matches(waiver, finding):
+                    continue
+                if waiver.expires < today:
+                    expired_hits.add(index)
+                    continue
+                used.add(index)
+                finding = dataclasses.replace(
+                    finding,
+                    waived_by=f"{waiver.reason} (owner {waiver.owner}, "
+                    f"until {waiver.expires.isoformat()})",
+                )
+                break
+            findings.append(finding)
+        out.append(dataclasses.replace(check, findings=tuple(findings)))
+
+    problems: list[Finding] = []
+    for index, waiver in enumerate(waivers):
+        declared_in = getattr(waiver, "file", None) or config_path
+        location = Location(declared_in, waiver.line) if declared_in else None
+        label = f"waiver for {waiver.rule} on {waiver.subject} ({waiver.fingerprint})"
+        if waiver.expires < today:
+            still = "; the finding it covered fails the gate again" if index in expired_hits else ""
+            problems.append(
+                Finding(
+                    rule="WAIVER_EXPIRED",
+                    severity=Severity.ERROR,
+                    subject=waiver.subject,
+                    message=f"{label} expired on {waiver.expires.isoformat()}{still}",
+                    location=location,
+                    check="waivers",
+                    fix="fix the break, or extend `expires` after agreeing it with the owner "
+                    f"({waiver.owner})",
+                )
+            )
+        elif index not in used:
+            problems.append(
+                Finding(
+                    rule="WAIVER_STALE",
+                    severity=Severity.WARNING,
+                    subject=waiver.subject,
+                    message=f"{label} matches no finding any more",
+                    location=location,
+                    check="waivers",
+                    fix="remove the waiver from gate.yaml",
+                )
+            )
+    out.append(
+        CheckResult(
+            id="waivers",
+            subject=WAIVERS_SUBJECT,
+            kind=CheckKind.VALIDITY,
+            name=f"{len(waivers)} waiver(s) current and in use",
+            findings=tuple(problems),
+        )
+    )
+    return out

@@ -1,0 +1,950 @@
+"""git as a source: revisions, the index and history, read without touching the work tree.
+
+Everything goes through a handful of git plumbing calls, never a checkout or a stash: one
+`git ls-tree -r -z` lists a revision, one `git cat-file --batch` process reads any number of
+files, one `git diff -M --name-status -z` tells what changed and what was renamed, one `git log
+--raw` finds every version a file ever had. Every failure is a `GitError` (exit 3) naming what
+failed, the object and what to do next.
+
+Symbolic links are followed only while they stay inside the repository. Reading a path whose
+link leaves it (or dangles, or loops) yields nothing for that path and appends a message to the
+tree's `problems`: one odd link must not stop a whole run, and the caller decides how loud to be.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import re
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
+
+from gate.errors import GitError, SourceError
+from gate.model import OriginKind
+from gate.sources.worktree import WorktreeTree, normalize_path, resolve_link
+
+if TYPE_CHECKING:
+    import git
+
+__all__ = [
+    "BlobRead",
+    "ChangeStatus",
+    "FileChange",
+    "GitRepository",
+    "IndexTree",
+    "RevisionTree",
+    "Tree",
+    "WorktreeTree",
+]
+
+DEFAULT_FETCH_DEPTH = 50
+
+# user configuration must not change what plumbing prints (colours, signatures, --follow)
+_SAFE_CONFIG = (
+    "-c",
+    "color.ui=never",
+    "-c",
+    "log.showSignature=false",
+    "-c",
+    "log.follow=false",
+)
+# reads must not take the index lock (a concurrent `git commit` would fail), and a fetch must
+# fail rather than wait for a password nobody will type
+_ENV = {"GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
+
+_FULL_SHA = re.compile(r"[0-9a-fA-F]{40}(?:[0-9a-fA-F]{24})?")
+_SHORT_SHA = re.compile(r"[0-9a-fA-F]{4,63}")
+_ZEROS = re.compile(r"0+")
+_RELATIVE = re.compile(r"(?P<base>.*?)(?P<steps>(?:~\d*|\^\d*)+)")
+_BRANCH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/+-]*")
+_SPECIAL_REFS = frozenset({"HEAD", "FETCH_HEAD", "ORIG_HEAD", "MERGE_HEAD", "@"})
+_SYMLINK_MODE = "120000"
+_GITLINK_MODE = "160000"
+_FILE_MODES = frozenset({"100644", "100755", "100664"})
+_MAX_LINK_HOPS = 40
+_SHOWN_ARGS = 10
+
+
+class ChangeStatus(enum.StrEnum):
+    """How a file changed between two trees (git's own letters)."""
+
+    ADDED = "A"
+    MODIFIED = "M"
+    DELETED = "D"
+    RENAMED = "R"
+
+
+@dataclass(frozen=True)
+class FileChange:
+    """One changed file: `old_path` is None when added, `new_path` None when deleted."""
+
+    status: ChangeStatus
+    old_path: str | None
+    new_path: str | None
+
+    @property
+    def path(self) -> str:
+        return str(self.new_path if self.new_path is not None else self.old_path)
+
+
+@dataclass(frozen=True)
+class BlobRead:
+    """Contents read from a tree, and why some requested paths were not read."""
+
+    contents: dict[str, bytes] = field(default_factory=dict)
+    problems: tuple[str, ...] = ()
+
+
+class Tree(Protocol):
+    """A set of files at one point: a git revision, the index, the work tree."""
+
+    label: str
+    problems: list[str]
+
+    def list_paths(self) -> list[str]: ...
+
+    def read(self, paths: Sequence[str]) -> dict[str, bytes]: ...
+
+
+@dataclass(frozen=True)
+class _Entry:
+    mode: str
+    sha: str
+
+
+def _gitpython() -> Any:
+    try:
+        import git
+    except ImportError as error:
+        raise GitError(
+            "git is not available",
+            str(error).splitlines()[0] if str(error) else "git",
+            "install git, or set GIT_PYTHON_GIT_EXECUTABLE to the git executable",
+        ) from None
+    return git
+
+
+def _decode(raw: bytes) -> str:
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _encode(text: str) -> bytes:
+    return text.encode("utf-8", "surrogateescape")
+
+
+def _last_line(stderr: str) -> str:
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    if not lines:
+        return "no message"
+    text = lines[-1]
+    for prefix in ("fatal: ", "error: "):
+        if text.startswith(prefix):
+            text = text[len(prefix) :]
+    return text
+
+
+def _show(args: Sequence[str]) -> str:
+    shown = list(args[:_SHOWN_ARGS])
+    if len(args) > _SHOWN_ARGS:
+        shown.append(f"... ({len(args) - _SHOWN_ARGS} more)")
+    return "git " + " ".join(shown)
+
+
+def _count_steps(steps: str) -> int:
+    total = 0
+    for match in re.finditer(r"([~^])(\d*)", steps):
+        if match.group(1) == "~":
+            total += int(match.group(2)) if match.group(2) else 1
+        else:
+            total += 1  # ^N picks the N-th parent: one generation
+    return max(total, 1)
+
+
+def _split_relative(rev: str) -> tuple[str, str]:
+    match = _RELATIVE.fullmatch(rev)
+    if match is None:
+        return rev, ""
+    return match.group("base"), match.group("steps")
+
+
+def _is_branch_name(name: str) -> bool:
+    return (
+        bool(_BRANCH.fullmatch(name))
+        and name not in _SPECIAL_REFS
+        and ".." not in name
+        and not name.startswith(("refs/", "origin/"))
+        and not name.endswith((".lock", "/"))
+    )
+
+
+def _refspec(rev: str) -> str | None:
+    """The refspec that brings `rev` from `origin` under the name `resolve` looks for."""
+    if rev.startswith("refs/remotes/origin/"):
+        return f"refs/heads/{rev[len('refs/remotes/origin/') :]}:{rev}"
+    if rev.startswith("refs/"):
+        return f"{rev}:{rev}"
+    name = rev[len("origin/") :] if rev.startswith("origin/") else rev
+    if _is_branch_name(name):
+        return f"refs/heads/{name}:refs/remotes/origin/{name}"
+    return None
+
+
+def _parse_batch(output: bytes, requests: Sequence[bytes]) -> list[tuple[str, bytes]]:
+    """Split `git cat-file --batch [--follow-symlinks]` output into one answer per request.
+
+    Each answer is (kind, data): kind is the object type ("blob", "tree", ...) with its content,
+    or "missing"/"ambiguous" with no data, or "symlink"/"dangling"/"loop"/"notdir" with the link
+    text or the object name git reported.
+    """
+    answers: list[tuple[str, bytes]] = []
+    position = 0
+    for request in requests:
+        end = output.find(b"\n", position)
+        if end < 0:
+            raise GitError(
+                "git cat-file --batch ended early",
+                _decode(request),
+                "this is unexpected; rerun with -vv and report it",
+            )
+        header = output[position:end]
+        position = end + 1
+        if header in (request + b" missing", request + b" ambiguous"):
+            answers.append((_decode(header[len(request) + 1 :]), b""))
+            continue
+        parts = header.split(b" ")
+        if len(parts) == 2 and parts[0] in (b"symlink", b"dangling", b"loop", b"notdir"):
+            size = int(parts[1])
+            answers.append((_decode(parts[0]), output[position : position + size]))
+            position += size + 1
+        elif len(parts) == 3 and parts[2].isdigit():
+            size = int(parts[2])
+            answers.append((_decode(parts[1]), output[position : position + size]))
+            position += size + 1
+        else:
+            raise GitError(
+                "unexpected answer from git cat-file --batch",
+                _decode(header[:200]),
+                "this is unexpected; rerun with -vv and report it",
+            )
+    return answers
+
+
+def _follow_links(
+    path: str, entries: Mapping[str, _Entry], link_text: Mapping[str, str]
+) -> tuple[str | None, str | None]:
+    """The path whose content `path` shows after following links, or (None, why not)."""
+    parts = path.split("/")
+    hops = 0
+    index = 0
+    while index < len(parts):
+        prefix = "/".join(parts[: index + 1])
+        entry = entries.get(prefix)
+        if entry is not None and entry.mode == _SYMLINK_MODE:
+            hops += 1
+            if hops > _MAX_LINK_HOPS:
+                return None, "symbolic link loop"
+            text = link_text.get(prefix, "")
+            target = resolve_link(prefix, text)
+            if target is None:
+                return None, f"symbolic link points outside the repository ({text})"
+            parts = target.split("/") + parts[index + 1 :]
+            index = 0
+            continue
+        index += 1
+    return "/".join(parts), None
+
+
+class GitRepository:
+    """A git work tree, read through git plumbing. Open it with `GitRepository.open(path)`."""
+
+    def __init__(self, repo: git.Repo, root: Path) -> None:
+        self._repo = repo
+        self.root = root
+        self._resolved: dict[str, str] = {}
+        self._shallow: bool | None = None
+        self._trees: dict[str, dict[str, _Entry]] = {}
+
+    # ------------------------------------------------------------------ opening and running
+
+    @classmethod
+    def open(cls, path: Path) -> GitRepository:
+        """The repository containing `path` (searching parent directories)."""
+        gitpython = _gitpython()
+        start = path.parent if path.is_file() else path
+        try:
+            repo = gitpython.Repo(start, search_parent_directories=True)
+        except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError):
+            raise GitError(
+                "not a git repository",
+                str(path),
+                "run gate inside a git work tree, or pass --config",
+            ) from None
+        if repo.working_tree_dir is None:
+            raise GitError(
+                "a bare git repository has no work tree",
+                str(path),
+                "run gate inside a clone with a work tree",
+            )
+        return cls(repo, Path(repo.working_tree_dir).resolve())
+
+    def close(self) -> None:
+        """Release gitpython's resources (cached processes and file handles)."""
+        self._repo.close()
+
+    def __enter__(self) -> GitRepository:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"GitRepository({str(self.root)!r})"
+
+    def _run(
+        self,
+        args: Sequence[str],
+        *,
+        subject: str,
+        hint: str = "",
+        stdin: bytes | None = None,
+        ok: Iterable[int] = (0,),
+    ) -> tuple[int, bytes, str]:
+        """Run git in the work tree; a status outside `ok` becomes a GitError."""
+        gitpython = _gitpython()
+        command = [gitpython.Git.GIT_PYTHON_GIT_EXECUTABLE or "git", *_SAFE_CONFIG, *args]
+        options: dict[str, Any] = {
+            "with_extended_output": True,
+            "with_exceptions": False,
+            "stdout_as_string": False,
+            "strip_newline_in_stdout": False,
+            "env": _ENV,
+        }
+        try:
+            if stdin is None:
+                status, out, err = self._repo.git.execute(command, **options)
+            else:
+                # a file, not a pipe: git's answers cannot block our writing of the questions
+                with tempfile.TemporaryFile() as feed:
+                    feed.write(stdin)
+                    feed.seek(0)
+                    status, out, err = self._repo.git.execute(command, istream=feed, **options)
+        except gitpython.GitCommandNotFound:
+            raise GitError(
+                "git is not installed or not on PATH",
+                _show(args),
+                "install git, or set GIT_PYTHON_GIT_EXECUTABLE to the git executable",
+            ) from None
+        except OSError as error:
+            raise GitError(f"could not run git ({error.strerror})", _show(args), hint) from None
+        if status not in set(ok):
+            raise self._failure(args, status, err, subject, hint)
+        return status, out or b"", err or ""
+
+    def _failure(
+        self, args: Sequence[str], status: int, stderr: str, subject: str, hint: str
+    ) -> GitError:
+        if "dubious ownership" in stderr:
+            hint = (
+                "git refuses a repository owned by another user; mark it safe with "
+                f"`git config --global --add safe.directory {self.root}`"
+            )
+        detail = _last_line(stderr)
+        return GitError(
+            f"`{_show(args)}` failed (exit {status}: {detail})",
+            subject or str(self.root),
+            hint or "check that the repository is intact (`git fsck`) and readable",
+        )
+
+    # ------------------------------------------------------------------ revisions
+
+    @property
+    def is_shallow(self) -> bool:
+        """True in a shallow clone (history cut at some depth, as CI checkouts often are)."""
+        if self._shallow is None:
+            _, out, _ = self._run(["rev-parse", "--is-shallow-repository"], subject=str(self.root))
+            self._shallow = out.strip() == b"true"
+        return self._shallow
+
+    def _lookup(self, rev: str) -> str | None:
+        """The full sha of commit `rev`, trying `origin/<branch>` for a bare branch name."""
+        if rev in self._resolved:
+            return self._resolved[rev]
+        if not rev or rev.startswith("-") or any(c in rev for c in "\n\r\0"):
+            return None
+        candidates = [rev]
+        base, steps = _split_relative(rev)
+        if _is_branch_name(base):
+            # a CI checkout often has only the remote-tracking branch of the base
+            candidates.append(f"refs/remotes/origin/{base}{steps}")
+        for candidate in candidates:
+            status, out, _ = self._run(
+                ["rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}"],
+                subject=rev,
+                ok=(0, 1, 128),
+            )
+            if status == 0 and out.strip():
+                sha = _decode(out.strip())
+                if sha.startswith(rev.lower()):
+                    # a sha names one commit forever; a ref name may move between calls
+                    self._resolved[rev] = sha
+                return sha
+        return None
+
+    def resolve(self, rev: str) -> str:
+        """The full sha of the commit `rev` names; GitError (with the fix) when it is missing."""
+        sha = self._lookup(rev)
+        if sha is None:
+            raise self._missing(rev)
+        return sha
+
+    def _has_origin(self) -> bool:
+        _, out, _ = self._run(["remote"], subject=str(self.root))
+        return "origin" in _decode(out).split()
+
+    def _fetch_plan(self, rev: str, depth: int) -> list[str] | None:
+        """The `git fetch` arguments that bring `rev` from origin, or None when none can."""
+        shallow = self.is_shallow
+        # in a complete clone --depth would make it shallow: fetch the whole ancestry instead
+        deep = [f"--depth={depth}"] if shallow else []
+        base, steps = _split_relative(rev)
+        if steps:
+            if self._lookup(base or "HEAD") is not None:
+                return ["fetch", f"--deepen={_count_steps(steps)}", "origin"] if shallow else None
+            return self._fetch_plan(base, depth + _count_steps(steps))
+        if _FULL_SHA.fullmatch(rev):
+            return ["fetch", *deep, "origin", rev]
+        if _SHORT_SHA.fullmatch(rev):
+            # a server only hands out full object names: deepen until the commit arrives
+            return ["fetch", f"--deepen={depth}", "origin"] if shallow else None
+        refspec = _refspec(rev)
+        if refspec is None:
+            return None
+        return ["fetch", *deep, "origin", refspec]
+
+    def _missing(self, rev: str) -> GitError:
+        if not rev or rev.startswith("-") or any(c in rev for c in "\n\r\0"):
+            return GitError("invalid git revision", repr(rev), "pass a branch, tag or commit sha")
+        if self._lookup("HEAD") is None:
+            return GitError(
+                "the repository has no commits yet",
+                str(self.root),
+                "commit the schema files first, or pass --base with an existing revision",
+            )
+        origin = self._has_origin()
+        plan = self._fetch_plan(rev, 1 if _FULL_SHA.fullmatch(rev) else DEFAULT_FETCH_DEPTH)
+        if self.is_shallow:
+            if origin and plan is not None:
+                hint = (
+                    f"this is a shallow clone that does not contain {rev}: run "
+                    f"`git {' '.join(plan)}`, or rerun gate with --fetch-base"
+                )
+            elif origin:
+                hint = (
+                    f"this is a shallow clone that does not contain {rev}: run "
+                    "`git fetch --unshallow origin`, or rerun gate with --fetch-base"
+                )
+            else:
+                hint = (
+                    "this is a shallow clone without an `origin` remote; pass --base with a "
+                    "revision it contains"
+                )
+        elif origin and plan is not None:
+            hint = (
+                "check the name (`git branch -a` lists branches); if it exists only on the "
+                f"remote, run `git {' '.join(plan)}` or rerun gate with --fetch-base"
+            )
+        else:
+            hint = "check the name: `git branch -a` lists branches, `git log --oneline` commits"
+        return GitError("git revision not found", rev, hint)
+
+    def fetch_base(self, rev: str, depth: int = DEFAULT_FETCH_DEPTH) -> None:
+        """Fetch the missing base revision `rev` from `origin` (a shallow CI checkout).
+
+        Runs `git fetch --depth=N origin <sha>`, `git fetch --depth=N origin
+        refs/heads/<b>:refs/remotes/origin/<b>` for a branch name (then a tag of that name),
+        or `git fetch --deepen=N origin` for `HEAD~N`. In a complete clone no depth is passed, so
+        it stays complete. Nothing happens when `rev` is already present; the work tree is never
+        touched.
+        """
+        if self._lookup(rev) is not None:
+            return
+        if self._lookup("HEAD") is None:
+            raise self._missing(rev)
+        if not self._has_origin():
+            raise GitError(
+                "cannot fetch the base revision: the repository has no `origin` remote",
+                rev,
+                "fetch it yourself, or pass --base with a revision that exists locally",
+            )
+        plan = self._fetch_plan(rev, depth)
+        if plan is None:
+            raise GitError(
+                "cannot fetch this revision from origin by name",
+                rev,
+                "pass --base with a full commit sha or a branch name, or fetch it yourself",
+            )
+        plans = [plan]
+        base, steps = _split_relative(rev)
+        name = base[len("origin/") :] if base.startswith("origin/") else base
+        if _is_branch_name(name) and not steps:
+            tag = f"refs/tags/{name}:refs/tags/{name}"
+            plans.append(plan[:-1] + [tag])
+        failure: tuple[list[str], int, str] | None = None
+        for attempt in plans:
+            status, _, err = self._run(attempt, subject=rev, ok=range(256))
+            if status == 0:
+                failure = None
+                break
+            if failure is None:
+                failure = (attempt, status, err)
+        self._resolved.clear()
+        self._shallow = None
+        if failure is not None:
+            attempt, status, err = failure
+            raise GitError(
+                f"`{_show(attempt)}` failed (exit {status}: {_last_line(err)})",
+                rev,
+                "check that origin is reachable and has this revision, or pass --base",
+            )
+        if self._lookup(rev) is None:
+            raise GitError(
+                f"`{_show(plan)}` did not bring the revision",
+                rev,
+                "fetch more history (`git fetch --unshallow origin`), or pass --base",
+            )
+
+    def default_branch(self) -> str | None:
+        """origin/HEAD's target, else main, master, origin/main, origin/master (first present)."""
+        candidates: list[str] = []
+        status, out, _ = self._run(
+            ["symbolic-ref", "--quiet", "refs/remotes/origin/HEAD"],
+            subject="refs/remotes/origin/HEAD",
+            ok=(0, 1, 128),
+        )
+        if status == 0 and out.strip().startswith(b"refs/remotes/"):
+            candidates.append(_decode(out.strip()))
+        candidates += [
+            "refs/heads/main",
+            "refs/heads/master",
+            "refs/remotes/origin/main",
+            "refs/remotes/origin/master",
+        ]
+        _, out, _ = self._run(
+            ["for-each-ref", "--format=%(refname)", *candidates], subject="default branch"
+        )
+        present = set(_decode(out).split())
+        for candidate in candidates:
+            if candidate in present:
+                for prefix in ("refs/heads/", "refs/remotes/"):
+                    if candidate.startswith(prefix):
+                        return candidate[len(prefix) :]
+        return None
+
+    def default_base(self, environ: Mapping[str, str]) -> str:
+        """The revision to compare against when the user named none.
+
+        In order: `PRE_COMMIT_FROM_REF`; the GitHub Actions event payload at `GITHUB_EVENT_PATH`
+        (`pull_request.base.sha`, `merge_group.base_sha`, or a push's `before` unless it is all
+        zeros); `GITHUB_BASE_REF` (as `origin/<ref>` when that exists); GitLab's
+        `CI_MERGE_REQUEST_DIFF_BASE_SHA`; else the merge-base of HEAD with the default branch
+        (HEAD itself when HEAD is on it, so uncommitted changes are compared with the last
+        commit). With no default branch: HEAD in a repository without an `origin` remote, a
+        GitError in a clone (a single-branch CI checkout would otherwise check nothing).
+        """
+        pre_commit = environ.get("PRE_COMMIT_FROM_REF", "").strip()
+        if pre_commit:
+            return pre_commit
+        event_base = _github_event_base(environ)
+        if event_base:
+            return event_base
+        base_ref = environ.get("GITHUB_BASE_REF", "").strip()
+        if base_ref:
+            remote = f"refs/remotes/origin/{base_ref}"
+            status, _, _ = self._run(
+                ["rev-parse", "--verify", "--quiet", f"{remote}^{{commit}}"],
+                subject=remote,
+                ok=(0, 1, 128),
+            )
+            return f"origin/{base_ref}" if status == 0 else base_ref
+        gitlab = environ.get("CI_MERGE_REQUEST_DIFF_BASE_SHA", "").strip()
+        if gitlab:
+            return gitlab
+        head = self._lookup("HEAD")
+        if head is None:
+            raise GitError(
+                "the repository has no commits yet",
+                str(self.root),
+                "commit the schema files first, or pass --base with an existing revision",
+            )
+        branch = self.default_branch()
+        if branch is None:
+            if not self._has_origin():
+                return head  # a local repository with some other trunk: the last commit
+            # a single-branch CI clone: comparing with HEAD would pass without checking anything
+            raise GitError(
+                "could not find the default branch (none of origin/HEAD, main, master, "
+                "origin/main, origin/master exists)",
+                str(self.root),
+                "fetch it, e.g. `git fetch --depth=50 origin refs/heads/main:refs/remotes/origin/"
+                "main`, or pass --base",
+            )
+        ref = f"refs/remotes/{branch}" if branch.startswith("origin/") else f"refs/heads/{branch}"
+        status, out, _ = self._run(["merge-base", "HEAD", ref], subject=branch, ok=(0, 1))
+        if status != 0 or not out.strip():
+            if self.is_shallow:
+                hint = (
+                    "this is a shallow clone: run `git fetch --deepen=50 origin` (or "
+                    "`git fetch --unshallow origin`), or pass --base"
+                )
+            else:
+                hint = (
+                    f"HEAD and {branch} share no history; pass --base with the revision to "
+                    "compare against"
+                )
+            raise GitError(f"no common ancestor of HEAD and {branch}", str(self.root), hint)
+        return _decode(out.strip())
+
+    # ------------------------------------------------------------------ trees and blobs
+
+    def _tree(self, sha: str) -> dict[str, _Entry]:
+        if sha not in self._trees:
+            _, out, _ = self._run(["ls-tree", "-r", "-z", "--full-tree", sha], subject=sha)
+            entries: dict[str, _Entry] = {}
+            for record in out.split(b"\0"):
+                if not record:
+                    continue
+                meta, _, raw_path = record.partition(b"\t")
+                mode, kind, object_sha = _decode(meta).split(" ")
+                if kind == "blob":
+                    entries[_decode(raw_path)] = _Entry(mode, object_sha)
+            self._trees[sha] = entries
+        return self._trees[sha]
+
+    def list_paths(self, rev: str) -> list[str]:
+        """Repository-relative posix paths of every file (blob) at `rev`."""
+        return list(self._tree(self.resolve(rev)))
+
+    def _batch(
+        self, requests: Sequence[bytes], subject: str, follow: bool
+    ) -> list[tuple[str, bytes]]:
+        if not requests:
+            return []
+        args = ["cat-file", "--batch"] + (["--follow-symlinks"] if follow else [])
+        _, out, _ = self._run(args, subject=subject, stdin=b"".join(r + b"\n" for r in requests))
+        return _parse_batch(out, requests)
+
+    def _objects(self, shas: Sequence[str], subject: str) -> dict[str, tuple[str, bytes]]:
+        """sha -> (type, content) for many objects through one cat-file batch."""
+        unique = list(dict.fromkeys(shas))
+        answers = self._batch([_encode(sha) for sha in unique], subject, follow=False)
+        return dict(zip(unique, answers, strict=True))
+
+    def read_revision(self, rev: str, paths: Sequence[str]) -> BlobRead:
+        """The files `paths` at `rev` through one `git cat-file --batch`, and what was not read.
+
+        Links inside the repository are followed; a link leaving it, dangling or looping gives a
+        problem. Missing paths are simply absent. Paths containing a newline cannot be asked
+        for in a batch and are absent too.
+        """
+        sha = self.resolve(rev)
+        asked: list[tuple[str, str, bytes]] = []
+        for path in paths:
+            relative = normalize_path(path)
+            if relative is None or "\n" in relative:
+                continue
+            asked.append((path, relative, _encode(f"{sha}:{relative}")))
+        answers = self._batch([request for _, _, request in asked], rev, follow=True)
+        contents: dict[str, bytes] = {}
+        problems: list[str] = []
+        for (path, relative, _), (kind, data) in zip(asked, answers, strict=True):
+            if kind == "blob":
+                contents[path] = data
+            elif kind == "symlink":
+                problems.append(
+                    f"{relative}: symbolic link points outside the repository "
+                    f"({_decode(data)}); not read"
+                )
+            elif kind == "dangling":
+                problems.append(f"{relative}: dangling symbolic link; not read")
+            elif kind == "loop":
+                problems.append(f"{relative}: symbolic link loop; not read")
+        return BlobRead(contents, tuple(problems))
+
+    def read_blobs(self, rev: str, paths: Sequence[str]) -> dict[str, bytes]:
+        """The content of many files at `rev` in one batch; missing paths are absent."""
+        return self.read_revision(rev, paths).contents
+
+    def index_entries(self) -> dict[str, tuple[str, str]]:
+        """The staged files: path -> (mode, blob sha), stage 0 only, without submodules."""
+        return {path: (entry.mode, entry.sha) for path, entry in self._index().items()}
+
+    def _index(self) -> dict[str, _Entry]:
+        _, out, _ = self._run(["ls-files", "--stage", "-z"], subject="the index")
+        entries: dict[str, _Entry] = {}
+        for record in out.split(b"\0"):
+            if not record:
+                continue
+            meta, _, raw_path = record.partition(b"\t")
+            mode, object_sha, stage = _decode(meta).split(" ")
+            # unmerged paths (stages 1-3) have no staged content to judge yet
+            if stage == "0" and mode != _GITLINK_MODE:
+                entries[_decode(raw_path)] = _Entry(mode, object_sha)
+        return entries
+
+    def _read_entries(
+        self, entries: Mapping[str, _Entry], paths: Sequence[str], subject: str
+    ) -> BlobRead:
+        """Read `paths` from a listing of entries (the index), following links inside it."""
+        wanted = [(path, relative) for path in paths if (relative := normalize_path(path))]
+        direct = {
+            relative: entries[relative].sha
+            for _, relative in wanted
+            if relative in entries and entries[relative].mode in _FILE_MODES
+        }
+        indirect = [relative for _, relative in wanted if relative not in direct]
+        links = {p: e.sha for p, e in entries.items() if e.mode == _SYMLINK_MODE}
+        if not indirect:
+            links = {}
+        blobs = self._objects([*direct.values(), *links.values()], subject)
+        link_text = {p: _decode(blobs[s][1]) for p, s in links.items()}
+        problems: list[str] = []
+        target_of: dict[str, str] = {}
+        for relative in indirect:
+            target, why = _follow_links(relative, entries, link_text)
+            if why is not None:
+                problems.append(f"{relative}: {why}; not read")
+                continue
+            entry = entries.get(str(target))
+            if entry is None or entry.mode not in _FILE_MODES:
+                if links and target != relative:
+                    problems.append(f"{relative}: dangling symbolic link; not read")
+                continue
+            target_of[relative] = entry.sha
+        blobs.update(self._objects([s for s in target_of.values() if s not in blobs], subject))
+        contents: dict[str, bytes] = {}
+        for path, relative in wanted:
+            object_sha = direct.get(relative) or target_of.get(relative)
+            if object_sha is not None and blobs[object_sha][0] == "blob":
+                contents[path] = blobs[object_sha][1]
+        return BlobRead(contents, tuple(problems))
+
+    def read_index(self, paths: Sequence[str]) -> BlobRead:
+        """The staged content of `paths` (what `git commit` would record), in one batch."""
+        return self._read_entries(self._index(), paths, "the index")
+
+    def worktree_paths(self) -> list[str]:
+        """Tracked files plus untracked files that are not ignored (deleted ones included)."""
+        _, out, _ = self._run(
+            ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], subject="work tree"
+        )
+        return list(dict.fromkeys(_decode(raw) for raw in out.split(b"\0") if raw))
+
+    # ------------------------------------------------------------------ changes and history
+
+    def changed_paths(self, base: str, head: str | None, staged: bool = False) -> list[FileChange]:
+        """What changed from `base` to `head` (None: the work tree; `staged`: the index).
+
+        One `git diff -M --name-status -z`; against the work tree, untracked files that are not
+        ignored are added too (git's diff does not see them, so their renames are not detected).
+        """
+        if head is not None and staged:
+            raise ValueError("changed_paths: `head` and `staged` exclude each other")
+        args = ["diff", "--no-ext-diff", "--no-color", "-M", "--name-status", "-z"]
+        if staged:
+            args.append("--cached")
+        args.append(self.resolve(base))
+        if head is not None:
+            args.append(self.resolve(head))
+        args.append("--")
+        target = head if head is not None else ("the index" if staged else "the work tree")
+        _, out, _ = self._run(args, subject=f"{base} -> {target}")
+        tokens = [_decode(raw) for raw in out.split(b"\0")]
+        changes: list[FileChange] = []
+        position = 0
+        while position < len(tokens):
+            status = tokens[position]
+            position += 1
+            if not status:
+                continue
+            letter = status[0]
+            if letter in "RC":
+                old, new = tokens[position], tokens[position + 1]
+                position += 2
+                if letter == "R":
+                    changes.append(FileChange(ChangeStatus.RENAMED, old, new))
+                else:
+                    changes.append(FileChange(ChangeStatus.ADDED, None, new))
+                continue
+            path = tokens[position]
+            position += 1
+            if letter == "A":
+                changes.append(FileChange(ChangeStatus.ADDED, None, path))
+            elif letter == "D":
+                changes.append(FileChange(ChangeStatus.DELETED, path, None))
+            else:  # M, T (type change), U (unmerged)
+                changes.append(FileChange(ChangeStatus.MODIFIED, path, path))
+        if head is None and not staged:
+            _, out, _ = self._run(
+                ["ls-files", "-z", "--others", "--exclude-standard"], subject="work tree"
+            )
+            known = {change.new_path for change in changes}
+            changes += [
+                FileChange(ChangeStatus.ADDED, None, path)
+                for path in (_decode(raw) for raw in out.split(b"\0") if raw)
+                if path not in known
+            ]
+        return changes
+
+    def renames(self, base: str, head: str | None, staged: bool = False) -> dict[str, str]:
+        """New path -> old path of files git's rename detection pairs between base and head."""
+        return {
+            str(change.new_path): str(change.old_path)
+            for change in self.changed_paths(base, head, staged)
+            if change.status is ChangeStatus.RENAMED
+        }
+
+    def blob_history(self, paths: Sequence[str]) -> dict[str, list[bytes]]:
+        """Every distinct content each path ever had, oldest first.
+
+        Covers the history reachable from HEAD and every ref except `refs/stash` (a stash is not
+        a revision anyone deployed), merges included. One `git log --raw`, one cat-file batch.
+        """
+        history: dict[str, list[bytes]] = {path: [] for path in paths}
+        asked: dict[str, list[str]] = {}
+        for path in paths:
+            relative = normalize_path(path)
+            if relative is not None:
+                asked.setdefault(relative, []).append(path)
+        if not asked or self._lookup("HEAD") is None:
+            return history
+        args = [
+            "--literal-pathspecs",
+            "log",
+            "--exclude=refs/stash",
+            "--all",
+            "--reverse",
+            "--topo-order",  # reversed: no version is listed before one it descends from
+            "-m",
+            "--raw",
+            "--no-abbrev",
+            "--no-renames",
+            "--format=",
+            "-z",
+            "--",
+            *asked,
+        ]
+        _, out, _ = self._run(args, subject="history")
+        versions: dict[str, list[str]] = {relative: [] for relative in asked}
+        tokens = [_decode(raw) for raw in out.split(b"\0")]
+        position = 0
+        while position < len(tokens):
+            token = tokens[position].strip("\n")
+            position += 1
+            if not token.startswith(":"):
+                continue
+            path = tokens[position]
+            position += 1
+            meta = token[1:].split(" ")
+            if path not in versions or len(meta) < 4:
+                continue
+            for mode, object_sha in ((meta[0], meta[2]), (meta[1], meta[3])):
+                if mode in _FILE_MODES and not _ZEROS.fullmatch(object_sha):
+                    if object_sha not in versions[path]:
+                        versions[path].append(object_sha)
+        blobs = self._objects([s for found in versions.values() for s in found], "history")
+        for relative, found in versions.items():
+            contents = [blobs[s][1] for s in found if blobs[s][0] == "blob"]
+            for path in asked[relative]:
+                history[path] = list(contents)
+        return history
+
+
+def _github_event_base(environ: Mapping[str, str]) -> str | None:
+    """The base sha a GitHub Actions event payload names, if any."""
+    event_path = environ.get("GITHUB_EVENT_PATH", "").strip()
+    if not event_path:
+        return None
+    try:
+        payload = json.loads(Path(event_path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise SourceError(
+            f"could not read the GitHub Actions event payload ({error.strerror})",
+            event_path,
+            "unset GITHUB_EVENT_PATH, or pass --base",
+        ) from None
+    except ValueError:
+        raise SourceError(
+            "the GitHub Actions event payload is not valid JSON",
+            event_path,
+            "unset GITHUB_EVENT_PATH, or pass --base",
+        ) from None
+    if not isinstance(payload, dict):
+        return None
+    for key, inner in (("pull_request", "base"), ("merge_group", None)):
+        section = payload.get(key)
+        if isinstance(section, dict):
+            if inner is None:
+                sha = section.get("base_sha")
+            else:
+                base = section.get(inner)
+                sha = base.get("sha") if isinstance(base, dict) else None
+            if isinstance(sha, str) and sha:
+                return sha
+    before = payload.get("before")
+    if isinstance(before, str) and before and not _ZEROS.fullmatch(before):
+        return before
+    return None
+
+
+class RevisionTree:
+    """The files of one git revision. `label` is the revision as given plus its short sha."""
+
+    kind = OriginKind.GIT
+
+    def __init__(self, repo: GitRepository, rev: str) -> None:
+        self._repo = repo
+        self.rev = rev
+        self.sha = repo.resolve(rev)
+        short = self.sha[:7]
+        if _SHORT_SHA.fullmatch(rev) and self.sha.startswith(rev.lower()):
+            self.label = short
+        else:
+            self.label = f"{rev} ({short})"
+        self.problems: list[str] = []
+
+    def list_paths(self) -> list[str]:
+        return self._repo.list_paths(self.sha)
+
+    def read(self, paths: Sequence[str]) -> dict[str, bytes]:
+        result = self._repo.read_revision(self.sha, paths)
+        self.problems.extend(result.problems)
+        return result.contents
+
+
+class IndexTree:
+    """The staged content (what the next commit records): the pre-commit hook's view."""
+
+    kind = OriginKind.INDEX
+    rev: str | None = None
+
+    def __init__(self, repo: GitRepository) -> None:
+        self._repo = repo
+        self.label = "staged"
+        self.problems: list[str] = []
+        self._entries: dict[str, _Entry] | None = None
+
+    def _load(self) -> dict[str, _Entry]:
+        if self._entries is None:
+            self._entries = self._repo._index()
+        return self._entries
+
+    def list_paths(self) -> list[str]:
+        return sorted(self._load())
+
+    def read(self, paths: Sequence[str]) -> dict[str, bytes]:
+        result = self._repo._read_entries(self._load(), paths, "the index")
+        self.problems.extend(result.problems)
+        return result.contents

@@ -1,0 +1,103 @@
+"""Modes and transitivity, independent of any real schema format."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from gate.compat import Version, check_candidate, versions_to_check
+from gate.formats import Change, CheckOptions
+from gate.model import Direction, Incompatibility, Mode, SchemaType
+
+
+class IntervalFormat:
+    """A toy format: a schema is a set of field names; a reader needs every field it declares."""
+
+    type = SchemaType.AVRO
+    extensions = (".toy",)
+
+    def rules(self) -> tuple[Any, ...]:
+        return ()
+
+    def sniff(self, text: str) -> bool:
+        return False
+
+    def parse(self, schema: Any, options: CheckOptions) -> Any:
+        return frozenset(schema.text.split())
+
+    def check(self, reader: Any, writer: Any, options: CheckOptions) -> list[Incompatibility]:
+        return [Incompatibility("MISSING", f"`{name}` missing", f"/{name}")
+                for name in sorted(reader - writer)]
+
+    def diff(self, old: Any, new: Any, options: CheckOptions) -> list[Change]:
+        return []
+
+
+FMT = IntervalFormat()
+HISTORY = [Version("v1", frozenset({"a"})), Version("v2", frozenset({"a", "b"}))]
+
+
+def _violations(candidate: frozenset[str], mode: Mode) -> set[tuple[str, Direction, str]]:
+    return {
+        (v.against.label, v.direction, v.incompatibility.path)
+        for v in check_candidate(FMT, candidate, HISTORY, mode, CheckOptions())
+    }
+
+
+def test_mode_flags() -> None:
+    assert Mode.FULL_TRANSITIVE.backward and Mode.FULL_TRANSITIVE.forward
+    assert Mode.FULL_TRANSITIVE.transitive and not Mode.FULL.transitive
+    assert Mode.BACKWARD.backward and not Mode.BACKWARD.forward
+    assert Mode.FORWARD_TRANSITIVE.forward and not Mode.FORWARD_TRANSITIVE.backward
+    assert not Mode.NONE.backward and not Mode.NONE.forward
+    assert Mode.parse("full_transitive") is Mode.FULL_TRANSITIVE
+
+
+@pytest.mark.parametrize(
+    ("mode", "labels"),
+    [
+        (Mode.BACKWARD, ["v2"]),
+        (Mode.FORWARD, ["v2"]),
+        (Mode.FULL, ["v2"]),
+        (Mode.BACKWARD_TRANSITIVE, ["v1", "v2"]),
+        (Mode.FULL_TRANSITIVE, ["v1", "v2"]),
+        (Mode.NONE, []),
+    ],
+)
+def test_versions_to_check(mode: Mode, labels: list[str]) -> None:
+    assert [v.label for v in versions_to_check(mode, HISTORY)] == labels
+
+
+def test_backward_reads_old_data_with_the_candidate() -> None:
+    # candidate needs c: neither version wrote it
+    assert _violations(frozenset({"a", "c"}), Mode.BACKWARD) == {("v2", Direction.BACKWARD, "/c")}
+    assert _violations(frozenset({"a", "c"}), Mode.BACKWARD_TRANSITIVE) == {
+        ("v1", Direction.BACKWARD, "/c"),
+        ("v2", Direction.BACKWARD, "/c"),
+    }
+
+
+def test_forward_reads_new_data_with_old_schemas() -> None:
+    # dropping b breaks v2 as a reader, and only transitively does v1 matter (it never needed b)
+    assert _violations(frozenset({"a"}), Mode.FORWARD) == {("v2", Direction.FORWARD, "/b")}
+    assert _violations(frozenset({"a"}), Mode.FORWARD_TRANSITIVE) == {
+        ("v2", Direction.FORWARD, "/b")
+    }
+    assert _violations(frozenset(), Mode.FORWARD_TRANSITIVE) == {
+        ("v1", Direction.FORWARD, "/a"),
+        ("v2", Direction.FORWARD, "/a"),
+        ("v2", Direction.FORWARD, "/b"),
+    }
+
+
+def test_full_is_both_directions() -> None:
+    assert _violations(frozenset({"a", "c"}), Mode.FULL) == {
+        ("v2", Direction.BACKWARD, "/c"),
+        ("v2", Direction.FORWARD, "/b"),
+    }
+
+
+def test_none_and_empty_history_check_nothing() -> None:
+    assert _violations(frozenset({"z"}), Mode.NONE) == set()
+    assert check_candidate(FMT, frozenset({"z"}), [], Mode.FULL_TRANSITIVE, CheckOptions()) == []

@@ -1,0 +1,279 @@
+"""Drift between git and the registry: canonical forms and every rule's exact findings."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gate.drift import (
+    COMPATIBILITY_MISMATCH,
+    DRIFT_RULES,
+    NOT_REGISTERED,
+    SUBJECT_NOT_IN_GIT,
+    SUBJECT_NOT_IN_REGISTRY,
+    UNTRACKED_REGISTRY_VERSION,
+    DriftInput,
+    canonical_form,
+    drift_checks,
+    find_drift,
+)
+from gate.model import CheckKind, Location, Mode, SchemaType, Severity
+from gate.sources.registry import RegisteredSchema, SubjectState
+
+V1 = '{"type": "record", "name": "Order", "fields": [{"name": "id", "type": "long"}]}'
+V2 = (
+    '{"type": "record", "name": "Order", "fields": [{"name": "id", "type": "long"}, '
+    '{"name": "note", "type": "string", "default": ""}]}'
+)
+HAND_MADE = '{"type": "record", "name": "Order", "fields": [{"name": "sneaky", "type": "int"}]}'
+
+
+def registered(
+    *texts: str, subject: str = "orders-value", first_id: int = 10
+) -> tuple[RegisteredSchema, ...]:
+    return tuple(
+        RegisteredSchema(subject, n, first_id + n, SchemaType.AVRO, text)
+        for n, text in enumerate(texts, start=1)
+    )
+
+
+def state(
+    *texts: str,
+    subject: str = "orders-value",
+    own: Mode | None = None,
+    effective: Mode = Mode.BACKWARD,
+) -> SubjectState:
+    return SubjectState(subject, registered(*texts, subject=subject), own, effective)
+
+
+def orders(**values: Any) -> DriftInput:
+    base: dict[str, Any] = {
+        "subject": "orders-value",
+        "schema_type": SchemaType.AVRO,
+        "head": V2,
+        "history": (V1, V2),
+        "path": "schemas/orders.avsc",
+    }
+    base.update(values)
+    return DriftInput.from_texts(**base)
+
+
+# --------------------------------------------------------------------------------------------
+# Canonical form
+
+
+def test_canonical_form_ignores_whitespace_and_key_order() -> None:
+    spaced = '{\n  "name": "Order",\n  "type": "record",\n  "fields": []\n}'
+    compact = '{"type":"record","fields":[],"name":"Order"}'
+    assert canonical_form(SchemaType.AVRO, spaced) == canonical_form(SchemaType.AVRO, compact)
+    assert (
+        canonical_form(SchemaType.AVRO, compact) == '{"fields":[],"name":"Order","type":"record"}'
+    )
+
+
+def test_avro_doc_strings_do_not_count() -> None:
+    documented = json.dumps(
+        {
+            "type": "record",
+            "name": "Order",
+            "doc": "An order.",
+            "fields": [{"name": "id", "type": "long", "doc": "The id."}],
+        }
+    )
+    plain = json.dumps(
+        {"type": "record", "name": "Order", "fields": [{"name": "id", "type": "long"}]}
+    )
+    assert canonical_form(SchemaType.AVRO, documented) == canonical_form(SchemaType.AVRO, plain)
+
+
+def test_a_bare_avro_primitive_type_object_is_the_primitive() -> None:
+    wrapped = (
+        '{"type": "record", "name": "R", "fields": [{"name": "s", "type": {"type": "string"}}]}'
+    )
+    bare = '{"type": "record", "name": "R", "fields": [{"name": "s", "type": "string"}]}'
+    assert canonical_form(SchemaType.AVRO, wrapped) == canonical_form(SchemaType.AVRO, bare)
+    assert canonical_form(SchemaType.AVRO, '{"type": "string"}') == '"string"'
+    # a logical type is more than the primitive
+    assert canonical_form(SchemaType.AVRO, '{"type": "int", "logicalType": "date"}') != '"int"'
+
+
+def test_avro_defaults_are_data_and_kept_whole() -> None:
+    def with_default(default: object) -> str:
+        field = {"name": "m", "type": {"type": "map", "values": "string"}, "default": default}
+        return json.dumps({"type": "record", "name": "R", "fields": [field]})
+
+    assert canonical_form(SchemaType.AVRO, with_default({"doc": "x"})) != canonical_form(
+        SchemaType.AVRO, with_default({})
+    )
+
+
+def test_json_schema_keeps_its_keywords() -> None:
+    one = '{"type": "object", "description": "a"}'
+    two = '{"type": "object", "description": "b"}'
+    assert canonical_form(SchemaType.JSON, one) != canonical_form(SchemaType.JSON, two)
+    assert canonical_form(SchemaType.JSON, '{"doc": 1}') == '{"doc":1}'
+
+
+def test_text_that_is_not_json_compares_stripped() -> None:
+    assert canonical_form(SchemaType.AVRO, "  {broken \n") == "{broken"
+    assert canonical_form(SchemaType.PROTOBUF, 'syntax = "proto3";\n') == 'syntax = "proto3";'
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["type", "name", "doc", "fields", "default", "x"]), inner, max_size=4
+        )
+    ),
+    max_leaves=12,
+)
+
+
+@settings(max_examples=60, deadline=None)
+@given(json_values, st.sampled_from([SchemaType.AVRO, SchemaType.JSON]))
+def test_canonical_form_is_idempotent_and_ignores_formatting(
+    value: Any, schema_type: SchemaType
+) -> None:
+    once = canonical_form(schema_type, json.dumps(value))
+    assert canonical_form(schema_type, once) == once
+    assert canonical_form(schema_type, json.dumps(value, indent=3)) == once
+
+
+# --------------------------------------------------------------------------------------------
+# Rules
+
+
+def test_the_rule_catalogue() -> None:
+    assert [r.id for r in DRIFT_RULES] == [
+        UNTRACKED_REGISTRY_VERSION,
+        NOT_REGISTERED,
+        COMPATIBILITY_MISMATCH,
+        SUBJECT_NOT_IN_GIT,
+        SUBJECT_NOT_IN_REGISTRY,
+    ]
+    assert {r.id: r.severity for r in DRIFT_RULES} == {
+        UNTRACKED_REGISTRY_VERSION: Severity.ERROR,
+        NOT_REGISTERED: Severity.INFO,
+        COMPATIBILITY_MISMATCH: Severity.WARNING,
+        SUBJECT_NOT_IN_GIT: Severity.WARNING,
+        SUBJECT_NOT_IN_REGISTRY: Severity.INFO,
+    }
+    assert all(r.category == "drift" and r.purpose for r in DRIFT_RULES)
+
+
+def test_in_sync_means_no_findings() -> None:
+    assert find_drift([orders(registry=state(V1, V2), configured=Mode.BACKWARD)]) == []
+
+
+def test_reformatting_and_docs_are_not_drift() -> None:
+    documented = json.dumps({**json.loads(V2), "doc": "Orders placed."}, indent=4)
+    assert (
+        find_drift([orders(head=documented, history=(V1, documented), registry=state(V1, V2))])
+        == []
+    )
+
+
+def test_a_version_registered_by_hand() -> None:
+    (finding,) = find_drift([orders(head=V1, history=(V1,), registry=state(V1, HAND_MADE))])
+    assert finding.rule == UNTRACKED_REGISTRY_VERSION
+    assert finding.severity is Severity.ERROR
+    assert finding.subject == "orders-value"
+    assert "registry version 2 (id 12)" in finding.message
+    assert "no revision of schemas/orders.avsc" in finding.message
+    assert finding.versions == ("registry:orders-value@2 (id 12)",)
+    assert finding.location == Location("schemas/orders.avsc")
+    assert finding.fix is not None and "delete version 2 of orders-value" in finding.fix
+
+
+def test_old_revisions_in_git_history_are_not_drift() -> None:
+    assert find_drift([orders(head=V2, history=(V1,), registry=state(V1, V2))]) == []
+
+
+def test_head_not_registered_yet() -> None:
+    (finding,) = find_drift([orders(head=V2, history=(V1, V2), registry=state(V1))])
+    assert finding.rule == NOT_REGISTERED
+    assert finding.severity is Severity.INFO
+    assert "not registered yet" in finding.message
+    assert "version 1 (id 11)" in finding.message
+    assert finding.versions == ("registry:orders-value@1 (id 11)",)
+
+
+def test_a_compatibility_level_that_differs() -> None:
+    registry = state(V1, V2, own=Mode.FORWARD, effective=Mode.FORWARD)
+    (finding,) = find_drift([orders(registry=registry, configured=Mode.FULL_TRANSITIVE)])
+    assert finding.rule == COMPATIBILITY_MISMATCH
+    assert finding.severity is Severity.WARNING
+    assert "gate.yaml says FULL_TRANSITIVE" in finding.message
+    assert "registry applies FORWARD (set on the subject)" in finding.message
+    assert finding.fix is not None and "PUT /config/orders-value" in finding.fix
+
+
+def test_an_inherited_level_that_differs_says_so() -> None:
+    registry = state(V1, V2, own=None, effective=Mode.BACKWARD)
+    (finding,) = find_drift([orders(registry=registry, configured=Mode.NONE)])
+    assert finding.rule == COMPATIBILITY_MISMATCH
+    assert "BACKWARD (inherited)" in finding.message
+
+
+def test_no_configured_level_is_no_mismatch() -> None:
+    registry = state(V1, V2, own=Mode.NONE, effective=Mode.NONE)
+    assert find_drift([orders(registry=registry, configured=None)]) == []
+
+
+def test_a_registry_subject_without_a_file_in_git() -> None:
+    item = DriftInput(subject="legacy-value", registry=state(V1, V2, subject="legacy-value"))
+    (finding,) = find_drift([item])
+    assert finding.rule == SUBJECT_NOT_IN_GIT
+    assert finding.severity is Severity.WARNING
+    assert "holds 2 version(s) (latest 2, id 12)" in finding.message
+    assert finding.location is None
+    assert finding.versions == ("registry:legacy-value@2 (id 12)",)
+
+
+def test_a_git_subject_the_registry_has_never_seen() -> None:
+    (finding,) = find_drift([orders(registry=None, configured=Mode.FULL)])
+    assert finding.rule == SUBJECT_NOT_IN_REGISTRY
+    assert finding.severity is Severity.INFO
+    assert "has no version of this subject yet" in finding.message
+    assert finding.location == Location("schemas/orders.avsc")
+
+
+def test_a_subject_whose_versions_were_all_deleted_counts_as_unseen() -> None:
+    empty = SubjectState("orders-value", (), None, Mode.BACKWARD)
+    assert [f.rule for f in find_drift([orders(registry=empty)])] == [SUBJECT_NOT_IN_REGISTRY]
+
+
+def test_findings_of_every_kind_in_subject_then_rule_order() -> None:
+    inputs = [
+        DriftInput(subject="zz-legacy", registry=state(V1, subject="zz-legacy")),
+        orders(
+            head=V2,
+            history=(V1, V2),
+            registry=state(V1, HAND_MADE, own=Mode.NONE, effective=Mode.NONE),
+            configured=Mode.BACKWARD,
+        ),
+        DriftInput.from_texts("aa-new", SchemaType.JSON, '{"type": "object"}', path="a.json"),
+    ]
+    findings = find_drift(inputs)
+    assert [(f.subject, f.rule) for f in findings] == [
+        ("aa-new", SUBJECT_NOT_IN_REGISTRY),
+        ("orders-value", UNTRACKED_REGISTRY_VERSION),
+        ("orders-value", NOT_REGISTERED),
+        ("orders-value", COMPATIBILITY_MISMATCH),
+        ("zz-legacy", SUBJECT_NOT_IN_GIT),
+    ]
+    assert len({f.fingerprint for f in findings}) == len(findings)
+
+
+def test_drift_checks_keep_passed_subjects() -> None:
+    checks = drift_checks([orders(registry=state(V1, V2)), orders(subject="b", registry=None)])
+    assert [(c.subject, c.kind, len(c.findings)) for c in checks] == [
+        ("b", CheckKind.DRIFT, 1),
+        ("orders-value", CheckKind.DRIFT, 0),
+    ]
+    assert checks[0].findings[0].check == checks[0].id
