@@ -157,14 +157,15 @@ def _source_options(params: dict[str, Any]) -> SourceOptions:
 
 
 def _run_options(params: dict[str, Any], **overrides: Any) -> RunOptions:
-    return RunOptions(
-        sources=_source_options(params),
-        fail_on=Severity(params.get("fail_on") or "error"),
-        verify_with_registry=bool(params.get("verify_with_registry")),
-        simulate=not params.get("no_simulate", False),
-        shard=_shard(params.get("shard")),
-        **overrides,
-    )
+    values: dict[str, Any] = {
+        "sources": _source_options(params),
+        "fail_on": Severity(params.get("fail_on") or "error"),
+        "verify_with_registry": bool(params.get("verify_with_registry")),
+        "simulate": not params.get("no_simulate", False),
+        "shard": _shard(params.get("shard")),
+    }
+    values.update(overrides)
+    return RunOptions(**values)
 
 
 def check_command(params: dict[str, Any], verbosity: int) -> int:

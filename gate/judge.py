@@ -134,10 +134,12 @@ def violation_finding(
     new_is_reader = violation.direction is Direction.BACKWARD
     reader, writer = (candidate, against) if new_is_reader else (against, candidate)
     pointed = reader if incompatibility.side == "reader" else writer
-    # annotations belong on the candidate file: point there when the pointer is into the old one
     location = location_of(pointed.schema, incompatibility.path)
     if pointed is not candidate:
-        location = location_of(candidate.schema, incompatibility.path) or location
+        # the pointer is into an older version: the finding still belongs to the candidate's
+        # file, but no line of it corresponds to the pointer
+        candidate_file = location_of(candidate.schema, "")
+        location = Location(candidate_file.path) if candidate_file else None
     return Finding(
         rule=incompatibility.rule,
         severity=severity_of(incompatibility.rule),

@@ -638,10 +638,10 @@ def run_check(options: RunOptions) -> Result:
                 wanted |= {c.pin.subject for k in config.contracts for c in k.consumers if c.pin}
             state = registry.load(wanted)
             label = state.source_label or "the registry"
-            notes.append(f"registry: {label}")
+            notes.append(f"registry baseline: {label}")
         else:
             label = "the registry"
-            notes.append("registry: none configured (git comparison only)")
+            notes.append("registry baseline: none configured (git comparison only)")
 
         contract_subjects = {c.subject for c in config.contracts}
         candidates: dict[str, Parsed] = {}

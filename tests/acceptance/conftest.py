@@ -38,3 +38,29 @@ def gate(monkeypatch: pytest.MonkeyPatch) -> GateRunner:
         return Run(result.exit_code, result.stdout, result.stderr)
 
     return run
+
+
+@pytest.fixture(autouse=True)
+def pinned_git_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.support.gitrepo import CLEARED, PINNED
+
+    for name, value in PINNED.items():
+        monkeypatch.setenv(name, value)
+    for name in (*CLEARED, "GITHUB_BASE_REF", "GITHUB_EVENT_PATH", "PRE_COMMIT_FROM_REF",
+                 "PRE_COMMIT_TO_REF", "CI_MERGE_REQUEST_DIFF_BASE_SHA", "GATE_REGISTRY_URL",
+                 "GATE_REGISTRY_USER", "GATE_REGISTRY_PASSWORD", "GATE_REGISTRY_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_COLOR", "1")
+
+
+def record(fields: list[tuple[str, Any]], name: str = "Event", **extra: Any) -> str:
+    """A pretty-printed Avro record schema, one field per line (line numbers are meaningful)."""
+    lines = [f'  {{"name": {json.dumps(n)}, "type": {json.dumps(t)}' +
+             (f', "default": {json.dumps(extra[n])}' if n in extra else "") + "}"
+             for n, t in fields]
+    return (
+        "{\n"
+        f'"type": "record",\n"name": {json.dumps(name)},\n"fields": [\n'
+        + ",\n".join(lines)
+        + "\n]\n}\n"
+    )

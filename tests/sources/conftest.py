@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-PINNED = {
-    "GIT_CONFIG_GLOBAL": os.devnull,
-    "GIT_CONFIG_NOSYSTEM": "1",
-    "GIT_AUTHOR_NAME": "Gate Tester",
-    "GIT_AUTHOR_EMAIL": "tester@example.com",
-    "GIT_AUTHOR_DATE": "2024-01-01T00:00:00+00:00",
-    "GIT_COMMITTER_NAME": "Gate Tester",
-    "GIT_COMMITTER_EMAIL": "tester@example.com",
-    "GIT_COMMITTER_DATE": "2024-01-01T00:00:00+00:00",
-}
-# variables that would point git (or gate) somewhere else than the repository under test
-CLEARED = (
-    "GIT_DIR",
-    "GIT_WORK_TREE",
-    "GIT_INDEX_FILE",
-    "GIT_OBJECT_DIRECTORY",
-    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
-    "GIT_CEILING_DIRECTORIES",
-    "GIT_TRACE",
-)
+from tests.support.gitrepo import CLEARED, PINNED, RepoBuilder, run_git, snapshot_worktree
+
+__all__ = ["RepoBuilder", "run_git", "snapshot_worktree"]
 
 
 @pytest.fixture(autouse=True)
@@ -37,78 +18,6 @@ def pinned_git_environment(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
     for name in CLEARED:
         monkeypatch.delenv(name, raising=False)
-
-
-def run_git(cwd: Path, *args: str) -> str:
-    """Run git for the test's own setup (never through the code under test)."""
-    done = subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, check=False, env=os.environ
-    )
-    if done.returncode != 0:
-        raise AssertionError(f"git {' '.join(args)} failed: {done.stderr}")
-    return done.stdout
-
-
-class RepoBuilder:
-    """A real repository under construction: write files, stage, commit, branch, tag."""
-
-    def __init__(self, root: Path, branch: str = "main", bare: bool = False, init: bool = True):
-        self.root = root
-        if init:
-            root.mkdir(parents=True, exist_ok=True)
-            run_git(root, "init", "-q", f"--initial-branch={branch}", *(["--bare"] * bare))
-
-    def clone(self, target: Path, *options: str) -> RepoBuilder:
-        """`git clone [options] file://<this repository> <target>`."""
-        run_git(target.parent, "clone", "-q", *options, self.root.as_uri(), str(target))
-        return RepoBuilder(target, init=False)
-
-    def git(self, *args: str) -> str:
-        return run_git(self.root, *args)
-
-    def write(self, path: str, content: str | bytes) -> Path:
-        full = self.root / path
-        full.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            full.write_bytes(content)
-        else:
-            full.write_text(content, encoding="utf-8")
-        return full
-
-    def move(self, old: str, new: str) -> None:
-        """`git mv`, creating the destination directory first."""
-        (self.root / new).parent.mkdir(parents=True, exist_ok=True)
-        self.git("mv", old, new)
-
-    def symlink(self, path: str, target: str) -> None:
-        full = self.root / path
-        full.parent.mkdir(parents=True, exist_ok=True)
-        os.symlink(target, full)
-
-    def commit(self, message: str, files: dict[str, str] | None = None) -> str:
-        for path, content in (files or {}).items():
-            self.write(path, content)
-        self.git("add", "-A")
-        self.git("commit", "-q", "--allow-empty", "-m", message)
-        return self.sha("HEAD")
-
-    def sha(self, rev: str) -> str:
-        return self.git("rev-parse", rev).strip()
-
-    def status(self) -> str:
-        return self.git("status", "--porcelain", "--untracked-files=all", "--ignored")
-
-
-def snapshot_worktree(root: Path) -> dict[str, tuple[int, int]]:
-    """Modification time and size of every file outside .git: to prove nothing was touched."""
-    seen: dict[str, tuple[int, int]] = {}
-    for directory, dirnames, filenames in os.walk(root):
-        dirnames[:] = [name for name in dirnames if name != ".git"]
-        for name in filenames:
-            full = Path(directory) / name
-            stat = full.lstat()
-            seen[full.relative_to(root).as_posix()] = (stat.st_mtime_ns, stat.st_size)
-    return seen
 
 
 @pytest.fixture

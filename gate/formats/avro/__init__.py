@@ -1,0 +1,70 @@
+"""The Avro format: parse and validate, check reader against writer, diff two versions.
+
+Importing this package is cheap: fastavro and the engine modules load on first use.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from gate.model import Incompatibility, Schema, SchemaType
+
+if TYPE_CHECKING:
+    from gate.formats import Change, CheckOptions
+    from gate.formats.avro.nodes import AvroSchema
+    from gate.rules import Rule
+
+_PRIMITIVE_NAMES = frozenset(
+    {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
+)
+_NAMED = frozenset({"record", "error", "enum", "fixed"})
+
+
+class AvroFormat:
+    """`gate.formats.SchemaFormat` for Avro, judged as Confluent Schema Registry judges it."""
+
+    type = SchemaType.AVRO
+    extensions = (".avsc",)
+
+    def rules(self) -> tuple[Rule, ...]:
+        from gate.formats.avro.rules import RULES
+
+        return RULES
+
+    def sniff(self, text: str) -> bool:
+        """True for a top-level named Avro type with a name, a union (list) or a primitive name."""
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError):
+            return False
+        if isinstance(value, list):
+            return True
+        if isinstance(value, str):
+            return value in _PRIMITIVE_NAMES
+        if isinstance(value, dict):
+            return value.get("type") in _NAMED and isinstance(value.get("name"), str)
+        return False
+
+    def parse(self, schema: Schema, options: CheckOptions) -> AvroSchema:
+        """Parse and validate; raises `gate.errors.SchemaInvalid` with a JSON Pointer."""
+        from gate.formats.avro.parse import parse_schema
+
+        return parse_schema(schema)
+
+    def check(self, reader: Any, writer: Any, options: CheckOptions) -> list[Incompatibility]:
+        """Every reason `reader` cannot read what `writer` writes, plus meaning-change warnings."""
+        from gate.formats.avro.check import check
+
+        return check(reader, writer)
+
+    def diff(self, old: Any, new: Any, options: CheckOptions) -> list[Change]:
+        """The changes from `old` to `new`, each judged by `check` in both directions."""
+        from gate.formats.avro.diff import diff
+
+        return diff(old, new)
+
+
+FORMAT = AvroFormat()
+
+__all__ = ["FORMAT", "AvroFormat"]

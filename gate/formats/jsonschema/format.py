@@ -1,0 +1,129 @@
+"""`JsonSchemaFormat`: the `SchemaFormat` for JSON Schema. Importing it stays cheap: parsing and
+checking modules (and the `jsonschema` library) load on first use."""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from gate.errors import SchemaInvalid
+from gate.formats import Change, CheckOptions
+from gate.model import Incompatibility, Schema, SchemaType
+
+if TYPE_CHECKING:
+    from gate.formats.jsonschema.checker import Difference
+    from gate.formats.jsonschema.nodes import ParsedJsonSchema
+    from gate.rules import Rule
+
+_SCHEMA_KEYS = frozenset({"$schema", "type", "properties", "items", "$ref", "oneOf", "anyOf",
+                          "allOf", "enum", "const", "definitions", "$defs"})
+_JSON_TYPES = frozenset({"string", "number", "integer", "boolean", "null", "object", "array"})
+
+
+class JsonSchemaFormat:
+    """JSON Schema, judged by the registry's structural diff (STRICT or LENIENT policy)."""
+
+    type = SchemaType.JSON
+    extensions: tuple[str, ...] = (".json",)
+
+    def rules(self) -> tuple[Rule, ...]:
+        """Every JSON Schema rule: one per incompatible registry difference kind, plus
+        `JSON_INVALID_SCHEMA` and `JSON_UNRESOLVED_REF`."""
+        from gate.formats.jsonschema.kinds import json_rules
+
+        return json_rules()
+
+    def sniff(self, text: str) -> bool:
+        """True for a JSON object that looks like a JSON Schema and not like an Avro schema."""
+        try:
+            value = json.loads(text)
+        except (ValueError, RecursionError):
+            return False
+        if not isinstance(value, dict):
+            return False
+        declared = value.get("type")
+        if "name" in value and declared in ("record", "enum", "fixed", "error"):
+            return False
+        if isinstance(declared, str) and declared not in _JSON_TYPES:
+            return False
+        if isinstance(declared, (dict, list)) and "name" in value:
+            return False  # an Avro named type wrapping a complex type
+        return bool(_SCHEMA_KEYS & value.keys())
+
+    def parse(self, schema: Schema, options: CheckOptions) -> ParsedJsonSchema:
+        """Decode, validate against the draft's metaschema, resolve `$ref`s.
+
+        Raises `SchemaInvalid` (or its subclass `UnresolvedReference`) for an unusable schema.
+        """
+        from gate.formats.jsonschema.loader import load_schema
+
+        try:
+            return load_schema(schema, options)
+        except RecursionError:
+            raise SchemaInvalid("the schema is nested too deeply") from None
+
+    def check(self, reader: Any, writer: Any, options: CheckOptions) -> list[Incompatibility]:
+        """The registry's verdict: `writer` is the original, `reader` the update."""
+        from gate.formats.jsonschema.kinds import compatible_kinds
+        from gate.formats.jsonschema.messages import incompatibility
+
+        found = self._differences(writer, reader, options, notes=False)
+        allowed = compatible_kinds(options.json_policy)
+        unique: dict[tuple[str, str, str, str], Incompatibility] = {}
+        for diff in found:
+            if diff.kind not in allowed:
+                item = incompatibility(diff)
+                unique.setdefault((item.rule, item.side, item.path, item.message), item)
+        return list(unique.values())
+
+    def diff(self, old: Any, new: Any, options: CheckOptions) -> list[Change]:
+        """Every change from `old` to `new`, compatible ones too, judged both ways."""
+        from gate.formats.jsonschema.kinds import INVERSE, compatible_kinds
+        from gate.formats.jsonschema.messages import shown, what
+
+        allowed = compatible_kinds(options.json_policy)
+        backward = self._differences(old, new, options, notes=True)
+        forward = self._differences(new, old, options, notes=False)
+        groups: dict[tuple[Any, Any], tuple[list[Difference], list[Difference]]] = {}
+        for diff in backward:
+            groups.setdefault((diff.original.place, diff.update.place), ([], []))[0].append(diff)
+        for diff in forward:
+            groups.setdefault((diff.update.place, diff.original.place), ([], []))[1].append(diff)
+        changes: list[Change] = []
+        for back, fore in groups.values():
+            if back:
+                side, pos = shown(back[0])
+                words = [what(diff) for diff in back]
+            else:
+                pos = fore[0].original
+                words = [what(_swapped(diff, INVERSE.get(diff.kind, diff.kind)))
+                         for diff in fore]
+            rules = sorted({diff.kind.rule_id for diff in (*back, *fore)
+                            if diff.kind not in allowed})
+            changes.append(Change(
+                path=pos.at,
+                description="; ".join(dict.fromkeys(words)),
+                backward_ok=all(diff.kind in allowed for diff in back),
+                forward_ok=all(diff.kind in allowed for diff in fore),
+                rules=tuple(rules),
+            ))
+        return changes
+
+    def _differences(self, original: Any, update: Any, options: CheckOptions,
+                     notes: bool) -> list[Difference]:
+        from gate.formats.jsonschema.checker import differences
+        from gate.formats.jsonschema.nodes import ParsedJsonSchema
+
+        if not isinstance(original, ParsedJsonSchema) or not isinstance(update, ParsedJsonSchema):
+            raise TypeError("the JSON Schema format compares schemas it parsed itself")
+        return differences(original, update, options.json_policy, notes=notes)
+
+
+def _swapped(diff: Difference, kind: Any) -> Difference:
+    from gate.formats.jsonschema.checker import Difference
+
+    return Difference(kind, diff.update, diff.original, diff.name, diff.new, diff.old,
+                      diff.indistinguishable)
+
+
+FORMAT = JsonSchemaFormat()

@@ -1,0 +1,851 @@
+"""Parse a JSON Schema: decode, pick the draft, validate against the metaschema, resolve `$ref`s
+and build the typed graph the checker compares.
+
+References resolve, in this order, against: the documents already loaded (the schema itself and
+every `$id` inside it), the registry references the source supplied (by name), files next to
+the schema inside the repository root, the metaschemas bundled with `jsonschema`, and, only when
+remote references are allowed, http(s) documents. A `$ref` that leaves the repository root (a
+`../` too many, an absolute path, `file:///etc/passwd`) is unresolved, never read.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+from typing import Any
+from urllib.parse import unquote, urldefrag, urljoin, urlsplit
+
+from gate.errors import SchemaInvalid
+from gate.formats import CheckOptions
+from gate.formats.jsonschema.deep import MAX_DEPTH, call_deep
+from gate.formats.jsonschema.exceptions import UnresolvedReference
+from gate.formats.jsonschema.nodes import (
+    ArrayNode,
+    BooleanNode,
+    CombinedNode,
+    ConditionalNode,
+    ConstNode,
+    Dependency,
+    Draft,
+    EmptyNode,
+    EnumNode,
+    FalseNode,
+    Node,
+    NotNode,
+    NullNode,
+    NumberNode,
+    ObjectNode,
+    ParsedJsonSchema,
+    Place,
+    RefNode,
+    StringNode,
+)
+from gate.jsonpos import join_pointer, line_of, pointer_tokens
+from gate.model import Schema
+
+# files below the repository root are addressed under this base; nothing else is ever read
+ROOT_PREFIX = "file:///__gate_root__/"
+# a schema with no file of its own (from the registry) lives here: relative files never resolve
+DETACHED_PREFIX = "file:///__gate_detached__/"
+
+_DRAFTS: dict[str, Draft] = {
+    "http://json-schema.org/draft-04/schema": Draft.DRAFT4,
+    "https://json-schema.org/draft-04/schema": Draft.DRAFT4,
+    "http://json-schema.org/schema": Draft.DRAFT4,
+    "https://json-schema.org/schema": Draft.DRAFT4,
+    "http://json-schema.org/draft-06/schema": Draft.DRAFT6,
+    "https://json-schema.org/draft-06/schema": Draft.DRAFT6,
+    "http://json-schema.org/draft-07/schema": Draft.DRAFT7,
+    "https://json-schema.org/draft-07/schema": Draft.DRAFT7,
+    "http://json-schema.org/draft/2019-09/schema": Draft.DRAFT2019_09,
+    "https://json-schema.org/draft/2019-09/schema": Draft.DRAFT2019_09,
+    "http://json-schema.org/draft/2020-12/schema": Draft.DRAFT2020_12,
+    "https://json-schema.org/draft/2020-12/schema": Draft.DRAFT2020_12,
+}
+
+# keywords whose value is one subschema, a map of subschemas, or a list of subschemas
+_ONE = ("additionalProperties", "additionalItems", "not", "if", "then", "else", "contains",
+        "propertyNames", "unevaluatedProperties", "unevaluatedItems", "contentSchema")
+_MAP = ("properties", "patternProperties", "definitions", "$defs", "dependentSchemas",
+        "dependencies")
+_LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
+
+_OBJECT_KEYWORDS = ("properties", "patternProperties", "additionalProperties", "required",
+                    "minProperties", "maxProperties", "propertyNames")
+_ARRAY_KEYWORDS = ("items", "additionalItems", "minItems", "maxItems", "uniqueItems", "contains")
+_NUMBER_KEYWORDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
+_STRING_KEYWORDS = ("minLength", "maxLength", "pattern")
+
+_STRING_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKET = re.compile(r"[\[\]{}]")
+# ECMA 262 constructs Python's `re` cannot compile; a pattern using them is not rejected
+_ECMA_ONLY = re.compile(r"\\[pP]\{|\\u\{|\(\?<(?![=!])|\\c[A-Za-z]")
+
+
+# --- decoding ---------------------------------------------------------------------------------
+
+
+class _Duplicates(dict[str, Any]):
+    """An object in which a key appeared twice; found after decoding to report its pointer."""
+
+    duplicate: str = ""
+
+
+def _pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            marked = _Duplicates(result)
+            marked.duplicate = key
+            return marked
+        result[key] = value
+    return result
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def nesting_depth(text: str) -> int:
+    """The deepest nesting of arrays and objects in JSON text, counted without recursion."""
+    stripped = _STRING_TOKEN.sub("", text)
+    depth = deepest = 0
+    for match in _BRACKET.finditer(stripped):
+        if match.group(0) in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        else:
+            depth -= 1
+    return deepest
+
+
+def decode(text: str) -> tuple[Any, int]:
+    """The JSON value of `text` and its nesting depth; SchemaInvalid for anything malformed."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as error:
+        line = text.count("\n", 0, error.start) + 1
+        raise SchemaInvalid("the schema is not valid UTF-8 text", "", line) from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    depth = nesting_depth(text)
+    if depth > MAX_DEPTH:
+        raise SchemaInvalid(
+            f"the schema is nested too deeply: {depth} levels (at most {MAX_DEPTH} are supported)"
+        )
+
+    def load() -> Any:
+        return json.loads(text, object_pairs_hook=_pairs_hook, parse_constant=_reject_constant)
+
+    try:
+        value = call_deep(load, depth)
+    except json.JSONDecodeError as error:
+        raise SchemaInvalid(f"malformed JSON: {error.msg}", "", error.lineno) from None
+    except ValueError as error:
+        raise SchemaInvalid(f"malformed JSON: {error}") from None
+    except RecursionError:
+        raise SchemaInvalid("the schema is nested too deeply") from None
+    duplicate = _find_duplicate(value)
+    if duplicate is not None:
+        pointer, key = duplicate
+        raise SchemaInvalid(
+            f"duplicate key `{key}` in one object: JSON parsers disagree on which value wins",
+            join_pointer(pointer, key),
+            line_of(text, join_pointer(pointer, key)),
+        )
+    return value, depth
+
+
+def _find_duplicate(value: Any) -> tuple[str, str] | None:
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, pointer = stack.pop()
+        if isinstance(item, dict):
+            if isinstance(item, _Duplicates):
+                return pointer, item.duplicate
+            stack.extend((child, join_pointer(pointer, key)) for key, child in item.items())
+        elif isinstance(item, list):
+            stack.extend((child, join_pointer(pointer, index)) for index, child in enumerate(item))
+    return None
+
+
+# --- drafts and the metaschema -----------------------------------------------------------------
+
+
+def draft_of(document: Any, default: Draft = Draft.DRAFT7) -> Draft:
+    """The draft named by `$schema`; draft-07 when absent or unknown, as the registry does."""
+    if isinstance(document, dict):
+        declared = document.get("$schema")
+        if isinstance(declared, str):
+            return _DRAFTS.get(declared.strip().rstrip("#"), default)
+    return default
+
+
+def _validator_class(draft: Draft) -> Any:
+    import jsonschema
+
+    return {
+        Draft.DRAFT4: jsonschema.Draft4Validator,
+        Draft.DRAFT6: jsonschema.Draft6Validator,
+        Draft.DRAFT7: jsonschema.Draft7Validator,
+        Draft.DRAFT2019_09: jsonschema.Draft201909Validator,
+        Draft.DRAFT2020_12: jsonschema.Draft202012Validator,
+    }[draft]
+
+
+def check_metaschema(document: Any, draft: Draft, text: str, where: str = "") -> None:
+    """SchemaInvalid naming the offending keyword when `document` breaks its draft's metaschema."""
+    from jsonschema.exceptions import best_match
+
+    if draft is not Draft.DRAFT4 and isinstance(document, bool):
+        return
+    cls = _validator_class(draft)
+    error = call_deep(lambda: best_match(cls(cls.META_SCHEMA).iter_errors(document)),
+                      nesting_depth(text))
+    if error is None:
+        return
+    pointer = join_pointer("", *error.absolute_path)
+    keyword = next((str(token) for token in reversed(error.absolute_path)
+                    if isinstance(token, str)), "")
+    subject = f"`{keyword}` at {pointer}" if keyword else "the schema"
+    if where:
+        subject += f" in {where}"
+    raise SchemaInvalid(
+        f"invalid {draft.label} schema: {subject}: {error.message}",
+        pointer if not where else "",
+        line_of(text, pointer) if not where else None,
+    )
+
+
+# --- documents -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _Document:
+    """One loaded JSON document: the schema itself, a referenced file, or a registry reference."""
+
+    key: int
+    label: str | None  # None for the schema being parsed; else a name for messages
+    uri: str  # its retrieval URI (no fragment)
+    value: Any
+    draft: Draft
+    text: str
+    # the base URI set by each `$id` that changes it, by the pointer of the object declaring it
+    bases: dict[str, str] = field(default_factory=dict)
+
+    def base_at(self, pointer: str) -> str:
+        """The base URI in scope at `pointer` (its own `$id` included)."""
+        best, found = -1, self.uri
+        for at, base in self.bases.items():
+            if len(at) > best and (at == pointer or pointer.startswith(at + "/") or not at):
+                best, found = len(at), base
+        return found
+
+
+@dataclass
+class _Target:
+    document: _Document
+    pointer: str
+    value: Any
+
+
+def _id_keyword(draft: Draft) -> str:
+    return "id" if draft is Draft.DRAFT4 else "$id"
+
+
+class Loader:
+    """Loads one schema and everything it references; builds the node graph."""
+
+    def __init__(self, schema: Schema, options: CheckOptions) -> None:
+        self.schema = schema
+        self.options = options
+        self.documents: list[_Document] = []
+        self.resources: dict[str, tuple[_Document, str]] = {}  # absolute URI -> (doc, pointer)
+        self.references = dict(schema.resolved_references)
+        self.nodes: dict[tuple[int, str], Node] = {}
+        self.pending: list[tuple[RefNode, _Document]] = []
+        self.aliases: dict[str, str] = {}  # a URI as referenced -> the resource that answered
+        self.root_dir, self.file_uri = self._locate()
+        self.depth = 0
+
+    # where the schema's own file sits, and the directory nothing may be read outside of
+    def _locate(self) -> tuple[Path | None, str]:
+        path = self.schema.origin.path
+        root = self.options.root
+        if path is None:
+            return None, DETACHED_PREFIX + "schema.json"
+        file_path = Path(path)
+        if root is None:
+            base = (file_path if file_path.is_absolute() else Path.cwd() / file_path).parent
+            root_dir = base.resolve()
+            rel = PurePosixPath(file_path.name)
+        else:
+            root_dir = Path(root).resolve()
+            absolute = file_path if file_path.is_absolute() else root_dir / file_path
+            try:
+                rel = PurePosixPath(absolute.resolve().relative_to(root_dir).as_posix())
+            except ValueError:
+                return None, DETACHED_PREFIX + file_path.name
+        return root_dir, ROOT_PREFIX + "/".join(_quote(part) for part in rel.parts)
+
+    def load(self) -> ParsedJsonSchema:
+        value, depth = decode(self.schema.text)
+        self.depth = depth
+        draft = draft_of(value)
+        check_metaschema(value, draft, self.schema.text)
+        document = self._register(None, self.file_uri, value, draft, self.schema.text)
+        root = call_deep(lambda: self._build_all(document), self.depth)
+        return ParsedJsonSchema(
+            schema=self.schema,
+            document=value,
+            draft=draft,
+            base_uri=document.base_at(""),
+            root=root,
+            resources=self._resource_table(),
+            depth=self.depth,
+        )
+
+    def _resource_table(self) -> tuple[tuple[str, Any, Draft], ...]:
+        table = {uri: (_walk(doc.value, pointer), doc.draft)
+                 for uri, (doc, pointer) in self.resources.items() if "#" not in uri}
+        for alias, uri in self.aliases.items():
+            if alias not in table and uri in table:
+                table[alias] = table[uri]
+        return tuple((uri, contents, draft) for uri, (contents, draft) in table.items())
+
+    def _build_all(self, document: _Document) -> Node:
+        root = self.build(document.value, Place(""), document)
+        while self.pending:
+            ref, doc = self.pending.pop()
+            target = self._resolve(ref, doc)
+            ref.target = self.build(target.value, self._place(target), target.document)
+        self._reject_ref_cycles()
+        return root
+
+    def _place(self, target: _Target) -> Place:
+        return Place(target.pointer, target.document.label)
+
+    def _reject_ref_cycles(self) -> None:
+        for node in list(self.nodes.values()):
+            seen: set[int] = set()
+            current: Node | None = node
+            while isinstance(current, RefNode):
+                if id(current) in seen:
+                    raise SchemaInvalid(
+                        f"`$ref` {current.ref!r} only leads back to itself: it names no schema",
+                        current.place.pointer if current.place.document is None else "",
+                        line_of(self.schema.text, current.place.pointer)
+                        if current.place.document is None else None,
+                    )
+                seen.add(id(current))
+                current = current.target
+
+    # --- documents and $id -------------------------------------------------------------------
+
+    def _register(self, label: str | None, uri: str, value: Any, draft: Draft,
+                  text: str) -> _Document:
+        document = _Document(len(self.documents), label, uri, value, draft, text)
+        self.documents.append(document)
+        self.resources.setdefault(uri, (document, ""))
+        self._index(document)
+        return document
+
+    def _index(self, document: _Document) -> None:
+        """Record every `$id` / anchor and the base URI in scope at each subschema."""
+        id_key = _id_keyword(document.draft)
+        stack: list[tuple[Any, str, str]] = [(document.value, "", document.uri)]
+        while stack:
+            value, pointer, base = stack.pop()
+            if not isinstance(value, dict):
+                continue
+            inherited = base
+            declared = value.get(id_key)
+            # up to draft-07 an `$id` beside a `$ref` is ignored, like every other sibling
+            if isinstance(declared, str) and (
+                "$ref" not in value or document.draft.at_least(Draft.DRAFT2019_09)
+            ):
+                resolved, fragment = urldefrag(urljoin(base, declared))
+                if resolved and not fragment:
+                    base = resolved
+                    self.resources.setdefault(base, (document, pointer))
+                elif fragment and not fragment.startswith("/"):
+                    self.resources.setdefault(f"{resolved or base}#{fragment}",
+                                              (document, pointer))
+            for anchor_key in ("$anchor", "$dynamicAnchor"):
+                anchor = value.get(anchor_key)
+                if isinstance(anchor, str) and document.draft.at_least(Draft.DRAFT2019_09):
+                    self.resources.setdefault(f"{base}#{anchor}", (document, pointer))
+            if base != inherited:
+                document.bases[pointer] = base
+            stack.extend((value[key], join_pointer(pointer, key), base)
+                         for key in _ONE if key in value)
+            for key in _MAP:
+                if isinstance(value.get(key), dict):
+                    stack.extend((child, join_pointer(pointer, key, name), base)
+                                 for name, child in value[key].items())
+            for key in (*_LIST, "items"):
+                child = value.get(key)
+                if isinstance(child, list):
+                    stack.extend((item, join_pointer(pointer, key, index), base)
+                                 for index, item in enumerate(child))
+                elif key == "items" and child is not None:
+                    stack.append((child, join_pointer(pointer, key), base))
+
+    # --- $ref resolution ---------------------------------------------------------------------
+
+    def _resolve(self, ref: RefNode, document: _Document) -> _Target:
+        candidates = [ref.uri]
+        relative = not urlsplit(ref.ref).scheme and not ref.ref.startswith("#")
+        if relative and document.uri.startswith(ROOT_PREFIX):
+            # a schema with an absolute `$id` still finds its neighbours in the repository
+            local = urljoin(document.uri, ref.ref)
+            if local not in candidates:
+                candidates.append(local)
+        last: UnresolvedReference | None = None
+        for uri in candidates:
+            try:
+                target = self._lookup(uri, ref, document)
+            except UnresolvedReference as error:
+                last = last or error
+                continue
+            self.aliases[urldefrag(ref.uri)[0]] = urldefrag(uri)[0]
+            return target
+        assert last is not None
+        raise last
+
+    def _unresolved(self, ref: RefNode, why: str) -> UnresolvedReference:
+        pointer = ref.place.pointer
+        inside = ref.place.document
+        if inside is None:
+            at = join_pointer(pointer, "$ref")
+            return UnresolvedReference(
+                f"`$ref` {ref.ref!r} at {at} cannot be resolved: {why}",
+                at, line_of(self.schema.text, at), ref.ref,
+            )
+        return UnresolvedReference(
+            f"`$ref` {ref.ref!r} in {inside} at {pointer or '/'} cannot be resolved: {why}",
+            "", None, ref.ref,
+        )
+
+    def _lookup(self, uri: str, ref: RefNode, document: _Document) -> _Target:
+        base, fragment = urldefrag(uri)
+        fragment = unquote(fragment)
+        if fragment and not fragment.startswith("/"):
+            found = self.resources.get(f"{base}#{fragment}")
+            if found is None:
+                self._load_document(base, ref)
+                found = self.resources.get(f"{base}#{fragment}")
+            if found is None:
+                raise self._unresolved(ref, f"no anchor named {fragment!r}")
+            doc, pointer = found
+            return _Target(doc, pointer, _walk(doc.value, pointer))
+        found = self.resources.get(base)
+        if found is None:
+            self._load_document(base, ref)
+            found = self.resources.get(base)
+        if found is None:
+            raise self._unresolved(ref, "nothing is known under that URI")
+        doc, at = found
+        pointer = join_pointer(at, *pointer_tokens(fragment)) if fragment else at
+        try:
+            value = _walk(doc.value, pointer)
+        except LookupError:
+            raise self._unresolved(ref, f"{fragment} does not exist in the target") from None
+        return _Target(doc, pointer, value)
+
+    def _load_document(self, uri: str, ref: RefNode) -> None:
+        """Load the document at `uri` into `resources`, or raise UnresolvedReference."""
+        name = self._reference_name(uri, ref)
+        if name is not None:
+            self._add_text(name, uri, self.references[name], ref)
+            return
+        from jsonschema_specifications import REGISTRY as METASCHEMAS
+
+        bundled = METASCHEMAS.get(uri) or METASCHEMAS.get(uri + "#")
+        if bundled is not None:
+            contents = bundled.contents
+            self._register(uri, uri, contents, draft_of(contents), json.dumps(contents))
+            return
+        if uri.startswith(ROOT_PREFIX) and self.root_dir is not None:
+            self._add_text(uri[len(ROOT_PREFIX):], uri, self._read_file(uri, ref), ref)
+            return
+        scheme = urlsplit(uri).scheme
+        if scheme in ("http", "https"):
+            if not self.options.allow_remote_refs:
+                raise self._unresolved(
+                    ref, "it is a remote document and remote references are not allowed")
+            self._add_text(uri, uri, self._fetch(uri, ref), ref)
+            return
+        if uri.startswith((ROOT_PREFIX, DETACHED_PREFIX)):
+            raise self._unresolved(ref, "the schema has no file of its own to resolve it from")
+        if scheme == "file":
+            raise self._unresolved(ref, "it points outside the repository root")
+        raise self._unresolved(ref, "nothing is known under that URI")
+
+    def _reference_name(self, uri: str, ref: RefNode) -> str | None:
+        written = urldefrag(ref.ref)[0]
+        if written in self.references:
+            return written
+        for name in self.references:
+            if urljoin(self.file_uri, name) == uri or name == uri:
+                return name
+        return None
+
+    def _read_file(self, uri: str, ref: RefNode) -> str:
+        assert self.root_dir is not None
+        relative = unquote(uri[len(ROOT_PREFIX):])
+        path = (self.root_dir / relative).resolve()
+        try:
+            path.relative_to(self.root_dir)
+        except ValueError:
+            raise self._unresolved(ref, "it points outside the repository root") from None
+        if not path.is_file():
+            raise self._unresolved(ref, f"file {relative} does not exist")
+        try:
+            return path.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise self._unresolved(ref, f"file {relative} cannot be read: {error}") from None
+
+    def _fetch(self, uri: str, ref: RefNode) -> str:
+        import httpx
+
+        try:
+            response = httpx.get(uri, timeout=10.0, follow_redirects=True)
+            response.raise_for_status()
+        except httpx.HTTPError as error:
+            raise self._unresolved(ref, f"fetching it failed: {error}") from None
+        return response.text
+
+    def _add_text(self, label: str, uri: str, text: str, ref: RefNode) -> None:
+        try:
+            value, depth = decode(text)
+            draft = draft_of(value, self.documents[0].draft)
+            check_metaschema(value, draft, text, where=label)
+        except SchemaInvalid as error:
+            raise self._unresolved(ref, f"{label} is not a valid schema: {error.message}") from None
+        self.depth = max(self.depth, depth)
+        self._register(label, uri, value, draft, text)
+
+    # --- building nodes ----------------------------------------------------------------------
+
+    def build(self, value: Any, place: Place, document: _Document) -> Node:
+        key = (document.key, place.pointer)
+        node = self.nodes.get(key)
+        if node is None:
+            node = self._build(value, place, document)
+            self.nodes[key] = node
+        return node
+
+    def _invalid(self, message: str, place: Place) -> SchemaInvalid:
+        if place.document is None:
+            return SchemaInvalid(message, place.pointer, line_of(self.schema.text, place.pointer))
+        return SchemaInvalid(f"{message} (in {place.document})")
+
+    def _build(self, value: Any, place: Place, document: _Document) -> Node:
+        if value is True:
+            return EmptyNode(place, value)
+        if value is False:
+            return FalseNode(place, value)
+        if not isinstance(value, dict):
+            raise self._invalid(
+                f"a schema must be an object or a boolean, not {type(value).__name__}", place)
+        draft = document.draft
+        parts: list[Node] = []
+        ref = value.get("$ref")
+        if isinstance(ref, str):
+            ref_node = RefNode(place, value, ref, urljoin(document.base_at(place.pointer), ref))
+            self.pending.append((ref_node, document))
+            if not draft.at_least(Draft.DRAFT2019_09):
+                # up to draft-07 a `$ref` replaces every keyword beside it
+                return _with_metadata(ref_node, value, draft)
+            parts.append(ref_node)
+        for dynamic in ("$recursiveRef", "$dynamicRef"):
+            target = value.get(dynamic)
+            if isinstance(target, str) and draft.at_least(Draft.DRAFT2019_09):
+                ref_node = RefNode(place, value, target,
+                                   urljoin(document.base_at(place.pointer), target))
+                self.pending.append((ref_node, document))
+                parts.append(ref_node)
+        if isinstance(value.get("enum"), list):
+            parts.append(EnumNode(place, value, list(value["enum"])))
+        for criterion in ("allOf", "anyOf", "oneOf"):
+            members = value.get(criterion)
+            if isinstance(members, list):
+                parts.append(CombinedNode(place, value, criterion, [
+                    self.build(member, place.child(criterion, index), document)
+                    for index, member in enumerate(members)
+                ]))
+        if "not" in value:
+            parts.append(NotNode(place, value, self.build(value["not"], place.child("not"),
+                                                          document)))
+        if "const" in value and draft.at_least(Draft.DRAFT6):
+            parts.append(ConstNode(place, value, value["const"]))
+        declared = value.get("type")
+        if isinstance(declared, str):
+            parts.append(self._typed(declared, value, place, document))
+        elif isinstance(declared, list):
+            names = list(dict.fromkeys(name for name in declared if isinstance(name, str)))
+            parts.append(CombinedNode(place, value, "anyOf", [
+                self._typed(name, value, place, document) for name in names
+            ], synthetic=True))
+        else:
+            parts.extend(self._sniffed(value, place, document))
+        if "if" in value and draft.at_least(Draft.DRAFT7):
+            parts.append(ConditionalNode(place, value))
+        if not parts:
+            node: Node = EmptyNode(place, value)
+        elif len(parts) == 1:
+            node = parts[0]
+        else:
+            node = CombinedNode(place, value, "allOf", parts, synthetic=True)
+        return _with_metadata(node, value, draft)
+
+    def _sniffed(self, value: dict[str, Any], place: Place, document: _Document) -> list[Node]:
+        """Typed parts for keywords used without a `type` (they constrain only that type)."""
+        draft = document.draft
+        object_keys: tuple[str, ...] = _OBJECT_KEYWORDS
+        array_keys: tuple[str, ...] = _ARRAY_KEYWORDS
+        string_keys: tuple[str, ...] = _STRING_KEYWORDS
+        if draft.at_least(Draft.DRAFT2019_09):
+            object_keys += ("dependentRequired", "dependentSchemas", "unevaluatedProperties")
+            array_keys += ("minContains", "maxContains", "unevaluatedItems", "prefixItems")
+        else:
+            object_keys += ("dependencies",)
+            string_keys += ("format",)
+        parts: list[Node] = []
+        if any(key in value for key in object_keys):
+            parts.append(self._typed("object", value, place, document))
+        if any(key in value for key in array_keys):
+            parts.append(self._typed("array", value, place, document))
+        if any(key in value for key in _NUMBER_KEYWORDS):
+            parts.append(self._typed("number", value, place, document))
+        if any(key in value for key in string_keys):
+            parts.append(self._typed("string", value, place, document))
+        return parts
+
+    def _typed(self, name: str, value: dict[str, Any], place: Place,
+               document: _Document) -> Node:
+        if name == "string":
+            return self._string(value, place)
+        if name in ("number", "integer"):
+            return self._number(value, place, document.draft, name == "integer")
+        if name == "object":
+            return self._object(value, place, document)
+        if name == "array":
+            return self._array(value, place, document)
+        if name == "boolean":
+            return BooleanNode(place, value)
+        if name == "null":
+            return NullNode(place, value)
+        raise self._invalid(f"unknown type {name!r}", place.child("type"))
+
+    def _string(self, value: dict[str, Any], place: Place) -> StringNode:
+        node = StringNode(place, value)
+        node.min_length = _int(value.get("minLength"))
+        node.max_length = _int(value.get("maxLength"))
+        pattern = value.get("pattern")
+        if isinstance(pattern, str):
+            compile_pattern(pattern, lambda why: self._invalid(why, place.child("pattern")))
+            node.pattern = pattern
+        return node
+
+    def _number(self, value: dict[str, Any], place: Place, draft: Draft,
+                integer: bool) -> NumberNode:
+        node = NumberNode(place, value)
+        node.requires_integer = integer
+        node.minimum = _num(value.get("minimum"))
+        node.maximum = _num(value.get("maximum"))
+        if draft is not Draft.DRAFT4:
+            node.exclusive_minimum = _num(value.get("exclusiveMinimum"))
+            node.exclusive_maximum = _num(value.get("exclusiveMaximum"))
+        node.multiple_of = _num(value.get("multipleOf"))
+        return node
+
+    def _object(self, value: dict[str, Any], place: Place, document: _Document) -> ObjectNode:
+        draft = document.draft
+        node = ObjectNode(place, value)
+        for name, member in _mapping(value.get("properties")).items():
+            node.properties[name] = self.build(member, place.child("properties", name), document)
+        for pattern, member in _mapping(value.get("patternProperties")).items():
+            at = place.child("patternProperties", pattern)
+            compiled = compile_pattern(pattern, lambda why, at=at: self._invalid(why, at))
+            node.pattern_properties.append((pattern, compiled or _NEVER,
+                                            self.build(member, at, document)))
+        additional = value.get("additionalProperties", True)
+        if isinstance(additional, bool):
+            node.additional = additional
+        elif isinstance(additional, dict):
+            node.additional = self.build(additional, place.child("additionalProperties"),
+                                         document)
+        required = value.get("required")
+        if isinstance(required, list):
+            node.required = list(dict.fromkeys(name for name in required
+                                               if isinstance(name, str)))
+        dependency_sources = (("dependentRequired", "dependentSchemas")
+                              if draft.at_least(Draft.DRAFT2019_09) else ("dependencies",))
+        for keyword in dependency_sources:
+            for name, dependency in _mapping(value.get(keyword)).items():
+                at = place.child(keyword, name)
+                if isinstance(dependency, list):
+                    names = tuple(dict.fromkeys(item for item in dependency
+                                                if isinstance(item, str)))
+                    if names:
+                        node.property_dependencies[name] = Dependency(at, names)
+                elif isinstance(dependency, (dict, bool)):
+                    node.schema_dependencies[name] = Dependency(
+                        at, schema=self.build(dependency, at, document))
+        node.min_properties = _int(value.get("minProperties"))
+        node.max_properties = _int(value.get("maxProperties"))
+        if draft.at_least(Draft.DRAFT2019_09) and "unevaluatedProperties" in value:
+            node.unevaluated = self._bool_or_schema(value["unevaluatedProperties"],
+                                                    place.child("unevaluatedProperties"),
+                                                    document)
+        return node
+
+    def _array(self, value: dict[str, Any], place: Place, document: _Document) -> ArrayNode:
+        draft = document.draft
+        node = ArrayNode(place, value)
+        items = value.get("items")
+        if draft is Draft.DRAFT2020_12:
+            node.item_keyword = "prefixItems"
+            node.additional_keyword = "items"
+            prefix = value.get("prefixItems")
+            if isinstance(prefix, list):
+                node.item_list = [self.build(member, place.child("prefixItems", index), document)
+                                  for index, member in enumerate(prefix)]
+            if items is False:
+                node.additional = False
+            elif isinstance(items, dict):
+                built = self.build(items, place.child("items"), document)
+                if isinstance(prefix, list):
+                    node.additional = built
+                else:
+                    node.all_items = built
+        else:
+            if isinstance(items, list):
+                node.item_list = [self.build(member, place.child("items", index), document)
+                                  for index, member in enumerate(items)]
+            elif isinstance(items, (dict, bool)):
+                node.all_items = self.build(items, place.child("items"), document)
+            additional = value.get("additionalItems", True)
+            if isinstance(additional, bool):
+                node.additional = additional
+            elif isinstance(additional, dict):
+                node.additional = self.build(additional, place.child("additionalItems"),
+                                             document)
+        node.min_items = _int(value.get("minItems"))
+        node.max_items = _int(value.get("maxItems"))
+        node.unique_items = value.get("uniqueItems") is True
+        if draft.at_least(Draft.DRAFT2019_09) and "unevaluatedItems" in value:
+            node.unevaluated = self._bool_or_schema(value["unevaluatedItems"],
+                                                    place.child("unevaluatedItems"), document)
+        return node
+
+    def _bool_or_schema(self, value: Any, place: Place, document: _Document) -> bool | Node:
+        if isinstance(value, bool):
+            return value
+        return self.build(value, place, document)
+
+
+_NEVER = re.compile(r"(?!)")
+
+
+def compile_pattern(pattern: str, invalid: Any) -> re.Pattern[str] | None:
+    """The compiled regular expression, None when only ECMA 262 can read it; else `invalid`."""
+    try:
+        return re.compile(pattern)
+    except re.error as error:
+        translated = re.sub(r"\(\?<(?![=!])", "(?P<", pattern)
+        try:
+            return re.compile(translated)
+        except re.error:
+            pass
+        if _ECMA_ONLY.search(pattern):
+            return None
+        raise invalid(f"{pattern!r} is not a valid regular expression: {error}") from None
+
+
+def _with_metadata(node: Node, value: dict[str, Any], draft: Draft) -> Node:
+    node.title = value.get("title")
+    node.description = value.get("description")
+    node.has_default = "default" in value
+    node.default = value.get("default")
+    node.id = value.get(_id_keyword(draft))
+    node.connect_type = value.get("connect.type")
+    return node
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return int(value)
+
+
+def _num(value: Any) -> int | float | None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return value
+
+
+def _quote(part: str) -> str:
+    from urllib.parse import quote
+
+    return quote(part)
+
+
+def _walk(value: Any, pointer: str) -> Any:
+    for token in pointer_tokens(pointer):
+        if isinstance(value, dict):
+            value = value[token]
+        elif isinstance(value, list):
+            if not token.isdigit():
+                raise LookupError(token)
+            value = value[int(token)]
+        else:
+            raise LookupError(token)
+    return value
+
+
+def load_schema(schema: Schema, options: CheckOptions) -> ParsedJsonSchema:
+    """Parse `schema`; SchemaInvalid (or UnresolvedReference) when it cannot be used."""
+    return Loader(schema, options).load()
+
+
+def build_validator(parsed: ParsedJsonSchema) -> Any:
+    """A jsonschema validator for `parsed` whose `$ref`s resolve to the documents already loaded."""
+    from referencing import Registry
+    from referencing.exceptions import NoSuchResource
+    from referencing.jsonschema import specification_with
+
+    resources = {uri: (contents, draft) for uri, contents, draft in parsed.resources}
+    # a document known under two URIs (its `$id` and its file) lends its neighbours both names
+    by_contents: dict[int, list[str]] = {}
+    for uri, (contents, _) in resources.items():
+        by_contents.setdefault(id(contents), []).append(uri)
+    folders = [(one.rsplit("/", 1)[0] + "/", other.rsplit("/", 1)[0] + "/")
+               for uris in by_contents.values() for one in uris for other in uris if one != other]
+
+    def resource(contents: Any, draft: Draft) -> Any:
+        return specification_with(draft.meta_uri.rstrip("#")).create_resource(contents)
+
+    def retrieve(uri: str) -> Any:
+        found = resources.get(uri)
+        for source, target in folders:
+            if found is None and uri.startswith(source):
+                found = resources.get(target + uri[len(source):])
+        if found is None:
+            raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
+        return resource(*found)
+
+    registry: Any = Registry(retrieve=retrieve)  # type: ignore[call-arg]
+    for uri, (contents, draft) in resources.items():
+        registry = registry.with_resource(uri, resource(contents, draft))
+    cls = _validator_class(parsed.draft)
+    return cls(parsed.document, registry=registry,
+               _resolver=registry.resolver(base_uri=parsed.base_uri))

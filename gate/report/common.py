@@ -1,0 +1,241 @@
+"""What every reporter agrees on: verdicts, counts, and how a finding and its witness read."""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import enum
+import json
+import math
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from gate.model import CheckResult, Finding, Result, Severity, Witness
+from gate.rules import Rule
+
+
+class Verdict(enum.StrEnum):
+    """The verdict of a check or a subject, worst first."""
+
+    FAIL = "FAIL"
+    WARN = "WARN"
+    PASS = "PASS"
+    SKIP = "SKIP"
+
+
+def fails(result: Result, finding: Finding) -> bool:
+    """True when `finding` fails the gate: not waived and at or above `result.fail_on`."""
+    return finding.waived_by is None and finding.severity.at_least(result.fail_on)
+
+
+def is_warning(result: Result, finding: Finding) -> bool:
+    """A live warning that does not fail the gate (it is below `fail_on`)."""
+    return (
+        finding.waived_by is None
+        and finding.severity is Severity.WARNING
+        and not fails(result, finding)
+    )
+
+
+def check_verdict(result: Result, check: CheckResult) -> Verdict:
+    if any(fails(result, f) for f in check.findings):
+        return Verdict.FAIL
+    if check.skipped is not None:
+        return Verdict.SKIP
+    if any(is_warning(result, f) for f in check.findings):
+        return Verdict.WARN
+    return Verdict.PASS
+
+
+def combine(verdicts: list[Verdict]) -> Verdict:
+    """FAIL beats WARN beats PASS; SKIP only when every check was skipped."""
+    for verdict in (Verdict.FAIL, Verdict.WARN, Verdict.PASS):
+        if verdict in verdicts:
+            return verdict
+    return Verdict.SKIP if verdicts else Verdict.PASS
+
+
+def checks_by_subject(result: Result) -> dict[str, list[CheckResult]]:
+    """The checks of each subject, subjects in the order they first appear."""
+    groups: dict[str, list[CheckResult]] = {}
+    for check in result.checks:
+        groups.setdefault(check.subject, []).append(check)
+    return groups
+
+
+def subject_verdict(result: Result, checks: list[CheckResult]) -> Verdict:
+    return combine([check_verdict(result, check) for check in checks])
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The counts every report closes with.
+
+    Checks are counted by verdict; `warnings` counts live (not waived) findings of severity
+    warning, whether or not `fail_on` makes them fail; `waived` counts waived findings.
+    """
+
+    subjects: int
+    checks: int
+    passed_checks: int
+    failed_checks: int
+    skipped_checks: int
+    findings: int
+    failing_findings: int
+    errors: int
+    warnings: int
+    infos: int
+    waived: int
+
+    @classmethod
+    def of(cls, result: Result) -> Summary:
+        verdicts = [check_verdict(result, check) for check in result.checks]
+        live = [f for f in result.findings if f.waived_by is None]
+        return cls(
+            subjects=len(result.subjects),
+            checks=len(result.checks),
+            passed_checks=sum(v in (Verdict.PASS, Verdict.WARN) for v in verdicts),
+            failed_checks=verdicts.count(Verdict.FAIL),
+            skipped_checks=verdicts.count(Verdict.SKIP),
+            findings=len(result.findings),
+            failing_findings=len(result.failing),
+            errors=sum(f.severity is Severity.ERROR for f in live),
+            warnings=sum(f.severity is Severity.WARNING for f in live),
+            infos=sum(f.severity is Severity.INFO for f in live),
+            waived=len(result.findings) - len(live),
+        )
+
+    def line(self) -> str:
+        """`N subjects, N checks, N failed, N warnings, N waived` (+ `, N skipped` if any)."""
+        text = (
+            f"{self.subjects} {_plural(self.subjects, 'subject')}, "
+            f"{self.checks} {_plural(self.checks, 'check')}, {self.failed_checks} failed, "
+            f"{self.warnings} {_plural(self.warnings, 'warning')}, {self.waived} waived"
+        )
+        return text + (f", {self.skipped_checks} skipped" if self.skipped_checks else "")
+
+
+def _plural(count: int, word: str) -> str:
+    return word if count == 1 else word + "s"
+
+
+def rule_info(rule_id: str) -> Rule | None:
+    """The catalogue entry of a rule id, or None for an id the catalogue does not know."""
+    from gate.rules import all_rules
+
+    return all_rules().get(rule_id)
+
+
+def jsonable(value: Any) -> Any:
+    """`value` as plain JSON data: bytes as Avro's JSON encoding (one code point per byte),
+    decimals, dates and UUIDs as strings, non-finite floats as their names."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, dict):
+        return {str(key): jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        return [jsonable(item) for item in value]
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).decode("latin-1")
+    if isinstance(value, decimal.Decimal | uuid.UUID):
+        return str(value)
+    if isinstance(value, datetime.date | datetime.time):
+        return value.isoformat()
+    if isinstance(value, enum.Enum):
+        return jsonable(value.value)
+    return str(value)
+
+
+def payload_json(payload: Any, *, indent: int | None = None) -> str:
+    """A witness payload as JSON text: one line when `indent` is None."""
+    separators = (",", ": ") if indent is not None else (", ", ": ")
+    return json.dumps(jsonable(payload), ensure_ascii=False, indent=indent, separators=separators)
+
+
+def truncate(text: str, limit: int) -> str:
+    """`text` cut to about `limit` characters, saying how much was left out."""
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text) - limit} more characters)"
+
+
+def witness_data(witness: Witness) -> dict[str, Any]:
+    """The witness as JSON data, keys in the documented order."""
+    return {
+        "payload": jsonable(witness.payload),
+        "writer": witness.writer,
+        "reader": witness.reader,
+        "error": witness.error,
+        "avro_base64": witness.avro_base64,
+        "wire_base64": witness.wire_base64,
+    }
+
+
+def where(finding: Finding) -> str:
+    """`path:line at /pointer`, whichever parts are known (empty when none is)."""
+    parts = []
+    if finding.location is not None:
+        parts.append(str(finding.location))
+    if finding.path:
+        parts.append(f"at {finding.path}")
+    return " ".join(parts)
+
+
+def describe(result: Result, finding: Finding) -> str:
+    """Every detail of a finding as plain text, the witness in full (JUnit and similar)."""
+    status = "waived" if finding.waived_by is not None else (
+        "fails the gate" if fails(result, finding) else "does not fail the gate"
+    )
+    lines = [f"{finding.severity.value} {finding.rule} ({status}): {finding.message}"]
+    lines.append(f"  subject: {finding.subject}")
+    if finding.check:
+        lines.append(f"  check: {finding.check}")
+    if finding.location is not None:
+        lines.append(f"  location: {finding.location}")
+    if finding.path:
+        lines.append(f"  schema path: {finding.path}")
+    if finding.versions:
+        lines.append(f"  versions: {', '.join(finding.versions)}")
+    if finding.fix:
+        lines.append(f"  fix: {finding.fix}")
+    if finding.waived_by is not None:
+        lines.append(f"  waived: {finding.waived_by}")
+    lines.append(f"  fingerprint: {finding.fingerprint}")
+    if finding.witness is not None:
+        lines.extend("  " + line for line in describe_witness(finding.witness))
+    return "\n".join(lines)
+
+
+def describe_witness(witness: Witness) -> list[str]:
+    lines = [
+        "witness:",
+        f"  writer: {witness.writer}",
+        f"  reader: {witness.reader}",
+        f"  error: {witness.error}",
+        "  payload:",
+    ]
+    lines.extend("    " + line for line in payload_json(witness.payload, indent=2).splitlines())
+    if witness.avro_base64:
+        lines.append(f"  avro body (base64): {witness.avro_base64}")
+    if witness.wire_base64:
+        lines.append(f"  wire format (base64): {witness.wire_base64}")
+    return lines
+
+
+_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """`text` with control characters (ANSI escapes among them) and lone surrogates shown as
+    `\\xNN` / `\\uNNNN`, so that a schema's content cannot drive a terminal or break a file."""
+    return _UNPRINTABLE.sub(lambda m: _escape_char(m.group()), text)
+
+
+def _escape_char(char: str) -> str:
+    code = ord(char)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+

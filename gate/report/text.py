@@ -1,0 +1,138 @@
+"""The human report for a terminal or a CI log: grouped by subject, one verdict line each."""
+
+from __future__ import annotations
+
+from gate.model import CheckResult, Finding, Result, Severity
+from gate.report import RenderOptions
+from gate.report.common import (
+    Summary,
+    Verdict,
+    check_verdict,
+    checks_by_subject,
+    describe_witness,
+    payload_json,
+    printable,
+    rule_info,
+    subject_verdict,
+    truncate,
+    where,
+)
+
+PAYLOAD_LIMIT = 100
+ERROR_LIMIT = 200
+
+_RESET = "\x1b[0m"
+_VERDICT_STYLE = {
+    Verdict.FAIL: "1;31",
+    Verdict.WARN: "1;33",
+    Verdict.PASS: "1;32",
+    Verdict.SKIP: "2",
+}
+_SEVERITY_STYLE = {Severity.ERROR: "31", Severity.WARNING: "33", Severity.INFO: "36"}
+_DIM = "2"
+
+
+class _Painter:
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, text: str, style: str) -> str:
+        return f"\x1b[{style}m{text}{_RESET}" if self.enabled else text
+
+
+def render(result: Result, options: RenderOptions) -> str:
+    """The text report; quiet (-1) keeps failing findings and the summary, -v adds passed
+    checks and rule purposes, -vv whole witnesses."""
+    paint = _Painter(options.color)
+    lines: list[str] = []
+    if options.verbosity < 0:
+        for finding in result.failing:
+            lines.extend(_finding(finding, options, paint, "", with_subject=True))
+    else:
+        lines.extend(_header(result))
+        for subject, checks in checks_by_subject(result).items():
+            lines.extend(_subject(result, subject, checks, options, paint))
+        lines.extend(_block(f"note: {note}", "") for note in result.notes)
+    overall = Verdict.PASS if result.passed else Verdict.FAIL
+    lines.append(paint(Summary.of(result).line(), _VERDICT_STYLE[overall]))
+    return "\n".join(lines) + "\n"
+
+
+def _subject(
+    result: Result,
+    subject: str,
+    checks: list[CheckResult],
+    options: RenderOptions,
+    paint: _Painter,
+) -> list[str]:
+    verdict = subject_verdict(result, checks)
+    lines = [f"{paint(verdict.value, _VERDICT_STYLE[verdict])} {printable(subject)}"]
+    for check in checks:
+        state = check_verdict(result, check)
+        silent = state is Verdict.PASS and not check.findings and not check.notes
+        if silent and options.verbosity < 1:
+            continue
+        line = f"  {paint(state.value, _VERDICT_STYLE[state])} {printable(check.name)}"
+        if check.skipped is not None:
+            line += f" (skipped: {printable(check.skipped)})"
+        lines.append(line)
+        lines.extend(_block(f"note: {note}", "    ") for note in check.notes)
+        for finding in check.findings:
+            lines.extend(_finding(finding, options, paint, "    "))
+    return lines
+
+
+def _header(result: Result) -> list[str]:
+    base, head = result.extra.get("base"), result.extra.get("head")
+    if not base and not head:
+        return []
+    labels = (("base", base), ("head", head))
+    return [", ".join(f"{name} {printable(str(value))}" for name, value in labels if value)]
+
+
+def _finding(
+    finding: Finding,
+    options: RenderOptions,
+    paint: _Painter,
+    indent: str,
+    *,
+    with_subject: bool = False,
+) -> list[str]:
+    waived = finding.waived_by is not None
+    style = _DIM if waived else _SEVERITY_STYLE[finding.severity]
+    head = f"{indent}{paint(finding.severity.value, style)} {printable(finding.rule)}"
+    if with_subject:
+        head += f" {printable(finding.subject)}"
+    place = where(finding)
+    if place:
+        head += f" {printable(place)}"
+    inner = indent + "  "
+    lines = [head, _block(finding.message, inner)]
+    if options.verbosity >= 1:
+        rule = rule_info(finding.rule)
+        if rule is not None:
+            lines.append(_block(f"rule: {rule.purpose}", inner))
+        if finding.versions:
+            lines.append(_block(f"versions: {', '.join(finding.versions)}", inner))
+    if finding.fix:
+        lines.append(_block(f"fix: {finding.fix}", inner))
+    witness = finding.witness
+    if witness is not None:
+        if options.verbosity >= 2:
+            lines.extend(_block(line, inner) for line in describe_witness(witness))
+        else:
+            payload = truncate(payload_json(witness.payload), PAYLOAD_LIMIT)
+            error = truncate(witness.error, ERROR_LIMIT)
+            lines.append(_block(f"witness: {payload} -> {error}", inner))
+            if options.verbosity >= 1:
+                lines.append(_block(f"  writer {witness.writer}, reader {witness.reader}", inner))
+    if waived:
+        lines.append(_block(f"waived: {finding.waived_by}", inner))
+    lines.append(f"{inner}fingerprint: {paint(finding.fingerprint, _DIM)}")
+    return lines
+
+
+def _block(text: str, indent: str) -> str:
+    """`text` on lines that all start with `indent`, control characters made visible."""
+    lines = text.replace("\r\n", "\n").split("\n")
+    return "\n".join(indent + printable(line) for line in lines)

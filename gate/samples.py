@@ -1,0 +1,258 @@
+"""Sample payloads from files: JSON, JSON Lines and Confluent wire-format captures.
+
+Formats, chosen by the file's extension:
+
+- `.json`: one JSON value is one sample; a top-level JSON array is a list of samples (to give one
+  sample whose value is itself an array, wrap it: `[[1, 2]]`). Each element's source names the
+  line it starts on.
+- `.jsonl` / `.ndjson`: one sample per line; blank lines are skipped.
+- `.bin`: ONE captured message per file in the Confluent wire format: magic byte 0, the schema id
+  as a 4-byte big-endian integer, then the body (Avro binary, or UTF-8 JSON text for JSON
+  Schema). The body is not self-delimiting, so a file cannot hold several messages.
+
+A record that cannot be read is a `SampleProblem` value (rule SAMPLE_INVALID or
+SAMPLE_UNKNOWN_SCHEMA_ID) naming the file and the record, never an exception; only a file that
+cannot be read at all raises `SourceError`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gate.errors import SourceError
+from gate.jsonpos import line_of
+from gate.model import SchemaType
+
+WIRE_MAGIC = 0
+WIRE_HEADER = 5  # magic byte + 4-byte schema id
+JSON_EXTENSIONS = (".json",)
+JSON_LINES_EXTENSIONS = (".jsonl", ".ndjson")
+WIRE_EXTENSIONS = (".bin",)
+SAMPLE_EXTENSIONS = (*JSON_EXTENSIONS, *JSON_LINES_EXTENSIONS, *WIRE_EXTENSIONS)
+
+SAMPLE_INVALID = "SAMPLE_INVALID"
+SAMPLE_UNKNOWN_SCHEMA_ID = "SAMPLE_UNKNOWN_SCHEMA_ID"
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One sample: a JSON payload, or a captured wire-format message (whole, header included)."""
+
+    source: str  # `file:line` for JSON records, `file` for a wire message
+    payload: Any | None = None
+    wire: bytes | None = None
+    schema_id: int | None = None
+
+    @property
+    def is_wire(self) -> bool:
+        return self.wire is not None
+
+    @property
+    def body(self) -> bytes | None:
+        """The message without its 5-byte header (the Avro body or the JSON text)."""
+        return None if self.wire is None else self.wire[WIRE_HEADER:]
+
+
+@dataclass(frozen=True)
+class SampleProblem:
+    """A sample record that is not usable, as a value the caller turns into a finding."""
+
+    source: str
+    message: str
+    rule: str = SAMPLE_INVALID
+
+
+@dataclass(frozen=True)
+class DecodedWire:
+    """A captured message decoded with the schema of its id, and as a reader sees it."""
+
+    sample: Sample
+    writer: Any  # the writer schema JSON registered under the message's id
+    payload: Any  # the value as written (decoded with the writer schema alone)
+    read: Any  # the value as the reader sees it (the payload when no reader was given)
+    error: str | None = None  # the reader's exact error ("Type: message"); None: it decoded
+
+
+def load_samples(path: Path, display: str) -> list[Sample | SampleProblem]:
+    """Every sample in the file at `path`, in file order, problems included as values.
+
+    `display` is how the file is named in sources and messages (repository-relative).
+    Raises `SourceError` only when the file cannot be read at all.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in SAMPLE_EXTENSIONS:
+        return [SampleProblem(display, f"unsupported sample file type {suffix or '(none)'!r}; "
+                              "use " + ", ".join(SAMPLE_EXTENSIONS))]
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        hint = f"check that the file exists and is readable ({error.strerror})"
+        raise SourceError("cannot read sample file", display, hint) from error
+    if suffix in WIRE_EXTENSIONS:
+        return [read_wire(data, display)]
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        return [SampleProblem(f"{display}:{line}", f"not UTF-8 text: {error.reason} at byte "
+                              f"{error.start}")]
+    if suffix in JSON_LINES_EXTENSIONS:
+        return list(_json_lines(text, display))
+    return _json_document(text, display)
+
+
+def _json_lines(text: str, display: str) -> Iterable[Sample | SampleProblem]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        source = f"{display}:{number}"
+        try:
+            yield Sample(source, payload=json.loads(line))
+        except ValueError as error:
+            yield SampleProblem(source, f"not valid JSON: {_json_reason(error)}")
+
+
+def _json_document(text: str, display: str) -> list[Sample | SampleProblem]:
+    try:
+        value = json.loads(text)
+    except ValueError as error:
+        line = error.lineno if isinstance(error, json.JSONDecodeError) else None
+        source = display if line is None else f"{display}:{line}"
+        return [SampleProblem(source, f"not valid JSON: {_json_reason(error)}")]
+    if not isinstance(value, list):
+        return [Sample(f"{display}:{line_of(text, '') or 1}", payload=value)]
+    return [Sample(f"{display}:{line_of(text, f'/{index}') or 1}", payload=item)
+            for index, item in enumerate(value)]
+
+
+def _json_reason(error: ValueError) -> str:
+    if isinstance(error, json.JSONDecodeError):
+        return f"{error.msg} (line {error.lineno}, column {error.colno})"
+    return str(error)
+
+
+def read_wire(data: bytes, display: str) -> Sample | SampleProblem:
+    """One Confluent wire-format message: its header checked, its schema id read."""
+    if not data:
+        return SampleProblem(display, "empty file: a wire-format message needs at least 5 bytes "
+                             "(magic byte 0 and a 4-byte schema id)")
+    if data[0] != WIRE_MAGIC:
+        return SampleProblem(display, f"not a Confluent wire-format message: the first byte is "
+                             f"0x{data[0]:02x}, the magic byte must be 0x00")
+    if len(data) < WIRE_HEADER:
+        return SampleProblem(display, f"truncated wire-format message: {len(data)} bytes, the "
+                             "header alone is 5 (magic byte 0 and a 4-byte schema id)")
+    schema_id = int.from_bytes(data[1:WIRE_HEADER], "big")
+    return Sample(display, wire=bytes(data), schema_id=schema_id)
+
+
+def decode_wire(
+    sample: Sample,
+    resolve_id: Callable[[int], Any | None],
+    reader: Any | None = None,
+    *,
+    schema_type: SchemaType = SchemaType.AVRO,
+) -> DecodedWire | SampleProblem:
+    """Decode a captured message with the writer schema of its id, then as `reader` sees it.
+
+    `resolve_id` gives the schema JSON registered under an id (None when unknown). `reader` is a
+    reader schema JSON (None: the writer itself). A message the writer cannot decode, or that
+    has bytes left over, is a `SampleProblem`; a reader that fails on a good message is not a
+    problem of the sample: it comes back as `DecodedWire.error`.
+    """
+    if sample.wire is None or sample.schema_id is None:
+        raise ValueError("decode_wire needs a wire-format sample")
+    schema_id = sample.schema_id
+    writer = resolve_id(schema_id)
+    if writer is None:
+        return SampleProblem(sample.source, f"schema id {schema_id} in {sample.source} is not in "
+                             "the registry or snapshot", SAMPLE_UNKNOWN_SCHEMA_ID)
+    body = sample.wire[WIRE_HEADER:]
+    if schema_type is SchemaType.JSON:
+        return _decode_json_wire(sample, writer, reader, body)
+    if schema_type is not SchemaType.AVRO:
+        return SampleProblem(sample.source, f"wire-format samples of type {schema_type.value} "
+                             "are not supported")
+    return _decode_avro_wire(sample, writer, reader, body)
+
+
+def _decode_avro_wire(sample: Sample, writer: Any, reader: Any | None,
+                      body: bytes) -> DecodedWire | SampleProblem:
+    import io
+
+    from fastavro import schemaless_reader
+
+    from gate.errors import SchemaInvalid
+    from gate.formats.avro import payloads
+
+    try:
+        writer_parsed = payloads.parse(writer)
+    except SchemaInvalid as error:
+        return SampleProblem(sample.source, f"the schema of id {sample.schema_id} cannot be "
+                             f"parsed: {error.message}")
+    stream = io.BytesIO(body)
+    try:
+        payload = schemaless_reader(stream, writer_parsed, None)
+    except Exception as error:  # a corrupt body makes fastavro raise many kinds of errors
+        return SampleProblem(sample.source, _corrupt(sample, error))
+    left = len(body) - stream.tell()
+    if left:
+        return SampleProblem(sample.source, f"{left} byte(s) left over after decoding the body "
+                             f"with schema id {sample.schema_id}: corrupt message or wrong id")
+    if reader is None:
+        return DecodedWire(sample, writer, payload, payload)
+    try:
+        reader_parsed = payloads.parse(reader)
+        read = payloads.decode(body, writer_parsed, reader_parsed)
+    except Exception as error:  # the consumer's own failure, reported as such
+        return DecodedWire(sample, writer, payload, None, f"{type(error).__name__}: {error}")
+    return DecodedWire(sample, writer, payload, read)
+
+
+def _decode_json_wire(sample: Sample, writer: Any, reader: Any | None,
+                      body: bytes) -> DecodedWire | SampleProblem:
+    from gate.errors import SchemaInvalid
+    from gate.formats.jsonschema import payloads
+
+    try:
+        payload = json.loads(body.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        return SampleProblem(sample.source, _corrupt(sample, error))
+    try:
+        problems = payloads.decode(payload, writer)
+    except SchemaInvalid as error:
+        return SampleProblem(sample.source, f"the schema of id {sample.schema_id} cannot be "
+                             f"used: {error.message}")
+    if problems:
+        return SampleProblem(sample.source, f"not valid under schema id {sample.schema_id}: "
+                             + "; ".join(problems))
+    if reader is None:
+        return DecodedWire(sample, writer, payload, payload)
+    try:
+        errors = payloads.decode(payload, reader)
+    except SchemaInvalid as error:
+        return DecodedWire(sample, writer, payload, None, error.message)
+    return DecodedWire(sample, writer, payload, None if errors else payload,
+                       "; ".join(errors) or None)
+
+
+def _corrupt(sample: Sample, error: Exception) -> str:
+    kind = "truncated" if isinstance(error, (EOFError, StopIteration)) else "corrupt"
+    return (f"{kind} wire-format message: the body does not decode with schema id "
+            f"{sample.schema_id}: {type(error).__name__}: {error}")
+
+
+def split(items: Iterable[Sample | SampleProblem]) -> tuple[list[Sample], list[SampleProblem]]:
+    """The samples and the problems of `load_samples`' result, each in order."""
+    samples: list[Sample] = []
+    problems: list[SampleProblem] = []
+    for item in items:
+        if isinstance(item, SampleProblem):
+            problems.append(item)
+        else:
+            samples.append(item)
+    return samples, problems

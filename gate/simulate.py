@@ -1,0 +1,901 @@
+"""Consumer simulation: payloads written with a writer schema, decoded with a reader schema.
+
+For Avro the payloads are encoded with fastavro's writer and decoded with its reader given the
+reader schema, exactly as a Python consumer would; for JSON Schema, instances valid under the
+writer are validated with the reader after the reader's property defaults are filled in (a
+consumer that honours defaults; Confluent's rules assume one). Schemas come in as JSON values
+(references inlined).
+
+The outcome says how many payloads ran, which failed and with what exact error, which decoded
+but silently changed (a field value dropped while another took its default; an enum symbol
+replaced by the reader's default), and carries the smallest failing payload as a witness.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import enum
+import json
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from io import BytesIO
+from typing import TYPE_CHECKING, Any
+
+from gate.jsonpos import join_pointer, pointer_tokens
+from gate.model import Finding, Location, SchemaType, Severity, Witness
+from gate.rules import Rule
+
+if TYPE_CHECKING:
+    from gate.formats.avro.payloads import NamedType
+
+SIMULATION_DECODE_FAILED = "SIMULATION_DECODE_FAILED"
+SIMULATION_VALUE_LOST = "SIMULATION_VALUE_LOST"
+SIMULATION_ENUM_DEFAULTED = "SIMULATION_ENUM_DEFAULTED"
+SIMULATION_DISAGREES_WITH_CHECKER = "SIMULATION_DISAGREES_WITH_CHECKER"
+SAMPLE_INVALID = "SAMPLE_INVALID"
+SAMPLE_UNKNOWN_SCHEMA_ID = "SAMPLE_UNKNOWN_SCHEMA_ID"
+SAMPLE_NOT_VALID_FOR_WRITER = "SAMPLE_NOT_VALID_FOR_WRITER"
+
+SIMULATION_RULES: tuple[Rule, ...] = (
+    Rule(SIMULATION_DECODE_FAILED,
+         "A payload written with the writer schema cannot be decoded with the reader schema.",
+         Severity.ERROR, "simulation"),
+    Rule(SIMULATION_VALUE_LOST,
+         "A payload decodes, but a writer field's value is dropped (the reader has no field for "
+         "it) while a reader field takes its default: a likely rename without an alias.",
+         Severity.WARNING, "simulation"),
+    Rule(SIMULATION_ENUM_DEFAULTED,
+         "A payload decodes, but an enum symbol the reader does not know is replaced by the "
+         "reader's enum default.", Severity.WARNING, "simulation"),
+    Rule(SIMULATION_DISAGREES_WITH_CHECKER,
+         "The static compatibility checker and the payload simulation disagree about a "
+         "reader/writer pair.", Severity.ERROR, "simulation"),
+    Rule(SAMPLE_INVALID,
+         "A configured sample record cannot be read: invalid JSON, or a corrupt or truncated "
+         "wire-format message.", Severity.ERROR, "simulation"),
+    Rule(SAMPLE_UNKNOWN_SCHEMA_ID,
+         "A captured wire-format sample names a schema id that is not in the registry or "
+         "snapshot.", Severity.ERROR, "simulation"),
+    Rule(SAMPLE_NOT_VALID_FOR_WRITER,
+         "A configured sample is not valid under the writer schema, so it is no evidence.",
+         Severity.ERROR, "simulation"),
+)
+_SEVERITY = {rule.id: rule.severity for rule in SIMULATION_RULES}
+
+SHRINK_BUDGET = 400  # encode+decode attempts spent on making a witness smaller
+
+
+class FailureKind(enum.StrEnum):
+    """Why a payload failed."""
+
+    RESOLUTION = "resolution"  # Avro: the reader cannot resolve the writer's data
+    # Avro: the data resolves, but fastavro cannot convert a value: a reader logical type
+    # (uuid, date, timestamp out of range), or bytes promoted to a string that is not UTF-8.
+    # The Avro rules (and the registry) never look at values, so only fastavro consumers fail.
+    CONVERSION = "conversion"
+    VALIDATION = "validation"  # JSON Schema: the reader rejects an instance the writer accepts
+
+
+@dataclass(frozen=True)
+class SimulatedFailure:
+    """One distinct error consumers hit, with the first payload that hit it."""
+
+    source: str  # "generated #3", or the sample's `file:line`
+    payload: Any  # JSON view of the payload as written
+    error: str  # exactly what the consumer raised: "SchemaResolutionError: ..."
+    kind: FailureKind
+    count: int = 1  # payloads that failed with this same error
+
+
+@dataclass(frozen=True)
+class ValueChange:
+    """A payload that decoded, but not to what was written (rule VALUE_LOST or ENUM_DEFAULTED)."""
+
+    rule: str
+    message: str
+    path: str  # JSON Pointer into the reader schema
+    source: str
+    payload: Any  # JSON view of the payload as written
+    read: Any  # JSON view of what the reader decoded
+    fix: str | None = None
+
+
+@dataclass(frozen=True)
+class SampleRejection:
+    """A configured sample that the writer schema does not accept."""
+
+    source: str
+    message: str
+    rule: str = SAMPLE_NOT_VALID_FOR_WRITER
+
+
+@dataclass(frozen=True)
+class SimulationOutcome:
+    """Everything one writer/reader simulation found."""
+
+    payload_count: int
+    failures: tuple[SimulatedFailure, ...]
+    value_changes: tuple[ValueChange, ...]
+    witness: Witness | None
+    schema_type: SchemaType = SchemaType.AVRO
+    writer: str = ""
+    reader: str = ""
+    failed_count: int = 0  # payloads that failed, all errors together
+    rejected_samples: tuple[SampleRejection, ...] = ()
+    skipped_samples: int = 0  # wire samples of another schema id: no evidence for this writer
+    # the payloads cover every union branch, enum symbol and edge value of the writer
+    exhaustive: bool = False
+    # differences that fastavro does not enforce when decoding, though the Avro rules do
+    unenforced: tuple[str, ...] = ()
+
+    @property
+    def failed(self) -> bool:
+        return bool(self.failures)
+
+
+@dataclass(frozen=True)
+class Agreement:
+    """How the static checker's verdict and the simulation relate, ready for a finding."""
+
+    disagrees: bool
+    message: str
+    witness: Witness | None = None
+    rule: str = SIMULATION_DISAGREES_WITH_CHECKER
+
+
+@dataclass
+class _Item:
+    source: str
+    payload: Any
+    data: bytes | None = None
+
+
+@dataclass
+class _Candidate:
+    """A silent change the reader may make, confirmed when the strict variant fails."""
+
+    rule: str
+    path: str
+    variant: Any  # the reader schema JSON without the defaults this change relies on
+    describe: Callable[[Any], tuple[str, str | None]]  # payload -> (message, fix)
+    parsed: Any = None
+    confirmed: ValueChange | None = None
+
+
+@dataclass
+class _Tally:
+    failures: dict[str, list[Any]] = field(default_factory=dict)  # error -> [first item, kind, n]
+    failed: int = 0
+    smallest: dict[FailureKind, tuple[int, int, _Item]] = field(default_factory=dict)
+
+    def add(self, item: _Item, error: str, kind: FailureKind, order: int) -> None:
+        self.failed += 1
+        entry = self.failures.get(error)
+        if entry is None:
+            self.failures[error] = [item, kind, 1]
+        else:
+            entry[2] += 1
+        size = len(item.data) if item.data is not None else len(_json_text(item.payload))
+        best = self.smallest.get(kind)
+        if best is None or (size, order) < best[:2]:
+            self.smallest[kind] = (size, order, item)
+
+
+def simulate_pair(
+    schema_type: SchemaType,
+    writer_json: Any,
+    reader_json: Any,
+    *,
+    writer_label: str,
+    reader_label: str,
+    samples: Sequence[Any] = (),
+    seed: int = 0,
+    random_count: int = 20,
+    schema_id: int | None = None,
+) -> SimulationOutcome:
+    """Write payloads with `writer_json`, read them with `reader_json`, report what happens.
+
+    The payloads are the writer's generated coverage set, `random_count` random ones from
+    `seed`, and `samples`: plain payloads (JSON values; for Avro also in Avro's JSON encoding)
+    or `gate.samples.Sample`s. A wire-format sample is used only when its schema id is
+    `schema_id` (the writer's id); others are counted in `skipped_samples`. `schema_id` also
+    goes into the witness's wire-format bytes (0 when unknown).
+
+    Raises `gate.errors.SchemaInvalid` when either schema cannot be used at all.
+    """
+    if schema_type is SchemaType.AVRO:
+        return _simulate_avro(writer_json, reader_json, writer_label, reader_label, samples,
+                              seed, random_count, schema_id)
+    if schema_type is SchemaType.JSON:
+        return _simulate_json(writer_json, reader_json, writer_label, reader_label, samples,
+                              seed, random_count)
+    raise ValueError(f"payload simulation does not support {schema_type.value} schemas")
+
+
+def find_witness(
+    schema_type: SchemaType,
+    writer_json: Any,
+    reader_json: Any,
+    *,
+    writer_label: str = "writer",
+    reader_label: str = "reader",
+    seed: int = 0,
+    random_count: int = 20,
+    schema_id: int | None = None,
+) -> Witness | None:
+    """The smallest payload written with `writer_json` that `reader_json` cannot read, if any."""
+    return simulate_pair(schema_type, writer_json, reader_json, writer_label=writer_label,
+                         reader_label=reader_label, seed=seed, random_count=random_count,
+                         schema_id=schema_id).witness
+
+
+def agreement(checker_says_compatible: bool, outcome: SimulationOutcome) -> Agreement:
+    """Whether the checker's verdict on a pair and the simulation of the same pair agree.
+
+    Checker compatible, yet a payload fails (schema resolution, or JSON validation): they
+    disagree. A failure only of a value conversion (`FailureKind.CONVERSION`) is not counted:
+    the Avro rules, and so the registry, never look at values.
+
+    Checker incompatible and no payload fails: they disagree only when the payloads are
+    exhaustive (every union branch, enum symbol and edge value of the writer; a static rule such
+    as a missing enum symbol cannot go unseen, because every symbol is written) and fastavro
+    enforces every difference between the two schemas (`SimulationOutcome.unenforced` lists
+    those it does not).
+    """
+    pair = f"{outcome.writer} -> {outcome.reader}"
+    hard = [f for f in outcome.failures if f.kind is not FailureKind.CONVERSION]
+    if checker_says_compatible:
+        if hard:
+            return Agreement(True, f"the checker says {outcome.reader} reads data written with "
+                             f"{outcome.writer}, but a payload fails to decode: {hard[0].error}",
+                             outcome.witness)
+        if outcome.failures:
+            return Agreement(False, f"{pair}: only fastavro's value conversions fail "
+                             f"({outcome.failures[0].error}); the compatibility rules never look "
+                             "at values")
+        return Agreement(False, f"{pair}: compatible, and all {outcome.payload_count} payloads "
+                         "decode")
+    if outcome.failures:
+        return Agreement(False, f"{pair}: incompatible, and a payload shows it: "
+                         f"{outcome.failures[0].error}", outcome.witness)
+    if outcome.payload_count == 0:
+        return Agreement(False, f"{pair}: the writer schema admits no payload to try")
+    if not outcome.exhaustive:
+        return Agreement(False, f"{pair}: the checker says incompatible and none of "
+                         f"{outcome.payload_count} payloads failed, but they do not cover every "
+                         "possible value, so no witness is guaranteed")
+    if outcome.unenforced:
+        return Agreement(False, f"{pair}: the checker says incompatible; no payload failed "
+                         "because fastavro does not enforce: " + "; ".join(outcome.unenforced))
+    return Agreement(True, f"the checker says {outcome.reader} cannot read data written with "
+                     f"{outcome.writer}, but all {outcome.payload_count} payloads, covering "
+                     "every union branch, enum symbol and edge value of the writer, decode; "
+                     "the generated space should contain a witness if the verdict were right")
+
+
+# -- Avro -------------------------------------------------------------------------------------
+
+
+def _simulate_avro(writer_json: Any, reader_json: Any, writer_label: str, reader_label: str,
+                   samples: Sequence[Any], seed: int, random_count: int,
+                   schema_id: int | None) -> SimulationOutcome:
+    from fastavro import schemaless_reader
+
+    from gate.formats.avro import payloads
+
+    writer_key = payloads.content_key(writer_json)
+    reader_key = payloads.content_key(reader_json)
+    writer_parsed = payloads.parse(writer_json, key=writer_key)
+    reader_parsed = payloads.parse(reader_json, key=reader_key)
+    generated = payloads.payload_set(writer_json, seed=seed, random_count=random_count,
+                                     key=writer_key)
+    items, rejected, skipped = _avro_samples(samples, writer_json, writer_parsed, writer_label,
+                                             schema_id)
+    coverage = generated.coverage
+    items.extend(
+        _Item(f"generated #{index}" if index < coverage
+              else f"generated #{index} (random, seed {seed})", payload, data)
+        for index, (payload, data) in enumerate(generated.items)
+    )
+    pairs = _named_pairs(writer_json, reader_json, writer_key, reader_key)
+    candidates = _avro_candidates(pairs, reader_json, writer_label, reader_label)
+    for candidate in candidates:
+        candidate.parsed = payloads.parse(candidate.variant)
+    pending = list(candidates)
+    tally = _Tally()
+    for order, item in enumerate(items):
+        data = item.data
+        assert data is not None
+        try:
+            read = schemaless_reader(BytesIO(data), writer_parsed, reader_parsed)
+        except Exception as error:  # every consumer-side failure is a finding
+            tally.add(item, _error_text(error), _avro_kind(error), order)
+            continue
+        if pending:
+            pending = _confirm(pending, item, read, writer_parsed)
+    witness = _avro_witness(tally, writer_json, writer_parsed, reader_parsed, writer_label,
+                            reader_label, schema_id)
+    return SimulationOutcome(
+        payload_count=len(items),
+        failures=_failures(tally, payloads.to_json),
+        value_changes=tuple(c.confirmed for c in candidates if c.confirmed is not None),
+        witness=witness,
+        schema_type=SchemaType.AVRO,
+        writer=writer_label,
+        reader=reader_label,
+        failed_count=tally.failed,
+        rejected_samples=tuple(rejected),
+        skipped_samples=skipped,
+        exhaustive=generated.exhaustive,
+        unenforced=_unenforced(pairs, payloads.empty_unions(reader_json, key=reader_key)),
+    )
+
+
+def _error_text(error: BaseException) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def _avro_kind(error: BaseException) -> FailureKind:
+    # fastavro raises SchemaResolutionError for every resolution rule; anything else comes from
+    # converting a resolved value (bytes promoted to a string that is not UTF-8, logical types)
+    if type(error).__name__ == "SchemaResolutionError":
+        return FailureKind.RESOLUTION
+    return FailureKind.CONVERSION
+
+
+def _avro_samples(samples: Sequence[Any], writer_json: Any, writer_parsed: Any,
+                  writer_label: str,
+                  schema_id: int | None) -> tuple[list[_Item], list[SampleRejection], int]:
+    from gate.formats.avro import payloads
+    from gate.samples import Sample
+
+    items: list[_Item] = []
+    rejected: list[SampleRejection] = []
+    skipped = 0
+    for index, sample in enumerate(samples):
+        if isinstance(sample, Sample):
+            source = sample.source
+            if sample.wire is not None:
+                if schema_id is None or sample.schema_id != schema_id:
+                    skipped += 1
+                    continue
+                body = sample.body or b""
+                try:
+                    payload = payloads.decode(body, writer_parsed, writer_parsed)
+                except Exception as error:  # a body the writer cannot read is no evidence
+                    rejected.append(SampleRejection(source, f"the captured body does not decode "
+                                                    f"with {writer_label}: {_error_text(error)}"))
+                    continue
+                items.append(_Item(source, payload, body))
+                continue
+            payload = sample.payload
+        else:
+            source, payload = f"sample #{index + 1}", sample
+        try:
+            items.append(_Item(source, payload, payloads.encode(payload, writer_parsed)))
+            continue
+        except Exception as error:  # tried again below as Avro's JSON encoding
+            first_error = error
+        try:
+            value = payloads.from_avro_json(payload, writer_parsed)
+            items.append(_Item(source, value, payloads.encode(value, writer_parsed)))
+        except Exception:  # neither form fits: report the plain form's problem
+            rejected.append(SampleRejection(source, f"not valid under {writer_label}: "
+                                            + _avro_invalid_reason(payload, writer_json,
+                                                                   first_error)))
+    return items, rejected, skipped
+
+
+def _avro_invalid_reason(payload: Any, writer_json: Any, error: Exception) -> str:
+    from fastavro.validation import validate
+
+    try:
+        validate(payload, writer_json, raise_errors=True)
+    except Exception as invalid:  # ValidationError lists each field that does not fit
+        errors = getattr(invalid, "errors", None)
+        if errors:
+            return "; ".join(str(item) for item in errors)
+        return str(invalid)
+    return _error_text(error)
+
+
+def _confirm(pending: list[_Candidate], item: _Item, read: Any,
+             writer_parsed: Any) -> list[_Candidate]:
+    from fastavro import schemaless_reader
+
+    from gate.formats.avro import payloads
+
+    assert item.data is not None
+    still: list[_Candidate] = []
+    for candidate in pending:
+        try:
+            schemaless_reader(BytesIO(item.data), writer_parsed, candidate.parsed)
+        except Exception:  # the strict variant fails: the reader relied on a default here
+            message, fix = candidate.describe(item.payload)
+            candidate.confirmed = ValueChange(candidate.rule, message, candidate.path,
+                                              item.source, payloads.to_json(item.payload),
+                                              payloads.to_json(read), fix)
+            continue
+        still.append(candidate)
+    return still
+
+
+def _short(fullname: str) -> str:
+    return fullname.rsplit(".", 1)[-1]
+
+
+def _aliases(definition: Mapping[str, Any], namespace: str) -> tuple[set[str], set[str]]:
+    """A named type's aliases: (as written, qualified with its namespace)."""
+    raw = {alias for alias in definition.get("aliases", ()) if isinstance(alias, str)}
+    qualified = {alias if "." in alias or not namespace else f"{namespace}.{alias}"
+                 for alias in raw}
+    return raw, qualified
+
+
+def _named_pairs(writer_json: Any, reader_json: Any, writer_key: str,
+                 reader_key: str) -> list[tuple[NamedType, NamedType]]:
+    """Writer and reader named types a reader may resolve to each other (by name or alias)."""
+    from gate.formats.avro import payloads
+
+    writers = payloads.named_types(writer_json, key=writer_key)
+    readers = payloads.named_types(reader_json, key=reader_key)
+    pairs = []
+    for w in writers.values():
+        for r in readers.values():
+            if r.kind != w.kind:
+                continue
+            raw, qualified = _aliases(r.definition, r.namespace)
+            if (_short(r.fullname) == _short(w.fullname) or w.fullname in qualified
+                    or w.fullname in raw or _short(w.fullname) in raw):
+                pairs.append((w, r))
+    w_root = payloads.root_type(writer_json, key=writer_key)
+    r_root = payloads.root_type(reader_json, key=reader_key)
+    if (w_root is not None and r_root is not None and w_root.kind == r_root.kind == "record"
+            and (w_root, r_root) not in pairs):
+        pairs.append((w_root, r_root))
+    return pairs
+
+
+def _unenforced(pairs: list[tuple[NamedType, NamedType]],
+                empty_unions: list[str]) -> tuple[str, ...]:
+    """Differences where fastavro's resolution is laxer than the Avro rules."""
+    # fastavro treats an empty reader union like no reader schema and returns the writer's value
+    out = [f"the reader's empty union at {pointer or '/'} (fastavro reads the writer's value)"
+           for pointer in empty_unions]
+    for w, r in pairs:
+        if _short(r.fullname) == _short(w.fullname):
+            continue
+        raw, qualified = _aliases(r.definition, r.namespace)
+        if w.fullname not in qualified and (w.fullname in raw or _short(w.fullname) in raw):
+            out.append(f"reader type {r.fullname} matches writer type {w.fullname} only through "
+                       "an alias the Avro rules qualify with the reader's namespace")
+    return tuple(dict.fromkeys(out))
+
+
+def _without_defaults(schema_json: Any, pointers: Sequence[str]) -> Any:
+    variant = copy.deepcopy(schema_json)
+    for pointer in pointers:
+        target: Any = variant
+        for token in pointer_tokens(pointer):
+            target = target[int(token)] if isinstance(target, list) else target[token]
+        if isinstance(target, dict):
+            target.pop("default", None)
+    return variant
+
+
+def _avro_candidates(pairs: list[tuple[NamedType, NamedType]], reader_json: Any, writer_label: str,
+                     reader_label: str) -> list[_Candidate]:
+    candidates: list[_Candidate] = []
+    for w, r in pairs:
+        if r.kind == "record":
+            candidate = _value_lost(w, r, reader_json, writer_label, reader_label)
+        elif r.kind == "enum":
+            candidate = _enum_defaulted(w, r, reader_json, writer_label, reader_label)
+        else:
+            candidate = None
+        if candidate is not None:
+            candidates.append(candidate)
+    return candidates
+
+
+def _value_lost(w: NamedType, r: NamedType, reader_json: Any, writer_label: str,
+                reader_label: str) -> _Candidate | None:
+    writer_types = {f["name"]: json.dumps(f.get("type"), sort_keys=True)
+                    for f in w.definition.get("fields", ())
+                    if isinstance(f, Mapping) and isinstance(f.get("name"), str)}
+    writer_fields = list(writer_types)
+    reader_fields = [f for f in r.definition.get("fields", ()) if isinstance(f, Mapping)]
+    known = set()
+    for f in reader_fields:
+        known.add(f.get("name"))
+        known.update(a for a in f.get("aliases", ()) if isinstance(a, str))
+    dropped = [name for name in writer_fields if name not in known]
+    defaulted = [
+        (index, f) for index, f in enumerate(reader_fields)
+        if "default" in f and f.get("name") not in writer_fields
+        and not any(a in writer_fields for a in f.get("aliases", ()) if isinstance(a, str))
+    ]
+    if not dropped or not defaulted:
+        return None
+    pointers = [join_pointer(r.pointer, "fields", index) for index, _ in defaulted]
+    names = [str(f.get("name")) for _, f in defaulted]
+    defaults = ", ".join(f"{f.get('name')}={json.dumps(f.get('default'), ensure_ascii=False)}"
+                         for _, f in defaulted)
+
+    def describe(payload: Any) -> tuple[str, str | None]:
+        message = (f"record {r.fullname}: {_names(dropped)} written by {writer_label} "
+                   f"{'is' if len(dropped) == 1 else 'are'} dropped by {reader_label}, which "
+                   f"has no field or alias for {'it' if len(dropped) == 1 else 'them'}, "
+                   f"while its {_names(names)} take{'s' if len(names) == 1 else ''} the "
+                   f"default ({defaults}): a likely rename without an alias")
+        fix = None
+        if len(names) == 1:
+            # the dropped field the defaulted one most likely replaces: the only one, or the only
+            # one of the same type
+            reader_type = json.dumps(defaulted[0][1].get("type"), sort_keys=True)
+            alike = [name for name in dropped if writer_types[name] == reader_type]
+            old = dropped[0] if len(dropped) == 1 else alike[0] if len(alike) == 1 else None
+            if old is not None:
+                fix = (f"if {names[0]} is {old} renamed, add \"aliases\": [\"{old}\"] to "
+                       f"field {names[0]} of {r.fullname}")
+        return message, fix
+
+    return _Candidate(SIMULATION_VALUE_LOST, pointers[0],
+                      _without_defaults(reader_json, pointers), describe)
+
+
+def _enum_defaulted(w: NamedType, r: NamedType, reader_json: Any, writer_label: str,
+                    reader_label: str) -> _Candidate | None:
+    if "default" not in r.definition:
+        return None
+    reader_symbols = set(r.definition.get("symbols", ()))
+    missing = [s for s in w.definition.get("symbols", ()) if s not in reader_symbols]
+    if not missing:
+        return None
+    default = r.definition["default"]
+
+    def describe(payload: Any) -> tuple[str, str | None]:
+        written = set(_strings(payload))
+        seen = [symbol for symbol in missing if symbol in written] or missing
+        symbols = ", ".join(seen)
+        message = (f"enum {r.fullname}: {'symbol' if len(seen) == 1 else 'symbols'} {symbols} "
+                   f"written by {writer_label} {'is' if len(seen) == 1 else 'are'} not among "
+                   f"the symbols of {reader_label} and {'is' if len(seen) == 1 else 'are'} read "
+                   f"as its default {default!r}")
+        return message, f"add {symbols} to the symbols of {r.fullname} in the reader"
+
+    return _Candidate(SIMULATION_ENUM_DEFAULTED, r.pointer,
+                      _without_defaults(reader_json, [r.pointer]), describe)
+
+
+def _names(names: Sequence[str]) -> str:
+    return ("field " if len(names) == 1 else "fields ") + ", ".join(names)
+
+
+def _strings(value: Any) -> Iterator[str]:
+    for node in _walk(value):
+        if isinstance(node, str):
+            yield node
+
+
+def _walk(value: Any) -> Iterator[Any]:
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, Mapping):
+            stack.extend(reversed(list(node.values())))
+        elif isinstance(node, (list, tuple)):
+            stack.extend(reversed(node))
+
+
+def _failures(tally: _Tally, to_json: Callable[[Any], Any]) -> tuple[SimulatedFailure, ...]:
+    return tuple(SimulatedFailure(item.source, to_json(item.payload), error, kind, count)
+                 for error, (item, kind, count) in tally.failures.items())
+
+
+def _worst(tally: _Tally) -> _Item | None:
+    for kind in (FailureKind.RESOLUTION, FailureKind.VALIDATION, FailureKind.CONVERSION):
+        if kind in tally.smallest:
+            return tally.smallest[kind][2]
+    return None
+
+
+def _avro_witness(tally: _Tally, writer_json: Any, writer_parsed: Any, reader_parsed: Any,
+                  writer_label: str, reader_label: str,
+                  schema_id: int | None) -> Witness | None:
+    from gate.formats.avro import payloads
+
+    item = _worst(tally)
+    if item is None or item.data is None:
+        return None
+
+    def attempt(payload: Any) -> tuple[str, bytes] | None:
+        try:
+            data = payloads.encode(payload, writer_parsed)
+        except Exception:  # not a payload the writer can produce
+            return None
+        try:
+            payloads.decode(data, writer_parsed, reader_parsed)
+        except Exception as error:  # the failure we are keeping
+            return _error_text(error), data
+        return None
+
+    first = attempt(item.payload)
+    if first is None:
+        # a captured body that does not survive a round trip through its decoded value: it is
+        # its own witness, unshrunk
+        try:
+            payloads.decode(item.data, writer_parsed, reader_parsed)
+        except Exception as failure:  # the failure the tally recorded
+            first = (_error_text(failure), item.data)
+        else:
+            return None
+        payload = item.payload
+    else:
+        target = first[0]
+        payload = _shrink(item.payload, lambda value: (got := attempt(value)) is not None
+                          and got[0] == target, payloads.minimal(writer_json))
+    error, data = attempt(payload) or first
+    wire = b"\x00" + (schema_id or 0).to_bytes(4, "big") + data
+    return Witness(
+        payload=payloads.to_json(payload),
+        writer=writer_label,
+        reader=reader_label,
+        error=error,
+        avro_base64=base64.b64encode(data).decode("ascii"),
+        wire_base64=base64.b64encode(wire).decode("ascii"),
+    )
+
+
+# -- shrinking -------------------------------------------------------------------------------
+
+
+def _simpler(value: Any, reference: Any) -> list[Any]:
+    """Smaller stand-ins for a value, most drastic first; `reference` is the schema's smallest
+    value at the same place, when known (it also shrinks enum symbols and fixed values)."""
+    out: list[Any] = [] if value is None else [None]
+    if reference is not _ABSENT and reference is not None and reference != value:
+        out.append(reference)
+    if isinstance(value, tuple) and len(value) == 2:
+        return out  # a value in tuple notation: its inner value is shrunk in place
+    if isinstance(value, bool):
+        out += [False] if value else []
+    elif isinstance(value, int):
+        out += [0, 1 if value > 0 else -1] if value not in (0, 1, -1) else [0] if value else []
+    elif isinstance(value, float):
+        out += [0.0, 1.0 if value > 0 else -1.0] if value not in (0.0, 1.0, -1.0) else [0.0]
+    elif isinstance(value, str):
+        out += [""] if value else []
+    elif isinstance(value, (bytes, bytearray)):
+        out += [b""] if value else []
+    elif isinstance(value, list):
+        out += ([[]] if value else []) + ([value[:1]] if len(value) > 1 else [])
+    elif isinstance(value, Mapping):
+        out += [{}] if value else []
+    return [candidate for index, candidate in enumerate(out)
+            if not any(_identical(candidate, earlier) for earlier in out[:index])
+            and not _identical(candidate, value)]
+
+
+def _identical(a: Any, b: Any) -> bool:
+    return type(a) is type(b) and _json_text(a) == _json_text(b)
+
+
+_ABSENT = object()
+
+
+def _lookup(value: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        if isinstance(value, Mapping) and key in value:
+            value = value[key]
+        elif isinstance(value, tuple) and len(value) == 2 and key == 1:
+            value = value[1]
+        elif isinstance(value, list) and isinstance(key, int) and key < len(value):
+            value = value[key]
+        else:
+            return _ABSENT
+    return value
+
+
+def _paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+    yield path
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _paths(item, (*path, key))
+    elif isinstance(value, tuple) and len(value) == 2:
+        yield from _paths(value[1], (*path, 1))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _paths(item, (*path, index))
+
+
+def _get(value: Any, path: tuple[Any, ...]) -> Any:
+    for key in path:
+        value = value[key]
+    return value
+
+
+def _replace(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    key, rest = path[0], path[1:]
+    if isinstance(value, Mapping):
+        copied = dict(value)
+        copied[key] = _replace(value[key], rest, new)
+        return copied
+    if isinstance(value, tuple):
+        return (value[0], _replace(value[1], rest, new))
+    items = list(value)
+    items[key] = _replace(value[key], rest, new)
+    return items
+
+
+def _shrink(payload: Any, still_fails: Callable[[Any], bool], reference: Any = _ABSENT,
+            budget: int = SHRINK_BUDGET) -> Any:
+    """Replace parts of a failing payload by smaller values while it still fails the same way."""
+    current = payload
+    progress = True
+    while progress and budget > 0:
+        progress = False
+        for path in list(_paths(current)):
+            for smaller in _simpler(_get(current, path), _lookup(reference, path)):
+                if budget <= 0:
+                    return current
+                budget -= 1
+                trial = _replace(current, path, smaller)
+                if still_fails(trial):
+                    current, progress = trial, True
+                    break
+            if progress:
+                break  # the paths changed: walk the smaller payload again
+    return current
+
+
+# -- JSON Schema -------------------------------------------------------------------------------
+
+
+def _simulate_json(writer_json: Any, reader_json: Any, writer_label: str, reader_label: str,
+                   samples: Sequence[Any], seed: int, random_count: int) -> SimulationOutcome:
+    from gate.formats.jsonschema import payloads
+    from gate.samples import Sample
+
+    writer_check = payloads.validator(writer_json)
+    payloads.validator(reader_json)
+    items: list[_Item] = []
+    rejected: list[SampleRejection] = []
+    skipped = 0
+    for index, sample in enumerate(samples):
+        if isinstance(sample, Sample):
+            source = sample.source
+            if sample.wire is not None:
+                try:
+                    payload = json.loads((sample.body or b"").decode("utf-8"))
+                except ValueError as error:
+                    rejected.append(SampleRejection(source, f"the captured body is not JSON: "
+                                                    f"{error}"))
+                    continue
+            else:
+                payload = sample.payload
+        else:
+            source, payload = f"sample #{index + 1}", sample
+        problems = payloads.decode(payload, writer_json)
+        if problems:
+            rejected.append(SampleRejection(source, f"not valid under {writer_label}: "
+                                            + "; ".join(problems)))
+            continue
+        items.append(_Item(source, payload))
+    generated = payloads.generate(writer_json, seed=seed, random_count=random_count)
+    items.extend(_Item(f"generated #{index}", payload) for index, payload in enumerate(generated))
+    tally = _Tally()
+
+    def read(value: Any) -> list[Any]:
+        # the consumer fills in the reader's defaults, then validates
+        return payloads.validation_errors(payloads.fill_defaults(value, reader_json), reader_json)
+
+    for order, item in enumerate(items):
+        errors = read(item.payload)
+        if errors:
+            tally.add(item, payloads.describe(errors[0]), FailureKind.VALIDATION, order)
+    witness = None
+    worst = _worst(tally)
+    if worst is not None:
+
+        def signature(value: Any) -> tuple[Any, ...] | None:
+            if not writer_check.is_valid(value):
+                return None
+            errors = read(value)
+            if not errors:
+                return None
+            return tuple(errors[0].absolute_schema_path), errors[0].validator
+
+        target = signature(worst.payload)
+        payload = _shrink(worst.payload, lambda value: target is not None
+                          and signature(value) == target)
+        errors = read(payload)
+        witness = Witness(payload=payload, writer=writer_label, reader=reader_label,
+                          error="; ".join(payloads.describe(error) for error in errors))
+    return SimulationOutcome(
+        payload_count=len(items),
+        failures=_failures(tally, lambda value: value),
+        value_changes=(),
+        witness=witness,
+        schema_type=SchemaType.JSON,
+        writer=writer_label,
+        reader=reader_label,
+        failed_count=tally.failed,
+        rejected_samples=tuple(rejected),
+        skipped_samples=skipped,
+        exhaustive=False,  # instance generation covers a subset of JSON Schema only
+    )
+
+
+def _json_text(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
+
+
+# -- findings --------------------------------------------------------------------------------
+
+
+def _location(source: str) -> Location:
+    path, _, line = source.rpartition(":")
+    if path and line.isdigit():
+        return Location(path, int(line))
+    return Location(source)
+
+
+def outcome_findings(
+    outcome: SimulationOutcome,
+    *,
+    subject: str,
+    versions: tuple[str, ...] = (),
+    check: str = "",
+) -> tuple[Finding, ...]:
+    """The findings of one simulation: a decode failure (with the witness), each silent value
+    change, and each sample the writer rejects."""
+    findings: list[Finding] = []
+    if outcome.failures:
+        witness = outcome.witness
+        error = witness.error if witness is not None else outcome.failures[0].error
+        severity = _SEVERITY[SIMULATION_DECODE_FAILED]
+        message = (f"data written with {outcome.writer} cannot be read with {outcome.reader}: "
+                   f"{error}")
+        if all(failure.kind is FailureKind.CONVERSION for failure in outcome.failures):
+            # only fastavro consumers fail, on values the Avro rules accept: a warning
+            severity = Severity.WARNING
+            message = (f"fastavro consumers of {outcome.reader} fail on some data written with "
+                       f"{outcome.writer} that the Avro rules accept: {error}")
+        findings.append(Finding(SIMULATION_DECODE_FAILED, severity, subject, message,
+                                versions=versions, witness=witness, check=check))
+    findings.extend(
+        Finding(change.rule, _SEVERITY[change.rule], subject, change.message, path=change.path,
+                versions=versions, fix=change.fix, check=check)
+        for change in outcome.value_changes
+    )
+    findings.extend(
+        Finding(rejection.rule, _SEVERITY[rejection.rule], subject,
+                f"sample {rejection.source}: {rejection.message}",
+                location=_location(rejection.source), versions=versions, check=check)
+        for rejection in outcome.rejected_samples
+    )
+    return tuple(findings)
+
+
+def agreement_finding(result: Agreement, *, subject: str, versions: tuple[str, ...] = (),
+                      check: str = "") -> Finding | None:
+    """The SIMULATION_DISAGREES_WITH_CHECKER finding of an `agreement`, when they disagree."""
+    if not result.disagrees:
+        return None
+    return Finding(result.rule, _SEVERITY[result.rule], subject, result.message,
+                   versions=versions, witness=result.witness, check=check)
+
+
+def problem_finding(problem: Any, *, subject: str, check: str = "") -> Finding:
+    """The finding of a `gate.samples.SampleProblem` (SAMPLE_INVALID or
+    SAMPLE_UNKNOWN_SCHEMA_ID), located at the sample's file and line."""
+    message = problem.message
+    if problem.source not in message:
+        message = f"sample {problem.source}: {message}"
+    return Finding(problem.rule, _SEVERITY[problem.rule], subject, message,
+                   location=_location(problem.source), check=check)

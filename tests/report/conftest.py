@@ -1,0 +1,183 @@
+"""Hand-built `Result` values shared by the reporter tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from gate.model import (
+    CheckKind,
+    CheckResult,
+    Finding,
+    Location,
+    Result,
+    Severity,
+    Witness,
+)
+
+SPECIAL_MESSAGE = 'field "a|b" <b>bold</b> & 100% done, key: value *x* _y_ `z`\r\nsecond line'
+WAIVER_REASON = "consumers upgraded first, see the migration plan"
+
+
+def _witness() -> Witness:
+    return Witness(
+        payload={"id": 7, "note": "é \u2603", "tags": ["a", "b"], "amount": None},
+        writer="git:main:schemas/orders.avsc",
+        reader="git:HEAD:schemas/orders.avsc",
+        error="missing field 'currency' with no default",
+        avro_base64="DgxoZWxsbw==",
+        wire_base64="AAAAAAEODGhlbGxv",
+    )
+
+
+@pytest.fixture
+def failing_result() -> Result:
+    """Four subjects: failing findings (one with a witness), a warning, a waived finding, a
+    skipped check, an info finding with a note, unicode and special characters."""
+    compat = "orders-value: BACKWARD vs git:main"
+    missing_default = Finding(
+        rule="AVRO_READER_FIELD_MISSING_DEFAULT",
+        severity=Severity.ERROR,
+        subject="orders-value",
+        message="reader field 'currency' has no default and the writer does not write it",
+        path="/fields/3",
+        location=Location("schemas/orders.avsc", 12),
+        versions=("git:main", "git:HEAD"),
+        witness=_witness(),
+        fix='add "default": "EUR" to field currency',
+        check=compat,
+    )
+    special = Finding(
+        rule="AVRO_TYPE_MISMATCH",
+        severity=Severity.ERROR,
+        subject="orders-value",
+        message=SPECIAL_MESSAGE,
+        path="/fields/1/type",
+        location=Location("schemas/dir with space/orders,v2.avsc"),
+        check=compat,
+    )
+    warning = Finding(
+        rule="FIELD_DOC_CHANGED",
+        severity=Severity.WARNING,
+        subject="orders-value",
+        message="the doc of field id changed",
+        path="/fields/0/doc",
+        location=Location("schemas/orders.avsc", 5),
+        check=compat,
+    )
+    waived = Finding(
+        rule="AVRO_READER_FIELD_MISSING_DEFAULT",
+        severity=Severity.ERROR,
+        subject="ünïcødé-événements",
+        message="reader field 'naïve' has no default",
+        path="/fields/0",
+        location=Location("schemas/événements.avsc", 3),
+        check="events: simulation",
+        waived_by=WAIVER_REASON,
+    )
+    new_subject = Finding(
+        rule="SUBJECT_NEW",
+        severity=Severity.INFO,
+        subject="users-value",
+        message="a new subject: no previous version",
+        check="users-value: validity",
+    )
+    checks = (
+        CheckResult(compat, "orders-value", CheckKind.COMPAT, "BACKWARD vs git:main",
+                    (missing_default, special, warning), seconds=0.1),
+        CheckResult("orders-value: contract fraud-detector", "orders-value", CheckKind.CONTRACT,
+                    "contract fraud-detector", seconds=0.2),
+        CheckResult("events: simulation", "ünïcødé-événements", CheckKind.SIMULATION,
+                    "simulation: 12 payloads", (waived,)),
+        CheckResult("payments-value: drift", "payments-value", CheckKind.DRIFT,
+                    "drift vs registry", skipped="no registry configured"),
+        CheckResult("users-value: validity", "users-value", CheckKind.VALIDITY, "valid Avro",
+                    (new_subject,), notes=("new subject",)),
+    )
+    return Result(
+        checks=checks,
+        notes=("registry snapshot is 3 days old",),
+        extra={
+            "base": "main",
+            "head": "HEAD",
+            "graph": [
+                ("checkout", "orders-value", "fraud-detector", False),
+                ("checkout", "orders-value", 'analytics "prod"', True),
+                ("billing", "orders-value", "fraud-detector", False),
+            ],
+        },
+    )
+
+
+@pytest.fixture
+def passed_result() -> Result:
+    """Two subjects, every check passed; one info finding with a note."""
+    info = Finding(
+        rule="SUBJECT_NEW",
+        severity=Severity.INFO,
+        subject="users-value",
+        message="a new subject: no previous version",
+        location=Location("schemas/users.avsc"),
+        check="users-value: validity",
+    )
+    return Result(
+        checks=(
+            CheckResult("orders-value: BACKWARD vs git:main", "orders-value", CheckKind.COMPAT,
+                        "BACKWARD vs git:main"),
+            CheckResult("users-value: validity", "users-value", CheckKind.VALIDITY,
+                        "valid Avro", (info,), notes=("new subject",)),
+        )
+    )
+
+
+def _warning_checks() -> tuple[CheckResult, ...]:
+    warning = Finding(
+        rule="FIELD_DOC_CHANGED",
+        severity=Severity.WARNING,
+        subject="orders-value",
+        message="the doc of field id changed",
+        path="/fields/0/doc",
+        location=Location("schemas/orders.avsc", 5),
+        check="orders-value: BACKWARD vs git:main",
+    )
+    return (
+        CheckResult("orders-value: BACKWARD vs git:main", "orders-value", CheckKind.COMPAT,
+                    "BACKWARD vs git:main", (warning,)),
+    )
+
+
+@pytest.fixture
+def warning_result() -> Result:
+    """One warning below fail-on: the gate passes."""
+    return Result(checks=_warning_checks())
+
+
+@pytest.fixture
+def warning_fails_result() -> Result:
+    """The same warning with `--fail-on warning`: the gate fails."""
+    return Result(checks=_warning_checks(), fail_on=Severity.WARNING)
+
+
+@pytest.fixture
+def empty_result() -> Result:
+    return Result(checks=())
+
+
+@pytest.fixture(params=["failing", "passed", "warning", "warning_fails", "empty"])
+def any_result(request: pytest.FixtureRequest) -> Result:
+    """Each sample result in turn."""
+    value: Result = request.getfixturevalue(f"{request.param}_result")
+    return value
+
+
+@pytest.fixture
+def known_rule_result() -> Result:
+    """One finding of a rule the catalogue knows (whichever comes first) and one of an id it
+    does not know, so that tests read purposes from the catalogue instead of copying them."""
+    from gate.rules import all_rules
+
+    rule = next(iter(all_rules().values()))
+    known = Finding(rule.id, rule.severity, "orders-value", "known rule",
+                    location=Location("schemas/orders.avsc", 1), check="c")
+    unknown = Finding("NOT_IN_THE_CATALOGUE", Severity.ERROR, "orders-value", "unknown rule",
+                      check="c")
+    return Result((CheckResult("c", "orders-value", CheckKind.COMPAT, "c", (known, unknown)),))

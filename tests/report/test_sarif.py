@@ -1,0 +1,147 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from gate.model import CheckKind, CheckResult, Finding, Location, Result, Severity
+from gate.report import RenderOptions
+from gate.report.sarif import FINGERPRINT_KEY, render
+
+SARIF_SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "sarif-2.1.0.json"
+
+
+@pytest.fixture(scope="module")
+def validator() -> jsonschema.Draft4Validator:
+    if not SARIF_SCHEMA.exists():
+        pytest.skip(f"reference schema not found: {SARIF_SCHEMA}")
+    return jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text(encoding="utf-8")))
+
+
+def _log(result: Result, **options: Any) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(render(result, RenderOptions(**options)))
+    return data
+
+
+def _run(result: Result, **options: Any) -> dict[str, Any]:
+    (run,) = _log(result, **options)["runs"]
+    data: dict[str, Any] = run
+    return data
+
+
+@pytest.mark.parametrize("root", [None, "/work/repo"])
+def test_every_sample_validates_against_sarif_2_1_0(
+    any_result: Result, root: str | None, validator: jsonschema.Draft4Validator
+) -> None:
+    log = _log(any_result, root=root)
+    validator.validate(log)
+    assert log["version"] == "2.1.0"
+
+
+def test_the_validator_catches_a_broken_log(
+    failing_result: Result, validator: jsonschema.Draft4Validator
+) -> None:
+    log = _log(failing_result)
+    log["runs"][0]["results"][0]["level"] = "fatal"
+    assert not validator.is_valid(log)
+
+
+def test_driver_and_one_rule_per_rule_id(failing_result: Result) -> None:
+    driver = _run(failing_result, tool_version="1.2.3")["tool"]["driver"]
+    assert (driver["name"], driver["version"]) == ("gate", "1.2.3")
+    ids = [rule["id"] for rule in driver["rules"]]
+    assert ids == list(dict.fromkeys(f.rule for f in failing_result.findings))
+    levels = {rule["id"]: rule["defaultConfiguration"]["level"] for rule in driver["rules"]}
+    assert levels["FIELD_DOC_CHANGED"] == "warning"
+
+
+def test_rule_descriptions_come_from_the_catalogue(known_rule_result: Result) -> None:
+    from gate.rules import all_rules
+
+    known, unknown = known_rule_result.findings
+    rules = {r["id"]: r for r in _run(known_rule_result)["tool"]["driver"]["rules"]}
+    assert rules[known.rule]["shortDescription"]["text"] == all_rules()[known.rule].purpose
+    assert rules[unknown.rule]["shortDescription"]["text"] == unknown.rule
+
+
+def test_one_result_per_finding_with_level_location_and_fingerprint(
+    failing_result: Result,
+) -> None:
+    run = _run(failing_result)
+    results = run["results"]
+    assert len(results) == len(failing_result.findings)
+    rule_ids = [rule["id"] for rule in run["tool"]["driver"]["rules"]]
+    for entry, finding in zip(results, failing_result.findings, strict=True):
+        assert entry["ruleId"] == finding.rule
+        assert rule_ids[entry["ruleIndex"]] == finding.rule
+        assert entry["partialFingerprints"][FINGERPRINT_KEY] == finding.fingerprint
+        assert entry["message"]["text"].startswith(finding.message)
+    assert [r["level"] for r in results] == ["error", "error", "warning", "error", "note"]
+    first = results[0]["locations"][0]["physicalLocation"]
+    assert first == {
+        "artifactLocation": {"uri": "schemas/orders.avsc"},
+        "region": {"startLine": 12},
+    }
+    assert "Fix: add" in results[0]["message"]["text"]
+    assert results[0]["properties"]["witness"]["avro_base64"] == "DgxoZWxsbw=="
+    no_line = results[1]["locations"][0]["physicalLocation"]
+    assert no_line == {"artifactLocation": {"uri": "schemas/dir%20with%20space/orders%2Cv2.avsc"}}
+    assert "physicalLocation" not in results[4]["locations"][0]
+    assert results[4]["locations"][0]["logicalLocations"][0]["name"] == "users-value"
+
+
+def test_waived_findings_are_suppressed_not_dropped(failing_result: Result) -> None:
+    results = _run(failing_result)["results"]
+    suppressed = [r for r in results if "suppressions" in r]
+    assert [r["suppressions"] for r in suppressed] == [
+        [{"kind": "external", "justification": "consumers upgraded first, see the migration plan"}]
+    ]
+    assert suppressed[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
+        "schemas/%C3%A9v%C3%A9nements.avsc"
+    )
+
+
+def test_root_anchors_uris_and_relativises_absolute_paths(tmp_path: Path) -> None:
+    inside = Finding("X", Severity.ERROR, "s", "m",
+                     location=Location(str(tmp_path / "schemas" / "a.avsc"), 2))
+    outside = Finding("Y", Severity.ERROR, "s", "m", location=Location("/elsewhere/b.avsc"))
+    relative = Finding("Z", Severity.ERROR, "s", "m", location=Location("c.avsc"))
+    result = Result((CheckResult("c", "s", CheckKind.COMPAT, "c", (inside, outside, relative)),))
+    run = _run(result, root=str(tmp_path))
+    assert run["originalUriBaseIds"]["SRCROOT"]["uri"] == tmp_path.as_uri() + "/"
+    artifacts = [r["locations"][0]["physicalLocation"]["artifactLocation"] for r in run["results"]]
+    assert artifacts == [
+        {"uri": "schemas/a.avsc", "uriBaseId": "SRCROOT"},
+        {"uri": "file:///elsewhere/b.avsc"},
+        {"uri": "c.avsc", "uriBaseId": "SRCROOT"},
+    ]
+
+
+def test_warning_levels_follow_severity_not_fail_on(warning_fails_result: Result) -> None:
+    (entry,) = _run(warning_fails_result)["results"]
+    assert entry["level"] == "warning"
+    assert entry["properties"]["failing"] is True
+
+
+def test_empty_and_passed_runs(empty_result: Result, passed_result: Result) -> None:
+    empty = _run(empty_result)
+    assert (empty["results"], empty["tool"]["driver"]["rules"]) == ([], [])
+    assert [r["level"] for r in _run(passed_result)["results"]] == ["note"]
+
+
+def test_unicode_and_special_characters_survive(failing_result: Result) -> None:
+    results = _run(failing_result)["results"]
+    assert results[1]["message"]["text"] == failing_result.findings[1].message
+    assert results[3]["locations"][0]["logicalLocations"][0]["name"] == "ünïcødé-événements"
+
+
+def test_file_names_undecodable_as_utf8_keep_their_bytes_in_the_uri() -> None:
+    name = b"caf\xe9.avsc".decode("utf-8", "surrogateescape")
+    finding = Finding("X", Severity.ERROR, "s", "m", location=Location(name, 0))
+    result = Result((CheckResult("c", "s", CheckKind.COMPAT, "c", (finding,)),))
+    (entry,) = _run(result)["results"]
+    physical = entry["locations"][0]["physicalLocation"]
+    assert physical == {"artifactLocation": {"uri": "caf%E9.avsc"}}
