@@ -49,19 +49,47 @@ def _verbosity_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def _source_options(function: Callable[..., Any]) -> Callable[..., Any]:
     decorators = [
-        click.option("--config", "config", type=click.Path(path_type=Path), default=None,
-                     help="gate.yaml to use (default: found by walking up from here)."),
-        click.option("--registry", "registry_url", default=None, metavar="URL",
-                     help="Live schema registry (default: GATE_REGISTRY_URL or gate.yaml)."),
-        click.option("--snapshot", type=click.Path(path_type=Path), default=None,
-                     metavar="DIR", help="Offline registry snapshot from `gate registry export`."),
-        click.option("--offline", is_flag=True,
-                     help="Never contact a registry; use the configured snapshot if any."),
-        click.option("--report", "reports", multiple=True, metavar="FORMAT[=PATH]",
-                     help="text, json, junit, markdown, sarif or github; repeatable; "
-                     "no PATH means standard output."),
-        click.option("--fail-on", type=click.Choice(_FAIL_ON_CHOICES), default="error",
-                     show_default=True, help="Lowest severity that fails the gate."),
+        click.option(
+            "--config",
+            "config",
+            type=click.Path(path_type=Path),
+            default=None,
+            help="gate.yaml to use (default: found by walking up from here).",
+        ),
+        click.option(
+            "--registry",
+            "registry_url",
+            default=None,
+            metavar="URL",
+            help="Live schema registry (default: GATE_REGISTRY_URL or gate.yaml).",
+        ),
+        click.option(
+            "--snapshot",
+            type=click.Path(path_type=Path),
+            default=None,
+            metavar="DIR",
+            help="Offline registry snapshot from `gate registry export`.",
+        ),
+        click.option(
+            "--offline",
+            is_flag=True,
+            help="Never contact a registry; use the configured snapshot if any.",
+        ),
+        click.option(
+            "--report",
+            "reports",
+            multiple=True,
+            metavar="FORMAT[=PATH]",
+            help="text, json, junit, markdown, sarif or github; repeatable; "
+            "no PATH means standard output.",
+        ),
+        click.option(
+            "--fail-on",
+            type=click.Choice(_FAIL_ON_CHOICES),
+            default="error",
+            show_default=True,
+            help="Lowest severity that fails the gate.",
+        ),
     ]
     for decorator in reversed(decorators):
         function = decorator(function)
@@ -76,19 +104,35 @@ def cli() -> None:
 
 @cli.command()
 @_source_options
-@click.option("--base", default=None, metavar="REV",
-              help="Revision to compare against (default: from CI, else the merge-base "
-              "with the default branch).")
-@click.option("--head", default=None, metavar="REV",
-              help="Revision holding the candidates (default: the working tree).")
+@click.option(
+    "--base",
+    default=None,
+    metavar="REV",
+    help="Revision to compare against (default: from CI, else the merge-base "
+    "with the default branch).",
+)
+@click.option(
+    "--head",
+    default=None,
+    metavar="REV",
+    help="Revision holding the candidates (default: the working tree).",
+)
 @click.option("--staged", is_flag=True, help="Use the staged content as the candidates.")
-@click.option("--fetch-base", is_flag=True,
-              help="Fetch the base from origin when a shallow clone lacks it.")
-@click.option("--verify-with-registry", is_flag=True,
-              help="Also ask the registry for its verdict and report disagreements.")
+@click.option(
+    "--fetch-base", is_flag=True, help="Fetch the base from origin when a shallow clone lacks it."
+)
+@click.option(
+    "--verify-with-registry",
+    is_flag=True,
+    help="Also ask the registry for its verdict and report disagreements.",
+)
 @click.option("--no-simulate", is_flag=True, help="Skip payload simulation.")
-@click.option("--shard", default=None, metavar="K/N",
-              help="Check only the K-th of N stable partitions of the subjects.")
+@click.option(
+    "--shard",
+    default=None,
+    metavar="K/N",
+    help="Check only the K-th of N stable partitions of the subjects.",
+)
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 def check(**params: Any) -> None:
     """Check changed schemas against the base revision, the registry and the consumers."""
@@ -103,14 +147,34 @@ def check(**params: Any) -> None:
 
 
 @cli.command()
-@click.option("--type", "schema_type", type=click.Choice(_TYPE_CHOICES, case_sensitive=False),
-              default=None, help="Schema type (default: inferred from extension and content).")
-@click.option("--mode", type=click.Choice(_MODE_CHOICES, case_sensitive=False),
-              default="BACKWARD", show_default=True, help="Compatibility level.")
-@click.option("--policy", type=click.Choice(_POLICY_CHOICES, case_sensitive=False),
-              default="STRICT", show_default=True, help="JSON Schema compatibility policy.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]),
-              default="text", show_default=True)
+@click.option(
+    "--type",
+    "schema_type",
+    type=click.Choice(_TYPE_CHOICES, case_sensitive=False),
+    default=None,
+    help="Schema type (default: inferred from extension and content).",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(_MODE_CHOICES, case_sensitive=False),
+    default="BACKWARD",
+    show_default=True,
+    help="Compatibility level.",
+)
+@click.option(
+    "--policy",
+    type=click.Choice(_POLICY_CHOICES, case_sensitive=False),
+    default="STRICT",
+    show_default=True,
+    help="JSON Schema compatibility policy.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
 @click.option("--no-simulate", is_flag=True, help="Skip the search for witness payloads.")
 @_verbosity_options
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -127,15 +191,34 @@ def compat(**params: Any) -> None:
 
 
 @cli.command()
-@click.option("--type", "schema_type", type=click.Choice(_TYPE_CHOICES, case_sensitive=False),
-              default=None, help="Schema type (default: inferred).")
-@click.option("--mode", type=click.Choice(_MODE_CHOICES, case_sensitive=False),
-              default="BACKWARD", show_default=True,
-              help="Exit 1 when a change breaks this level.")
-@click.option("--policy", type=click.Choice(_POLICY_CHOICES, case_sensitive=False),
-              default="STRICT", show_default=True, help="JSON Schema compatibility policy.")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]),
-              default="text", show_default=True)
+@click.option(
+    "--type",
+    "schema_type",
+    type=click.Choice(_TYPE_CHOICES, case_sensitive=False),
+    default=None,
+    help="Schema type (default: inferred).",
+)
+@click.option(
+    "--mode",
+    type=click.Choice(_MODE_CHOICES, case_sensitive=False),
+    default="BACKWARD",
+    show_default=True,
+    help="Exit 1 when a change breaks this level.",
+)
+@click.option(
+    "--policy",
+    type=click.Choice(_POLICY_CHOICES, case_sensitive=False),
+    default="STRICT",
+    show_default=True,
+    help="JSON Schema compatibility policy.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+)
 @_verbosity_options
 @click.argument("old", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
@@ -185,8 +268,13 @@ def registry() -> None:
 
 
 @registry.command("export")
-@click.option("--registry", "registry_url", default=None, metavar="URL",
-              help="Registry to export (default: GATE_REGISTRY_URL or gate.yaml).")
+@click.option(
+    "--registry",
+    "registry_url",
+    default=None,
+    metavar="URL",
+    help="Registry to export (default: GATE_REGISTRY_URL or gate.yaml).",
+)
 @click.option("--config", "config", type=click.Path(path_type=Path), default=None)
 @click.option("--subject", "subjects", multiple=True, help="Only these subjects (repeatable).")
 @_verbosity_options
@@ -204,8 +292,73 @@ def registry_export(**params: Any) -> None:
 
 
 @cli.command()
-@click.option("--format", "output_format", type=click.Choice(["text", "json", "markdown"]),
-              default="text", show_default=True)
+@click.argument("fingerprint")
+@click.option("--reason", required=True, help="Why the break is intended.")
+@click.option("--owner", required=True, help="Who answers for it (a team or a person).")
+@click.option(
+    "--expires",
+    required=True,
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    help="Last day the waiver holds (YYYY-MM-DD).",
+)
+@click.option("--rule", default=None, help="Rule id, to waive a finding of another run.")
+@click.option("--subject", default=None, help="Subject, to waive a finding of another run.")
+@click.option("--config", "config", type=click.Path(path_type=Path), default=None)
+@click.option("--base", default=None, metavar="REV", help="As for `gate check`.")
+@click.option("--head", default=None, metavar="REV", help="As for `gate check`.")
+@click.option("--staged", is_flag=True, help="As for `gate check`.")
+@click.option("--registry", "registry_url", default=None, metavar="URL")
+@click.option("--snapshot", type=click.Path(path_type=Path), default=None, metavar="DIR")
+@click.option("--offline", is_flag=True)
+@_verbosity_options
+def waive(**params: Any) -> None:
+    """Append a waiver for the finding with FINGERPRINT to gate.yaml."""
+    context = _Context(params.pop("verbose"), params.pop("quiet"))
+
+    def action() -> int:
+        from gate.commands import waive_command
+
+        return waive_command(params)
+
+    context.run(action)
+
+
+@cli.command("merge-reports")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["json", "junit"]),
+    default=None,
+    help="Format of the inputs and the output (default: from the first file).",
+)
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Write the merged report here (default: standard output).",
+)
+@click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path))
+def merge_reports(**params: Any) -> None:
+    """Combine the JSON or JUnit reports of `gate check --shard K/N` runs into one."""
+    context = _Context(0, 0)
+
+    def action() -> int:
+        from gate.commands import merge_command
+
+        return merge_command(params)
+
+    context.run(action)
+
+
+@cli.command()
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+)
 def rules(output_format: str) -> None:
     """Every rule id, its purpose and default severity."""
     context = _Context(0, 0)
@@ -221,8 +374,9 @@ def rules(output_format: str) -> None:
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point."""
     try:
-        cli.main(args=list(argv) if argv is not None else None, prog_name="gate",
-                 standalone_mode=False)
+        cli.main(
+            args=list(argv) if argv is not None else None, prog_name="gate", standalone_mode=False
+        )
     except click.exceptions.Abort:
         sys.stderr.write("error: interrupted\n")
         sys.exit(int(ExitCode.INTERRUPTED))

@@ -80,6 +80,7 @@ def emit_reports(result: Result, requests: Sequence[ReportRequest], verbosity: i
             color=request.path is None and _color_wanted(),
             verbosity=verbosity,
             tool_version=__version__,
+            root=result.extra.get("root"),
         )
         rendered.append((request, render(ReportFormat(request.format), result, options)))
     for request, text in rendered:
@@ -190,7 +191,7 @@ def simulate_command(params: dict[str, Any], verbosity: int) -> int:
     from gate.pipeline import run_check
 
     requests = parse_report_requests(params["reports"])
-    result = run_check(_run_options(params, compat=False, drift=False))
+    result = run_check(_run_options(params, compat=False, drift=False, simulate=True))
     emit_reports(result, requests, verbosity)
     return result.exit_code
 
@@ -229,3 +230,65 @@ def rules_command(output_format: str) -> int:
         for r in table:
             sys.stdout.write(f"{r.id:<{width}}  {r.severity.value:<7}  {r.purpose}\n")
     return 0
+
+
+def waive_command(params: dict[str, Any]) -> int:
+    import datetime as dt
+
+    from gate.config import load_config
+    from gate.errors import ConfigError
+    from gate.pipeline import load_configuration, run_check
+    from gate.waive import WaiverEntry, append_to_config, append_to_list_file, find_finding
+
+    expires = params["expires"].date()
+    if expires < dt.date.today():
+        raise UsageError(
+            "the expiry date is in the past",
+            expires.isoformat(),
+            "give a date from today on: --expires YYYY-MM-DD",
+        )
+    sources = _source_options(params)
+    if params.get("rule") and params.get("subject"):
+        rule, subject, fingerprint = params["rule"], params["subject"], params["fingerprint"]
+    else:
+        result = run_check(_run_options(params, simulate=False))
+        finding = find_finding(result, params["fingerprint"])
+        rule, subject, fingerprint = finding.rule, finding.subject, finding.fingerprint
+    entry = WaiverEntry(rule, subject, fingerprint, params["reason"], params["owner"], expires)
+    config = load_configuration(sources)
+    if config.waivers_file is not None:
+        target, text = config.waivers_file, _read_or_empty(config.waivers_file)
+        updated = append_to_list_file(text, entry)
+    else:
+        target = config.path or config.root / "gate.yaml"
+        text = _read_or_empty(target) or "version: 1\n"
+        updated = append_to_config(text, entry)
+    write_atomically(target, updated)
+    try:
+        load_config(config.path or target, sources.environ)
+    except ConfigError:
+        write_atomically(target, text)  # never leave gate.yaml broken
+        raise
+    sys.stdout.write(
+        f"waived {rule} on {subject} ({fingerprint}) until {expires.isoformat()} in {target}\n"
+    )
+    return 0
+
+
+def _read_or_empty(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ""
+
+
+def merge_command(params: dict[str, Any]) -> int:
+    from gate.merge import merge_reports
+
+    paths = list(params["reports"])
+    merged, passed = merge_reports(paths, params.get("output_format"))
+    if params.get("output") is not None:
+        write_atomically(params["output"], merged)
+    else:
+        sys.stdout.write(merged)
+    return 0 if passed else 1

@@ -6,7 +6,7 @@ Shared by `gate compat` and `gate check`; knows formats only through `gate.forma
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -27,6 +27,8 @@ from gate.model import (
     Severity,
 )
 from gate.rules import all_rules
+
+Evidence = Callable[[CheckResult, "Parsed", "Parsed"], CheckResult]
 
 _FILE_KINDS = (OriginKind.FILE, OriginKind.WORKTREE, OriginKind.INDEX, OriginKind.GIT)
 
@@ -162,8 +164,12 @@ def compat_checks(
     history: Sequence[Parsed],
     mode: Mode,
     options: CheckOptions,
+    evidence: Evidence | None = None,
 ) -> list[CheckResult]:
-    """One check per (direction, version) that `mode` asks for; history is oldest first."""
+    """One check per (direction, version) that `mode` asks for; history is oldest first.
+
+    `evidence(check, writer, reader)` may add proof on data (witnesses) to each check.
+    """
     if not candidate.ok:
         return []
     fmt = get_format(candidate.schema.type)
@@ -191,16 +197,21 @@ def compat_checks(
                 for v in violations
                 if v.direction is direction and v.against is version
             )
-            checks.append(
-                CheckResult(
-                    id=check_id,
-                    subject=subject,
-                    kind=CheckKind.COMPAT,
-                    name=_check_name(mode, direction, version.label),
-                    findings=findings,
-                    seconds=seconds,
-                )
+            check = CheckResult(
+                id=check_id,
+                subject=subject,
+                kind=CheckKind.COMPAT,
+                name=_check_name(mode, direction, version.label),
+                findings=findings,
+                seconds=seconds,
             )
+            if evidence is not None:
+                old = parsed_of[id(version)]
+                if direction is Direction.BACKWARD:
+                    check = evidence(check, old, candidate)
+                else:
+                    check = evidence(check, candidate, old)
+            checks.append(check)
     return checks
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from gate.errors import SourceError, UsageError
+from gate.evidence import SimulationSettings, with_evidence
 from gate.formats import Change, CheckOptions, get_format, infer_type
 from gate.judge import (
     Parsed,
@@ -99,7 +100,14 @@ def run_compat(options: CompatOptions) -> Result:
     checks: list[CheckResult] = [
         validity_check(subject, p, str(p.schema.origin.path)) for p in parsed
     ]
-    checks += compat_checks(subject, candidate, history, options.mode, parser.options)
+    evidence = None
+    if options.simulate:
+        settings = SimulationSettings()
+
+        def evidence(check: CheckResult, writer: Parsed, reader: Parsed) -> CheckResult:
+            return with_evidence(check, writer, reader, settings, always=True)
+
+    checks += compat_checks(subject, candidate, history, options.mode, parser.options, evidence)
     return Result(checks=tuple(checks))
 
 
@@ -286,7 +294,13 @@ def effective_mode(source: SubjectSource, config: Any, registered: Any | None) -
 
 
 def git_checks(
-    source: SubjectSource, parser: Parser, mode: Mode, base_label: str, need_candidate: bool
+    source: SubjectSource,
+    parser: Parser,
+    mode: Mode,
+    base_label: str,
+    need_candidate: bool,
+    options: CheckOptions,
+    evidence: Any = None,
 ) -> tuple[Parsed | None, list[CheckResult]]:
     """Validity of the candidate and its compatibility with the base revision's version.
 
@@ -319,7 +333,7 @@ def git_checks(
         base = _parse_side(parser, source, head=False)
         assert base is not None
         if base.ok:
-            checks += compat_checks(source.subject, candidate, [base], mode, parser.options)
+            checks += compat_checks(source.subject, candidate, [base], mode, options, evidence)
         else:
             checks.append(
                 CheckResult(
@@ -390,6 +404,7 @@ def registry_checks(
     mode: Mode,
     options: CheckOptions,
     registry_label: str,
+    evidence: Any = None,
 ) -> list[CheckResult]:
     """The candidate against the registry's live history, under the subject's effective level."""
     check_id = f"{source.subject}: compatible with {registry_label}"
@@ -413,7 +428,7 @@ def registry_checks(
             )
     if mode is Mode.NONE:
         return note("compatibility level NONE: any change is accepted")
-    return compat_checks(source.subject, candidate, history, mode, options)
+    return compat_checks(source.subject, candidate, history, mode, options, evidence)
 
 
 def verify_with_registry(
@@ -643,6 +658,20 @@ def run_check(options: RunOptions) -> Result:
             label = "the registry"
             notes.append("registry baseline: none configured (git comparison only)")
 
+        settings = SimulationSettings(
+            enabled=options.simulate and config.simulation.enabled,
+            seed=config.simulation.seed,
+            random_count=config.simulation.random_count,
+        )
+        # `gate simulate` judges only the pairs it simulates, and every one of them
+        only_simulation = options.simulate and not options.compat
+
+        def evidence(check: CheckResult, writer: Parsed, reader: Parsed) -> CheckResult:
+            return with_evidence(check, writer, reader, settings, always=only_simulation)
+
+        def changed_evidence(check: CheckResult, writer: Parsed, reader: Parsed) -> CheckResult:
+            return with_evidence(check, writer, reader, settings, always=True)
+
         contract_subjects = {c.subject for c in config.contracts}
         candidates: dict[str, Parsed] = {}
         in_flight: dict[str, list[Parsed]] = {}
@@ -653,10 +682,17 @@ def run_check(options: RunOptions) -> Result:
                 registered is not None
                 or source.subject in contract_subjects
                 or bool(source.samples)
-                or not options.compat
             )
-            candidate, subject_checks = git_checks(source, parser, mode, workspace.base_label, need)
-            if options.compat:
+            candidate, subject_checks = git_checks(
+                source,
+                parser,
+                mode,
+                workspace.base_label,
+                need,
+                options_for(source),
+                changed_evidence,
+            )
+            if options.compat or options.simulate:
                 checks += subject_checks
             if candidate is None:
                 continue
@@ -665,13 +701,19 @@ def run_check(options: RunOptions) -> Result:
                 [parser.parse(v.to_schema()) for v in registered.versions] if registered else []
             )
             base = _parse_side(parser, source, head=False)
-            if base is not None and base.ok:
+            if base is not None and base.ok and source.base_data != source.head_data:
                 flight.append(base)
             in_flight[source.subject] = flight
             if options.compat and candidate.ok and state is not None:
-                subject_options = options_for(source)
                 judged = registry_checks(
-                    source, candidate, registered, parser, mode, subject_options, label
+                    source,
+                    candidate,
+                    registered,
+                    parser,
+                    mode,
+                    options_for(source),
+                    label,
+                    evidence,
                 )
                 checks += judged
                 if (
@@ -683,6 +725,10 @@ def run_check(options: RunOptions) -> Result:
                         f.severity.value == "error" for c in judged for f in c.findings
                     )
                     checks.append(verify_with_registry(source, candidate, registry, local_ok))
+            if source.samples and candidate.ok and (options.compat or options.simulate):
+                checks.append(
+                    samples_check(config.root, source, candidate, parser, state, registry)
+                )
 
         if options.drift and state is not None:
             checks += drift_stage(workspace, subjects, state, options.shard)
@@ -692,7 +738,19 @@ def run_check(options: RunOptions) -> Result:
         )
         if options.compat or options.simulate:
             checks += contract_results
-            checks += [pair.check for pair in pairs]
+            json_samples = {s.subject: _json_samples(config.root, s) for s in subjects if s.samples}
+            for pair in pairs:
+                samples = json_samples.get(pair.check.subject, ()) if pair.producer else ()
+                checks.append(
+                    with_evidence(
+                        pair.check,
+                        pair.writer,
+                        pair.reader,
+                        settings,
+                        always=True,
+                        samples=samples,
+                    )
+                )
     finally:
         if registry is not None and hasattr(registry, "close"):
             registry.close()
@@ -700,8 +758,18 @@ def run_check(options: RunOptions) -> Result:
     today = dt.date.fromisoformat(options.today) if options.today else dt.date.today()
     from gate.policy import apply_waivers
 
-    checks = apply_waivers(checks, config.waivers, today, _relative(config.path, config.root))
-    extra: dict[str, Any] = {"base": workspace.base_label, "head": workspace.head_label}
+    waivers = config.waivers
+    if options.shard is not None:
+        # each shard judges the waivers of its own subjects only, so none looks stale elsewhere
+        waivers = tuple(
+            w for w in waivers if in_shard(w.subject, options.shard.index, options.shard.count)
+        )
+    checks = apply_waivers(checks, waivers, today, _relative(config.path, config.root))
+    extra: dict[str, Any] = {
+        "base": workspace.base_label,
+        "head": workspace.head_label,
+        "root": str(config.root),
+    }
     if edges:
         extra["graph"] = edges
     return Result(tuple(checks), fail_on=options.fail_on, notes=tuple(notes), extra=extra)
@@ -714,3 +782,130 @@ def _relative(path: Path | None, root: Path) -> str | None:
         return path.relative_to(root).as_posix()
     except ValueError:
         return str(path)
+
+
+# --------------------------------------------------------------------------- samples
+
+
+def _sample_files(root: Path, source: SubjectSource) -> list[Path]:
+    """The subject's sample files (globs relative to the repository root), sorted."""
+    from gate.config import glob_match
+
+    found: set[Path] = set()
+    for pattern in source.samples:
+        anchor = pattern.split("*", 1)[0].rsplit("/", 1)[0] if "/" in pattern else ""
+        base = root / anchor
+        if not base.is_dir():
+            continue
+        for path in base.rglob("*"):
+            relative = path.relative_to(root).as_posix()
+            if path.is_file() and not path.is_symlink() and glob_match(pattern, relative):
+                found.add(path)
+    return sorted(found)
+
+
+def _load_sample_items(root: Path, source: SubjectSource) -> list[Any]:
+    from gate.samples import load_samples
+
+    items: list[Any] = []
+    for path in _sample_files(root, source):
+        items += load_samples(path, path.relative_to(root).as_posix())
+    return items
+
+
+def _json_samples(root: Path, source: SubjectSource) -> tuple[Any, ...]:
+    from gate.samples import Sample
+
+    return tuple(
+        item
+        for item in _load_sample_items(root, source)
+        if isinstance(item, Sample) and not item.is_wire
+    )
+
+
+def samples_check(
+    root: Path,
+    source: SubjectSource,
+    candidate: Parsed,
+    parser: Parser,
+    state: Any,
+    registry: Any,
+) -> CheckResult:
+    """Every configured sample: readable, and decodable by the candidate schema.
+
+    Captured wire-format messages are decoded with the schema of their id (from the registry or
+    snapshot) and then read with the candidate, as a consumer upgraded to it would.
+    """
+    from gate.evidence import schema_json
+    from gate.samples import Sample, SampleProblem, decode_wire, split
+    from gate.simulate import problem_finding, simulate_pair
+
+    check_id = f"{source.subject}: samples"
+    items = _load_sample_items(root, source)
+    samples, problems = split(items)
+    findings = [problem_finding(p, subject=source.subject, check=check_id) for p in problems]
+
+    def resolve(schema_id: int) -> Any:
+        registered = state.schema_by_id(schema_id) if state is not None else None
+        if registered is None and registry is not None:
+            registered = registry.schema_by_id(schema_id)
+        if registered is None:
+            return None
+        parsed = parser.parse(registered.to_schema())
+        return schema_json(parsed) if parsed.ok else None
+
+    reader = schema_json(candidate)
+    schema_type = candidate.schema.type
+    for sample in samples:
+        if not isinstance(sample, Sample) or not sample.is_wire:
+            continue
+        decoded = decode_wire(sample, resolve, reader, schema_type=schema_type)
+        if isinstance(decoded, SampleProblem):
+            findings.append(problem_finding(decoded, subject=source.subject, check=check_id))
+        elif decoded.error is not None:
+            findings.append(
+                Finding(
+                    rule="SIMULATION_DECODE_FAILED",
+                    severity=severity_of("SIMULATION_DECODE_FAILED"),
+                    subject=source.subject,
+                    message=f"captured message {sample.source} (schema id {sample.schema_id}) "
+                    f"cannot be read with the candidate schema: {decoded.error}",
+                    location=Location(sample.source),
+                    versions=(
+                        f"writer: schema id {sample.schema_id}",
+                        f"reader: {candidate.schema.origin.label()}",
+                    ),
+                    fix="keep the candidate able to read what is already in the topic",
+                    check=check_id,
+                )
+            )
+    plain = [s for s in samples if isinstance(s, Sample) and not s.is_wire]
+    if plain and schema_type in (SchemaType.AVRO, SchemaType.JSON):
+        from gate.errors import SchemaInvalid
+        from gate.simulate import outcome_findings
+
+        try:
+            outcome = simulate_pair(
+                schema_type,
+                reader,
+                reader,
+                writer_label=candidate.schema.origin.label(),
+                reader_label=candidate.schema.origin.label(),
+                samples=plain,
+                random_count=0,
+            )
+            findings += [
+                f
+                for f in outcome_findings(outcome, subject=source.subject, check=check_id)
+                if f.rule.startswith("SAMPLE_")
+            ]
+        except SchemaInvalid:
+            pass
+    count = len(items)
+    return CheckResult(
+        check_id,
+        source.subject,
+        CheckKind.SIMULATION,
+        f"{count} sample(s) readable and valid for the candidate",
+        findings=tuple(findings),
+    )

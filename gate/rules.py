@@ -48,9 +48,10 @@ def all_rules() -> dict[str, Rule]:
     from gate.drift import DRIFT_RULES
     from gate.formats import format_rules
     from gate.policy import POLICY_RULES
+    from gate.simulate import SIMULATION_RULES
 
     table: dict[str, Rule] = {}
-    for rule in (*CORE_RULES, *POLICY_RULES, *DRIFT_RULES, *format_rules()):
+    for rule in (*CORE_RULES, *POLICY_RULES, *DRIFT_RULES, *SIMULATION_RULES, *format_rules()):
         if rule.id in table:
             raise AssertionError(f"rule id defined twice: {rule.id}")
         table[rule.id] = rule

@@ -87,6 +87,7 @@ def test_importing_the_format_does_not_import_fastavro() -> None:
         ('{"type": "fixed", "name": "F", "size": 4}', True),
         ('["null", "string"]', True),
         ('"string"', True),
+        ('// a user\n{"type": "record", "name": "A", "fields": []}', True),
         ('"str"', False),
         ('{"type": "object", "properties": {}}', False),
         ('{"type": "record"}', False),
@@ -149,6 +150,21 @@ def test_recursive_types_are_allowed_and_shared() -> None:
     union = parsed.root.fields[1].type
     assert isinstance(union, Union)
     assert union.branches[1] is parsed.root
+
+
+def test_a_named_type_may_be_referred_to_by_an_object_with_its_name_as_type() -> None:
+    parsed = parse(
+        record(
+            [
+                {"name": "a", "type": {"type": "enum", "name": "E", "symbols": ["A"]}},
+                {"name": "b", "type": {"type": "E"}},
+            ]
+        )
+    )
+    assert isinstance(parsed.root, Record)
+    assert parsed.root.fields[1].type is parsed.root.fields[0].type
+    assert parsed.json["fields"][1]["type"] == "E"
+    fastavro.parse_schema(parsed.json)
 
 
 def test_comments_are_accepted_as_the_registry_accepts_them() -> None:

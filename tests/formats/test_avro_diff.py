@@ -328,6 +328,30 @@ def test_changes_inside_a_union_branch_are_found_and_judged() -> None:
     ]
 
 
+def test_a_change_inside_a_type_made_nullable_is_not_blamed_on_the_nullability() -> None:
+    def address(fields: list[Any]) -> dict[str, Any]:
+        return {"type": "record", "name": "Address", "fields": fields}
+
+    old = record([ID, {"name": "home", "type": address([])}])
+    new = record(
+        [
+            ID,
+            {
+                "name": "home",
+                "type": ["null", address([{"name": "zip", "type": "string"}])],
+                "default": None,
+            },
+        ]
+    )
+    changes = {c.description: (c.backward_ok, c.forward_ok) for c in diff(old, new)}
+    assert changes == {
+        "field `home` (in record `User`) made nullable: record `Address` became union "
+        "[null, Address]": (True, False),
+        "field `zip` added without a default (in record `Address`)": (False, True),
+        "default null added to field `home` (in record `User`)": (True, True),
+    }
+
+
 def test_a_recursive_type_is_walked_once() -> None:
     def node(label_type: str) -> dict[str, Any]:
         return {

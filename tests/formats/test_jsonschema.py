@@ -542,7 +542,10 @@ def test_unions_and_products_absorb_the_other_side() -> None:
 def test_type_and_enum_in_one_object_are_compared_part_by_part() -> None:
     old = {"type": "string", "enum": ["a", "b"]}
     assert verdict(old, {**old, "enum": ["a", "b", "c"]}) == []
-    assert verdict(old, {**old, "enum": ["a"]}) == ["JSON_ENUM_ARRAY_NARROWED"]
+    narrowed = FORMAT.check(parse({**old, "enum": ["a"]}), parse(old), CheckOptions())
+    assert [item.rule for item in narrowed] == ["JSON_COMBINED_TYPE_SUBSCHEMAS_CHANGED"]
+    assert "the keywords of the top-level value changed" in narrowed[0].message
+    assert "enum of the top-level value lost `b`" in narrowed[0].message
     assert verdict(old, STRING) == []
 
 

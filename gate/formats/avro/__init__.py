@@ -34,8 +34,10 @@ class AvroFormat:
 
     def sniff(self, text: str) -> bool:
         """True for a top-level named Avro type with a name, a union (list) or a primitive name."""
+        from gate.formats.avro.loadjson import strip_comments
+
         try:
-            value = json.loads(text)
+            value = json.loads(strip_comments(text))
         except (ValueError, RecursionError):
             return False
         if isinstance(value, list):

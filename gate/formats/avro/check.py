@@ -215,20 +215,14 @@ class Checker:
                 f"writer union branch `{label(w)}` at {place} is not readable by the reader "
                 f"(reader union: {union_labels(r)})"
             )
+            fix = f"keep `{label(w)}` in the union"
         else:
             message = (
                 f"type of {place} is {describe(w)} in the writer, but no branch of the reader's "
                 f"union {union_labels(r)} can read it"
             )
-        return (
-            Issue(
-                R.MISSING_UNION_BRANCH,
-                message,
-                rptr,
-                (wptr,),
-                f"keep `{label(w)}` in the union",
-            ),
-        )
+            fix = f"add `{label(w)}` to the reader's union"
+        return (Issue(R.MISSING_UNION_BRANCH, message, rptr, (wptr,), fix),)
 
     def fields(self, r: Record, w: Record) -> tuple[Issue, ...]:
         out: list[Issue] = []
@@ -266,7 +260,7 @@ class Checker:
                             f"{place} has no default and is missing from the writer schema, so "
                             f"the reader cannot fill it{note}",
                             reader_field.pointer,
-                            (w.pointer,),
+                            (),  # the writer has no such field: nothing of it to point at
                             f"give `{reader_field.name}` a default",
                         )
                     )

@@ -309,8 +309,8 @@ class _Builder:
             return self.container(value, pointer, namespace, "items")
         if kind == "map":
             return self.container(value, pointer, namespace, "values")
-        node, out = self.resolve(kind, namespace, f"{pointer}/type", pointer)
-        return node, value if out is kind else out
+        # {"type": "Name"} refers to a named type, as Java reads it; fastavro wants the bare name
+        return self.resolve(kind, namespace, f"{pointer}/type", pointer)
 
     def container(
         self, value: dict[str, Any], pointer: str, namespace: str | None, key: str

@@ -431,19 +431,33 @@ def _compare_combined(ctx: _Context, original: CombinedNode, update: CombinedNod
         kind = Kind.SUM_TYPE_NARROWED if old in ("anyOf", "oneOf") else Kind.PRODUCT_TYPE_NARROWED
         ctx.add(kind, o_pos, u_pos, name=old, old=len(old_members), new=len(new_members))
     edges: list[list[tuple[int, list[Difference]]]] = []
+    # per original member, why its closest counterpart (same kind of schema) does not match
+    closest: list[list[Difference]] = []
     for old_member in old_members:
         row: list[tuple[int, list[Difference]]] = []
+        reasons: list[Difference] | None = None
         for index, new_member in enumerate(new_members):
             sub = ctx.sub()
             compare(sub, old_member, new_member, o_pos.of(old_member), u_pos.of(new_member))
             if sub.compatible():
                 row.append((index, sub.diffs))
+            elif reasons is None and _same_kind(old_member, new_member):
+                reasons = [diff for diff in sub.diffs if diff.kind not in ctx.run.compatible]
         edges.append(row)
+        closest.append(reasons or [])
     matching = _maximum_matching(edges, len(new_members))
     for old_index, new_index in matching:
         ctx.diffs.extend(next(diffs for index, diffs in edges[old_index] if index == new_index))
     if len(matching) < min(len(old_members), len(new_members)):
-        ctx.add(Kind.COMBINED_TYPE_SUBSCHEMAS_CHANGED, o_pos, u_pos, name=new)
+        matched = {old_index for old_index, _ in matching}
+        why = tuple(diff for index, reasons in enumerate(closest) if index not in matched
+                    for diff in reasons)
+        ctx.add(Kind.COMBINED_TYPE_SUBSCHEMAS_CHANGED, o_pos, u_pos,
+                name="keywords" if update.synthetic and original.synthetic else new, old=why)
+
+
+def _same_kind(old: Node, new: Node) -> bool:
+    return type(_deref(old, Pos(old.place, ""))[0]) is type(_deref(new, Pos(new.place, ""))[0])
 
 
 def _distinct(run: _Run, node: CombinedNode) -> list[Node]:

@@ -403,10 +403,10 @@ _TEXT: dict[Kind, tuple[str, str, str]] = {
         "rejects",
         "keep every branch of the original {name}"),
     Kind.COMBINED_TYPE_SUBSCHEMAS_CHANGED: (
-        "the branches of the {name} at {loc} changed",
-        "not every branch of the original has a compatible counterpart in the update, so data "
-        "matching such a branch may be rejected",
-        "keep each original branch (only widen branches, or add new ones to an anyOf/oneOf)"),
+        "the {branches} of {loc} changed",
+        "not every {branch} of the original has a compatible counterpart in the update, so data "
+        "matching it may be rejected{details}",
+        "keep each original {branch} (only widen them, or add new branches to an anyOf/oneOf)"),
     Kind.NOT_TYPE_EXTENDED: (
         "the `not` schema of {loc} now excludes more",
         "values the original allowed may fall under the update's wider `not` schema and be "
@@ -428,7 +428,10 @@ def _text(value: Any) -> str:
         return json.dumps(value)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return json.dumps(value)
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return str(value)
 
 
 _EXTRA_WORDS = {"additionalProperties": "undeclared properties",
@@ -513,6 +516,12 @@ def _fields(diff: Difference, pos: Pos) -> dict[str, str]:
         "via": str(diff.new if diff.kind.name.startswith("PROPERTY_REMOVED") else diff.old),
         "new_above": "", "new_below": "", "above_new_to_old": "", "old_to_below_new": "",
     }
+    if diff.kind is Kind.COMBINED_TYPE_SUBSCHEMAS_CHANGED:
+        implicit = name == "keywords"
+        fields["branches"] = "keywords" if implicit else f"{name} branches"
+        fields["branch"] = "keyword" if implicit else "branch"
+        reasons = list(dict.fromkeys(what(reason) for reason in diff.old or ()))
+        fields["details"] = f" (here: {'; '.join(reasons[:3])})" if reasons else ""
     old, new = diff.old, diff.new
     if isinstance(new, int) and not isinstance(new, bool):
         fields["new_above"] = str(new + 1)

@@ -1,0 +1,157 @@
+"""`gate merge-reports`: combine the reports of sharded runs into the report of one run.
+
+JSON reports are read back into a `Result` and rendered again, so a merged report is exactly what
+one unsharded run would have written (up to timings). JUnit reports are merged at the XML level.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from gate.errors import SourceError, UsageError
+from gate.model import (
+    CheckKind,
+    CheckResult,
+    Finding,
+    Location,
+    Result,
+    Severity,
+    Witness,
+)
+
+
+def _load_json(path: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SourceError("report not found", str(path)) from None
+    except (OSError, UnicodeDecodeError, ValueError) as error:
+        raise SourceError(f"cannot read the JSON report ({error})", str(path)) from None
+    if not isinstance(document, dict) or "checks" not in document or "findings" not in document:
+        raise UsageError("not a gate JSON report", str(path), "pass files written by --report json")
+    return document
+
+
+def _finding(data: dict[str, Any]) -> Finding:
+    location = data.get("location")
+    witness = data.get("witness")
+    return Finding(
+        rule=data["rule"],
+        severity=Severity(data["severity"]),
+        subject=data["subject"],
+        message=data["message"],
+        path=data.get("path") or "",
+        location=Location(location["path"], location.get("line")) if location else None,
+        versions=tuple(data.get("versions") or ()),
+        witness=Witness(**witness) if witness else None,
+        fix=data.get("fix"),
+        check=data.get("check") or "",
+        waived_by=data.get("waived"),
+    )
+
+
+def result_from_json(document: dict[str, Any]) -> Result:
+    """The `Result` a JSON report was rendered from (timings and payload types aside)."""
+    by_fingerprint: dict[str, list[Finding]] = {}
+    for data in document["findings"]:
+        finding = _finding(data)
+        by_fingerprint.setdefault(f"{finding.check}\x1f{finding.fingerprint}", []).append(finding)
+    checks = []
+    for data in document["checks"]:
+        findings = []
+        for fingerprint in data.get("findings", []):
+            matches = by_fingerprint.get(f"{data['id']}\x1f{fingerprint}") or []
+            if matches:
+                findings.append(matches.pop(0))
+        checks.append(
+            CheckResult(
+                id=data["id"],
+                subject=data["subject"],
+                kind=CheckKind(data["kind"]),
+                name=data["name"],
+                findings=tuple(findings),
+                notes=tuple(data.get("notes") or ()),
+                skipped=data.get("skipped"),
+                seconds=float(data.get("seconds") or 0.0),
+            )
+        )
+    extra = {key: document[key] for key in ("base", "head") if document.get(key)}
+    return Result(
+        checks=tuple(checks),
+        fail_on=Severity(document.get("fail_on", "error")),
+        notes=tuple(document.get("notes") or ()),
+        extra=extra,
+    )
+
+
+def merge_results(results: Sequence[Result]) -> Result:
+    """One result from several shards: checks concatenated, a check id seen twice merged."""
+    merged: dict[str, CheckResult] = {}
+    for result in results:
+        for check in result.checks:
+            seen = merged.get(check.id)
+            if seen is None:
+                merged[check.id] = check
+                continue
+            known = {f.fingerprint for f in seen.findings}
+            added = tuple(f for f in check.findings if f.fingerprint not in known)
+            merged[check.id] = CheckResult(
+                seen.id,
+                seen.subject,
+                seen.kind,
+                seen.name,
+                seen.findings + added,
+                tuple(dict.fromkeys(seen.notes + check.notes)),
+                seen.skipped or check.skipped,
+                seen.seconds + check.seconds,
+            )
+    notes = tuple(dict.fromkeys(n for r in results for n in r.notes))
+    fail_on = min((r.fail_on for r in results), key=lambda s: s.rank, default=Severity.ERROR)
+    extra = dict(results[0].extra) if results else {}
+    return Result(tuple(merged.values()), fail_on=fail_on, notes=notes, extra=extra)
+
+
+def _merge_junit(paths: Sequence[Path]) -> tuple[str, bool]:
+    import xml.etree.ElementTree as ET
+
+    root = ET.Element("testsuites", {"name": "gate"})
+    totals = {"tests": 0, "failures": 0, "errors": 0, "skipped": 0}
+    seconds = 0.0
+    for path in paths:
+        try:
+            document = ET.parse(path).getroot()
+        except FileNotFoundError:
+            raise SourceError("report not found", str(path)) from None
+        except (OSError, ET.ParseError) as error:
+            raise SourceError(f"cannot read the JUnit report ({error})", str(path)) from None
+        suites = [document] if document.tag == "testsuite" else list(document.iter("testsuite"))
+        for suite in suites:
+            root.append(suite)
+            for key in totals:
+                totals[key] += int(suite.get(key) or 0)
+            seconds += float(suite.get("time") or 0.0)
+    for key, value in totals.items():
+        if key != "skipped":
+            root.set(key, str(value))
+    root.set("time", f"{seconds:.3f}")
+    ET.indent(root)
+    text = '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode")
+    return text + "\n", totals["failures"] == 0 and totals["errors"] == 0
+
+
+def merge_reports(paths: Sequence[Path], output_format: str | None) -> tuple[str, bool]:
+    """The merged report's text and whether the merged run passed."""
+    if not paths:
+        raise UsageError("nothing to merge", "merge-reports", "pass the shards' report files")
+    chosen = output_format or ("junit" if paths[0].suffix.lower() == ".xml" else "json")
+    if chosen == "junit":
+        return _merge_junit(paths)
+    from gate import __version__
+    from gate.report import RenderOptions, ReportFormat, render
+
+    result = merge_results([result_from_json(_load_json(path)) for path in paths])
+    text = render(ReportFormat.JSON, result, RenderOptions(tool_version=__version__))
+    return text, result.passed
