@@ -361,10 +361,10 @@ def open_registry(sources: SourceOptions, config: Any) -> Any | None:
         config.root / registry.snapshot if registry is not None and registry.snapshot else None
     )
     if sources.snapshot is not None:
-        return SnapshotRegistry(sources.cwd / sources.snapshot)
+        return SnapshotRegistry(sources.cwd / sources.snapshot, str(sources.snapshot))
     if sources.offline:
         if configured_snapshot is not None and configured_snapshot.exists():
-            return SnapshotRegistry(configured_snapshot)
+            return SnapshotRegistry(configured_snapshot, registry.snapshot)
         return None
     url = sources.registry_url or sources.environ.get("GATE_REGISTRY_URL") or None
     if url is None and registry is not None:
@@ -392,7 +392,7 @@ def open_registry(sources: SourceOptions, config: Any) -> Any | None:
         remember(*settings.secrets)
         return HttpRegistry(settings)
     if configured_snapshot is not None and configured_snapshot.exists():
-        return SnapshotRegistry(configured_snapshot)
+        return SnapshotRegistry(configured_snapshot, registry.snapshot)
     return None
 
 

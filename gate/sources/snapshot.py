@@ -227,8 +227,9 @@ def _mode(path: Path, value: Any, key: str) -> Mode:
 class SnapshotRegistry:
     """A registry snapshot read offline; implements `RegistrySource`."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, display: str | None = None) -> None:
         self.path = Path(path)
+        self.display = display or str(path)  # how reports name it (repository-relative)
         self._state: RegistryState | None = None
 
     def __repr__(self) -> str:
@@ -236,7 +237,7 @@ class SnapshotRegistry:
 
     @property
     def label(self) -> str:
-        return f"snapshot:{self.path}"
+        return f"snapshot:{self.display}"
 
     def load(self, subjects: Collection[str] | None = None) -> RegistryState:
         """The snapshot's state of `subjects` (None: every subject); unknown ones are absent."""

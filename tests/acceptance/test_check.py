@@ -194,4 +194,9 @@ def test_bundled_example_runs(tmp_path: Path) -> None:
                           timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert "AVRO_READER_FIELD_MISSING_DEFAULT" in done.stdout
-    assert "PASS orders-value" in done.stdout and "FAIL payments-value" in done.stdout
+    assert "PASS customers-value" in done.stdout and "FAIL payments-value" in done.stdout
+    # exactly one of the three consumers breaks, and the witness shows the payload
+    assert "consumer `fraud-detector` cannot read what producer `checkout` writes" in done.stdout
+    assert "consumer `analytics` (prod) cannot" not in done.stdout
+    assert "consumer `ledger` cannot" not in done.stdout
+    assert "witness:" in done.stdout and "REFUNDED" in done.stdout

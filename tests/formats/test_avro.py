@@ -507,6 +507,19 @@ def test_a_type_defined_by_a_reference_cannot_be_defined_again() -> None:
     assert error.pointer == "/fields/0/type/name"
 
 
+def test_a_null_namespace_type_used_inside_a_namespace_is_refused_for_fastavro() -> None:
+    # Java finds `E` in the null namespace; fastavro, which must read `.json`, cannot
+    value = record(
+        [
+            {"name": "a", "type": {"type": "enum", "name": "E", "namespace": "", "symbols": ["A"]}},
+            {"name": "b", "type": "E"},
+        ],
+        namespace="ns",
+    )
+    error = invalid(value)
+    assert error.message.startswith("fastavro refuses the schema")
+
+
 def test_a_fixed_of_size_zero_is_valid_as_in_java() -> None:
     parsed = parse({"type": "fixed", "name": "Empty", "size": 0})
     assert isinstance(parsed.root, Fixed) and parsed.root.size == 0

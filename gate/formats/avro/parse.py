@@ -580,4 +580,6 @@ def _fastavro_accepts(value: Any) -> None:
     except RecursionError:
         raise SchemaInvalid("the schema is nested too deeply", "", None) from None
     except Exception as error:  # noqa: BLE001 - any refusal by fastavro makes the schema unusable
-        raise SchemaInvalid(f"fastavro refuses the schema: {error}", "", None) from None
+        raise SchemaInvalid(
+            f"fastavro refuses the schema ({type(error).__name__}: {error})", "", None
+        ) from None

@@ -34,6 +34,7 @@ is assumed compatible, which ends recursive schemas, and finished pairs are reme
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -381,13 +382,12 @@ def _compare_number(ctx: _Context, original: NumberNode, update: NumberNode, o_p
                     name="multipleOf", old=old, new=new)
     if original.requires_integer != update.requires_integer:
         kind = Kind.TYPE_EXTENDED if original.requires_integer else Kind.TYPE_NARROWED
-        ctx.add(kind, _type_pos(o_pos, original), _type_pos(u_pos, update), name="type",
+        both = all(isinstance(node.raw, dict) and "type" in node.raw
+                   for node in (original, update))
+        o_at, u_at = (o_pos.child("type"), u_pos.child("type")) if both else (o_pos, u_pos)
+        ctx.add(kind, o_at, u_at, name="type",
                 old="integer" if original.requires_integer else "number",
                 new="integer" if update.requires_integer else "number")
-
-
-def _type_pos(pos: Pos, node: Node) -> Pos:
-    return pos.child("type") if isinstance(node.raw, dict) and "type" in node.raw else pos
 
 
 def _compare_enum(ctx: _Context, original: EnumNode, update: EnumNode, o_pos: Pos,
@@ -886,7 +886,10 @@ def _accepts_all(run: _Run, original: Node, update: Node) -> bool:
     from gate.formats.jsonschema.loader import _validator_class
 
     validator = _validator_class(run.drafts[1])(update.raw)
-    return all(validator.is_valid(value) for value in values)
+    try:
+        return all(validator.is_valid(value) for value in values)
+    except re.error:  # a pattern only ECMA 262 understands: no claim either way
+        return False
 
 
 def _types_of(node: Node) -> frozenset[str] | None:

@@ -91,11 +91,13 @@ class JsonSchemaFormat:
             groups.setdefault((diff.update.place, diff.original.place), ([], []))[1].append(diff)
         changes: list[Change] = []
         for back, fore in groups.values():
+            # the path is where `check` reports the change: backward first, then forward
+            broken_back = [diff for diff in back if diff.kind not in allowed]
+            broken_fore = [diff for diff in fore if diff.kind not in allowed]
+            pos = shown((broken_back or broken_fore or back or fore)[0])[1]
             if back:
-                side, pos = shown(back[0])
                 words = [what(diff) for diff in back]
             else:
-                pos = fore[0].original
                 words = [what(_swapped(diff, INVERSE.get(diff.kind, diff.kind)))
                          for diff in fore]
             rules = sorted({diff.kind.rule_id for diff in (*back, *fore)

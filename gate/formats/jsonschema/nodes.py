@@ -315,5 +315,7 @@ class ParsedJsonSchema:
                 ]
             except Unresolvable as error:
                 return [f"$: the schema's reference {error.ref!r} cannot be resolved"]
+            except re.error as error:
+                return [f"$: a pattern of the schema cannot be evaluated here: {error}"]
 
         return call_deep(run, self.depth)
