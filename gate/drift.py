@@ -10,6 +10,8 @@ by `canonical_form`, so formatting, key order and Avro `doc` strings do not coun
 from __future__ import annotations
 
 import json
+import re
+from functools import lru_cache
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -62,12 +64,16 @@ _RULES = {rule.id: rule for rule in DRIFT_RULES}
 _PRIMITIVES = frozenset(
     {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
 )
+_WRAPPED = re.compile(
+    r'\{\s*"type"\s*:\s*"(?:' + "|".join(sorted(_PRIMITIVES)) + r')"\s*\}'
+)
 
 
 # --------------------------------------------------------------------------------------------
 # Canonical form
 
 
+@lru_cache(maxsize=65536)
 def canonical_form(schema_type: SchemaType, text: str) -> str:
     """`text` reduced to what matters for drift: parsed JSON, sorted keys, no whitespace.
 
@@ -76,9 +82,10 @@ def canonical_form(schema_type: SchemaType, text: str) -> str:
     """
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):
         return text.strip()
-    if schema_type is SchemaType.AVRO:
+    # the walk is only needed when there is something to drop or unwrap
+    if schema_type is SchemaType.AVRO and ('"doc"' in text or _WRAPPED.search(text)):
         data = _avro_canonical(data)
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 

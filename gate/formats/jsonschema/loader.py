@@ -2,8 +2,8 @@
 and build the typed graph the checker compares.
 
 References resolve, in this order, against: the documents already loaded (the schema itself and
-every `$id` inside it), the registry references the source supplied (by name), files next to
-the schema inside the repository root, the metaschemas bundled with `jsonschema`, and, only when
+every `$id` inside it), the registry references the source supplied (by name), the metaschemas
+bundled with `jsonschema`, files next to the schema inside the repository root, and, only when
 remote references are allowed, http(s) documents. A `$ref` that leaves the repository root (a
 `../` too many, an absolute path, `file:///etc/passwd`) is unresolved, never read.
 """
@@ -232,6 +232,7 @@ class _Document:
     value: Any
     draft: Draft
     text: str
+    depth: int = 0
     # the base URI set by each `$id` that changes it, by the pointer of the object declaring it
     bases: dict[str, str] = field(default_factory=dict)
 
@@ -295,7 +296,7 @@ class Loader:
         self.depth = depth
         draft = draft_of(value)
         check_metaschema(value, draft, self.schema.text)
-        document = self._register(None, self.file_uri, value, draft, self.schema.text)
+        document = self._register(None, self.file_uri, value, draft, self.schema.text, depth)
         root = call_deep(lambda: self._build_all(document), self.depth)
         return ParsedJsonSchema(
             schema=self.schema,
@@ -319,10 +320,16 @@ class Loader:
         root = self.build(document.value, Place(""), document)
         while self.pending:
             ref, doc = self.pending.pop()
-            target = self._resolve(ref, doc)
-            ref.target = self.build(target.value, self._place(target), target.document)
+            ref.target = self._build_target(self._resolve(ref, doc))
         self._reject_ref_cycles()
         return root
+
+    def _build_target(self, target: _Target) -> Node:
+        def build() -> Node:
+            return self.build(target.value, self._place(target), target.document)
+
+        # a referenced document may be nested deeper than the schema itself
+        return call_deep(build, target.document.depth)
 
     def _place(self, target: _Target) -> Place:
         return Place(target.pointer, target.document.label)
@@ -345,8 +352,8 @@ class Loader:
     # --- documents and $id -------------------------------------------------------------------
 
     def _register(self, label: str | None, uri: str, value: Any, draft: Draft,
-                  text: str) -> _Document:
-        document = _Document(len(self.documents), label, uri, value, draft, text)
+                  text: str, depth: int = 0) -> _Document:
+        document = _Document(len(self.documents), label, uri, value, draft, text, depth)
         self.documents.append(document)
         self.resources.setdefault(uri, (document, ""))
         self._index(document)
@@ -402,7 +409,9 @@ class Loader:
             # a schema with an absolute `$id` still finds its neighbours in the repository
             local = urljoin(document.uri, ref.ref)
             if local not in candidates:
-                candidates.append(local)
+                remote = urlsplit(ref.uri).scheme in ("http", "https")
+                # a neighbour on disk beats a download
+                candidates.insert(0 if remote else 1, local)
         last: UnresolvedReference | None = None
         for uri in candidates:
             try:
@@ -526,7 +535,7 @@ class Loader:
         except SchemaInvalid as error:
             raise self._unresolved(ref, f"{label} is not a valid schema: {error.message}") from None
         self.depth = max(self.depth, depth)
-        self._register(label, uri, value, draft, text)
+        self._register(label, uri, value, draft, text, depth)
 
     # --- building nodes ----------------------------------------------------------------------
 

@@ -29,7 +29,18 @@ _MEMBERS = frozenset({"properties", "items", "prefixItems", "dependencies", "dep
                       "dependentSchemas", "required"})
 
 _INDISTINGUISHABLE = ("the registry flags it as incompatible, although no instance can tell "
-                      "the two schemas apart here: ")
+                      "the two schemas apart here: {reason}")
+# why no instance can tell, for the kinds where that can be established
+_WHY_INDISTINGUISHABLE: dict[Kind, str] = {
+    Kind.TYPE_CHANGED: "every value the original allows is valid under the update too; the "
+    "registry compares kinds of schema, not the values they accept",
+    Kind.COMBINED_TYPE_CHANGED: "no value can match two of these branches, so {old_text} and "
+    "{new_text} accept the same values; the registry does not look at the branches",
+}
+_WHY_EMPTY = ("the added schema accepts every value; the registry compares schemas "
+              "structurally, not the values they accept")
+_FIX_INDISTINGUISHABLE = ("keep the original form to pass the registry's check (the change "
+                          "does not affect data), or register it under a new subject")
 
 # what changed / why data breaks / what to do; fields: {loc} the schema concerned, {at} where a
 # member lives (" in `x`" or ""), {name}, {old}, {new}, {via}, and {new_above}, {old_below}...
@@ -553,7 +564,9 @@ def incompatibility(diff: Difference) -> Incompatibility:
     head = change.format(**fields)
     reason = why.format(**fields)
     if diff.indistinguishable:
-        message = f"{head}: {_INDISTINGUISHABLE}{reason}"
+        because = _WHY_INDISTINGUISHABLE.get(diff.kind, _WHY_EMPTY).format(**fields)
+        message = f"{head}: " + _INDISTINGUISHABLE.format(reason=because)
+        fix = _FIX_INDISTINGUISHABLE
     elif head.startswith(("adding ", "removing ")):
         message = f"{head} is incompatible: {reason}"
     else:
@@ -563,5 +576,5 @@ def incompatibility(diff: Difference) -> Incompatibility:
         message=message,
         path=pos.at,
         side=side,
-        fix=fix.format(**fields) or None,
+        fix=(fix if diff.indistinguishable else fix.format(**fields)) or None,
     )

@@ -17,6 +17,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from gate.jsonpos import join_pointer
+
 if TYPE_CHECKING:
     from gate.model import Schema
 
@@ -62,8 +64,6 @@ class Place:
     document: str | None = None  # None: the schema itself; else the referenced document's name
 
     def child(self, *tokens: str | int) -> Place:
-        from gate.jsonpos import join_pointer
-
         return Place(join_pointer(self.pointer, *tokens), self.document)
 
 
@@ -278,7 +278,7 @@ def kind_of(node: Node) -> str:
     return node.kind
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class ParsedJsonSchema:
     """A parsed, validated JSON Schema: what `JsonSchemaFormat.parse` returns.
 
@@ -318,4 +318,17 @@ class ParsedJsonSchema:
             except re.error as error:
                 return [f"$: a pattern of the schema cannot be evaluated here: {error}"]
 
-        return call_deep(run, self.depth)
+        return call_deep(run, max(self.depth, _depth(instance)))
+
+
+def _depth(value: Any) -> int:
+    deepest = 0
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, level + 1)
+            stack.extend((child, level + 1) for child in item)
+    return deepest

@@ -1,0 +1,140 @@
+"""Helpers of the integration tests: a clean CI-like environment and small example repositories.
+
+The repositories are built the way fixtures/example/run.py builds its example: files written,
+`git add -A`, commit, with a pinned identity and no global git configuration.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from tests.support.gitrepo import CLEARED, PINNED, RepoBuilder
+
+ROOT = Path(__file__).resolve().parents[2]
+
+GATE_YAML = """\
+version: 1
+defaults:
+  compatibility: BACKWARD
+subjects:
+  - files: "schemas/*.avsc"
+    subject: "{stem}-value"
+"""
+
+# variables of a CI runner or a hook that would steer gate somewhere the test did not choose
+STEERING = (
+    *CLEARED,
+    "CI",
+    "GITHUB_ACTIONS",
+    "GITHUB_BASE_REF",
+    "GITHUB_EVENT_NAME",
+    "GITHUB_EVENT_PATH",
+    "GITHUB_OUTPUT",
+    "GITHUB_STEP_SUMMARY",
+    "GITHUB_ENV",
+    "GITHUB_WORKSPACE",
+    "GITHUB_ACTION_PATH",
+    "RUNNER_TEMP",
+    "PRE_COMMIT_FROM_REF",
+    "PRE_COMMIT_TO_REF",
+    "PRE_COMMIT_HOME",
+    "CI_MERGE_REQUEST_DIFF_BASE_SHA",
+    "GATE_REGISTRY_URL",
+    "GATE_REGISTRY_USER",
+    "GATE_REGISTRY_PASSWORD",
+    "GATE_REGISTRY_TOKEN",
+    "PYTHONPATH",
+    "VIRTUAL_ENV",
+)
+
+
+def record(name: str, *fields: str) -> str:
+    """An Avro record schema, one field per line, so that line numbers are easy to find."""
+    body = ",\n".join(f"    {field}" for field in fields)
+    return (
+        "{\n"
+        '  "type": "record",\n'
+        f'  "name": "{name}",\n'
+        '  "namespace": "com.example.shop",\n'
+        '  "fields": [\n'
+        f"{body}\n"
+        "  ]\n"
+        "}\n"
+    )
+
+
+PAYMENT_FIELDS = ('{"name": "id", "type": "string"}', '{"name": "amount_cents", "type": "long"}')
+CURRENCY = '{"name": "currency", "type": "string"}'
+CURRENCY_WITH_DEFAULT = '{"name": "currency", "type": "string", "default": "EUR"}'
+
+BASE_FILES = {
+    "gate.yaml": GATE_YAML,
+    "schemas/payments.avsc": record("Payment", *PAYMENT_FIELDS),
+    "schemas/customers.avsc": record("Customer", '{"name": "id", "type": "string"}'),
+}
+# a field without a default: new readers cannot read payments written before the change
+BREAKING = {"schemas/payments.avsc": record("Payment", *PAYMENT_FIELDS, CURRENCY)}
+# the same field with a default: compatible both ways
+COMPATIBLE = {"schemas/payments.avsc": record("Payment", *PAYMENT_FIELDS, CURRENCY_WITH_DEFAULT)}
+BREAKING_RULE = "AVRO_READER_FIELD_MISSING_DEFAULT"
+
+
+def line_of(text: str, needle: str) -> int:
+    """1-based number of the first line of `text` containing `needle`."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} is not in the text")
+
+
+def clean_environ(tmp_path: Path, *, python_path: bool) -> dict[str, str]:
+    """This process's environment without CI/hook steering, with the pinned git identity.
+
+    A `python` that is this interpreter comes first on PATH (what actions/setup-python
+    provides). With `python_path`, PYTHONPATH is this checkout, so `python -m gate` and the
+    `gate` entry point run the code under test whatever is installed.
+    """
+    env = {key: value for key, value in os.environ.items() if key not in STEERING}
+    env.update(PINNED)
+    env["NO_COLOR"] = "1"
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir(exist_ok=True)
+    python = bin_dir / "python"
+    if not python.exists():
+        python.symlink_to(sys.executable)
+    env["PATH"] = os.pathsep.join([str(bin_dir), env.get("PATH", "")])
+    if python_path:
+        env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def build_repository(root: Path, head: dict[str, str] | None) -> tuple[RepoBuilder, str]:
+    """A repository with BASE_FILES committed on main, then `head` committed over it.
+
+    Returns the builder and the base commit's sha.
+    """
+    repo = RepoBuilder(root)
+    base = repo.commit("base: two subjects", BASE_FILES)
+    if head is not None:
+        repo.commit("head: change payments", head)
+    return repo, base
+
+
+def pull_request_event(base_sha: str, head_sha: str) -> dict[str, object]:
+    """The part of a `pull_request` event payload that gate and the action read."""
+    return {
+        "action": "synchronize",
+        "number": 7,
+        "pull_request": {
+            "number": 7,
+            "base": {"ref": "main", "sha": base_sha},
+            "head": {"ref": "feature", "sha": head_sha},
+        },
+    }
+
+
+def dump(value: object) -> str:
+    return json.dumps(value, indent=2)

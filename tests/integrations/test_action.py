@@ -1,0 +1,488 @@
+"""action.yml read as code: its inputs, its scripts, and its steps run as the Actions runner would.
+
+The composite action's `run:` steps are executed by tests/integrations/action_harness.py. Its
+install step (`pip install "$GITHUB_ACTION_PATH"`) is replaced by PYTHONPATH=<this checkout>:
+the same code, without reinstalling into the interpreter the other tests share or fetching a
+build backend. That install command is the one pre-commit's `language: python` runs on the same
+checkout in test_precommit.py, so the packaging is exercised there.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from tests.integrations.action_harness import (
+    ActionRun,
+    CompositeAction,
+    UnsupportedExpression,
+    evaluate,
+    parse_command_file,
+)
+from tests.integrations.support import (
+    BASE_FILES,
+    BREAKING,
+    BREAKING_RULE,
+    COMPATIBLE,
+    CURRENCY,
+    ROOT,
+    build_repository,
+    clean_environ,
+    line_of,
+    pull_request_event,
+)
+from tests.support.gitrepo import RepoBuilder
+from tests.support.registry_server import RegistryServer
+
+ACTION = ROOT / "action.yml"
+WORKFLOW = ROOT / ".github" / "workflows" / "gate.yml"
+INSTALL_STEP = "Install gate from this action's checkout"
+# the environment variables gate reads for the registry (see gate/sources/registry.py)
+GATE_ENV = ("GATE_REGISTRY_URL", "GATE_REGISTRY_USER", "GATE_REGISTRY_PASSWORD",
+            "GATE_REGISTRY_TOKEN")
+SECRET_INPUTS = ("registry-user", "registry-password", "registry-token")
+INPUT_REFERENCE = re.compile(r"\binputs\.([A-Za-z0-9_-]+)")
+OPTION = re.compile(r"(?<![\w-])--[a-z][a-z-]*")
+
+
+@pytest.fixture(scope="module")
+def action() -> CompositeAction:
+    return CompositeAction.load(ACTION)
+
+
+@pytest.fixture(scope="module")
+def check_options() -> set[str]:
+    done = subprocess.run(
+        [sys.executable, "-m", "gate", "check", "--help"],
+        capture_output=True, text=True, check=True, cwd=ROOT,
+    )
+    return set(OPTION.findall(done.stdout))
+
+
+def run_steps(action: CompositeAction) -> list[Mapping[str, Any]]:
+    return [step for step in action.steps if "run" in step]
+
+
+def gate_step(action: CompositeAction) -> Mapping[str, Any]:
+    return next(step for step in action.steps if step.get("id") == "gate")
+
+
+def references(action: CompositeAction) -> Iterator[tuple[str, str, Mapping[str, Any], str]]:
+    """(input, place, step, key) for every `inputs.<name>` in the steps; place is with, env,
+    working-directory or run."""
+    for step in action.steps:
+        for place in ("with", "env"):
+            for key, value in (step.get(place) or {}).items():
+                for name in INPUT_REFERENCE.findall(str(value)):
+                    yield name, place, step, str(key)
+        for place in ("working-directory", "run"):
+            for name in INPUT_REFERENCE.findall(str(step.get(place, ""))):
+                yield name, place, step, place
+
+
+def derived_names(script: str, variable: str) -> set[str]:
+    """`variable` and every shell variable assigned from it, transitively (`x="$(f "$VAR")"`)."""
+    names = {variable}
+    while True:
+        found = {
+            match.group(1)
+            for name in names
+            for match in re.finditer(
+                r"^\s*(?:local\s+)?([A-Za-z_]\w*)=.*\$\{?" + re.escape(name) + r"\b", script, re.M
+            )
+        }
+        if found <= names:
+            return names
+        names |= found
+
+
+def destinations(script: str, variable: str) -> tuple[set[str], set[str]]:
+    """(gate options, exported variables) on the script lines that use `variable`."""
+    names = derived_names(script, variable)
+    options: set[str] = set()
+    exported: set[str] = set()
+    for line in script.splitlines():
+        if any(re.search(r"\$\{?" + re.escape(name) + r"\b", line) for name in names):
+            options.update(OPTION.findall(line))
+            exported.update(re.findall(r"\bexport\s+([A-Za-z_]\w*)=", line))
+    return options, exported
+
+
+# ------------------------------------------------------------------------ action.yml as code
+
+
+def test_every_input_reaches_a_gate_option_or_variable(
+    action: CompositeAction, check_options: set[str]
+) -> None:
+    seen: dict[str, list[str]] = {name: [] for name in action.inputs}
+    for name, place, step, key in references(action):
+        assert name in action.inputs, f"{step.get('name')!r} uses an undeclared input {name!r}"
+        if place == "with":
+            # the only input for another action: the Python that setup-python provides
+            assert str(step["uses"]).startswith("actions/setup-python@"), (name, step)
+            assert key == "python-version"
+            seen[name].append("actions/setup-python python-version")
+        elif place == "working-directory":
+            seen[name].append("working directory of the gate step")
+        elif place == "env" and key in GATE_ENV:
+            seen[name].append(key)
+        elif place == "env":
+            options, exported = destinations(str(step["run"]), key)
+            assert options or exported, f"{key} (input {name}) is set but never passed to gate"
+            assert options <= check_options, f"{key}: {options - check_options} not in gate --help"
+            assert exported <= set(GATE_ENV), f"{key}: exports {exported - set(GATE_ENV)}"
+            seen[name].extend(sorted(options | exported))
+        else:
+            pytest.fail(f"input {name} is pasted into a run: script ({step.get('name')!r})")
+    unused = [name for name, where in seen.items() if not where]
+    assert not unused, f"inputs that reach nothing: {unused}"
+    # the registry inputs land where gate reads them, and nowhere else
+    assert seen["registry-url"] == ["--registry"]
+    assert seen["registry-user"] == ["GATE_REGISTRY_USER"]
+    assert seen["registry-password"] == ["GATE_REGISTRY_PASSWORD"]
+    assert seen["registry-token"] == ["GATE_REGISTRY_TOKEN"]
+
+
+def test_gate_reads_the_variables_the_action_exports() -> None:
+    from gate.sources import registry
+
+    assert (registry.ENV_URL, registry.ENV_USER, registry.ENV_PASSWORD, registry.ENV_TOKEN) == (
+        GATE_ENV
+    )
+
+
+def test_every_option_the_script_passes_exists(
+    action: CompositeAction, check_options: set[str]
+) -> None:
+    passed = set(OPTION.findall(str(gate_step(action)["run"])))
+    assert passed, "the gate step passes no option at all"
+    assert passed <= check_options, passed - check_options
+
+
+def test_secrets_appear_only_in_env_mappings(action: CompositeAction) -> None:
+    places = [(name, place) for name, place, _, _ in references(action) if name in SECRET_INPUTS]
+    assert {name for name, _ in places} == set(SECRET_INPUTS)
+    assert all(place == "env" for _, place in places), places
+    for step in run_steps(action):
+        text = str(step["run"])
+        # no expression at all in a script: values arrive through the environment only
+        assert "${{" not in text, step.get("name")
+        assert not any(secret in text for secret in SECRET_INPUTS), step.get("name")
+    for output in action.outputs.values():
+        assert "inputs." not in str(output.get("value", ""))
+
+
+@pytest.mark.parametrize("index", range(3))
+def test_run_steps_are_valid_bash(action: CompositeAction, index: int) -> None:
+    steps = run_steps(action)
+    if index >= len(steps):
+        assert len(steps) >= 2, "the action lost its install or gate step"
+        return
+    step = steps[index]
+    assert step.get("shell") == "bash", step.get("name")
+    done = subprocess.run(["bash", "-n"], input=str(step["run"]), capture_output=True, text=True,
+                          check=False)
+    assert done.returncode == 0, f"{step.get('name')}: {done.stderr}"
+
+
+def test_the_install_step_installs_the_action_checkout(action: CompositeAction) -> None:
+    install = next(step for step in action.steps if step.get("name") == INSTALL_STEP)
+    assert re.search(r"python -m pip install\b.*\"\$GITHUB_ACTION_PATH\"", str(install["run"]))
+    position = action.steps.index(install)
+    setup = [s for s in action.steps[:position] if str(s.get("uses", "")).startswith(
+        "actions/setup-python@")]
+    assert setup, "python must be set up before the install step"
+
+
+# ------------------------------------------------------------------------ the harness itself
+
+
+def test_the_evaluator_returns_the_first_truthy_operand() -> None:
+    contexts = {"inputs": {"base": ""}, "github": {"event": {"before": "abc"}}}
+    assert evaluate(" inputs.base || github.event.pull_request.base.sha || github.event.before ",
+                    contexts) == "abc"
+    assert evaluate("inputs.base || 'it''s'", contexts) == "it's"
+    assert evaluate("inputs.base || github.event.after", contexts) is None
+    with pytest.raises(UnsupportedExpression):
+        evaluate("inputs.base == ''", contexts)
+    with pytest.raises(UnsupportedExpression):
+        evaluate("format('{0}', inputs.base)", contexts)
+
+
+def test_command_files_are_read_like_the_runner() -> None:
+    text = "passed=false\nnote<<EOF\nline one\nline=two\nEOF\nfindings=3\n"
+    assert parse_command_file(text) == {"passed": "false", "note": "line one\nline=two",
+                                        "findings": "3"}
+
+
+# ------------------------------------------------------------------------ the action, executed
+
+
+def run_action(
+    action: CompositeAction,
+    tmp_path: Path,
+    workspace: Path,
+    event: Mapping[str, Any],
+    inputs: Mapping[str, str] | None = None,
+    job_env: Mapping[str, str] | None = None,
+    event_name: str = "pull_request",
+) -> ActionRun:
+    environ = clean_environ(tmp_path, python_path=True)
+    if event_name == "pull_request":
+        environ["GITHUB_BASE_REF"] = "main"
+    environ.update(job_env or {})
+    return action.run(
+        inputs or {},
+        workspace=workspace,
+        event=event,
+        environ=environ,
+        runner_temp=tmp_path / "runner",
+        event_name=event_name,
+        replace={INSTALL_STEP: None},
+    )
+
+
+def annotations(stdout: str) -> list[re.Match[str]]:
+    return [
+        match
+        for line in stdout.splitlines()
+        if (match := re.match(r"::error file=([^,]+),line=(\d+),title=([A-Z0-9_]+)::", line))
+    ]
+
+
+def test_a_breaking_pull_request_fails_with_every_report(
+    action: CompositeAction, tmp_path: Path
+) -> None:
+    origin, base = build_repository(tmp_path / "origin", BREAKING)
+    # actions/checkout's default: one commit deep, without the pull request's base
+    workspace = origin.clone(tmp_path / "workspace", "--depth=1")
+    assert subprocess.run(["git", "cat-file", "-e", f"{base}^{{commit}}"], cwd=workspace.root,
+                          capture_output=True, check=False).returncode != 0
+    run = run_action(action, tmp_path, workspace.root, pull_request_event(base, origin.sha("HEAD")))
+
+    assert run.exit_code == 1, run.stdout + run.stderr
+    ran = {step.name: step.ran for step in run.steps}
+    assert ran[INSTALL_STEP] is False and ran["Run gate check"] is True
+    # the base came from the event payload and was fetched into the shallow clone
+    workspace.git("cat-file", "-e", f"{base}^{{commit}}")
+
+    found = annotations(run.stdout)
+    assert found, run.stdout
+    expected_line = line_of(BREAKING["schemas/payments.avsc"], CURRENCY)
+    assert ("schemas/payments.avsc", str(expected_line), BREAKING_RULE) in [
+        m.groups() for m in found
+    ]
+    assert all(m.group(3).startswith("AVRO_") for m in found)
+
+    outputs = run.outputs
+    assert outputs["passed"] == "false"
+    junit = Path(outputs["junit-path"])
+    sarif = Path(outputs["sarif-path"])
+    assert junit == workspace.root / "gate-junit.xml" and junit.is_file()
+    assert sarif == workspace.root / "gate.sarif" and sarif.is_file()
+
+    document = json.loads(sarif.read_text(encoding="utf-8"))
+    assert document["version"] == "2.1.0"
+    results = document["runs"][0]["results"]
+    assert {r["ruleId"] for r in results} == {BREAKING_RULE}
+    assert outputs["findings"] == str(len(results)) == str(len(found))
+    uri = results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+    assert uri == "schemas/payments.avsc"
+
+    from junitparser import JUnitXml
+
+    xml = JUnitXml.fromfile(str(junit))
+    suites = list(xml) if hasattr(xml, "__iter__") else [xml]
+    failures = sum(int(suite.failures or 0) + int(suite.errors or 0) for suite in suites)
+    assert failures >= 1
+    assert BREAKING_RULE in junit.read_text(encoding="utf-8")
+
+    summary = run.summary
+    assert re.search(r"^\| Subject \| Verdict \|", summary, re.M), summary
+    assert re.search(r"^\| payments\\?-value \| ❌ FAIL \|", summary, re.M), summary
+    assert re.search(r"^\| customers\\?-value \| ✅ PASS \|", summary, re.M), summary
+    assert "failed" in summary.splitlines()[0]
+    # the human-readable text report is in the log too
+    assert "payments-value" in run.stdout and "fix:" in run.stdout
+
+
+@pytest.mark.parametrize("event_name", ["pull_request", "push"])
+def test_a_compatible_change_passes(
+    action: CompositeAction, tmp_path: Path, event_name: str
+) -> None:
+    repo, base = build_repository(tmp_path / "workspace", COMPATIBLE)
+    event = (
+        pull_request_event(base, repo.sha("HEAD"))
+        if event_name == "pull_request"
+        else {"before": base, "after": repo.sha("HEAD")}
+    )
+    run = run_action(action, tmp_path, repo.root, event, event_name=event_name)
+
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert run.outputs["passed"] == "true"
+    assert run.outputs["findings"] == "0"
+    assert Path(run.outputs["junit-path"]).is_file()
+    assert Path(run.outputs["sarif-path"]).is_file()
+    assert not annotations(run.stdout)
+    assert re.search(r"^\| payments\\?-value \| ✅ PASS \|", run.summary, re.M), run.summary
+    # it compared with the base: the changed subject was checked, not merely found unchanged
+    report = run.summary + run.stdout
+    assert base[:7] in report and "unchanged" not in report.split("payments")[1].split("\n")[0]
+
+
+def test_a_gate_error_is_annotated_and_reported_as_not_passed(
+    action: CompositeAction, tmp_path: Path
+) -> None:
+    repo, _ = build_repository(tmp_path / "workspace", COMPATIBLE)
+    run = run_action(action, tmp_path, repo.root, {}, inputs={"base": "no-such-revision",
+                                                               "fetch-base": "false"})
+    assert run.exit_code == 3, run.stdout + run.stderr
+    assert "::error title=gate::" in run.stdout
+    assert "no-such-revision" in run.stderr
+    assert run.outputs["passed"] == "false" and run.outputs["findings"] == "0"
+
+
+@pytest.mark.parametrize("via", ["inputs", "job environment"])
+def test_registry_credentials_reach_gate_and_stay_secret(
+    action: CompositeAction, tmp_path: Path, via: str
+) -> None:
+    user, password = "ci-key", "s3cret-Registry-Passw0rd"
+    with RegistryServer(auth=(user, password)) as server:
+        server.register("payments-value", BASE_FILES["schemas/payments.avsc"])
+        repo, base = build_repository(tmp_path / "workspace", COMPATIBLE)
+        settings = {"url": server.url, "user": user, "password": password}
+        if via == "inputs":
+            inputs = {f"registry-{key}": value for key, value in settings.items()}
+            job_env: dict[str, str] = {}
+        else:
+            # set on the job, not on the action: empty inputs must not hide them
+            inputs = {}
+            job_env = {f"GATE_REGISTRY_{key.upper()}": value for key, value in settings.items()}
+        run = run_action(action, tmp_path, repo.root, pull_request_event(base, repo.sha("HEAD")),
+                         inputs=inputs, job_env=job_env)
+        log = server.log()
+
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert any("payments-value" in entry.segments for entry in log), log
+    assert all(entry.headers.get("authorization", "").startswith("Basic ") for entry in log)
+    written = [run.stdout, run.stderr, run.summary, json.dumps(dict(run.outputs)),
+               Path(run.outputs["junit-path"]).read_text(encoding="utf-8"),
+               Path(run.outputs["sarif-path"]).read_text(encoding="utf-8")]
+    assert not any(password in text for text in written)
+
+
+# ------------------------------------------------------------------------ shallow clones, CLI
+
+
+def gate_cli(args: list[str], cwd: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gate", *args],
+        cwd=cwd, env=clean_environ(tmp_path, python_path=True),
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+
+
+def shallow_clone(tmp_path: Path, name: str) -> tuple[RepoBuilder, str]:
+    origin_root = tmp_path / "origin"
+    if origin_root.exists():
+        origin = RepoBuilder(origin_root, init=False)
+        base = origin.sha("HEAD~1")
+    else:
+        origin, base = build_repository(origin_root, BREAKING)
+    return origin.clone(tmp_path / name, "--depth=1"), base
+
+
+def test_a_shallow_clone_without_the_base_names_the_fetch_command(tmp_path: Path) -> None:
+    clone, base = shallow_clone(tmp_path, "clone")
+    done = gate_cli(["check", "--base", base], clone.root, tmp_path)
+    assert done.returncode == 3, done.stdout + done.stderr
+    command = f"git fetch --depth=1 origin {base}"
+    assert f"`{command}`" in done.stderr
+    assert "--fetch-base" in done.stderr
+
+    # the command it names is the one that works
+    subprocess.run(command.split(), cwd=clone.root, check=True, capture_output=True)
+    after = gate_cli(["check", "--base", base], clone.root, tmp_path)
+    assert after.returncode == 1 and BREAKING_RULE in after.stdout, after.stdout + after.stderr
+
+
+def test_fetch_base_brings_the_base_into_a_shallow_clone(tmp_path: Path) -> None:
+    clone, base = shallow_clone(tmp_path, "clone")
+    done = gate_cli(["check", "--base", base, "--fetch-base"], clone.root, tmp_path)
+    # the check ran against the fetched base: the breaking change is found, nothing else failed
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert BREAKING_RULE in done.stdout and "error:" not in done.stderr
+    clone.git("cat-file", "-e", f"{base}^{{commit}}")
+    assert clone.git("rev-parse", "--is-shallow-repository").strip() == "true"
+
+
+# ------------------------------------------------------------------------ the workflow
+
+
+@pytest.fixture(scope="module")
+def workflow() -> Mapping[str, Any]:
+    # PyYAML reads the key `on` as True (YAML 1.1)
+    return yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+
+
+def all_steps(workflow: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [step for job in workflow["jobs"].values() for step in job["steps"]]
+
+
+def readme_test_command() -> str:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```sh\n(.*?)```", readme, re.S)
+    commands = [block.strip() for block in blocks if "pytest" in block]
+    assert len(commands) == 1, commands
+    return commands[0]
+
+
+def test_the_workflow_runs_the_readme_tests_on_pull_requests(workflow: Mapping[str, Any]) -> None:
+    triggers = workflow.get("on", workflow.get(True))
+    assert "pull_request" in triggers
+    scripts = [str(step.get("run", "")) for step in all_steps(workflow)]
+    assert any(readme_test_command() in script for script in scripts), readme_test_command()
+
+
+def test_the_workflow_uses_this_action_on_a_fixture_repository(
+    workflow: Mapping[str, Any], tmp_path: Path
+) -> None:
+    steps = all_steps(workflow)
+    uses = [step for step in steps if step.get("uses") == "./"]
+    assert len(uses) == 1
+    gate = uses[0]
+    directory = str(gate["with"]["working-directory"])
+    # the fixture repository is built by an earlier step of the same job, with run.py --keep
+    job = next(job for job in workflow["jobs"].values() if gate in job["steps"])
+    earlier = job["steps"][: job["steps"].index(gate)]
+    builds = [s for s in earlier if "fixtures/example/run.py" in str(s.get("run", ""))]
+    assert builds and "--keep" in str(builds[0]["run"])
+    assert directory.split("}}")[-1].strip("/") in str(builds[0]["run"])
+    assert any(str(s.get("uses", "")).startswith("actions/checkout@") for s in earlier)
+    names = [str(step.get("uses", "")) for step in job["steps"]]
+    assert any(n.startswith("github/codeql-action/upload-sarif@") for n in names)
+    assert any(n.startswith("actions/upload-artifact@") for n in names)
+    sarif = next(s for s in job["steps"] if str(s.get("uses", "")).startswith(
+        "github/codeql-action/upload-sarif@"))
+    assert "steps.gate.outputs.sarif-path" in str(sarif["with"]["sarif_file"])
+    assert gate.get("id") == "gate"
+
+    # the build command itself works: run.py --keep DIR --build-only leaves a two-commit repo
+    kept = tmp_path / "example" / "shop"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "fixtures" / "example" / "run.py"), "--keep", str(kept),
+         "--build-only"],
+        capture_output=True, text=True, check=False, env=clean_environ(tmp_path, python_path=True),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    repo = RepoBuilder(kept, init=False)
+    assert repo.git("rev-list", "--count", "HEAD").strip() == "2"
+    assert (kept / "gate.yaml").is_file()
