@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from gate.model import CheckKind, CheckResult, Finding, Location, Mode, SchemaType, Severity
