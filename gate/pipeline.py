@@ -30,6 +30,7 @@ from gate.model import (
     OriginKind,
     Result,
     SchemaType,
+    Severity,
 )
 from gate.options import CompatOptions, RunOptions, SourceOptions
 from gate.subjects import SubjectSource, canonical_json, collect_subjects, in_shard
@@ -617,6 +618,131 @@ def drift_stage(
 # --------------------------------------------------------------------------- gate check
 
 
+@dataclass(frozen=True)
+class SubjectOutcome:
+    """What judging one subject gave: its checks, and its parsed schemas for later stages."""
+
+    checks: tuple[CheckResult, ...]
+    candidate: Parsed | None = None
+    in_flight: tuple[Parsed, ...] = ()
+    registry_ok: bool = True  # our verdict against the registry's history
+
+
+class SubjectJudge:
+    """Judges one subject at a time: validity, the git base, the registry's history.
+
+    Holds only what every subject shares, so a forked worker process can run it as well.
+    """
+
+    def __init__(
+        self,
+        config: Any,
+        parser: Parser,
+        state: Any,
+        options: RunOptions,
+        settings: SimulationSettings,
+        base_label: str,
+        registry_label: str,
+        contract_subjects: frozenset[str],
+    ) -> None:
+        self.config = config
+        self.parser = parser
+        self.state = state
+        self.options = options
+        self.settings = settings
+        self.base_label = base_label
+        self.registry_label = registry_label
+        self.contract_subjects = contract_subjects
+        # `gate simulate` judges only the pairs it simulates, and every one of them
+        self.only_simulation = options.simulate and not options.compat
+
+    def options_for(self, source: SubjectSource) -> CheckOptions:
+        if source.json_policy is None:
+            return self.parser.options
+        return dataclasses.replace(self.parser.options, json_policy=source.json_policy)
+
+    def _evidence(self, check: CheckResult, writer: Parsed, reader: Parsed) -> CheckResult:
+        return with_evidence(check, writer, reader, self.settings, always=self.only_simulation)
+
+    def _changed_evidence(self, check: CheckResult, writer: Parsed, reader: Parsed) -> CheckResult:
+        return with_evidence(check, writer, reader, self.settings, always=True)
+
+    def judge(self, source: SubjectSource) -> SubjectOutcome:
+        options = self.options
+        registered = self.state.subject(source.subject) if self.state is not None else None
+        mode = effective_mode(source, self.config, registered)
+        in_contract = source.subject in self.contract_subjects
+        need = registered is not None or in_contract or bool(source.samples)
+        candidate, git = git_checks(
+            source,
+            self.parser,
+            mode,
+            self.base_label,
+            need,
+            self.options_for(source),
+            self._changed_evidence,
+        )
+        checks: list[CheckResult] = git if (options.compat or options.simulate) else []
+        if candidate is None:
+            return SubjectOutcome(tuple(checks))
+        registry_ok = True
+        if options.compat and candidate.ok and self.state is not None:
+            against_registry = registry_checks(
+                source,
+                candidate,
+                registered,
+                self.parser,
+                mode,
+                self.options_for(source),
+                self.registry_label,
+                self._evidence,
+            )
+            registry_ok = not any(
+                f.severity is Severity.ERROR for c in against_registry for f in c.findings
+            )
+            checks += against_registry
+        flight: list[Parsed] = []
+        if in_contract:
+            if registered is not None:
+                flight = [self.parser.parse(v.to_schema()) for v in registered.versions]
+            base = _parse_side(self.parser, source, head=False)
+            if base is not None and base.ok and source.base_data != source.head_data:
+                flight.append(base)
+        return SubjectOutcome(tuple(checks), candidate, tuple(flight), registry_ok)
+
+
+_POOL_JUDGE: SubjectJudge | None = None
+_PARALLEL_FROM = 48  # below this many subjects a process pool costs more than it saves
+
+
+def _judge_chunk(sources: list[SubjectSource]) -> list[tuple[CheckResult, ...]]:
+    assert _POOL_JUDGE is not None
+    return [_POOL_JUDGE.judge(source).checks for source in sources]
+
+
+def judge_all(judge: SubjectJudge, sources: list[SubjectSource]) -> list[tuple[CheckResult, ...]]:
+    """Every subject's checks, in order; on both cores when there are enough to share."""
+    import os
+
+    workers = min(os.cpu_count() or 1, 8)
+    busy = [s for s in sources if not (s.unchanged and s.head_path == s.base_path)]
+    if workers < 2 or len(busy) < _PARALLEL_FROM:
+        return [judge.judge(source).checks for source in sources]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global _POOL_JUDGE
+    _POOL_JUDGE = judge  # inherited by the forked workers; never pickled
+    size = max(1, len(sources) // (workers * 4))
+    chunks = [sources[i : i + size] for i in range(0, len(sources), size)]
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            results = list(pool.map(_judge_chunk, chunks))
+    finally:
+        _POOL_JUDGE = None
+    return [checks for chunk in results for checks in chunk]
+
+
 def run_check(options: RunOptions) -> Result:
     """`gate check` (and `drift`, `simulate`): every stage of the pipeline for one run."""
     sources = options.sources
@@ -663,72 +789,52 @@ def run_check(options: RunOptions) -> Result:
             seed=config.simulation.seed,
             random_count=config.simulation.random_count,
         )
-        # `gate simulate` judges only the pairs it simulates, and every one of them
-        only_simulation = options.simulate and not options.compat
-
-        def evidence(check: CheckResult, writer: Parsed, reader: Parsed) -> CheckResult:
-            return with_evidence(check, writer, reader, settings, always=only_simulation)
-
-        def changed_evidence(check: CheckResult, writer: Parsed, reader: Parsed) -> CheckResult:
-            return with_evidence(check, writer, reader, settings, always=True)
-
-        contract_subjects = {c.subject for c in config.contracts}
+        contract_subjects = frozenset(c.subject for c in config.contracts)
+        judge = SubjectJudge(
+            config,
+            parser,
+            state,
+            options,
+            settings,
+            workspace.base_label,
+            label,
+            contract_subjects,
+        )
+        local = [
+            s
+            for s in subjects
+            if s.subject in contract_subjects or s.samples or options.verify_with_registry
+        ]
+        pooled = [s for s in subjects if s not in local]
+        judged = dict(zip([s.subject for s in pooled], judge_all(judge, pooled), strict=True))
         candidates: dict[str, Parsed] = {}
         in_flight: dict[str, list[Parsed]] = {}
-        for source in subjects:
-            registered = state.subject(source.subject) if state is not None else None
-            mode = effective_mode(source, config, registered)
-            need = (
-                registered is not None
-                or source.subject in contract_subjects
-                or bool(source.samples)
-            )
-            candidate, subject_checks = git_checks(
-                source,
-                parser,
-                mode,
-                workspace.base_label,
-                need,
-                options_for(source),
-                changed_evidence,
-            )
-            if options.compat or options.simulate:
-                checks += subject_checks
-            if candidate is None:
+        for source in local:
+            outcome = judge.judge(source)
+            judged[source.subject] = outcome.checks
+            if outcome.candidate is None:
                 continue
-            candidates[source.subject] = candidate
-            flight = (
-                [parser.parse(v.to_schema()) for v in registered.versions] if registered else []
-            )
-            base = _parse_side(parser, source, head=False)
-            if base is not None and base.ok and source.base_data != source.head_data:
-                flight.append(base)
-            in_flight[source.subject] = flight
-            if options.compat and candidate.ok and state is not None:
-                judged = registry_checks(
-                    source,
-                    candidate,
-                    registered,
-                    parser,
-                    mode,
-                    options_for(source),
-                    label,
-                    evidence,
+            candidates[source.subject] = outcome.candidate
+            in_flight[source.subject] = list(outcome.in_flight)
+            candidate = outcome.candidate
+            registered = state.subject(source.subject) if state is not None else None
+            if (
+                options.verify_with_registry
+                and candidate.ok
+                and registered is not None
+                and (hasattr(registry, "check_compatibility"))
+            ):
+                judged[source.subject] = (
+                    *judged[source.subject],
+                    verify_with_registry(source, candidate, registry, outcome.registry_ok),
                 )
-                checks += judged
-                if (
-                    options.verify_with_registry
-                    and registered is not None
-                    and hasattr(registry, "check_compatibility")
-                ):
-                    local_ok = not any(
-                        f.severity.value == "error" for c in judged for f in c.findings
-                    )
-                    checks.append(verify_with_registry(source, candidate, registry, local_ok))
             if source.samples and candidate.ok and (options.compat or options.simulate):
-                checks.append(
-                    samples_check(config.root, source, candidate, parser, state, registry)
+                judged[source.subject] = (
+                    *judged[source.subject],
+                    samples_check(config.root, source, candidate, parser, state, registry),
                 )
+        for source in subjects:
+            checks += judged[source.subject]
 
         if options.drift and state is not None:
             checks += drift_stage(workspace, subjects, state, options.shard)

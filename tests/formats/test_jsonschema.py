@@ -477,6 +477,28 @@ def test_thousands_of_levels_parse_check_and_diff() -> None:
     assert time.monotonic() - started < 20
 
 
+def test_thousands_of_chained_references() -> None:
+    links = 3000
+
+    def chain(leaf: dict[str, Any]) -> dict[str, Any]:
+        defs = {f"n{i}": {"type": "array", "items": {"$ref": f"#/$defs/n{i + 1}"}}
+                for i in range(links)}
+        return {"$schema": D2020, "$ref": "#/$defs/n0", "$defs": {**defs, f"n{links}": leaf}}
+
+    old, new = parse(chain(STRING)), parse(chain(INTEGER))
+    found = FORMAT.check(new, old, CheckOptions())
+    assert [(item.rule, item.path) for item in found] == [("JSON_TYPE_CHANGED",
+                                                          f"/$defs/n{links}")]
+
+    def nested(leaf: Any) -> Any:
+        value = leaf
+        for _ in range(links):
+            value = [value]
+        return value
+
+    assert old.errors(nested("x")) == [] and old.errors(nested(1)) != []
+
+
 def test_thousands_of_properties() -> None:
     count = 5000
     old = obj({f"p{i}": {"type": "string", "maxLength": 10} for i in range(count)},

@@ -329,19 +329,26 @@ class CompositeAction:
         env["GITHUB_OUTPUT"] = str(output_path)
         directory = substitute(str(step.get("working-directory") or "."), contexts)
         cwd = (workspace / directory).resolve()
-        done = subprocess.run(
-            [*BASH, str(script_path)],
-            cwd=cwd,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            stdin=subprocess.DEVNULL,
-            check=False,
-        )
+        done = run_bash(script_path, cwd, env, timeout)
         outputs = parse_command_file(output_path.read_text(encoding="utf-8"))
         return StepRun(name, step.get("id"), True, done.returncode, done.stdout, done.stderr,
                        outputs)
+
+
+def run_bash(
+    script: Path, cwd: Path, env: Mapping[str, str], timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """Run a script file the way the runner runs a `shell: bash` step."""
+    return subprocess.run(
+        [*BASH, str(script)],
+        cwd=cwd,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        stdin=subprocess.DEVNULL,
+        check=False,
+    )
 
 
 def _only_keys(step: Mapping[str, Any], allowed: set[str]) -> None:

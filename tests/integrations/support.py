@@ -102,9 +102,9 @@ def clean_environ(tmp_path: Path, *, python_path: bool) -> dict[str, str]:
     env["NO_COLOR"] = "1"
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
-    python = bin_dir / "python"
-    if not python.exists():
-        python.symlink_to(sys.executable)
+    for name in ("python", "python3"):
+        if not (bin_dir / name).exists():
+            (bin_dir / name).symlink_to(sys.executable)
     env["PATH"] = os.pathsep.join([str(bin_dir), env.get("PATH", "")])
     if python_path:
         env["PYTHONPATH"] = str(ROOT)

@@ -26,6 +26,8 @@ from tests.integrations.action_harness import (
     UnsupportedExpression,
     evaluate,
     parse_command_file,
+    run_bash,
+    substitute,
 )
 from tests.integrations.support import (
     BASE_FILES,
@@ -51,6 +53,12 @@ GATE_ENV = ("GATE_REGISTRY_URL", "GATE_REGISTRY_USER", "GATE_REGISTRY_PASSWORD",
 SECRET_INPUTS = ("registry-user", "registry-password", "registry-token")
 INPUT_REFERENCE = re.compile(r"\binputs\.([A-Za-z0-9_-]+)")
 OPTION = re.compile(r"(?<![\w-])--[a-z][a-z-]*")
+# read at collection time so that each script is its own test case
+RUN_STEPS = [
+    str(step.get("name"))
+    for step in yaml.safe_load(ACTION.read_text(encoding="utf-8"))["runs"]["steps"]
+    if "run" in step
+]
 
 
 @pytest.fixture(scope="module")
@@ -180,14 +188,14 @@ def test_secrets_appear_only_in_env_mappings(action: CompositeAction) -> None:
         assert "inputs." not in str(output.get("value", ""))
 
 
-@pytest.mark.parametrize("index", range(3))
-def test_run_steps_are_valid_bash(action: CompositeAction, index: int) -> None:
-    steps = run_steps(action)
-    if index >= len(steps):
-        assert len(steps) >= 2, "the action lost its install or gate step"
-        return
-    step = steps[index]
-    assert step.get("shell") == "bash", step.get("name")
+def test_the_action_has_an_install_and_a_gate_step() -> None:
+    assert INSTALL_STEP in RUN_STEPS and "Run gate check" in RUN_STEPS, RUN_STEPS
+
+
+@pytest.mark.parametrize("name", RUN_STEPS)
+def test_run_steps_are_valid_bash(action: CompositeAction, name: str) -> None:
+    step = next(step for step in run_steps(action) if step.get("name") == name)
+    assert step.get("shell") == "bash", name
     done = subprocess.run(["bash", "-n"], input=str(step["run"]), capture_output=True, text=True,
                           check=False)
     assert done.returncode == 0, f"{step.get('name')}: {done.stderr}"
@@ -300,10 +308,10 @@ def test_a_breaking_pull_request_fails_with_every_report(
     from junitparser import JUnitXml
 
     xml = JUnitXml.fromfile(str(junit))
-    suites = list(xml) if hasattr(xml, "__iter__") else [xml]
-    failures = sum(int(suite.failures or 0) + int(suite.errors or 0) for suite in suites)
-    assert failures >= 1
-    assert BREAKING_RULE in junit.read_text(encoding="utf-8")
+    suites = list(xml) if isinstance(xml, JUnitXml) else [xml]
+    failed = [case for suite in suites for case in suite if not case.is_passed]
+    assert failed, junit.read_text(encoding="utf-8")
+    assert any(BREAKING_RULE in f"{r.message} {r.text}" for case in failed for r in case.result)
 
     summary = run.summary
     assert re.search(r"^\| Subject \| Verdict \|", summary, re.M), summary
@@ -333,9 +341,13 @@ def test_a_compatible_change_passes(
     assert Path(run.outputs["sarif-path"]).is_file()
     assert not annotations(run.stdout)
     assert re.search(r"^\| payments\\?-value \| ✅ PASS \|", run.summary, re.M), run.summary
-    # it compared with the base: the changed subject was checked, not merely found unchanged
-    report = run.summary + run.stdout
-    assert base[:7] in report and "unchanged" not in report.split("payments")[1].split("\n")[0]
+    # it compared with the event's base: the changed subject got a real compatibility check
+    (result_file,) = (tmp_path / "runner").glob("gate.*/result.json")
+    result = json.loads(result_file.read_text(encoding="utf-8"))
+    assert base.startswith(result["base"].split()[0])
+    compared = [c for c in result["checks"] if c["subject"] == "payments-value"
+                and c["kind"] == "compat" and not c["notes"] and c["skipped"] is None]
+    assert compared and all(c["passed"] for c in compared), result["checks"]
 
 
 def test_a_gate_error_is_annotated_and_reported_as_not_passed(
@@ -368,7 +380,7 @@ def test_registry_credentials_reach_gate_and_stay_secret(
             job_env = {f"GATE_REGISTRY_{key.upper()}": value for key, value in settings.items()}
         run = run_action(action, tmp_path, repo.root, pull_request_event(base, repo.sha("HEAD")),
                          inputs=inputs, job_env=job_env)
-        log = server.log()
+        log = server.log
 
     assert run.exit_code == 0, run.stdout + run.stderr
     assert any("payments-value" in entry.segments for entry in log), log
@@ -453,36 +465,51 @@ def test_the_workflow_runs_the_readme_tests_on_pull_requests(workflow: Mapping[s
 
 
 def test_the_workflow_uses_this_action_on_a_fixture_repository(
-    workflow: Mapping[str, Any], tmp_path: Path
+    workflow: Mapping[str, Any], action: CompositeAction, tmp_path: Path
 ) -> None:
-    steps = all_steps(workflow)
-    uses = [step for step in steps if step.get("uses") == "./"]
-    assert len(uses) == 1
-    gate = uses[0]
-    directory = str(gate["with"]["working-directory"])
-    # the fixture repository is built by an earlier step of the same job, with run.py --keep
-    job = next(job for job in workflow["jobs"].values() if gate in job["steps"])
-    earlier = job["steps"][: job["steps"].index(gate)]
-    builds = [s for s in earlier if "fixtures/example/run.py" in str(s.get("run", ""))]
-    assert builds and "--keep" in str(builds[0]["run"])
-    assert directory.split("}}")[-1].strip("/") in str(builds[0]["run"])
-    assert any(str(s.get("uses", "")).startswith("actions/checkout@") for s in earlier)
-    names = [str(step.get("uses", "")) for step in job["steps"]]
+    (job,) = [job for job in workflow["jobs"].values()
+              if any(step.get("uses") == "./" for step in job["steps"])]
+    steps = job["steps"]
+    names = [str(step.get("uses", "")) for step in steps]
+    assert names[0].startswith("actions/checkout@")
     assert any(n.startswith("github/codeql-action/upload-sarif@") for n in names)
     assert any(n.startswith("actions/upload-artifact@") for n in names)
-    sarif = next(s for s in job["steps"] if str(s.get("uses", "")).startswith(
+    assert job["permissions"]["security-events"] == "write"
+    gate = next(step for step in steps if step.get("uses") == "./")
+    assert gate.get("id") == "gate" and gate.get("continue-on-error") is True
+    position = steps.index(gate)
+    (build,) = [s for s in steps[:position] if "fixtures/example/run.py" in str(s.get("run", ""))]
+    (verdict,) = [s for s in steps[position + 1:] if "run" in s]
+    sarif = next(s for s in steps if str(s.get("uses", "")).startswith(
         "github/codeql-action/upload-sarif@"))
-    assert "steps.gate.outputs.sarif-path" in str(sarif["with"]["sarif_file"])
-    assert gate.get("id") == "gate"
+    assert sarif["with"]["sarif_file"] == "${{ steps.gate.outputs.sarif-path }}"
+    upload = next(s for s in steps if str(s.get("uses", "")).startswith("actions/upload-artifact@"))
+    assert "steps.gate.outputs.junit-path" in upload["with"]["path"]
 
-    # the build command itself works: run.py --keep DIR --build-only leaves a two-commit repo
-    kept = tmp_path / "example" / "shop"
-    done = subprocess.run(
-        [sys.executable, str(ROOT / "fixtures" / "example" / "run.py"), "--keep", str(kept),
-         "--build-only"],
-        capture_output=True, text=True, check=False, env=clean_environ(tmp_path, python_path=True),
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    repo = RepoBuilder(kept, init=False)
-    assert repo.git("rev-list", "--count", "HEAD").strip() == "2"
-    assert (kept / "gate.yaml").is_file()
+    # run the job's own steps: build the example, run the action on it, check the verdict
+    runner_temp = tmp_path / "runner"
+    runner_temp.mkdir()
+    environ = clean_environ(tmp_path, python_path=True)
+    contexts: dict[str, Any] = {"runner": {"temp": str(runner_temp)}, "steps": {}}
+    script = tmp_path / "build.sh"
+    script.write_text(str(build["run"]), encoding="utf-8")
+    built = run_bash(script, ROOT, {**environ, "RUNNER_TEMP": str(runner_temp)})
+    assert built.returncode == 0, built.stdout + built.stderr
+    inputs = {key: substitute(str(value), contexts) for key, value in gate["with"].items()}
+    example = Path(inputs["working-directory"])
+    assert RepoBuilder(example, init=False).git("rev-list", "--count", "HEAD").strip() == "2"
+    # a pull request of this repository: its base sha means nothing in the example repository,
+    # so the workflow's `base:` input must win over the event payload
+    event = pull_request_event("0123456789abcdef0123456789abcdef01234567", "f" * 40)
+    run = action.run(inputs, workspace=ROOT, event=event, environ=environ,
+                     runner_temp=runner_temp, replace={INSTALL_STEP: None})
+    assert run.exit_code == 1, run.stdout + run.stderr
+    contexts["steps"]["gate"] = {"outcome": "failure" if run.exit_code else "success",
+                                 "outputs": dict(run.outputs)}
+    env = {**environ, **{key: substitute(str(value), contexts)
+                         for key, value in verdict["env"].items()}}
+    script = tmp_path / "verdict.sh"
+    script.write_text(str(verdict["run"]), encoding="utf-8")
+    checked = run_bash(script, ROOT, env)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert BREAKING_RULE in run.stdout

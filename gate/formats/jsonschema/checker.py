@@ -150,7 +150,8 @@ def differences(original: ParsedJsonSchema, update: ParsedJsonSchema,
         compare(ctx, original.root, update.root, top, top)
         return ctx.diffs
 
-    found = call_deep(walk, max(original.depth, update.depth))
+    found = call_deep(walk, max(original.depth, update.depth) + original.references
+                      + update.references)
     unique: dict[tuple[Any, ...], Difference] = {}
     for diff in found:
         key = (diff.kind, diff.original, diff.update, diff.name)

@@ -20,8 +20,10 @@ MAX_DEPTH = 10_000
 # below this nesting, the default recursion limit is plenty
 SHALLOW = 60
 _STACK_BYTES = 512 * 1024 * 1024
-# generous: the metaschema validator uses about a dozen frames per schema level
-_RECURSION_LIMIT = 40 * MAX_DEPTH + 10_000
+# generous: the metaschema validator uses about a dozen frames per schema level, and the
+# checker follows chains of `$ref`s; Python-to-Python calls cost heap, not C stack, so a high
+# limit is only paid for by the rare schema that needs it
+_RECURSION_LIMIT = 1_000_000
 
 _lock = threading.Lock()
 _active = 0

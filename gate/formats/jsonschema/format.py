@@ -67,7 +67,10 @@ class JsonSchemaFormat:
         from gate.formats.jsonschema.kinds import compatible_kinds
         from gate.formats.jsonschema.messages import incompatibility
 
-        found = self._differences(writer, reader, options, notes=False)
+        try:
+            found = self._differences(writer, reader, options, notes=False)
+        except RecursionError:
+            return [_too_deep()]
         allowed = compatible_kinds(options.json_policy)
         unique: dict[tuple[str, str, str, str], Incompatibility] = {}
         for diff in found:
@@ -82,8 +85,12 @@ class JsonSchemaFormat:
         from gate.formats.jsonschema.messages import shown, what
 
         allowed = compatible_kinds(options.json_policy)
-        backward = self._differences(old, new, options, notes=True)
-        forward = self._differences(new, old, options, notes=False)
+        try:
+            backward = self._differences(old, new, options, notes=True)
+            forward = self._differences(new, old, options, notes=False)
+        except RecursionError:
+            problem = _too_deep()
+            return [Change("", problem.message, False, False, (problem.rule,))]
         groups: dict[tuple[Any, Any], tuple[list[Difference], list[Difference]]] = {}
         for diff in backward:
             groups.setdefault((diff.original.place, diff.update.place), ([], []))[0].append(diff)
@@ -119,6 +126,16 @@ class JsonSchemaFormat:
         if not isinstance(original, ParsedJsonSchema) or not isinstance(update, ParsedJsonSchema):
             raise TypeError("the JSON Schema format compares schemas it parsed itself")
         return differences(original, update, options.json_policy, notes=notes)
+
+
+def _too_deep() -> Incompatibility:
+    from gate.formats.jsonschema.kinds import INVALID_SCHEMA_RULE
+
+    return Incompatibility(
+        rule=INVALID_SCHEMA_RULE,
+        message="the schemas nest too deeply (through `$ref` chains) to be compared",
+        fix="flatten the chain of `$ref`s, or split the schema",
+    )
 
 
 def _swapped(diff: Difference, kind: Any) -> Difference:

@@ -204,6 +204,7 @@ LENIENT_COMPATIBLE: frozenset[Kind] = STRICT_COMPATIBLE | {
 
 
 def compatible_kinds(policy: JsonPolicy) -> frozenset[Kind]:
+    """The kinds of difference the registry accepts under `policy`."""
     return LENIENT_COMPATIBLE if policy is JsonPolicy.LENIENT else STRICT_COMPATIBLE
 
 
@@ -382,6 +383,7 @@ def incompatible_kinds() -> list[Kind]:
 
 @cache
 def json_rules() -> tuple[Rule, ...]:
+    """Every JSON Schema rule, as `gate rules` lists them."""
     from gate.rules import Rule
 
     rules = [

@@ -270,6 +270,7 @@ class Loader:
         self.aliases: dict[str, str] = {}  # a URI as referenced -> the resource that answered
         self.root_dir, self.file_uri = self._locate()
         self.depth = 0
+        self.references_built = 0
 
     # where the schema's own file sits, and the directory nothing may be read outside of
     def _locate(self) -> tuple[Path | None, str]:
@@ -306,6 +307,7 @@ class Loader:
             root=root,
             resources=self._resource_table(),
             depth=self.depth,
+            references=self.references_built,
         )
 
     def _resource_table(self) -> tuple[tuple[str, Any, Draft], ...]:
@@ -320,6 +322,7 @@ class Loader:
         root = self.build(document.value, Place(""), document)
         while self.pending:
             ref, doc = self.pending.pop()
+            self.references_built += 1
             ref.target = self._build_target(self._resolve(ref, doc))
         self._reject_ref_cycles()
         return root

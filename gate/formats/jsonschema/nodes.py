@@ -294,6 +294,8 @@ class ParsedJsonSchema:
     root: Node = field(compare=False)
     resources: tuple[tuple[str, Any, Draft], ...] = field(default=(), compare=False)
     depth: int = 0  # the deepest nesting of JSON containers in any loaded document
+    # how many `$ref`s the graph holds: each may lead one level deeper when comparing
+    references: int = 0
 
     def validator(self) -> Any:
         """A `jsonschema` validator for instances of this schema; `$ref`s resolve locally."""
@@ -318,7 +320,7 @@ class ParsedJsonSchema:
             except re.error as error:
                 return [f"$: a pattern of the schema cannot be evaluated here: {error}"]
 
-        return call_deep(run, max(self.depth, _depth(instance)))
+        return call_deep(run, max(self.depth, _depth(instance)) + self.references)
 
 
 def _depth(value: Any) -> int:
