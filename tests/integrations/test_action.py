@@ -290,7 +290,10 @@ def test_a_breaking_pull_request_fails_with_every_report(
     ]
     assert all(m.group(3).startswith("AVRO_") for m in found)
 
+    # what the step wrote to GITHUB_OUTPUT, and the action's outputs mapped from it
+    assert set(run.step("gate").outputs) == {"passed", "findings", "junit-path", "sarif-path"}
     outputs = run.outputs
+    assert outputs == run.step("gate").outputs
     assert outputs["passed"] == "false"
     junit = Path(outputs["junit-path"])
     sarif = Path(outputs["sarif-path"])
