@@ -6,7 +6,6 @@ The repositories are built the way fixtures/example/run.py builds its example: f
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -134,7 +133,3 @@ def pull_request_event(base_sha: str, head_sha: str) -> dict[str, object]:
             "head": {"ref": "feature", "sha": head_sha},
         },
     }
-
-
-def dump(value: object) -> str:
-    return json.dumps(value, indent=2)

@@ -10,6 +10,7 @@ checkout in test_precommit.py, so the packaging is exercised there.
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -71,6 +72,7 @@ def check_options() -> set[str]:
     done = subprocess.run(
         [sys.executable, "-m", "gate", "check", "--help"],
         capture_output=True, text=True, check=True, cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     return set(OPTION.findall(done.stdout))
 
