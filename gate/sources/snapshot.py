@@ -241,23 +241,26 @@ class SnapshotRegistry:
 
     def load(self, subjects: Collection[str] | None = None) -> RegistryState:
         """The snapshot's state of `subjects` (None: every subject); unknown ones are absent."""
-        if self._state is None:
-            self._state = self._read()
-        state = self._state
         if subjects is None:
-            return state
-        wanted = set(subjects)
-        return RegistryState(
-            subjects=SubjectMap(s for name, s in state.subjects.items() if name in wanted),
-            global_compatibility=state.global_compatibility,
-            requests=0,
-            source_label=self.label,
-        )
+            if self._state is None:
+                self._state = self._read(None)
+            return self._state
+        # only the folders of the subjects asked about are read (the pre-commit case)
+        wanted = frozenset(subjects)
+        if self._state is not None:
+            state = self._state
+            return RegistryState(
+                subjects=SubjectMap(s for name, s in state.subjects.items() if name in wanted),
+                global_compatibility=state.global_compatibility,
+                requests=0,
+                source_label=self.label,
+            )
+        return self._read(wanted)
 
     def schema_by_id(self, schema_id: int) -> RegisteredSchema | None:
         return self.load().schema_by_id(schema_id)
 
-    def _read(self) -> RegistryState:
+    def _read(self, wanted: frozenset[str] | None) -> RegistryState:
         if not self.path.is_dir():
             raise SourceError(
                 "the registry snapshot directory does not exist",
@@ -265,7 +268,7 @@ class SnapshotRegistry:
                 hint="write one with `gate registry export DIR`, or fix the snapshot path",
             )
         try:
-            return self._parse()
+            return self._parse(wanted)
         except _Corrupt as corrupt:
             raise SourceError(
                 f"the registry snapshot is corrupt: {corrupt.detail}",
@@ -274,7 +277,7 @@ class SnapshotRegistry:
                 "with `gate registry export DIR`",
             ) from None
 
-    def _parse(self) -> RegistryState:
+    def _parse(self, wanted: frozenset[str] | None) -> RegistryState:
         index_path = self.path / INDEX_FILE
         index = _read_json(index_path)
         if not isinstance(index, dict) or index.get("format") != SNAPSHOT_FORMAT:
@@ -300,7 +303,8 @@ class SnapshotRegistry:
             if name in seen:
                 raise _Corrupt(index_path, f"subject {name!r} is listed twice")
             seen.add(name)
-            states.append(self._subject(name, self.path / SUBJECTS_DIR / folder))
+            if wanted is None or name in wanted:
+                states.append(self._subject(name, self.path / SUBJECTS_DIR / folder))
         return RegistryState(
             subjects=SubjectMap(states),
             global_compatibility=global_level,

@@ -260,7 +260,7 @@ def run_action(
     )
 
 
-def annotations(stdout: str) -> list[re.Match[str]]:
+def github_annotations(stdout: str) -> list[re.Match[str]]:
     return [
         match
         for line in stdout.splitlines()
@@ -284,7 +284,7 @@ def test_a_breaking_pull_request_fails_with_every_report(
     # the base came from the event payload and was fetched into the shallow clone
     workspace.git("cat-file", "-e", f"{base}^{{commit}}")
 
-    found = annotations(run.stdout)
+    found = github_annotations(run.stdout)
     assert found, run.stdout
     expected_line = line_of(BREAKING["schemas/payments.avsc"], CURRENCY)
     assert ("schemas/payments.avsc", str(expected_line), BREAKING_RULE) in [
@@ -344,7 +344,7 @@ def test_a_compatible_change_passes(
     assert run.outputs["findings"] == "0"
     assert Path(run.outputs["junit-path"]).is_file()
     assert Path(run.outputs["sarif-path"]).is_file()
-    assert not annotations(run.stdout)
+    assert not github_annotations(run.stdout)
     assert re.search(r"^\| payments\\?-value \| ✅ PASS \|", run.summary, re.M), run.summary
     # it compared with the event's base: the changed subject got a real compatibility check
     (result_file,) = (tmp_path / "runner").glob("gate.*/result.json")
@@ -445,8 +445,7 @@ def test_fetch_base_brings_the_base_into_a_shallow_clone(tmp_path: Path) -> None
 
 
 @pytest.fixture(scope="module")
-def workflow() -> Mapping[str, Any]:
-    # PyYAML reads the key `on` as True (YAML 1.1)
+def workflow() -> dict[Any, Any]:
     return yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
 
 
@@ -462,15 +461,16 @@ def readme_test_command() -> str:
     return commands[0]
 
 
-def test_the_workflow_runs_the_readme_tests_on_pull_requests(workflow: Mapping[str, Any]) -> None:
-    triggers = workflow.get("on", workflow.get(True))
+def test_the_workflow_runs_the_readme_tests_on_pull_requests(workflow: dict[Any, Any]) -> None:
+    # PyYAML (YAML 1.1) reads the key `on` as True
+    triggers: dict[str, Any] = workflow["on"] if "on" in workflow else workflow[True]
     assert "pull_request" in triggers
     scripts = [str(step.get("run", "")) for step in all_steps(workflow)]
     assert any(readme_test_command() in script for script in scripts), readme_test_command()
 
 
 def test_the_workflow_uses_this_action_on_a_fixture_repository(
-    workflow: Mapping[str, Any], action: CompositeAction, tmp_path: Path
+    workflow: dict[Any, Any], action: CompositeAction, tmp_path: Path
 ) -> None:
     (job,) = [job for job in workflow["jobs"].values()
               if any(step.get("uses") == "./" for step in job["steps"])]
