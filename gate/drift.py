@@ -9,6 +9,7 @@ by `canonical_form`, so formatting, key order and Avro `doc` strings do not coun
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterable
@@ -127,6 +128,9 @@ class DriftInput:
     configured: Mode | None = None
     registry: SubjectState | None = None
     path: str | None = None  # the subject's file, repository-relative, for locations
+    # git object ids of the file's history: a registered text with one of these ids is known
+    # without reading or canonicalising anything
+    git_blob_ids: frozenset[str] = frozenset()
 
     @classmethod
     def from_texts(
@@ -193,13 +197,23 @@ def _known_forms(item: DriftInput) -> set[str]:
     return forms
 
 
+def blob_id(text: str) -> str:
+    """The git object id of `text` as a file (UTF-8), to match registered texts exactly."""
+    data = text.encode("utf-8", "surrogateescape")
+    return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
+
+
 def _untracked_versions(item: DriftInput) -> list[Finding]:
     if not item.in_git or item.registry is None:
         return []
-    known = _known_forms(item)
+    known: set[str] | None = None
     where = item.path or "the subject's file"
     out = []
     for version in item.registry.versions:
+        if version.text == item.git_text or blob_id(version.text) in item.git_blob_ids:
+            continue
+        if known is None:
+            known = _known_forms(item)
         if canonical_form(version.schema_type, version.text) in known:
             continue
         out.append(
@@ -221,6 +235,8 @@ def _not_registered(item: DriftInput) -> list[Finding]:
     if item.git_text is None or item.git_type is None or not item.in_registry:
         return []
     assert item.registry is not None
+    if any(v.text == item.git_text for v in item.registry.versions):
+        return []
     head = canonical_form(item.git_type, item.git_text)
     registered = [canonical_form(v.schema_type, v.text) for v in item.registry.versions]
     if head in registered:

@@ -6,6 +6,7 @@ Shared by `gate compat` and `gate check`; knows formats only through `gate.forma
 from __future__ import annotations
 
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -71,17 +72,21 @@ def location_of(schema: Schema, pointer: str, line: int | None = None) -> Locati
 
 
 class Parser:
-    """Parses schemas once per (type, content, options) and remembers invalid ones too."""
+    """Parses schemas once per (type, content, references) and remembers invalid ones too.
 
-    def __init__(self, options: CheckOptions) -> None:
+    The cache holds the most recently used parses only: a subject's versions are parsed and
+    checked together, so a bounded cache keeps memory flat on repositories of any size.
+    """
+
+    def __init__(self, options: CheckOptions, capacity: int = 512) -> None:
         self.options = options
-        self._cache: dict[tuple[SchemaType, str, tuple[tuple[str, str], ...], str | None], Any] = {}
+        self.capacity = capacity
+        self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 
     def parse(self, schema: Schema) -> Parsed:
-        key = (schema.type, schema.digest, schema.resolved_references, schema.origin.path)
-        if schema.type is not SchemaType.JSON:
-            # only JSON Schema resolves relative file references, so only it depends on the path
-            key = (schema.type, schema.digest, schema.resolved_references, None)
+        # only JSON Schema resolves relative file references, so only it depends on the path
+        path = schema.origin.path if schema.type is SchemaType.JSON else None
+        key = (schema.type, schema.digest, schema.resolved_references, path)
         cached = self._cache.get(key)
         if cached is None:
             try:
@@ -89,6 +94,10 @@ class Parser:
             except SchemaInvalid as error:
                 cached = error
             self._cache[key] = cached
+            if len(self._cache) > self.capacity:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(key)
         if isinstance(cached, SchemaInvalid):
             return Parsed(schema, invalid=cached)
         return Parsed(schema, value=cached)

@@ -416,20 +416,31 @@ def registry_checks(
 
     if registered is None or not registered.versions:
         return note(f"new subject: nothing is registered under {source.subject} yet")
+    same = already_registered(candidate.schema.text, registered)
+    if same is not None:
+        return note(
+            f"already registered as version {same.version} (id {same.id}); "
+            "registering it again changes nothing"
+        )
     history = [parser.parse(version.to_schema()) for version in registered.versions]
     history = [p for p in history if p.schema.type is candidate.schema.type]
     if not history:
         return note("the registered versions are of another schema type")
-    mine = canonical_json(candidate.schema.text)
-    for version, parsed in zip(registered.versions, history, strict=False):
-        if canonical_json(parsed.schema.text) == mine:
-            return note(
-                f"already registered as version {version.version} (id {version.id}); "
-                "registering it again changes nothing"
-            )
     if mode is Mode.NONE:
         return note("compatibility level NONE: any change is accepted")
     return compat_checks(source.subject, candidate, history, mode, options, evidence)
+
+
+def already_registered(text: str, registered: Any) -> Any | None:
+    """The registered version whose text is `text` (byte for byte first, then as JSON)."""
+    for version in registered.versions:
+        if version.text == text:
+            return version
+    mine = canonical_json(text)
+    for version in registered.versions:
+        if canonical_json(version.text) == mine:
+            return version
+    return None
 
 
 def verify_with_registry(
@@ -583,27 +594,41 @@ def drift_stage(
     workspace: Workspace, subjects: Sequence[SubjectSource], state: Any, shard: Any
 ) -> list[CheckResult]:
     """Git against the registry: hand-registered versions, unregistered schemas, levels."""
-    from gate.drift import DriftInput, drift_checks
+    from gate.drift import DriftInput, blob_id, drift_checks
 
     paths = [s.head_path for s in subjects if s.head_path]
-    history = workspace.repo.blob_history(paths) if paths else {}
+    ids = workspace.repo.blob_ids(paths) if paths else {}
+    # contents are read only for subjects whose registered texts are not in git byte for byte
+    inexact: dict[str, list[str]] = {}
+    for source in subjects:
+        registered = state.subject(source.subject)
+        if registered is None or source.head_path is None:
+            continue
+        known = set(ids.get(source.head_path, ()))
+        head = source.head_data.decode("utf-8", "replace") if source.head_data else None
+        if any(v.text != head and blob_id(v.text) not in known for v in registered.versions):
+            inexact[source.head_path] = ids.get(source.head_path, [])
+    blobs = workspace.repo.read_objects([sha for shas in inexact.values() for sha in shas])
     inputs = []
     for source in subjects:
         if source.schema_type is None:
             continue
-        texts = [data.decode("utf-8", "replace") for data in history.get(source.path, [])]
+        texts = [
+            blobs[sha].decode("utf-8", "replace")
+            for sha in inexact.get(source.path, [])
+            if sha in blobs
+        ]
         head = source.head_data.decode("utf-8", "replace") if source.head_data else None
-        inputs.append(
-            DriftInput.from_texts(
-                source.subject,
-                source.schema_type,
-                head,
-                texts,
-                configured=source.compatibility,
-                registry=state.subject(source.subject),
-                path=source.path,
-            )
+        item = DriftInput.from_texts(
+            source.subject,
+            source.schema_type,
+            head,
+            texts,
+            configured=source.compatibility,
+            registry=state.subject(source.subject),
+            path=source.path,
         )
+        inputs.append(dataclasses.replace(item, git_blob_ids=frozenset(ids.get(source.path, ()))))
     known = {s.subject for s in subjects}
     only = bool(workspace.subjects) and len(subjects) < len(workspace.subjects)
     for name, registered in sorted(state.subjects.items()):
@@ -672,7 +697,19 @@ class SubjectJudge:
         registered = self.state.subject(source.subject) if self.state is not None else None
         mode = effective_mode(source, self.config, registered)
         in_contract = source.subject in self.contract_subjects
-        need = registered is not None or in_contract or bool(source.samples)
+        # an unchanged file that the registry already holds needs no parsing at all
+        need = (
+            in_contract
+            or bool(source.samples)
+            or (
+                registered is not None
+                and bool(registered.versions)
+                and not any(
+                    v.text.encode("utf-8", "surrogateescape") == source.head_data
+                    for v in registered.versions
+                )
+            )
+        )
         candidate, git = git_checks(
             source,
             self.parser,

@@ -806,20 +806,20 @@ class GitRepository:
             if change.status is ChangeStatus.RENAMED
         }
 
-    def blob_history(self, paths: Sequence[str]) -> dict[str, list[bytes]]:
-        """Every distinct content each path ever had, oldest first.
+    def blob_ids(self, paths: Sequence[str]) -> dict[str, list[str]]:
+        """The object id of every distinct content each path ever had, oldest first.
 
         Covers the history reachable from HEAD and every ref except `refs/stash` (a stash is not
-        a revision anyone deployed), merges included. One `git log --raw`, one cat-file batch.
+        a revision anyone deployed), merges included. One `git log --raw`; no content is read.
         """
-        history: dict[str, list[bytes]] = {path: [] for path in paths}
+        found: dict[str, list[str]] = {path: [] for path in paths}
         asked: dict[str, list[str]] = {}
         for path in paths:
             relative = normalize_path(path)
             if relative is not None:
                 asked.setdefault(relative, []).append(path)
         if not asked or self._lookup("HEAD") is None:
-            return history
+            return found
         args = [
             "--literal-pathspecs",
             "log",
@@ -854,12 +854,21 @@ class GitRepository:
                 if mode in _FILE_MODES and not _ZEROS.fullmatch(object_sha):
                     if object_sha not in versions[path]:
                         versions[path].append(object_sha)
-        blobs = self._objects([s for found in versions.values() for s in found], "history")
-        for relative, found in versions.items():
-            contents = [blobs[s][1] for s in found if blobs[s][0] == "blob"]
+        for relative, shas in versions.items():
             for path in asked[relative]:
-                history[path] = list(contents)
-        return history
+                found[path] = list(shas)
+        return found
+
+    def read_objects(self, shas: Sequence[str]) -> dict[str, bytes]:
+        """The contents of blobs by object id, in one cat-file batch; missing ones are absent."""
+        blobs = self._objects(list(dict.fromkeys(shas)), "history")
+        return {sha: blobs[sha][1] for sha in shas if sha in blobs and blobs[sha][0] == "blob"}
+
+    def blob_history(self, paths: Sequence[str]) -> dict[str, list[bytes]]:
+        """Every distinct content each path ever had, oldest first (see `blob_ids`)."""
+        ids = self.blob_ids(paths)
+        blobs = self.read_objects([sha for shas in ids.values() for sha in shas])
+        return {path: [blobs[s] for s in shas if s in blobs] for path, shas in ids.items()}
 
 
 def _github_event_base(environ: Mapping[str, str]) -> str | None:
