@@ -163,6 +163,7 @@ class Workspace:
     subjects: tuple[SubjectSource, ...]
     head_tree: Any
     base_tree: Any
+    prefix: str = ""  # the configuration's folder, repository-relative ("" at the root)
 
 
 def load_configuration(sources: SourceOptions) -> Any:
@@ -209,18 +210,60 @@ def _snapshot_folders(sources: SourceOptions, config: Any) -> list[str]:
     return folders
 
 
+class EmptyTree:
+    """The base of a repository's first commit: no files at all."""
+
+    label = "(no commits yet)"
+    problems: list[str] = []
+
+    def list_paths(self) -> list[str]:
+        return []
+
+    def read(self, paths: Sequence[str]) -> dict[str, bytes]:
+        return {}
+
+
+@dataclass(frozen=True)
+class ConfigScope:
+    """Maps repository paths to the configuration's folder (gate.yaml may sit below the root)."""
+
+    config: Any
+    prefix: str  # the configuration's folder, repository-relative, with a trailing slash or ""
+
+    @property
+    def path(self) -> Path | None:
+        return self.config.path
+
+    def match(self, path: str) -> Any:
+        if not path.startswith(self.prefix):
+            return None
+        binding = self.config.match(path[len(self.prefix) :])
+        if binding is None or not self.prefix:
+            return binding
+        return dataclasses.replace(binding, samples=tuple(self.prefix + s for s in binding.samples))
+
+
 def open_workspace(sources: SourceOptions, config: Any) -> Workspace:
     from gate.sources.git import GitRepository, IndexTree, RevisionTree, WorktreeTree
 
     repo = GitRepository.open(config.root)
+    try:
+        prefix = config.root.resolve().relative_to(repo.root.resolve()).as_posix()
+    except ValueError:
+        prefix = "."
+    prefix = "" if prefix == "." else prefix + "/"
     base_rev = sources.base or repo.default_base(sources.environ)
     if sources.fetch_base:
         try:
             repo.resolve(base_rev)
         except SourceError:
             repo.fetch_base(base_rev)
-    base_sha = repo.resolve(base_rev)
-    base_tree = RevisionTree(repo, base_rev)
+    base_tree: Any
+    if sources.staged and base_rev == "HEAD" and not repo.has_commits():
+        base_sha, base_tree = None, EmptyTree()  # the first commit: everything is new
+    else:
+        base_sha = repo.resolve(base_rev)
+        base_tree = RevisionTree(repo, base_rev)
     head = sources.head
     if head is None and not sources.staged and sources.environ.get("PRE_COMMIT_FROM_REF"):
         # a pre-push hook: the pushed range ends at PRE_COMMIT_TO_REF, not in the work tree
@@ -233,25 +276,28 @@ def open_workspace(sources: SourceOptions, config: Any) -> Workspace:
     elif sources.staged:
         head_sha, head_tree, head_kind, head_rev = None, IndexTree(repo), OriginKind.INDEX, None
     else:
-        head_sha, head_tree, head_kind, head_rev = (
-            None,
-            WorktreeTree(repo),
-            OriginKind.WORKTREE,
-            None,
-        )
-    renames = repo.renames(base_sha, head_sha, staged=sources.staged)
+        head_sha, head_tree = None, WorktreeTree(repo)
+        head_kind, head_rev = OriginKind.WORKTREE, None
+    renames = {} if base_sha is None else repo.renames(base_sha, head_sha, staged=sources.staged)
     subjects = collect_subjects(
-        config,
+        ConfigScope(config, prefix),
         head_tree,
         base_tree,
         head_origin=lambda path: Origin(head_kind, path=path, rev=head_rev),
         base_origin=lambda path: Origin(OriginKind.GIT, path=path, rev=base_rev),
         renames=renames,
-        only=_only_files(sources, config.root, config.path),
-        exclude=_snapshot_folders(sources, config),
+        only=_only_files(sources, repo.root, config.path),
+        exclude=[prefix + folder for folder in _snapshot_folders(sources, config)],
     )
     return Workspace(
-        config, repo, base_tree.label, head_tree.label, tuple(subjects), head_tree, base_tree
+        config,
+        repo,
+        base_tree.label,
+        head_tree.label,
+        tuple(subjects),
+        head_tree,
+        base_tree,
+        prefix,
     )
 
 
@@ -525,7 +571,8 @@ def _contract_party_schema(
         if candidate is None:
             return None, f"subject {subject} has no schema file in this run"
         return candidate, None
-    data = workspace.head_tree.read([reference]).get(reference)
+    in_repo = workspace.prefix + reference
+    data = workspace.head_tree.read([in_repo]).get(in_repo)
     if data is None:
         return None, f"{reference} does not exist in {workspace.head_label}"
     from gate.formats import infer_type as infer
@@ -533,7 +580,7 @@ def _contract_party_schema(
     schema_type = infer(reference, data.decode("utf-8", "replace"))
     if schema_type is None:
         return None, f"cannot tell the schema type of {reference}"
-    origin = Origin(OriginKind.WORKTREE, path=reference)
+    origin = Origin(OriginKind.WORKTREE, path=in_repo)
     return parse_bytes(parser, schema_type, data, origin), None
 
 
@@ -868,7 +915,7 @@ def run_check(options: RunOptions) -> Result:
             if source.samples and candidate.ok and (options.compat or options.simulate):
                 judged[source.subject] = (
                     *judged[source.subject],
-                    samples_check(config.root, source, candidate, parser, state, registry),
+                    samples_check(workspace.repo.root, source, candidate, parser, state, registry),
                 )
         for source in subjects:
             checks += judged[source.subject]
@@ -881,7 +928,9 @@ def run_check(options: RunOptions) -> Result:
         )
         if options.compat or options.simulate:
             checks += contract_results
-            json_samples = {s.subject: _json_samples(config.root, s) for s in subjects if s.samples}
+            json_samples = {
+                s.subject: _json_samples(workspace.repo.root, s) for s in subjects if s.samples
+            }
             for pair in pairs:
                 samples = json_samples.get(pair.check.subject, ()) if pair.producer else ()
                 checks.append(

@@ -368,6 +368,10 @@ class GitRepository:
             self._shallow = out.strip() == b"true"
         return self._shallow
 
+    def has_commits(self) -> bool:
+        """False in a repository whose first commit is still being prepared."""
+        return self._lookup("HEAD") is not None
+
     def _lookup(self, rev: str) -> str | None:
         """The full sha of commit `rev`, trying `origin/<branch>` for a bare branch name."""
         if rev in self._resolved:

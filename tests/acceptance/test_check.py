@@ -200,3 +200,33 @@ def test_bundled_example_runs(tmp_path: Path) -> None:
     assert "consumer `analytics` (prod) cannot" not in done.stdout
     assert "consumer `ledger` cannot" not in done.stdout
     assert "witness:" in done.stdout and "REFUNDED" in done.stdout
+
+
+def test_config_in_a_subdirectory_checks_its_own_files(gate: GateRunner, tmp_path: Path) -> None:
+    repo = RepoBuilder(tmp_path / "mono")
+    repo.commit("base", {
+        "svc/gate.yaml": "version: 1\nsubjects:\n  - files: 'schemas/*.avsc'\n"
+                         "    subject: '{stem}-value'\n",
+        "svc/schemas/payments.avsc": V1,
+        "other/schemas/ignored.avsc": V1,
+    })
+    repo.write("svc/schemas/payments.avsc", V2_BREAKS)
+    run = gate(["check", "--base", "HEAD", "--report", "json"], cwd=repo.root / "svc")
+    assert run.exit_code == 1
+    (finding,) = run.json()["findings"]
+    assert finding["subject"] == "payments-value"
+    assert finding["location"]["path"] == "svc/schemas/payments.avsc"
+    from_root = gate(["check", "--base", "HEAD", "--config", "svc/gate.yaml", "--report", "json"],
+                     cwd=repo.root)
+    assert from_root.exit_code == 1
+    assert {c["subject"] for c in from_root.json()["checks"]} == {"payments-value"}
+
+
+def test_the_first_commit_is_checked_against_nothing(gate: GateRunner, tmp_path: Path) -> None:
+    repo = RepoBuilder(tmp_path / "fresh")
+    repo.write("schemas/orders.avsc", V1)
+    repo.git("add", "-A")
+    run = gate(["check", "--staged", "--base", "HEAD", "--report", "json"], cwd=repo.root)
+    assert run.exit_code == 0, run.stderr
+    notes = [n for c in run.json()["checks"] for n in c["notes"]]
+    assert any("new subject" in n for n in notes)
