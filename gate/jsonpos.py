@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 _WS = re.compile(r"[ \t\r\n]*")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _SCALAR = re.compile(r"[^,\]}\s]+")
+_DECODER = json.JSONDecoder()
 
 
 def pointer_tokens(pointer: str) -> list[str]:
@@ -39,8 +41,6 @@ class _Scanner:
         return self.text[self.pos] if self.pos < len(self.text) else ""
 
     def string(self) -> str:
-        import json
-
         match = _STRING.match(self.text, self.pos)
         if not match:
             raise ValueError("string expected")
@@ -48,6 +48,14 @@ class _Scanner:
         return str(json.loads(match.group(0)))
 
     def skip_value(self) -> None:
+        self.peek()
+        try:
+            # the C decoder skips a whole value at once; it only fails on broken or very deep
+            # input, where the token walk below takes over
+            _, self.pos = _DECODER.raw_decode(self.text, self.pos)
+            return
+        except (ValueError, RecursionError):
+            pass
         depth = 0
         while True:
             char = self.peek()
