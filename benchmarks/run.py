@@ -1,0 +1,50 @@
+"""Run every benchmark and print their tables: `python benchmarks/run.py [--quick]`.
+
+Each figure is a ratio to a floor measured in the same run (see each script's docstring).
+`--quick` uses smaller sizes for a fast look; the closing figures use the defaults.
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+FULL = [
+    ("bench_check.py", ["--subjects", "1000", "--versions", "10", "--runs", "1"]),
+    ("bench_monorepo.py", ["--subjects", "2000", "--versions", "20", "--runs", "1"]),
+    ("bench_registry.py", ["--subjects", "1000", "--versions", "10", "--runs", "2"]),
+    ("bench_simulate.py", []),
+    ("bench_avro.py", []),
+    ("bench_jsonschema.py", []),
+]
+QUICK = [
+    ("bench_check.py", ["--subjects", "100", "--versions", "10", "--runs", "1"]),
+    ("bench_monorepo.py", ["--subjects", "200", "--versions", "20", "--runs", "1"]),
+    ("bench_registry.py", ["--subjects", "200", "--versions", "10", "--runs", "1"]),
+    ("bench_simulate.py", []),
+]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes")
+    args = parser.parse_args()
+    failed = 0
+    for script, options in QUICK if args.quick else FULL:
+        if not (HERE / script).is_file():
+            continue
+        print(f"\n== {script} {' '.join(options)}", flush=True)
+        started = time.perf_counter()
+        done = subprocess.run([sys.executable, str(HERE / script), *options], cwd=HERE.parent)
+        print(f"   ({time.perf_counter() - started:.0f} s)", flush=True)
+        failed += done.returncode != 0
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
