@@ -849,6 +849,13 @@ def run_check(options: RunOptions) -> Result:
         return dataclasses.replace(base_options, json_policy=policy) if policy else base_options
 
     registry = open_registry(sources, config)
+    if registry is None and options.drift and not (options.compat or options.simulate):
+        raise UsageError(
+            "gate drift compares git with a registry, and none is configured",
+            str(config.path or config.root),
+            "pass --registry URL (or set GATE_REGISTRY_URL), --snapshot DIR, or name a snapshot "
+            "under `registry:` in gate.yaml",
+        )
     notes: list[str] = list(getattr(workspace.head_tree, "problems", []))
     notes += list(getattr(workspace.base_tree, "problems", []))
     checks: list[CheckResult] = []

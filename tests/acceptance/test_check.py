@@ -230,3 +230,8 @@ def test_the_first_commit_is_checked_against_nothing(gate: GateRunner, tmp_path:
     assert run.exit_code == 0, run.stderr
     notes = [n for c in run.json()["checks"] for n in c["notes"]]
     assert any("new subject" in n for n in notes)
+
+
+def test_drift_without_a_registry_is_a_usage_error(gate: GateRunner, repo: RepoBuilder) -> None:
+    run = gate(["drift"], cwd=repo.root)
+    assert run.exit_code == 2 and "--snapshot" in run.stderr
