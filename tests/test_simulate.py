@@ -10,8 +10,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import avro.compatibility
-import avro.schema
 import fastavro
 import pytest
 from hypothesis import HealthCheck, event, given, settings
@@ -454,9 +452,19 @@ def _pairs(draw: st.DrawFn) -> tuple[dict[str, Any], dict[str, Any]]:
 
 
 def _checker_says_compatible(writer: Any, reader: Any) -> bool:
-    result = avro.compatibility.ReaderWriterCompatibilityChecker().get_compatibility(
-        avro.schema.parse(json.dumps(reader)), avro.schema.parse(json.dumps(writer)))
-    return bool(result.compatibility is avro.compatibility.SchemaCompatibilityType.compatible)
+    """gate's own static checker: compatible when it reports no error."""
+    from gate.formats import CheckOptions, get_format
+    from gate.model import Origin, OriginKind, Schema, Severity
+    from gate.rules import all_rules
+
+    avro_format = get_format(SchemaType.AVRO)
+
+    def parse(value: Any) -> Any:
+        schema = Schema(SchemaType.AVRO, json.dumps(value), Origin(OriginKind.FILE, path="x"))
+        return avro_format.parse(schema, CheckOptions())
+
+    issues = avro_format.check(parse(reader), parse(writer), CheckOptions())
+    return not any(all_rules()[i.rule].severity is Severity.ERROR for i in issues)
 
 
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
