@@ -482,8 +482,17 @@ def already_registered(text: str, registered: Any) -> Any | None:
     for version in registered.versions:
         if version.text == text:
             return version
-    mine = canonical_json(text)
+
+    def shape(value: str) -> tuple[int, ...]:
+        # equal JSON documents have as many of these outside and inside strings alike
+        return tuple(value.count(c) for c in "{[:,")
+
+    mine: str | None = None
+    wanted = shape(text)
     for version in registered.versions:
+        if shape(version.text) != wanted:
+            continue
+        mine = mine if mine is not None else canonical_json(text)
         if canonical_json(version.text) == mine:
             return version
     return None
@@ -637,16 +646,24 @@ def contract_checks(
 # --------------------------------------------------------------------------- drift
 
 
-def drift_stage(
-    workspace: Workspace, subjects: Sequence[SubjectSource], state: Any, shard: Any
-) -> list[CheckResult]:
-    """Git against the registry: hand-registered versions, unregistered schemas, levels."""
-    from gate.drift import DriftInput, blob_id, drift_checks
+@dataclass(frozen=True)
+class DriftContext:
+    """What drift needs of git history, gathered once: object ids, and texts where needed."""
+
+    ids: dict[str, tuple[str, ...]]  # path -> object ids of every content it had
+    texts: dict[str, tuple[str, ...]]  # path -> those contents, only for inexact subjects
+
+
+def drift_context(
+    workspace: Workspace, subjects: Sequence[SubjectSource], state: Any
+) -> DriftContext:
+    """One `git log` for every path; contents are read only for subjects whose registered
+    texts are not in git byte for byte (to compare them as JSON)."""
+    from gate.drift import blob_id
 
     paths = [s.head_path for s in subjects if s.head_path]
-    ids = workspace.repo.blob_ids(paths) if paths else {}
-    # contents are read only for subjects whose registered texts are not in git byte for byte
-    inexact: dict[str, list[str]] = {}
+    ids = {p: tuple(v) for p, v in (workspace.repo.blob_ids(paths) if paths else {}).items()}
+    inexact: dict[str, tuple[str, ...]] = {}
     for source in subjects:
         registered = state.subject(source.subject)
         if registered is None or source.head_path is None:
@@ -654,36 +671,44 @@ def drift_stage(
         known = set(ids.get(source.head_path, ()))
         head = source.head_data.decode("utf-8", "replace") if source.head_data else None
         if any(v.text != head and blob_id(v.text) not in known for v in registered.versions):
-            inexact[source.head_path] = ids.get(source.head_path, [])
+            inexact[source.head_path] = ids.get(source.head_path, ())
     blobs = workspace.repo.read_objects([sha for shas in inexact.values() for sha in shas])
-    inputs = []
-    for source in subjects:
-        if source.schema_type is None:
-            continue
-        texts = [
-            blobs[sha].decode("utf-8", "replace")
-            for sha in inexact.get(source.path, [])
-            if sha in blobs
-        ]
-        head = source.head_data.decode("utf-8", "replace") if source.head_data else None
-        item = DriftInput.from_texts(
-            source.subject,
-            source.schema_type,
-            head,
-            texts,
-            configured=source.compatibility,
-            registry=state.subject(source.subject),
-            path=source.path,
-        )
-        inputs.append(dataclasses.replace(item, git_blob_ids=frozenset(ids.get(source.path, ()))))
-    known = {s.subject for s in subjects}
-    only = bool(workspace.subjects) and len(subjects) < len(workspace.subjects)
-    for name, registered in sorted(state.subjects.items()):
-        if name in known or only:
-            continue
-        if shard is not None and not in_shard(name, shard.index, shard.count):
-            continue
-        inputs.append(DriftInput(subject=name, registry=registered))
+    texts = {
+        path: tuple(blobs[sha].decode("utf-8", "replace") for sha in shas if sha in blobs)
+        for path, shas in inexact.items()
+    }
+    return DriftContext(ids, texts)
+
+
+def subject_drift(source: SubjectSource, state: Any, context: DriftContext) -> list[CheckResult]:
+    """Drift of one subject that has a file in git."""
+    from gate.drift import DriftInput, drift_checks
+
+    if source.schema_type is None:
+        return []
+    head = source.head_data.decode("utf-8", "replace") if source.head_data else None
+    item = DriftInput.from_texts(
+        source.subject,
+        source.schema_type,
+        head,
+        context.texts.get(source.path, ()),
+        configured=source.compatibility,
+        registry=state.subject(source.subject),
+        path=source.path,
+    )
+    item = dataclasses.replace(item, git_blob_ids=frozenset(context.ids.get(source.path, ())))
+    return drift_checks([item])
+
+
+def registry_only_drift(state: Any, known: set[str], shard: Any) -> list[CheckResult]:
+    """Drift of the registry's subjects that no file in git maps to."""
+    from gate.drift import DriftInput, drift_checks
+
+    inputs = [
+        DriftInput(subject=name, registry=registered)
+        for name, registered in sorted(state.subjects.items())
+        if name not in known and (shard is None or in_shard(name, shard.index, shard.count))
+    ]
     return drift_checks(inputs)
 
 
@@ -716,7 +741,9 @@ class SubjectJudge:
         base_label: str,
         registry_label: str,
         contract_subjects: frozenset[str],
+        drift: DriftContext | None = None,
     ) -> None:
+        self.drift = drift
         self.config = config
         self.parser = parser
         self.state = state
@@ -767,6 +794,8 @@ class SubjectJudge:
             self._changed_evidence,
         )
         checks: list[CheckResult] = git if (options.compat or options.simulate) else []
+        if self.drift is not None and self.state is not None:
+            checks += subject_drift(source, self.state, self.drift)
         if candidate is None:
             return SubjectOutcome(tuple(checks))
         registry_ok = True
@@ -895,6 +924,9 @@ def run_check(options: RunOptions) -> Result:
             workspace.base_label,
             label,
             contract_subjects,
+            drift_context(workspace, subjects, state)
+            if options.drift and state is not None
+            else None,
         )
         local = [
             s
@@ -932,8 +964,9 @@ def run_check(options: RunOptions) -> Result:
         for source in subjects:
             checks += judged[source.subject]
 
-        if options.drift and state is not None:
-            checks += drift_stage(workspace, subjects, state, options.shard)
+        if options.drift and state is not None and not sources.files:
+            known = {s.subject for s in workspace.subjects}
+            checks += registry_only_drift(state, known, options.shard)
 
         contract_results, pairs, edges = contract_checks(
             workspace, parser, state, candidates, in_flight, options_for
