@@ -24,6 +24,19 @@ _FAIL_ON_CHOICES = [Severity.ERROR.value, Severity.WARNING.value]
 _POLICY_CHOICES = [p.value for p in JsonPolicy]
 
 
+def _dispatch(command: str, params: dict[str, Any]) -> NoReturn:
+    """Run `gate.commands.<command>(params, verbosity)` under the one error handler."""
+    context = _Context(params.pop("verbose", 0), params.pop("quiet", 0))
+
+    def action() -> int:
+        from gate import commands
+
+        function: Callable[[dict[str, Any], int], int] = getattr(commands, command)
+        return function(params, context.verbosity)
+
+    context.run(action)
+
+
 class _Context:
     """What every command shares: verbosity and the redactor for error messages."""
 
@@ -136,14 +149,7 @@ def cli() -> None:
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 def check(**params: Any) -> None:
     """Check changed schemas against the base revision, the registry and the consumers."""
-    context = _Context(params.pop("verbose"), params.pop("quiet"))
-
-    def action() -> int:
-        from gate.commands import check_command
-
-        return check_command(params, context.verbosity)
-
-    context.run(action)
+    _dispatch("check_command", params)
 
 
 @cli.command()
@@ -180,14 +186,7 @@ def check(**params: Any) -> None:
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def compat(**params: Any) -> None:
     """Check NEW (the last file) against OLD versions (oldest first), without configuration."""
-    context = _Context(params.pop("verbose"), params.pop("quiet"))
-
-    def action() -> int:
-        from gate.commands import compat_command
-
-        return compat_command(params, context.verbosity)
-
-    context.run(action)
+    _dispatch("compat_command", params)
 
 
 @cli.command()
@@ -224,42 +223,21 @@ def compat(**params: Any) -> None:
 @click.argument("new", type=click.Path(path_type=Path))
 def diff(**params: Any) -> None:
     """A changelog of one schema change, each change classified."""
-    context = _Context(params.pop("verbose"), params.pop("quiet"))
-
-    def action() -> int:
-        from gate.commands import diff_command
-
-        return diff_command(params, context.verbosity)
-
-    context.run(action)
+    _dispatch("diff_command", params)
 
 
 @cli.command()
 @_source_options
 def drift(**params: Any) -> None:
     """Compare git with the registry: unregistered schemas, hand-registered versions, levels."""
-    context = _Context(params.pop("verbose"), params.pop("quiet"))
-
-    def action() -> int:
-        from gate.commands import drift_command
-
-        return drift_command(params, context.verbosity)
-
-    context.run(action)
+    _dispatch("drift_command", params)
 
 
 @cli.command()
 @_source_options
 def simulate(**params: Any) -> None:
     """Decode sample and generated payloads with every consumer's reader schema."""
-    context = _Context(params.pop("verbose"), params.pop("quiet"))
-
-    def action() -> int:
-        from gate.commands import simulate_command
-
-        return simulate_command(params, context.verbosity)
-
-    context.run(action)
+    _dispatch("simulate_command", params)
 
 
 @cli.group()
@@ -281,14 +259,7 @@ def registry() -> None:
 @click.argument("directory", type=click.Path(path_type=Path))
 def registry_export(**params: Any) -> None:
     """Write a registry snapshot to DIRECTORY, for offline runs."""
-    context = _Context(params.pop("verbose"), params.pop("quiet"))
-
-    def action() -> int:
-        from gate.commands import export_command
-
-        return export_command(params, context.verbosity)
-
-    context.run(action)
+    _dispatch("export_command", params)
 
 
 @cli.command()
@@ -313,14 +284,7 @@ def registry_export(**params: Any) -> None:
 @_verbosity_options
 def waive(**params: Any) -> None:
     """Append a waiver for the finding with FINGERPRINT to gate.yaml."""
-    context = _Context(params.pop("verbose"), params.pop("quiet"))
-
-    def action() -> int:
-        from gate.commands import waive_command
-
-        return waive_command(params)
-
-    context.run(action)
+    _dispatch("waive_command", params)
 
 
 @cli.command("merge-reports")
@@ -341,14 +305,7 @@ def waive(**params: Any) -> None:
 @click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path))
 def merge_reports(**params: Any) -> None:
     """Combine the JSON or JUnit reports of `gate check --shard K/N` runs into one."""
-    context = _Context(0, 0)
-
-    def action() -> int:
-        from gate.commands import merge_command
-
-        return merge_command(params)
-
-    context.run(action)
+    _dispatch("merge_command", params)
 
 
 @cli.command()
@@ -361,14 +318,7 @@ def merge_reports(**params: Any) -> None:
 )
 def rules(output_format: str) -> None:
     """Every rule id, its purpose and default severity."""
-    context = _Context(0, 0)
-
-    def action() -> int:
-        from gate.commands import rules_command
-
-        return rules_command(output_format)
-
-    context.run(action)
+    _dispatch("rules_command", {"output_format": output_format})
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -205,7 +205,8 @@ def export_command(params: dict[str, Any], verbosity: int) -> int:
     return 0
 
 
-def rules_command(output_format: str) -> int:
+def rules_command(params: dict[str, Any], verbosity: int = 0) -> int:
+    output_format = params["output_format"]
     from gate.rules import all_rules
 
     table = sorted(all_rules().values(), key=lambda r: (r.category, r.id))
@@ -232,7 +233,7 @@ def rules_command(output_format: str) -> int:
     return 0
 
 
-def waive_command(params: dict[str, Any]) -> int:
+def waive_command(params: dict[str, Any], verbosity: int = 0) -> int:
     import datetime as dt
 
     from gate.config import load_config
@@ -282,7 +283,7 @@ def _read_or_empty(path: Path) -> str:
         return ""
 
 
-def merge_command(params: dict[str, Any]) -> int:
+def merge_command(params: dict[str, Any], verbosity: int = 0) -> int:
     from gate.merge import merge_reports
 
     paths = list(params["reports"])
