@@ -1,24 +1,30 @@
-"""The Avro engine on its own: parse and check per schema, each against json.loads of the same texts.
+"""The Avro engine on its own: parse and check, per schema, against json.loads of the same texts.
 
-Histories of generated records (`generate.avro_history`, 110 fields by default: primitives,
-optionals, enums, arrays, maps, nested records and fixed), each version adding one optional
-field. Figures, each per schema (or per pair) and as a ratio to `json.loads` of one of the same
-texts, measured in the same run:
+    python benchmarks/bench_avro.py [--subjects 40] [--versions 10] [--fields 110] [--runs 5]
 
-- parse: `FORMAT.parse` of every distinct text;
+Histories of generated records (`generate.avro_history`: primitives, optionals, enums, arrays,
+maps, nested records and fixed), each version adding one optional field, as `gate check` meets
+them. The floor is `json.loads` of one of the same texts, measured in the same run. Figures, each
+per schema (or per pair) and as a ratio to the floor:
+
+- parse: `FORMAT.parse` of every version of every history, results kept (as `gate check` keeps
+  them), the garbage collector running as it does by default;
+- parse, collector paused: the same with `gc` disabled, the engine's own work;
+- parse, each alone: the same with the engine's caches emptied before each schema, as for a
+  schema with no earlier version parsed in the same run (nothing to share with);
 - check forward: reader = version k, writer = version k+1 (the writer adds an optional field);
 - check backward: reader = version k+1, writer = version k (the reader's new field has a default);
 - check transitive: the last version against every earlier one, both ways (FULL_TRANSITIVE).
 
-Every run uses texts never seen before (another seed), so no cache by content makes a later run
-look faster than a first one, and checks run on schemas parsed afresh for each run.
-
-Usage: python benchmarks/bench_avro.py [--subjects 40] [--versions 10] [--fields 110] [--runs 5]
+Every run uses texts never seen before (another seed) and starts with the engine's caches
+emptied, so no run profits from an earlier one; checks run on schemas parsed afresh for each
+figure, so nothing remembered from one figure helps another.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import random
 import time
@@ -30,14 +36,16 @@ from generate import avro_history
 
 from gate.formats import CheckOptions
 from gate.formats.avro import FORMAT
+from gate.formats.avro.parse import clear_caches
 from gate.model import Origin, OriginKind, Schema, SchemaType
 
 OPTIONS = CheckOptions()
+ORIGIN = Origin(OriginKind.FILE, "bench.avsc")
 
 
 def histories(seed: int, subjects: int, versions: int, fields: int) -> list[list[str]]:
     rng = random.Random(seed)
-    return [avro_history(rng, f"Event{seed}x{index}", versions, fields) for index in range(subjects)]
+    return [avro_history(rng, f"Event{seed}x{n}", versions, fields) for n in range(subjects)]
 
 
 def timed(action: Callable[[], Any]) -> float:
@@ -46,41 +54,60 @@ def timed(action: Callable[[], Any]) -> float:
     return time.perf_counter() - started
 
 
+def parse_all(texts: list[str]) -> list[Any]:
+    return [FORMAT.parse(Schema(SchemaType.AVRO, text, ORIGIN), OPTIONS) for text in texts]
+
+
 def one_run(seed: int, subjects: int, versions: int, fields: int) -> dict[str, float]:
     """Seconds per schema (or pair) of each figure, and of the floor, for fresh texts."""
-    texts = histories(seed, subjects, versions, fields)
-    flat = [text for history in texts for text in history]
-    schemas = [Schema(SchemaType.AVRO, text, Origin(OriginKind.FILE, "bench.avsc")) for text in flat]
+    flat = [text for history in histories(seed, subjects, versions, fields) for text in history]
 
-    floor = timed(lambda: [json.loads(text) for text in flat]) / len(flat)
+    def floor() -> None:
+        for text in flat:
+            json.loads(text)
+
+    figures = {"floor": timed(floor) / len(flat)}
+    clear_caches()
     parsed: list[Any] = []
-    parse = timed(lambda: parsed.extend(FORMAT.parse(s, OPTIONS) for s in schemas)) / len(schemas)
+    figures["parse"] = timed(lambda: parsed.extend(parse_all(flat))) / len(flat)
 
-    by_subject = [parsed[i * versions : (i + 1) * versions] for i in range(subjects)]
-    adjacent = [(h[k], h[k + 1]) for h in by_subject for k in range(versions - 1)]
-    forward = timed(lambda: [FORMAT.check(r, w, OPTIONS) for r, w in adjacent])
-    # parse again so that nothing remembered from the forward checks helps the backward ones
-    fresh = [FORMAT.parse(s, OPTIONS) for s in _reseeded(schemas)]
-    by_subject = [fresh[i * versions : (i + 1) * versions] for i in range(subjects)]
-    adjacent = [(h[k + 1], h[k]) for h in by_subject for k in range(versions - 1)]
-    backward = timed(lambda: [FORMAT.check(r, w, OPTIONS) for r, w in adjacent])
-    fresh = [FORMAT.parse(s, OPTIONS) for s in _reseeded(schemas)]
-    by_subject = [fresh[i * versions : (i + 1) * versions] for i in range(subjects)]
-    pairs = [(h[-1], old) for h in by_subject for old in h[:-1]]
-    pairs += [(old, new) for new, old in pairs]
-    transitive = timed(lambda: [FORMAT.check(r, w, OPTIONS) for r, w in pairs])
-    return {
-        "floor": floor,
-        "parse": parse,
-        "forward": forward / len(adjacent),
-        "backward": backward / len(adjacent),
-        "transitive": transitive / len(pairs),
-    }
+    # another run's worth of texts: the same schemas, one space longer, so nothing is cached
+    clear_caches()
+    again = [text + " " for text in flat]
+    gc.disable()
+    try:
+        figures["parse, collector paused"] = timed(lambda: parse_all(again)) / len(flat)
+    finally:
+        gc.enable()
 
+    clear_caches()
+    alone = [text + "\t" for text in flat]
 
-def _reseeded(schemas: list[Schema]) -> list[Schema]:
-    # the same schemas with a trailing space: new content, same JSON, so no content cache hits
-    return [Schema(s.type, s.text + " ", s.origin) for s in schemas]
+    def each_alone() -> None:
+        for text in alone:
+            clear_caches()
+            parse_all([text])
+
+    figures["parse, each alone"] = timed(each_alone) / len(flat)
+
+    def pairs_of(make: Callable[[list[Any]], list[tuple[Any, Any]]]) -> list[tuple[Any, Any]]:
+        fresh = parse_all([text + "\n" for text in flat])
+        return [pair for n in range(subjects) for pair in make(fresh[n * versions :][:versions])]
+
+    def forward(h: list[Any]) -> list[tuple[Any, Any]]:
+        return [(h[k], h[k + 1]) for k in range(versions - 1)]
+
+    def backward(h: list[Any]) -> list[tuple[Any, Any]]:
+        return [(h[k + 1], h[k]) for k in range(versions - 1)]
+
+    def transitive(h: list[Any]) -> list[tuple[Any, Any]]:
+        return [(h[-1], old) for old in h[:-1]] + [(old, h[-1]) for old in h[:-1]]
+
+    for name, make in (("forward", forward), ("backward", backward), ("transitive", transitive)):
+        pairs = pairs_of(make)
+        seconds = timed(lambda pairs=pairs: [FORMAT.check(r, w, OPTIONS) for r, w in pairs])
+        figures[f"check {name}"] = seconds / len(pairs)
+    return figures
 
 
 def main() -> None:
@@ -92,23 +119,15 @@ def main() -> None:
     args = parser.parse_args()
     best: dict[str, float] = {}
     for run in range(args.runs):
-        figures = one_run(1000 + run, args.subjects, args.versions, args.fields)
-        for name, seconds in figures.items():
+        for name, seconds in one_run(1000 + run, args.subjects, args.versions, args.fields).items():
             best[name] = min(best.get(name, float("inf")), seconds)
     ms = 1000.0
-    floor = best["floor"] * ms
-    what = f"{args.fields}-field record"
-    print_table(
-        [
-            Figure(f"parse per {what} vs json.loads", best["parse"] * ms, floor, "ms", target=7),
-            Figure("check forward (writer adds a field)", best["forward"] * ms, floor, "ms",
-                   target=1.6),
-            Figure("check backward (reader adds a field)", best["backward"] * ms, floor, "ms",
-                   target=1.6),
-            Figure("check transitive, both ways", best["transitive"] * ms, floor, "ms",
-                   target=1.6),
-        ]
-    )
+    floor = best.pop("floor") * ms
+    targets = {"parse": 7.0, "check forward": 1.6}
+    print(f"{args.subjects} histories of {args.versions} versions of a {args.fields}-field record;"
+          " times per schema or pair, floor = json.loads of one text")
+    print_table([Figure(name, seconds * ms, floor, "ms", target=targets.get(name))
+                 for name, seconds in best.items()])
 
 
 if __name__ == "__main__":

@@ -27,6 +27,10 @@ follow Java:
 - Java throws when a reader field matches more than one writer field (by name and aliases), and
   the registry reports the throw as an incompatibility; the Python port takes the field matched
   by name. We report `AVRO_NAME_MISMATCH` for that field and stop, as the registry does.
+
+Versions of a schema share most of their types: two types with the same fingerprint (see
+`nodes.Node`) read each other with no issue, and the checker says so without walking them, so
+that checking two versions costs about as much as the types that differ.
 """
 
 from __future__ import annotations
@@ -46,6 +50,7 @@ from gate.formats.avro.describe import (
 from gate.formats.avro.logical import UNIT_FAMILIES
 from gate.formats.avro.nodes import (
     PRIMITIVES,
+    PROMOTIONS,
     Array,
     AvroSchema,
     Enum,
@@ -55,17 +60,11 @@ from gate.formats.avro.nodes import (
     Node,
     Record,
     Union,
+    names_match,
 )
 from gate.model import Incompatibility
 
-# writer kind -> reader kinds that read it by promotion
-PROMOTIONS: dict[str, frozenset[str]] = {
-    "int": frozenset({"long", "float", "double"}),
-    "long": frozenset({"float", "double"}),
-    "float": frozenset({"double"}),
-    "string": frozenset({"bytes"}),
-    "bytes": frozenset({"string"}),
-}
+__all__ = ["PROMOTIONS", "Checker", "Issue", "check", "check_issues", "compatible", "names_match"]
 
 _UNIT_FACTOR = {"millis": 1, "micros": 1000, "nanos": 1_000_000}
 
@@ -106,11 +105,17 @@ def _has_error(issues: tuple[Issue, ...]) -> bool:
 
 
 class Checker:
-    """One reader/writer check; its memo lives as long as the check."""
+    """One reader/writer check; its memo lives as long as the check.
 
-    def __init__(self) -> None:
+    Two types with the same fingerprint (`Node.fp`) read each other with no issue, so the checker
+    answers for them without walking them; `skip_identical=False` walks them all the same (the
+    verdicts and issues are the same either way: the tests hold the fingerprints to that).
+    """
+
+    def __init__(self, skip_identical: bool = True) -> None:
         # (id(reader node), id(writer node)) -> issues; None while the pair is in progress
         self.memo: dict[tuple[int, int], tuple[Issue, ...] | None] = {}
+        self.skip_identical = skip_identical
 
     def run(self, reader: Node, writer: Node) -> list[Issue]:
         try:
@@ -129,6 +134,10 @@ class Checker:
     def pair(
         self, r: Node, w: Node, rptr: str, wptr: str, place: str, in_writer_union: bool
     ) -> tuple[Issue, ...]:
+        fp = r.fp
+        if fp is not None and fp == w.fp and self.skip_identical:
+            # structurally identical, non-recursive, and free of issues against itself
+            return _NONE
         rk, wk = r.kind, w.kind
         if rk in PRIMITIVES and wk in PRIMITIVES:
             # no recursion below two primitives: the memo would change nothing, skip it
@@ -226,13 +235,31 @@ class Checker:
 
     def fields(self, r: Record, w: Record) -> tuple[Issue, ...]:
         out: list[Issue] = []
+        writer_fields = w.field_map
         for reader_field in r.fields:
+            direct = writer_fields.get(reader_field.name)
+            if direct is not None and not reader_field.aliases:
+                # the common case: matched by name alone, often to an identical type
+                reader_type, writer_type = reader_field.type, direct.type
+                fp = reader_type.fp
+                if fp is not None and fp == writer_type.fp and self.skip_identical:
+                    continue
+                out.extend(
+                    self.pair(
+                        reader_type,
+                        writer_type,
+                        reader_field.pointer + "/type",
+                        direct.pointer + "/type",
+                        field_place(reader_field.name, r.name),
+                        False,
+                    )
+                )
+                continue
             matches = []
-            direct = w.field_map.get(reader_field.name)
             if direct is not None:
                 matches.append(direct)
             for alias in reader_field.aliases:
-                found = w.field_map.get(alias)
+                found = writer_fields.get(alias)
                 if found is not None:
                     matches.append(found)
             place = field_place(reader_field.name, r.name)
@@ -290,11 +317,6 @@ def _branch_meant_for(r: Union, w: Node) -> int | None:
             if isinstance(branch, Named) and names_match(branch, w):
                 return index
     return same_kind[0]
-
-
-def names_match(r: Named, w: Named) -> bool:
-    """Java's `schemaNameEquals`: same unqualified name, or a reader alias is the writer's."""
-    return r.name == w.name or w.fullname in r.aliases
 
 
 def _names(r: Named, w: Named) -> tuple[Issue, ...]:
@@ -440,9 +462,14 @@ def _logical_warnings(r: Node, w: Node, rptr: str, wptr: str, place: str) -> tup
 
 def check_issues(reader: AvroSchema, writer: AvroSchema) -> list[Issue]:
     """Every issue of `reader` reading data written with `writer`, in schema order."""
-    from gate.formats.avro.loadjson import SHALLOW, recursion_headroom
+    from gate.formats.avro.loadjson import recursion_headroom
 
-    with recursion_headroom(max(reader.depth, writer.depth) > SHALLOW):
+    if not (reader.deep or writer.deep):
+        try:
+            return Checker().run(reader.root, writer.root)
+        except RecursionError:
+            pass  # nests deeper than it looked: check again with room to recurse
+    with recursion_headroom():
         return Checker().run(reader.root, writer.root)
 
 

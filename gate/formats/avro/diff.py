@@ -445,11 +445,20 @@ def _owned(issue: Issue, reader_scopes: list[Scope], writer_scopes: list[Scope])
 
 def diff(old: AvroSchema, new: AvroSchema) -> list[Change]:
     """The changes from `old` to `new`, in schema order, each judged by the checker."""
-    from gate.formats.avro.loadjson import SHALLOW, recursion_headroom
+    from gate.formats.avro.loadjson import recursion_headroom
 
     walker = _Walker()
-    with recursion_headroom(max(old.depth, new.depth) > SHALLOW):
-        walker.walk(old.root, new.root, "", "", ROOT_PLACE)
+    if old.deep or new.deep:
+        with recursion_headroom():
+            walker.walk(old.root, new.root, "", "", ROOT_PLACE)
+    else:
+        try:
+            walker.walk(old.root, new.root, "", "", ROOT_PLACE)
+        except RecursionError:
+            # nests deeper than it looked: walk again with room to recurse
+            walker = _Walker()
+            with recursion_headroom():
+                walker.walk(old.root, new.root, "", "", ROOT_PLACE)
     backward = check_issues(new, old)  # the new schema reads old data
     forward = check_issues(old, new)  # the old schema reads new data
     claimed: set[int] = set()

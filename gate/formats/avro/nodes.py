@@ -11,10 +11,26 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
+from types import MappingProxyType
 from typing import Any
 
 PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
 NAMED_KINDS = frozenset({"record", "enum", "fixed"})
+
+# writer kind -> reader kinds that read it by promotion
+PROMOTIONS: dict[str, frozenset[str]] = {
+    "int": frozenset({"long", "float", "double"}),
+    "long": frozenset({"float", "double"}),
+    "float": frozenset({"double"}),
+    "string": frozenset({"bytes"}),
+    "bytes": frozenset({"string"}),
+}
+
+_NO_ALIASES: frozenset[str] = frozenset()
+_UNKNOWN: Any = object()
+# the properties of a type or field that has none beyond the ones Avro defines (shared, read-only)
+NO_PROPS: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -32,12 +48,25 @@ class Logical:
 
 
 class Node:
-    """One type at one place of a schema."""
+    """One type at one place of a schema.
 
-    __slots__ = ("kind", "pointer")
+    `fp` (fingerprint) is a value built bottom-up from the children's when the node is built,
+    equal for two nodes only when schema resolution cannot tell them apart: it holds, all the
+    way down, everything resolution reads (kinds, names, full names, aliases, fields in order with
+    their aliases and whether they have a default, symbols, enum defaults, sizes, logical types),
+    and leaves out what it does not read (docs, properties, orders, default values). It is None
+    for a type that is recursive or refers to one, and for a type that, read by an identical copy
+    of itself, would yield any issue at all (a field alias naming a field of the same record; a
+    union in which a branch may read a later one with a warning, or with two named types of one
+    kind). So two nodes with equal fingerprints other than None read each other with no issue,
+    and the checker answers for them without walking them.
+    """
+
+    __slots__ = ("kind", "pointer", "fp")
 
     kind: str
     pointer: str
+    fp: Any
 
     @property
     def is_named(self) -> bool:
@@ -60,6 +89,7 @@ class Primitive(Node):
         self.kind = kind
         self.pointer = pointer
         self._logical = logical
+        self.fp = kind if logical is None else ("p", kind, *_logical_key(logical))
 
     @property
     def logical(self) -> Logical | None:
@@ -73,6 +103,8 @@ class Array(Node):
         self.kind = "array"
         self.pointer = pointer
         self.items = items
+        inner = items.fp
+        self.fp = None if inner is None else ("a", inner)
 
 
 class Map(Node):
@@ -82,15 +114,19 @@ class Map(Node):
         self.kind = "map"
         self.pointer = pointer
         self.values = values
+        inner = values.fp
+        self.fp = None if inner is None else ("m", inner)
 
 
 class Union(Node):
     __slots__ = ("branches",)
 
-    def __init__(self, pointer: str, branches: tuple[Node, ...]) -> None:
+    def __init__(self, pointer: str, branches: tuple[Node, ...], fp: Any = _UNKNOWN) -> None:
+        """`fp`, when the builder knows it, must be what `_union_fingerprint` would make."""
         self.kind = "union"
         self.pointer = pointer
         self.branches = branches
+        self.fp = _union_fingerprint(branches) if fp is _UNKNOWN else fp
 
 
 class Named(Node):
@@ -115,7 +151,7 @@ class Named(Node):
         namespace: str | None,
         aliases: tuple[str, ...],
         doc: str | None,
-        props: Mapping[str, Any],
+        props: Mapping[str, Any] | None,
     ) -> None:
         self.kind = kind
         self.pointer = pointer
@@ -123,9 +159,13 @@ class Named(Node):
         self.namespace = namespace
         self.fullname = f"{namespace}.{name}" if namespace else name
         self.raw_aliases = aliases
-        self.aliases = frozenset(qualify(alias, namespace) for alias in aliases)
+        self.aliases = (
+            frozenset([qualify(alias, namespace) for alias in aliases]) if aliases else _NO_ALIASES
+        )
         self.doc = doc
-        self.props = props
+        self.props = NO_PROPS if props is None else props
+        # a record's is set with its fields; until then it counts as recursive
+        self.fp = None
 
     @property
     def is_named(self) -> bool:
@@ -152,15 +192,19 @@ class Record(Named):
         props: Mapping[str, Any] | None = None,
         is_error: bool = False,
     ) -> None:
-        self._init_named("record", pointer, name, namespace, aliases, doc, props or {})
+        self._init_named("record", pointer, name, namespace, aliases, doc, props)
         self.is_error = is_error
         # fields are set once, after the record is registered, so that they may refer to it
         self.fields = ()
         self.field_map = {}
 
-    def set_fields(self, fields: tuple[Field, ...]) -> None:
+    def set_fields(
+        self, fields: tuple[Field, ...], field_map: dict[str, Field] | None = None
+    ) -> None:
+        """Set the fields once; `field_map`, when given, must be `{f.name: f for f in fields}`."""
         self.fields = fields
-        self.field_map = {f.name: f for f in fields}
+        self.field_map = {f.name: f for f in fields} if field_map is None else field_map
+        self.fp = _record_fingerprint(self)
 
 
 class Enum(Named):
@@ -177,10 +221,11 @@ class Enum(Named):
         doc: str | None = None,
         props: Mapping[str, Any] | None = None,
     ) -> None:
-        self._init_named("enum", pointer, name, namespace, aliases, doc, props or {})
+        self._init_named("enum", pointer, name, namespace, aliases, doc, props)
         self.symbols = symbols
         self.symbol_set = frozenset(symbols)
         self.default = default
+        self.fp = ("e", self.name, self.fullname, self.aliases, symbols, default)
 
 
 class Fixed(Named):
@@ -197,9 +242,10 @@ class Fixed(Named):
         doc: str | None = None,
         props: Mapping[str, Any] | None = None,
     ) -> None:
-        self._init_named("fixed", pointer, name, namespace, aliases, doc, props or {})
+        self._init_named("fixed", pointer, name, namespace, aliases, doc, props)
         self.size = size
         self._logical = logical
+        self.fp = ("f", self.name, self.fullname, self.aliases, size, *_logical_key(logical))
 
     @property
     def logical(self) -> Logical | None:
@@ -226,6 +272,60 @@ class Field:
         return self.pointer + "/type"
 
 
+def names_match(r: Named, w: Named) -> bool:
+    """Java's `schemaNameEquals`: same unqualified name, or a reader alias is the writer's."""
+    return r.name == w.name or w.fullname in r.aliases
+
+
+def _logical_key(logical: Logical | None) -> tuple[Any, ...]:
+    if logical is None:
+        return (None, None, None)
+    return (logical.name, logical.precision, logical.scale)
+
+
+def primitive_union_fingerprint(kinds: tuple[str, ...]) -> Any:
+    """The fingerprint of a union of distinct primitive type names, such as `["null", "int"]`:
+    without logical types, no branch reads a later one with a warning."""
+    return ("u", *kinds)
+
+
+def _union_fingerprint(branches: tuple[Node, ...]) -> Any:
+    fps = [branch.fp for branch in branches]
+    if None in fps:
+        return None
+    # reading the union with an identical one probes, for each writer branch, the reader's
+    # earlier branches first: one that reads it by promotion with another logical type answers
+    # with a warning, and one of the same named kind is checked against it in full
+    for i in range(1, len(branches)):
+        w = branches[i]
+        promoted = PROMOTIONS.get(w.kind)
+        for j in range(i):
+            r = branches[j]
+            if promoted is not None and r.kind in promoted:
+                if r.logical != w.logical:
+                    return None
+            elif r.kind == w.kind:
+                return None
+    return ("u", *fps)
+
+
+def _record_fingerprint(record: Record) -> Any:
+    key: list[Any] = ["r", record.name, record.fullname, record.aliases]
+    names = record.field_map
+    for one in record.fields:
+        type_fp = one.type.fp
+        if type_fp is None:
+            return None
+        aliases = one.aliases
+        if aliases:
+            for alias in aliases:
+                # matched twice (or to another field) when read by an identical record
+                if alias in names:
+                    return None
+        key += (one.name, aliases, one.has_default, type_fp)
+    return tuple(key)
+
+
 def qualify(name: str, namespace: str | None) -> str:
     """The full name of `name` written inside `namespace`, as Java's `Schema.Name` computes it."""
     if "." in name:
@@ -241,7 +341,8 @@ class AvroSchema:
     `text` is the schema text as given; `json` the schema as a JSON value with referenced named
     types inlined at their first use (and logical types Avro ignores as invalid left out), which
     `fastavro.parse_schema` accepts as is; `root` the node graph the checker walks; `names` every
-    named type by full name.
+    named type by full name; `depth` how deeply its JSON nests with the referenced types inlined
+    (a bound).
     """
 
     text: str
@@ -249,7 +350,31 @@ class AvroSchema:
     root: Node
     names: Mapping[str, Named]
     reference_names: tuple[str, ...] = ()
-    depth: int = 0  # how deeply its JSON nests (a bound), to size the recursion it needs
+    # the depth when parsing measured it (deep schemas, see `loadjson.load`); when None, `depth`
+    # is measured on first use, from the text and the referenced schemas' texts
+    measured_depth: int | None = field(default=None, repr=False)
+    reference_texts: tuple[str, ...] = field(default=(), repr=False)
+
+    @cached_property
+    def depth(self) -> int:
+        """How deeply its JSON nests, referenced types inlined below their uses (a bound)."""
+        if self.measured_depth is not None:
+            return self.measured_depth
+        from gate.formats.avro.loadjson import nesting_depth, strip_comments
+
+        own = nesting_depth(strip_comments(self.text))
+        return own + max(
+            (nesting_depth(strip_comments(text)) for text in self.reference_texts), default=0
+        )
+
+    @property
+    def deep(self) -> bool:
+        """Known, from parsing, to nest deeper than Python's default recursion limit comfortably
+        allows: walks over it make room to recurse before they start. (Walks over any other
+        schema start without, and make room only if they run out of it.)"""
+        from gate.formats.avro.loadjson import SHALLOW
+
+        return self.measured_depth is not None and self.measured_depth > SHALLOW
 
     def __repr__(self) -> str:
         return f"AvroSchema({describe_short(self.root)})"

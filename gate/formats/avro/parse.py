@@ -21,16 +21,22 @@ with the JSON Pointer of the offending place:
   ignored, as Avro ignores them: the type falls back to its underlying type.
 
 Deviations, all stricter than Java and all for `fastavro`, which must accept `AvroSchema.json`:
-a non-string enum default is refused (Java ignores it), and the whole schema is finally run
-through `fastavro.parse_schema` (which cannot, for example, refer to a null-namespace type from
-inside a namespace).
+a non-string enum default is refused (Java ignores it), and a schema that fastavro's
+`parse_schema` refuses is refused (it cannot, for example, refer to a null-namespace type from
+inside a namespace). fastavro is asked only about schemas that hold one of the few things it
+reads differently from Java (`_fastavro_accepts` lists them); it accepts every other schema that
+passes our rules, and asking it costs more than the rest of parsing.
+
+Speed: a run parses thousands of versions of the same schemas, so names are judged once each,
+and the simple fields a version repeats at the same place are shared with the earlier version,
+nodes and JSON (see `_SHARED_FIELDS`); nesting is measured only for text that Python's decoder
+cannot vouch for (see `loadjson.load`), and walks that run out of recursion try again with room.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any
 
 from gate.errors import SchemaInvalid
@@ -38,6 +44,7 @@ from gate.formats.avro import defaults as default_rules
 from gate.formats.avro.describe import label
 from gate.formats.avro.logical import interpret
 from gate.formats.avro.nodes import (
+    NO_PROPS,
     PRIMITIVES,
     Array,
     AvroSchema,
@@ -50,6 +57,7 @@ from gate.formats.avro.nodes import (
     Primitive,
     Record,
     Union,
+    primitive_union_fingerprint,
     qualify,
 )
 from gate.jsonpos import line_of
@@ -60,23 +68,72 @@ _FIELD_RESERVED = frozenset({"default", "doc", "name", "order", "type", "aliases
 _SCHEMA_RESERVED = frozenset(
     {"doc", "fields", "items", "name", "namespace", "size", "symbols", "values", "type", "aliases"}
 )
+_ENUM_RESERVED = _SCHEMA_RESERVED | {"default"}
+_FLOATING = frozenset({"float", "double"})
+_PLAIN_FIELD = frozenset({"name", "type", "default"})
+_INDEXED = 1024
+_INDEXES = tuple(str(index) for index in range(_INDEXED))
 _JAVA_INT_MAX = 2**31 - 1
 _MAX_FIXED_SIZE = _JAVA_INT_MAX - 8  # Avro's SystemLimitException bound for byte lengths
+# a key fastavro reads as "already parsed" on a top-level schema object
+_FASTAVRO_MARKER = "__fastavro_parsed"
 
 
 _ASCII_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
+# what a name is: not a valid Avro name; valid in ASCII (fastavro's rule for enum symbols too);
+# valid with letters beyond ASCII (Java's rule, not fastavro's)
+_INVALID, _ASCII, _UNICODE = 0, 1, 2
+# names repeat across fields, types and versions: each is judged once
+_NAME_CLASSES: dict[str, int] = {}
+_NAMESPACES: dict[str, bool] = {}
+_NAMES_LIMIT = 1 << 16
+# Fields with simple types (primitives, unions of them, arrays and maps of them, enums, fixed), by
+# place (pointer prefix and index), enclosing namespace and JSON (see `_share_key`), with their
+# JSON. Versions of a schema repeat most of their fields at the same places: such a field is built
+# once and shared, nodes and JSON, as neither ever changes (an enum or fixed it defines is
+# registered again in each schema). Fewer objects kept also means less work for the collector.
+_SHARED_FIELDS: dict[Any, tuple[Field, dict[str, Any]]] = {}
+# enough for the versions of the few subjects worked on at a time; forgotten all at once when full
+_SHARED_LIMIT = 1 << 14
 
-def _valid_name(name: str) -> bool:
+
+def _classify_name(name: str) -> int:
     if _ASCII_NAME.fullmatch(name):
-        return True
+        return _ASCII
     # Java's UTF validator: Character.isLetter / isLetterOrDigit on UTF-16 code units
     if not name or any(ord(char) > 0xFFFF for char in name):
-        return False
+        return _INVALID
     first = name[0]
     if not (first.isalpha() or first == "_"):
-        return False
-    return all(char.isalpha() or char.isdecimal() or char == "_" for char in name[1:])
+        return _INVALID
+    if all(char.isalpha() or char.isdecimal() or char == "_" for char in name[1:]):
+        return _UNICODE
+    return _INVALID
+
+
+def _name_class(name: str) -> int:
+    known = _NAME_CLASSES.get(name)
+    if known is None:
+        known = _classify_name(name)
+        if len(_NAME_CLASSES) >= _NAMES_LIMIT:
+            _NAME_CLASSES.clear()
+        _NAME_CLASSES[name] = known
+    return known
+
+
+def _valid_name(name: str) -> bool:
+    return _name_class(name) != _INVALID
+
+
+def _valid_namespace(space: str) -> bool:
+    known = _NAMESPACES.get(space)
+    if known is None:
+        known = all(_name_class(part) != _INVALID for part in space.split("."))
+        if len(_NAMESPACES) >= _NAMES_LIMIT:
+            _NAMESPACES.clear()
+        _NAMESPACES[space] = known
+    return known
 
 
 _NAME_RULE = "names start with a letter or `_` and go on with letters, digits or `_`"
@@ -103,6 +160,10 @@ class _Builder:
         # definitions seen, by full name (what a referenced document offers to the main one)
         self.definitions: dict[str, _RefDef] = {}
         self.inlining = 0
+        # set where the schema holds something fastavro may read differently from Java, so that
+        # only then is fastavro asked whether it accepts the schema (asking costs more than all
+        # the rest of parsing); see `_fastavro_accepts`
+        self.consult_fastavro = False
 
     # -- errors ---------------------------------------------------------------------------------
 
@@ -116,15 +177,24 @@ class _Builder:
         self, name: str, namespace: str | None, pointer: str, place: str | None = None
     ) -> tuple[Named, Any]:
         """The named type `name` refers to; `place` is where an inlined definition lands."""
-        candidates = [qualify(name, namespace)]
-        if "." not in name and namespace:
-            candidates.append(name)
-        for full in candidates:
+        if "." in name:
+            if name[0] == ".":
+                self.consult_fastavro = True  # fastavro takes ".A" for a full name as written
+            candidates: tuple[str, ...] = (qualify(name, namespace),)
+        elif namespace:
+            candidates = (f"{namespace}.{name}", name)
+        else:
+            candidates = (name,)
+        for index, full in enumerate(candidates):
             node = self.names.get(full)
             if node is not None:
+                if index:
+                    self.consult_fastavro = True  # fastavro looks in the namespace only
                 return node, name
             ref = self.available.get(full)
             if ref is not None:
+                if index:
+                    self.consult_fastavro = True
                 return self.inline(full, ref, pointer if place is None else place, namespace)
         raise self.fail(
             f"unknown type `{name}`: no named type of that name is defined before this point",
@@ -158,35 +228,40 @@ class _Builder:
         if not isinstance(raw_name, str):
             raise self.fail(f"the name of a {kind} must be a string", f"{pointer}/name")
         raw_space = value.get("namespace")
-        # Java reads a non-string namespace as absent
-        space = raw_space if isinstance(raw_space, str) else namespace
         own_space = isinstance(raw_space, str)
+        if own_space:
+            space = raw_space
+        else:
+            # Java reads a non-string namespace as absent; fastavro uses it as it is
+            space = namespace
+            if raw_space is not None or "namespace" in value:
+                self.consult_fastavro = True
         if "." in raw_name:
             space, _, short = raw_name.rpartition(".")
+            if not space:
+                self.consult_fastavro = True  # ".A": fastavro keeps the dot in the full name
             space_pointer = f"{pointer}/name"
             own_space = True
         else:
             short = raw_name
             space_pointer = f"{pointer}/namespace"
-        if not _valid_name(short):
+        if _name_class(short) == _INVALID:
             raise self.fail(f"`{short}` is not a valid Avro name: {_NAME_RULE}", f"{pointer}/name")
         space = space or None
         # an inherited namespace was checked where it was written
-        if space is not None and own_space:
-            for part in space.split("."):
-                if not _valid_name(part):
-                    raise self.fail(
-                        f"`{space}` is not a valid Avro namespace: it is names joined by dots, "
-                        f"and {_NAME_RULE}",
-                        space_pointer,
-                    )
+        if space is not None and own_space and not _valid_namespace(space):
+            raise self.fail(
+                f"`{space}` is not a valid Avro namespace: it is names joined by dots, "
+                f"and {_NAME_RULE}",
+                space_pointer,
+            )
         full = f"{space}.{short}" if space else short
         if full in PRIMITIVES:
             raise self.fail(
                 f"a named type may not be called `{full}`, the name of a primitive type",
                 f"{pointer}/name",
             )
-        aliases = self.aliases(value, pointer, named=True)
+        aliases = self.aliases(value, pointer, named=True) if "aliases" in value else ()
         doc = value.get("doc")
         return short, space, aliases, doc if isinstance(doc, str) else None
 
@@ -247,10 +322,10 @@ class _Builder:
             if value in PRIMITIVES:
                 return Primitive(value, pointer), value
             return self.resolve(value, namespace, pointer)
-        if isinstance(value, list):
-            return self.union(value, pointer, namespace)
         if isinstance(value, dict):
             return self.complex(value, pointer, namespace)
+        if isinstance(value, list):
+            return self.union(value, pointer, namespace)
         raise self.fail(
             "a schema must be a type name, a JSON object or a union (a JSON list), "
             f"not {default_rules.short_json(value)}",
@@ -258,17 +333,36 @@ class _Builder:
         )
 
     def union(self, value: list[Any], pointer: str, namespace: str | None) -> tuple[Node, Any]:
+        prefix = pointer + "/"
+        if len(value) == 2:
+            # the common optional type, such as ["null", "string"]
+            first, second = value
+            if (
+                isinstance(first, str)
+                and isinstance(second, str)
+                and first in PRIMITIVES
+                and second in PRIMITIVES
+                and first != second
+            ):
+                pair = (Primitive(first, prefix + "0"), Primitive(second, prefix + "1"))
+                return Union(pointer, pair, primitive_union_fingerprint((first, second))), value
         branches: list[Node] = []
         out: list[Any] | None = None
         seen: dict[str, int] = {}
         for index, item in enumerate(value):
-            at = f"{pointer}/{index}"
-            if isinstance(item, list):
-                raise self.fail("a union may not directly contain another union", at)
-            node, item_out = self.walk(item, at, namespace)
-            if node.kind == "union":
-                raise self.fail("a union may not directly contain another union", at)
-            key = node.branch_key
+            at = prefix + str(index)
+            node: Node
+            if isinstance(item, str) and item in PRIMITIVES:
+                node = Primitive(item, at)
+                item_out: Any = item
+                key = item
+            else:
+                if isinstance(item, list):
+                    raise self.fail("a union may not directly contain another union", at)
+                node, item_out = self.walk(item, at, namespace)
+                if node.kind == "union":
+                    raise self.fail("a union may not directly contain another union", at)
+                key = node.branch_key
             if key in seen:
                 raise self.fail(
                     f"the union has two branches of type `{label(node)}` "
@@ -296,19 +390,21 @@ class _Builder:
                 f"{pointer}/type",
             )
         if kind in PRIMITIVES:
+            if "logicalType" not in value:
+                return Primitive(kind, pointer), value
             logical, invalid = interpret(kind, value)
             out = _without_logical(value) if invalid else value
             return Primitive(kind, pointer, logical), out
-        if kind in ("record", "error"):
+        if kind == "record" or kind == "error":
             return self.record(value, pointer, namespace, kind == "error")
         if kind == "enum":
             return self.enum(value, pointer, namespace)
-        if kind == "fixed":
-            return self.fixed(value, pointer, namespace)
         if kind == "array":
             return self.container(value, pointer, namespace, "items")
         if kind == "map":
             return self.container(value, pointer, namespace, "values")
+        if kind == "fixed":
+            return self.fixed(value, pointer, namespace)
         # {"type": "Name"} refers to a named type, as Java reads it; fastavro wants the bare name
         return self.resolve(kind, namespace, f"{pointer}/type", pointer)
 
@@ -318,20 +414,26 @@ class _Builder:
         kind = value["type"]
         if key not in value:
             raise self.fail(f'{"an" if kind == "array" else "a"} {kind} has no "{key}"', pointer)
-        inner, inner_out = self.walk(value[key], f"{pointer}/{key}", namespace)
+        inner_value = value[key]
+        inner_pointer = f"{pointer}/{key}"
+        inner: Node
+        if isinstance(inner_value, str) and inner_value in PRIMITIVES:
+            inner, inner_out = Primitive(inner_value, inner_pointer), inner_value
+        else:
+            inner, inner_out = self.walk(inner_value, inner_pointer, namespace)
         node: Node = Array(pointer, inner) if key == "items" else Map(pointer, inner)
-        _, invalid = interpret(kind, value)
-        out = value if inner_out is value[key] else {**value, key: inner_out}
-        if invalid:
+        out = value if inner_out is inner_value else {**value, key: inner_out}
+        if "logicalType" in value and interpret(kind, value)[1]:
             out = _without_logical(out)
         return node, out
 
     def record(
         self, value: dict[str, Any], pointer: str, namespace: str | None, is_error: bool
     ) -> tuple[Node, Any]:
-        existing = self.already_inlined(value, namespace)
-        if existing is not None:
-            return existing, _reference_text(existing, namespace)
+        if self.inlining:
+            existing = self.already_inlined(value, namespace)
+            if existing is not None:
+                return existing, _reference_text(existing, namespace)
         name, space, aliases, doc = self.named_header(value, pointer, namespace, "record")
         node = Record(pointer, name, space, aliases, doc, _props(value, _SCHEMA_RESERVED), is_error)
         fields_value = value.get("fields")
@@ -342,32 +444,73 @@ class _Builder:
         self.register(node, value, namespace)
         fields: list[Field] = []
         out_fields: list[Any] | None = None
+        prefix = pointer + "/fields/"
+        parse_field = self.field
+        shared_fields = _SHARED_FIELDS
+        sharing = not self.inlining
         for index, raw in enumerate(fields_value):
-            record_field, raw_out = self.field(node, index, raw, pointer, space)
+            key: Any = None
+            if sharing and raw.__class__ is dict:
+                if len(raw) == 2:
+                    # {"name": n, "type": t}: the commonest shape, with no more work than it needs
+                    raw_type = raw.get("type")
+                    field_name = raw.get("name")
+                    if raw_type.__class__ is str and field_name.__class__ is str:
+                        key = (prefix, index, field_name, raw_type)
+                    else:
+                        key = _share_key(raw, prefix, index, space)
+                else:
+                    key = _share_key(raw, prefix, index, space)
+            if key is not None:
+                shared = shared_fields.get(key)
+                if shared is not None:
+                    shared_field, shared_raw = shared
+                    defined = shared_field.type
+                    if isinstance(defined, Named):
+                        self.register(defined, raw["type"], space)
+                    fields.append(shared_field)
+                    # the JSON too: this schema's copy of it is then let go
+                    if out_fields is None:
+                        out_fields = list(fields_value[:index])
+                    out_fields.append(shared_raw)
+                    continue
+                flagged = self.consult_fastavro
+            record_field, raw_out = parse_field(node, index, raw, prefix, space)
             fields.append(record_field)
+            if (
+                key is not None
+                and raw_out is raw
+                and not flagged
+                and not self.consult_fastavro
+                and _self_contained(record_field)
+            ):
+                if len(shared_fields) >= _SHARED_LIMIT:
+                    shared_fields.clear()
+                shared_fields[key] = (record_field, raw)
             if raw_out is not raw and out_fields is None:
                 out_fields = list(fields_value[:index])
             if out_fields is not None:
                 out_fields.append(raw_out)
-        by_name: dict[str, int] = {}
-        for record_field in fields:
-            if record_field.name in by_name:
-                raise self.fail(
-                    f"record `{name}` has two fields named `{record_field.name}`",
-                    f"{record_field.pointer}/name",
-                )
-            by_name[record_field.name] = record_field.index
-        node.set_fields(tuple(fields))
-        _, invalid = interpret("record", value)
+        field_map = {record_field.name: record_field for record_field in fields}
+        if len(field_map) != len(fields):
+            by_name: set[str] = set()
+            for record_field in fields:
+                if record_field.name in by_name:
+                    raise self.fail(
+                        f"record `{name}` has two fields named `{record_field.name}`",
+                        f"{record_field.pointer}/name",
+                    )
+                by_name.add(record_field.name)
+        node.set_fields(tuple(fields), field_map)
         out = value if out_fields is None else {**value, "fields": out_fields}
-        if invalid:
+        if "logicalType" in value and interpret("record", value)[1]:
             out = _without_logical(out)
         return node, out
 
     def field(
-        self, record: Record, index: int, raw: Any, record_pointer: str, namespace: str | None
+        self, record: Record, index: int, raw: Any, prefix: str, namespace: str | None
     ) -> tuple[Field, Any]:
-        pointer = f"{record_pointer}/fields/{index}"
+        pointer = prefix + (_INDEXES[index] if index < _INDEXED else str(index))
         if not isinstance(raw, dict):
             raise self.fail(
                 f"field {index} of record `{record.name}` is not a JSON object", pointer
@@ -378,44 +521,84 @@ class _Builder:
             raise self.fail(f'field {index} of record `{record.name}` has no "name"', where)
         if "type" not in raw:
             raise self.fail(f'field `{name}` (in record `{record.name}`) has no "type"', pointer)
-        type_node, type_out = self.walk(raw["type"], f"{pointer}/type", namespace)
-        order = raw.get("order", "ascending")
-        if not isinstance(order, str) or order.lower() not in _ORDERS:
-            raise self.fail(
-                f"the order of field `{name}` is {default_rules.short_json(order)}; "
-                "it must be ascending, descending or ignore",
-                f"{pointer}/order",
-            )
-        if not _valid_name(name):
+        raw_type = raw["type"]
+        type_node: Node
+        if isinstance(raw_type, str) and raw_type in PRIMITIVES:
+            type_node, type_out = Primitive(raw_type, pointer + "/type"), raw_type
+        elif isinstance(raw_type, dict):
+            type_node, type_out = self.complex(raw_type, pointer + "/type", namespace)
+        else:
+            type_node, type_out = self.walk(raw_type, pointer + "/type", namespace)
+        # most fields have a name, a type and maybe a default, and nothing else to look at
+        plain = raw.keys() <= _PLAIN_FIELD
+        order = "ascending"
+        if not plain and "order" in raw:
+            order = raw["order"]
+            if not isinstance(order, str) or order.lower() not in _ORDERS:
+                raise self.fail(
+                    f"the order of field `{name}` is {default_rules.short_json(order)}; "
+                    "it must be ascending, descending or ignore",
+                    f"{pointer}/order",
+                )
+            order = order.lower()
+        name_class = _NAME_CLASSES.get(name)
+        if name_class is None:
+            name_class = _name_class(name)
+        if name_class == _INVALID:
             raise self.fail(
                 f"`{name}` is not a valid Avro field name: {_NAME_RULE}",
                 f"{pointer}/name",
             )
         has_default = "default" in raw
-        default = raw.get("default")
+        default = None
         if has_default:
-            default = self.checked_default(name, type_node, default, pointer)
-        aliases = self.aliases(raw, pointer, named=False)
-        doc = raw.get("doc")
-        record_field = Field(
-            name=name,
-            index=index,
-            pointer=pointer,
-            type=type_node,
-            has_default=has_default,
-            default=default,
-            aliases=aliases,
-            doc=doc if isinstance(doc, str) else None,
-            order=order.lower(),
-            props=_props(raw, _FIELD_RESERVED),
-        )
-        out = raw if type_out is raw["type"] else {**raw, "type": type_out}
+            raw_default = raw["default"]
+            if not (
+                raw_default is None
+                and isinstance(type_node, Union)
+                and type_node.branches
+                and type_node.branches[0].kind == "null"
+            ):
+                # (null is the valid default of a union whose first branch is null)
+                default = self.checked_default(name, type_node, raw_default, pointer)
+            # fastavro wants a float, or for a type named by a string, something float() takes
+            if (
+                type_node.kind in _FLOATING
+                and not isinstance(raw_default, float)
+                and (isinstance(raw_default, str) or not isinstance(raw_type, str))
+            ):
+                self.consult_fastavro = True
+        if plain:
+            record_field = Field(
+                name, index, pointer, type_node, has_default, default, (), None, order, NO_PROPS
+            )
+        else:
+            aliases: tuple[str, ...] = ()
+            if "aliases" in raw:
+                if raw["aliases"] is None:
+                    self.consult_fastavro = True  # Java reads no aliases, fastavro refuses them
+                else:
+                    aliases = self.aliases(raw, pointer, named=False)
+            doc = raw.get("doc")
+            record_field = Field(
+                name,
+                index,
+                pointer,
+                type_node,
+                has_default,
+                default,
+                aliases,
+                doc if isinstance(doc, str) else None,
+                order,
+                _props(raw, _FIELD_RESERVED),
+            )
+        out = raw if type_out is raw_type else {**raw, "type": type_out}
         return record_field, out
 
     def checked_default(self, name: str, type_node: Node, default: Any, pointer: str) -> Any:
         value = default
         # Java converts a string default of a float or double field with Double.parseDouble
-        if type_node.kind in ("float", "double") and isinstance(default, str):
+        if type_node.kind in _FLOATING and isinstance(default, str):
             converted = default_rules.java_double(default)
             if converted is not None:
                 value = converted
@@ -433,9 +616,10 @@ class _Builder:
         return value
 
     def enum(self, value: dict[str, Any], pointer: str, namespace: str | None) -> tuple[Node, Any]:
-        existing = self.already_inlined(value, namespace)
-        if existing is not None:
-            return existing, _reference_text(existing, namespace)
+        if self.inlining:
+            existing = self.already_inlined(value, namespace)
+            if existing is not None:
+                return existing, _reference_text(existing, namespace)
         name, space, aliases, doc = self.named_header(value, pointer, namespace, "enum")
         symbols_value = value.get("symbols")
         if not isinstance(symbols_value, list):
@@ -443,15 +627,20 @@ class _Builder:
             raise self.fail(f'enum `{name}` has no "symbols" list', where)
         seen: set[str] = set()
         for index, symbol in enumerate(symbols_value):
-            at = f"{pointer}/symbols/{index}"
-            if not isinstance(symbol, str) or not _valid_name(symbol):
+            kind = _name_class(symbol) if isinstance(symbol, str) else _INVALID
+            if kind == _INVALID:
                 raise self.fail(
                     f"symbol {default_rules.short_json(symbol)} of enum `{name}` is not a valid "
                     f"Avro name: {_NAME_RULE}",
-                    at,
+                    f"{pointer}/symbols/{index}",
                 )
+            if kind == _UNICODE:
+                self.consult_fastavro = True  # fastavro allows ASCII symbols only
             if symbol in seen:
-                raise self.fail(f"enum `{name}` lists the symbol `{symbol}` twice", at)
+                raise self.fail(
+                    f"enum `{name}` lists the symbol `{symbol}` twice",
+                    f"{pointer}/symbols/{index}",
+                )
             seen.add(symbol)
         default = value.get("default")
         if "default" in value and (not isinstance(default, str) or default not in seen):
@@ -460,16 +649,18 @@ class _Builder:
                 "which is not one of its symbols",
                 f"{pointer}/default",
             )
-        props = _props(value, _SCHEMA_RESERVED | {"default"})
+        props = _props(value, _ENUM_RESERVED)
         node = Enum(pointer, name, space, tuple(symbols_value), default, aliases, doc, props)
         self.register(node, value, namespace)
-        _, invalid = interpret("enum", value)
-        return node, _without_logical(value) if invalid else value
+        if "logicalType" in value and interpret("enum", value)[1]:
+            return node, _without_logical(value)
+        return node, value
 
     def fixed(self, value: dict[str, Any], pointer: str, namespace: str | None) -> tuple[Node, Any]:
-        existing = self.already_inlined(value, namespace)
-        if existing is not None:
-            return existing, _reference_text(existing, namespace)
+        if self.inlining:
+            existing = self.already_inlined(value, namespace)
+            if existing is not None:
+                return existing, _reference_text(existing, namespace)
         name, space, aliases, doc = self.named_header(value, pointer, namespace, "fixed")
         size = value.get("size")
         if (
@@ -491,12 +682,84 @@ class _Builder:
         return node, _without_logical(value) if invalid else value
 
 
-_NO_PROPS: Mapping[str, Any] = MappingProxyType({})
+def _share_key(raw: dict[str, Any], prefix: str, index: int, namespace: str | None) -> Any:
+    """The key of a field at `prefix + index` under `namespace` in `_SHARED_FIELDS`, if it is
+    of a shape that may be shared: JSON without floats, nested at most in its type object.
+
+    Keys of different shapes differ in length or in the type of an item, so never collide:
+    `(prefix, index, name, type name)` for `{"name": n, "type": t}` (made by the caller),
+    `(prefix, index, name, type name, type name)` for an optional field,
+    `(prefix, index, namespace, signature)` for any other.
+    """
+    if len(raw) == 3 and raw.get("default", raw) is None:
+        # {"name": n, "type": [a, b], "default": null}: an optional field
+        raw_type = raw.get("type")
+        name = raw.get("name")
+        if raw_type.__class__ is list and len(raw_type) == 2 and name.__class__ is str:
+            first, second = raw_type
+            if first.__class__ is str and second.__class__ is str:
+                return (prefix, index, name, first, second)
+    signature = _flat_signature(raw, True)
+    if signature is None:
+        return None
+    return (prefix, index, namespace, signature)
 
 
-def _props(value: Mapping[str, Any], reserved: frozenset[str]) -> Mapping[str, Any]:
-    if all(key in reserved for key in value):
-        return _NO_PROPS
+_NESTED = object()  # marks a nested object in a signature
+
+
+def _flat_signature(value: dict[str, Any], nest: bool) -> tuple[Any, ...] | None:
+    """`value` as a flat tuple equal for equal JSON (without floats) and only for equal JSON,
+    or None when it holds a float, a list of anything but strings, or objects nested deeper
+    than a `type` object in a field."""
+    out: list[Any] = []
+    for key, item in value.items():
+        cls = item.__class__
+        if cls is str or item is None:
+            out += (key, item)
+        elif cls is list:
+            for element in item:
+                if element.__class__ is not str:
+                    return None
+            out += (key, tuple(item))
+        elif cls is int or cls is bool:
+            out += (key, (cls, item))
+        elif cls is dict and nest and key == "type":
+            inner = _flat_signature(item, False)
+            if inner is None:
+                return None
+            out += (key, (_NESTED, *inner))
+        else:
+            return None
+    return tuple(out)
+
+
+def _self_contained(record_field: Field) -> bool:
+    """True for a field whose type neither refers to a named type nor defines one but as its
+    own type: sharing it needs at most that type registered again."""
+    node = record_field.type
+    if isinstance(node, Primitive):
+        return True
+    if isinstance(node, Array):
+        return isinstance(node.items, Primitive)
+    if isinstance(node, Map):
+        return isinstance(node.values, Primitive)
+    if isinstance(node, Union):
+        return all(isinstance(branch, Primitive) for branch in node.branches)
+    # an enum or fixed defined right here, not one referred to
+    return isinstance(node, Enum | Fixed) and node.pointer == record_field.type_pointer
+
+
+def clear_caches() -> None:
+    """Forget the names judged and the fields shared so far (for measurements)."""
+    _NAME_CLASSES.clear()
+    _NAMESPACES.clear()
+    _SHARED_FIELDS.clear()
+
+
+def _props(value: dict[str, Any], reserved: frozenset[str]) -> Mapping[str, Any]:
+    if value.keys() <= reserved:
+        return NO_PROPS
     return {key: item for key, item in value.items() if key not in reserved}
 
 
@@ -510,51 +773,105 @@ def _reference_text(node: Named, namespace: str | None) -> str:
     return node.fullname
 
 
-def parse_schema(schema: Schema) -> AvroSchema:
-    """Parse and validate `schema`; raises `SchemaInvalid` (and nothing else) when invalid."""
-    from gate.formats.avro.loadjson import SHALLOW, load, recursion_headroom
+def _has_fastavro_marker(value: Any) -> bool:
+    if isinstance(value, dict):
+        return _FASTAVRO_MARKER in value
+    if isinstance(value, list):
+        return any(isinstance(item, dict) and _FASTAVRO_MARKER in item for item in value)
+    return False
+
+
+def _build(
+    value: Any, available: dict[str, _RefDef], consult_fastavro: bool, measured: bool
+) -> tuple[_Builder, Node, Any]:
+    builder = _Builder(available)
+    root, out = builder.walk(value, "", None)
+    if consult_fastavro or builder.consult_fastavro or _has_fastavro_marker(value):
+        _fastavro_accepts(out, measured)
+    return builder, root, out
+
+
+def parse_schema(schema: Schema, *, consult_fastavro: bool = False) -> AvroSchema:
+    """Parse and validate `schema`; raises `SchemaInvalid` (and nothing else) when invalid.
+
+    fastavro is asked whether it accepts the result only where the schema holds something it
+    may read differently from Java (see `_Builder.consult_fastavro`); `consult_fastavro` asks it
+    always, which gives the same verdicts, more slowly.
+    """
+    from gate.formats.avro.loadjson import (
+        SHALLOW,
+        load,
+        nesting_depth,
+        recursion_headroom,
+        strip_comments,
+    )
 
     value, clean, depth = load(schema.text)
     available: dict[str, _RefDef] = {}
-    ref_depth = 0
+    ref_depths: list[int | None] = []
     for ref_name, ref_text in schema.resolved_references:
         definitions, one_depth = _reference_definitions(ref_name, ref_text, available)
         available.update(definitions)
-        ref_depth = max(ref_depth, one_depth)
-    # inlined references nest below the places that use them
-    depth += ref_depth
+        ref_depths.append(one_depth)
+    built: tuple[_Builder, Node, Any] | None = None
+    measured: int | None = None
     try:
-        with recursion_headroom(depth > SHALLOW):
-            builder = _Builder(available)
-            root, out = builder.walk(value, "", None)
-            _fastavro_accepts(out)
+        if depth is None or None in ref_depths:
+            # not measured, so no deeper than the recursion limit allows: most likely shallow
+            try:
+                built = _build(value, available, consult_fastavro, measured=False)
+            except RecursionError:
+                if depth is None:
+                    depth = nesting_depth(clean)
+                ref_depths = [
+                    nesting_depth(strip_comments(text)) if known is None else known
+                    for known, (_, text) in zip(ref_depths, schema.resolved_references, strict=True)
+                ]
+        if built is None:
+            # inlined references nest below the places that use them
+            measured = (depth or 0) + max((d or 0 for d in ref_depths), default=0)
+            try:
+                with recursion_headroom(measured > SHALLOW):
+                    built = _build(value, available, consult_fastavro, measured=True)
+            except RecursionError:
+                raise SchemaInvalid("the schema is nested too deeply", "", None) from None
     except SchemaInvalid as error:
         if error.line is None:
             error.line = line_of(clean, error.pointer)
         raise
-    except RecursionError:
-        raise SchemaInvalid("the schema is nested too deeply", "", None) from None
+    builder, root, out = built
     return AvroSchema(
         text=schema.text,
         json=out,
         root=root,
         names=dict(builder.names),
         reference_names=tuple(name for name, _ in schema.resolved_references),
-        depth=depth,
+        measured_depth=measured,
+        reference_texts=tuple(text for _, text in schema.resolved_references),
     )
 
 
 def _reference_definitions(
     ref_name: str, ref_text: str, earlier: dict[str, _RefDef]
-) -> tuple[dict[str, _RefDef], int]:
-    """The named types a referenced schema defines, validated, ready to inline; and its depth."""
-    from gate.formats.avro.loadjson import SHALLOW, load, recursion_headroom
+) -> tuple[dict[str, _RefDef], int | None]:
+    """The named types a referenced schema defines, validated, ready to inline; and its depth
+    (None when not measured)."""
+    from gate.formats.avro.loadjson import SHALLOW, load, nesting_depth, recursion_headroom
 
     try:
-        value, _, depth = load(ref_text)
-        with recursion_headroom(depth > SHALLOW):
-            builder = _Builder(earlier)
-            builder.walk(value, "", None)
+        value, clean, depth = load(ref_text)
+        builder: _Builder | None = None
+        if depth is None:
+            try:
+                builder = _Builder(earlier)
+                builder.walk(value, "", None)
+            except RecursionError:
+                builder = None
+                depth = nesting_depth(clean)
+        if builder is None:
+            with recursion_headroom(depth is not None and depth > SHALLOW):
+                builder = _Builder(earlier)
+                builder.walk(value, "", None)
     except SchemaInvalid as error:
         raise SchemaInvalid(
             f"referenced schema `{ref_name}` is invalid: {error.message}", "", None
@@ -572,12 +889,23 @@ def _reference_definitions(
     return offered, depth
 
 
-def _fastavro_accepts(value: Any) -> None:
+def _fastavro_accepts(value: Any, measured: bool) -> None:
+    """Raise `SchemaInvalid` when fastavro refuses `value`.
+
+    Where our own rules passed, fastavro refuses only: a reference it looks up in the enclosing
+    namespace alone (Java falls back to the null namespace); a name written with a leading dot;
+    a namespace that is not a string; an enum symbol beyond ASCII; a field's `"aliases": null`;
+    a float or double default that is not a JSON float where it wants one; a top-level
+    `__fastavro_parsed` key. The builder asks only then. A `RecursionError` goes up as it is
+    unless the depth was `measured` (the caller then retries with room to recurse).
+    """
     from fastavro.schema import parse_schema as fastavro_parse_schema
 
     try:
         fastavro_parse_schema(value, _write_hint=False)
     except RecursionError:
+        if not measured:
+            raise
         raise SchemaInvalid("the schema is nested too deeply", "", None) from None
     except Exception as error:  # noqa: BLE001 - any refusal by fastavro makes the schema unusable
         raise SchemaInvalid(
