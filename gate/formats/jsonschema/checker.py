@@ -30,16 +30,21 @@ Arrays follow the same three models with `items` tuples and `additionalItems` (`
 
 `$ref`s are followed; a pair of (original, update) subschemas already being compared higher up
 is assumed compatible, which ends recursive schemas, and finished pairs are remembered.
+
+Most of a new version is the old one unchanged, so a pair of subschemas that cannot differ is not
+walked at all: both plain (no `$ref` below them, see `Node.plain`), built the same way under one
+draft from identical JSON (`identical`).
 """
 
 from __future__ import annotations
 
+import marshal
 import re
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from gate.formats.jsonschema.deep import call_deep
+from gate.formats.jsonschema.deep import SHALLOW, call_deep
 from gate.formats.jsonschema.kinds import Kind, compatible_kinds
 from gate.formats.jsonschema.nodes import (
     ArrayNode,
@@ -71,13 +76,19 @@ NOT_COMPARED = ("format", "contains", "minContains", "maxContains", "propertyNam
                 "contentMediaType", "contentSchema")
 
 
-@dataclass(frozen=True)
 class Pos:
     """A place in one schema, and the pointer in that schema's own document to show for it
-    (a place inside a referenced document is shown at the `$ref` that led there)."""
+    (a place inside a referenced document is shown at the `$ref` that led there).
 
-    place: Place
-    at: str
+    A value: equal and hashing by both, and never changed once made. A light class rather than a
+    frozen dataclass because the checker makes them for every pair of subschemas it compares.
+    """
+
+    __slots__ = ("place", "at")
+
+    def __init__(self, place: Place, at: str) -> None:
+        self.place = place
+        self.at = at
 
     def child(self, *tokens: str | int) -> Pos:
         inside = self.place.document is None
@@ -85,12 +96,25 @@ class Pos:
 
     def of(self, node: Node) -> Pos:
         """The position of `node`, reached from here."""
-        return self.at_place(node.place)
+        place = node.place
+        return Pos(place, place.pointer if place.document is None else self.at)
 
     def at_place(self, place: Place) -> Pos:
         if place.document is None:
             return Pos(place, place.pointer)
         return Pos(place, self.at)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Pos:
+            return NotImplemented
+        assert isinstance(other, Pos)
+        return self.place == other.place and self.at == other.at
+
+    def __hash__(self) -> int:
+        return hash((self.place, self.at))
+
+    def __repr__(self) -> str:
+        return f"Pos(place={self.place!r}, at={self.at!r})"
 
 
 @dataclass(frozen=True)
@@ -142,16 +166,26 @@ class _Context:
 def differences(original: ParsedJsonSchema, update: ParsedJsonSchema,
                 policy: JsonPolicy = JsonPolicy.STRICT, notes: bool = False) -> list[Difference]:
     """Every difference from `original` to `update`; `notes` adds keywords not compared."""
-    run = _Run(policy, (original.draft, update.draft), notes)
-
     def walk() -> list[Difference]:
-        ctx = _Context(run)
+        ctx = _Context(_Run(policy, (original.draft, update.draft), notes))
         top = Pos(Place(""), "")
         compare(ctx, original.root, update.root, top, top)
         return ctx.diffs
 
-    found = call_deep(walk, max(original.depth, update.depth) + original.references
-                      + update.references)
+    nesting = max(original.depth, update.depth)
+    # each `$ref` may lead one level deeper, but most lead to a schema compared already
+    estimate = nesting + original.references + update.references
+    found: list[Difference] | None = None
+    if nesting < SHALLOW <= estimate:
+        # shallow schemas with many references: worth trying without a worker thread first
+        # (starting one costs more than most comparisons); the walk has no side effects, so
+        # one that runs out of stack is simply done again where the stack is large
+        try:
+            found = walk()
+        except RecursionError:
+            found = None
+    if found is None:
+        found = call_deep(walk, estimate)
     unique: dict[tuple[Any, ...], Difference] = {}
     for diff in found:
         key = (diff.kind, diff.original, diff.update, diff.name)
@@ -179,6 +213,8 @@ def compare(ctx: _Context, original: Node | None, update: Node | None, o_pos: Po
         return
     if update is None:
         ctx.add(Kind.SCHEMA_REMOVED, o_pos, u_pos, name=_last_token(o_pos))
+        return
+    if original.plain is not None and identical(original, update):
         return
     original, o_pos = _deref(original, o_pos)
     update, u_pos = _deref(update, u_pos)
@@ -292,16 +328,18 @@ def _product_absorbs(ctx: _Context, original: CombinedNode, update: Node, o_pos:
 
 def _compare_metadata(ctx: _Context, original: Node, update: Node, o_pos: Pos,
                       u_pos: Pos) -> None:
-    checks = (
-        (Kind.ID_CHANGED, "$id", original.id, update.id),
-        (Kind.TITLE_CHANGED, "title", original.title, update.title),
-        (Kind.DESCRIPTION_CHANGED, "description", original.description, update.description),
-    )
-    for kind, name, old, new in checks:
-        if not _equal(old, new):
-            ctx.add(kind, o_pos.child(name), u_pos.child(name), name=name, old=old, new=new)
-    if (original.has_default, canonical(original.default)) != (
-            update.has_default, canonical(update.default)):
+    if not _equal(original.id, update.id):
+        ctx.add(Kind.ID_CHANGED, o_pos.child("$id"), u_pos.child("$id"), name="$id",
+                old=original.id, new=update.id)
+    if not _equal(original.title, update.title):
+        ctx.add(Kind.TITLE_CHANGED, o_pos.child("title"), u_pos.child("title"), name="title",
+                old=original.title, new=update.title)
+    if not _equal(original.description, update.description):
+        ctx.add(Kind.DESCRIPTION_CHANGED, o_pos.child("description"),
+                u_pos.child("description"), name="description", old=original.description,
+                new=update.description)
+    if original.has_default != update.has_default or not _equal(original.default,
+                                                                update.default):
         ctx.add(Kind.DEFAULT_CHANGED, o_pos.child("default"), u_pos.child("default"),
                 name="default", old=original.default, new=update.default)
 
@@ -538,10 +576,11 @@ def _required_pos(pos: Pos, node: ObjectNode, name: str) -> Pos:
 
 def _compare_object(ctx: _Context, original: ObjectNode, update: ObjectNode, o_pos: Pos,
                     u_pos: Pos) -> None:
+    old_required, new_required = set(original.required), set(update.required)
     for name in original.properties:
         if name not in update.properties:
             continue
-        was, now = name in original.required, name in update.required
+        was, now = name in old_required, name in new_required
         if was and not now:
             ctx.add(Kind.REQUIRED_ATTRIBUTE_REMOVED, _required_pos(o_pos, original, name),
                     _required_pos(u_pos, update, name), name=name)
@@ -568,20 +607,18 @@ def _compare_object(ctx: _Context, original: ObjectNode, update: ObjectNode, o_p
 
 def _compare_properties(ctx: _Context, original: ObjectNode, update: ObjectNode, o_pos: Pos,
                         u_pos: Pos) -> None:
-    names = list(original.properties)
-    names.extend(name for name in update.properties if name not in original.properties)
-    for name in names:
-        old = original.properties.get(name)
-        new = update.properties.get(name)
-        o_at = o_pos.child("properties", name)
-        u_at = u_pos.child("properties", name)
+    old_properties, new_properties = original.properties, update.properties
+    for name, old in old_properties.items():
+        new = new_properties.get(name)
         if new is None:
-            assert old is not None
-            _property_removed(ctx, old, update, name, o_at, u_at, u_pos)
-        elif old is None:
-            _property_added(ctx, new, original, update, name, o_at, u_at, o_pos)
-        else:
+            _property_removed(ctx, old, update, name, o_pos.child("properties", name),
+                              u_pos.child("properties", name), u_pos)
+        elif old.plain is None or not identical(old, new):
             compare(ctx, old, new, o_pos.of(old), u_pos.of(new))
+    for name, new in new_properties.items():
+        if name not in old_properties:
+            _property_added(ctx, new, original, update, name, o_pos.child("properties", name),
+                            u_pos.child("properties", name), o_pos)
 
 
 def _property_removed(ctx: _Context, old: Node, update: ObjectNode, name: str, o_at: Pos,
@@ -851,10 +888,42 @@ def canonical(value: Any) -> str:
     return json.dumps(_normalize(value), sort_keys=True, separators=(",", ":"))
 
 
+_SCALARS = frozenset({str, int, float, bool, type(None)})
+
+
 def _equal(old: Any, new: Any) -> bool:
-    if isinstance(old, str) and isinstance(new, str):
-        return old == new
+    """`canonical(old) == canonical(new)`, without serialising the common cases."""
+    if old is new:
+        return True
+    kind = old.__class__
+    # two scalars of one type: equal values are equal JSON (1.0 == 1.0, -0.0 == 0.0 included)
+    if kind is new.__class__ and kind in _SCALARS:
+        return bool(old == new)
     return canonical(old) == canonical(new)
+
+
+def identical(original: Node, update: Node) -> bool:
+    """True when comparing the two would find no difference at all: both are plain (see
+    `Node.plain`), built under one draft in the same role from identical JSON."""
+    if original.plain is not update.plain or original.plain is None:
+        return False
+    if original.role != update.role or original.raw != update.raw:
+        return False
+    # `==` holds for true and 1 too: the fingerprints tell them apart
+    return _fingerprint(original) == _fingerprint(update)
+
+
+def _fingerprint(node: Node) -> bytes:
+    found = node.fingerprint
+    if found is None:
+        # marshal's version 0 writes every value in full (no back-references): equal bytes
+        # only for equal JSON of the same types and key order
+        try:
+            found = marshal.dumps(node.raw, 0)
+        except ValueError:  # not plain JSON: this node equals no other
+            found = b"node %d" % id(node)
+        node.fingerprint = found
+    return found
 
 
 def _last_token(pos: Pos) -> str:
@@ -884,9 +953,9 @@ def _accepts_all(run: _Run, original: Node, update: Node) -> bool:
         return False
     if "$ref" in canonical(update.raw) or "$dynamicRef" in canonical(update.raw):
         return False
-    from gate.formats.jsonschema.loader import _validator_class
+    from gate.formats.jsonschema.loader import validator_class
 
-    validator = _validator_class(run.drafts[1])(update.raw)
+    validator = validator_class(run.drafts[1])(update.raw)
     try:
         return all(validator.is_valid(value) for value in values)
     except re.error:  # a pattern only ECMA 262 understands: no claim either way

@@ -6,13 +6,21 @@ every `$id` inside it), the registry references the source supplied (by name), t
 bundled with `jsonschema`, files next to the schema inside the repository root, and, only when
 remote references are allowed, http(s) documents. A `$ref` that leaves the repository root (a
 `../` too many, an absolute path, `file:///etc/passwd`) is unresolved, never read.
+
+A schema is parsed for every version of every subject a run meets, so the common case is kept
+short: well-formed text is decoded without measuring its depth first, the metaschema is checked
+by the compiled checks of `gate.formats.jsonschema.metaschema` (`jsonschema` itself only judges
+the schemas those do not vouch for, and names their errors), and each reference is resolved once.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 from dataclasses import dataclass, field
+from functools import cache, lru_cache
+from itertools import accumulate
 from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
@@ -41,6 +49,7 @@ from gate.formats.jsonschema.nodes import (
     Place,
     RefNode,
     StringNode,
+    child_pointer,
 )
 from gate.jsonpos import join_pointer, line_of, pointer_tokens
 from gate.model import Schema
@@ -71,6 +80,7 @@ _ONE = ("additionalProperties", "additionalItems", "not", "if", "then", "else", 
 _MAP = ("properties", "patternProperties", "definitions", "$defs", "dependentSchemas",
         "dependencies")
 _LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
+_LIST_OR_ITEMS = (*_LIST, "items")
 
 _OBJECT_KEYWORDS = ("properties", "patternProperties", "additionalProperties", "required",
                     "minProperties", "maxProperties", "propertyNames")
@@ -78,8 +88,13 @@ _ARRAY_KEYWORDS = ("items", "additionalItems", "minItems", "maxItems", "uniqueIt
 _NUMBER_KEYWORDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
 _STRING_KEYWORDS = ("minLength", "maxLength", "pattern")
 
-_STRING_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_BRACKET = re.compile(r"[\[\]{}]")
+# a JSON string token, written so that the engine does not try an alternative per character
+_STRING_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
+_NOT_BRACKET = re.compile(r"[^\[\]{}]+")
+_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
+_CONTAINERS = frozenset({dict, list})
+# text nesting no deeper than this is decoded without measuring its depth first
+_DIRECT_NESTING = 2_000
 # ECMA 262 constructs Python's `re` cannot compile; a pattern using them is not rejected
 _ECMA_ONLY = re.compile(r"\\[pP]\{|\\u\{|\(\?<(?![=!])|\\c[A-Za-z]")
 
@@ -110,15 +125,24 @@ def _reject_constant(name: str) -> Any:
 
 def nesting_depth(text: str) -> int:
     """The deepest nesting of arrays and objects in JSON text, counted without recursion."""
-    stripped = _STRING_TOKEN.sub("", text)
-    depth = deepest = 0
-    for match in _BRACKET.finditer(stripped):
-        if match.group(0) in "[{":
-            depth += 1
-            deepest = max(deepest, depth)
-        else:
-            depth -= 1
-    return deepest
+    brackets = _NOT_BRACKET.sub("", _STRING_TOKEN.sub("", text))
+    return max(0, max(accumulate(map(_STEP.__getitem__, brackets)), default=0))
+
+
+def value_depth(value: Any) -> int:
+    """The deepest nesting of arrays and objects in a decoded JSON value (its text's depth)."""
+    level = [value] if isinstance(value, (dict, list)) else []
+    depth = 0
+    while level:
+        depth += 1
+        below: list[Any] = []
+        keep = below.append
+        for item in level:
+            for child in (item.values() if item.__class__ is dict else item):
+                if child.__class__ in _CONTAINERS:
+                    keep(child)
+        level = below
+    return depth
 
 
 def decode(text: str) -> tuple[Any, int]:
@@ -130,24 +154,30 @@ def decode(text: str) -> tuple[Any, int]:
         raise SchemaInvalid("the schema is not valid UTF-8 text", "", line) from None
     if text.startswith("\ufeff"):
         text = text[1:]
-    depth = nesting_depth(text)
-    if depth > MAX_DEPTH:
-        raise SchemaInvalid(
-            f"the schema is nested too deeply: {depth} levels (at most {MAX_DEPTH} are supported)"
-        )
+    quick = _decode_directly(text)
+    if quick is not None:
+        value, duplicated = quick
+        depth = value_depth(value)
+    else:
+        depth = nesting_depth(text)
+        if depth > MAX_DEPTH:
+            raise SchemaInvalid(f"the schema is nested too deeply: {depth} levels "
+                                f"(at most {MAX_DEPTH} are supported)")
 
-    def load() -> Any:
-        return json.loads(text, object_pairs_hook=_pairs_hook, parse_constant=_reject_constant)
+        def load() -> Any:
+            return json.loads(text, object_pairs_hook=_pairs_hook,
+                              parse_constant=_reject_constant)
 
-    try:
-        value = call_deep(load, depth)
-    except json.JSONDecodeError as error:
-        raise SchemaInvalid(f"malformed JSON: {error.msg}", "", error.lineno) from None
-    except ValueError as error:
-        raise SchemaInvalid(f"malformed JSON: {error}") from None
-    except RecursionError:
-        raise SchemaInvalid("the schema is nested too deeply") from None
-    duplicate = _find_duplicate(value)
+        try:
+            value = call_deep(load, depth)
+        except json.JSONDecodeError as error:
+            raise SchemaInvalid(f"malformed JSON: {error.msg}", "", error.lineno) from None
+        except ValueError as error:
+            raise SchemaInvalid(f"malformed JSON: {error}") from None
+        except RecursionError:
+            raise SchemaInvalid("the schema is nested too deeply") from None
+        duplicated = True
+    duplicate = _find_duplicate(value) if duplicated else None
     if duplicate is not None:
         pointer, key = duplicate
         raise SchemaInvalid(
@@ -156,6 +186,34 @@ def decode(text: str) -> tuple[Any, int]:
             line_of(text, join_pointer(pointer, key)),
         )
     return value, depth
+
+
+def _decode_directly(text: str) -> tuple[Any, bool] | None:
+    """The value of well-formed `text` and whether some object repeats a key, decoded on the
+    spot; None when the careful way must decide (malformed or deeply nested text).
+
+    The decoder counts its nesting against the recursion limit, so under the usual limit it
+    stops by itself long before the stack is at risk; while some thread has raised the limit
+    for deep work, only text with few brackets is decoded here. Measuring the depth of the text
+    first (a pass in Python over every string) is left to the texts that fail here.
+    """
+    if (sys.getrecursionlimit() > _DIRECT_NESTING
+            and text.count("{") + text.count("[") > _DIRECT_NESTING):
+        return None
+    duplicated: list[bool] = []
+
+    def pairs_hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        result = dict(pairs)
+        if len(result) == len(pairs):
+            return result
+        duplicated.append(True)
+        return _pairs_hook(pairs)
+
+    try:
+        value = json.loads(text, object_pairs_hook=pairs_hook, parse_constant=_reject_constant)
+    except (ValueError, RecursionError):
+        return None
+    return value, bool(duplicated)
 
 
 def _find_duplicate(value: Any) -> tuple[str, str] | None:
@@ -183,7 +241,8 @@ def draft_of(document: Any, default: Draft = Draft.DRAFT7) -> Draft:
     return default
 
 
-def _validator_class(draft: Draft) -> Any:
+def validator_class(draft: Draft) -> Any:
+    """The `jsonschema` validator class of `draft`."""
     import jsonschema
 
     return {
@@ -195,15 +254,31 @@ def _validator_class(draft: Draft) -> Any:
     }[draft]
 
 
-def check_metaschema(document: Any, draft: Draft, text: str, where: str = "") -> None:
-    """SchemaInvalid naming the offending keyword when `document` breaks its draft's metaschema."""
-    from jsonschema.exceptions import best_match
+@cache
+def _metaschema_validator(draft: Draft) -> Any:
+    cls = validator_class(draft)
+    return cls(cls.META_SCHEMA)
+
+
+def check_metaschema(document: Any, draft: Draft, text: str, where: str = "",
+                     depth: int | None = None) -> None:
+    """SchemaInvalid naming the offending keyword when `document` breaks its draft's metaschema.
+
+    `depth` is the nesting depth of `text` when already known.
+    """
+    from gate.formats.jsonschema.metaschema import conforms
 
     if draft is not Draft.DRAFT4 and isinstance(document, bool):
         return
-    cls = _validator_class(draft)
-    error = call_deep(lambda: best_match(cls(cls.META_SCHEMA).iter_errors(document)),
-                      nesting_depth(text))
+    if depth is None:
+        depth = nesting_depth(text)
+    if call_deep(lambda: conforms(document, draft), depth):
+        return
+    # invalid, or not established quickly: `jsonschema` decides, and names the best error
+    from jsonschema.exceptions import best_match
+
+    validator = _metaschema_validator(draft)
+    error = call_deep(lambda: best_match(validator.iter_errors(document)), depth)
     if error is None:
         return
     pointer = join_pointer("", *error.absolute_path)
@@ -235,6 +310,8 @@ class _Document:
     depth: int = 0
     # the base URI set by each `$id` that changes it, by the pointer of the object declaring it
     bases: dict[str, str] = field(default_factory=dict)
+    # the node built for each subschema, by pointer
+    nodes: dict[str, Node] = field(default_factory=dict)
 
     def base_at(self, pointer: str) -> str:
         """The base URI in scope at `pointer` (its own `$id` included)."""
@@ -265,8 +342,11 @@ class Loader:
         self.documents: list[_Document] = []
         self.resources: dict[str, tuple[_Document, str]] = {}  # absolute URI -> (doc, pointer)
         self.references = dict(schema.resolved_references)
-        self.nodes: dict[tuple[int, str], Node] = {}
         self.pending: list[tuple[RefNode, _Document]] = []
+        # the `RefNode`s among the nodes built, in the order they were built
+        self.ref_roots: list[RefNode] = []
+        # (uri, `$ref` as written, document) -> the target, and the alias it records
+        self.resolved: dict[tuple[str, str, int], tuple[_Target, str, str]] = {}
         self.aliases: dict[str, str] = {}  # a URI as referenced -> the resource that answered
         self.root_dir, self.file_uri = self._locate()
         self.depth = 0
@@ -296,7 +376,7 @@ class Loader:
         value, depth = decode(self.schema.text)
         self.depth = depth
         draft = draft_of(value)
-        check_metaschema(value, draft, self.schema.text)
+        check_metaschema(value, draft, self.schema.text, depth=depth)
         document = self._register(None, self.file_uri, value, draft, self.schema.text, depth)
         root = call_deep(lambda: self._build_all(document), self.depth)
         return ParsedJsonSchema(
@@ -338,7 +418,7 @@ class Loader:
         return Place(target.pointer, target.document.label)
 
     def _reject_ref_cycles(self) -> None:
-        for node in list(self.nodes.values()):
+        for node in self.ref_roots:
             seen: set[int] = set()
             current: Node | None = node
             while isinstance(current, RefNode):
@@ -365,6 +445,13 @@ class Loader:
     def _index(self, document: _Document) -> None:
         """Record every `$id` / anchor and the base URI in scope at each subschema."""
         id_key = _id_keyword(document.draft)
+        later = document.draft.at_least(Draft.DRAFT2019_09)
+        text = document.text
+        # a key is spelled out in the text unless escaped (`\u0024id`): without any of the
+        # keys, the walk below would record nothing
+        if ("\\u" not in text and f'"{id_key}"' not in text
+                and not (later and ('"$anchor"' in text or '"$dynamicAnchor"' in text))):
+            return
         stack: list[tuple[Any, str, str]] = [(document.value, "", document.uri)]
         while stack:
             value, pointer, base = stack.pop()
@@ -373,9 +460,7 @@ class Loader:
             inherited = base
             declared = value.get(id_key)
             # up to draft-07 an `$id` beside a `$ref` is ignored, like every other sibling
-            if isinstance(declared, str) and (
-                "$ref" not in value or document.draft.at_least(Draft.DRAFT2019_09)
-            ):
+            if isinstance(declared, str) and ("$ref" not in value or later):
                 resolved, fragment = urldefrag(urljoin(base, declared))
                 if resolved and not fragment:
                     base = resolved
@@ -383,29 +468,38 @@ class Loader:
                 elif fragment and not fragment.startswith("/"):
                     self.resources.setdefault(f"{resolved or base}#{fragment}",
                                               (document, pointer))
-            for anchor_key in ("$anchor", "$dynamicAnchor"):
-                anchor = value.get(anchor_key)
-                if isinstance(anchor, str) and document.draft.at_least(Draft.DRAFT2019_09):
-                    self.resources.setdefault(f"{base}#{anchor}", (document, pointer))
+            if later:
+                for anchor_key in ("$anchor", "$dynamicAnchor"):
+                    anchor = value.get(anchor_key)
+                    if isinstance(anchor, str):
+                        self.resources.setdefault(f"{base}#{anchor}", (document, pointer))
             if base != inherited:
                 document.bases[pointer] = base
-            stack.extend((value[key], join_pointer(pointer, key), base)
+            stack.extend((value[key], f"{pointer}/{key}", base)
                          for key in _ONE if key in value)
             for key in _MAP:
-                if isinstance(value.get(key), dict):
-                    stack.extend((child, join_pointer(pointer, key, name), base)
-                                 for name, child in value[key].items())
-            for key in (*_LIST, "items"):
+                members = value.get(key)
+                if isinstance(members, dict):
+                    at = f"{pointer}/{key}"
+                    stack.extend((child, child_pointer(at, name), base)
+                                 for name, child in members.items())
+            for key in _LIST_OR_ITEMS:
                 child = value.get(key)
                 if isinstance(child, list):
-                    stack.extend((item, join_pointer(pointer, key, index), base)
+                    stack.extend((item, f"{pointer}/{key}/{index}", base)
                                  for index, item in enumerate(child))
                 elif key == "items" and child is not None:
-                    stack.append((child, join_pointer(pointer, key), base))
+                    stack.append((child, f"{pointer}/{key}", base))
 
     # --- $ref resolution ---------------------------------------------------------------------
 
     def _resolve(self, ref: RefNode, document: _Document) -> _Target:
+        key = (ref.uri, ref.ref, document.key)
+        known = self.resolved.get(key)
+        if known is not None:
+            target, alias, answered = known
+            self.aliases[alias] = answered
+            return target
         candidates = [ref.uri]
         relative = not urlsplit(ref.ref).scheme and not ref.ref.startswith("#")
         if relative and document.uri.startswith(ROOT_PREFIX):
@@ -416,13 +510,18 @@ class Loader:
                 # a neighbour on disk beats a download
                 candidates.insert(0 if remote else 1, local)
         last: UnresolvedReference | None = None
-        for uri in candidates:
+        for index, uri in enumerate(candidates):
             try:
                 target = self._lookup(uri, ref, document)
             except UnresolvedReference as error:
                 last = last or error
                 continue
-            self.aliases[urldefrag(ref.uri)[0]] = urldefrag(uri)[0]
+            alias, answered = _defragment(ref.uri)[0], _defragment(uri)[0]
+            self.aliases[alias] = answered
+            if index == 0:
+                # documents are only ever added, so the first candidate, once it answers,
+                # answers the same every time; a later one might lose to it later
+                self.resolved[key] = (target, alias, answered)
             return target
         assert last is not None
         raise last
@@ -442,7 +541,7 @@ class Loader:
         )
 
     def _lookup(self, uri: str, ref: RefNode, document: _Document) -> _Target:
-        base, fragment = urldefrag(uri)
+        base, fragment = _defragment(uri)
         fragment = unquote(fragment)
         if fragment and not fragment.startswith("/"):
             found = self.resources.get(f"{base}#{fragment}")
@@ -534,7 +633,7 @@ class Loader:
         try:
             value, depth = decode(text)
             draft = draft_of(value, self.documents[0].draft)
-            check_metaschema(value, draft, text, where=label)
+            check_metaschema(value, draft, text, where=label, depth=depth)
         except SchemaInvalid as error:
             raise self._unresolved(ref, f"{label} is not a valid schema: {error.message}") from None
         self.depth = max(self.depth, depth)
@@ -543,11 +642,28 @@ class Loader:
     # --- building nodes ----------------------------------------------------------------------
 
     def build(self, value: Any, place: Place, document: _Document) -> Node:
-        key = (document.key, place.pointer)
-        node = self.nodes.get(key)
-        if node is None:
+        pointer = place.pointer
+        node = document.nodes.get(pointer)
+        if node is not None:
+            return node
+        leaf = None
+        if value.__class__ is dict and len(value) == 1:
+            # `{"type": "string"}` and the like, the most common subschemas of all: what
+            # `_build` makes of them, made directly
+            declared = value.get("type")
+            if declared.__class__ is str:
+                leaf = _PRIMITIVE_LEAVES.get(declared)
+        if leaf is not None:
+            node = leaf(place, value)
+            node.plain = document.draft
+            if declared == "integer":
+                node.requires_integer = True  # type: ignore[attr-defined]
+                node.role = "type:integer"
+        else:
             node = self._build(value, place, document)
-            self.nodes[key] = node
+            if isinstance(node, RefNode):
+                self.ref_roots.append(node)
+        document.nodes[pointer] = node
         return node
 
     def _invalid(self, message: str, place: Place) -> SchemaInvalid:
@@ -557,104 +673,119 @@ class Loader:
 
     def _build(self, value: Any, place: Place, document: _Document) -> Node:
         if value is True:
-            return EmptyNode(place, value)
+            return _leaf(EmptyNode(place, value), document.draft)
         if value is False:
-            return FalseNode(place, value)
+            return _leaf(FalseNode(place, value), document.draft)
         if not isinstance(value, dict):
             raise self._invalid(
                 f"a schema must be an object or a boolean, not {type(value).__name__}", place)
         draft = document.draft
-        parts: list[Node] = []
-        ref = value.get("$ref")
-        if isinstance(ref, str):
-            ref_node = RefNode(place, value, ref, urljoin(document.base_at(place.pointer), ref))
-            self.pending.append((ref_node, document))
-            if not draft.at_least(Draft.DRAFT2019_09):
-                # up to draft-07 a `$ref` replaces every keyword beside it
-                return _with_metadata(ref_node, value, draft)
-            parts.append(ref_node)
-        for dynamic in ("$recursiveRef", "$dynamicRef"):
-            target = value.get(dynamic)
-            if isinstance(target, str) and draft.at_least(Draft.DRAFT2019_09):
-                ref_node = RefNode(place, value, target,
-                                   urljoin(document.base_at(place.pointer), target))
-                self.pending.append((ref_node, document))
-                parts.append(ref_node)
-        if isinstance(value.get("enum"), list):
-            parts.append(EnumNode(place, value, list(value["enum"])))
-        for criterion in ("allOf", "anyOf", "oneOf"):
-            members = value.get(criterion)
-            if isinstance(members, list):
-                parts.append(CombinedNode(place, value, criterion, [
-                    self.build(member, place.child(criterion, index), document)
-                    for index, member in enumerate(members)
-                ]))
-        if "not" in value:
-            parts.append(NotNode(place, value, self.build(value["not"], place.child("not"),
-                                                          document)))
-        if "const" in value and draft.at_least(Draft.DRAFT6):
-            parts.append(ConstNode(place, value, value["const"]))
         declared = value.get("type")
+        if (declared.__class__ is str and _COMBINING_KEYWORDS.isdisjoint(value)
+                and "if" not in value):
+            # one group of keywords, the common case: the single part is the node
+            node: Node = self._typed(declared, value, place, document)
+            if _METADATA_KEYWORDS.isdisjoint(value):
+                return node
+            return _with_metadata(node, value, draft)
+        parts: list[Node] = []
+        # most schema objects hold none of these: one set operation skips them all
+        if not _COMBINING_KEYWORDS.isdisjoint(value):
+            pointer = place.pointer
+            ref = value.get("$ref")
+            if isinstance(ref, str):
+                ref_node = RefNode(place, value, ref, _join(document.base_at(pointer), ref))
+                self.pending.append((ref_node, document))
+                if not draft.at_least(Draft.DRAFT2019_09):
+                    # up to draft-07 a `$ref` replaces every keyword beside it
+                    return _with_metadata(ref_node, value, draft)
+                parts.append(ref_node)
+            for dynamic in ("$recursiveRef", "$dynamicRef"):
+                target = value.get(dynamic)
+                if isinstance(target, str) and draft.at_least(Draft.DRAFT2019_09):
+                    ref_node = RefNode(place, value, target,
+                                       _join(document.base_at(pointer), target))
+                    self.pending.append((ref_node, document))
+                    parts.append(ref_node)
+            if isinstance(value.get("enum"), list):
+                parts.append(_leaf(EnumNode(place, value, list(value["enum"])), draft))
+            for criterion in ("allOf", "anyOf", "oneOf"):
+                members = value.get(criterion)
+                if isinstance(members, list):
+                    at = f"{pointer}/{criterion}/"
+                    parts.append(_combined(CombinedNode(place, value, criterion, [
+                        self.build(member, Place(f"{at}{index}", place.document), document)
+                        for index, member in enumerate(members)
+                    ]), draft, criterion))
+            if "not" in value:
+                negated = self.build(value["not"], Place(f"{pointer}/not", place.document),
+                                     document)
+                not_node = NotNode(place, value, negated)
+                not_node.plain = negated.plain
+                parts.append(not_node)
+            if "const" in value and draft.at_least(Draft.DRAFT6):
+                parts.append(_leaf(ConstNode(place, value, value["const"]), draft))
         if isinstance(declared, str):
             parts.append(self._typed(declared, value, place, document))
         elif isinstance(declared, list):
             names = list(dict.fromkeys(name for name in declared if isinstance(name, str)))
-            parts.append(CombinedNode(place, value, "anyOf", [
+            parts.append(_combined(CombinedNode(place, value, "anyOf", [
                 self._typed(name, value, place, document) for name in names
-            ], synthetic=True))
+            ], synthetic=True), draft, "types"))
         else:
             parts.extend(self._sniffed(value, place, document))
         if "if" in value and draft.at_least(Draft.DRAFT7):
-            parts.append(ConditionalNode(place, value))
+            parts.append(_leaf(ConditionalNode(place, value), draft))
         if not parts:
-            node: Node = EmptyNode(place, value)
+            node = _leaf(EmptyNode(place, value), draft)
         elif len(parts) == 1:
             node = parts[0]
         else:
-            node = CombinedNode(place, value, "allOf", parts, synthetic=True)
+            node = _combined(CombinedNode(place, value, "allOf", parts, synthetic=True), draft,
+                             "parts")
+        if _METADATA_KEYWORDS.isdisjoint(value):
+            return node  # a node is built without metadata
         return _with_metadata(node, value, draft)
 
     def _sniffed(self, value: dict[str, Any], place: Place, document: _Document) -> list[Node]:
         """Typed parts for keywords used without a `type` (they constrain only that type)."""
         draft = document.draft
-        object_keys: tuple[str, ...] = _OBJECT_KEYWORDS
-        array_keys: tuple[str, ...] = _ARRAY_KEYWORDS
-        string_keys: tuple[str, ...] = _STRING_KEYWORDS
         if draft.at_least(Draft.DRAFT2019_09):
-            object_keys += ("dependentRequired", "dependentSchemas", "unevaluatedProperties")
-            array_keys += ("minContains", "maxContains", "unevaluatedItems", "prefixItems")
+            object_keys, array_keys, string_keys = _SNIFFED_2019
         else:
-            object_keys += ("dependencies",)
-            string_keys += ("format",)
+            object_keys, array_keys, string_keys = _SNIFFED
         parts: list[Node] = []
-        if any(key in value for key in object_keys):
+        if not object_keys.isdisjoint(value):
             parts.append(self._typed("object", value, place, document))
-        if any(key in value for key in array_keys):
+        if not array_keys.isdisjoint(value):
             parts.append(self._typed("array", value, place, document))
-        if any(key in value for key in _NUMBER_KEYWORDS):
+        if not _NUMBER_KEYWORD_SET.isdisjoint(value):
             parts.append(self._typed("number", value, place, document))
-        if any(key in value for key in string_keys):
+        if not string_keys.isdisjoint(value):
             parts.append(self._typed("string", value, place, document))
         return parts
 
     def _typed(self, name: str, value: dict[str, Any], place: Place,
                document: _Document) -> Node:
-        if name == "string":
-            return self._string(value, place)
-        if name in ("number", "integer"):
-            return self._number(value, place, document.draft, name == "integer")
         if name == "object":
             return self._object(value, place, document)
         if name == "array":
             return self._array(value, place, document)
+        if name == "string":
+            return self._string(value, place, document.draft)
+        if name in ("number", "integer"):
+            return self._number(value, place, document.draft, name == "integer")
         if name == "boolean":
-            return BooleanNode(place, value)
+            return _leaf(BooleanNode(place, value), document.draft)
         if name == "null":
-            return NullNode(place, value)
+            return _leaf(NullNode(place, value), document.draft)
         raise self._invalid(f"unknown type {name!r}", place.child("type"))
 
-    def _string(self, value: dict[str, Any], place: Place) -> StringNode:
+    def _string(self, value: dict[str, Any], place: Place, draft: Draft) -> StringNode:
         node = StringNode(place, value)
+        node.plain = draft
+        if _STRING_KEYWORD_SET.isdisjoint(value):
+            return node
         node.min_length = _int(value.get("minLength"))
         node.max_length = _int(value.get("maxLength"))
         pattern = value.get("pattern")
@@ -666,7 +797,12 @@ class Loader:
     def _number(self, value: dict[str, Any], place: Place, draft: Draft,
                 integer: bool) -> NumberNode:
         node = NumberNode(place, value)
-        node.requires_integer = integer
+        node.plain = draft
+        if integer:
+            node.requires_integer = True
+            node.role = "type:integer"
+        if _NUMBER_KEYWORD_SET.isdisjoint(value):
+            return node
         node.minimum = _num(value.get("minimum"))
         node.maximum = _num(value.get("maximum"))
         if draft is not Draft.DRAFT4:
@@ -678,23 +814,56 @@ class Loader:
     def _object(self, value: dict[str, Any], place: Place, document: _Document) -> ObjectNode:
         draft = document.draft
         node = ObjectNode(place, value)
-        for name, member in _mapping(value.get("properties")).items():
-            node.properties[name] = self.build(member, place.child("properties", name), document)
-        for pattern, member in _mapping(value.get("patternProperties")).items():
-            at = place.child("patternProperties", pattern)
-            compiled = compile_pattern(pattern, lambda why, at=at: self._invalid(why, at))
-            node.pattern_properties.append((pattern, compiled or _NEVER,
-                                            self.build(member, at, document)))
+        pointer, inside = place.pointer, place.document
+        plain = True
+        properties = value.get("properties")
+        if isinstance(properties, dict) and properties:
+            built = node.properties
+            at = f"{pointer}/properties/"
+            build = self.build
+            for name, member in properties.items():
+                if "~" in name or "/" in name:
+                    child = Place(child_pointer(at[:-1], name), inside)
+                else:
+                    child = Place(at + name, inside)
+                member_node = build(member, child, document)
+                built[name] = member_node
+                if member_node.plain is None:
+                    plain = False
+        patterns = value.get("patternProperties")
+        for pattern, member in (patterns.items() if isinstance(patterns, dict) else ()):
+            at_place = place.child("patternProperties", pattern)
+            compiled = compile_pattern(pattern,
+                                       lambda why, at=at_place: self._invalid(why, at))
+            member_node = self.build(member, at_place, document)
+            node.pattern_properties.append((pattern, compiled or _NEVER, member_node))
+            if member_node.plain is None:
+                plain = False
         additional = value.get("additionalProperties", True)
-        if isinstance(additional, bool):
-            node.additional = additional
+        if additional is False:
+            node.additional = False
         elif isinstance(additional, dict):
-            node.additional = self.build(additional, place.child("additionalProperties"),
+            node.additional = self.build(additional,
+                                         Place(f"{pointer}/additionalProperties", inside),
                                          document)
+            if node.additional.plain is None:
+                plain = False
         required = value.get("required")
         if isinstance(required, list):
             node.required = list(dict.fromkeys(name for name in required
                                                if isinstance(name, str)))
+        if not _OBJECT_RARE_KEYWORDS.isdisjoint(value):
+            plain = self._object_rare(node, value, place, document) and plain
+        if plain:
+            node.plain = draft
+        return node
+
+    def _object_rare(self, node: ObjectNode, value: dict[str, Any], place: Place,
+                     document: _Document) -> bool:
+        """Dependencies, property counts and `unevaluatedProperties`; False when a subschema
+        among them is not plain."""
+        draft = document.draft
+        plain = True
         dependency_sources = (("dependentRequired", "dependentSchemas")
                               if draft.at_least(Draft.DRAFT2019_09) else ("dependencies",))
         for keyword in dependency_sources:
@@ -706,15 +875,17 @@ class Loader:
                     if names:
                         node.property_dependencies[name] = Dependency(at, names)
                 elif isinstance(dependency, (dict, bool)):
-                    node.schema_dependencies[name] = Dependency(
-                        at, schema=self.build(dependency, at, document))
+                    schema = self.build(dependency, at, document)
+                    node.schema_dependencies[name] = Dependency(at, schema=schema)
+                    plain = plain and schema.plain is not None
         node.min_properties = _int(value.get("minProperties"))
         node.max_properties = _int(value.get("maxProperties"))
         if draft.at_least(Draft.DRAFT2019_09) and "unevaluatedProperties" in value:
             node.unevaluated = self._bool_or_schema(value["unevaluatedProperties"],
                                                     place.child("unevaluatedProperties"),
                                                     document)
-        return node
+            plain = plain and _plain_part(node.unevaluated)
+        return plain
 
     def _array(self, value: dict[str, Any], place: Place, document: _Document) -> ArrayNode:
         draft = document.draft
@@ -740,25 +911,96 @@ class Loader:
                 node.item_list = [self.build(member, place.child("items", index), document)
                                   for index, member in enumerate(items)]
             elif isinstance(items, (dict, bool)):
-                node.all_items = self.build(items, place.child("items"), document)
+                node.all_items = self.build(items, Place(f"{place.pointer}/items",
+                                                         place.document), document)
             additional = value.get("additionalItems", True)
-            if isinstance(additional, bool):
-                node.additional = additional
+            if additional is False:
+                node.additional = False
             elif isinstance(additional, dict):
                 node.additional = self.build(additional, place.child("additionalItems"),
                                              document)
-        node.min_items = _int(value.get("minItems"))
-        node.max_items = _int(value.get("maxItems"))
-        node.unique_items = value.get("uniqueItems") is True
-        if draft.at_least(Draft.DRAFT2019_09) and "unevaluatedItems" in value:
+        if not _ARRAY_COUNT_KEYWORDS.isdisjoint(value):
+            node.min_items = _int(value.get("minItems"))
+            node.max_items = _int(value.get("maxItems"))
+            node.unique_items = value.get("uniqueItems") is True
+        if "unevaluatedItems" in value and draft.at_least(Draft.DRAFT2019_09):
             node.unevaluated = self._bool_or_schema(value["unevaluatedItems"],
                                                     place.child("unevaluatedItems"), document)
+        all_items = node.all_items
+        if ((all_items is None or all_items.plain is not None)
+                and _plain_part(node.additional) and _plain_part(node.unevaluated)
+                and all(member.plain is not None for member in node.item_list)):
+            node.plain = draft
         return node
 
     def _bool_or_schema(self, value: Any, place: Place, document: _Document) -> bool | Node:
         if isinstance(value, bool):
             return value
         return self.build(value, place, document)
+
+
+# keywords whose presence makes `_build` look further than `type` and the typed keywords
+_COMBINING_KEYWORDS = frozenset({"$ref", "$recursiveRef", "$dynamicRef", "enum", "allOf",
+                                 "anyOf", "oneOf", "not", "const"})
+_METADATA_KEYWORDS = frozenset({"title", "description", "default", "$id", "id", "connect.type"})
+_STRING_KEYWORD_SET = frozenset({"minLength", "maxLength", "pattern"})
+_NUMBER_KEYWORD_SET = frozenset(_NUMBER_KEYWORDS)
+_ARRAY_COUNT_KEYWORDS = frozenset({"minItems", "maxItems", "uniqueItems"})
+_OBJECT_RARE_KEYWORDS = frozenset({"dependentRequired", "dependentSchemas", "dependencies",
+                                   "minProperties", "maxProperties", "unevaluatedProperties"})
+_SNIFFED = (frozenset(_OBJECT_KEYWORDS + ("dependencies",)), frozenset(_ARRAY_KEYWORDS),
+            frozenset(_STRING_KEYWORDS + ("format",)))
+_SNIFFED_2019 = (
+    frozenset(_OBJECT_KEYWORDS + ("dependentRequired", "dependentSchemas",
+                                  "unevaluatedProperties")),
+    frozenset(_ARRAY_KEYWORDS + ("minContains", "maxContains", "unevaluatedItems",
+                                 "prefixItems")),
+    frozenset(_STRING_KEYWORDS),
+)
+_PRIMITIVE_LEAVES: dict[str, type[Node]] = {"string": StringNode, "number": NumberNode,
+                                             "integer": NumberNode, "boolean": BooleanNode,
+                                             "null": NullNode}
+# members of a combination that no other kind of member can stand in for: comparing one with a
+# member of another of these kinds always reports an incompatible change of type
+_EXCLUSIVE_KINDS = frozenset({StringNode, NumberNode, BooleanNode, NullNode, ObjectNode,
+                              ArrayNode, EnumNode, ConstNode})
+
+
+def _leaf(node: Node, draft: Draft) -> Node:
+    node.plain = draft
+    return node
+
+
+def _plain_part(part: bool | Node | None) -> bool:
+    return not isinstance(part, Node) or part.plain is not None
+
+
+def _combined(node: CombinedNode, draft: Draft, role: str) -> CombinedNode:
+    """`node`, marked plain when two of them built from equal JSON can only be paired member to
+    member: every member is plain and, when there are several, each is of its own exclusive
+    kind (so no member could be matched with another's counterpart)."""
+    node.role = role
+    members = node.subschemas
+    if any(member.plain is None for member in members):
+        return node
+    if len(members) > 1:
+        kinds = {member.__class__ for member in members}
+        if (len(kinds) < len(members) or not kinds <= _EXCLUSIVE_KINDS
+                or any(member.connect_type == "bytes" for member in members)):
+            return node
+    node.plain = draft
+    return node
+
+
+@lru_cache(maxsize=4096)
+def _join(base: str, reference: str) -> str:
+    return urljoin(base, reference)
+
+
+@lru_cache(maxsize=4096)
+def _defragment(uri: str) -> tuple[str, str]:
+    url, fragment = urldefrag(uri)
+    return url, fragment
 
 
 _NEVER = re.compile(r"(?!)")
@@ -858,6 +1100,6 @@ def build_validator(parsed: ParsedJsonSchema) -> Any:
     registry: Any = Registry(retrieve=retrieve)  # type: ignore[call-arg]
     for uri, (contents, draft) in resources.items():
         registry = registry.with_resource(uri, resource(contents, draft))
-    cls = _validator_class(parsed.draft)
+    cls = validator_class(parsed.draft)
     return cls(parsed.document, registry=registry,
                _resolver=registry.resolver(base_uri=parsed.base_uri))

@@ -53,37 +53,77 @@ class Draft(enum.Enum):
         }[self]
 
     def at_least(self, other: Draft) -> bool:
-        return self.value >= other.value
+        # `_value_` rather than `value`: the property costs more than the comparison
+        return bool(self._value_ >= other._value_)
 
 
-@dataclass(frozen=True)
 class Place:
-    """Where a node lives: a pointer in the root document, or in a referenced document."""
+    """Where a node lives: a pointer in the root document, or in a referenced document.
 
-    pointer: str
-    document: str | None = None  # None: the schema itself; else the referenced document's name
+    A value: equal and hashing by pointer and document, and never changed once made. Not a
+    frozen dataclass only because a schema has one per node, and building them must be cheap.
+    """
+
+    __slots__ = ("pointer", "document")
+
+    def __init__(self, pointer: str, document: str | None = None) -> None:
+        self.pointer = pointer
+        # None: the schema itself; else the referenced document's name
+        self.document = document
 
     def child(self, *tokens: str | int) -> Place:
         return Place(join_pointer(self.pointer, *tokens), self.document)
 
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Place:
+            return NotImplemented
+        assert isinstance(other, Place)
+        return self.pointer == other.pointer and self.document == other.document
+
+    def __hash__(self) -> int:
+        return hash((self.pointer, self.document))
+
+    def __repr__(self) -> str:
+        return f"Place(pointer={self.pointer!r}, document={self.document!r})"
+
+
+def child_pointer(pointer: str, token: str) -> str:
+    """`join_pointer(pointer, token)` for one string token, without the general machinery."""
+    if "~" in token or "/" in token:
+        token = token.replace("~", "~0").replace("/", "~1")
+    return f"{pointer}/{token}"
+
 
 class Node:
-    """A typed piece of a schema. Subclasses add the keywords the checker compares."""
+    """A typed piece of a schema. Subclasses add the keywords the checker compares.
 
-    __slots__ = ("place", "raw", "title", "description", "default", "has_default", "id",
-                 "connect_type")
+    A schema has a node for every subschema, so building them must be cheap: every attribute
+    whose value is usually the default is a class attribute, set on an instance only when it
+    differs.
+    """
 
     kind = "schema"
+
+    title: Any = None
+    description: Any = None
+    default: Any = None
+    has_default = False
+    id: Any = None
+    connect_type: Any = None
+    # the draft the node was built under, when nothing below it can make two nodes built from
+    # equal JSON differ (no `$ref`, no combination whose branches could be paired crosswise):
+    # the checker then skips such pairs without walking them. None otherwise
+    plain: Draft | None = None
+    # which of the nodes built from one schema object this is (several are, when it holds
+    # several groups of keywords): "type:string", "enum", "anyOf", "parts" (their
+    # combination)... Two plain nodes built from equal JSON in the same role are alike
+    role = ""
+    # a byte string equal only for identical JSON, made when the checker first needs it
+    fingerprint: bytes | None = None
 
     def __init__(self, place: Place, raw: Any) -> None:
         self.place = place
         self.raw = raw  # the JSON value of the schema object this node was built from
-        self.title: Any = None
-        self.description: Any = None
-        self.default: Any = None
-        self.has_default = False
-        self.id: Any = None
-        self.connect_type: Any = None
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} at {self.place.pointer or '/'}>"
@@ -92,70 +132,67 @@ class Node:
 class EmptyNode(Node):
     """`{}` or `true`: accepts every value."""
 
-    __slots__ = ()
     kind = "an unconstrained schema"
+    role = "empty"
 
 
 class FalseNode(Node):
     """`false`: accepts nothing."""
 
-    __slots__ = ()
     kind = "`false`"
+    role = "false"
 
 
 class BooleanNode(Node):
-    __slots__ = ()
     kind = "a boolean schema"
+    role = "type:boolean"
 
 
 class NullNode(Node):
-    __slots__ = ()
     kind = "a null schema"
+    role = "type:null"
 
 
 class StringNode(Node):
-    __slots__ = ("min_length", "max_length", "pattern")
     kind = "a string schema"
+    role = "type:string"
 
-    def __init__(self, place: Place, raw: Any) -> None:
-        super().__init__(place, raw)
-        self.min_length: int | None = None
-        self.max_length: int | None = None
-        self.pattern: str | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
 
 
 class NumberNode(Node):
-    __slots__ = ("requires_integer", "minimum", "maximum", "exclusive_minimum",
-                 "exclusive_maximum", "multiple_of")
     kind = "a number schema"
+    role = "type:number"  # "type:integer" when `requires_integer`
 
-    def __init__(self, place: Place, raw: Any) -> None:
-        super().__init__(place, raw)
-        self.requires_integer = False
-        self.minimum: int | float | None = None
-        self.maximum: int | float | None = None
-        # draft 6 and later: the numeric limits; draft 4's boolean flags are not compared,
-        # exactly as the registry does not compare them
-        self.exclusive_minimum: int | float | None = None
-        self.exclusive_maximum: int | float | None = None
-        self.multiple_of: int | float | None = None
+    requires_integer = False
+    minimum: int | float | None = None
+    maximum: int | float | None = None
+    # draft 6 and later: the numeric limits; draft 4's boolean flags are not compared, exactly
+    # as the registry does not compare them
+    exclusive_minimum: int | float | None = None
+    exclusive_maximum: int | float | None = None
+    multiple_of: int | float | None = None
 
 
 class EnumNode(Node):
-    __slots__ = ("values",)
     kind = "an enum"
+    role = "enum"
 
     def __init__(self, place: Place, raw: Any, values: list[Any]) -> None:
-        super().__init__(place, raw)
+        self.place = place
+        self.raw = raw
         self.values = values
 
 
 class ConstNode(Node):
-    __slots__ = ("value",)
     kind = "a const"
+    role = "const"
 
     def __init__(self, place: Place, raw: Any, value: Any) -> None:
-        super().__init__(place, raw)
+        self.place = place
+        self.raw = raw
         self.value = value
 
 
@@ -169,52 +206,56 @@ class Dependency:
 
 
 class ObjectNode(Node):
-    __slots__ = ("properties", "pattern_properties", "additional", "required", "required_place",
-                 "property_dependencies", "schema_dependencies", "min_properties",
-                 "max_properties", "unevaluated")
     kind = "an object schema"
+    role = "type:object"
+
+    # True: extra properties allowed with no schema; False: forbidden; a Node: their schema
+    additional: bool | Node = True
+    min_properties: int | None = None
+    max_properties: int | None = None
+    # None: absent; True / False / a Node as written
+    unevaluated: bool | Node | None = None
 
     def __init__(self, place: Place, raw: Any) -> None:
-        super().__init__(place, raw)
+        self.place = place
+        self.raw = raw
         self.properties: dict[str, Node] = {}
         self.pattern_properties: list[tuple[str, re.Pattern[str], Node]] = []
-        # True: extra properties allowed with no schema; False: forbidden; a Node: their schema
-        self.additional: bool | Node = True
         self.required: list[str] = []
-        self.required_place = place.child("required")
         self.property_dependencies: dict[str, Dependency] = {}
         self.schema_dependencies: dict[str, Dependency] = {}
-        self.min_properties: int | None = None
-        self.max_properties: int | None = None
-        # None: absent; True / False / a Node as written
-        self.unevaluated: bool | Node | None = None
+
+    @property
+    def required_place(self) -> Place:
+        return self.place.child("required")
 
 
 class ArrayNode(Node):
-    __slots__ = ("all_items", "item_list", "item_keyword", "additional", "additional_keyword",
-                 "min_items", "max_items", "unique_items", "unevaluated")
     kind = "an array schema"
+    role = "type:array"
+
+    all_items: Node | None = None
+    item_keyword = "items"  # `prefixItems` in draft 2020-12
+    additional: bool | Node = True
+    additional_keyword = "additionalItems"  # `items` in draft 2020-12
+    min_items: int | None = None
+    max_items: int | None = None
+    unique_items = False
+    unevaluated: bool | Node | None = None
 
     def __init__(self, place: Place, raw: Any) -> None:
-        super().__init__(place, raw)
-        self.all_items: Node | None = None
+        self.place = place
+        self.raw = raw
         self.item_list: list[Node] = []
-        self.item_keyword = "items"  # `prefixItems` in draft 2020-12
-        self.additional: bool | Node = True
-        self.additional_keyword = "additionalItems"  # `items` in draft 2020-12
-        self.min_items: int | None = None
-        self.max_items: int | None = None
-        self.unique_items = False
-        self.unevaluated: bool | Node | None = None
 
 
 class CombinedNode(Node):
-    __slots__ = ("criterion", "subschemas", "synthetic")
     kind = "a combined schema"
 
     def __init__(self, place: Place, raw: Any, criterion: str, subschemas: list[Node],
                  synthetic: bool = False) -> None:
-        super().__init__(place, raw)
+        self.place = place
+        self.raw = raw
         self.criterion = criterion  # "allOf", "anyOf" or "oneOf"
         self.subschemas = subschemas
         # True when the registry's model made it up: several keyword groups in one object, or a
@@ -227,32 +268,35 @@ class CombinedNode(Node):
 
 
 class NotNode(Node):
-    __slots__ = ("schema",)
     kind = "a not schema"
+    role = "not"
 
     def __init__(self, place: Place, raw: Any, schema: Node) -> None:
-        super().__init__(place, raw)
+        self.place = place
+        self.raw = raw
         self.schema = schema
 
 
 class ConditionalNode(Node):
     """`if` / `then` / `else`: kept so a change of kind is seen; its parts are not compared."""
 
-    __slots__ = ()
     kind = "an if/then/else schema"
+    role = "if"
 
 
 class RefNode(Node):
     """A `$ref`; `target` is filled in once every document is loaded."""
 
-    __slots__ = ("ref", "uri", "target")
     kind = "a reference"
+    role = "$ref"
+
+    target: Node | None = None
 
     def __init__(self, place: Place, raw: Any, ref: str, uri: str) -> None:
-        super().__init__(place, raw)
+        self.place = place
+        self.raw = raw
         self.ref = ref  # as written
         self.uri = uri  # absolute, resolved against the base URI in scope
-        self.target: Node | None = None
 
 
 def kind_of(node: Node) -> str:
