@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from functools import lru_cache
 
 _WS = re.compile(r"[ \t\r\n]*")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
@@ -84,6 +85,7 @@ class _Scanner:
         return self.text.count("\n", 0, self.pos) + 1
 
 
+@lru_cache(maxsize=4096)
 def line_of(text: str, pointer: str) -> int | None:
     """The 1-based line where the value at `pointer` starts, or the deepest existing parent's."""
     scanner = _Scanner(text)

@@ -101,6 +101,29 @@ class JsonSchemaFormat:
             # the path is where `check` reports the change: backward first, then forward
             broken_back = [diff for diff in back if diff.kind not in allowed]
             broken_fore = [diff for diff in fore if diff.kind not in allowed]
+            if broken_back and broken_fore:
+                at_back = shown(broken_back[0])[1].at
+                at_fore = shown(broken_fore[0])[1].at
+                if at_back != at_fore:
+                    # `check` shows the two directions at different places: one change each,
+                    # so every change stands where the checker reports it
+                    changes.append(Change(
+                        path=at_back,
+                        description="; ".join(dict.fromkeys(what(diff) for diff in back)),
+                        backward_ok=False,
+                        forward_ok=True,
+                        rules=tuple(sorted({d.kind.rule_id for d in broken_back})),
+                    ))
+                    changes.append(Change(
+                        path=at_fore,
+                        description="; ".join(dict.fromkeys(
+                            what(_swapped(diff, INVERSE.get(diff.kind, diff.kind)))
+                            for diff in fore)),
+                        backward_ok=True,
+                        forward_ok=False,
+                        rules=tuple(sorted({d.kind.rule_id for d in broken_fore})),
+                    ))
+                    continue
             pos = shown((broken_back or broken_fore or back or fore)[0])[1]
             if back:
                 words = [what(diff) for diff in back]
