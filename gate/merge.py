@@ -28,6 +28,8 @@ def _load_json(path: Path) -> dict[str, Any]:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SourceError("report not found", str(path)) from None
+    except RecursionError:
+        raise SourceError("cannot read the JSON report (nested too deeply)", str(path)) from None
     except (OSError, UnicodeDecodeError, ValueError) as error:
         raise SourceError(f"cannot read the JSON report ({error})", str(path)) from None
     if not isinstance(document, dict) or "checks" not in document or "findings" not in document:

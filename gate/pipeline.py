@@ -397,10 +397,46 @@ def git_checks(
 # --------------------------------------------------------------------------- the registry
 
 
+def registry_settings(sources: SourceOptions, config: Any) -> Any | None:
+    """The live registry to talk to (--registry, GATE_REGISTRY_URL, gate.yaml), or None.
+
+    Credentials come from GATE_REGISTRY_* first, then from gate.yaml's interpolated values.
+    """
+    from gate.secrets import remember
+    from gate.sources.registry import RegistrySettings
+
+    registry = config.registry if config is not None else None
+    url = sources.registry_url or sources.environ.get("GATE_REGISTRY_URL") or None
+    if url is None and registry is not None:
+        url = registry.url
+    if not url:
+        return None
+    overrides: dict[str, Any] = {}
+    if registry is not None:
+        for name in ("user", "password", "token"):
+            if not sources.environ.get(f"GATE_REGISTRY_{name.upper()}"):
+                value = getattr(registry, name)
+                if value:
+                    overrides[name] = value
+        remember(registry.user, registry.password, registry.token)
+        overrides.update(
+            headers=registry.headers,
+            ca_bundle=str(registry.ca_bundle) if registry.ca_bundle else None,
+            client_cert=str(registry.client_cert) if registry.client_cert else None,
+            client_key=str(registry.client_key) if registry.client_key else None,
+            timeout=registry.timeout,
+            retries=registry.retries,
+            concurrency=registry.concurrency,
+            context=registry.context,
+        )
+    settings = RegistrySettings.from_env(url, sources.environ, **overrides)
+    remember(*settings.secrets)
+    return settings
+
+
 def open_registry(sources: SourceOptions, config: Any) -> Any | None:
     """The registry baseline: --snapshot, else a live URL, else gate.yaml's snapshot; or none."""
-    from gate.secrets import remember
-    from gate.sources.registry import HttpRegistry, RegistrySettings
+    from gate.sources.registry import HttpRegistry
     from gate.sources.snapshot import SnapshotRegistry
 
     registry = config.registry
@@ -413,30 +449,8 @@ def open_registry(sources: SourceOptions, config: Any) -> Any | None:
         if configured_snapshot is not None and configured_snapshot.exists():
             return SnapshotRegistry(configured_snapshot, registry.snapshot)
         return None
-    url = sources.registry_url or sources.environ.get("GATE_REGISTRY_URL") or None
-    if url is None and registry is not None:
-        url = registry.url
-    if url:
-        overrides: dict[str, Any] = {}
-        if registry is not None:
-            for name in ("user", "password", "token"):
-                if not sources.environ.get(f"GATE_REGISTRY_{name.upper()}"):
-                    value = getattr(registry, name)
-                    if value:
-                        overrides[name] = value
-            remember(registry.user, registry.password, registry.token)
-            overrides.update(
-                headers=registry.headers,
-                ca_bundle=str(registry.ca_bundle) if registry.ca_bundle else None,
-                client_cert=str(registry.client_cert) if registry.client_cert else None,
-                client_key=str(registry.client_key) if registry.client_key else None,
-                timeout=registry.timeout,
-                retries=registry.retries,
-                concurrency=registry.concurrency,
-                context=registry.context,
-            )
-        settings = RegistrySettings.from_env(url, sources.environ, **overrides)
-        remember(*settings.secrets)
+    settings = registry_settings(sources, config)
+    if settings is not None:
         return HttpRegistry(settings)
     if configured_snapshot is not None and configured_snapshot.exists():
         return SnapshotRegistry(configured_snapshot, registry.snapshot)
@@ -539,15 +553,14 @@ def export_registry(sources: SourceOptions, directory: Path, subjects: Sequence[
     from gate.sources.registry import HttpRegistry, RegistrySettings
     from gate.sources.snapshot import export_snapshot
 
-    config = None
     try:
         config = load_configuration(sources)
     except SourceError:
-        config = None
-    url = sources.registry_url or sources.environ.get("GATE_REGISTRY_URL")
-    if not url and config is not None and config.registry is not None:
-        url = config.registry.url
-    settings = RegistrySettings.from_env(url, sources.environ)
+        config = None  # outside a repository: the command line and environment only
+    settings = registry_settings(sources, config)
+    if settings is None:
+        # no URL anywhere: from_env raises the error that says how to name one
+        settings = RegistrySettings.from_env(None, sources.environ)
     with HttpRegistry(settings) as registry:
         state = registry.load(list(subjects) or None)
     return export_snapshot(state, sources.cwd / directory)
@@ -1024,28 +1037,56 @@ def _relative(path: Path | None, root: Path) -> str | None:
 # --------------------------------------------------------------------------- samples
 
 
-def _sample_files(root: Path, source: SubjectSource) -> list[Path]:
-    """The subject's sample files (globs relative to the repository root), sorted."""
+def _sample_files(root: Path, source: SubjectSource) -> tuple[list[Path], list[Any]]:
+    """The subject's sample files (globs relative to the repository root), sorted, and the
+    problems met: the walk never follows a symbolic link, so nothing outside is read or listed.
+    """
+    import os
+
     from gate.config import glob_match
+    from gate.samples import SampleProblem
 
     found: set[Path] = set()
+    problems: dict[str, Any] = {}
+    real_root = root.resolve()
+
+    def refuse(path: Path) -> None:
+        relative = path.relative_to(root).as_posix()
+        problems[relative] = SampleProblem(
+            relative, f"{relative} is a symbolic link; samples are never read through links"
+        )
+
     for pattern in source.samples:
         anchor = pattern.split("*", 1)[0].rsplit("/", 1)[0] if "/" in pattern else ""
         base = root / anchor
-        if not base.is_dir():
+        linked = next((p for p in (base, *base.parents) if p != root and p.is_symlink()), None)
+        if linked is not None and root in linked.parents:
+            refuse(linked)
             continue
-        for path in base.rglob("*"):
-            relative = path.relative_to(root).as_posix()
-            if path.is_file() and not path.is_symlink() and glob_match(pattern, relative):
-                found.add(path)
-    return sorted(found)
+        if not base.is_dir() or not base.resolve().is_relative_to(real_root):
+            continue
+        for directory, dirnames, filenames in os.walk(base, followlinks=False):
+            for name in list(dirnames):
+                if os.path.islink(os.path.join(directory, name)):
+                    dirnames.remove(name)
+                    refuse(Path(directory) / name)
+            for name in filenames:
+                path = Path(directory) / name
+                relative = path.relative_to(root).as_posix()
+                if not glob_match(pattern, relative):
+                    continue
+                if path.is_symlink():
+                    refuse(path)
+                else:
+                    found.add(path)
+    return sorted(found), list(problems.values())
 
 
 def _load_sample_items(root: Path, source: SubjectSource) -> list[Any]:
     from gate.samples import load_samples
 
-    items: list[Any] = []
-    for path in _sample_files(root, source):
+    files, items = _sample_files(root, source)
+    for path in files:
         items += load_samples(path, path.relative_to(root).as_posix())
     return items
 

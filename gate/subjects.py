@@ -118,6 +118,8 @@ def collect_subjects(
         new_data = head_data.get(head_path) if head_path else None
         old_data = base_data.get(base_path) if base_path else None
         path = str(head_path or base_path)
+        if head_path is not None and new_data is None:
+            continue  # listed but refused (a link out of the repository): the tree says why
         sniffed = new_data if new_data is not None else old_data
         schema_type = _schema_type(binding, path, sniffed, configured)
         if schema_type is None:

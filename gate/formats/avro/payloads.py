@@ -38,6 +38,7 @@ from gate.jsonpos import join_pointer
 
 MAX_RECURSION = 2  # expansions of one named type on a path before it is closed
 MAX_DEPTH = 48  # containers nested in one payload, against pathological schemas
+_PAIRED_DEPTH = 3  # containers this deep or deeper get one item, not two
 MAX_COVERAGE = 512  # coverage payloads of one schema; beyond that the set is truncated
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
@@ -593,8 +594,12 @@ def _cover(node: _Node, i: int, depth: int, seen: dict[str, int]) -> Any:
         assert items is not None
         if j == 0 or items.rank >= _INF or depth > MAX_DEPTH:
             return [] if kind == "array" else {}
-        first = _cover(items, j - 1, depth + 1, seen)
         second = _cover(items, j, depth + 1, seen)
+        if depth >= _PAIRED_DEPTH:
+            # one item below the first levels: two at every level would grow as 2**depth, and
+            # the other payloads of the set still cover the other choices
+            return [second] if kind == "array" else {_MAP_KEYS[1]: second}
+        first = _cover(items, j - 1, depth + 1, seen)
         if kind == "array":
             return [first, second]
         return {_MAP_KEYS[0]: first, _MAP_KEYS[1]: second}
