@@ -53,6 +53,7 @@ _MAX_PROBLEMS_SHOWN = 20
 _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PIN = re.compile(r"(?P<subject>.+)@(?P<version>[0-9]+|latest)")
 _URL = re.compile(r"https?://[^/\s]+", re.IGNORECASE)
+_GLOB_OR_TEMPLATE = re.compile(r"[*?\[{]")
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -476,7 +477,23 @@ def _compose(text: str, file: str) -> Any:
                 raise _AliasFound(event.start_mark.line + 1, str(event.anchor))
             return super().compose_node(parent, index)
 
-    loader = Loader(text)
+    try:
+        loader = Loader(text)
+    except yaml.reader.ReaderError as error:
+        # the reader refuses control characters before any parsing, with a character offset
+        line = text.count("\n", 0, error.position) + 1
+        raise ConfigFileError(
+            [
+                ConfigProblem(
+                    file,
+                    line,
+                    "",
+                    f"invalid YAML: character 0x{error.character:02x} is not allowed",
+                    "remove the control character (or write it as an escape in a quoted "
+                    "string)",
+                )
+            ]
+        ) from None
     try:
         return loader.get_single_node()
     except _AliasFound as alias:
@@ -871,15 +888,21 @@ class _Builder:
             return None
         normalized = "/".join(part for part in parts if part not in ("", ".")) or "."
         full = os.path.join(self.root, normalized)
-        if os.path.lexists(full):
-            real = os.path.realpath(full)
-            if real != self.real_root and not real.startswith(self.real_root + os.sep):
-                self.doc.problem(
-                    key, f"{text!r} leads outside the repository through a symbolic link"
-                )
-                return None
-        elif must_exist:
+        if not os.path.lexists(full) and must_exist:
             self.doc.problem(key, f"{text!r} does not exist", "check the path")
+            return None
+        # a glob or a template is checked up to its first wildcard or placeholder, so that a
+        # linked directory cannot carry `samples/*.json` out of the repository either
+        literal = []
+        for part in normalized.split("/"):
+            if _GLOB_OR_TEMPLATE.search(part):
+                break
+            literal.append(part)
+        while literal and not os.path.lexists(os.path.join(self.root, *literal)):
+            literal.pop()
+        real = os.path.realpath(os.path.join(self.root, *literal))
+        if real != self.real_root and not real.startswith(self.real_root.rstrip(os.sep) + os.sep):
+            self.doc.problem(key, f"{text!r} leads outside the repository through a symbolic link")
             return None
         return normalized
 
@@ -1154,7 +1177,9 @@ def find_config(start: Path) -> Path | None:
     """The nearest gate.yaml (or gate.yml) at or above `start`, not above the git top level.
 
     The walk stops at the first directory holding `.git` (a directory, or a file in worktrees
-    and submodules) or at the filesystem root. Both names in one directory is an error.
+    and submodules) or at the filesystem root. Both names in one directory is an error, and so
+    is a file that a symbolic link leads out of the repository (or, outside git, out of the
+    directory it was found in).
     """
     current = start.resolve()
     if current.is_file():
@@ -1168,6 +1193,17 @@ def find_config(start: Path) -> Path | None:
                 "keep one of them (gate would otherwise ignore the other)",
             )
         if found:
+            top = next((d for d in (directory, *directory.parents) if (d / ".git").exists()), None)
+            real = os.path.realpath(found[0])
+            if not real.startswith(os.path.realpath(top or directory).rstrip(os.sep) + os.sep):
+                # found by walking up, it must belong to the repository it was found in: a link
+                # out of it would make a file anywhere on the machine the configuration
+                raise ConfigError(
+                    "the configuration file is a symbolic link leading out of the repository; "
+                    "not read",
+                    str(found[0]),
+                    "replace the link by the file itself, or pass --config explicitly",
+                )
             return found[0]
         if (directory / ".git").exists():
             return None

@@ -83,12 +83,13 @@ def canonical_form(schema_type: SchemaType, text: str) -> str:
     """
     try:
         data = json.loads(text)
+        # the walk is only needed when there is something to drop or unwrap
+        if schema_type is SchemaType.AVRO and ('"doc"' in text or _WRAPPED.search(text)):
+            data = _avro_canonical(data)
+        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     except (ValueError, RecursionError):
+        # nested deeper than the walk may go, the text itself is the best form left
         return text.strip()
-    # the walk is only needed when there is something to drop or unwrap
-    if schema_type is SchemaType.AVRO and ('"doc"' in text or _WRAPPED.search(text)):
-        data = _avro_canonical(data)
-    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def _avro_canonical(node: Any) -> Any:

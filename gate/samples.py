@@ -18,9 +18,10 @@ cannot be read at all raises `SourceError`.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from gate.errors import SourceError
@@ -80,13 +81,17 @@ class DecodedWire:
 def load_samples(path: Path, display: str) -> list[Sample | SampleProblem]:
     """Every sample in the file at `path`, in file order, problems included as values.
 
-    `display` is how the file is named in sources and messages (repository-relative).
-    Raises `SourceError` only when the file cannot be read at all.
+    `display` is how the file is named in sources and messages (repository-relative), so
+    `path` minus `display` is the repository: a file that symbolic links lead out of it is a
+    problem, and is not read. Raises `SourceError` only when the file cannot be read at all.
     """
     suffix = path.suffix.lower()
     if suffix not in SAMPLE_EXTENSIONS:
         return [SampleProblem(display, f"unsupported sample file type {suffix or '(none)'!r}; "
                               "use " + ", ".join(SAMPLE_EXTENSIONS))]
+    if _leaves_repository(path, display):
+        return [SampleProblem(display, "a symbolic link leads the sample file out of the "
+                              "repository; not read")]
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -114,6 +119,8 @@ def _json_lines(text: str, display: str) -> Iterable[Sample | SampleProblem]:
             yield Sample(source, payload=json.loads(line))
         except ValueError as error:
             yield SampleProblem(source, f"not valid JSON: {_json_reason(error)}")
+        except RecursionError:
+            yield SampleProblem(source, _TOO_DEEP)
 
 
 def _json_document(text: str, display: str) -> list[Sample | SampleProblem]:
@@ -123,10 +130,26 @@ def _json_document(text: str, display: str) -> list[Sample | SampleProblem]:
         line = error.lineno if isinstance(error, json.JSONDecodeError) else None
         source = display if line is None else f"{display}:{line}"
         return [SampleProblem(source, f"not valid JSON: {_json_reason(error)}")]
+    except RecursionError:
+        return [SampleProblem(display, _TOO_DEEP)]
     if not isinstance(value, list):
         return [Sample(f"{display}:{line_of(text, '') or 1}", payload=value)]
     return [Sample(f"{display}:{line_of(text, f'/{index}') or 1}", payload=item)
             for index, item in enumerate(value)]
+
+
+_TOO_DEEP = "the JSON is nested too deeply to be decoded"
+
+
+def _leaves_repository(path: Path, display: str) -> bool:
+    parts = PurePosixPath(display).parts
+    if not parts or ".." in parts or PurePosixPath(display).is_absolute():
+        return False  # not repository-relative: nothing to compare with
+    if tuple(path.parts[-len(parts):]) != parts:
+        return False
+    root = os.path.realpath(path.parents[len(parts) - 1])
+    real = os.path.realpath(path)
+    return not real.startswith(root.rstrip(os.sep) + os.sep)
 
 
 def _json_reason(error: ValueError) -> str:

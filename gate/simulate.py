@@ -202,15 +202,75 @@ def simulate_pair(
     `schema_id` (the writer's id); others are counted in `skipped_samples`. `schema_id` also
     goes into the witness's wire-format bytes (0 when unknown).
 
-    Raises `gate.errors.SchemaInvalid` when either schema cannot be used at all.
+    Raises `gate.errors.SchemaInvalid` when either schema cannot be used at all, or is too large
+    or nests too deeply to be simulated (the checker's verdict on such a pair stands alone).
     """
     if schema_type is SchemaType.AVRO:
-        return _simulate_avro(writer_json, reader_json, writer_label, reader_label, samples,
-                              seed, random_count, schema_id)
-    if schema_type is SchemaType.JSON:
-        return _simulate_json(writer_json, reader_json, writer_label, reader_label, samples,
-                              seed, random_count)
-    raise ValueError(f"payload simulation does not support {schema_type.value} schemas")
+        def simulate() -> SimulationOutcome:
+            return _simulate_avro(writer_json, reader_json, writer_label, reader_label, samples,
+                                  seed, random_count, schema_id)
+    elif schema_type is SchemaType.JSON:
+        def simulate() -> SimulationOutcome:
+            return _simulate_json(writer_json, reader_json, writer_label, reader_label, samples,
+                                  seed, random_count)
+    else:
+        raise ValueError(f"payload simulation does not support {schema_type.value} schemas")
+    writer_size, writer_depth = _extent(writer_json)
+    reader_size, reader_depth = _extent(reader_json)
+    if max(writer_size, reader_size) > MAX_SIMULATED_NODES:
+        from gate.errors import SchemaInvalid
+
+        raise SchemaInvalid(
+            f"the schemas are too large ({max(writer_size, reader_size)} JSON values) to "
+            f"simulate payloads; at most {MAX_SIMULATED_NODES} are simulated"
+        )
+    return _run_deep(simulate, max(writer_depth, reader_depth))
+
+
+# every generated payload is about as large as its writer schema, and a witness is shrunk by
+# encoding it hundreds of times: beyond this many JSON values in a schema, simulating would take
+# minutes, so only the static checker judges such a pair
+MAX_SIMULATED_NODES = 100_000
+# payloads mirror their schema's nesting, and encoding, decoding, shrinking and comparing each
+# recurse a few frames per level of it
+_FRAMES_PER_LEVEL = 8
+
+
+def _run_deep(simulate: Callable[[], SimulationOutcome], depth: int) -> SimulationOutcome:
+    """`simulate()`, given the stack a schema nested `depth` levels deep needs.
+
+    Schemas the registry accepts may nest deeper than Python's default recursion limit allows
+    the encoders, decoders and the shrinker to follow; such a simulation runs where the stack is
+    large. Whatever still runs out of stack is reported as a schema too deep to simulate.
+    """
+    from gate.errors import SchemaInvalid
+    from gate.formats.jsonschema.deep import call_deep
+
+    try:
+        return call_deep(simulate, depth * _FRAMES_PER_LEVEL)
+    except RecursionError:
+        raise SchemaInvalid(
+            f"the schemas nest too deeply ({depth} levels) to simulate payloads"
+        ) from None
+
+
+def _extent(value: Any) -> tuple[int, int]:
+    """How many JSON values `value` holds and how deeply it nests lists and mappings, counted
+    level by level without recursion."""
+    size = depth = 0
+    level = [value]
+    while level:
+        size += len(level)
+        containers = [item for item in level if isinstance(item, dict | list | tuple)]
+        if not containers:
+            break
+        depth += 1
+        level = [
+            child
+            for container in containers
+            for child in (container.values() if isinstance(container, dict) else container)
+        ]
+    return size, depth
 
 
 def find_witness(
@@ -332,8 +392,18 @@ def _simulate_avro(writer_json: Any, reader_json: Any, writer_label: str, reader
     )
 
 
+# a consumer's error may quote whole schemas and values (fastavro's do): findings keep its start
+ERROR_TEXT_LIMIT = 1000
+
+
+def _clipped(text: str) -> str:
+    if len(text) <= ERROR_TEXT_LIMIT:
+        return text
+    return f"{text[:ERROR_TEXT_LIMIT]}… ({len(text) - ERROR_TEXT_LIMIT} more characters)"
+
+
 def _error_text(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"
+    return _clipped(f"{type(error).__name__}: {error}")
 
 
 def _avro_kind(error: BaseException) -> FailureKind:
@@ -395,8 +465,8 @@ def _avro_invalid_reason(payload: Any, writer_json: Any, error: Exception) -> st
     except Exception as invalid:  # ValidationError lists each field that does not fit
         errors = getattr(invalid, "errors", None)
         if errors:
-            return "; ".join(str(item) for item in errors)
-        return str(invalid)
+            return _clipped("; ".join(str(item) for item in errors))
+        return _clipped(str(invalid))
     return _error_text(error)
 
 
@@ -783,7 +853,7 @@ def _simulate_json(writer_json: Any, reader_json: Any, writer_label: str, reader
         problems = payloads.decode(payload, writer_json)
         if problems:
             rejected.append(SampleRejection(source, f"not valid under {writer_label}: "
-                                            + "; ".join(problems)))
+                                            + _clipped("; ".join(problems))))
             continue
         items.append(_Item(source, payload))
     generated = payloads.generate(writer_json, seed=seed, random_count=random_count)
@@ -797,7 +867,8 @@ def _simulate_json(writer_json: Any, reader_json: Any, writer_label: str, reader
     for order, item in enumerate(items):
         errors = read(item.payload)
         if errors:
-            tally.add(item, payloads.describe(errors[0]), FailureKind.VALIDATION, order)
+            tally.add(item, _clipped(payloads.describe(errors[0])), FailureKind.VALIDATION,
+                      order)
     witness = None
     worst = _worst(tally)
     if worst is not None:
@@ -815,7 +886,7 @@ def _simulate_json(writer_json: Any, reader_json: Any, writer_label: str, reader
                           and signature(value) == target)
         errors = read(payload)
         witness = Witness(payload=payload, writer=writer_label, reader=reader_label,
-                          error="; ".join(payloads.describe(error) for error in errors))
+                          error=_clipped("; ".join(payloads.describe(e) for e in errors)))
     return SimulationOutcome(
         payload_count=len(items),
         failures=_failures(tally, lambda value: value),

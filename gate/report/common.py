@@ -128,17 +128,26 @@ def rule_info(rule_id: str) -> Rule | None:
     return all_rules().get(rule_id)
 
 
-def jsonable(value: Any) -> Any:
+# a payload may nest as deeply as its schema; reports show this many levels of it, and the parts
+# below as a marker (a witness's base64 body keeps every byte)
+MAX_PAYLOAD_DEPTH = 64
+TOO_DEEP = f"… (nested deeper than {MAX_PAYLOAD_DEPTH} levels)"
+
+
+def jsonable(value: Any, _depth: int = 0) -> Any:
     """`value` as plain JSON data: bytes as Avro's JSON encoding (one code point per byte),
-    decimals, dates and UUIDs as strings, non-finite floats as their names."""
+    decimals, dates and UUIDs as strings, non-finite floats as their names, and containers
+    nested deeper than `MAX_PAYLOAD_DEPTH` as the `TOO_DEEP` marker."""
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, float):
         return value if math.isfinite(value) else str(value)
+    if isinstance(value, dict | list | tuple | set | frozenset) and _depth >= MAX_PAYLOAD_DEPTH:
+        return TOO_DEEP
     if isinstance(value, dict):
-        return {str(key): jsonable(item) for key, item in value.items()}
+        return {str(key): jsonable(item, _depth + 1) for key, item in value.items()}
     if isinstance(value, list | tuple | set | frozenset):
-        return [jsonable(item) for item in value]
+        return [jsonable(item, _depth + 1) for item in value]
     if isinstance(value, bytes | bytearray | memoryview):
         return bytes(value).decode("latin-1")
     if isinstance(value, decimal.Decimal | uuid.UUID):
@@ -146,7 +155,7 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, datetime.date | datetime.time):
         return value.isoformat()
     if isinstance(value, enum.Enum):
-        return jsonable(value.value)
+        return jsonable(value.value, _depth)
     return str(value)
 
 

@@ -11,6 +11,7 @@ httpx is imported where a connection is made, so importing this module stays che
 
 from __future__ import annotations
 
+import base64
 import json
 import logging
 import os
@@ -175,9 +176,20 @@ class RegistrySettings:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        """Every configured value that must never be shown, longest first."""
+        """Every configured value that must never be shown, longest first.
+
+        Besides the values themselves: their percent-encoded forms (as URL user info holds
+        them) and the basic-authentication pair, plain and base64-encoded, since whoever echoes
+        a request's `Authorization` header (a registry's error message, a proxy's error page)
+        echoes that.
+        """
         values = {self.user, self.password, self.token}
         values.update(value for name, value in self.headers if _SENSITIVE_HEADER.search(name))
+        if self.user:
+            pair = f"{self.user}:{self.password or ''}"
+            basic = base64.b64encode(pair.encode("utf-8")).decode("ascii")
+            values.update((pair, basic, basic.rstrip("=")))
+        values.update(quote(value, safe="") for value in list(values) if value)
         return tuple(sorted((v for v in values if v), key=len, reverse=True))
 
     def redact(self, text: str) -> str:
@@ -419,8 +431,6 @@ class _Transport:
         if settings.token:
             headers["Authorization"] = f"Bearer {settings.token}"
         elif settings.user:
-            import base64
-
             pair = f"{settings.user}:{settings.password or ''}".encode()
             headers["Authorization"] = "Basic " + base64.b64encode(pair).decode("ascii")
         return httpx.Client(
@@ -599,7 +609,7 @@ def _reply(response: httpx.Response) -> _Reply:
     text = response.text
     try:
         data = json.loads(text) if text.strip() else None
-    except ValueError:
+    except (ValueError, RecursionError):  # nested deeper than the decoder goes: not an answer
         data = None
     return _Reply(response.status_code, data, text)
 

@@ -195,7 +195,17 @@ class _Corrupt(Exception):
         self.detail = detail
 
 
-def _read_json(path: Path) -> Any:
+def _within(path: Path, root: str) -> None:
+    """Refuse `path` when symbolic links lead it out of the snapshot directory `root` (real)."""
+    real = os.path.realpath(path)
+    if real != root and not real.startswith(root.rstrip(os.sep) + os.sep):
+        raise _Corrupt(path, "a symbolic link leads out of the snapshot directory; not read")
+
+
+def _read_json(path: Path, root: str) -> Any:
+    """The JSON in `path`, a file in a folder already known to be inside the snapshot."""
+    if os.path.islink(path):
+        _within(path, root)
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
@@ -208,6 +218,8 @@ def _read_json(path: Path) -> Any:
         return json.loads(text)
     except json.JSONDecodeError as error:
         raise _Corrupt(path, f"invalid JSON at line {error.lineno}: {error.msg}") from None
+    except RecursionError:
+        raise _Corrupt(path, "the JSON is nested too deeply") from None
 
 
 def _field(path: Path, data: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
@@ -231,6 +243,7 @@ class SnapshotRegistry:
         self.path = Path(path)
         self.display = display or str(path)  # how reports name it (repository-relative)
         self._state: RegistryState | None = None
+        self._root = ""  # the real path of the snapshot directory, while it is read
 
     def __repr__(self) -> str:
         return f"SnapshotRegistry({str(self.path)!r})"
@@ -278,8 +291,10 @@ class SnapshotRegistry:
             ) from None
 
     def _parse(self, wanted: frozenset[str] | None) -> RegistryState:
+        # the snapshot is self-contained: no link inside it may lead elsewhere
+        self._root = os.path.realpath(self.path)
         index_path = self.path / INDEX_FILE
-        index = _read_json(index_path)
+        index = _read_json(index_path, self._root)
         if not isinstance(index, dict) or index.get("format") != SNAPSHOT_FORMAT:
             raise _Corrupt(index_path, f"not a {SNAPSHOT_FORMAT} index")
         version = index.get("formatVersion")
@@ -313,10 +328,11 @@ class SnapshotRegistry:
         )
 
     def _subject(self, name: str, folder: Path) -> SubjectState:
+        _within(folder, self._root)
         if not folder.is_dir():
             raise _Corrupt(folder, f"the folder of subject {name!r} is missing")
         config_path = folder / CONFIG_FILE
-        config = _read_json(config_path)
+        config = _read_json(config_path, self._root)
         if not isinstance(config, dict):
             raise _Corrupt(config_path, "an object expected")
         own = config.get("compatibility")
@@ -337,7 +353,7 @@ class SnapshotRegistry:
         )
 
     def _version(self, name: str, number: int, path: Path) -> RegisteredSchema:
-        data = _read_json(path)
+        data = _read_json(path, self._root)
         if not isinstance(data, dict):
             raise _Corrupt(path, "an object expected")
         if _field(path, data, "subject", str) != name:
