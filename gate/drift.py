@@ -74,7 +74,7 @@ _WRAPPED = re.compile(
 # Canonical form
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=256)
 def canonical_form(schema_type: SchemaType, text: str) -> str:
     """`text` reduced to what matters for drift: parsed JSON, sorted keys, no whitespace.
 

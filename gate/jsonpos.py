@@ -135,7 +135,7 @@ def _document(text: str) -> _Document:
     return _Document(text)
 
 
-@lru_cache(maxsize=4096)
+@lru_cache(maxsize=1024)
 def line_of(text: str, pointer: str) -> int | None:
     """The 1-based line where the value at `pointer` starts, or the deepest existing parent's."""
     document = _document(text)

@@ -661,56 +661,60 @@ def contract_checks(
 
 @dataclass(frozen=True)
 class DriftContext:
-    """What drift needs of git history, gathered once: object ids, and texts where needed."""
+    """What drift needs of git history, gathered with one `git log`: every object id each
+    subject's file ever had. Contents are read only where a registered text is not in git byte
+    for byte (to compare them as JSON), by the process that judges the subject."""
 
-    ids: dict[str, tuple[str, ...]]  # path -> object ids of every content it had
-    texts: dict[str, tuple[str, ...]]  # path -> those contents, only for inexact subjects
+    root: Path
+    ids: dict[str, frozenset[str]]
 
 
-def drift_context(
-    workspace: Workspace, subjects: Sequence[SubjectSource], state: Any
-) -> DriftContext:
-    """One `git log` for every path; contents are read only for subjects whose registered
-    texts are not in git byte for byte (to compare them as JSON)."""
-    from gate.drift import blob_id
-
+def drift_context(workspace: Workspace, subjects: Sequence[SubjectSource]) -> DriftContext:
     paths = [s.head_path for s in subjects if s.head_path]
-    ids = {p: tuple(v) for p, v in (workspace.repo.blob_ids(paths) if paths else {}).items()}
-    inexact: dict[str, tuple[str, ...]] = {}
-    for source in subjects:
-        registered = state.subject(source.subject)
-        if registered is None or source.head_path is None:
-            continue
-        known = set(ids.get(source.head_path, ()))
-        head = source.head_data.decode("utf-8", "replace") if source.head_data else None
-        if any(v.text != head and blob_id(v.text) not in known for v in registered.versions):
-            inexact[source.head_path] = ids.get(source.head_path, ())
-    blobs = workspace.repo.read_objects([sha for shas in inexact.values() for sha in shas])
-    texts = {
-        path: tuple(blobs[sha].decode("utf-8", "replace") for sha in shas if sha in blobs)
-        for path, shas in inexact.items()
-    }
-    return DriftContext(ids, texts)
+    found = workspace.repo.blob_ids(paths) if paths else {}
+    return DriftContext(workspace.repo.root, {p: frozenset(v) for p, v in found.items()})
+
+
+_HISTORY_REPOSITORIES: dict[tuple[int, Path], Any] = {}
+
+
+def _history_texts(context: DriftContext, path: str) -> tuple[str, ...]:
+    import os
+
+    from gate.sources.git import GitRepository
+
+    key = (os.getpid(), context.root)  # a forked worker opens its own repository
+    repo = _HISTORY_REPOSITORIES.get(key)
+    if repo is None:
+        repo = _HISTORY_REPOSITORIES[key] = GitRepository.open(context.root)
+    blobs = repo.read_objects(sorted(context.ids.get(path, ())))
+    return tuple(data.decode("utf-8", "replace") for data in blobs.values())
 
 
 def subject_drift(source: SubjectSource, state: Any, context: DriftContext) -> list[CheckResult]:
     """Drift of one subject that has a file in git."""
-    from gate.drift import DriftInput, drift_checks
+    from gate.drift import DriftInput, blob_id, drift_checks
 
     if source.schema_type is None:
         return []
+    registered = state.subject(source.subject)
     head = source.head_data.decode("utf-8", "replace") if source.head_data else None
+    ids = context.ids.get(source.path, frozenset())
+    texts: tuple[str, ...] = ()
+    if registered is not None and any(
+        v.text != head and blob_id(v.text) not in ids for v in registered.versions
+    ):
+        texts = _history_texts(context, source.path)
     item = DriftInput.from_texts(
         source.subject,
         source.schema_type,
         head,
-        context.texts.get(source.path, ()),
+        texts,
         configured=source.compatibility,
-        registry=state.subject(source.subject),
+        registry=registered,
         path=source.path,
     )
-    item = dataclasses.replace(item, git_blob_ids=frozenset(context.ids.get(source.path, ())))
-    return drift_checks([item])
+    return drift_checks([dataclasses.replace(item, git_blob_ids=ids)])
 
 
 def registry_only_drift(state: Any, known: set[str], shard: Any) -> list[CheckResult]:
@@ -915,7 +919,13 @@ def run_check(options: RunOptions) -> Result:
             else:
                 assert wanted is not None
                 wanted |= {c.pin.subject for k in config.contracts for c in k.consumers if c.pin}
-            state = registry.load(wanted)
+            from gate.sources.snapshot import LazySnapshotState, SnapshotRegistry
+
+            if isinstance(registry, SnapshotRegistry):
+                # read one subject at a time: memory stays flat on any repository size
+                state = LazySnapshotState(registry, wanted)
+            else:
+                state = registry.load(wanted)
             label = state.source_label or "the registry"
             notes.append(f"registry baseline: {label}")
         else:
@@ -937,9 +947,7 @@ def run_check(options: RunOptions) -> Result:
             workspace.base_label,
             label,
             contract_subjects,
-            drift_context(workspace, subjects, state)
-            if options.drift and state is not None
-            else None,
+            drift_context(workspace, subjects) if options.drift and state is not None else None,
         )
         local = [
             s

@@ -21,7 +21,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -243,6 +243,7 @@ class SnapshotRegistry:
         self.path = Path(path)
         self.display = display or str(path)  # how reports name it (repository-relative)
         self._state: RegistryState | None = None
+        self._index_cache: tuple[Mode, list[tuple[str, str]]] | None = None
         self._root = ""  # the real path of the snapshot directory, while it is read
 
     def __repr__(self) -> str:
@@ -290,7 +291,10 @@ class SnapshotRegistry:
                 "with `gate registry export DIR`",
             ) from None
 
-    def _parse(self, wanted: frozenset[str] | None) -> RegistryState:
+    def _index(self) -> tuple[Mode, list[tuple[str, str]]]:
+        """The global level and (subject, folder) of every subject, read once."""
+        if self._index_cache is not None:
+            return self._index_cache
         # the snapshot is self-contained: no link inside it may lead elsewhere
         self._root = os.path.realpath(self.path)
         index_path = self.path / INDEX_FILE
@@ -306,7 +310,7 @@ class SnapshotRegistry:
             )
         global_level = _mode(index_path, index.get("globalCompatibility"), "globalCompatibility")
         entries = _field(index_path, index, "subjects", list)
-        states = []
+        listed: list[tuple[str, str]] = []
         seen: set[str] = set()
         for entry in entries:
             if not isinstance(entry, dict):
@@ -318,8 +322,26 @@ class SnapshotRegistry:
             if name in seen:
                 raise _Corrupt(index_path, f"subject {name!r} is listed twice")
             seen.add(name)
-            if wanted is None or name in wanted:
-                states.append(self._subject(name, self.path / SUBJECTS_DIR / folder))
+            listed.append((name, folder))
+        self._index_cache = (global_level, listed)
+        return self._index_cache
+
+    def subject_names(self) -> list[str]:
+        """Every subject the snapshot holds, without reading any version."""
+        try:
+            return [name for name, _ in self._index()[1]]
+        except _Corrupt as corrupt:
+            raise SourceError(
+                f"the registry snapshot is corrupt: {corrupt.detail}", str(corrupt.path)
+            ) from None
+
+    def _parse(self, wanted: frozenset[str] | None) -> RegistryState:
+        global_level, listed = self._index()
+        states = [
+            self._subject(name, self.path / SUBJECTS_DIR / folder)
+            for name, folder in listed
+            if wanted is None or name in wanted
+        ]
         return RegistryState(
             subjects=SubjectMap(states),
             global_compatibility=global_level,
@@ -391,3 +413,68 @@ class SnapshotRegistry:
             resolved_references=tuple(resolved),
             source=OriginKind.SNAPSHOT,
         )
+
+
+class LazySnapshotState:
+    """A snapshot's state that reads one subject's folder when it is asked for.
+
+    Stands in for `RegistryState` where a whole-repository run would otherwise hold every
+    registered text of every subject in memory at once.
+    """
+
+    def __init__(self, registry: SnapshotRegistry, subjects: Collection[str] | None) -> None:
+        self.registry = registry
+        names = registry.subject_names()
+        self.names = names if subjects is None else [n for n in names if n in set(subjects)]
+        self._known = frozenset(self.names)
+        self.source_label = registry.label
+        self.requests = 0
+        self._recent: dict[str, SubjectState | None] = {}
+
+    @property
+    def global_compatibility(self) -> Mode:
+        return self.registry._index()[0]
+
+    def subject(self, name: str) -> SubjectState | None:
+        if name not in self._known:
+            return None
+        if name not in self._recent:
+            if len(self._recent) >= 8:
+                self._recent.pop(next(iter(self._recent)))
+            self._recent[name] = self.registry.load([name]).subject(name)
+        return self._recent[name]
+
+    @property
+    def subjects(self) -> _LazySubjects:
+        return _LazySubjects(self)
+
+    def schema_by_id(self, schema_id: int) -> RegisteredSchema | None:
+        return self.registry.schema_by_id(schema_id)
+
+
+class _LazySubjects:
+    """`state.subjects` of a `LazySnapshotState`: names known at once, states read on demand."""
+
+    def __init__(self, state: LazySnapshotState) -> None:
+        self._state = state
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self._state.subject(name) is not None
+
+    def __len__(self) -> int:
+        return len(self._state.names)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._state.names)
+
+    def keys(self) -> list[str]:
+        return list(self._state.names)
+
+    def get(self, name: str) -> SubjectState | None:
+        return self._state.subject(name)
+
+    def items(self) -> Iterator[tuple[str, SubjectState]]:
+        for name in self._state.names:
+            state = self._state.subject(name)
+            if state is not None:
+                yield name, state
