@@ -17,7 +17,6 @@ Usage: python benchmarks/bench_monorepo.py [--subjects 2000] [--versions 20] [--
 from __future__ import annotations
 
 import argparse
-import resource
 import subprocess
 import sys
 import tempfile
@@ -83,6 +82,22 @@ def gate_check(repo: Path, *args: str) -> float:
     return time.perf_counter() - started
 
 
+def peak_memory_mb(repo: Path, *args: str) -> float:
+    """Max RSS of `gate check` and its workers, measured by a fresh parent process (so no
+    earlier child of this script, such as git fast-import, is counted)."""
+    probe = (
+        "import resource, subprocess, sys\n"
+        "subprocess.run(sys.argv[1:], capture_output=True)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe, sys.executable, "-m", "gate", "check", "--offline",
+         "--no-simulate", "-q", *args],
+        cwd=repo, capture_output=True, text=True, check=True,
+    )
+    return int(done.stdout.strip()) / 1024
+
+
 def cat_file_floor(repo: Path, rev: str, paths: list[str]) -> None:
     process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=repo, env=GIT_ENV,
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE)
@@ -106,7 +121,7 @@ def main() -> None:
 
         floor = best_of(args.runs, lambda: read_and_parse(files))
         measured = best_of(args.runs, lambda: gate_check(repo, "--base", "HEAD~1"))
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        peak_mb = peak_memory_mb(repo, "--base", "HEAD~1")
         figures.append(Figure(
             f"whole repo, {args.subjects} changed, FULL_TRANSITIVE vs read+parse", measured,
             floor, target=5))
