@@ -1,4 +1,4 @@
-"""Waivers end to end: `gate waive` appends one, and matched, expired and stale ones are reported."""
+"""Waivers end to end: `gate waive` appends one; matched, expired and stale ones are reported."""
 
 from __future__ import annotations
 
