@@ -79,12 +79,15 @@ def json_object(rng: random.Random, n_props: int, depth: int = 0) -> dict[str, A
 
 
 def json_history(rng: random.Random, versions: int, n_props: int) -> list[str]:
-    """`versions` texts of one JSON Schema subject, each adding an optional property."""
+    """`versions` texts of one JSON Schema subject, each FULL-compatible with all before it
+    under the STRICT policy (as a FULL_TRANSITIVE registry would have accepted them): the top
+    object is open, and each version declares one more property with an unconstrained schema."""
     schema = {"$schema": "http://json-schema.org/draft-07/schema#", **json_object(rng, n_props)}
+    del schema["additionalProperties"]
     out = [json.dumps(schema, indent=2)]
     for step in range(1, versions):
         schema = copy.deepcopy(schema)
-        schema["properties"][f"added{step}"] = {"type": rng.choice(_JSON_TYPES)}
+        schema["properties"][f"added{step}"] = {}
         out.append(json.dumps(schema, indent=2))
     return out
 
