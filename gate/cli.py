@@ -152,35 +152,49 @@ def check(**params: Any) -> None:
     _dispatch("check_command", params)
 
 
+def _schema_options(mode_help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """--type, --mode, --policy and --format, shared by `compat` and `diff`."""
+    decorators = [
+        click.option(
+            "--type",
+            "schema_type",
+            type=click.Choice(_TYPE_CHOICES, case_sensitive=False),
+            default=None,
+            help="Schema type (default: inferred from extension and content).",
+        ),
+        click.option(
+            "--mode",
+            type=click.Choice(_MODE_CHOICES, case_sensitive=False),
+            default="BACKWARD",
+            show_default=True,
+            help=mode_help,
+        ),
+        click.option(
+            "--policy",
+            type=click.Choice(_POLICY_CHOICES, case_sensitive=False),
+            default="STRICT",
+            show_default=True,
+            help="JSON Schema compatibility policy.",
+        ),
+        click.option(
+            "--format",
+            "output_format",
+            type=click.Choice(["text", "json"]),
+            default="text",
+            show_default=True,
+        ),
+    ]
+
+    def apply(function: Callable[..., Any]) -> Callable[..., Any]:
+        for decorator in reversed(decorators):
+            function = decorator(function)
+        return function
+
+    return apply
+
+
 @cli.command()
-@click.option(
-    "--type",
-    "schema_type",
-    type=click.Choice(_TYPE_CHOICES, case_sensitive=False),
-    default=None,
-    help="Schema type (default: inferred from extension and content).",
-)
-@click.option(
-    "--mode",
-    type=click.Choice(_MODE_CHOICES, case_sensitive=False),
-    default="BACKWARD",
-    show_default=True,
-    help="Compatibility level.",
-)
-@click.option(
-    "--policy",
-    type=click.Choice(_POLICY_CHOICES, case_sensitive=False),
-    default="STRICT",
-    show_default=True,
-    help="JSON Schema compatibility policy.",
-)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@_schema_options("Compatibility level.")
 @click.option("--no-simulate", is_flag=True, help="Skip the search for witness payloads.")
 @_verbosity_options
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
@@ -190,34 +204,7 @@ def compat(**params: Any) -> None:
 
 
 @cli.command()
-@click.option(
-    "--type",
-    "schema_type",
-    type=click.Choice(_TYPE_CHOICES, case_sensitive=False),
-    default=None,
-    help="Schema type (default: inferred).",
-)
-@click.option(
-    "--mode",
-    type=click.Choice(_MODE_CHOICES, case_sensitive=False),
-    default="BACKWARD",
-    show_default=True,
-    help="Exit 1 when a change breaks this level.",
-)
-@click.option(
-    "--policy",
-    type=click.Choice(_POLICY_CHOICES, case_sensitive=False),
-    default="STRICT",
-    show_default=True,
-    help="JSON Schema compatibility policy.",
-)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-)
+@_schema_options("Exit 1 when a change breaks this level.")
 @_verbosity_options
 @click.argument("old", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
