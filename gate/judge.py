@@ -78,7 +78,7 @@ class Parser:
     checked together, so a bounded cache keeps memory flat on repositories of any size.
     """
 
-    def __init__(self, options: CheckOptions, capacity: int = 512) -> None:
+    def __init__(self, options: CheckOptions, capacity: int = 64) -> None:
         self.options = options
         self.capacity = capacity
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()

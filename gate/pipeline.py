@@ -721,11 +721,13 @@ def registry_only_drift(state: Any, known: set[str], shard: Any) -> list[CheckRe
     """Drift of the registry's subjects that no file in git maps to."""
     from gate.drift import DriftInput, drift_checks
 
-    inputs = [
-        DriftInput(subject=name, registry=registered)
-        for name, registered in sorted(state.subjects.items())
+    # names first: a lazily read snapshot then reads only the subjects git does not have
+    names = sorted(
+        name
+        for name in state.subjects.keys()
         if name not in known and (shard is None or in_shard(name, shard.index, shard.count))
-    ]
+    )
+    inputs = [DriftInput(subject=name, registry=state.subject(name)) for name in names]
     return drift_checks(inputs)
 
 
