@@ -28,6 +28,7 @@ from common import (
     Figure,
     best_of,
     fast_import,
+    gate_environment,
     git,
     make_repository,
     print_table,
@@ -93,7 +94,7 @@ def peak_memory_mb(repo: Path, *args: str) -> float:
     done = subprocess.run(
         [sys.executable, "-c", probe, sys.executable, "-m", "gate", "check", "--offline",
          "--no-simulate", "-q", *args],
-        cwd=repo, capture_output=True, text=True, check=True,
+        cwd=repo, capture_output=True, text=True, check=True, env=gate_environment(),
     )
     return int(done.stdout.strip()) / 1024
 
@@ -152,7 +153,8 @@ def main() -> None:
         measured = best_of(args.runs, lambda: gate_check(
             repo, "--staged", "--base", "HEAD", changed))
         floor = best_of(args.runs, lambda: subprocess.run(
-            [sys.executable, "-m", "gate", "--version"], capture_output=True, check=True))
+            [sys.executable, "-m", "gate", "--version"], capture_output=True, check=True,
+            env=gate_environment()))
         figures.append(Figure("pre-commit: one staged file of the repo vs gate --version",
                               measured, floor, target=3))
         figures.append(Figure("peak memory of the whole-repo check (MB) vs 500 MB budget",

@@ -120,9 +120,16 @@ def read_and_parse(paths: Iterable[Path]) -> int:
     return count
 
 
+def gate_environment() -> dict[str, str]:
+    """As an installed gate runs: bytecode cached (a session may have turned that off)."""
+    env = {**os.environ, "NO_COLOR": "1"}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
 def run_gate(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "gate", *args], cwd=cwd, capture_output=True,
-                          text=True, env={**os.environ, "NO_COLOR": "1"})
+                          text=True, env=gate_environment())
 
 
 def print_table(figures: list[Figure]) -> None:
