@@ -7,7 +7,6 @@ flight (every live registry version of the subject and the git base version).
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -176,6 +175,3 @@ def contract_pairs(
             )
     return checks, pairs
 
-
-def with_findings(pair: PairCheck, extra: Sequence[Finding]) -> CheckResult:
-    return dataclasses.replace(pair.check, findings=(*pair.check.findings, *extra))

@@ -6,7 +6,6 @@ import hashlib
 import json
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import PurePosixPath
 from typing import Any, Protocol
 
 from gate.errors import ConfigError
@@ -163,6 +162,3 @@ def canonical_json(text: str) -> str:
     except (ValueError, RecursionError):
         return text.strip()
 
-
-def path_stem(path: str) -> str:
-    return PurePosixPath(path).stem
