@@ -232,15 +232,40 @@ def _untracked_versions(item: DriftInput) -> list[Finding]:
     return out
 
 
+def _shape(schema_type: SchemaType, text: str) -> tuple[int, ...] | None:
+    """Counts that texts with one canonical form share, or None when that cannot be told
+    without decoding (escapes may spell the same string differently; Avro docs are dropped and
+    wrapped primitives unwrapped by the canonical form)."""
+    if "\\" in text:
+        return None
+    if schema_type is SchemaType.AVRO and ('"doc"' in text or _WRAPPED.search(text)):
+        return None
+    return text.count(":"), text.count(",")
+
+
+def _registered_as(schema_type: SchemaType, text: str, versions: Any) -> bool:
+    """Whether some version has the canonical form of `text`; versions whose shape already
+    differs are not decoded at all."""
+    mine = _shape(schema_type, text)
+    head: str | None = None
+    for version in versions:
+        if mine is not None:
+            theirs = _shape(version.schema_type, version.text)
+            if theirs is not None and theirs != mine:
+                continue
+        head = head if head is not None else canonical_form(schema_type, text)
+        if canonical_form(version.schema_type, version.text) == head:
+            return True
+    return False
+
+
 def _not_registered(item: DriftInput) -> list[Finding]:
     if item.git_text is None or item.git_type is None or not item.in_registry:
         return []
     assert item.registry is not None
     if any(v.text == item.git_text for v in item.registry.versions):
         return []
-    head = canonical_form(item.git_type, item.git_text)
-    registered = [canonical_form(v.schema_type, v.text) for v in item.registry.versions]
-    if head in registered:
+    if _registered_as(item.git_type, item.git_text, item.registry.versions):
         return []
     latest = item.registry.latest
     assert latest is not None

@@ -84,23 +84,42 @@ class Parser:
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 
     def parse(self, schema: Schema) -> Parsed:
-        # only JSON Schema resolves relative file references, so only it depends on the path
-        path = schema.origin.path if schema.type is SchemaType.JSON else None
-        key = (schema.type, schema.digest, schema.resolved_references, path)
-        cached = self._cache.get(key)
-        if cached is None:
+        # a version the registry holds was accepted by it: formats may skip checks that cannot
+        # change its parsed form (a careful parse may reuse a trusted one, never the reverse)
+        trusted = schema.origin.kind in _TRUSTED_KINDS
+        key = (schema.type, schema.digest, schema.resolved_references, _path_key(schema))
+        entry = self._cache.get(key)
+        if entry is None or (entry[1] and not trusted):
             try:
-                cached = get_format(schema.type).parse(schema, self.options)
+                value = get_format(schema.type).parse(schema, self.options, trusted=trusted)
             except SchemaInvalid as error:
-                cached = error
-            self._cache[key] = cached
+                value = error
+            entry = (value, trusted and schema.type is SchemaType.JSON)
+            self._cache[key] = entry
             if len(self._cache) > self.capacity:
                 self._cache.popitem(last=False)
         else:
             self._cache.move_to_end(key)
+        cached = entry[0]
         if isinstance(cached, SchemaInvalid):
             return Parsed(schema, invalid=cached)
         return Parsed(schema, value=cached)
+
+
+_TRUSTED_KINDS = frozenset({OriginKind.REGISTRY, OriginKind.SNAPSHOT})
+
+
+def _path_key(schema: Schema) -> tuple[str | None, OriginKind, str | None] | None:
+    """Where a schema's parse depends on its file: only JSON Schema resolves relative file
+    references, only text that names a `$ref` (possibly escaped) has any, and they resolve
+    in the schema's own file and revision."""
+    if schema.type is not SchemaType.JSON:
+        return None
+    text = schema.text
+    if "$ref" not in text and "\\u" not in text:
+        return None
+    origin = schema.origin
+    return origin.path, origin.kind, origin.rev
 
 
 def validity_check(subject: str, parsed: Parsed, label: str) -> CheckResult:

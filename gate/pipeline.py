@@ -301,6 +301,24 @@ def open_workspace(sources: SourceOptions, config: Any) -> Workspace:
     )
 
 
+def tree_reader(workspace: Workspace) -> Any:
+    """Reads a repository file as it is at a schema's origin: its git revision or the index."""
+    trees: dict[tuple[OriginKind, str | None], Any] = {}
+    for tree in (workspace.head_tree, workspace.base_tree):
+        kind = getattr(tree, "kind", None)
+        if kind in (OriginKind.GIT, OriginKind.INDEX):
+            trees[(kind, getattr(tree, "rev", None))] = tree
+
+    def read(origin: Origin, path: str) -> bytes | None:
+        tree = trees.get((origin.kind, origin.rev))
+        if tree is None:
+            return None
+        data: bytes | None = tree.read([path]).get(path)
+        return data
+
+    return read
+
+
 def _parse_side(parser: Parser, source: SubjectSource, head: bool) -> Parsed | None:
     data = source.head_data if head else source.base_data
     origin = source.head_origin if head else source.base_origin
@@ -497,14 +515,14 @@ def already_registered(text: str, registered: Any) -> Any | None:
         if version.text == text:
             return version
 
-    def shape(value: str) -> tuple[int, ...]:
-        # equal JSON documents have as many of these outside and inside strings alike
-        return tuple(value.count(c) for c in "{[:,")
+    def shape(value: str) -> tuple[int, int] | None:
+        # equal JSON documents spelt without escapes have as many of these, in strings and out
+        return None if "\\" in value else (value.count(":"), value.count(","))
 
     mine: str | None = None
     wanted = shape(text)
     for version in registered.versions:
-        if shape(version.text) != wanted:
+        if wanted is not None and (theirs := shape(version.text)) is not None and theirs != wanted:
             continue
         mine = mine if mine is not None else canonical_json(text)
         if canonical_json(version.text) == mine:
@@ -860,18 +878,24 @@ def judge_all(judge: SubjectJudge, sources: list[SubjectSource]) -> list[tuple[C
     busy = [s for s in sources if not (s.unchanged and s.head_path == s.base_path)]
     if workers < 2 or len(busy) < _PARALLEL_FROM:
         return [judge.judge(source).checks for source in sources]
+    import gc
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     global _POOL_JUDGE
     _POOL_JUDGE = judge  # inherited by the forked workers; never pickled
-    size = max(1, len(sources) // (workers * 4))
+    # small chunks keep both workers busy to the end; each costs a round trip of a few ms
+    size = max(1, len(sources) // (workers * 16))
     chunks = [sources[i : i + size] for i in range(0, len(sources), size)]
+    # what exists now is only read by the workers: kept out of their collections, its pages
+    # stay shared with this process instead of being copied on the collector's first touch
+    gc.freeze()
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             results = list(pool.map(_judge_chunk, chunks))
     finally:
         _POOL_JUDGE = None
+        gc.unfreeze()
     return [checks for chunk in results for checks in chunk]
 
 
@@ -893,7 +917,9 @@ def run_check(options: RunOptions) -> Result:
     base_options = CheckOptions(
         json_policy=config.json_policy,
         allow_remote_refs=config.allow_remote_refs,
-        root=config.root,
+        # schema paths are repository-relative, and so are the files their `$ref`s name
+        root=workspace.repo.root,
+        files=tree_reader(workspace),
     )
     parser = Parser(base_options)
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import posixpath
+import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import unquote, urlsplit
 
 from gate.errors import ConfigError
 from gate.formats import infer_type
@@ -39,10 +42,16 @@ class SubjectSource:
     head_origin: Origin | None
     base_origin: Origin | None
     config_line: int | None = None
+    # a file its relative `$ref`s reach (at either side) differs between the base and the head
+    references_changed: bool = False
 
     @property
     def unchanged(self) -> bool:
-        return self.head_data is not None and self.head_data == self.base_data
+        return (
+            self.head_data is not None
+            and self.head_data == self.base_data
+            and not self.references_changed
+        )
 
     @property
     def path(self) -> str:
@@ -88,9 +97,7 @@ def collect_subjects(
 
     def bound(paths: list[str]) -> dict[str, Any]:
         return {
-            p: b
-            for p in paths
-            if not p.startswith(prefixes) and (b := config.match(p)) is not None
+            p: b for p in paths if not p.startswith(prefixes) and (b := config.match(p)) is not None
         }
 
     head_bound = bound(head.list_paths())
@@ -106,11 +113,22 @@ def collect_subjects(
     for path, binding in sorted(base_bound.items()):
         if path not in seen_base and path not in head_bound:
             pairs.append((None, path, binding))
+    listed: set[str] | None = None
     if only:
-        wanted = set(only)
-        pairs = [p for p in pairs if p[0] in wanted or p[1] in wanted]
+        listed = set(only)
+        # a listed file that may be a JSON Schema `$ref` target can change the subjects whose
+        # schemas reach it: those are read too, and kept when they do
+        maybe_target = any(not p.lower().endswith(_NEVER_REFERENCED) for p in listed)
+        pairs = [
+            p
+            for p in pairs
+            if p[0] in listed
+            or p[1] in listed
+            or (maybe_target and _may_be_json(p[2], str(p[0] or p[1])))
+        ]
     head_data = head.read([p[0] for p in pairs if p[0] is not None])
     base_data = base.read([p[1] for p in pairs if p[1] is not None])
+    reach_changed = _reference_changes(pairs, head_data, base_data, head, base)
 
     subjects: dict[str, SubjectSource] = {}
     for head_path, base_path, binding in pairs:
@@ -123,6 +141,12 @@ def collect_subjects(
         schema_type = _schema_type(binding, path, sniffed, configured)
         if schema_type is None:
             continue
+        references_changed = (
+            schema_type is SchemaType.JSON and (head_path, base_path) in reach_changed
+        )
+        if listed is not None and head_path not in listed and base_path not in listed:
+            if not references_changed:
+                continue
         subject = binding.subject
         if subject in subjects:
             other = subjects[subject].path
@@ -145,8 +169,117 @@ def collect_subjects(
             head_origin=head_origin(head_path) if head_path else None,
             base_origin=base_origin(base_path) if base_path else None,
             config_line=binding.line,
+            references_changed=references_changed,
         )
     return list(subjects.values())
+
+
+# --------------------------------------------------------------------------- file references
+
+_NEVER_REFERENCED = (".avsc", ".proto", ".yaml", ".yml")
+_REF = re.compile(r'"\$ref"\s*:\s*"((?:[^"\\]|\\.)*)"')
+_MAX_REFERENCED_FILES = 10_000
+
+
+def _may_be_json(binding: Any, path: str) -> bool:
+    if binding.type is not None:
+        return bool(binding.type is SchemaType.JSON)
+    return path.lower().endswith(".json")
+
+
+def _references_in(path: str, data: bytes | None) -> list[str]:
+    if not data or b"$ref" not in data:
+        return []
+    return file_references(path, data.decode("utf-8", "replace"))
+
+
+def file_references(path: str, text: str) -> list[str]:
+    """The repository paths of the files that `text` (the file at `path`) names in relative
+    `$ref`s: fragments, URLs, absolute paths and paths leaving the repository are not files
+    of the repository."""
+    if "$ref" not in text:
+        return []
+    folder = posixpath.dirname(path)
+    out: list[str] = []
+    for match in _REF.finditer(text):
+        target = match.group(1).split("#", 1)[0]
+        if not target or "\\" in target or target.startswith("/") or urlsplit(target).scheme:
+            continue
+        joined = posixpath.normpath(posixpath.join(folder, unquote(target)))
+        if joined != ".." and not joined.startswith("../"):
+            out.append(joined)
+    return out
+
+
+def _reference_changes(
+    pairs: list[tuple[str | None, str | None, Any]],
+    head_data: Mapping[str, bytes],
+    base_data: Mapping[str, bytes],
+    head: Tree,
+    base: Tree,
+) -> set[tuple[str | None, str | None]]:
+    """The (head path, base path) pairs whose schemas reach, through relative `$ref`s at the
+    head or at the base, a file whose bytes differ between the two sides."""
+    edges: dict[tuple[str, bool], list[str]] = {}  # (path, at head) -> paths it references
+    contents: dict[tuple[str, bool], bytes | None] = {}
+    frontier: set[tuple[str, bool]] = set()
+    for head_path, base_path, _ in pairs:
+        for path, at_head, data in ((head_path, True, head_data), (base_path, False, base_data)):
+            if path is not None and path in data:
+                contents[(path, at_head)] = data[path]
+                refs = _references_in(path, data[path])
+                edges[(path, at_head)] = refs
+                frontier.update((ref, at_head) for ref in refs)
+    if not frontier:
+        return set()
+    # read what is referenced, on both sides, until nothing new is reached
+    while frontier and len(contents) < _MAX_REFERENCED_FILES:
+        wanted = {path for path, _ in frontier}
+        missing_head = sorted(p for p in wanted if (p, True) not in contents)
+        missing_base = sorted(p for p in wanted if (p, False) not in contents)
+        read_head = head.read(missing_head) if missing_head else {}
+        read_base = base.read(missing_base) if missing_base else {}
+        frontier = set()
+        for side, missing, read in (
+            (True, missing_head, read_head),
+            (False, missing_base, read_base),
+        ):
+            for path in missing:
+                found = read.get(path)
+                contents[(path, side)] = found
+                refs = _references_in(path, found)
+                edges[(path, side)] = refs
+                frontier.update((ref, side) for ref in refs if (ref, side) not in contents)
+        # the other side of every file reached is compared too
+        frontier.update(
+            (path, not side) for path, side in list(contents) if (path, not side) not in contents
+        )
+    differs = {
+        path
+        for path, side in contents
+        if side and contents.get((path, True)) != contents.get((path, False))
+    } | {path for path, side in contents if not side and (path, True) not in contents}
+
+    def reaches_change(start: str, side: bool) -> bool:
+        seen: set[str] = set()
+        stack = list(edges.get((start, side), ()))
+        while stack:
+            path = stack.pop()
+            if path in seen:
+                continue
+            seen.add(path)
+            if path in differs:
+                return True
+            stack.extend(edges.get((path, side), ()))
+        return False
+
+    out: set[tuple[str | None, str | None]] = set()
+    for head_path, base_path, _ in pairs:
+        if (head_path is not None and reaches_change(head_path, True)) or (
+            base_path is not None and reaches_change(base_path, False)
+        ):
+            out.add((head_path, base_path))
+    return out
 
 
 def in_shard(subject: str, index: int, count: int) -> bool:
@@ -161,4 +294,3 @@ def canonical_json(text: str) -> str:
         return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
     except (ValueError, RecursionError):
         return text.strip()
-

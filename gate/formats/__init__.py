@@ -7,12 +7,13 @@ adding a schema type means adding a module and one line in `_FORMAT_MODULES`.
 from __future__ import annotations
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from gate.errors import FormatError
-from gate.model import Incompatibility, JsonPolicy, Schema, SchemaType
+from gate.model import Incompatibility, JsonPolicy, Origin, Schema, SchemaType
 
 if TYPE_CHECKING:
     from gate.rules import Rule
@@ -26,6 +27,10 @@ class CheckOptions:
     allow_remote_refs: bool = False
     # the repository root: relative `$ref`s may be read below it, never outside
     root: Path | None = None
+    # reads a root-relative path as it is where a schema came from (a git revision, the index):
+    # (origin, path) -> its bytes, or None when it does not exist there. Without it, and for
+    # schemas from the work tree, relative `$ref`s are read from the files on disk
+    files: Callable[[Origin, str], bytes | None] | None = None
 
 
 @dataclass(frozen=True)
@@ -68,8 +73,11 @@ class SchemaFormat(Protocol):
         """True when `text` looks like a schema of this type (for type inference)."""
         ...
 
-    def parse(self, schema: Schema, options: CheckOptions) -> Any:
-        """Parse and validate; raise `gate.errors.SchemaInvalid` for an invalid schema."""
+    def parse(self, schema: Schema, options: CheckOptions, trusted: bool = False) -> Any:
+        """Parse and validate; raise `gate.errors.SchemaInvalid` for an invalid schema.
+
+        `trusted` marks a version the registry already accepted: a format may then skip checks
+        that cannot change the parsed form of a valid schema (never any that can)."""
         ...
 
     def check(self, reader: Any, writer: Any, options: CheckOptions) -> list[Incompatibility]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import posixpath
+import stat
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -82,10 +83,14 @@ class WorktreeTree:
         if self._paths is None:
             listed = self._repo.worktree_paths() if self._repo is not None else _walk(self.root)
             present = []
+            root = str(self.root)
             for path in listed:
-                full = self.root / path
+                try:
+                    mode = os.lstat(os.path.join(root, path)).st_mode
+                except OSError:
+                    continue  # deleted from disk (or not visible at all)
                 # a gitlink (submodule) is listed by git but is a directory on disk
-                if os.path.islink(full) or (os.path.lexists(full) and not full.is_dir()):
+                if not stat.S_ISDIR(mode):
                     present.append(path)
             self._paths = sorted(present)
         return list(self._paths)

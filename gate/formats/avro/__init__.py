@@ -48,8 +48,10 @@ class AvroFormat:
             return value.get("type") in _NAMED and isinstance(value.get("name"), str)
         return False
 
-    def parse(self, schema: Schema, options: CheckOptions) -> AvroSchema:
-        """Parse and validate; raises `gate.errors.SchemaInvalid` with a JSON Pointer."""
+    def parse(self, schema: Schema, options: CheckOptions, trusted: bool = False) -> AvroSchema:
+        """Parse and validate; raises `gate.errors.SchemaInvalid` with a JSON Pointer.
+
+        Validation is part of building the parsed form, so `trusted` changes nothing here."""
         from gate.formats.avro.parse import parse_schema
 
         return parse_schema(schema)

@@ -50,15 +50,18 @@ class JsonSchemaFormat:
             return False  # an Avro named type wrapping a complex type
         return bool(_SCHEMA_KEYS & value.keys())
 
-    def parse(self, schema: Schema, options: CheckOptions) -> ParsedJsonSchema:
+    def parse(
+        self, schema: Schema, options: CheckOptions, trusted: bool = False
+    ) -> ParsedJsonSchema:
         """Decode, validate against the draft's metaschema, resolve `$ref`s.
 
         Raises `SchemaInvalid` (or its subclass `UnresolvedReference`) for an unusable schema.
+        `trusted` (a version the registry holds) skips the metaschema check of the schema itself.
         """
         from gate.formats.jsonschema.loader import load_schema
 
         try:
-            return load_schema(schema, options)
+            return load_schema(schema, options, trusted)
         except RecursionError:
             raise SchemaInvalid("the schema is nested too deeply") from None
 

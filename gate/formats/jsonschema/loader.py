@@ -16,6 +16,7 @@ the schemas those do not vouch for, and names their errors), and each reference 
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 import sys
 from dataclasses import dataclass, field
@@ -52,12 +53,14 @@ from gate.formats.jsonschema.nodes import (
     child_pointer,
 )
 from gate.jsonpos import join_pointer, line_of, pointer_tokens
-from gate.model import Schema
+from gate.model import OriginKind, Schema
 
 # files below the repository root are addressed under this base; nothing else is ever read
 ROOT_PREFIX = "file:///__gate_root__/"
 # a schema with no file of its own (from the registry) lives here: relative files never resolve
 DETACHED_PREFIX = "file:///__gate_detached__/"
+# schemas read from these resolve relative `$ref`s in the same place, through `CheckOptions.files`
+_TREE_KINDS = frozenset({OriginKind.GIT, OriginKind.INDEX})
 
 _DRAFTS: dict[str, Draft] = {
     "http://json-schema.org/draft-04/schema": Draft.DRAFT4,
@@ -336,9 +339,10 @@ def _id_keyword(draft: Draft) -> str:
 class Loader:
     """Loads one schema and everything it references; builds the node graph."""
 
-    def __init__(self, schema: Schema, options: CheckOptions) -> None:
+    def __init__(self, schema: Schema, options: CheckOptions, trusted: bool = False) -> None:
         self.schema = schema
         self.options = options
+        self.trusted = trusted
         self.documents: list[_Document] = []
         self.resources: dict[str, tuple[_Document, str]] = {}  # absolute URI -> (doc, pointer)
         self.references = dict(schema.resolved_references)
@@ -376,7 +380,8 @@ class Loader:
         value, depth = decode(self.schema.text)
         self.depth = depth
         draft = draft_of(value)
-        check_metaschema(value, draft, self.schema.text, depth=depth)
+        if not self.trusted:
+            check_metaschema(value, draft, self.schema.text, depth=depth)
         document = self._register(None, self.file_uri, value, draft, self.schema.text, depth)
         root = call_deep(lambda: self._build_all(document), self.depth)
         return ParsedJsonSchema(
@@ -607,6 +612,9 @@ class Loader:
     def _read_file(self, uri: str, ref: RefNode) -> str:
         assert self.root_dir is not None
         relative = unquote(uri[len(ROOT_PREFIX):])
+        origin = self.schema.origin
+        if self.options.files is not None and origin.kind in _TREE_KINDS:
+            return self._read_from_tree(relative, ref)
         path = (self.root_dir / relative).resolve()
         try:
             path.relative_to(self.root_dir)
@@ -618,6 +626,23 @@ class Loader:
             return path.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise self._unresolved(ref, f"file {relative} cannot be read: {error}") from None
+
+    def _read_from_tree(self, relative: str, ref: RefNode) -> str:
+        """A referenced file as it is where the schema came from (its git revision, the index),
+        so that each side of a comparison resolves against its own files."""
+        assert self.options.files is not None
+        origin = self.schema.origin
+        normal = posixpath.normpath(relative)
+        if normal == ".." or normal.startswith(("../", "/")):
+            raise self._unresolved(ref, "it points outside the repository root")
+        where = "the index" if origin.kind is OriginKind.INDEX else f"revision {origin.rev}"
+        data = self.options.files(origin, normal)
+        if data is None:
+            raise self._unresolved(ref, f"file {normal} does not exist in {where}")
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            raise self._unresolved(ref, f"file {normal} in {where} is not UTF-8 text") from None
 
     def _fetch(self, uri: str, ref: RefNode) -> str:
         import httpx
@@ -1066,8 +1091,19 @@ def _walk(value: Any, pointer: str) -> Any:
     return value
 
 
-def load_schema(schema: Schema, options: CheckOptions) -> ParsedJsonSchema:
-    """Parse `schema`; SchemaInvalid (or UnresolvedReference) when it cannot be used."""
+def load_schema(schema: Schema, options: CheckOptions, trusted: bool = False) -> ParsedJsonSchema:
+    """Parse `schema`; SchemaInvalid (or UnresolvedReference) when it cannot be used.
+
+    `trusted` skips the metaschema check of the schema itself, for a version the registry
+    already accepted; anything that then goes wrong is decided by the careful way instead.
+    """
+    if trusted:
+        try:
+            return Loader(schema, options, trusted=True).load()
+        except RecursionError:
+            raise
+        except Exception:  # noqa: BLE001 - a malformed document: let the full check say why
+            pass
     return Loader(schema, options).load()
 
 
