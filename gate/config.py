@@ -1,8 +1,9 @@
 """gate.yaml -> a validated, frozen `Config`.
 
 The file is read with PyYAML's composer, so every value keeps the line it came from, then checked
-against the JSON Schema shipped in `gate/schemas/config.schema.json`, then converted to frozen
-dataclasses. Every problem names the file, the line and the key:
+against the JSON Schema shipped in `gate/schemas/config.schema.json` (by gate/configschema.py, not
+the `jsonschema` library, which is slow to import), then converted to frozen dataclasses. Every
+problem names the file, the line and the key:
 
     gate.yaml:7: subjects[1].type: 'AVROO' is not one of AVRO, JSON, PROTOBUF
 
@@ -30,7 +31,6 @@ A file that cannot be read at all is a `SourceError` (exit 3); anything wrong in
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import json
 import os
@@ -40,10 +40,13 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate.errors import ConfigError, SourceError
 from gate.model import JsonPolicy, Mode, SchemaType
+
+if TYPE_CHECKING:
+    from gate.configschema import ConfigSchema
 
 CONFIG_NAMES = ("gate.yaml", "gate.yml")
 TEMPLATE_FIELDS = ("stem", "name", "dir")
@@ -54,6 +57,8 @@ _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _PIN = re.compile(r"(?P<subject>.+)@(?P<version>[0-9]+|latest)")
 _URL = re.compile(r"https?://[^/\s]+", re.IGNORECASE)
 _GLOB_OR_TEMPLATE = re.compile(r"[*?\[{]")
+_DRIVE = re.compile(r"[A-Za-z]:[\\/]")
+_MATCH_CACHE_SIZE = 1 << 16  # paths remembered by `Config.match` (a run asks for most twice)
 _MAP_TAG = "tag:yaml.org,2002:map"
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 _STR_TAG = "tag:yaml.org,2002:str"
@@ -103,7 +108,7 @@ class SubjectRule:
     def matches(self, path: str) -> bool:
         if self.file is not None:
             return path == self.file
-        return self.files is not None and glob_match(self.files, path)
+        return self.files is not None and _glob_regex(self.files).fullmatch(path) is not None
 
     def bind(self, path: str) -> SubjectBinding:
         """The binding of `path` (which this rule matches): templates expanded."""
@@ -114,7 +119,9 @@ class SubjectRule:
             type=self.type,
             compatibility=self.compatibility,
             json_policy=self.json_policy,
-            samples=tuple(expand_template(glob, values) for glob in self.samples),
+            samples=tuple(expand_template(glob, values) for glob in self.samples)
+            if self.samples
+            else (),
             line=self.line or None,
         )
 
@@ -249,18 +256,47 @@ class Config:
     def match(self, path: str) -> SubjectBinding | None:
         """The binding of a repository-relative path: `file:` rules first, then `files:` globs.
 
-        Within each kind the first rule in file order wins; None when no rule matches.
+        Within each kind the first rule in file order wins; None when no rule matches. A run
+        matches every file of the repository at both revisions, so answers are remembered.
         """
+        cache = self._matched
+        if path in cache:
+            return cache[path]
+        if len(cache) >= _MATCH_CACHE_SIZE:
+            cache.clear()
+        binding = cache[path] = self._match(path)
+        return binding
+
+    def _match(self, path: str) -> SubjectBinding | None:
         normalized = _normalize(path)
         if normalized is None:
             return None
-        for rule in self.subjects:
-            if rule.file is not None and rule.file == normalized:
-                return rule.bind(normalized)
-        for rule in self.subjects:
-            if rule.files is not None and glob_match(rule.files, normalized):
+        by_file, by_glob = self._rules
+        rule = by_file.get(normalized)
+        if rule is not None:
+            return rule.bind(normalized)
+        for rule in by_glob:
+            # compiled once (and only when reached: a bad class such as [z-a] raises here, as
+            # it always did)
+            if _glob_regex(rule.files).fullmatch(normalized) is not None:
                 return rule.bind(normalized)
         return None
+
+    # Computed once per Config (the instance is frozen: `dataclasses.replace` makes a new one,
+    # with fresh caches); kept out of the fields, so out of ==, hash and repr.
+
+    @functools.cached_property
+    def _rules(self) -> tuple[dict[str, SubjectRule], tuple[SubjectRule, ...]]:
+        """`file:` rules by file (the first one of a file wins), then the `files:` rules."""
+        by_file: dict[str, SubjectRule] = {}
+        for rule in self.subjects:
+            if rule.file is not None:
+                by_file.setdefault(rule.file, rule)
+        return by_file, tuple(rule for rule in self.subjects if rule.files is not None)
+
+    @functools.cached_property
+    def _matched(self) -> dict[str, SubjectBinding | None]:
+        return {}
 
     def candidate_globs(self) -> tuple[str, ...]:
         """Globs of every file a source should list: subjects' files and contract schemas."""
@@ -358,15 +394,31 @@ def glob_match(pattern: str, path: str) -> bool:
 
 
 def template_values(path: str) -> dict[str, str]:
-    pure = PurePosixPath(path)
-    return {"stem": pure.stem, "name": pure.name, "dir": pure.parent.name}
+    """`stem`, `name` and `dir` of a posix path, as `PurePosixPath` reads them.
+
+    Plain string work (`PurePosixPath` costs several microseconds a path, and a run binds every
+    schema file of the repository twice): empty and `.` parts are dropped as pathlib drops them.
+    """
+    parts = [part for part in path.split("/") if part and part != "."]
+    name = parts[-1] if parts else ""
+    return {"stem": _stem(name), "name": name, "dir": parts[-2] if len(parts) > 1 else ""}
 
 
-def _template_parts(template: str) -> list[tuple[str, str | None, str, str | None]]:
-    return [
+def _stem(name: str) -> str:
+    """`PurePosixPath(name).stem`: the name without its last extension."""
+    if name.startswith(".") or name.endswith("."):
+        # what a leading or trailing dot means changes between Python versions: ask pathlib
+        return PurePosixPath(name).stem
+    dot = name.rfind(".")
+    return name[:dot] if dot > 0 else name
+
+
+@functools.lru_cache(maxsize=256)
+def _template_parts(template: str) -> tuple[tuple[str, str | None, str, str | None], ...]:
+    return tuple(
         (literal, field, spec or "", conversion)
         for literal, field, spec, conversion in string.Formatter().parse(template)
-    ]
+    )
 
 
 def expand_template(template: str, values: Mapping[str, str]) -> str:
@@ -388,6 +440,8 @@ def _template_problem(template: str) -> str | None:
         if field is None:
             continue
         if field not in TEMPLATE_FIELDS or spec or conversion:
+            import difflib  # only for a problem: not at start-up
+
             near = difflib.get_close_matches(field, TEMPLATE_FIELDS, n=1)
             guess = f"; did you mean {{{near[0]}}}?" if near else ""
             return f"unknown placeholder {{{field}}}{guess} (use {{stem}}, {{name}} or {{dir}})"
@@ -399,8 +453,10 @@ def _template_problem(template: str) -> str | None:
 
 def _normalize(path: str) -> str | None:
     """A repository-relative posix path without `.`/empty parts; None if absolute or `..`."""
-    if path.startswith(("/", "\\")) or re.match(r"[A-Za-z]:[\\/]", path):
+    if path.startswith(("/", "\\")) or _DRIVE.match(path):
         return None
+    if path and "//" not in path and "/." not in path and path[0] != "." and path[-1] != "/":
+        return path  # already normal: no empty part, and no part starting with a dot
     parts = [part for part in path.split("/") if part not in ("", ".")]
     if not parts or ".." in parts:
         return None
@@ -710,19 +766,15 @@ def _schema() -> dict[str, Any]:
 
 
 @functools.cache
-def _validator(definition: str | None) -> Any:
-    """A validator of the whole file (None) or of one of its `$defs`."""
-    from jsonschema.validators import validator_for
+def _validator(definition: str | None) -> ConfigSchema:
+    """A validator of the whole file (None) or of one of its `$defs`.
 
-    schema = _schema()
-    if definition is not None:
-        schema = {
-            "$schema": schema["$schema"],
-            "$id": schema["$id"],
-            "$defs": schema["$defs"],
-            "$ref": f"#/$defs/{definition}",
-        }
-    return validator_for(schema)(schema)
+    gate's own (gate/configschema.py), not `jsonschema`, whose import would cost a third of the
+    start-up; it yields the same errors in the same order (tests/test_config_validator.py).
+    """
+    from gate.configschema import ConfigSchema
+
+    return ConfigSchema(_schema(), definition)
 
 
 _TYPE_WORDS = {
@@ -795,6 +847,8 @@ def _explain(error: Any, document: _Document) -> Iterator[tuple[Key, int | None,
         for name in value:
             if name in allowed:
                 continue
+            import difflib  # only for a problem: not at start-up
+
             near = difflib.get_close_matches(name, allowed, n=1, cutoff=0.6)
             if near:
                 message = f"unknown key '{name}'; did you mean '{near[0]}'?"

@@ -1,0 +1,150 @@
+"""Config.match on odd paths: the fast path (string work, remembered answers) reads paths exactly
+as the pathlib-based code did."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path, PurePosixPath
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from gate.config import (
+    Config,
+    SubjectBinding,
+    SubjectRule,
+    _normalize,
+    default_config,
+    template_values,
+)
+from gate.model import SchemaType
+
+
+def pathlib_values(path: str) -> dict[str, str]:
+    """What template_values returned when it used pathlib."""
+    pure = PurePosixPath(path)
+    return {"stem": pure.stem, "name": pure.name, "dir": pure.parent.name}
+
+
+def split_normalize(path: str) -> str | None:
+    """_normalize without its shortcut for paths that are already normal."""
+    import re
+
+    if path.startswith(("/", "\\")) or re.match(r"[A-Za-z]:[\\/]", path):
+        return None
+    parts = [part for part in path.split("/") if part not in ("", ".")]
+    if not parts or ".." in parts:
+        return None
+    return "/".join(parts)
+
+
+@pytest.mark.parametrize(
+    ("path", "stem", "name", "directory"),
+    [
+        ("schemas/team07/event01234.avsc", "event01234", "event01234.avsc", "team07"),
+        ("orders.avsc", "orders", "orders.avsc", ""),  # at the root: no directory
+        ("a/b/archive.tar.gz", "archive.tar", "archive.tar.gz", "b"),  # the last extension only
+        ("a/Makefile", "Makefile", "Makefile", "a"),  # no extension
+        ("a/.hidden", ".hidden", ".hidden", "a"),  # a leading dot is not an extension
+        ("a/.hidden.avsc", ".hidden", ".hidden.avsc", "a"),
+        ("a/x..avsc", "x.", "x..avsc", "a"),
+        ("dir.with.dots/file", "file", "file", "dir.with.dots"),
+        ("événements/commande.avsc", "commande", "commande.avsc", "événements"),
+        ("schémas/日本/注文.json", "注文", "注文.json", "日本"),
+        ("a b/c d.avsc", "c d", "c d.avsc", "a b"),
+        ("./a//b/./c.avsc", "c", "c.avsc", "b"),
+        ("a/b/", "b", "b", "a"),
+        ("", "", "", ""),
+    ],
+)
+def test_template_values_of_odd_names(path: str, stem: str, name: str, directory: str) -> None:
+    assert template_values(path) == {"stem": stem, "name": name, "dir": directory}
+    assert template_values(path) == pathlib_values(path)
+
+
+@pytest.mark.parametrize(
+    "name", ["a/file.", "a/file..", "a/...", "a/..", "a/.", "a/..avsc", ".a.", "/", "//a"]
+)
+def test_template_values_of_names_pathlib_reads_differently_across_versions(name: str) -> None:
+    assert template_values(name) == pathlib_values(name)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab./é \\:", max_size=12))
+def test_template_values_read_paths_as_pathlib_does(path: str) -> None:
+    assert template_values(path) == pathlib_values(path)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab./\\:C", max_size=10))
+def test_normalize_shortcut_changes_nothing(path: str) -> None:
+    assert _normalize(path) == split_normalize(path)
+
+
+def rules(*rules: SubjectRule) -> Config:
+    return Config(path=None, root=Path("/repo"), subjects=rules)
+
+
+def test_match_remembers_answers_without_changing_them() -> None:
+    config = rules(
+        SubjectRule(subject="{stem}-value", file=None, files="schemas/**/*.avsc"),
+        SubjectRule(
+            subject="{dir}-{name}", file=None, files="schemas/**/*.json", samples=("s/{stem}",)
+        ),
+    )
+    first = config.match("schemas/team07/event01234.avsc")
+    assert first == SubjectBinding(
+        "event01234-value", "schemas/team07/event01234.avsc", None, None, None, (), None
+    )
+    assert config.match("schemas/team07/event01234.avsc") == first
+    assert config.match("./schemas//team07/event01234.avsc") == first
+    json_binding = config.match("schemas/x/.e.json")
+    assert json_binding is not None
+    assert (json_binding.subject, json_binding.samples) == ("x-.e.json", ("s/.e",))
+    assert config.match("README.md") is None
+    assert config.match("README.md") is None
+    assert config.match("/schemas/a.avsc") is None and config.match("schemas/../a.avsc") is None
+    # what is remembered stays out of equality, hashing and repr
+    fresh = rules(*config.subjects)
+    assert fresh == config and hash(fresh) == hash(config) and repr(fresh) == repr(config)
+
+
+def test_a_replaced_config_matches_with_its_own_rules() -> None:
+    config = rules(SubjectRule(subject="{stem}", file=None, files="**/*.avsc"))
+    assert config.match("a/b.avsc") is not None
+    other = dataclasses.replace(
+        config, subjects=(SubjectRule(subject="{stem}", file=None, files="**/*.json"),)
+    )
+    assert other.match("a/b.avsc") is None
+    assert other.match("a/b.json") is not None
+    assert config.match("a/b.json") is None
+
+
+def test_file_rules_first_then_globs_in_order() -> None:
+    config = rules(
+        SubjectRule(subject="glob-{stem}", file=None, files="**/*.avsc"),
+        SubjectRule(subject="first", file="a/b.avsc", files=None),
+        SubjectRule(subject="second", file="a/b.avsc", files=None),
+        SubjectRule(subject="never-{stem}", file=None, files="a/*.avsc"),
+    )
+    bindings = [config.match(p) for p in ("a/b.avsc", "a/c.avsc", "c.avsc")]
+    assert [b.subject if b else None for b in bindings] == ["first", "glob-c", "glob-c"]
+
+
+def test_later_globs_are_not_compiled_when_an_earlier_one_matches() -> None:
+    config = rules(
+        SubjectRule(subject="{stem}", file=None, files="**/*.avsc"),
+        SubjectRule(subject="{stem}", file=None, files="[z-a]/*.json"),  # not a valid class
+    )
+    binding = config.match("x/a.avsc")
+    assert binding is not None and binding.subject == "a"
+
+
+def test_default_rules_bind_odd_names() -> None:
+    config = default_config(Path("/repo"))
+    dotted = config.match(".github/schemas/.orders.v2.avsc")
+    assert dotted is not None
+    assert (dotted.subject, dotted.type) == (".orders.v2", SchemaType.AVRO)
+    unicode = config.match("zürich/événement.json")
+    assert unicode is not None and unicode.subject == "événement"
