@@ -6,6 +6,11 @@ files, one `git diff -M --name-status -z` tells what changed and what was rename
 --raw` finds every version a file ever had. Every failure is a `GitError` (exit 3) naming what
 failed, the object and what to do next.
 
+Each call is a `subprocess` of its own (gitpython is not imported: that alone cost a third of a
+pre-commit hook's start-up), and a run starts as few as it can: one `git rev-parse` finds the
+work tree and HEAD, the diff runs only when a rename is possible, and a staged run reads both
+versions of its files in one batch. GIT_PYTHON_GIT_EXECUTABLE still names the git to run.
+
 Symbolic links are followed only while they stay inside the repository. Reading a path whose
 link leaves it (or dangles, or loops) yields nothing for that path and appends a message to the
 tree's `problems`: one odd link must not stop a whole run, and the caller decides how loud to be.
@@ -13,21 +18,22 @@ tree's `problems`: one odd link must not stop a whole run, and the caller decide
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import json
+import os
 import re
+import subprocess
+import sys
 import tempfile
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import IO, NamedTuple, Protocol
 
 from gate.errors import GitError, SourceError
 from gate.model import OriginKind
 from gate.sources.worktree import WorktreeTree, normalize_path, resolve_link
-
-if TYPE_CHECKING:
-    import git
 
 __all__ = [
     "BlobRead",
@@ -54,6 +60,11 @@ _SAFE_CONFIG = (
 # reads must not take the index lock (a concurrent `git commit` would fail), and a fetch must
 # fail rather than wait for a password nobody will type
 _ENV = {"GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
+# git's messages in English whatever the user's locale: `_failure` reads them
+_LOCALE = {"LANGUAGE": "C", "LC_ALL": "C"}
+# the variable that names the git executable (gitpython's, which gate honoured first)
+_EXECUTABLE_VARIABLE = "GIT_PYTHON_GIT_EXECUTABLE"
+_NOT_INSTALLED_HINT = f"install git, or set {_EXECUTABLE_VARIABLE} to the git executable"
 
 _FULL_SHA = re.compile(r"[0-9a-fA-F]{40}(?:[0-9a-fA-F]{24})?")
 _SHORT_SHA = re.compile(r"[0-9a-fA-F]{4,63}")
@@ -109,22 +120,87 @@ class Tree(Protocol):
     def read(self, paths: Sequence[str]) -> dict[str, bytes]: ...
 
 
-@dataclass(frozen=True)
-class _Entry:
+class _Entry(NamedTuple):  # a tuple, not a dataclass: cheaper to define and to build
     mode: str
     sha: str
 
 
-def _gitpython() -> Any:
+class _Listing(NamedTuple):
+    """A listing of the index or of a tree: its files, and every path it names at all."""
+
+    entries: dict[str, _Entry]  # files and symbolic links (blobs), stage 0
+    paths: frozenset[str]  # also submodules (gitlinks) and unmerged paths
+
+
+def _git_executable() -> str:
+    return os.environ.get(_EXECUTABLE_VARIABLE) or "git"
+
+
+@contextlib.contextmanager
+def _no_search_in_current_directory() -> Iterator[None]:
+    """On Windows, keep a `git.exe` planted in the repository from being run instead of git."""
+    if sys.platform != "win32":
+        yield
+        return
+    saved = os.environ.get("NoDefaultCurrentDirectoryInExePath")
+    os.environ["NoDefaultCurrentDirectoryInExePath"] = "1"
     try:
-        import git
-    except ImportError as error:
-        raise GitError(
-            "git is not available",
-            str(error).splitlines()[0] if str(error) else "git",
-            "install git, or set GIT_PYTHON_GIT_EXECUTABLE to the git executable",
-        ) from None
-    return git
+        yield
+    finally:
+        if saved is None:
+            del os.environ["NoDefaultCurrentDirectoryInExePath"]
+        else:
+            os.environ["NoDefaultCurrentDirectoryInExePath"] = saved
+
+
+def _execute(
+    args: Sequence[str],
+    cwd: Path,
+    stdin: bytes | None = None,
+    without: Iterable[str] = (),
+    hint: str = "",
+) -> tuple[int, bytes, str]:
+    """Run git in `cwd`: (status, stdout, stderr); GitError when git cannot be started.
+
+    `without` names environment variables git must not see. The input goes through a file, not
+    a pipe: git's answers cannot block our writing of the questions.
+    """
+    executable = _git_executable()
+    command = [executable, *_SAFE_CONFIG, *args]
+    env = {**os.environ, **_LOCALE, **_ENV}
+    for name in without:
+        env.pop(name, None)
+    flags = 0
+    if sys.platform == "win32":
+        flags = subprocess.CREATE_NO_WINDOW
+    feed: IO[bytes] | int = subprocess.DEVNULL
+    try:
+        with contextlib.ExitStack() as stack:
+            if stdin is not None:
+                feed = stack.enter_context(tempfile.TemporaryFile())
+                feed.write(stdin)
+                feed.seek(0)
+            with _no_search_in_current_directory():
+                done = subprocess.run(
+                    command,
+                    cwd=cwd,
+                    env=env,
+                    stdin=feed,
+                    capture_output=True,
+                    check=False,
+                    creationflags=flags,
+                )
+    except OSError as error:
+        about_git = error.filename is None or os.fspath(error.filename) != os.fspath(cwd)
+        if about_git and isinstance(error, FileNotFoundError):
+            raise GitError(
+                "git is not installed or not on PATH", _show(args), _NOT_INSTALLED_HINT
+            ) from None
+        if about_git and isinstance(error, PermissionError):
+            hint = hint or _NOT_INSTALLED_HINT
+        raise GitError(f"could not run git ({error.strerror})", _show(args), hint) from None
+    stderr = done.stderr[:-1] if done.stderr.endswith(b"\n") else done.stderr
+    return done.returncode, done.stdout, _decode(stderr)
 
 
 def _decode(raw: bytes) -> str:
@@ -232,6 +308,17 @@ def _parse_batch(output: bytes, requests: Sequence[bytes]) -> list[tuple[str, by
     return answers
 
 
+def _through_link(path: str, entries: Mapping[str, _Entry]) -> bool:
+    """True when a folder on the way to `path` is a symbolic link in `entries`."""
+    position = path.find("/")
+    while position >= 0:
+        entry = entries.get(path[:position])
+        if entry is not None and entry.mode == _SYMLINK_MODE:
+            return True
+        position = path.find("/", position + 1)
+    return False
+
+
 def _follow_links(
     path: str, entries: Mapping[str, _Entry], link_text: Mapping[str, str]
 ) -> tuple[str | None, str | None]:
@@ -257,42 +344,109 @@ def _follow_links(
     return "/".join(parts), None
 
 
-class GitRepository:
-    """A git work tree, read through git plumbing. Open it with `GitRepository.open(path)`."""
+def _failure(
+    args: Sequence[str], status: int, stderr: str, subject: str, hint: str, root: Path | str
+) -> GitError:
+    if "dubious ownership" in stderr:
+        hint = (
+            "git refuses a repository owned by another user; mark it safe with "
+            f"`git config --global --add safe.directory {root}`"
+        )
+    detail = _last_line(stderr)
+    return GitError(
+        f"`{_show(args)}` failed (exit {status}: {detail})",
+        subject,
+        hint or "check that the repository is intact (`git fsck`) and readable",
+    )
 
-    def __init__(self, repo: git.Repo, root: Path) -> None:
-        self._repo = repo
+
+_DISCOVERY = (
+    "rev-parse",
+    "--is-bare-repository",
+    "--is-inside-git-dir",
+    "--show-toplevel",
+    "--verify",  # last: a missing HEAD stops rev-parse, after it printed the rest
+    "--quiet",
+    "HEAD^{commit}",
+)
+_DUBIOUS = re.compile(r"dubious ownership in repository at '(?P<path>[^\n]*)'")
+
+
+def _discover(start: Path, path: Path, retry: bool = True) -> tuple[Path, str | None]:
+    """(the work tree's top folder, HEAD's sha or None) for the repository holding `start`.
+
+    GIT_DIR is ignored, as gitpython (gate's former way in) ignored it: a hook in a linked work
+    tree runs with GIT_DIR set, and it would make git take `start` for the top folder.
+    """
+    not_a_repository = GitError(
+        "not a git repository", str(path), "run gate inside a git work tree, or pass --config"
+    )
+    if not start.is_dir():
+        raise not_a_repository
+    status, out, err = _execute(_DISCOVERY, start, without=("GIT_DIR",))
+    if "dubious ownership" in err:
+        found = _DUBIOUS.search(err)
+        raise _failure(_DISCOVERY, status, err, str(path), "", found["path"] if found else start)
+    text = _decode(out).removesuffix("\n")
+    lines = text.split("\n") if text else []
+    if lines[:1] == ["true"]:
+        raise GitError(
+            "a bare git repository has no work tree",
+            str(path),
+            "run gate inside a clone with a work tree",
+        )
+    head = None
+    if status == 0 and len(lines) > 3 and _FULL_SHA.fullmatch(lines[-1]):
+        head = lines.pop()
+    if len(lines) >= 3 and lines[0] == "false":
+        return Path("\n".join(lines[2:])).resolve(), head
+    if retry and lines == ["false", "true"]:
+        # inside the .git folder: its work tree is what gitpython found, and so do we
+        _, out, _ = _execute(["rev-parse", "--absolute-git-dir"], start, without=("GIT_DIR",))
+        git_dir = Path(_decode(out).removesuffix("\n"))
+        link = git_dir / "gitdir"  # a linked work tree's folder names its `.git` file
+        if link.is_file() and (git_dir / "commondir").is_file():
+            work_tree = (git_dir / link.read_text(encoding="utf-8").strip()).parent
+        else:
+            work_tree = git_dir.parent
+        return _discover(work_tree, path, retry=False)
+    raise not_a_repository
+
+
+class GitRepository:
+    """A git work tree, read through git plumbing. Open it with `GitRepository.open(path)`.
+
+    One object is one run's view of the repository: a revision name is resolved once (a commit
+    landing mid-run cannot give the two sides of a comparison different HEADs) and forgotten by
+    `fetch_base`; listings of trees are kept by sha, the index's as long as its file is unchanged.
+    """
+
+    def __init__(self, root: Path) -> None:
         self.root = root
         self._resolved: dict[str, str] = {}
         self._shallow: bool | None = None
-        self._trees: dict[str, dict[str, _Entry]] = {}
+        self._trees: dict[str, _Listing] = {}
+        self._index_listing: tuple[tuple[int, ...], _Listing] | None = None
+        self._blobs: dict[str, bytes] = {}  # blobs read with the index, by object id
+        self._dot_git: Path | None = None
 
     # ------------------------------------------------------------------ opening and running
 
     @classmethod
     def open(cls, path: Path) -> GitRepository:
-        """The repository containing `path` (searching parent directories)."""
-        gitpython = _gitpython()
+        """The repository containing `path` (searching parent directories).
+
+        One `git rev-parse` finds the work tree and resolves HEAD at once (most runs need it).
+        """
         start = path.parent if path.is_file() else path
-        try:
-            repo = gitpython.Repo(start, search_parent_directories=True)
-        except (gitpython.InvalidGitRepositoryError, gitpython.NoSuchPathError):
-            raise GitError(
-                "not a git repository",
-                str(path),
-                "run gate inside a git work tree, or pass --config",
-            ) from None
-        if repo.working_tree_dir is None:
-            raise GitError(
-                "a bare git repository has no work tree",
-                str(path),
-                "run gate inside a clone with a work tree",
-            )
-        return cls(repo, Path(repo.working_tree_dir).resolve())
+        root, head = _discover(start, path)
+        repo = cls(root)
+        if head is not None:
+            repo._resolved["HEAD"] = repo._resolved[head] = head
+        return repo
 
     def close(self) -> None:
-        """Release gitpython's resources (cached processes and file handles)."""
-        self._repo.close()
+        """Nothing to release: every git command is a process of its own that has ended."""
 
     def __enter__(self) -> GitRepository:
         return self
@@ -313,50 +467,15 @@ class GitRepository:
         ok: Iterable[int] = (0,),
     ) -> tuple[int, bytes, str]:
         """Run git in the work tree; a status outside `ok` becomes a GitError."""
-        gitpython = _gitpython()
-        command = [gitpython.Git.GIT_PYTHON_GIT_EXECUTABLE or "git", *_SAFE_CONFIG, *args]
-        options: dict[str, Any] = {
-            "with_extended_output": True,
-            "with_exceptions": False,
-            "stdout_as_string": False,
-            "strip_newline_in_stdout": False,
-            "env": _ENV,
-        }
-        try:
-            if stdin is None:
-                status, out, err = self._repo.git.execute(command, **options)
-            else:
-                # a file, not a pipe: git's answers cannot block our writing of the questions
-                with tempfile.TemporaryFile() as feed:
-                    feed.write(stdin)
-                    feed.seek(0)
-                    status, out, err = self._repo.git.execute(command, istream=feed, **options)
-        except gitpython.GitCommandNotFound:
-            raise GitError(
-                "git is not installed or not on PATH",
-                _show(args),
-                "install git, or set GIT_PYTHON_GIT_EXECUTABLE to the git executable",
-            ) from None
-        except OSError as error:
-            raise GitError(f"could not run git ({error.strerror})", _show(args), hint) from None
+        status, out, err = _execute(args, self.root, stdin=stdin, hint=hint)
         if status not in set(ok):
             raise self._failure(args, status, err, subject, hint)
-        return status, out or b"", err or ""
+        return status, out, err
 
     def _failure(
         self, args: Sequence[str], status: int, stderr: str, subject: str, hint: str
     ) -> GitError:
-        if "dubious ownership" in stderr:
-            hint = (
-                "git refuses a repository owned by another user; mark it safe with "
-                f"`git config --global --add safe.directory {self.root}`"
-            )
-        detail = _last_line(stderr)
-        return GitError(
-            f"`{_show(args)}` failed (exit {status}: {detail})",
-            subject or str(self.root),
-            hint or "check that the repository is intact (`git fsck`) and readable",
-        )
+        return _failure(args, status, stderr, subject or str(self.root), hint, self.root)
 
     # ------------------------------------------------------------------ revisions
 
@@ -391,9 +510,8 @@ class GitRepository:
             )
             if status == 0 and out.strip():
                 sha = _decode(out.strip())
-                if sha.startswith(rev.lower()):
-                    # a sha names one commit forever; a ref name may move between calls
-                    self._resolved[rev] = sha
+                # once per name (see the class): the sha itself needs no second look either
+                self._resolved[rev] = self._resolved[sha] = sha
                 return sha
         return None
 
@@ -614,17 +732,23 @@ class GitRepository:
     # ------------------------------------------------------------------ trees and blobs
 
     def _tree(self, sha: str) -> dict[str, _Entry]:
+        return self._tree_listing(sha).entries
+
+    def _tree_listing(self, sha: str) -> _Listing:
         if sha not in self._trees:
             _, out, _ = self._run(["ls-tree", "-r", "-z", "--full-tree", sha], subject=sha)
             entries: dict[str, _Entry] = {}
+            paths: set[str] = set()
             for record in out.split(b"\0"):
                 if not record:
                     continue
                 meta, _, raw_path = record.partition(b"\t")
                 mode, kind, object_sha = _decode(meta).split(" ")
+                path = _decode(raw_path)
+                paths.add(path)
                 if kind == "blob":
-                    entries[_decode(raw_path)] = _Entry(mode, object_sha)
-            self._trees[sha] = entries
+                    entries[path] = _Entry(mode, object_sha)
+            self._trees[sha] = _Listing(entries, frozenset(paths))
         return self._trees[sha]
 
     def list_paths(self, rev: str) -> list[str]:
@@ -643,8 +767,12 @@ class GitRepository:
     def _objects(self, shas: Sequence[str], subject: str) -> dict[str, tuple[str, bytes]]:
         """sha -> (type, content) for many objects through one cat-file batch."""
         unique = list(dict.fromkeys(shas))
-        answers = self._batch([_encode(sha) for sha in unique], subject, follow=False)
-        return dict(zip(unique, answers, strict=True))
+        # a blob's content never changes: one read with the index needs no second batch
+        found = {sha: ("blob", self._blobs[sha]) for sha in unique if sha in self._blobs}
+        asked = [sha for sha in unique if sha not in found]
+        answers = self._batch([_encode(sha) for sha in asked], subject, follow=False)
+        found.update(zip(asked, answers, strict=True))
+        return found
 
     def read_revision(self, rev: str, paths: Sequence[str]) -> BlobRead:
         """The files `paths` at `rev` through one `git cat-file --batch`, and what was not read.
@@ -654,18 +782,30 @@ class GitRepository:
         for in a batch and are absent too.
         """
         sha = self.resolve(rev)
+        listing = self._trees.get(sha)
+        known: dict[str, bytes] = {}
         asked: list[tuple[str, str, bytes]] = []
         for path in paths:
             relative = normalize_path(path)
             if relative is None or "\n" in relative:
                 continue
+            if listing is not None:
+                # the revision was listed: a file (not a link) this object read already, with
+                # the index, needs no batch, and a path that neither is listed nor goes through
+                # a link is no file there
+                entry = listing.entries.get(relative)
+                if entry is not None and entry.mode in _FILE_MODES and entry.sha in self._blobs:
+                    known[path] = self._blobs[entry.sha]
+                    continue
+                if entry is None and not _through_link(relative, listing.entries):
+                    continue
             asked.append((path, relative, _encode(f"{sha}:{relative}")))
         answers = self._batch([request for _, _, request in asked], rev, follow=True)
-        contents: dict[str, bytes] = {}
+        read: dict[str, bytes] = {}
         problems: list[str] = []
         for (path, relative, _), (kind, data) in zip(asked, answers, strict=True):
             if kind == "blob":
-                contents[path] = data
+                read[path] = data
             elif kind == "symlink":
                 problems.append(
                     f"{relative}: symbolic link points outside the repository "
@@ -675,6 +815,11 @@ class GitRepository:
                 problems.append(f"{relative}: dangling symbolic link; not read")
             elif kind == "loop":
                 problems.append(f"{relative}: symbolic link loop; not read")
+        contents = {
+            path: known[path] if path in known else read[path]
+            for path in paths
+            if path in known or path in read
+        }
         return BlobRead(contents, tuple(problems))
 
     def read_blobs(self, rev: str, paths: Sequence[str]) -> dict[str, bytes]:
@@ -686,17 +831,68 @@ class GitRepository:
         return {path: (entry.mode, entry.sha) for path, entry in self._index().items()}
 
     def _index(self) -> dict[str, _Entry]:
+        return self._staged_listing().entries
+
+    def _staged_listing(self) -> _Listing:
+        """The index's listing; listed again only when the index file changed since."""
+        signature = self._index_signature()
+        if (
+            signature is not None
+            and self._index_listing is not None
+            and self._index_listing[0] == signature
+        ):
+            return self._index_listing[1]
         _, out, _ = self._run(["ls-files", "--stage", "-z"], subject="the index")
         entries: dict[str, _Entry] = {}
+        paths: set[str] = set()
         for record in out.split(b"\0"):
             if not record:
                 continue
             meta, _, raw_path = record.partition(b"\t")
             mode, object_sha, stage = _decode(meta).split(" ")
+            path = _decode(raw_path)
+            paths.add(path)
             # unmerged paths (stages 1-3) have no staged content to judge yet
             if stage == "0" and mode != _GITLINK_MODE:
-                entries[_decode(raw_path)] = _Entry(mode, object_sha)
-        return entries
+                entries[path] = _Entry(mode, object_sha)
+        listing = _Listing(entries, frozenset(paths))
+        self._index_listing = None if signature is None else (signature, listing)
+        return listing
+
+    def _index_signature(self) -> tuple[int, ...] | None:
+        """The index file's identity and times (git replaces the file on every write), or None
+        when it cannot be told (then the index is listed every time)."""
+        index = os.environ.get("GIT_INDEX_FILE")
+        if not index:
+            git_dir = os.environ.get("GIT_DIR")
+            if git_dir:
+                index = os.path.join(git_dir, "index")
+            else:
+                dot_git = self._git_folder()
+                if dot_git is None:
+                    return None
+                index = os.path.join(dot_git, "index")
+        try:
+            info = os.stat(os.path.join(self.root, index))
+        except OSError:
+            return None
+        return (info.st_dev, info.st_ino, info.st_size, info.st_mtime_ns, info.st_ctime_ns)
+
+    def _git_folder(self) -> Path | None:
+        """The work tree's git folder: `.git`, or where a `.git` file (`gitdir: ...`) points."""
+        if self._dot_git is None:
+            dot_git = self.root / ".git"
+            if dot_git.is_dir():
+                self._dot_git = dot_git
+            elif dot_git.is_file():
+                try:
+                    text = dot_git.read_text(encoding="utf-8")
+                except (OSError, UnicodeError):
+                    return None
+                first = text.splitlines()[0] if text else ""
+                if first.startswith("gitdir: "):
+                    self._dot_git = self.root / first[len("gitdir: ") :]
+        return self._dot_git
 
     def _read_entries(
         self, entries: Mapping[str, _Entry], paths: Sequence[str], subject: str
@@ -712,7 +908,16 @@ class GitRepository:
         links = {p: e.sha for p, e in entries.items() if e.mode == _SYMLINK_MODE}
         if not indirect:
             links = {}
-        blobs = self._objects([*direct.values(), *links.values()], subject)
+        # the same files in the trees this object listed (a run's base revision) come along:
+        # the base's read then needs no cat-file of its own (see read_revision)
+        companions = [
+            entry.sha
+            for listing in self._trees.values()
+            for relative in direct
+            if (entry := listing.entries.get(relative)) is not None and entry.mode in _FILE_MODES
+        ]
+        blobs = self._objects([*direct.values(), *links.values(), *companions], subject)
+        self._blobs.update((sha, data) for sha, (kind, data) in blobs.items() if kind == "blob")
         link_text = {p: _decode(blobs[s][1]) for p, s in links.items()}
         problems: list[str] = []
         target_of: dict[str, str] = {}
@@ -756,6 +961,12 @@ class GitRepository:
         """
         if head is not None and staged:
             raise ValueError("changed_paths: `head` and `staged` exclude each other")
+        return self._changes(base, head, staged, untracked=True)
+
+    def _changes(
+        self, base: str, head: str | None, staged: bool, untracked: bool
+    ) -> list[FileChange]:
+        """`changed_paths`; without `untracked`, the work tree's untracked files are left out."""
         args = ["diff", "--no-ext-diff", "--no-color", "-M", "--name-status", "-z"]
         if staged:
             args.append("--cached")
@@ -790,7 +1001,7 @@ class GitRepository:
                 changes.append(FileChange(ChangeStatus.DELETED, path, None))
             else:  # M, T (type change), U (unmerged)
                 changes.append(FileChange(ChangeStatus.MODIFIED, path, path))
-        if head is None and not staged:
+        if head is None and not staged and untracked:
             _, out, _ = self._run(
                 ["ls-files", "-z", "--others", "--exclude-standard"], subject="work tree"
             )
@@ -803,10 +1014,26 @@ class GitRepository:
         return changes
 
     def renames(self, base: str, head: str | None, staged: bool = False) -> dict[str, str]:
-        """New path -> old path of files git's rename detection pairs between base and head."""
+        """New path -> old path of files git's rename detection pairs between base and head.
+
+        Between two revisions, or a revision and the index, git's diff runs only when some path
+        was added and some other deleted: a rename needs both. The listings that tell are the
+        ones the trees of a run list anyway (kept by sha, and while the index is unchanged).
+        """
+        if head is not None and staged:
+            raise ValueError("changed_paths: `head` and `staged` exclude each other")
+        if head is not None or staged:
+            old = self._tree_listing(self.resolve(base)).paths
+            if head is not None:
+                new = self._tree_listing(self.resolve(head)).paths
+            else:
+                new = self._staged_listing().paths
+            if old <= new or new <= old:
+                return {}
+        # untracked files would only be additions: they never pair up (see changed_paths)
         return {
             str(change.new_path): str(change.old_path)
-            for change in self.changed_paths(base, head, staged)
+            for change in self._changes(base, head, staged, untracked=False)
             if change.status is ChangeStatus.RENAMED
         }
 
