@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -221,6 +221,9 @@ class EmptyTree:
 
     def read(self, paths: Sequence[str]) -> dict[str, bytes]:
         return {}
+
+    def grep(self, needles: Iterable[str]) -> set[str]:
+        return set()
 
 
 @dataclass(frozen=True)
@@ -801,7 +804,12 @@ class SubjectJudge:
         return with_evidence(check, writer, reader, self.settings, always=self.only_simulation)
 
     def _changed_evidence(self, check: CheckResult, writer: Parsed, reader: Parsed) -> CheckResult:
-        return with_evidence(check, writer, reader, self.settings, always=True)
+        # a changed Avro file is simulated even when compatible: resolution may still drop a
+        # value or default an enum symbol, which only data shows. A compatible JSON Schema pair
+        # has nothing to show (a payload is valid or not, and the checker said which), so only
+        # its incompatible pairs are simulated, for their witnesses
+        always = self.only_simulation or writer.schema.type is SchemaType.AVRO
+        return with_evidence(check, writer, reader, self.settings, always=always)
 
     def judge(self, source: SubjectSource) -> SubjectOutcome:
         options = self.options

@@ -9,7 +9,7 @@ import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from gate.errors import ConfigError
 from gate.formats import infer_type
@@ -118,13 +118,17 @@ def collect_subjects(
         listed = set(only)
         # a listed file that may be a JSON Schema `$ref` target can change the subjects whose
         # schemas reach it: those are read too, and kept when they do
-        maybe_target = any(not p.lower().endswith(_NEVER_REFERENCED) for p in listed)
+        targets = sorted(p for p in listed if not p.lower().endswith(_NEVER_REFERENCED))
+        reaching = _files_naming(targets, (head, base)) if targets else set()
         pairs = [
             p
             for p in pairs
             if p[0] in listed
             or p[1] in listed
-            or (maybe_target and _may_be_json(p[2], str(p[0] or p[1])))
+            or (
+                _may_be_json(p[2], str(p[0] or p[1]))
+                and (reaching is None or p[0] in reaching or p[1] in reaching)
+            )
         ]
     head_data = head.read([p[0] for p in pairs if p[0] is not None])
     base_data = base.read([p[1] for p in pairs if p[1] is not None])
@@ -179,6 +183,29 @@ def collect_subjects(
 _NEVER_REFERENCED = (".avsc", ".proto", ".yaml", ".yml")
 _REF = re.compile(r'"\$ref"\s*:\s*"((?:[^"\\]|\\.)*)"')
 _MAX_REFERENCED_FILES = 10_000
+_MAX_NAMING_ROUNDS = 8
+
+
+def _files_naming(targets: Sequence[str], trees: Sequence[Any]) -> set[str] | None:
+    """Every file that names one of `targets`, or a file that does, and so on (a `$ref` to a
+    file holds its name), found by the trees' own search; None when a tree cannot search, or
+    the chain is longer than is worth following: then every candidate is read."""
+    searches = [search for tree in trees if (search := getattr(tree, "grep", None)) is not None]
+    if len(searches) < len(trees):
+        return None
+    found: set[str] = set()
+    frontier = set(targets)
+    for _ in range(_MAX_NAMING_ROUNDS):
+        needles: set[str] = set()
+        for path in frontier:
+            name = posixpath.basename(path)
+            needles |= {name, quote(name)}
+        named = set().union(*(search(needles) for search in searches))
+        frontier = named - found - set(targets)
+        if not frontier:
+            return found
+        found |= frontier
+    return None
 
 
 def _may_be_json(binding: Any, path: str) -> bool:

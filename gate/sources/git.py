@@ -1090,6 +1090,29 @@ class GitRepository:
                 found[path] = list(shas)
         return found
 
+    def grep(self, sha: str | None, needles: Iterable[str]) -> set[str]:
+        """The paths whose content holds any of `needles` (fixed strings) at revision `sha`,
+        or in the index when `sha` is None: one `git grep`, nothing read into Python."""
+        wanted = sorted(set(needles))
+        if not wanted:
+            return set()
+        args = ["grep", "-l", "-z", "-F", "--no-color", "--no-recurse-submodules"]
+        for needle in wanted:
+            args += ["-e", needle]
+        args += ["--cached"] if sha is None else [sha]
+        status, out, _ = self._run(
+            args, subject=sha or "the index", ok=(0, 1),
+            hint="check that the revision exists and the repository is readable",
+        )
+        if status == 1:
+            return set()
+        prefix = b"" if sha is None else sha.encode() + b":"
+        return {
+            _decode(item[len(prefix):] if prefix and item.startswith(prefix) else item)
+            for item in out.split(b"\0")
+            if item
+        }
+
     def read_objects(self, shas: Sequence[str]) -> dict[str, bytes]:
         """The contents of blobs by object id, in one cat-file batch; missing ones are absent."""
         blobs = self._objects(list(dict.fromkeys(shas)), "history")
@@ -1163,6 +1186,10 @@ class RevisionTree:
         self.problems.extend(result.problems)
         return result.contents
 
+    def grep(self, needles: Iterable[str]) -> set[str]:
+        """The paths of this revision whose content holds any of `needles`."""
+        return self._repo.grep(self.sha, needles)
+
 
 class IndexTree:
     """The staged content (what the next commit records): the pre-commit hook's view."""
@@ -1188,3 +1215,7 @@ class IndexTree:
         result = self._repo._read_entries(self._load(), paths, "the index")
         self.problems.extend(result.problems)
         return result.contents
+
+    def grep(self, needles: Iterable[str]) -> set[str]:
+        """The staged paths whose content holds any of `needles`."""
+        return self._repo.grep(None, needles)

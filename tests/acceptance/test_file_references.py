@@ -178,3 +178,31 @@ def test_a_reference_missing_at_the_head_revision_is_named(
 )
 def test_file_references(path: str, text: str, expected: list[str]) -> None:
     assert file_references(path, text) == expected
+
+
+def test_the_pre_commit_case_follows_a_chain_of_references(
+    gate: GateRunner, repo: RepoBuilder
+) -> None:
+    repo.write("defs/address.json", _address("integer"))
+    repo.git("add", "defs/address.json")
+    run = gate(
+        ["check", "--staged", "--offline", "--base", "HEAD", "--report", "json",
+         "defs/address.json"],
+        cwd=repo.root,
+    )
+    assert run.exit_code == 1, run.stdout + run.stderr
+    assert _failed(run.json()) == [("order-value", "JSON_TYPE_CHANGED")]
+
+
+def test_a_staged_file_nobody_references_judges_nothing_else(
+    gate: GateRunner, repo: RepoBuilder
+) -> None:
+    repo.write("schemas/invoice.json", _schema(total={"type": "number"}, note={"type": "string"}))
+    repo.git("add", "schemas/invoice.json")
+    run = gate(
+        ["check", "--staged", "--offline", "--base", "HEAD", "--report", "json",
+         "schemas/invoice.json"],
+        cwd=repo.root,
+    )
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert {c["subject"] for c in run.json()["checks"]} == {"invoice-value"}

@@ -560,3 +560,19 @@ def test_nothing_in_the_work_tree_or_the_index_changes(
     after = (repo.status(), worktree_snapshot(repo.root), repo.git("diff", "--cached", "--raw"))
     assert after == before
     assert os.listdir(repo.root / ".git" / "refs" / "heads") == ["main"]
+
+
+def test_grep_finds_files_naming_a_string_at_a_revision_and_in_the_index(tmp_path: Path) -> None:
+    from gate.sources.git import GitRepository, IndexTree, RevisionTree
+    from tests.support.gitrepo import RepoBuilder
+
+    builder = RepoBuilder(tmp_path / "repo")
+    builder.commit("one", {"a.json": '{"$ref": "defs/c.json"}', "b.json": "{}",
+                           "sub dir/d.json": '{"$ref": "../defs/c.json"}'})
+    builder.write("b.json", '{"$ref": "defs/c.json"}')
+    builder.git("add", "b.json")
+    with GitRepository.open(builder.root) as repo:
+        assert RevisionTree(repo, "HEAD").grep(["c.json"]) == {"a.json", "sub dir/d.json"}
+        assert IndexTree(repo).grep(["c.json"]) == {"a.json", "b.json", "sub dir/d.json"}
+        assert IndexTree(repo).grep(["nowhere.json"]) == set()
+        assert IndexTree(repo).grep([]) == set()
