@@ -222,7 +222,7 @@ class EmptyTree:
     def read(self, paths: Sequence[str]) -> dict[str, bytes]:
         return {}
 
-    def grep(self, needles: Iterable[str]) -> set[str]:
+    def grep(self, needles: Iterable[str], pathspecs: Sequence[str] = ()) -> set[str]:
         return set()
 
 

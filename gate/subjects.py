@@ -119,7 +119,21 @@ def collect_subjects(
         # a listed file that may be a JSON Schema `$ref` target can change the subjects whose
         # schemas reach it: those are read too, and kept when they do
         targets = sorted(p for p in listed if not p.lower().endswith(_NEVER_REFERENCED))
-        reaching = _files_naming(targets, (head, base)) if targets else set()
+        # a `$ref` is followed only from JSON documents: .json files, and any file bound to
+        # a JSON Schema subject under another name
+        documents = ["*.json"] + sorted(
+            {
+                path
+                for h, b, binding in pairs
+                if binding.type is SchemaType.JSON
+                for path in (h, b)
+                if path is not None and not path.lower().endswith(".json")
+            }
+        )
+        # the references are looked for at the head: a listed run names every changed file
+        # (the hook passes each staged one), so a file that names a target at the base only
+        # has changed, and is listed, itself
+        reaching = _files_naming(targets, (head,), documents) if targets else set()
         pairs = [
             p
             for p in pairs
@@ -186,7 +200,9 @@ _MAX_REFERENCED_FILES = 10_000
 _MAX_NAMING_ROUNDS = 8
 
 
-def _files_naming(targets: Sequence[str], trees: Sequence[Any]) -> set[str] | None:
+def _files_naming(
+    targets: Sequence[str], trees: Sequence[Any], documents: Sequence[str]
+) -> set[str] | None:
     """Every file that names one of `targets`, or a file that does, and so on (a `$ref` to a
     file holds its name), found by the trees' own search; None when a tree cannot search, or
     the chain is longer than is worth following: then every candidate is read."""
@@ -200,7 +216,7 @@ def _files_naming(targets: Sequence[str], trees: Sequence[Any]) -> set[str] | No
         for path in frontier:
             name = posixpath.basename(path)
             needles |= {name, quote(name)}
-        named = set().union(*(search(needles) for search in searches))
+        named = set().union(*(search(needles, documents) for search in searches))
         frontier = named - found - set(targets)
         if not frontier:
             return found

@@ -1090,16 +1090,42 @@ class GitRepository:
                 found[path] = list(shas)
         return found
 
-    def grep(self, sha: str | None, needles: Iterable[str]) -> set[str]:
+    def grep(
+        self, sha: str | None, needles: Iterable[str], pathspecs: Sequence[str] = ()
+    ) -> set[str]:
         """The paths whose content holds any of `needles` (fixed strings) at revision `sha`,
-        or in the index when `sha` is None: one `git grep`, nothing read into Python."""
+        or in the index when `sha` is None, among those `pathspecs` (git's) match.
+
+        Nothing is read into Python. The index is searched through the work tree (reading
+        packed blobs costs several times more), except for the files whose staged content
+        differs from the file on disk, which are searched in the index itself.
+        """
         wanted = sorted(set(needles))
         if not wanted:
             return set()
+        if sha is not None:
+            return self._grep(wanted, [sha], pathspecs, sha)
+        _, out, _ = self._run(
+            ["diff", "--name-only", "-z", "--no-renames", "--no-ext-diff"],
+            subject="the index",
+        )
+        differing = {_decode(item) for item in out.split(b"\0") if item}
+        found = self._grep(wanted, [], pathspecs, None) - differing
+        if differing:
+            literal = [":(literal)" + path for path in sorted(differing)]
+            found |= self._grep(wanted, ["--cached"], literal, None)
+        return found
+
+    def _grep(
+        self, needles: Sequence[str], where: Sequence[str], pathspecs: Sequence[str],
+        sha: str | None,
+    ) -> set[str]:
         args = ["grep", "-l", "-z", "-F", "--no-color", "--no-recurse-submodules"]
-        for needle in wanted:
+        for needle in needles:
             args += ["-e", needle]
-        args += ["--cached"] if sha is None else [sha]
+        args += [*where]
+        if pathspecs:
+            args += ["--", *pathspecs]
         status, out, _ = self._run(
             args, subject=sha or "the index", ok=(0, 1),
             hint="check that the revision exists and the repository is readable",
@@ -1186,9 +1212,9 @@ class RevisionTree:
         self.problems.extend(result.problems)
         return result.contents
 
-    def grep(self, needles: Iterable[str]) -> set[str]:
+    def grep(self, needles: Iterable[str], pathspecs: Sequence[str] = ()) -> set[str]:
         """The paths of this revision whose content holds any of `needles`."""
-        return self._repo.grep(self.sha, needles)
+        return self._repo.grep(self.sha, needles, pathspecs)
 
 
 class IndexTree:
@@ -1216,6 +1242,6 @@ class IndexTree:
         self.problems.extend(result.problems)
         return result.contents
 
-    def grep(self, needles: Iterable[str]) -> set[str]:
+    def grep(self, needles: Iterable[str], pathspecs: Sequence[str] = ()) -> set[str]:
         """The staged paths whose content holds any of `needles`."""
-        return self._repo.grep(None, needles)
+        return self._repo.grep(None, needles, pathspecs)

@@ -576,3 +576,20 @@ def test_grep_finds_files_naming_a_string_at_a_revision_and_in_the_index(tmp_pat
         assert IndexTree(repo).grep(["c.json"]) == {"a.json", "b.json", "sub dir/d.json"}
         assert IndexTree(repo).grep(["nowhere.json"]) == set()
         assert IndexTree(repo).grep([]) == set()
+
+
+def test_grep_of_the_index_reads_staged_content_where_the_work_tree_differs(
+    tmp_path: Path,
+) -> None:
+    from gate.sources.git import GitRepository, IndexTree
+    from tests.support.gitrepo import RepoBuilder
+
+    builder = RepoBuilder(tmp_path / "repo")
+    builder.commit("one", {"a.json": "{}", "b.json": "{}", "gone.json": '{"$ref": "c.json"}'})
+    builder.write("a.json", '{"$ref": "c.json"}')
+    builder.git("add", "a.json")
+    builder.write("a.json", "{}")  # staged: names c.json; on disk: does not
+    builder.write("b.json", '{"$ref": "c.json"}')  # on disk only
+    (builder.root / "gone.json").unlink()  # still staged
+    with GitRepository.open(builder.root) as repo:
+        assert IndexTree(repo).grep(["c.json"]) == {"a.json", "gone.json"}

@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gate.formats import Change
-from gate.formats.avro.check import Issue, check_issues, names_match
+from gate.formats.avro.check import (
+    Checker,
+    Issue,
+    _Ambiguous,
+    _branch_meant_for,
+    check_issues,
+    names_match,
+)
 from gate.formats.avro.describe import (
     ROOT_PLACE,
     describe,
@@ -43,6 +50,22 @@ from gate.formats.avro.nodes import (
 
 # (pointer, whether everything below it is owned too)
 Scope = tuple[str, bool]
+# an issue by its rule and places (its message may name a place by the other version's names)
+IssueKey = tuple[str, str, tuple[str, ...]]
+
+
+def _key(issue: Issue) -> IssueKey:
+    return (issue.rule, issue.reader_path, issue.writer_paths)
+
+
+def _read(
+    reader: Node, writer: Node, rptr: str, wptr: str, place: str, in_writer_union: bool
+) -> tuple[Issue, ...]:
+    """What the checker reports for `reader` reading `writer` at this place of a check."""
+    try:
+        return Checker().pair(reader, writer, rptr, wptr, place, in_writer_union)
+    except _Ambiguous as stop:
+        return (stop.issue,)
 
 
 @dataclass
@@ -51,6 +74,21 @@ class _Draft:
     description: str
     new_scopes: list[Scope] = field(default_factory=list)
     old_scopes: list[Scope] = field(default_factory=list)
+    # issues owned wherever they point, by `_key`: what the other version's union reads a
+    # branch with when it has none for it (an added, removed or renamed branch)
+    backward_keys: set[IssueKey] = field(default_factory=set)
+    forward_keys: set[IssueKey] = field(default_factory=set)
+    # why, appended to the description
+    notes: list[str] = field(default_factory=list)
+
+    def claim(self, forward: bool, issues: tuple[Issue, ...]) -> None:
+        (self.forward_keys if forward else self.backward_keys).update(map(_key, issues))
+
+    @property
+    def text(self) -> str:
+        if not self.notes:
+            return self.description
+        return f"{self.description}: {'; '.join(self.notes)}"
 
 
 def _shown(value: Any) -> str:
@@ -66,6 +104,8 @@ class _Walker:
     def __init__(self) -> None:
         self.drafts: list[_Draft] = []
         self.seen: set[tuple[int, int]] = set()
+        # (id(old), id(new)) of a renamed named type -> the draft of its rename
+        self.renames: dict[tuple[int, int], _Draft] = {}
 
     def add(
         self,
@@ -73,8 +113,10 @@ class _Walker:
         description: str,
         new: list[Scope] | None = None,
         old: list[Scope] | None = None,
-    ) -> None:
-        self.drafts.append(_Draft(path, description, new or [], old or []))
+    ) -> _Draft:
+        draft = _Draft(path, description, new or [], old or [])
+        self.drafts.append(draft)
+        return draft
 
     def walk(self, o: Node, n: Node, op: str, np: str, place: str) -> None:
         if isinstance(o, Union) and isinstance(n, Union):
@@ -147,23 +189,27 @@ class _Walker:
         matched_new = {j for _, j in pairs}
         for j, branch in enumerate(n.branches):
             if j not in matched_new:
-                self.add(
-                    f"{np}/{j}",
-                    f"branch `{label(branch)}` added to the union at {place}",
-                    [(f"{np}/{j}", True)],
+                at = f"{np}/{j}"
+                draft = self.add(
+                    at, f"branch `{label(branch)}` added to the union at {place}", [(at, True)]
                 )
+                # old readers read it with some other branch, or with none
+                self.unmatched(draft, True, o, op, branch, at, place)
         for i, branch in enumerate(o.branches):
             if i not in matched_old:
-                self.add(
-                    f"{op}/{i}",
-                    f"branch `{label(branch)}` removed from union at {place}",
-                    old=[(f"{op}/{i}", True)],
+                at = f"{op}/{i}"
+                draft = self.add(
+                    at, f"branch `{label(branch)}` removed from union at {place}", old=[(at, True)]
                 )
+                # new readers read old data of it with some other branch, or with none
+                self.unmatched(draft, False, n, np, branch, at, place)
         order = [i for i, _ in sorted(pairs, key=lambda pair: pair[1])]
         if order != sorted(order):
             self.add(np, f"branches of the union at {place} reordered")
         for i, j in pairs:
             self.walk(o.branches[i], n.branches[j], f"{op}/{i}", f"{np}/{j}", place)
+            self.renamed_branch(True, o, op, i, n.branches[j], f"{np}/{j}", place, True)
+            self.renamed_branch(False, n, np, j, o.branches[i], f"{op}/{i}", place, True)
 
     def from_union(self, o: Union, n: Node, op: str, np: str, place: str) -> None:
         pairs = _pair_branches(o.branches, (n,))
@@ -172,13 +218,17 @@ class _Walker:
             return
         kept = pairs[0][0]
         dropped = [i for i in range(len(o.branches)) if i != kept]
-        self.add(
+        draft = self.add(
             np,
             f"type of {place} changed from {describe(o)} to {describe(n)}",
             [(np, False)],
             [(f"{op}/{i}", True) for i in dropped],
         )
+        for i in dropped:
+            # the new reader reads old data of the dropped branches with its one type
+            self.unmatched(draft, False, n, np, o.branches[i], f"{op}/{i}", place)
         self.walk(o.branches[kept], n, f"{op}/{kept}", np, place)
+        self.renamed_branch(True, o, op, kept, n, np, place, False)
 
     def to_union(self, o: Node, n: Union, op: str, np: str, place: str) -> None:
         pairs = _pair_branches((o,), n.branches)
@@ -191,8 +241,82 @@ class _Walker:
             text = f"{place} made nullable: {describe(o)} became {describe(n)}"
         else:
             text = f"type of {place} changed from {describe(o)} to {describe(n)}"
-        self.add(np, text, [(f"{np}/{j}", True) for j in added], [(op, False)])
+        draft = self.add(np, text, [(f"{np}/{j}", True) for j in added], [(op, False)])
+        for j in added:
+            # the old reader reads new data of the added branches with its one type
+            self.unmatched(draft, True, o, op, n.branches[j], f"{np}/{j}", place)
         self.walk(o, n.branches[kept], op, f"{np}/{kept}", place)
+        self.renamed_branch(False, n, np, kept, o, op, place, False)
+
+    def unmatched(
+        self,
+        draft: _Draft,
+        forward: bool,
+        reader: Node,
+        rptr: str,
+        writer: Node,
+        wptr: str,
+        place: str,
+    ) -> None:
+        """`writer`, a union branch, has no counterpart in the other version, whose `reader`
+        reads it all the same: a reader union tries each of its branches and explains a failure
+        with the one of the same kind (see `check.Checker.reader_union`), a reader of one type
+        reads it as that type. What the checker reports there, at whatever places of either
+        schema, is a consequence of the branch being added or removed: `draft` owns it."""
+        issues = _read(reader, writer, rptr, wptr, place, True)
+        if any(issue.error for issue in issues):
+            draft.claim(forward, issues)
+
+    def renamed_branch(
+        self,
+        forward: bool,
+        reader: Union,
+        rptr: str,
+        kept: int,
+        writer: Node,
+        wptr: str,
+        place: str,
+        in_writer_union: bool,
+    ) -> None:
+        """A named type renamed in a union, read by the other version's union (`reader`, whose
+        branch `kept` is the same type under its other name).
+
+        When that branch has no alias for the writer's name, the reader cannot find the type by
+        name and no branch of that kind can read it; the checker explains the failure with the
+        branch it would fall back to, the first of the same kind (as Java's resolution does),
+        which need not be `kept`: then it reports a fixed of another size, an enum without some
+        symbols, a record with other fields. That is a consequence of the rename: its change
+        owns what the checker reports for that branch, and says which branch it is.
+        """
+        mine = reader.branches[kept]
+        if (
+            not isinstance(mine, Named)
+            or not isinstance(writer, Named)
+            or mine.kind != writer.kind
+            or names_match(mine, writer)
+        ):
+            return
+        draft = self.renames.get((id(mine), id(writer)) if forward else (id(writer), id(mine)))
+        if draft is None:  # pragma: no cover - two types whose names differ are a rename
+            return
+        issues = _read(reader, writer, rptr, wptr, place, in_writer_union)
+        if not any(issue.error for issue in issues):
+            return  # another branch reads it by name (or alias): nothing breaks
+        other = _branch_meant_for(reader, writer)
+        if other is None or other == kept:
+            return  # explained by the renamed branch itself: its name, and the changes walked
+        draft.claim(forward, issues)
+        fallback = reader.branches[other]
+        name_only = fallback.pointer + "/name"
+        if not any(issue.error and issue.reader_path != name_only for issue in issues):
+            return  # the names alone do not match, as the rename says already
+        side = "old" if forward else "new"
+        note = (
+            f"readers of the {side} schema have no alias `{writer.fullname}` and match it to "
+            f"{_fallback(fallback, writer)}"
+        )
+        if note not in draft.notes:
+            draft.notes.append(note)
 
     # -- named types ----------------------------------------------------------------------------
 
@@ -213,7 +337,9 @@ class _Walker:
                 text = f"{kind} `{o.name}` renamed to `{n.name}` (alias)"
             else:
                 text = f"{kind} `{o.name}` renamed to `{n.name}` (without an alias)"
-            self.add(nd + "/name", text, [(nd + "/name", False)], [(od + "/name", False)])
+            self.renames[key] = self.add(
+                nd + "/name", text, [(nd + "/name", False)], [(od + "/name", False)]
+            )
         elif set(o.raw_aliases) != set(n.raw_aliases):
             change = _set_change(o.raw_aliases, n.raw_aliases)
             self.add(
@@ -349,6 +475,20 @@ class _Walker:
         self.walk(old.type, new.type, old.type_pointer, new.type_pointer, place)
 
 
+def _fallback(branch: Node, writer: Named) -> str:
+    """The union branch a reader falls back to for `writer`, with what keeps it from reading."""
+    text = describe(branch)
+    if isinstance(branch, Fixed) and isinstance(writer, Fixed):
+        if branch.size != writer.size:
+            return f"{text} of {branch.size} bytes"
+    elif isinstance(branch, Enum) and isinstance(writer, Enum):
+        missing = [s for s in writer.symbols if s not in branch.symbol_set]
+        if missing and branch.default is None:
+            names = ", ".join(f"`{s}`" for s in missing)
+            return f"{text}, which lacks symbol{'s' if len(missing) > 1 else ''} {names}"
+    return f"{text}, which cannot read it"
+
+
 def _set_change(old: tuple[str, ...], new: tuple[str, ...]) -> str:
     added = [a for a in new if a not in old]
     removed = [a for a in old if a not in new]
@@ -464,13 +604,21 @@ def diff(old: AvroSchema, new: AvroSchema) -> list[Change]:
     claimed: set[int] = set()
     changes: list[Change] = []
     for draft in walker.drafts:
-        bw = [i for i in backward if _owned(i, draft.new_scopes, draft.old_scopes)]
-        fw = [i for i in forward if _owned(i, draft.old_scopes, draft.new_scopes)]
+        bw = [
+            i
+            for i in backward
+            if _owned(i, draft.new_scopes, draft.old_scopes) or _key(i) in draft.backward_keys
+        ]
+        fw = [
+            i
+            for i in forward
+            if _owned(i, draft.old_scopes, draft.new_scopes) or _key(i) in draft.forward_keys
+        ]
         claimed.update(id(issue) for issue in (*bw, *fw))
         changes.append(
             Change(
                 path=draft.path,
-                description=draft.description,
+                description=draft.text,
                 backward_ok=not any(issue.error for issue in bw),
                 forward_ok=not any(issue.error for issue in fw),
                 rules=tuple(sorted({issue.rule for issue in (*bw, *fw)})),

@@ -19,9 +19,11 @@ compiles accepts no more than `jsonschema` accepts:
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin
 
@@ -93,14 +95,10 @@ class _Compiler:
     """Compiles one draft's metaschema (and the vocabulary metaschemas it refers to)."""
 
     def __init__(self, draft: Draft) -> None:
-        from jsonschema_specifications import REGISTRY
-
-        from gate.formats.jsonschema.loader import validator_class
-
         self.draft = draft
-        self.registry = REGISTRY
-        # exactly the document `jsonschema` validates against
-        self.root_schema = validator_class(draft).META_SCHEMA
+        # exactly the document `jsonschema` validates against (both read it from
+        # `jsonschema_specifications`)
+        self.root_schema = _metaschema_document(draft)
         declared = self.root_schema.get("$id", self.root_schema.get("id"))
         self.root_uri = urldefrag(declared)[0]
         self.compiled: dict[int, Check] = {}
@@ -163,7 +161,12 @@ class _Compiler:
 
     def _target(self, ref: str, base: str) -> tuple[Any, str]:
         uri, fragment = urldefrag(urljoin(base, ref))
-        contents = self.root_schema if uri == self.root_uri else self.registry.contents(uri)
+        if uri == self.root_uri:
+            contents = self.root_schema
+        else:
+            from jsonschema_specifications import REGISTRY
+
+            contents = REGISTRY.contents(uri)
         if fragment:
             if not fragment.startswith("/"):
                 raise _Unsupported(f"anchor reference {ref!r}")
@@ -438,6 +441,34 @@ def _unique(instance: Any) -> bool:
             return False
         keys.add(key)
     return True
+
+
+_METASCHEMA_FOLDERS = {
+    Draft.DRAFT4: "draft4",
+    Draft.DRAFT6: "draft6",
+    Draft.DRAFT7: "draft7",
+    Draft.DRAFT2019_09: "draft201909",
+    Draft.DRAFT2020_12: "draft202012",
+}
+
+
+def _metaschema_document(draft: Draft) -> Any:
+    """`draft`'s metaschema as `jsonschema` has it, read from `jsonschema_specifications`'s own
+    file: importing either package (which loads every draft's documents) costs more than a
+    pre-commit hook's whole check of one schema."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("jsonschema_specifications")
+    folders = spec.submodule_search_locations if spec is not None else None
+    if folders:
+        path = Path(list(folders)[0]) / "schemas" / _METASCHEMA_FOLDERS[draft] / "metaschema.json"
+        try:
+            return json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            pass  # installed in some other form: ask the package itself
+    from gate.formats.jsonschema.loader import validator_class
+
+    return validator_class(draft).META_SCHEMA
 
 
 _compiled: dict[Draft, Check | None] = {}
