@@ -19,7 +19,7 @@ from typing import Any
 
 from gate.model import CheckKind, CheckResult, Finding, Location, Mode, SchemaType, Severity
 from gate.rules import Rule
-from gate.sources.registry import SubjectState
+from gate.sources.state import SubjectState
 
 UNTRACKED_REGISTRY_VERSION = "DRIFT_UNTRACKED_REGISTRY_VERSION"
 NOT_REGISTERED = "DRIFT_NOT_REGISTERED"

@@ -423,15 +423,15 @@ def registry_settings(sources: SourceOptions, config: Any) -> Any | None:
 
     Credentials come from GATE_REGISTRY_* first, then from gate.yaml's interpolated values.
     """
-    from gate.secrets import remember
-    from gate.sources.registry import RegistrySettings
-
     registry = config.registry if config is not None else None
     url = sources.registry_url or sources.environ.get("GATE_REGISTRY_URL") or None
     if url is None and registry is not None:
         url = registry.url
     if not url:
         return None
+    from gate.secrets import remember
+    from gate.sources.registry import RegistrySettings
+
     overrides: dict[str, Any] = {}
     if registry is not None:
         for name in ("user", "password", "token"):
@@ -457,7 +457,6 @@ def registry_settings(sources: SourceOptions, config: Any) -> Any | None:
 
 def open_registry(sources: SourceOptions, config: Any) -> Any | None:
     """The registry baseline: --snapshot, else a live URL, else gate.yaml's snapshot; or none."""
-    from gate.sources.registry import HttpRegistry
     from gate.sources.snapshot import SnapshotRegistry
 
     registry = config.registry
@@ -472,6 +471,8 @@ def open_registry(sources: SourceOptions, config: Any) -> Any | None:
         return None
     settings = registry_settings(sources, config)
     if settings is not None:
+        from gate.sources.registry import HttpRegistry
+
         return HttpRegistry(settings)
     if configured_snapshot is not None and configured_snapshot.exists():
         return SnapshotRegistry(configured_snapshot, registry.snapshot)
@@ -636,6 +637,8 @@ def contract_checks(
     options_for: Any,
 ) -> tuple[list[CheckResult], list[Any], list[tuple[str, str, str | None, bool]]]:
     """Checks of every contract in gate.yaml, the pairs for simulation, and the graph edges."""
+    if not workspace.config.contracts:
+        return [], [], []
     from gate.contracts import Party, contract_pairs
 
     checks: list[CheckResult] = []

@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import datetime
-import decimal
 import enum
 import json
 import math
 import re
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -150,13 +148,11 @@ def jsonable(value: Any, _depth: int = 0) -> Any:
         return [jsonable(item, _depth + 1) for item in value]
     if isinstance(value, bytes | bytearray | memoryview):
         return bytes(value).decode("latin-1")
-    if isinstance(value, decimal.Decimal | uuid.UUID):
-        return str(value)
     if isinstance(value, datetime.date | datetime.time):
         return value.isoformat()
     if isinstance(value, enum.Enum):
         return jsonable(value.value, _depth)
-    return str(value)
+    return str(value)  # decimals and UUIDs among them
 
 
 def payload_json(payload: Any, *, indent: int | None = None) -> str:

@@ -28,7 +28,7 @@ from urllib.parse import quote
 
 from gate.errors import SourceError, UsageError
 from gate.model import Mode, OriginKind, Reference, SchemaType
-from gate.sources.registry import (
+from gate.sources.state import (
     RegisteredSchema,
     RegistryState,
     SubjectMap,
