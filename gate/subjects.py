@@ -100,8 +100,29 @@ def collect_subjects(
             p: b for p in paths if not p.startswith(prefixes) and (b := config.match(p)) is not None
         }
 
-    head_bound = bound(head.list_paths())
-    base_bound = bound(base.list_paths())
+    head_paths = head.list_paths()
+    base_paths = base.list_paths()
+    listed: set[str] | None = None
+    reaching: set[str] | None = set()
+    if only:
+        listed = set(only)
+        # a listed file that may be a JSON Schema `$ref` target can change the subjects whose
+        # schemas reach it: those are read too, and kept when they do. The references are
+        # looked for at the head: a listed run names every changed file (the hook passes each
+        # staged one), so a file that names a target at the base only has changed, and is
+        # listed, itself
+        targets = sorted(p for p in listed if not p.lower().endswith(_NEVER_REFERENCED))
+        if targets:
+            reaching = _files_naming(targets, (head,), _json_documents(config))
+        if reaching is not None:
+            # only these files can be in the run: the others are not even matched to subjects
+            wanted = listed | reaching
+            wanted |= {renames[p] for p in wanted if p in renames}
+            wanted |= {new for new, old in renames.items() if old in wanted}
+            head_paths = [p for p in head_paths if p in wanted]
+            base_paths = [p for p in base_paths if p in wanted]
+    head_bound = bound(head_paths)
+    base_bound = bound(base_paths)
     pairs: list[tuple[str | None, str | None, Any]] = []
     seen_base: set[str] = set()
     for path, binding in sorted(head_bound.items()):
@@ -113,27 +134,7 @@ def collect_subjects(
     for path, binding in sorted(base_bound.items()):
         if path not in seen_base and path not in head_bound:
             pairs.append((None, path, binding))
-    listed: set[str] | None = None
-    if only:
-        listed = set(only)
-        # a listed file that may be a JSON Schema `$ref` target can change the subjects whose
-        # schemas reach it: those are read too, and kept when they do
-        targets = sorted(p for p in listed if not p.lower().endswith(_NEVER_REFERENCED))
-        # a `$ref` is followed only from JSON documents: .json files, and any file bound to
-        # a JSON Schema subject under another name
-        documents = ["*.json"] + sorted(
-            {
-                path
-                for h, b, binding in pairs
-                if binding.type is SchemaType.JSON
-                for path in (h, b)
-                if path is not None and not path.lower().endswith(".json")
-            }
-        )
-        # the references are looked for at the head: a listed run names every changed file
-        # (the hook passes each staged one), so a file that names a target at the base only
-        # has changed, and is listed, itself
-        reaching = _files_naming(targets, (head,), documents) if targets else set()
+    if listed is not None:
         pairs = [
             p
             for p in pairs
@@ -222,6 +223,17 @@ def _files_naming(
             return found
         found |= frontier
     return None
+
+
+def _json_documents(config: Any) -> list[str]:
+    """git pathspecs of the files a `$ref` may be followed from: .json files, unless some
+    subject rule makes JSON Schema subjects of files named otherwise (then every file)."""
+    rules = getattr(getattr(config, "config", config), "subjects", ())
+    for rule in rules:
+        named = getattr(rule, "file", None) or getattr(rule, "files", None) or ""
+        if getattr(rule, "type", None) is SchemaType.JSON and not named.lower().endswith(".json"):
+            return []
+    return ["*.json"]
 
 
 def _may_be_json(binding: Any, path: str) -> bool:

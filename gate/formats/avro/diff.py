@@ -6,8 +6,17 @@ schema. The verdicts are not guessed: the checker runs once each way, reader = n
 old (backward) and reader = old over writer = new (forward), and a change breaks a direction
 exactly when an error of that run lies at or below a place the change owns: the reader's side
 (a field the reader lacks a default for, a type that changed) or the writer's side (a union
-branch or enum symbol the writer may write and the reader cannot read). An error no change owns
-becomes a change of its own, so that the changes together always agree with `check`.
+branch or enum symbol the writer may write and the reader cannot read).
+
+A union branch the other version has no branch for by name (one added or removed, or a named
+type renamed without the alias the reader needs) is read by the reader all the same: a reader
+union explains its failure with its first branch of the same kind, a reader of one type reads it
+as that type. What the checker reports there lies at places no scope of the change covers (the
+fields of another record, the size of another fixed), so the change owns those issues by their
+rule and places, and a rename says which branch readers fall back to.
+
+An error no change owns becomes a change of its own, so that the changes together always agree
+with `check`.
 """
 
 from __future__ import annotations
