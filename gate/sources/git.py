@@ -25,11 +25,10 @@ import os
 import re
 import subprocess
 import sys
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, NamedTuple, Protocol
+from typing import NamedTuple, Protocol
 
 from gate.errors import GitError, SourceError
 from gate.model import OriginKind
@@ -162,8 +161,8 @@ def _execute(
 ) -> tuple[int, bytes, str]:
     """Run git in `cwd`: (status, stdout, stderr); GitError when git cannot be started.
 
-    `without` names environment variables git must not see. The input goes through a file, not
-    a pipe: git's answers cannot block our writing of the questions.
+    `without` names environment variables git must not see. The input is written while the
+    answers are read (`subprocess` interleaves them), so neither side can block the other.
     """
     executable = _git_executable()
     command = [executable, *_SAFE_CONFIG, *args]
@@ -173,23 +172,18 @@ def _execute(
     flags = 0
     if sys.platform == "win32":
         flags = subprocess.CREATE_NO_WINDOW
-    feed: IO[bytes] | int = subprocess.DEVNULL
     try:
-        with contextlib.ExitStack() as stack:
-            if stdin is not None:
-                feed = stack.enter_context(tempfile.TemporaryFile())
-                feed.write(stdin)
-                feed.seek(0)
-            with _no_search_in_current_directory():
-                done = subprocess.run(
-                    command,
-                    cwd=cwd,
-                    env=env,
-                    stdin=feed,
-                    capture_output=True,
-                    check=False,
-                    creationflags=flags,
-                )
+        with _no_search_in_current_directory():
+            done = subprocess.run(
+                command,
+                cwd=cwd,
+                env=env,
+                input=stdin,
+                stdin=subprocess.DEVNULL if stdin is None else None,
+                capture_output=True,
+                check=False,
+                creationflags=flags,
+            )
     except OSError as error:
         about_git = error.filename is None or os.fspath(error.filename) != os.fspath(cwd)
         if about_git and isinstance(error, FileNotFoundError):
@@ -735,6 +729,10 @@ class GitRepository:
         return self._tree_listing(sha).entries
 
     def _tree_listing(self, sha: str) -> _Listing:
+        if sha not in self._trees and sha == self._resolved.get("HEAD"):
+            derived = self._head_from_index()
+            if derived is not None:
+                self._trees[sha] = derived
         if sha not in self._trees:
             _, out, _ = self._run(["ls-tree", "-r", "-z", "--full-tree", sha], subject=sha)
             entries: dict[str, _Entry] = {}
@@ -858,6 +856,39 @@ class GitRepository:
         listing = _Listing(entries, frozenset(paths))
         self._index_listing = None if signature is None else (signature, listing)
         return listing
+
+    def _head_from_index(self) -> _Listing | None:
+        """HEAD's listing as the index listing already read (a staged run) undone by the staged
+        changes: `git diff-index` skips the folders the index knows unchanged, where `ls-tree`
+        reads every tree of HEAD. None when the index has not been listed in this state."""
+        signature = self._index_signature()
+        if signature is None or self._index_listing is None or self._index_listing[0] != signature:
+            return None
+        index = self._index_listing[1]
+        status, out, _ = self._run(
+            ["diff-index", "--cached", "--raw", "-z", "--no-renames", "--no-abbrev", "HEAD"],
+            subject="HEAD",
+            ok=(0, 128),
+        )
+        if status != 0:
+            return None
+        entries = dict(index.entries)
+        paths = set(index.paths)
+        records = out.split(b"\0")
+        for meta, raw_path in zip(records[0::2], records[1::2], strict=False):
+            fields = _decode(meta).lstrip(":").split(" ")
+            if len(fields) != 5:
+                return None  # not the format asked for: list HEAD itself
+            mode, _, object_sha, _, change = fields
+            path = _decode(raw_path)
+            entries.pop(path, None)
+            if mode == "000000":  # not in HEAD (added, or unmerged and new)
+                paths.discard(path)
+                continue
+            paths.add(path)
+            if mode != _GITLINK_MODE:
+                entries[path] = _Entry(mode, object_sha)
+        return _Listing(entries, frozenset(paths))
 
     def _index_signature(self) -> tuple[int, ...] | None:
         """The index file's identity and times (git replaces the file on every write), or None

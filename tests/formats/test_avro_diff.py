@@ -393,3 +393,156 @@ def test_changes_agree_with_the_checker_on_every_fixture(folder: Path) -> None:
     messages = {i.message for i in (*backward, *forward)}
     # every incompatibility belongs to a described change, not to a catch-all
     assert not [c for c in changes if c.description in messages]
+
+
+# -- union branches read by another branch of their kind ------------------------------------------
+#
+# A reader union with no branch for a writer type by name explains the failure with its first
+# branch of the same kind (as Java's resolution falls back to it). What that branch reports is a
+# consequence of the change that left the writer type without a branch of its name: a rename, or
+# a branch added or removed. That change owns it; no catch-all entry repeats the checker.
+
+
+def _judged(old: Any, new: Any) -> list[Change]:
+    """The changes of `old` -> `new`, held to agree with the checker with no catch-all entry."""
+    o, n = parse(old), parse(new)
+    changes = FORMAT.diff(o, n, OPTIONS)
+    backward = [i for i in FORMAT.check(n, o, OPTIONS) if i.rule in ERROR_RULES]
+    forward = [i for i in FORMAT.check(o, n, OPTIONS) if i.rule in ERROR_RULES]
+    assert all(c.backward_ok for c in changes) is (not backward)
+    assert all(c.forward_ok for c in changes) is (not forward)
+    messages = {i.message for i in (*backward, *forward)}
+    assert not [c for c in changes if c.description in messages], changes
+    return changes
+
+
+def _in_union(*branches: Any) -> dict[str, Any]:
+    return record([ID, {"name": "v", "type": ["null", *branches], "default": None}])
+
+
+def _fixed(name: str, size: int, **extra: Any) -> dict[str, Any]:
+    return {"type": "fixed", "name": name, "size": size, **extra}
+
+
+def _enum(name: str, symbols: list[str], **extra: Any) -> dict[str, Any]:
+    return {"type": "enum", "name": name, "symbols": symbols, **extra}
+
+
+def _record(name: str, fields: list[Any], **extra: Any) -> dict[str, Any]:
+    return {"type": "record", "name": name, "fields": fields, **extra}
+
+
+def test_a_fixed_renamed_in_a_union_owns_the_branch_old_readers_fall_back_to() -> None:
+    old = _in_union(_fixed("F3", 2), _fixed("F4", 4))
+    new = _in_union(_fixed("F3", 2), _fixed("F4x", 4, aliases=["com.example.F4"]))
+    [renamed] = _judged(old, new)
+    assert renamed.description == (
+        "fixed `F4` renamed to `F4x` (alias): readers of the old schema have no alias "
+        "`com.example.F4x` and match it to fixed `F3` of 2 bytes"
+    )
+    assert (renamed.path, renamed.backward_ok, renamed.forward_ok) == (
+        "/fields/1/type/2/name",
+        True,
+        False,
+    )
+    assert renamed.rules == ("AVRO_FIXED_SIZE_MISMATCH", "AVRO_NAME_MISMATCH")
+
+
+def test_a_type_renamed_in_a_union_without_an_alias_breaks_both_ways_through_the_fallback() -> None:
+    old = _in_union(_fixed("F3", 2), _fixed("F4", 4))
+    new = _in_union(_fixed("F3", 2), _fixed("F4x", 4))
+    [renamed] = _judged(old, new)
+    assert renamed.description == (
+        "fixed `F4` renamed to `F4x` (without an alias): readers of the old schema have no "
+        "alias `com.example.F4x` and match it to fixed `F3` of 2 bytes; readers of the new "
+        "schema have no alias `com.example.F4` and match it to fixed `F3` of 2 bytes"
+    )
+    assert (renamed.backward_ok, renamed.forward_ok) == (False, False)
+    assert renamed.rules == ("AVRO_FIXED_SIZE_MISMATCH", "AVRO_NAME_MISMATCH")
+    # renamed back without the alias: only new readers lose the name
+    aliased = _in_union(_fixed("F3", 2), _fixed("F4x", 4, aliases=["F4"]))
+    [back] = _judged(aliased, old)
+    assert back.description == (
+        "fixed `F4x` renamed to `F4` (without an alias): readers of the new schema have no alias "
+        "`com.example.F4x` and match it to fixed `F3` of 2 bytes"
+    )
+    assert (back.backward_ok, back.forward_ok) == (False, True)
+
+
+def test_an_enum_renamed_in_a_union_owns_the_symbols_the_fallback_lacks() -> None:
+    old = _in_union(_enum("E3", ["A"]), _enum("E4", ["A", "B"]))
+    new = _in_union(_enum("E3", ["A"]), _enum("E4x", ["A", "B"], aliases=["com.example.E4"]))
+    [renamed] = _judged(old, new)
+    assert renamed.description == (
+        "enum `E4` renamed to `E4x` (alias): readers of the old schema have no alias "
+        "`com.example.E4x` and match it to enum `E3`, which lacks symbol `B`"
+    )
+    assert (renamed.backward_ok, renamed.forward_ok) == (True, False)
+    assert renamed.rules == ("AVRO_MISSING_ENUM_SYMBOLS", "AVRO_NAME_MISMATCH")
+
+
+def test_a_record_renamed_in_a_union_owns_the_fields_the_fallback_cannot_fill() -> None:
+    old = _in_union(
+        _record("R3", [{"name": "a", "type": "int"}]), _record("R4", [{"name": "b", "type": "int"}])
+    )
+    new = _in_union(
+        _record("R3", [{"name": "a", "type": "int"}]),
+        _record("R4x", [{"name": "b", "type": "int"}], aliases=["com.example.R4"]),
+    )
+    [renamed] = _judged(old, new)
+    assert renamed.description == (
+        "record `R4` renamed to `R4x` (alias): readers of the old schema have no alias "
+        "`com.example.R4x` and match it to record `R3`, which cannot read it"
+    )
+    assert (renamed.backward_ok, renamed.forward_ok) == (True, False)
+    assert renamed.rules == ("AVRO_NAME_MISMATCH", "AVRO_READER_FIELD_MISSING_DEFAULT")
+
+
+def test_a_rename_whose_fallback_differs_only_by_name_adds_no_note() -> None:
+    old = _in_union(_fixed("F3", 4), _fixed("F4", 4))
+    new = _in_union(_fixed("F3", 4), _fixed("F4x", 4, aliases=["com.example.F4"]))
+    [renamed] = _judged(old, new)
+    assert renamed.description == "fixed `F4` renamed to `F4x` (alias)"
+    assert (renamed.backward_ok, renamed.forward_ok, renamed.rules) == (
+        True,
+        False,
+        ("AVRO_NAME_MISMATCH",),
+    )
+
+
+A_NEEDED = _record("R2", [{"name": "a", "type": "null"}])
+EMPTY = _record("R1", [])
+
+
+@pytest.mark.parametrize(
+    ("old_type", "new_type", "text", "backward", "forward"),
+    [
+        ([EMPTY, A_NEEDED], [A_NEEDED], "branch `R1` removed from union", False, True),
+        ([A_NEEDED], [EMPTY, A_NEEDED], "branch `R1` added to the union", True, False),
+        (
+            [A_NEEDED, EMPTY],
+            A_NEEDED,
+            "changed from union [R2, R1] to record `R2`",
+            False,
+            True,
+        ),
+        (
+            A_NEEDED,
+            [A_NEEDED, EMPTY],
+            "changed from record `R2` to union [R2, R1]",
+            True,
+            False,
+        ),
+    ],
+    ids=["removed", "added", "unwrapped", "wrapped"],
+)
+def test_a_branch_added_or_removed_owns_what_the_other_record_branch_reports(
+    old_type: Any, new_type: Any, text: str, backward: bool, forward: bool
+) -> None:
+    # the other version reads `R1` with `R2`, which has no default for `a`
+    changes = _judged(
+        record([{"name": "v", "type": old_type}]), record([{"name": "v", "type": new_type}])
+    )
+    [change] = [c for c in changes if text in c.description]
+    assert (change.backward_ok, change.forward_ok) == (backward, forward)
+    assert change.rules == ("AVRO_NAME_MISMATCH", "AVRO_READER_FIELD_MISSING_DEFAULT")

@@ -593,3 +593,59 @@ def test_grep_of_the_index_reads_staged_content_where_the_work_tree_differs(
     (builder.root / "gone.json").unlink()  # still staged
     with GitRepository.open(builder.root) as repo:
         assert IndexTree(repo).grep(["c.json"]) == {"a.json", "gone.json"}
+
+
+def _listed_by_ls_tree(repo: Any) -> Any:
+    sha = repo.resolve("HEAD")
+    saved = repo._trees.pop(sha, None)
+    head = repo._resolved.pop("HEAD")
+    try:
+        return repo._tree_listing(sha)
+    finally:
+        repo._resolved["HEAD"] = head
+        repo._trees.pop(sha, None)
+        if saved is not None:
+            repo._trees[sha] = saved
+
+
+def test_head_listed_from_the_index_equals_ls_tree(tmp_path: Path) -> None:
+    """A staged run lists HEAD as the index undone by `git diff-index`: it must be exactly what
+    `git ls-tree -r HEAD` lists, whatever the index holds."""
+    from gate.sources.git import GitRepository
+    from tests.support.gitrepo import RepoBuilder
+
+    sub = RepoBuilder(tmp_path / "sub")
+    sub.commit("sub", {"s.txt": "s"})
+    builder = RepoBuilder(tmp_path / "repo")
+    builder.commit("one", {
+        "a.json": "{}", "b/c.avsc": '"int"', "b/d/e.json": "{}", "gone.json": "{}",
+        "kind.json": "{}", "conflict.json": '{"v": 1}', "moved.json": '{"m": 1}',
+    })
+    builder.git("-c", "protocol.file.allow=always", "submodule", "add", "-q",
+                sub.root.as_uri(), "mod")
+    builder.git("commit", "-q", "-m", "submodule")
+    builder.git("checkout", "-q", "-b", "other")
+    builder.commit("theirs", {"conflict.json": '{"v": 2}'})
+    builder.git("checkout", "-q", "main")
+    builder.commit("ours", {"conflict.json": '{"v": 3}'})
+    subprocess.run(["git", "merge", "-q", "other"], cwd=builder.root, capture_output=True)
+    assert "conflict.json" in builder.git("ls-files", "-u")
+    builder.write("a.json", '{"changed": true}')
+    builder.write("new/n.json", "{}")
+    builder.write("ita.json", "{}")
+    builder.git("add", "a.json", "new/n.json")
+    builder.git("add", "-N", "ita.json")
+    builder.git("rm", "-q", "gone.json")
+    builder.git("mv", "moved.json", "new/moved.json")
+    (builder.root / "kind.json").unlink()
+    os.symlink("a.json", builder.root / "kind.json")
+    builder.git("add", "kind.json")
+    assert "mod" in builder.git("ls-files", "--stage", "mod")
+    with GitRepository.open(builder.root) as repo:
+        repo._staged_listing()
+        derived = repo._head_from_index()
+        assert derived is not None
+        assert derived == _listed_by_ls_tree(repo)
+        assert "gone.json" in derived.entries and "new/n.json" not in derived.paths
+        assert "ita.json" not in derived.paths and "mod" in derived.paths
+        assert "conflict.json" in derived.entries and "moved.json" in derived.entries

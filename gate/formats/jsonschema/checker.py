@@ -41,7 +41,6 @@ from __future__ import annotations
 import marshal
 import re
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import Any
 
 from gate.formats.jsonschema.deep import SHALLOW, call_deep
@@ -407,6 +406,8 @@ def _compare_number(ctx: _Context, original: NumberNode, update: NumberNode, o_p
             kind = Kind.MULTIPLE_OF_REMOVED
         else:
             # exact rational arithmetic: 0.01 divides 0.05, which floats cannot show
+            from fractions import Fraction  # exact, and rarely needed: loaded on first use
+
             old_f, new_f = Fraction(str(old)), Fraction(str(new))
             if old_f == new_f:
                 kind = None
