@@ -1054,11 +1054,13 @@ class GitRepository:
         if head is not None and staged:
             raise ValueError("changed_paths: `head` and `staged` exclude each other")
         if head is not None or staged:
+            # the index first: HEAD's listing may then be derived from it
+            new = (
+                self._tree_listing(self.resolve(head)).paths
+                if head is not None
+                else self._staged_listing().paths
+            )
             old = self._tree_listing(self.resolve(base)).paths
-            if head is not None:
-                new = self._tree_listing(self.resolve(head)).paths
-            else:
-                new = self._staged_listing().paths
             if old <= new or new <= old:
                 return {}
         # untracked files would only be additions: they never pair up (see changed_paths)

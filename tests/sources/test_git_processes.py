@@ -234,8 +234,9 @@ def test_a_staged_pre_commit_run_starts_four_git_processes(
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "1 subject, 2 checks, 0 failed" in done.stdout + done.stderr
-    # find the repository and HEAD, list the base and the index, read both versions at once
-    assert sorted(names(git_commands(trace))) == ["cat-file", "ls-files", "ls-tree", "rev-parse"]
+    # find the repository and HEAD, list the index (and HEAD from it through diff-index), read
+    # both versions at once
+    assert sorted(names(git_commands(trace))) == ["cat-file", "diff-index", "ls-files", "rev-parse"]
 
 
 def test_renames_asks_git_only_when_a_path_was_added_and_another_deleted(
@@ -250,10 +251,10 @@ def test_renames_asks_git_only_when_a_path_was_added_and_another_deleted(
 
     repo.write("a.avsc", V2)
     repo.git("add", "a.avsc")
-    assert staged("modified") == ({}, ["rev-parse", "ls-tree", "ls-files"])
+    assert staged("modified") == ({}, ["rev-parse", "ls-files", "diff-index"])
     repo.write("new.avsc", "new\n")
     repo.git("add", "new.avsc")
-    assert staged("added") == ({}, ["rev-parse", "ls-tree", "ls-files"])
+    assert staged("added") == ({}, ["rev-parse", "ls-files", "diff-index"])
     repo.move("b.avsc", "moved/b.avsc")
     found, commands = staged("moved")
     assert found == {"moved/b.avsc": "b.avsc"}
@@ -265,7 +266,7 @@ def test_renames_asks_git_only_when_a_path_was_added_and_another_deleted(
     assert git.renames(base, head) == {"moved/b.avsc": "b.avsc"}
     assert git.renames(head, head) == {}
     assert git.renames(base, base) == {}
-    assert names(git_commands(trace)) == ["rev-parse", "rev-parse", "ls-tree", "ls-tree", "diff"]
+    assert names(git_commands(trace)) == ["rev-parse", "ls-tree", "rev-parse", "ls-tree", "diff"]
 
 
 def test_renames_in_the_work_tree_skip_the_untracked_listing(
