@@ -546,3 +546,18 @@ def test_a_branch_added_or_removed_owns_what_the_other_record_branch_reports(
     [change] = [c for c in changes if text in c.description]
     assert (change.backward_ok, change.forward_ok) == (backward, forward)
     assert change.rules == ("AVRO_NAME_MISMATCH", "AVRO_READER_FIELD_MISSING_DEFAULT")
+
+
+def test_a_changed_type_owns_what_reading_it_reports_in_types_defined_elsewhere() -> None:
+    # old readers read `R4` with `R2`, whose field `n` reads `R6` with `Top`, defined at the root:
+    # `Top.x` has no default, far from the field whose type changed
+    def top(b: Any) -> dict[str, Any]:
+        return {"type": "record", "name": "Top", "fields": [{"name": "x", "type": "int"}, b]}
+
+    r2 = _record("R2", [{"name": "n", "type": ["null", "Top"], "default": None}])
+    old = top({"name": "b", "type": ["null", r2, _record("R3", [])], "default": None})
+    new = top({"name": "b", "type": _record("R4", [{"name": "n", "type": [_record("R6", [])]}])})
+    changes = _judged(old, new)
+    [changed] = [c for c in changes if "changed from union [null, R2, R3]" in c.description]
+    assert (changed.backward_ok, changed.forward_ok) == (False, False)
+    assert "AVRO_READER_FIELD_MISSING_DEFAULT" in changed.rules

@@ -146,12 +146,16 @@ class _Walker:
             self.named(o, n, place)
 
     def type_changed(self, o: Node, n: Node, op: str, np: str, place: str) -> None:
-        self.add(
+        draft = self.add(
             np,
             f"type of {place} changed from {describe(o)} to {describe(n)}",
             [(np, True)],
             [(op, True)],
         )
+        # reading one type with the other can reach types defined elsewhere (a union branch
+        # that refers to a record by name): all of it comes of the change
+        draft.claim(False, _read(n, o, np, op, place, False))
+        draft.claim(True, _read(o, n, op, np, place, False))
 
     def logical(self, o: Node, n: Node, op: str, np: str, place: str) -> None:
         ol, nl = o.logical, n.logical
