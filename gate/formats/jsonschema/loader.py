@@ -59,6 +59,9 @@ from gate.model import OriginKind, Schema
 ROOT_PREFIX = "file:///__gate_root__/"
 # a schema with no file of its own (from the registry) lives here: relative files never resolve
 DETACHED_PREFIX = "file:///__gate_detached__/"
+# plain property nodes by (pointer, draft, JSON): shared by the parses of a schema's versions
+_SHARED_NODES: dict[tuple[str, Any, str], Node] = {}
+_SHARED_LIMIT = 1 << 14
 # schemas read from these resolve relative `$ref`s in the same place, through `CheckOptions.files`
 _TREE_KINDS = frozenset({OriginKind.GIT, OriginKind.INDEX})
 
@@ -851,15 +854,31 @@ class Loader:
             built = node.properties
             at = f"{pointer}/properties/"
             build = self.build
+            shared = _SHARED_NODES
             for name, member in properties.items():
                 if "~" in name or "/" in name:
                     child = Place(child_pointer(at[:-1], name), inside)
                 else:
                     child = Place(at + name, inside)
+                key = None
+                if inside is None and member.__class__ is dict and len(member) > 1:
+                    # the versions of a schema repeat most of their properties: a plain node
+                    # (nothing in it depends on where it is read from) built from the same JSON
+                    # at the same place is the same node
+                    key = (child.pointer, draft, json.dumps(member, sort_keys=True))
+                    member_node = shared.get(key)
+                    if member_node is not None:
+                        document.nodes[child.pointer] = member_node
+                        built[name] = member_node
+                        continue
                 member_node = build(member, child, document)
                 built[name] = member_node
                 if member_node.plain is None:
                     plain = False
+                elif key is not None:
+                    if len(shared) >= _SHARED_LIMIT:
+                        shared.clear()
+                    shared[key] = member_node
         patterns = value.get("patternProperties")
         for pattern, member in (patterns.items() if isinstance(patterns, dict) else ()):
             at_place = place.child("patternProperties", pattern)
