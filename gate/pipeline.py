@@ -807,11 +807,16 @@ class SubjectJudge:
         return with_evidence(check, writer, reader, self.settings, always=self.only_simulation)
 
     def _changed_evidence(self, check: CheckResult, writer: Parsed, reader: Parsed) -> CheckResult:
-        # a changed Avro file is simulated even when compatible: resolution may still drop a
-        # value or default an enum symbol, which only data shows. A compatible JSON Schema pair
-        # has nothing to show (a payload is valid or not, and the checker said which), so only
-        # its incompatible pairs are simulated, for their witnesses
-        always = self.only_simulation or writer.schema.type is SchemaType.AVRO
+        # a changed Avro file is simulated even when compatible where resolution may still drop
+        # a value or default an enum symbol, which only data shows (or fastavro may part from
+        # the Avro rules). A compatible JSON Schema pair has nothing to show (a payload is valid
+        # or not, and the checker said which): only incompatible pairs are simulated, for their
+        # witnesses
+        always = self.only_simulation
+        if not always and writer.schema.type is SchemaType.AVRO and writer.ok and reader.ok:
+            from gate.formats.avro.check import resolution_may_change_values
+
+            always = resolution_may_change_values(reader.value, writer.value)
         return with_evidence(check, writer, reader, self.settings, always=always)
 
     def judge(self, source: SubjectSource) -> SubjectOutcome:

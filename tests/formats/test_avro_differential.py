@@ -487,3 +487,33 @@ def test_a_field_matching_two_writer_fields_is_refused_as_java_refuses_it() -> N
     issues = FORMAT.check(parse(reader), parse(writer), CheckOptions())
     assert [(i.rule, i.path) for i in issues] == [(NAME_MISMATCH, "/fields/0")]
     assert "more than one writer field" in issues[0].message
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_a_pair_resolution_cannot_change_shows_nothing_in_simulation(
+    data: st.DataObject,
+) -> None:
+    """A changed file's compatible pair is simulated only when `resolution_may_change_values`
+    says data could show something; when it says not, the simulation must indeed find no
+    value change and no failure."""
+    from gate.formats.avro.check import resolution_may_change_values
+    from gate.simulate import simulate_pair
+
+    gen = Gen(data.draw)
+    old_value = gen.schema()
+    new_value = gen.mutate(old_value)
+    old, new = both_parse(old_value), both_parse(new_value)
+    assume(old is not None and new is not None)
+    assert old is not None and new is not None
+    for reader, writer in ((new, old), (old, new)):
+        if any(i.error for i in check_issues(reader, writer)):
+            continue
+        if resolution_may_change_values(reader, writer):
+            event("simulated")
+            continue
+        event("skipped")
+        outcome = simulate_pair(SchemaType.AVRO, writer.json, reader.json, writer_label="w",
+                                reader_label="r", random_count=10)
+        assert not outcome.failures, outcome.failures
+        assert not outcome.value_changes, outcome.value_changes

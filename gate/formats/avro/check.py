@@ -64,7 +64,16 @@ from gate.formats.avro.nodes import (
 )
 from gate.model import Incompatibility
 
-__all__ = ["PROMOTIONS", "Checker", "Issue", "check", "check_issues", "compatible", "names_match"]
+__all__ = [
+    "PROMOTIONS",
+    "Checker",
+    "Issue",
+    "check",
+    "check_issues",
+    "compatible",
+    "names_match",
+    "resolution_may_change_values",
+]
 
 _UNIT_FACTOR = {"millis": 1, "micros": 1000, "nanos": 1_000_000}
 
@@ -484,3 +493,44 @@ def check(reader: AvroSchema, writer: AvroSchema) -> list[Incompatibility]:
 def compatible(reader: AvroSchema, writer: AvroSchema) -> bool:
     """The registry's verdict: no error (warnings do not count)."""
     return not any(issue.error for issue in check_issues(reader, writer))
+
+
+def resolution_may_change_values(reader: AvroSchema, writer: AvroSchema) -> bool:
+    """Whether data written with `writer` may decode with `reader` without an error and yet not
+    to what was written (a dropped field while a default fills another, an enum symbol read as
+    the default), or where fastavro's resolution may part from the Avro rules (logical types,
+    aliases, bytes read as strings). False only when neither can happen: then a payload
+    simulation of a pair the checker calls compatible can show nothing the checker has not."""
+    texts = (reader.text, writer.text, *reader.reference_texts, *writer.reference_texts)
+    if any("logicalType" in text for text in texts):
+        return True
+    # bytes read as a string must be UTF-8, which the Avro rules never ask of them
+    writer_texts = (writer.text, *writer.reference_texts)
+    reader_texts = (reader.text, *reader.reference_texts)
+    if any('"bytes"' in text for text in writer_texts) and any(
+        '"string"' in text for text in reader_texts
+    ):
+        return True
+    readers = list(reader.names.values())
+    for r in readers:
+        if r.raw_aliases or (isinstance(r, Record) and any(f.aliases for f in r.fields)):
+            return True
+    for w in writer.names.values():
+        for r in readers:
+            if r.kind != w.kind or not names_match(r, w):
+                continue
+            if isinstance(r, Record) and isinstance(w, Record):
+                written = {f.name for f in w.fields}
+                if written - r.field_map.keys() and any(
+                    f.has_default and f.name not in written for f in r.fields
+                ):
+                    return True
+            elif isinstance(r, Enum) and isinstance(w, Enum):
+                if r.default is not None and not w.symbol_set <= r.symbol_set:
+                    return True
+    # the simulator pairs the top records whatever their names
+    return (
+        isinstance(reader.root, Record)
+        and isinstance(writer.root, Record)
+        and not names_match(reader.root, writer.root)
+    )
