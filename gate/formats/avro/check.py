@@ -505,11 +505,7 @@ def resolution_may_change_values(reader: AvroSchema, writer: AvroSchema) -> bool
     if any("logicalType" in text for text in texts):
         return True
     # bytes read as a string must be UTF-8, which the Avro rules never ask of them
-    writer_texts = (writer.text, *writer.reference_texts)
-    reader_texts = (reader.text, *reader.reference_texts)
-    if any('"bytes"' in text for text in writer_texts) and any(
-        '"string"' in text for text in reader_texts
-    ):
+    if _bytes_as_string(reader.root, writer.root):
         return True
     readers = list(reader.names.values())
     for r in readers:
@@ -525,6 +521,10 @@ def resolution_may_change_values(reader: AvroSchema, writer: AvroSchema) -> bool
                     f.has_default and f.name not in written for f in r.fields
                 ):
                     return True
+                for f in w.fields:
+                    read = r.field_map.get(f.name)
+                    if read is not None and _bytes_as_string(read.type, f.type):
+                        return True
             elif isinstance(r, Enum) and isinstance(w, Enum):
                 if r.default is not None and not w.symbol_set <= r.symbol_set:
                     return True
@@ -534,3 +534,23 @@ def resolution_may_change_values(reader: AvroSchema, writer: AvroSchema) -> bool
         and isinstance(writer.root, Record)
         and not names_match(reader.root, writer.root)
     )
+
+
+def _unnamed_kinds(node: Node) -> set[str]:
+    """The kinds of `node` and of what it holds short of a named type (union branches, array
+    items, map values)."""
+    kinds = {node.kind}
+    if isinstance(node, Union):
+        for branch in node.branches:
+            kinds |= _unnamed_kinds(branch)
+    elif isinstance(node, Array):
+        kinds |= _unnamed_kinds(node.items)
+    elif isinstance(node, Map):
+        kinds |= _unnamed_kinds(node.values)
+    return kinds
+
+
+def _bytes_as_string(reader: Node, writer: Node) -> bool:
+    """Whether a string of `reader` may read bytes of `writer` at this place (named types
+    below are paired on their own)."""
+    return "bytes" in _unnamed_kinds(writer) and "string" in _unnamed_kinds(reader)
