@@ -5,9 +5,9 @@ type defined earlier in the schema, and some JSON Schema properties are `$ref`s 
 definitions. The repository is repacked once built, as a clone or `git gc` would leave it.
 
 Figures, each a ratio to a floor measured in the same run:
-- whole repository: `gate check --offline` with every subject changed since the base (the head
-  commit adds version V, the snapshot holds versions 1..V-1, FULL_TRANSITIVE) against reading and
-  json-parsing the same files;
+- whole repository: `gate check --offline` (simulation included, as it runs by default) with
+  every subject changed since the base (the head commit adds version V, the snapshot holds
+  versions 1..V-1, FULL_TRANSITIVE) against reading and json-parsing the same files;
 - the same when nothing changed since the base and the head is registered (the steady state);
 - reading every schema file at the base revision through gate's git source against the same
   number of objects read by one raw `git cat-file --batch` process;
@@ -87,7 +87,7 @@ def snapshot(repo: Path, texts_of: dict[str, list[str]], upto: int) -> None:
 
 def gate_check(repo: Path, *args: str) -> float:
     started = time.perf_counter()
-    done = run_gate(["check", "--offline", "--no-simulate", "-q", *args], repo)
+    done = run_gate(["check", "--offline", "-q", *args], repo)
     if done.returncode not in (0, 1):
         raise SystemExit(f"gate check failed to run:\n{done.stderr}")
     return time.perf_counter() - started
@@ -122,8 +122,8 @@ def peak_memory_mb(repo: Path, *args: str) -> float:
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", probe, sys.executable, "-m", "gate", "check", "--offline",
-         "--no-simulate", "-q", *args],
+        [sys.executable, "-c", probe, sys.executable, "-m", "gate", "check", "--offline", "-q",
+         *args],
         cwd=repo, capture_output=True, text=True, check=True, env=gate_environment(),
     )
     return int(done.stdout.strip()) / 1024
