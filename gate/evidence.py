@@ -34,6 +34,22 @@ def schema_json(parsed: Parsed) -> Any:
     return getattr(value, "document", None)
 
 
+class WitnessMemo:
+    """The witness found (or not) for each set of JSON Schema errors, within one subject.
+
+    A candidate judged against every version of a long history often breaks each the same way:
+    the witness found against one version is tried on the next (two validations) before
+    searching again, and a search that found none is not repeated for the same errors in the
+    same direction.
+    """
+
+    def __init__(self) -> None:
+        self.found: dict[tuple[Any, Any, frozenset[tuple[str, str]]], Any] = {}
+
+
+_NONE_FOUND = object()
+
+
 def with_evidence(
     check: CheckResult,
     writer: Parsed,
@@ -43,6 +59,7 @@ def with_evidence(
     always: bool = False,
     samples: Sequence[Any] = (),
     schema_id: int | None = None,
+    memo: WitnessMemo | None = None,
 ) -> CheckResult:
     """`check` with witnesses on its errors, plus value-change and disagreement findings.
 
@@ -56,6 +73,33 @@ def with_evidence(
     errors = [f for f in check.findings if f.severity is Severity.ERROR]
     if not errors and not always and not samples:
         return check
+    key = None
+    if memo is not None and errors and not samples and writer.schema.type is SchemaType.JSON:
+        # the same errors in the other direction need a payload the other side writes
+        key = (
+            writer.schema.origin.kind,
+            reader.schema.origin.kind,
+            frozenset((f.rule, f.path) for f in errors),
+        )
+        known = memo.found.get(key)
+        if known is _NONE_FOUND:
+            return check
+        if known is not None:
+            from gate.simulate import json_witness
+
+            witness = json_witness(
+                schema_json(writer),
+                schema_json(reader),
+                known,
+                writer_label=writer.schema.origin.label(),
+                reader_label=reader.schema.origin.label(),
+            )
+            if witness is not None:
+                shown = tuple(
+                    dataclasses.replace(f, witness=witness) if f.severity is Severity.ERROR else f
+                    for f in check.findings
+                )
+                return dataclasses.replace(check, findings=shown)
     from gate.simulate import agreement, agreement_finding, outcome_findings, simulate_pair
 
     try:
@@ -72,6 +116,8 @@ def with_evidence(
         )
     except SchemaInvalid:
         return check  # the checker already reported what is wrong with the schema
+    if key is not None and memo is not None:
+        memo.found[key] = outcome.witness.payload if outcome.witness is not None else _NONE_FOUND
     findings: list[Finding] = []
     for finding in check.findings:
         if finding.severity is Severity.ERROR and outcome.witness is not None:

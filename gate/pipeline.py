@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from gate.errors import SourceError, UsageError
-from gate.evidence import SimulationSettings, with_evidence
+from gate.evidence import SimulationSettings, WitnessMemo, with_evidence
 from gate.formats import Change, CheckOptions, get_format, infer_type
 from gate.judge import (
     Parsed,
@@ -797,6 +797,7 @@ class SubjectJudge:
         self.contract_subjects = contract_subjects
         # `gate simulate` judges only the pairs it simulates, and every one of them
         self.only_simulation = options.simulate and not options.compat
+        self._memo = WitnessMemo()
 
     def options_for(self, source: SubjectSource) -> CheckOptions:
         if source.json_policy is None:
@@ -804,7 +805,9 @@ class SubjectJudge:
         return dataclasses.replace(self.parser.options, json_policy=source.json_policy)
 
     def _evidence(self, check: CheckResult, writer: Parsed, reader: Parsed) -> CheckResult:
-        return with_evidence(check, writer, reader, self.settings, always=self.only_simulation)
+        return with_evidence(
+            check, writer, reader, self.settings, always=self.only_simulation, memo=self._memo
+        )
 
     def _changed_evidence(self, check: CheckResult, writer: Parsed, reader: Parsed) -> CheckResult:
         # a changed Avro file is simulated even when compatible where resolution may still drop
@@ -817,10 +820,11 @@ class SubjectJudge:
             from gate.formats.avro.check import resolution_may_change_values
 
             always = resolution_may_change_values(reader.value, writer.value)
-        return with_evidence(check, writer, reader, self.settings, always=always)
+        return with_evidence(check, writer, reader, self.settings, always=always, memo=self._memo)
 
     def judge(self, source: SubjectSource) -> SubjectOutcome:
         options = self.options
+        self._memo = WitnessMemo()  # witnesses are shared between the pairs of one subject
         registered = self.state.subject(source.subject) if self.state is not None else None
         mode = effective_mode(source, self.config, registered)
         in_contract = source.subject in self.contract_subjects

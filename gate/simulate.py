@@ -902,6 +902,27 @@ def _simulate_json(writer_json: Any, reader_json: Any, writer_label: str, reader
     )
 
 
+def json_witness(writer_json: Any, reader_json: Any, payload: Any, *, writer_label: str,
+                 reader_label: str) -> Witness | None:
+    """`payload` as the witness of this JSON Schema pair when it is one (valid under the
+    writer, rejected by the reader once the reader's defaults are filled in), else None: a
+    witness found for one version of a history often shows the same break for the others."""
+    from gate.errors import SchemaInvalid
+    from gate.formats.jsonschema import payloads
+
+    try:
+        if not payloads.validator(writer_json).is_valid(payload):
+            return None
+        errors = payloads.validation_errors(payloads.fill_defaults(payload, reader_json),
+                                            reader_json)
+    except (SchemaInvalid, RecursionError, ValueError, TypeError):
+        return None
+    if not errors:
+        return None
+    return Witness(payload=payload, writer=writer_label, reader=reader_label,
+                   error=_clipped("; ".join(payloads.describe(e) for e in errors)))
+
+
 def _json_text(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
 
