@@ -20,6 +20,7 @@ from typing import Any
 from gate.model import CheckKind, CheckResult, Finding, Location, Mode, SchemaType, Severity
 from gate.rules import Rule
 from gate.sources.state import SubjectState
+from gate.subjects import json_shape
 
 UNTRACKED_REGISTRY_VERSION = "DRIFT_UNTRACKED_REGISTRY_VERSION"
 NOT_REGISTERED = "DRIFT_NOT_REGISTERED"
@@ -236,11 +237,9 @@ def _shape(schema_type: SchemaType, text: str) -> tuple[int, ...] | None:
     """Counts that texts with one canonical form share, or None when that cannot be told
     without decoding (escapes may spell the same string differently; Avro docs are dropped and
     wrapped primitives unwrapped by the canonical form)."""
-    if "\\" in text:
-        return None
     if schema_type is SchemaType.AVRO and ('"doc"' in text or _WRAPPED.search(text)):
         return None
-    return text.count(":"), text.count(",")
+    return json_shape(text)
 
 
 def _registered_as(schema_type: SchemaType, text: str, versions: Any) -> bool:

@@ -33,7 +33,13 @@ from gate.model import (
     Severity,
 )
 from gate.options import CompatOptions, RunOptions, SourceOptions
-from gate.subjects import SubjectSource, canonical_json, collect_subjects, in_shard
+from gate.subjects import (
+    SubjectSource,
+    canonical_json,
+    collect_subjects,
+    in_shard,
+    json_shape,
+)
 
 
 def _read_file(path: Path) -> bytes:
@@ -519,14 +525,10 @@ def already_registered(text: str, registered: Any) -> Any | None:
         if version.text == text:
             return version
 
-    def shape(value: str) -> tuple[int, int] | None:
-        # equal JSON documents spelt without escapes have as many of these, in strings and out
-        return None if "\\" in value else (value.count(":"), value.count(","))
-
     mine: str | None = None
-    wanted = shape(text)
+    wanted = json_shape(text)
     for version in registered.versions:
-        if wanted is not None and (theirs := shape(version.text)) is not None and theirs != wanted:
+        if wanted is not None and json_shape(version.text) not in (None, wanted):
             continue
         mine = mine if mine is not None else canonical_json(text)
         if canonical_json(version.text) == mine:

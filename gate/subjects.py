@@ -343,6 +343,13 @@ def in_shard(subject: str, index: int, count: int) -> bool:
     return int.from_bytes(digest[:8], "big") % count == index - 1
 
 
+def json_shape(text: str) -> tuple[int, int] | None:
+    """Counts that every text of one JSON document shares, whatever its whitespace and key
+    order: a cheap test that two texts differ before decoding both. None when escapes could
+    spell the same strings differently."""
+    return None if "\\" in text else (text.count(":"), text.count(","))
+
+
 def canonical_json(text: str) -> str:
     """Whitespace- and key-order-insensitive form of a JSON text (the text itself if invalid)."""
     try:
