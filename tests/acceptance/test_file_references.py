@@ -11,7 +11,7 @@ import pytest
 from gate.subjects import file_references
 from tests.support.gitrepo import RepoBuilder
 
-from .conftest import GateRunner
+from .conftest import GateRunner, Run
 
 CONFIG = """version: 1
 subjects:
@@ -69,6 +69,14 @@ def repo(tmp_path: Path) -> RepoBuilder:
     return builder
 
 
+def _hook(gate: GateRunner, repo: RepoBuilder, staged: str) -> Run:
+    """What the pre-commit hook runs when `staged` is the staged file it is given."""
+    return gate(
+        ["check", "--staged", "--offline", "--base", "HEAD", "--report", "json", staged],
+        cwd=repo.root,
+    )
+
+
 def _failed(report: dict[str, object]) -> list[tuple[str, str]]:
     return sorted((f["subject"], f["rule"]) for f in report["findings"])  # type: ignore[index,union-attr]
 
@@ -107,11 +115,7 @@ def test_the_pre_commit_case_judges_subjects_that_reach_a_staged_file(
 ) -> None:
     repo.write("defs/customer.json", _customer("integer"))
     repo.git("add", "defs/customer.json")
-    run = gate(
-        ["check", "--staged", "--offline", "--base", "HEAD", "--report", "json",
-         "defs/customer.json"],
-        cwd=repo.root,
-    )
+    run = _hook(gate, repo, "defs/customer.json")
     assert run.exit_code == 1, run.stdout + run.stderr
     assert _failed(run.json()) == [("order-value", "JSON_TYPE_CHANGED")]
     # subjects that do not reach the staged file are not part of the run
@@ -125,11 +129,7 @@ def test_an_unstaged_edit_of_a_referenced_file_is_not_what_is_committed(
     repo.write("schemas/order.json", _schema(customer={"$ref": "../defs/customer.json"},
                                              note={"type": "string"}))
     repo.git("add", "schemas/order.json")
-    run = gate(
-        ["check", "--staged", "--offline", "--base", "HEAD", "--report", "json",
-         "schemas/order.json"],
-        cwd=repo.root,
-    )
+    run = _hook(gate, repo, "schemas/order.json")
     # the index still holds the string id: the staged order schema only gained a property
     assert run.exit_code == 0, run.stdout + run.stderr
 
@@ -185,11 +185,7 @@ def test_the_pre_commit_case_follows_a_chain_of_references(
 ) -> None:
     repo.write("defs/address.json", _address("integer"))
     repo.git("add", "defs/address.json")
-    run = gate(
-        ["check", "--staged", "--offline", "--base", "HEAD", "--report", "json",
-         "defs/address.json"],
-        cwd=repo.root,
-    )
+    run = _hook(gate, repo, "defs/address.json")
     assert run.exit_code == 1, run.stdout + run.stderr
     assert _failed(run.json()) == [("order-value", "JSON_TYPE_CHANGED")]
 
@@ -199,10 +195,6 @@ def test_a_staged_file_nobody_references_judges_nothing_else(
 ) -> None:
     repo.write("schemas/invoice.json", _schema(total={"type": "number"}, note={"type": "string"}))
     repo.git("add", "schemas/invoice.json")
-    run = gate(
-        ["check", "--staged", "--offline", "--base", "HEAD", "--report", "json",
-         "schemas/invoice.json"],
-        cwd=repo.root,
-    )
+    run = _hook(gate, repo, "schemas/invoice.json")
     assert run.exit_code == 0, run.stdout + run.stderr
     assert {c["subject"] for c in run.json()["checks"]} == {"invoice-value"}

@@ -384,15 +384,22 @@ def both_parse(value: Any) -> AvroSchema | None:
     return parsed
 
 
-@settings(max_examples=220, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.data())
-def test_verdicts_agree_with_the_avro_oracle(data: st.DataObject) -> None:
+def drawn_pair(data: st.DataObject) -> tuple[Any, Any, AvroSchema, AvroSchema]:
+    """A generated schema and a mutation of it, as JSON and parsed (examples where either is
+    invalid are discarded)."""
     gen = Gen(data.draw)
     old_value = gen.schema()
     new_value = gen.mutate(old_value)
     old, new = both_parse(old_value), both_parse(new_value)
     assume(old is not None and new is not None)
     assert old is not None and new is not None
+    return old_value, new_value, old, new
+
+
+@settings(max_examples=220, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data())
+def test_verdicts_agree_with_the_avro_oracle(data: st.DataObject) -> None:
+    old_value, new_value, old, new = drawn_pair(data)
     for reader_value, writer_value, reader, writer in (
         (new_value, old_value, new, old),
         (old_value, new_value, old, new),
@@ -416,12 +423,7 @@ def test_verdicts_agree_with_the_avro_oracle(data: st.DataObject) -> None:
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data())
 def test_diff_verdicts_agree_with_the_checker(data: st.DataObject) -> None:
-    gen = Gen(data.draw)
-    old_value = gen.schema()
-    new_value = gen.mutate(old_value)
-    old, new = both_parse(old_value), both_parse(new_value)
-    assume(old is not None and new is not None)
-    assert old is not None and new is not None
+    old_value, new_value, old, new = drawn_pair(data)
     changes = FORMAT.diff(old, new, CheckOptions())
     backward = [i for i in check_issues(new, old) if i.error]
     forward = [i for i in check_issues(old, new) if i.error]
@@ -500,12 +502,7 @@ def test_a_pair_resolution_cannot_change_shows_nothing_in_simulation(
     from gate.formats.avro.check import resolution_may_change_values
     from gate.simulate import simulate_pair
 
-    gen = Gen(data.draw)
-    old_value = gen.schema()
-    new_value = gen.mutate(old_value)
-    old, new = both_parse(old_value), both_parse(new_value)
-    assume(old is not None and new is not None)
-    assert old is not None and new is not None
+    _, _, old, new = drawn_pair(data)
     for reader, writer in ((new, old), (old, new)):
         if any(i.error for i in check_issues(reader, writer)):
             continue

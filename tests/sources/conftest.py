@@ -38,3 +38,15 @@ def worktree_snapshot() -> Callable[[Path], dict[str, tuple[int, int]]]:
 @pytest.fixture
 def repo(tmp_path: Path) -> RepoBuilder:
     return RepoBuilder(tmp_path / "repo")
+
+
+@pytest.fixture
+def traced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Path]:
+    """traced(name): start recording every git process into a fresh trace file."""
+
+    def start(name: str) -> Path:
+        trace = tmp_path / f"trace-{name}"
+        monkeypatch.setenv("GIT_TRACE", str(trace))
+        return trace
+
+    return start

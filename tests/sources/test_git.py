@@ -21,30 +21,13 @@ from gate.sources.git import (
     RevisionTree,
     WorktreeTree,
 )
+from tests.support.gitrepo import git_commands
 
 V1 = '{"type": "record", "name": "Order", "fields": [{"name": "id", "type": "string"}]}\n'
 V2 = V1.replace("]}", ', {"name": "note", "type": ["null", "string"], "default": null}]}')
 LONG = "".join(f"line {i} of a file long enough for rename detection\n" for i in range(30))
 
 MakeRepo = Callable[..., Any]
-
-
-def git_commands(trace: Path) -> list[str]:
-    """The git commands a GIT_TRACE file recorded (their arguments, without `git`)."""
-    lines = trace.read_text(encoding="utf-8").splitlines() if trace.exists() else []
-    return [line.split("trace: built-in: git ", 1)[1] for line in lines if "built-in: git " in line]
-
-
-@pytest.fixture
-def traced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Path]:
-    """traced(name): start recording every git process into a fresh trace file."""
-
-    def start(name: str) -> Path:
-        trace = tmp_path / f"trace-{name}"
-        monkeypatch.setenv("GIT_TRACE", str(trace))
-        return trace
-
-    return start
 
 
 # ------------------------------------------------------------------------------------- opening

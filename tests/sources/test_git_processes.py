@@ -18,6 +18,7 @@ import pytest
 
 from gate.errors import ExitCode, GitError
 from gate.sources.git import GitRepository, IndexTree, RevisionTree
+from tests.support.gitrepo import git_commands
 
 V1 = '{"type": "record", "name": "Order", "fields": [{"name": "id", "type": "string"}]}\n'
 V2 = V1.replace("]}", ', {"name": "note", "type": ["null", "string"], "default": null}]}')
@@ -28,26 +29,8 @@ MakeRepo = Callable[..., Any]
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="a shell script stands in for git")
 
 
-def git_commands(trace: Path) -> list[str]:
-    """The git commands a GIT_TRACE file recorded (their arguments, without `git`)."""
-    lines = trace.read_text(encoding="utf-8").splitlines() if trace.exists() else []
-    return [line.split("trace: built-in: git ", 1)[1] for line in lines if "built-in: git " in line]
-
-
 def names(commands: list[str]) -> list[str]:
     return [command.split()[0] for command in commands]
-
-
-@pytest.fixture
-def traced(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[[str], Path]:
-    """traced(name): start recording every git process into a fresh trace file."""
-
-    def start(name: str) -> Path:
-        trace = tmp_path / f"trace-{name}"
-        monkeypatch.setenv("GIT_TRACE", str(trace))
-        return trace
-
-    return start
 
 
 def fake_git(tmp_path: Path, body: str) -> Path:

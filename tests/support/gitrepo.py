@@ -38,6 +38,12 @@ def run_git(cwd: Path, *args: str) -> str:
     return done.stdout
 
 
+def git_commands(trace: Path) -> list[str]:
+    """The git commands a GIT_TRACE file recorded (their arguments, without `git`)."""
+    lines = trace.read_text(encoding="utf-8").splitlines() if trace.exists() else []
+    return [line.split("trace: built-in: git ", 1)[1] for line in lines if "built-in: git " in line]
+
+
 class RepoBuilder:
     """A real repository under construction: write files, stage, commit, branch, tag."""
 
