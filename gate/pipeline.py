@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -227,9 +227,6 @@ class EmptyTree:
 
     def read(self, paths: Sequence[str]) -> dict[str, bytes]:
         return {}
-
-    def grep(self, needles: Iterable[str], pathspecs: Sequence[str] = ()) -> set[str]:
-        return set()
 
 
 @dataclass(frozen=True)
