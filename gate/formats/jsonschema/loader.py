@@ -16,6 +16,7 @@ the schemas those do not vouch for, and names their errors), and each reference 
 from __future__ import annotations
 
 import json
+import marshal
 import posixpath
 import re
 import sys
@@ -59,8 +60,9 @@ from gate.model import OriginKind, Schema
 ROOT_PREFIX = "file:///__gate_root__/"
 # a schema with no file of its own (from the registry) lives here: relative files never resolve
 DETACHED_PREFIX = "file:///__gate_detached__/"
-# plain property nodes by (pointer, draft, JSON): shared by the parses of a schema's versions
-_SHARED_NODES: dict[tuple[str, Any, str], Node] = {}
+# plain property nodes by (pointer, draft's value, marshalled JSON): shared by the parses of a
+# schema's versions
+_SHARED_NODES: dict[tuple[str, int, bytes], Node] = {}
 _SHARED_LIMIT = 1 << 14
 # schemas read from these resolve relative `$ref`s in the same place, through `CheckOptions.files`
 _TREE_KINDS = frozenset({OriginKind.GIT, OriginKind.INDEX})
@@ -855,23 +857,30 @@ class Loader:
             at = f"{pointer}/properties/"
             build = self.build
             shared = _SHARED_NODES
+            version = draft.value  # (an enum member hashes in Python, its value in C)
             for name, member in properties.items():
                 if "~" in name or "/" in name:
-                    child = Place(child_pointer(at[:-1], name), inside)
+                    member_pointer = child_pointer(at[:-1], name)
                 else:
-                    child = Place(at + name, inside)
+                    member_pointer = at + name
                 key = None
-                if inside is None and member.__class__ is dict and len(member) > 1:
+                if inside is None and member.__class__ is dict:
                     # the versions of a schema repeat most of their properties: a plain node
                     # (nothing in it depends on where it is read from) built from the same JSON
-                    # at the same place is the same node
-                    key = (child.pointer, draft, json.dumps(member, sort_keys=True))
-                    member_node = shared.get(key)
-                    if member_node is not None:
-                        document.nodes[child.pointer] = member_node
-                        built[name] = member_node
-                        continue
-                member_node = build(member, child, document)
+                    # at the same place is the same node. marshal's version 0 writes every value
+                    # in full: equal bytes only for equal JSON of the same types and key order
+                    # (1, 1.0 and true differ)
+                    try:
+                        key = (member_pointer, version, marshal.dumps(member, 0))
+                    except ValueError:  # nested too deeply to marshal: built, not shared
+                        key = None
+                    else:
+                        member_node = shared.get(key)
+                        if member_node is not None:
+                            document.nodes[member_pointer] = member_node
+                            built[name] = member_node
+                            continue
+                member_node = build(member, Place(member_pointer, inside), document)
                 built[name] = member_node
                 if member_node.plain is None:
                     plain = False
