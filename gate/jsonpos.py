@@ -30,7 +30,13 @@ def escape_token(token: str | int) -> str:
 
 
 def join_pointer(base: str, *tokens: str | int) -> str:
-    return base + "".join("/" + escape_token(token) for token in tokens)
+    for token in tokens:
+        text = token if token.__class__ is str else str(token)
+        assert isinstance(text, str)
+        if "~" in text or "/" in text:
+            text = text.replace("~", "~0").replace("/", "~1")
+        base = f"{base}/{text}"
+    return base
 
 
 class _Document:

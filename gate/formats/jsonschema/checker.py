@@ -90,8 +90,13 @@ class Pos:
         self.at = at
 
     def child(self, *tokens: str | int) -> Pos:
-        inside = self.place.document is None
-        return Pos(self.place.child(*tokens), join_pointer(self.at, *tokens) if inside else self.at)
+        place = self.place
+        if place.document is not None:
+            return Pos(place.child(*tokens), self.at)
+        pointer = join_pointer(place.pointer, *tokens)
+        at = self.at
+        # (the position in the root document is where the node is: the common case)
+        return Pos(Place(pointer), pointer if at == place.pointer else join_pointer(at, *tokens))
 
     def of(self, node: Node) -> Pos:
         """The position of `node`, reached from here."""
@@ -611,6 +616,8 @@ def _compare_properties(ctx: _Context, original: ObjectNode, update: ObjectNode,
     old_properties, new_properties = original.properties, update.properties
     for name, old in old_properties.items():
         new = new_properties.get(name)
+        if new is old and old.plain is not None:
+            continue  # one node shared by the versions of a schema: nothing differs
         if new is None:
             _property_removed(ctx, old, update, name, o_pos.child("properties", name),
                               u_pos.child("properties", name), u_pos)
