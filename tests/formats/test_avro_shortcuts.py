@@ -397,12 +397,51 @@ def test_versions_share_their_simple_fields_and_their_json() -> None:
         assert old.root.fields[index] is new.root.fields[index]
         assert old.json["fields"][index] is new.json["fields"][index]
     assert old.names["shop.Kind"] is new.names["shop.Kind"]
-    # a nested record is the schema's own, with its own fields shared in turn
-    old_inner, new_inner = old.names["shop.Inner"], new.names["shop.Inner"]
+    # a nested record too, with the named types it defines
+    assert old.root.fields[4] is new.root.fields[4]
+    assert old.names["shop.Inner"] is new.names["shop.Inner"]
+    assert new.json == json.loads(new.text)
+
+
+def test_a_nested_record_changed_is_built_again_with_its_unchanged_fields_shared() -> None:
+    inner = [{"name": "x", "type": "int"}, {"name": "y", "type": "string"}]
+    old = parse(record([{"name": "inner", "type": record(inner, name="Inner")}]))
+    new = parse(record([{"name": "inner", "type": record([*inner, NOTE], name="Inner")}]))
+    old_inner, new_inner = old.names["Inner"], new.names["Inner"]
     assert isinstance(old_inner, Record) and isinstance(new_inner, Record)
     assert old_inner is not new_inner
     assert old_inner.fields[0] is new_inner.fields[0]
-    assert new.json == json.loads(new.text)
+
+
+NOTE = {"name": "note", "type": ["null", "string"], "default": None}
+KIND = {"name": "kind", "type": {"type": "enum", "name": "Kind", "symbols": ["A", "B"]}}
+USES_KIND = {"name": "inner", "type": record([{"name": "k", "type": "Kind"}], name="Inner")}
+
+
+def test_a_record_referring_to_an_earlier_type_is_shared_only_while_that_type_is() -> None:
+    first = parse(record([KIND, USES_KIND]))
+    same = parse(record([KIND, USES_KIND, NOTE]))
+    assert same.root.fields[1] is first.root.fields[1]  # type: ignore[attr-defined]
+    # Kind gains a symbol: the record that refers to it must see the new Kind
+    kind = {"name": "kind", "type": {"type": "enum", "name": "Kind", "symbols": ["A", "B", "C"]}}
+    changed = parse(record([kind, USES_KIND]))
+    inner = changed.names["Inner"]
+    assert isinstance(inner, Record)
+    assert inner.fields[0].type is changed.names["Kind"]
+    assert changed.names["Kind"] is not first.names["Kind"]
+
+
+def test_a_shared_record_still_defines_its_types_once() -> None:
+    inner = {"name": "inner", "type": record([{"name": "x", "type": "int"}], name="Inner")}
+    parse(record([{"name": "a", "type": "int"}, inner]))
+    clash = {"name": "a", "type": record([], name="Inner")}
+    with pytest.raises(SchemaInvalid) as warm:
+        parse(record([clash, inner]))
+    clear_caches()
+    with pytest.raises(SchemaInvalid) as cold:
+        parse(record([clash, inner]))
+    assert (warm.value.message, warm.value.pointer) == (cold.value.message, cold.value.pointer)
+    assert "`Inner` is defined twice" in warm.value.message
 
 
 def test_a_shared_field_is_not_taken_into_another_namespace_or_place() -> None:
@@ -430,6 +469,31 @@ def test_an_enum_in_a_shared_field_is_still_defined_only_once() -> None:
 def test_a_schema_parsed_after_others_is_what_it_is_parsed_alone(values: list[Any]) -> None:
     # each field of the first record in the place of the others', as versions repeat them
     history = [values[0]] + [{**v, "fields": values[0]["fields"] + v["fields"]} for v in values]
+    warm = [outcome(schema_of(value)) for value in history]
+    cold = []
+    for value in history:
+        clear_caches()
+        cold.append(outcome(schema_of(value)))
+    assert warm == cold
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(_records(), min_size=2, max_size=4), st.randoms(use_true_random=False))
+def test_a_history_of_edits_parses_as_each_version_alone(values: list[Any], rnd: Any) -> None:
+    # versions that replace, insert and delete fields, so that a field is shared while the
+    # types it refers to change around it
+    pool = [f for v in values for f in v["fields"]] or [{"name": "a", "type": "int"}]
+    fields = list(values[0]["fields"]) or [pool[0]]
+    history = []
+    for _ in range(6):
+        history.append({**values[0], "fields": list(fields)})
+        edit = rnd.randrange(3)
+        if edit == 0 and fields:
+            fields[rnd.randrange(len(fields))] = rnd.choice(pool)
+        elif edit == 1:
+            fields.insert(rnd.randrange(len(fields) + 1), rnd.choice(pool))
+        elif fields:
+            del fields[rnd.randrange(len(fields))]
     warm = [outcome(schema_of(value)) for value in history]
     cold = []
     for value in history:

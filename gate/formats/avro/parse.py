@@ -28,13 +28,15 @@ reads differently from Java (`_fastavro_accepts` lists them); it accepts every o
 passes our rules, and asking it costs more than the rest of parsing.
 
 Speed: a run parses thousands of versions of the same schemas, so names are judged once each,
-and the simple fields a version repeats at the same place are shared with the earlier version,
-nodes and JSON (see `_SHARED_FIELDS`); nesting is measured only for text that Python's decoder
-cannot vouch for (see `loadjson.load`), and walks that run out of recursion try again with room.
+and the fields a version repeats at the same place are shared with the earlier version, nodes and
+JSON (see `_SHARED_FIELDS` and `_SHARED_SUBTREES`); nesting is measured only for text that
+Python's decoder cannot vouch for (see `loadjson.load`), and walks that run out of recursion try
+again with room.
 """
 
 from __future__ import annotations
 
+import marshal
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -88,14 +90,19 @@ _INVALID, _ASCII, _UNICODE = 0, 1, 2
 _NAME_CLASSES: dict[str, int] = {}
 _NAMESPACES: dict[str, bool] = {}
 _NAMES_LIMIT = 1 << 16
-# Fields with simple types (primitives, unions of them, arrays and maps of them, enums, fixed), by
-# place (pointer prefix and index), enclosing namespace and JSON (see `_share_key`), with their
-# JSON. Versions of a schema repeat most of their fields at the same places: such a field is built
-# once and shared, nodes and JSON, as neither ever changes (an enum or fixed it defines is
-# registered again in each schema). Fewer objects kept also means less work for the collector.
+# Versions of a schema repeat most of their fields at the same places: such a field is built once
+# and shared with later versions, nodes and JSON, as neither ever changes. Fewer objects kept also
+# means less work for the collector.
+# Fields of a primitive type or an optional one (`["null", "string"]`), by place (pointer prefix
+# and index), name and type names (see `_share_key`), with their JSON: the commonest, keyed cheaply.
 _SHARED_FIELDS: dict[Any, tuple[Field, dict[str, Any]]] = {}
 # enough for the versions of the few subjects worked on at a time; forgotten all at once when full
 _SHARED_LIMIT = 1 << 14
+# Fields of any other type (nested records, enums, arrays...), by place, enclosing namespace and
+# JSON (marshalled), with their JSON, the named types they define and those they refer to (see
+# `_SharedSubtree`).
+_SHARED_SUBTREES: dict[tuple[str, int, str | None, bytes], _SharedSubtree] = {}
+_SUBTREES_LIMIT = 1 << 12
 
 
 def _classify_name(name: str) -> int:
@@ -149,6 +156,36 @@ class _RefDef:
         self.namespace = namespace  # the namespace enclosing its definition
 
 
+class _SharedSubtree:
+    """A field shared between versions: its node, its JSON, the named types it defines (in
+    order), and those defined before it that it refers to (by the full name each was found by).
+
+    It means the same in a later schema at the same place, under the same namespace, whenever
+    the names it refers to there are the very nodes it was built with: a fresh parse would find
+    the same nodes, and its own definitions are registered again, so a clash fails as it would.
+    """
+
+    __slots__ = ("field", "raw", "definitions", "outside")
+
+    def __init__(
+        self,
+        field: Field,
+        raw: dict[str, Any],
+        definitions: tuple[tuple[Named, dict[str, Any], str | None], ...],
+        outside: tuple[tuple[str, Named], ...],
+    ) -> None:
+        self.field = field
+        self.raw = raw
+        self.definitions = definitions
+        self.outside = outside
+
+    def refers_to_same(self, names: dict[str, Named]) -> bool:
+        for full, node in self.outside:
+            if names.get(full) is not node:
+                return False
+        return True
+
+
 class _Builder:
     """Builds the node graph of one JSON document, and the JSON to hand to fastavro."""
 
@@ -164,6 +201,11 @@ class _Builder:
         # only then is fastavro asked whether it accepts the schema (asking costs more than all
         # the rest of parsing); see `_fastavro_accepts`
         self.consult_fastavro = False
+        # every named type registered and every one referred to, in order, and how many were
+        # inlined from references: what tells whether a field's subtree can be shared
+        self.defined: list[tuple[Named, dict[str, Any], str | None]] = []
+        self.referred: list[Named] = []
+        self.inlined = 0
 
     # -- errors ---------------------------------------------------------------------------------
 
@@ -190,6 +232,7 @@ class _Builder:
             if node is not None:
                 if index:
                     self.consult_fastavro = True  # fastavro looks in the namespace only
+                self.referred.append(node)
                 return node, name
             ref = self.available.get(full)
             if ref is not None:
@@ -206,6 +249,7 @@ class _Builder:
     ) -> tuple[Named, Any]:
         del self.available[full]
         self.inlining += 1
+        self.inlined += 1
         try:
             node, out = self.walk(ref.raw, pointer, ref.namespace)
         finally:
@@ -270,6 +314,7 @@ class _Builder:
         self.check_new_name(full, node.pointer)
         self.names[full] = node
         self.definitions[full] = _RefDef(raw, namespace)
+        self.defined.append((node, raw, namespace))
         if self.inlining:
             self.from_references.add(full)
 
@@ -450,6 +495,7 @@ class _Builder:
         sharing = not self.inlining
         for index, raw in enumerate(fields_value):
             key: Any = None
+            subtree_key: Any = None
             if sharing and raw.__class__ is dict:
                 if len(raw) == 2:
                     # {"name": n, "type": t}: the commonest shape, with no more work than it needs
@@ -457,17 +503,28 @@ class _Builder:
                     field_name = raw.get("name")
                     if raw_type.__class__ is str and field_name.__class__ is str:
                         key = (prefix, index, field_name, raw_type)
-                    else:
-                        key = _share_key(raw, prefix, index, space)
                 else:
-                    key = _share_key(raw, prefix, index, space)
-            if key is not None:
+                    key = _share_key(raw, prefix, index)
+                if key is None:
+                    subtree_key = _subtree_key(raw, prefix, index, space)
+            if subtree_key is not None:
+                subtree = _SHARED_SUBTREES.get(subtree_key)
+                if subtree is not None and subtree.refers_to_same(self.names):
+                    # the named types it defines are this schema's too, checked as if new
+                    for named, named_raw, named_space in subtree.definitions:
+                        self.register(named, named_raw, named_space)
+                    self.referred.extend(node for _, node in subtree.outside)
+                    fields.append(subtree.field)
+                    if out_fields is None:
+                        out_fields = list(fields_value[:index])
+                    out_fields.append(subtree.raw)
+                    continue
+                flagged = self.consult_fastavro
+                marks = (len(self.defined), len(self.referred), self.inlined)
+            elif key is not None:
                 shared = shared_fields.get(key)
                 if shared is not None:
                     shared_field, shared_raw = shared
-                    defined = shared_field.type
-                    if isinstance(defined, Named):
-                        self.register(defined, raw["type"], space)
                     fields.append(shared_field)
                     # the JSON too: this schema's copy of it is then let go
                     if out_fields is None:
@@ -487,6 +544,14 @@ class _Builder:
                 if len(shared_fields) >= _SHARED_LIMIT:
                     shared_fields.clear()
                 shared_fields[key] = (record_field, raw)
+            elif (
+                subtree_key is not None
+                and not flagged
+                and not self.consult_fastavro
+                and self.inlined == marks[2]
+            ):
+                # its JSON for fastavro as built (equal JSON at the same place builds the same)
+                self._share_subtree(subtree_key, record_field, raw_out, marks)
             if raw_out is not raw and out_fields is None:
                 out_fields = list(fields_value[:index])
             if out_fields is not None:
@@ -506,6 +571,23 @@ class _Builder:
         if "logicalType" in value and interpret("record", value)[1]:
             out = _without_logical(out)
         return node, out
+
+    def _share_subtree(
+        self, key: tuple[str, int, str | None, bytes], record_field: Field, raw: dict[str, Any],
+        marks: tuple[int, int, int],
+    ) -> None:
+        """Offer a field just built to later versions, with the named types it defines and
+        those defined before it that it refers to."""
+        defined = self.defined[marks[0] :]
+        own = {id(named) for named, _, _ in defined}
+        outside = {
+            node.fullname: node for node in self.referred[marks[1] :] if id(node) not in own
+        }
+        if len(_SHARED_SUBTREES) >= _SUBTREES_LIMIT:
+            _SHARED_SUBTREES.clear()
+        _SHARED_SUBTREES[key] = _SharedSubtree(
+            record_field, raw, tuple(defined), tuple(outside.items())
+        )
 
     def field(
         self, record: Record, index: int, raw: Any, prefix: str, namespace: str | None
@@ -682,72 +764,43 @@ class _Builder:
         return node, _without_logical(value) if invalid else value
 
 
-def _share_key(raw: dict[str, Any], prefix: str, index: int, namespace: str | None) -> Any:
-    """The key of a field at `prefix + index` under `namespace` in `_SHARED_FIELDS`, if it is
-    of a shape that may be shared: JSON without floats, nested at most in its type object.
+def _share_key(raw: dict[str, Any], prefix: str, index: int) -> Any:
+    """The key of an optional field `{"name": n, "type": [a, b], "default": null}` at
+    `prefix + index` in `_SHARED_FIELDS`, or None for a field of another shape.
 
-    Keys of different shapes differ in length or in the type of an item, so never collide:
-    `(prefix, index, name, type name)` for `{"name": n, "type": t}` (made by the caller),
-    `(prefix, index, name, type name, type name)` for an optional field,
-    `(prefix, index, namespace, signature)` for any other.
+    `(prefix, index, name, type name)` keys `{"name": n, "type": t}` (made by the caller): the
+    two shapes differ in length, so never collide.
     """
     if len(raw) == 3 and raw.get("default", raw) is None:
-        # {"name": n, "type": [a, b], "default": null}: an optional field
         raw_type = raw.get("type")
         name = raw.get("name")
         if raw_type.__class__ is list and len(raw_type) == 2 and name.__class__ is str:
             first, second = raw_type
             if first.__class__ is str and second.__class__ is str:
                 return (prefix, index, name, first, second)
-    signature = _flat_signature(raw, True)
-    if signature is None:
+    return None
+
+
+def _subtree_key(
+    raw: dict[str, Any], prefix: str, index: int, namespace: str | None
+) -> tuple[str, int, str | None, bytes] | None:
+    """The key of a field at `prefix + index` under `namespace` in `_SHARED_SUBTREES`: its
+    JSON marshalled (version 0 writes every value in full, so equal bytes only for equal JSON
+    of the same types and key order: 1, 1.0 and true differ)."""
+    try:
+        return (prefix, index, namespace, marshal.dumps(raw, 0))
+    except ValueError:  # nested too deeply to marshal: built, not shared
         return None
-    return (prefix, index, namespace, signature)
-
-
-_NESTED = object()  # marks a nested object in a signature
-
-
-def _flat_signature(value: dict[str, Any], nest: bool) -> tuple[Any, ...] | None:
-    """`value` as a flat tuple equal for equal JSON (without floats) and only for equal JSON,
-    or None when it holds a float, a list of anything but strings, or objects nested deeper
-    than a `type` object in a field."""
-    out: list[Any] = []
-    for key, item in value.items():
-        cls = item.__class__
-        if cls is str or item is None:
-            out += (key, item)
-        elif cls is list:
-            for element in item:
-                if element.__class__ is not str:
-                    return None
-            out += (key, tuple(item))
-        elif cls is int or cls is bool:
-            out += (key, (cls, item))
-        elif cls is dict and nest and key == "type":
-            inner = _flat_signature(item, False)
-            if inner is None:
-                return None
-            out += (key, (_NESTED, *inner))
-        else:
-            return None
-    return tuple(out)
 
 
 def _self_contained(record_field: Field) -> bool:
-    """True for a field whose type neither refers to a named type nor defines one but as its
-    own type: sharing it needs at most that type registered again."""
+    """True for a field of a primitive type or a union of them: it refers to no named type."""
     node = record_field.type
     if isinstance(node, Primitive):
         return True
-    if isinstance(node, Array):
-        return isinstance(node.items, Primitive)
-    if isinstance(node, Map):
-        return isinstance(node.values, Primitive)
-    if isinstance(node, Union):
-        return all(isinstance(branch, Primitive) for branch in node.branches)
-    # an enum or fixed defined right here, not one referred to
-    return isinstance(node, Enum | Fixed) and node.pointer == record_field.type_pointer
+    return isinstance(node, Union) and all(
+        isinstance(branch, Primitive) for branch in node.branches
+    )
 
 
 def clear_caches() -> None:
@@ -755,6 +808,7 @@ def clear_caches() -> None:
     _NAME_CLASSES.clear()
     _NAMESPACES.clear()
     _SHARED_FIELDS.clear()
+    _SHARED_SUBTREES.clear()
 
 
 def _props(value: dict[str, Any], reserved: frozenset[str]) -> Mapping[str, Any]:
