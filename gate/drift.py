@@ -199,8 +199,11 @@ def _known_forms(item: DriftInput) -> set[str]:
     return forms
 
 
+@lru_cache(maxsize=256)
 def blob_id(text: str) -> str:
-    """The git object id of `text` as a file (UTF-8), to match registered texts exactly."""
+    """The git object id of `text` as a file (UTF-8), to match registered texts exactly.
+
+    Remembered: a subject's drift asks for the ids of its registered versions twice."""
     data = text.encode("utf-8", "surrogateescape")
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 

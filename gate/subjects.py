@@ -8,6 +8,7 @@ import posixpath
 import re
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Protocol
 from urllib.parse import quote, unquote, urlsplit
 
@@ -343,10 +344,14 @@ def in_shard(subject: str, index: int, count: int) -> bool:
     return int.from_bytes(digest[:8], "big") % count == index - 1
 
 
+@lru_cache(maxsize=256)
 def json_shape(text: str) -> tuple[int, int] | None:
     """Counts that every text of one JSON document shares, whatever its whitespace and key
     order: a cheap test that two texts differ before decoding both. None when escapes could
-    spell the same strings differently."""
+    spell the same strings differently.
+
+    Remembered: a registered version's text is compared this way by the already-registered
+    check and again by drift."""
     return None if "\\" in text else (text.count(":"), text.count(","))
 
 
