@@ -879,6 +879,8 @@ class Loader:
                         if member_node is not None:
                             document.nodes[member_pointer] = member_node
                             built[name] = member_node
+                            # the JSON too (equal to this version's): its copy is let go
+                            properties[name] = member_node.raw
                             continue
                 member_node = build(member, Place(member_pointer, inside), document)
                 built[name] = member_node
