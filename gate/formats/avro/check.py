@@ -504,8 +504,11 @@ def resolution_may_change_values(reader: AvroSchema, writer: AvroSchema) -> bool
     texts = (reader.text, writer.text, *reader.reference_texts, *writer.reference_texts)
     if any("logicalType" in text for text in texts):
         return True
-    # bytes read as a string must be UTF-8, which the Avro rules never ask of them
-    if _bytes_as_string(reader.root, writer.root):
+    # bytes read as a string must be UTF-8, which the Avro rules never ask of them (a writer
+    # whose text never names bytes, even escaped, has none)
+    writes_bytes = any('"bytes"' in text or "\\u" in text
+                       for text in (writer.text, *writer.reference_texts))
+    if writes_bytes and _bytes_as_string(reader.root, writer.root):
         return True
     readers = list(reader.names.values())
     for r in readers:
@@ -521,6 +524,8 @@ def resolution_may_change_values(reader: AvroSchema, writer: AvroSchema) -> bool
                     f.has_default and f.name not in written for f in r.fields
                 ):
                     return True
+                if not writes_bytes:
+                    continue
                 for f in w.fields:
                     read = r.field_map.get(f.name)
                     if read is not None and _bytes_as_string(read.type, f.type):
@@ -553,4 +558,10 @@ def _unnamed_kinds(node: Node) -> set[str]:
 def _bytes_as_string(reader: Node, writer: Node) -> bool:
     """Whether a string of `reader` may read bytes of `writer` at this place (named types
     below are paired on their own)."""
+    kind = writer.kind
+    if kind in PRIMITIVES:  # the common case, without building sets
+        if kind != "bytes":
+            return False
+        if reader.kind in PRIMITIVES:
+            return reader.kind == "string"
     return "bytes" in _unnamed_kinds(writer) and "string" in _unnamed_kinds(reader)
