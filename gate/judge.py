@@ -87,7 +87,9 @@ class Parser:
         # a version the registry holds was accepted by it: formats may skip checks that cannot
         # change its parsed form (a careful parse may reuse a trusted one, never the reverse)
         trusted = schema.origin.kind in _TRUSTED_KINDS
-        key = (schema.type, schema.digest, schema.resolved_references, _path_key(schema))
+        # the text itself, not its digest: a string hashes once (the hash is kept), faster
+        # than any digest, and two texts are equal only when they are
+        key = (schema.type, schema.text, schema.resolved_references, _path_key(schema))
         entry = self._cache.get(key)
         if entry is None or (entry[1] and not trusted):
             try:
