@@ -202,9 +202,10 @@ def _within(path: Path, root: str) -> None:
         raise _Corrupt(path, "a symbolic link leads out of the snapshot directory; not read")
 
 
-def _read_json(path: Path, root: str) -> Any:
-    """The JSON in `path`, a file in a folder already known to be inside the snapshot."""
-    if os.path.islink(path):
+def _read_json(path: Path, root: str, link: bool | None = None) -> Any:
+    """The JSON in `path`, a file in a folder already known to be inside the snapshot (`link`:
+    whether it is a symbolic link, when the folder's listing already said)."""
+    if os.path.islink(path) if link is None else link:
         _within(path, root)
     try:
         text = path.read_text(encoding="utf-8")
@@ -361,11 +362,14 @@ class SnapshotRegistry:
         compatibility = None if own is None else _mode(config_path, own, "compatibility")
         effective = _mode(config_path, config.get("effective"), "effective")
         versions = []
-        for path in sorted(folder.iterdir()):
-            match = _VERSION_FILE.match(path.name)
+        # one listing says which entries are links: no file needs a system call of its own
+        with os.scandir(folder) as entries:
+            listing = sorted((entry.name, entry.is_symlink()) for entry in entries)
+        for file_name, link in listing:
+            match = _VERSION_FILE.match(file_name)
             if match is None:
                 continue
-            versions.append(self._version(name, int(match.group(1)), path))
+            versions.append(self._version(name, int(match.group(1)), folder / file_name, link))
         versions.sort(key=lambda v: v.version)
         return SubjectState(
             subject=name,
@@ -374,8 +378,8 @@ class SnapshotRegistry:
             effective=effective,
         )
 
-    def _version(self, name: str, number: int, path: Path) -> RegisteredSchema:
-        data = _read_json(path, self._root)
+    def _version(self, name: str, number: int, path: Path, link: bool) -> RegisteredSchema:
+        data = _read_json(path, self._root, link)
         if not isinstance(data, dict):
             raise _Corrupt(path, "an object expected")
         if _field(path, data, "subject", str) != name:
