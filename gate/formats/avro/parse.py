@@ -194,15 +194,14 @@ class _Builder:
         # referenced types not inlined yet, by full name
         self.available: dict[str, _RefDef] = dict(available or {})
         self.from_references: set[str] = set()
-        # definitions seen, by full name (what a referenced document offers to the main one)
-        self.definitions: dict[str, _RefDef] = {}
         self.inlining = 0
         # set where the schema holds something fastavro may read differently from Java, so that
         # only then is fastavro asked whether it accepts the schema (asking costs more than all
         # the rest of parsing); see `_fastavro_accepts`
         self.consult_fastavro = False
-        # every named type registered and every one referred to, in order, and how many were
-        # inlined from references: what tells whether a field's subtree can be shared
+        # every named type registered (with its JSON and enclosing namespace: what a referenced
+        # document offers to the main one) and every one referred to, in order, and how many
+        # were inlined from references: what tells whether a field's subtree can be shared
         self.defined: list[tuple[Named, dict[str, Any], str | None]] = []
         self.referred: list[Named] = []
         self.inlined = 0
@@ -313,7 +312,6 @@ class _Builder:
         full = node.fullname
         self.check_new_name(full, node.pointer)
         self.names[full] = node
-        self.definitions[full] = _RefDef(raw, namespace)
         self.defined.append((node, raw, namespace))
         if self.inlining:
             self.from_references.add(full)
@@ -509,11 +507,14 @@ class _Builder:
                     subtree_key = _subtree_key(raw, prefix, index, space)
             if subtree_key is not None:
                 subtree = _SHARED_SUBTREES.get(subtree_key)
-                if subtree is not None and subtree.refers_to_same(self.names):
+                if subtree is not None and (
+                    not subtree.outside or subtree.refers_to_same(self.names)
+                ):
                     # the named types it defines are this schema's too, checked as if new
                     for named, named_raw, named_space in subtree.definitions:
                         self.register(named, named_raw, named_space)
-                    self.referred.extend(node for _, node in subtree.outside)
+                    if subtree.outside:
+                        self.referred.extend(node for _, node in subtree.outside)
                     fields.append(subtree.field)
                     if out_fields is None:
                         out_fields = list(fields_value[:index])
@@ -936,9 +937,9 @@ def _reference_definitions(
         ) from None
     # what it took from earlier references stays offered by them, not by this one
     offered = {
-        full: definition
-        for full, definition in builder.definitions.items()
-        if full not in builder.from_references
+        node.fullname: _RefDef(raw, namespace)
+        for node, raw, namespace in builder.defined
+        if node.fullname not in builder.from_references
     }
     return offered, depth
 
