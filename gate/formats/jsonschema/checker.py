@@ -583,7 +583,8 @@ def _required_pos(pos: Pos, node: ObjectNode, name: str) -> Pos:
 def _compare_object(ctx: _Context, original: ObjectNode, update: ObjectNode, o_pos: Pos,
                     u_pos: Pos) -> None:
     old_required, new_required = set(original.required), set(update.required)
-    for name in original.properties:
+    # (a property's requiredness changes only where the two lists differ)
+    for name in original.properties if old_required != new_required else ():
         if name not in update.properties:
             continue
         was, now = name in old_required, name in new_required
@@ -623,6 +624,8 @@ def _compare_properties(ctx: _Context, original: ObjectNode, update: ObjectNode,
                               u_pos.child("properties", name), u_pos)
         elif old.plain is None or not identical(old, new):
             compare(ctx, old, new, o_pos.of(old), u_pos.of(new))
+    if new_properties.keys() <= old_properties.keys():
+        return  # (nothing added: the commonest case, told without a loop in Python)
     for name, new in new_properties.items():
         if name not in old_properties:
             _property_added(ctx, new, original, update, name, o_pos.child("properties", name),
