@@ -976,12 +976,15 @@ class GitRepository:
         """The staged content of `paths` (what `git commit` would record), in one batch."""
         return self._read_entries(self._index(), paths, "the index")
 
-    def worktree_paths(self) -> list[str]:
-        """Tracked files plus untracked files that are not ignored (deleted ones included)."""
+    def worktree_paths(self) -> tuple[list[str], list[str]]:
+        """Tracked files (deleted ones included), and untracked files that are not ignored (as
+        git found them on disk just now; a nested repository is listed as `path/`)."""
+        _, out, _ = self._run(["ls-files", "-z", "--cached"], subject="work tree")
+        tracked = list(dict.fromkeys(_decode(raw) for raw in out.split(b"\0") if raw))
         _, out, _ = self._run(
-            ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], subject="work tree"
+            ["ls-files", "-z", "--others", "--exclude-standard"], subject="work tree"
         )
-        return list(dict.fromkeys(_decode(raw) for raw in out.split(b"\0") if raw))
+        return tracked, [_decode(raw) for raw in out.split(b"\0") if raw]
 
     # ------------------------------------------------------------------ changes and history
 

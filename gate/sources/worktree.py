@@ -81,17 +81,22 @@ class WorktreeTree:
     def list_paths(self) -> list[str]:
         """Repository-relative posix paths of every file present now."""
         if self._paths is None:
-            listed = self._repo.worktree_paths() if self._repo is not None else _walk(self.root)
-            present = []
-            root = str(self.root)
-            for path in listed:
+            if self._repo is not None:
+                tracked, untracked = self._repo.worktree_paths()
+            else:
+                tracked, untracked = list(_walk(self.root)), []
+            present = set()
+            prefix = str(self.root) + os.sep
+            for path in tracked:
                 try:
-                    mode = os.lstat(os.path.join(root, path)).st_mode
+                    mode = os.lstat(prefix + path).st_mode
                 except OSError:
                     continue  # deleted from disk (or not visible at all)
                 # a gitlink (submodule) is listed by git but is a directory on disk
                 if not stat.S_ISDIR(mode):
-                    present.append(path)
+                    present.add(path)
+            # git has just found these on disk: only a nested repository is a directory
+            present.update(path for path in untracked if not path.endswith("/"))
             self._paths = sorted(present)
         return list(self._paths)
 
@@ -99,13 +104,22 @@ class WorktreeTree:
         """The bytes of each path that exists; a missing path is absent from the result."""
         contents: dict[str, bytes] = {}
         real_root = os.path.realpath(self.root)
+        real_folders: dict[str, str] = {}  # many files share a folder: each resolved once
         for path in paths:
             relative = normalize_path(path)
             if relative is None:
                 self.problems.append(f"{path}: not a path inside the repository; not read")
                 continue
             full = os.path.join(self.root, relative)
-            real = os.path.realpath(full)
+            folder, name = os.path.split(full)
+            real_folder = real_folders.get(folder)
+            if real_folder is None:
+                real_folder = real_folders[folder] = os.path.realpath(folder)
+            # a file that is no link is where its folder really is
+            if os.path.islink(full):
+                real = os.path.realpath(full)
+            else:
+                real = os.path.join(real_folder, name)
             if not _inside(real, real_root):
                 self.problems.append(
                     f"{relative}: symbolic link points outside the repository ({real}); not read"
