@@ -42,24 +42,45 @@ def versions_to_check(mode: Mode, history: Sequence[Version]) -> list[Version]:
     return [history[-1]]
 
 
+class CheckMemo:
+    """Verdicts of reader/writer pairs already checked, by identity of the parsed schemas: the
+    base revision's version is most often the latest registered one, parsed once and checked
+    against the candidate twice. Holds both schemas, so neither id can be reused meanwhile."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[int, int], tuple[Any, Any, CheckOptions, list[Any]]] = {}
+
+    def check(
+        self, fmt: SchemaFormat, reader: Any, writer: Any, options: CheckOptions
+    ) -> list[Any]:
+        known = self._known.get((id(reader), id(writer)))
+        if known is not None and known[0] is reader and known[1] is writer and known[2] is options:
+            return known[3]
+        found = fmt.check(reader, writer, options)
+        self._known[(id(reader), id(writer))] = (reader, writer, options, found)
+        return found
+
+
 def check_candidate(
     fmt: SchemaFormat,
     candidate: Any,
     history: Sequence[Version],
     mode: Mode,
     options: CheckOptions,
+    memo: CheckMemo | None = None,
 ) -> list[Violation]:
     """Every violation of `mode` by `candidate` against `history` (oldest first)."""
+    check = (memo or CheckMemo()).check
     violations: list[Violation] = []
     for version in versions_to_check(mode, history):
         if mode.backward:
             violations.extend(
                 Violation(incompatibility, Direction.BACKWARD, version)
-                for incompatibility in fmt.check(candidate, version.parsed, options)
+                for incompatibility in check(fmt, candidate, version.parsed, options)
             )
         if mode.forward:
             violations.extend(
                 Violation(incompatibility, Direction.FORWARD, version)
-                for incompatibility in fmt.check(version.parsed, candidate, options)
+                for incompatibility in check(fmt, version.parsed, candidate, options)
             )
     return violations

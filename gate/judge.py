@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from gate.compat import Version, Violation, check_candidate, versions_to_check
+from gate.compat import CheckMemo, Version, Violation, check_candidate, versions_to_check
 from gate.errors import SchemaInvalid
 from gate.formats import CheckOptions, get_format
 from gate.jsonpos import line_of
@@ -83,10 +83,12 @@ class Parser:
         self.capacity = capacity
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 
-    def parse(self, schema: Schema) -> Parsed:
+    def parse(self, schema: Schema, trusted: bool | None = None) -> Parsed:
         # a version the registry holds was accepted by it: formats may skip checks that cannot
-        # change its parsed form (a careful parse may reuse a trusted one, never the reverse)
-        trusted = schema.origin.kind in _TRUSTED_KINDS
+        # change its parsed form (a careful parse may reuse a trusted one, never the reverse).
+        # `trusted` says so of a text from elsewhere that the registry holds byte for byte
+        if trusted is None:
+            trusted = schema.origin.kind in _TRUSTED_KINDS
         # the text itself, not its digest: a string hashes once (the hash is kept), faster
         # than any digest, and two texts are equal only when they are
         key = (schema.type, schema.text, schema.resolved_references, _path_key(schema))
@@ -195,10 +197,12 @@ def compat_checks(
     mode: Mode,
     options: CheckOptions,
     evidence: Evidence | None = None,
+    memo: CheckMemo | None = None,
 ) -> list[CheckResult]:
     """One check per (direction, version) that `mode` asks for; history is oldest first.
 
-    `evidence(check, writer, reader)` may add proof on data (witnesses) to each check.
+    `evidence(check, writer, reader)` may add proof on data (witnesses) to each check; `memo`
+    remembers verdicts across calls (the pairs of one subject).
     """
     if not candidate.ok:
         return []
@@ -207,7 +211,7 @@ def compat_checks(
     parsed_of = {id(version): parsed for version, parsed in wrapped}
     versions = [version for version, _ in wrapped]
     started = time.perf_counter()
-    violations = check_candidate(fmt, candidate.value, versions, mode, options)
+    violations = check_candidate(fmt, candidate.value, versions, mode, options, memo)
     selected = versions_to_check(mode, versions)
     directions = [
         direction
@@ -258,9 +262,12 @@ def decode_text(data: bytes) -> tuple[str, SchemaInvalid | None]:
         )
 
 
-def parse_bytes(parser: Parser, schema_type: SchemaType, data: bytes, origin: Any) -> Parsed:
+def parse_bytes(
+    parser: Parser, schema_type: SchemaType, data: bytes, origin: Any, trusted: bool = False
+) -> Parsed:
+    """`data` decoded and parsed; `trusted` when the registry holds these very bytes."""
     text, problem = decode_text(data)
     schema = Schema(schema_type, text, origin)
     if problem is not None:
         return Parsed(schema, invalid=problem)
-    return parser.parse(schema)
+    return parser.parse(schema, trusted=trusted or None)

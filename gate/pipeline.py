@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from gate.compat import CheckMemo
 from gate.errors import SourceError, UsageError
 from gate.evidence import SimulationSettings, WitnessMemo, with_evidence
 from gate.formats import Change, CheckOptions, get_format, infer_type
@@ -325,12 +326,16 @@ def tree_reader(workspace: Workspace) -> Any:
     return read
 
 
-def _parse_side(parser: Parser, source: SubjectSource, head: bool) -> Parsed | None:
+def _parse_side(
+    parser: Parser, source: SubjectSource, head: bool, registered: frozenset[bytes] = frozenset()
+) -> Parsed | None:
+    """One side's schema parsed; trusted as the registry's own when it holds these bytes
+    (`registered`: the texts of the subject's registered versions, encoded)."""
     data = source.head_data if head else source.base_data
     origin = source.head_origin if head else source.base_origin
     if data is None or origin is None or source.schema_type is None:
         return None
-    return parse_bytes(parser, source.schema_type, data, origin)
+    return parse_bytes(parser, source.schema_type, data, origin, trusted=data in registered)
 
 
 def _deleted_check(source: SubjectSource, base_label: str) -> CheckResult:
@@ -372,6 +377,8 @@ def git_checks(
     need_candidate: bool,
     options: CheckOptions,
     evidence: Any = None,
+    registered: frozenset[bytes] = frozenset(),
+    memo: Any = None,
 ) -> tuple[Parsed | None, list[CheckResult]]:
     """Validity of the candidate and its compatibility with the base revision's version.
 
@@ -401,10 +408,13 @@ def git_checks(
     elif mode is Mode.NONE:
         checks.append(note("compatibility level NONE: any change is accepted"))
     elif candidate.ok:
-        base = _parse_side(parser, source, head=False)
+        # the base most often is the latest registered version: parsed as the registry's own
+        base = _parse_side(parser, source, head=False, registered=registered)
         assert base is not None
         if base.ok:
-            checks += compat_checks(source.subject, candidate, [base], mode, options, evidence)
+            checks += compat_checks(
+                source.subject, candidate, [base], mode, options, evidence, memo
+            )
         else:
             checks.append(
                 CheckResult(
@@ -491,6 +501,7 @@ def registry_checks(
     options: CheckOptions,
     registry_label: str,
     evidence: Any = None,
+    memo: Any = None,
 ) -> list[CheckResult]:
     """The candidate against the registry's live history, under the subject's effective level."""
     check_id = f"{source.subject}: compatible with {registry_label}"
@@ -513,7 +524,7 @@ def registry_checks(
         return note("the registered versions are of another schema type")
     if mode is Mode.NONE:
         return note("compatibility level NONE: any change is accepted")
-    return compat_checks(source.subject, candidate, history, mode, options, evidence)
+    return compat_checks(source.subject, candidate, history, mode, options, evidence, memo)
 
 
 def already_registered(text: str, registered: Any) -> Any | None:
@@ -824,22 +835,16 @@ class SubjectJudge:
     def judge(self, source: SubjectSource) -> SubjectOutcome:
         options = self.options
         self._memo = WitnessMemo()  # witnesses are shared between the pairs of one subject
+        verdicts = CheckMemo()  # and so are verdicts (the base is often the latest registered)
         registered = self.state.subject(source.subject) if self.state is not None else None
         mode = effective_mode(source, self.config, registered)
         in_contract = source.subject in self.contract_subjects
-        # an unchanged file that the registry already holds needs no parsing at all
-        need = (
-            in_contract
-            or bool(source.samples)
-            or (
-                registered is not None
-                and bool(registered.versions)
-                and not any(
-                    v.text.encode("utf-8", "surrogateescape") == source.head_data
-                    for v in registered.versions
-                )
-            )
+        held = frozenset(
+            v.text.encode("utf-8", "surrogateescape")
+            for v in (registered.versions if registered is not None else ())
         )
+        # an unchanged file that the registry already holds needs no parsing at all
+        need = in_contract or bool(source.samples) or (bool(held) and source.head_data not in held)
         candidate, git = git_checks(
             source,
             self.parser,
@@ -848,6 +853,8 @@ class SubjectJudge:
             need,
             self.options_for(source),
             self._changed_evidence,
+            held,
+            verdicts,
         )
         checks: list[CheckResult] = git if (options.compat or options.simulate) else []
         if self.drift is not None and self.state is not None:
@@ -865,6 +872,7 @@ class SubjectJudge:
                 self.options_for(source),
                 self.registry_label,
                 self._evidence,
+                verdicts,
             )
             registry_ok = not any(
                 f.severity is Severity.ERROR for c in against_registry for f in c.findings

@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from gate.compat import Version, check_candidate, versions_to_check
+from gate.compat import CheckMemo, Version, check_candidate, versions_to_check
 from gate.formats import Change, CheckOptions
 from gate.model import Direction, Incompatibility, Mode, SchemaType
 
@@ -101,3 +101,43 @@ def test_full_is_both_directions() -> None:
 def test_none_and_empty_history_check_nothing() -> None:
     assert _violations(frozenset({"z"}), Mode.NONE) == set()
     assert check_candidate(FMT, frozenset({"z"}), [], Mode.FULL_TRANSITIVE, CheckOptions()) == []
+
+
+class CountingFormat(IntervalFormat):
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def check(self, reader: Any, writer: Any, options: CheckOptions) -> list[Incompatibility]:
+        self.calls += 1
+        return super().check(reader, writer, options)
+
+
+def test_a_memo_checks_each_pair_of_schemas_once_across_calls() -> None:
+    fmt = CountingFormat()
+    memo = CheckMemo()
+    options = CheckOptions()
+    candidate = frozenset({"a", "c"})
+    latest = HISTORY[-1]
+    # the base revision's version is the latest registered one: one parsed object for both
+    against_base = check_candidate(fmt, candidate, [latest], Mode.FULL, options, memo)
+    against_registry = check_candidate(fmt, candidate, HISTORY, Mode.FULL_TRANSITIVE, options,
+                                       memo)
+    assert fmt.calls == 4  # v1 and v2 in both directions, v2's pair checked once
+    fresh = check_candidate(IntervalFormat(), candidate, HISTORY, Mode.FULL_TRANSITIVE, options)
+    assert [(v.incompatibility, v.direction, v.against) for v in against_registry] == [
+        (v.incompatibility, v.direction, v.against) for v in fresh
+    ]
+    assert [v.incompatibility for v in against_base] == [
+        v.incompatibility for v in fresh if v.against is latest
+    ]
+
+
+def test_a_memo_tells_equal_schemas_that_are_distinct_objects_apart() -> None:
+    fmt = CountingFormat()
+    memo = CheckMemo()
+    options = CheckOptions()
+    check_candidate(fmt, frozenset({"a"}), HISTORY, Mode.BACKWARD, options, memo)
+    # another candidate: never answered from the first one's verdicts
+    found = check_candidate(fmt, frozenset({"a", "z"}), HISTORY, Mode.BACKWARD, options, memo)
+    assert fmt.calls == 2
+    assert [v.incompatibility.rule for v in found] == ["MISSING"]
