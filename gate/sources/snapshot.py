@@ -208,7 +208,9 @@ def _read_json(path: Path, root: str, link: bool | None = None) -> Any:
     if os.path.islink(path) if link is None else link:
         _within(path, root)
     try:
-        text = path.read_text(encoding="utf-8")
+        # unbuffered: one read of the whole file, with no text layer in between
+        with open(path, "rb", buffering=0) as handle:
+            text = handle.read().decode("utf-8")
     except FileNotFoundError:
         raise _Corrupt(path, "the file is missing") from None
     except UnicodeDecodeError:
