@@ -133,6 +133,9 @@ class DriftInput:
     # git object ids of the file's history: a registered text with one of these ids is known
     # without reading or canonicalising anything
     git_blob_ids: frozenset[str] = frozenset()
+    # numbers of the registered versions known to differ from the head's schema by more than
+    # canonical forms leave out (from their parsed structures): not decoded to be compared
+    unlike_head: frozenset[int] = frozenset()
 
     @classmethod
     def from_texts(
@@ -245,12 +248,19 @@ def _shape(schema_type: SchemaType, text: str) -> tuple[int, ...] | None:
     return json_shape(text)
 
 
-def _registered_as(schema_type: SchemaType, text: str, versions: Any) -> bool:
-    """Whether some version has the canonical form of `text`; versions whose shape already
-    differs are not decoded at all."""
-    mine = _shape(schema_type, text)
+def _registered_as(
+    schema_type: SchemaType, text: str, versions: Any, unlike: frozenset[int] = frozenset()
+) -> bool:
+    """Whether some version has the canonical form of `text`; versions known to differ
+    (`unlike`, by number) or whose shape already differs are not decoded at all."""
+    mine: tuple[int, ...] | None = None
+    shaped = False
     head: str | None = None
     for version in versions:
+        if version.version in unlike:
+            continue
+        if not shaped:
+            mine, shaped = _shape(schema_type, text), True
         if mine is not None:
             theirs = _shape(version.schema_type, version.text)
             if theirs is not None and theirs != mine:
@@ -267,7 +277,7 @@ def _not_registered(item: DriftInput) -> list[Finding]:
     assert item.registry is not None
     if any(v.text == item.git_text for v in item.registry.versions):
         return []
-    if _registered_as(item.git_type, item.git_text, item.registry.versions):
+    if _registered_as(item.git_type, item.git_text, item.registry.versions, item.unlike_head):
         return []
     latest = item.registry.latest
     assert latest is not None

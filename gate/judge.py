@@ -83,6 +83,18 @@ class Parser:
         self.capacity = capacity
         self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
 
+    def peek(self, schema: Schema) -> Parsed | None:
+        """The parse of `schema` if one is remembered, else None (nothing is parsed)."""
+        entry = self._cache.get(
+            (schema.type, schema.text, schema.resolved_references, _path_key(schema))
+        )
+        if entry is None:
+            return None
+        cached = entry[0]
+        if isinstance(cached, SchemaInvalid):
+            return Parsed(schema, invalid=cached)
+        return Parsed(schema, value=cached)
+
     def parse(self, schema: Schema, trusted: bool | None = None) -> Parsed:
         # a version the registry holds was accepted by it: formats may skip checks that cannot
         # change its parsed form (a careful parse may reuse a trusted one, never the reverse).

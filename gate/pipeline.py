@@ -512,13 +512,21 @@ def registry_checks(
 
     if registered is None or not registered.versions:
         return note(f"new subject: nothing is registered under {source.subject} yet")
-    same = already_registered(candidate.schema.text, registered)
+    same = already_registered(candidate.schema.text, registered, verbatim=True)
+    history = []
+    if same is None:
+        history = [parser.parse(version.to_schema()) for version in registered.versions]
+        unlike = frozenset(
+            version.version
+            for version, parsed in zip(registered.versions, history, strict=True)
+            if structurally_unlike(candidate, parsed)
+        )
+        same = already_registered(candidate.schema.text, registered, unlike=unlike)
     if same is not None:
         return note(
             f"already registered as version {same.version} (id {same.id}); "
             "registering it again changes nothing"
         )
-    history = [parser.parse(version.to_schema()) for version in registered.versions]
     history = [p for p in history if p.schema.type is candidate.schema.type]
     if not history:
         return note("the registered versions are of another schema type")
@@ -527,21 +535,44 @@ def registry_checks(
     return compat_checks(source.subject, candidate, history, mode, options, evidence, memo)
 
 
-def already_registered(text: str, registered: Any) -> Any | None:
-    """The registered version whose text is `text` (byte for byte first, then as JSON)."""
+def already_registered(
+    text: str, registered: Any, verbatim: bool = False, unlike: frozenset[int] = frozenset()
+) -> Any | None:
+    """The registered version whose text is `text` (byte for byte first, then as JSON; only
+    byte for byte when `verbatim`). `unlike` numbers versions known to differ from it."""
     for version in registered.versions:
         if version.text == text:
             return version
-
+    if verbatim:
+        return None
     mine: str | None = None
     wanted = json_shape(text)
     for version in registered.versions:
+        if version.version in unlike:
+            continue
         if wanted is not None and json_shape(version.text) not in (None, wanted):
             continue
         mine = mine if mine is not None else canonical_json(text)
         if canonical_json(version.text) == mine:
             return version
     return None
+
+
+def structurally_unlike(candidate: Parsed, other: Parsed | None) -> bool:
+    """Whether `other` is known to differ from `candidate` by more than JSON formatting, Avro
+    docs and primitives spelled `{"type": "int"}`: two Avro schemas without references whose
+    parsed structures have different fingerprints (a fingerprint leaves docs out, and is None
+    where it cannot tell). Then neither their JSON nor drift's canonical forms are equal, and
+    neither text need be decoded again to know it."""
+    if other is None or not candidate.ok or not other.ok:
+        return False
+    if candidate.schema.type is not SchemaType.AVRO or other.schema.type is not SchemaType.AVRO:
+        return False
+    mine, theirs = candidate.value, other.value
+    if mine.reference_names or theirs.reference_names:
+        return False
+    known = mine.root.fp is not None and theirs.root.fp is not None
+    return known and bool(mine.root.fp != theirs.root.fp)
 
 
 def verify_with_registry(
@@ -725,8 +756,14 @@ def _history_texts(context: DriftContext, path: str) -> tuple[str, ...]:
     return tuple(data.decode("utf-8", "replace") for data in blobs.values())
 
 
-def subject_drift(source: SubjectSource, state: Any, context: DriftContext) -> list[CheckResult]:
-    """Drift of one subject that has a file in git."""
+def subject_drift(
+    source: SubjectSource,
+    state: Any,
+    context: DriftContext,
+    unlike: frozenset[int] = frozenset(),
+) -> list[CheckResult]:
+    """Drift of one subject that has a file in git (`unlike`: numbers of registered versions
+    known to differ from its schema, see `structurally_unlike`)."""
     from gate.drift import DriftInput, blob_id, drift_checks
 
     if source.schema_type is None:
@@ -748,7 +785,7 @@ def subject_drift(source: SubjectSource, state: Any, context: DriftContext) -> l
         registry=registered,
         path=source.path,
     )
-    return drift_checks([dataclasses.replace(item, git_blob_ids=ids)])
+    return drift_checks([dataclasses.replace(item, git_blob_ids=ids, unlike_head=unlike)])
 
 
 def registry_only_drift(state: Any, known: set[str], shard: Any) -> list[CheckResult]:
@@ -857,11 +894,13 @@ class SubjectJudge:
             verdicts,
         )
         checks: list[CheckResult] = git if (options.compat or options.simulate) else []
-        if self.drift is not None and self.state is not None:
-            checks += subject_drift(source, self.state, self.drift)
+        drift = self.drift if self.state is not None else None
         if candidate is None:
+            if drift is not None:
+                checks += subject_drift(source, self.state, drift)
             return SubjectOutcome(tuple(checks))
         registry_ok = True
+        against_registry: list[CheckResult] = []
         if options.compat and candidate.ok and self.state is not None:
             against_registry = registry_checks(
                 source,
@@ -877,7 +916,16 @@ class SubjectJudge:
             registry_ok = not any(
                 f.severity is Severity.ERROR for c in against_registry for f in c.findings
             )
-            checks += against_registry
+        if drift is not None:
+            # after the registry comparison: the versions it parsed tell drift which of them
+            # cannot be the head's schema, without decoding them again
+            unlike = frozenset(
+                version.version
+                for version in (registered.versions if registered is not None else ())
+                if structurally_unlike(candidate, self.parser.peek(version.to_schema()))
+            )
+            checks += subject_drift(source, self.state, drift, unlike)
+        checks += against_registry
         flight: list[Parsed] = []
         if in_contract:
             if registered is not None:
