@@ -251,7 +251,12 @@ class Checker:
                 # the common case: matched by name alone, often to an identical type
                 reader_type, writer_type = reader_field.type, direct.type
                 fp = reader_type.fp
-                if fp is not None and fp == writer_type.fp and self.skip_identical:
+                # (one type node shared by both versions needs no comparing of fingerprints)
+                if (
+                    fp is not None
+                    and (reader_type is writer_type or fp == writer_type.fp)
+                    and self.skip_identical
+                ):
                     continue
                 out.extend(
                     self.pair(

@@ -266,6 +266,8 @@ class Field:
     doc: str | None = None
     order: str = "ascending"
     props: Mapping[str, Any] = field(default_factory=dict)
+    # this field's part of its record's fingerprint (see `_record_fingerprint`)
+    fp_part: Any = field(default=None, init=False, repr=False)
 
     @property
     def type_pointer(self) -> str:
@@ -313,16 +315,20 @@ def _record_fingerprint(record: Record) -> Any:
     key: list[Any] = ["r", record.name, record.fullname, record.aliases]
     names = record.field_map
     for one in record.fields:
-        type_fp = one.type.fp
-        if type_fp is None:
-            return None
-        aliases = one.aliases
-        if aliases:
-            for alias in aliases:
+        part = one.fp_part
+        if part is None:
+            type_fp = one.type.fp
+            if type_fp is None:
+                return None
+            # a field is shared by the versions of a schema: its part is made once (and only
+            # once its type's fingerprint is known, which a recursive type's is not at first)
+            part = one.fp_part = (one.name, one.aliases, one.has_default, type_fp)
+        if one.aliases:
+            for alias in one.aliases:
                 # matched twice (or to another field) when read by an identical record
                 if alias in names:
                     return None
-        key += (one.name, aliases, one.has_default, type_fp)
+        key.append(part)
     return tuple(key)
 
 
