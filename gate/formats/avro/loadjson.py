@@ -112,6 +112,10 @@ def _refuse_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON number")
 
 
+# made once: json.loads would make a decoder for every call given a keyword
+_DECODER = json.JSONDecoder(parse_constant=_refuse_constant)
+
+
 def load(text: str) -> tuple[Any, str, int | None]:
     """The JSON value of `text`, the text with comments blanked, and its nesting depth.
 
@@ -129,7 +133,7 @@ def load(text: str) -> tuple[Any, str, int | None]:
     # depth (a pass over the text in Python) is left to the rare text that fails here
     if sys.getrecursionlimit() <= MAX_NESTING:
         try:
-            return json.loads(clean, parse_constant=_refuse_constant), clean, None
+            return _DECODER.decode(clean), clean, None
         except (ValueError, RecursionError):
             pass  # the careful way below says what the registry would say first
     return _load_measured(clean)

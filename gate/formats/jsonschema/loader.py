@@ -131,6 +131,10 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not valid JSON")
 
 
+# made once: json.loads would make a decoder for every call given a keyword
+_TRUSTED_DECODER = json.JSONDecoder(parse_constant=_reject_constant)
+
+
 def nesting_depth(text: str) -> int:
     """The deepest nesting of arrays and objects in JSON text, counted without recursion."""
     brackets = _NOT_BRACKET.sub("", _STRING_TOKEN.sub("", text))
@@ -385,7 +389,7 @@ class Loader:
         if self.trusted:
             # accepted by the registry: well-formed, without repeated keys, and shallow enough
             # for the recursion limit (or the RecursionError sends it the careful way)
-            value, depth = json.loads(self.schema.text, parse_constant=_reject_constant), 0
+            value, depth = _TRUSTED_DECODER.decode(self.schema.text), 0
         else:
             value, depth = decode(self.schema.text)
         self.depth = depth
