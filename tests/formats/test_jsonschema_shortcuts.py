@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from gate.formats import CheckOptions
 from gate.formats.jsonschema import FORMAT
 from gate.formats.jsonschema.checker import Pos, differences
-from gate.formats.jsonschema.loader import decode, nesting_depth, value_depth
+from gate.formats.jsonschema.loader import _SHARED_NODES, decode, nesting_depth, value_depth
 from gate.formats.jsonschema.nodes import (
     ArrayNode,
     CombinedNode,
@@ -68,8 +68,13 @@ def nodes_of(root: Node) -> Iterator[Node]:
 
 
 def walked_in_full(document: Any) -> ParsedJsonSchema:
-    """`document` parsed with no node marked plain: the checker compares every pair."""
+    """`document` parsed with no node marked plain: the checker compares every pair.
+
+    Its nodes are its own: none is shared with an earlier parse (which would then be walked in
+    full too) nor offered to a later one."""
+    _SHARED_NODES.clear()
     parsed = parse(document)
+    _SHARED_NODES.clear()
     for node in nodes_of(parsed.root):
         node.plain = None
     return parsed
