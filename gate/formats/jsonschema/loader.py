@@ -427,11 +427,32 @@ class Loader:
         return root
 
     def _build_target(self, target: _Target) -> Node:
+        document, value = target.document, target.value
+        key = None
+        if (document.label is None and value.__class__ is dict
+                and target.pointer not in document.nodes):
+            # a definition the schema's versions repeat (`#/definitions/...`), shared as
+            # properties are (see `_object`)
+            try:
+                key = (target.pointer, document.draft.value, marshal.dumps(value, 0))
+            except ValueError:
+                key = None
+            else:
+                node = _SHARED_NODES.get(key)
+                if node is not None:
+                    document.nodes[target.pointer] = node
+                    return node
+
         def build() -> Node:
-            return self.build(target.value, self._place(target), target.document)
+            return self.build(value, self._place(target), document)
 
         # a referenced document may be nested deeper than the schema itself
-        return call_deep(build, target.document.depth)
+        node = call_deep(build, document.depth)
+        if key is not None and node.plain is not None:
+            if len(_SHARED_NODES) >= _SHARED_LIMIT:
+                _SHARED_NODES.clear()
+            _SHARED_NODES[key] = node
+        return node
 
     def _place(self, target: _Target) -> Place:
         return Place(target.pointer, target.document.label)
