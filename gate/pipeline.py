@@ -285,17 +285,25 @@ def open_workspace(sources: SourceOptions, config: Any) -> Workspace:
     else:
         head_sha, head_tree = None, WorktreeTree(repo)
         head_kind, head_rev = OriginKind.WORKTREE, None
-    renames = {} if base_sha is None else repo.renames(base_sha, head_sha, staged=sources.staged)
-    subjects = collect_subjects(
-        ConfigScope(config, prefix),
-        head_tree,
-        base_tree,
-        head_origin=lambda path: Origin(head_kind, path=path, rev=head_rev),
-        base_origin=lambda path: Origin(OriginKind.GIT, path=path, rev=base_rev),
-        renames=renames,
-        only=_only_files(sources, repo.root, config.path),
-        exclude=[prefix + folder for folder in _snapshot_folders(sources, config)],
-    )
+    if base_sha is not None and head_kind is OriginKind.WORKTREE:
+        # both listings are needed below: they run while git's rename detection does
+        repo.prefetch_listings([base_sha], worktree=True)
+    try:
+        renames = (
+            {} if base_sha is None else repo.renames(base_sha, head_sha, staged=sources.staged)
+        )
+        subjects = collect_subjects(
+            ConfigScope(config, prefix),
+            head_tree,
+            base_tree,
+            head_origin=lambda path: Origin(head_kind, path=path, rev=head_rev),
+            base_origin=lambda path: Origin(OriginKind.GIT, path=path, rev=base_rev),
+            renames=renames,
+            only=_only_files(sources, repo.root, config.path),
+            exclude=[prefix + folder for folder in _snapshot_folders(sources, config)],
+        )
+    finally:
+        repo.settle()  # no thread is left when workers are forked
     return Workspace(
         config,
         repo,

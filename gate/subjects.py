@@ -14,7 +14,7 @@ from urllib.parse import quote, unquote, urlsplit
 
 from gate.errors import ConfigError
 from gate.formats import infer_type
-from gate.model import JsonPolicy, Mode, Origin, SchemaType
+from gate.model import JsonPolicy, Mode, Origin, OriginKind, SchemaType
 
 
 class Tree(Protocol):
@@ -146,8 +146,19 @@ def collect_subjects(
                 and (reaching is None or p[0] in reaching or p[1] in reaching)
             )
         ]
-    head_data = head.read([p[0] for p in pairs if p[0] is not None])
-    base_data = base.read([p[1] for p in pairs if p[1] is not None])
+    head_wanted = [p[0] for p in pairs if p[0] is not None]
+    base_wanted = [p[1] for p in pairs if p[1] is not None]
+    if getattr(head, "kind", None) is OriginKind.WORKTREE and len(base_wanted) > 1:
+        # git reads the base revision's files while this thread reads the work tree's
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1) as pool:
+            reading = pool.submit(base.read, base_wanted)
+            head_data = head.read(head_wanted)
+            base_data = reading.result()
+    else:
+        head_data = head.read(head_wanted)
+        base_data = base.read(base_wanted)
     reach_changed = _reference_changes(pairs, head_data, base_data, head, base)
 
     subjects: dict[str, SubjectSource] = {}

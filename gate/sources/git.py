@@ -25,6 +25,7 @@ import os
 import re
 import subprocess
 import sys
+import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -68,6 +69,33 @@ _NOT_INSTALLED_HINT = f"install git, or set {_EXECUTABLE_VARIABLE} to the git ex
 _FULL_SHA = re.compile(r"[0-9a-fA-F]{40}(?:[0-9a-fA-F]{24})?")
 _SHORT_SHA = re.compile(r"[0-9a-fA-F]{4,63}")
 _LOG_PATHSPECS = 250  # paths per `git log` in `blob_ids`
+_LS_TRACKED = ("ls-files", "-z", "--cached")
+_LS_UNTRACKED = ("ls-files", "-z", "--others", "--exclude-standard")
+
+
+def _ls_tree(sha: str) -> tuple[str, ...]:
+    return ("ls-tree", "-r", "-z", "--full-tree", sha)
+
+
+def _log_raw(paths: Sequence[str]) -> tuple[str, ...]:
+    """Every change to `paths` in the history of every ref but the stash, oldest first."""
+    return (
+        "--literal-pathspecs",
+        "log",
+        "--exclude=refs/stash",
+        "--all",
+        "--reverse",
+        "--topo-order",  # reversed: no version is listed before one it descends from
+        "-m",
+        "--raw",
+        "--no-abbrev",
+        "--no-renames",
+        "--format=",
+        "-z",
+        "--",
+        *paths,
+    )
+
 _ZEROS = re.compile(r"0+")
 _RELATIVE = re.compile(r"(?P<base>.*?)(?P<steps>(?:~\d*|\^\d*)+)")
 _BRANCH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/+-]*")
@@ -151,6 +179,29 @@ def _no_search_in_current_directory() -> Iterator[None]:
             del os.environ["NoDefaultCurrentDirectoryInExePath"]
         else:
             os.environ["NoDefaultCurrentDirectoryInExePath"] = saved
+
+
+class _Prefetch:
+    """A git command started in a thread; `result` waits for it (and raises what it raised)."""
+
+    def __init__(self, args: tuple[str, ...], cwd: Path) -> None:
+        self._outcome: tuple[int, bytes, str] | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, args=(args, cwd), daemon=True)
+        self._thread.start()
+
+    def _run(self, args: tuple[str, ...], cwd: Path) -> None:
+        try:
+            self._outcome = _execute(args, cwd)
+        except BaseException as error:  # handed to whoever asks for the result
+            self._error = error
+
+    def result(self) -> tuple[int, bytes, str]:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        assert self._outcome is not None
+        return self._outcome
 
 
 def _execute(
@@ -423,6 +474,7 @@ class GitRepository:
         self._trees: dict[str, _Listing] = {}
         self._index_listing: tuple[tuple[int, ...], _Listing] | None = None
         self._blobs: dict[str, bytes] = {}  # blobs read with the index, by object id
+        self._prefetched: dict[tuple[str, ...], _Prefetch] = {}
         self._dot_git: Path | None = None
 
     # ------------------------------------------------------------------ opening and running
@@ -462,10 +514,40 @@ class GitRepository:
         ok: Iterable[int] = (0,),
     ) -> tuple[int, bytes, str]:
         """Run git in the work tree; a status outside `ok` becomes a GitError."""
-        status, out, err = _execute(args, self.root, stdin=stdin, hint=hint)
+        started = self._prefetched.pop(tuple(args), None) if stdin is None else None
+        if started is not None:
+            status, out, err = started.result()
+        else:
+            status, out, err = _execute(args, self.root, stdin=stdin, hint=hint)
         if status not in set(ok):
             raise self._failure(args, status, err, subject, hint)
         return status, out, err
+
+    def prefetch_listings(self, revisions: Sequence[str], worktree: bool) -> None:
+        """Start listing the trees of `revisions` (full shas) and, with `worktree`, the work
+        tree's files, while this process goes on with other work (see `prefetch`)."""
+        commands = [_ls_tree(sha) for sha in revisions if sha not in self._trees]
+        if worktree:
+            commands += [_LS_TRACKED, _LS_UNTRACKED]
+        self.prefetch(*commands)
+
+    def prefetch(self, *commands: Sequence[str]) -> None:
+        """Start git commands that a later run with the very same arguments will want, each in a
+        thread of its own, so that they run while this process does other work. `settle` waits
+        for any left unasked."""
+        if sys.platform == "win32":
+            return  # starting git there changes the environment for a moment (see _execute)
+        for args in commands:
+            key = tuple(args)
+            if key not in self._prefetched:
+                self._prefetched[key] = _Prefetch(key, self.root)
+
+    def settle(self) -> None:
+        """Wait for prefetched commands nobody asked for (no thread outlives this call)."""
+        while self._prefetched:
+            _, started = self._prefetched.popitem()
+            with contextlib.suppress(Exception):
+                started.result()
 
     def _failure(
         self, args: Sequence[str], status: int, stderr: str, subject: str, hint: str
@@ -735,7 +817,7 @@ class GitRepository:
             if derived is not None:
                 self._trees[sha] = derived
         if sha not in self._trees:
-            _, out, _ = self._run(["ls-tree", "-r", "-z", "--full-tree", sha], subject=sha)
+            _, out, _ = self._run(_ls_tree(sha), subject=sha)
             entries: dict[str, _Entry] = {}
             paths: set[str] = set()
             for record in out.split(b"\0"):
@@ -979,11 +1061,9 @@ class GitRepository:
     def worktree_paths(self) -> tuple[list[str], list[str]]:
         """Tracked files (deleted ones included), and untracked files that are not ignored (as
         git found them on disk just now; a nested repository is listed as `path/`)."""
-        _, out, _ = self._run(["ls-files", "-z", "--cached"], subject="work tree")
+        _, out, _ = self._run(_LS_TRACKED, subject="work tree")
         tracked = list(dict.fromkeys(_decode(raw) for raw in out.split(b"\0") if raw))
-        _, out, _ = self._run(
-            ["ls-files", "-z", "--others", "--exclude-standard"], subject="work tree"
-        )
+        _, out, _ = self._run(_LS_UNTRACKED, subject="work tree")
         return tracked, [_decode(raw) for raw in out.split(b"\0") if raw]
 
     # ------------------------------------------------------------------ changes and history
@@ -1094,8 +1174,15 @@ class GitRepository:
         # keep that from growing with the square of the paths asked (2,000 at once take 3 times
         # as long as 8 runs of 250)
         relatives = list(asked)
-        for start in range(0, len(relatives), _LOG_PATHSPECS):
-            self._log_blob_ids(relatives[start : start + _LOG_PATHSPECS], versions)
+        step = _LOG_PATHSPECS
+        chunks = [relatives[i : i + step] for i in range(0, len(relatives), step)]
+        if len(chunks) > 1:
+            self.prefetch(*(_log_raw(chunk) for chunk in chunks))  # all at once, on every core
+        try:
+            for chunk in chunks:
+                self._log_blob_ids(chunk, versions)
+        finally:
+            self.settle()
         for relative, shas in versions.items():
             for path in asked[relative]:
                 found[path] = list(shas)
@@ -1103,23 +1190,7 @@ class GitRepository:
 
     def _log_blob_ids(self, relatives: list[str], versions: dict[str, list[str]]) -> None:
         """Add to `versions` the object ids `relatives` had in history, oldest first."""
-        args = [
-            "--literal-pathspecs",
-            "log",
-            "--exclude=refs/stash",
-            "--all",
-            "--reverse",
-            "--topo-order",  # reversed: no version is listed before one it descends from
-            "-m",
-            "--raw",
-            "--no-abbrev",
-            "--no-renames",
-            "--format=",
-            "-z",
-            "--",
-            *relatives,
-        ]
-        _, out, _ = self._run(args, subject="history")
+        _, out, _ = self._run(_log_raw(relatives), subject="history")
         tokens = [_decode(raw) for raw in out.split(b"\0")]
         position = 0
         while position < len(tokens):
