@@ -324,3 +324,56 @@ def test_the_base_of_a_staged_run_is_read_with_the_index(
     }
     assert names(git_commands(trace)).count("cat-file") == 2
     assert GitRepository.open(repo.root).read_revision(base, asked).contents == expected
+
+
+def test_a_prefetched_command_runs_once_and_answers_the_run_that_wants_it(
+    repo: Any, traced: Callable[[str], Path]
+) -> None:
+    base = repo.commit("base", {"a.avsc": V1, "b.avsc": LONG})
+    repo.write("c.avsc", V2)
+    git = GitRepository.open(repo.root)
+    trace = traced("prefetch")
+    git.prefetch_listings([base], worktree=True)
+    assert RevisionTree(git, base).list_paths() == ["a.avsc", "b.avsc"]
+    assert git.worktree_paths() == (["a.avsc", "b.avsc"], ["c.avsc"])
+    git.settle()
+    assert sorted(names(git_commands(trace))) == ["ls-files", "ls-files", "ls-tree"]
+    # asked again, they run again: a prefetched answer is used once
+    assert git.worktree_paths() == (["a.avsc", "b.avsc"], ["c.avsc"])
+    assert names(git_commands(trace)).count("ls-files") == 4
+
+
+def test_a_prefetched_failure_is_raised_by_the_run_that_wants_it(repo: Any) -> None:
+    repo.commit("base", {"a.avsc": V1})
+    git = GitRepository.open(repo.root)
+    missing = "0" * 40
+    git.prefetch(["ls-tree", "-r", "-z", "--full-tree", missing])
+    with pytest.raises(GitError):
+        git._run(["ls-tree", "-r", "-z", "--full-tree", missing], subject=missing)
+
+
+def test_settle_waits_for_commands_nobody_asked_for(repo: Any) -> None:
+    base = repo.commit("base", {"a.avsc": V1})
+    git = GitRepository.open(repo.root)
+    git.prefetch_listings([base], worktree=True)
+    git.prefetch(["ls-tree", "-r", "-z", "--full-tree", "0" * 40])  # fails: never raised
+    git.settle()
+    assert git._prefetched == {}
+
+
+def test_history_of_many_paths_is_read_in_chunks_with_every_version(
+    repo: Any, traced: Callable[[str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gate.sources.git as source
+
+    monkeypatch.setattr(source, "_LOG_PATHSPECS", 2)
+    paths = [f"s{index}.avsc" for index in range(5)]
+    first = {path: V1.replace("Order", f"Order{index}") for index, path in enumerate(paths)}
+    repo.commit("one", first)
+    repo.commit("two", {path: text + "\n" for path, text in first.items()})
+    trace = traced("history")
+    found = GitRepository.open(repo.root).blob_ids([*paths, "never.avsc"])
+    assert names(git_commands(trace)).count("log") == 3  # 5 paths, 2 at a time
+    for path in paths:
+        assert found[path] == [repo.sha(f"HEAD~1:{path}"), repo.sha(f"HEAD:{path}")]
+    assert found["never.avsc"] == []
