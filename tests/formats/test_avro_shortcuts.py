@@ -469,12 +469,7 @@ def test_an_enum_in_a_shared_field_is_still_defined_only_once() -> None:
 def test_a_schema_parsed_after_others_is_what_it_is_parsed_alone(values: list[Any]) -> None:
     # each field of the first record in the place of the others', as versions repeat them
     history = [values[0]] + [{**v, "fields": values[0]["fields"] + v["fields"]} for v in values]
-    warm = [outcome(schema_of(value)) for value in history]
-    cold = []
-    for value in history:
-        clear_caches()
-        cold.append(outcome(schema_of(value)))
-    assert warm == cold
+    assert_each_parses_as_alone(history)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -494,6 +489,11 @@ def test_a_history_of_edits_parses_as_each_version_alone(values: list[Any], rnd:
             fields.insert(rnd.randrange(len(fields) + 1), rnd.choice(pool))
         elif fields:
             del fields[rnd.randrange(len(fields))]
+    assert_each_parses_as_alone(history)
+
+
+def assert_each_parses_as_alone(history: list[Any]) -> None:
+    """Parsed in turn, sharing what they repeat, the versions give what each gives alone."""
     warm = [outcome(schema_of(value)) for value in history]
     cold = []
     for value in history:
