@@ -524,11 +524,7 @@ def registry_checks(
     history = []
     if same is None:
         history = [parser.parse(version.to_schema()) for version in registered.versions]
-        unlike = frozenset(
-            version.version
-            for version, parsed in zip(registered.versions, history, strict=True)
-            if structurally_unlike(candidate, parsed)
-        )
+        unlike = unlike_versions(candidate, registered.versions, history)
         same = already_registered(candidate.schema.text, registered, unlike=unlike)
     if same is not None:
         return note(
@@ -564,6 +560,18 @@ def already_registered(
         if canonical_json(version.text) == mine:
             return version
     return None
+
+
+def unlike_versions(
+    candidate: Parsed, versions: Sequence[Any], parsed: Sequence[Parsed | None]
+) -> frozenset[int]:
+    """The numbers of the `versions` (parsed as `parsed`, None where not known) that are
+    `structurally_unlike` the candidate."""
+    return frozenset(
+        version.version
+        for version, one in zip(versions, parsed, strict=True)
+        if structurally_unlike(candidate, one)
+    )
 
 
 def structurally_unlike(candidate: Parsed, other: Parsed | None) -> bool:
@@ -927,11 +935,9 @@ class SubjectJudge:
         if drift is not None:
             # after the registry comparison: the versions it parsed tell drift which of them
             # cannot be the head's schema, without decoding them again
-            unlike = frozenset(
-                version.version
-                for version in (registered.versions if registered is not None else ())
-                if structurally_unlike(candidate, self.parser.peek(version.to_schema()))
-            )
+            versions = registered.versions if registered is not None else ()
+            parsed = [self.parser.peek(version.to_schema()) for version in versions]
+            unlike = unlike_versions(candidate, versions, parsed)
             checks += subject_drift(source, self.state, drift, unlike)
         checks += against_registry
         flight: list[Parsed] = []
