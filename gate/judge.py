@@ -85,9 +85,7 @@ class Parser:
 
     def peek(self, schema: Schema) -> Parsed | None:
         """The parse of `schema` if one is remembered, else None (nothing is parsed)."""
-        entry = self._cache.get(
-            (schema.type, schema.text, schema.resolved_references, _path_key(schema))
-        )
+        entry = self._cache.get(_cache_key(schema))
         if entry is None:
             return None
         cached = entry[0]
@@ -101,9 +99,7 @@ class Parser:
         # `trusted` says so of a text from elsewhere that the registry holds byte for byte
         if trusted is None:
             trusted = schema.origin.kind in _TRUSTED_KINDS
-        # the text itself, not its digest: a string hashes once (the hash is kept), faster
-        # than any digest, and two texts are equal only when they are
-        key = (schema.type, schema.text, schema.resolved_references, _path_key(schema))
+        key = _cache_key(schema)
         entry = self._cache.get(key)
         if entry is None or (entry[1] and not trusted):
             try:
@@ -123,6 +119,12 @@ class Parser:
 
 
 _TRUSTED_KINDS = frozenset({OriginKind.REGISTRY, OriginKind.SNAPSHOT})
+
+
+def _cache_key(schema: Schema) -> tuple[Any, ...]:
+    # the text itself, not a digest of it: a string hashes once (the hash is kept), faster
+    # than any digest, and two texts are equal only when they are
+    return (schema.type, schema.text, schema.resolved_references, _path_key(schema))
 
 
 def _path_key(schema: Schema) -> tuple[str | None, OriginKind, str | None] | None:

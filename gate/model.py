@@ -131,10 +131,6 @@ class Schema:
     # referenced schemas' texts by reference name, already resolved by the source
     resolved_references: tuple[tuple[str, str], ...] = ()
 
-    @property
-    def digest(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8", "surrogatepass")).hexdigest()
-
 
 @dataclass(frozen=True)
 class Location:
