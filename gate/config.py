@@ -80,6 +80,27 @@ Key = tuple[str | int, ...]
 
 
 @dataclass(frozen=True)
+class SchemaReference:
+    """A Confluent schema reference declared for a subject in gate.yaml.
+
+    It names a `subject` (at `version`, None meaning `latest`) or a repository `file`; `name` is
+    what the referring schema calls it (an Avro type's full name, a JSON Schema `$ref`)."""
+
+    name: str
+    subject: str | None = None
+    version: int | None = None
+    file: str | None = None  # repository-relative (below gate.yaml's folder)
+    line: int = 0  # the reference's line in gate.yaml
+
+    @property
+    def target(self) -> str:
+        """How gate.yaml names what is referenced: `customer-value@latest`, `file a.avsc`."""
+        if self.file is not None:
+            return f"file {self.file}"
+        return f"{self.subject}@{'latest' if self.version is None else self.version}"
+
+
+@dataclass(frozen=True)
 class SubjectBinding:
     """A file bound to a subject by a rule: what the pipeline needs to judge that file."""
 
@@ -90,6 +111,7 @@ class SubjectBinding:
     json_policy: JsonPolicy | None
     samples: tuple[str, ...]  # globs of sample payloads, templates already expanded
     line: int | None  # the rule's line in gate.yaml; None for the built-in rules
+    references: tuple[SchemaReference, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -104,6 +126,7 @@ class SubjectRule:
     json_policy: JsonPolicy | None = None
     samples: tuple[str, ...] = ()
     line: int = 0  # 0 for the built-in rules
+    references: tuple[SchemaReference, ...] = ()
 
     def matches(self, path: str) -> bool:
         if self.file is not None:
@@ -123,6 +146,7 @@ class SubjectRule:
             if self.samples
             else (),
             line=self.line or None,
+            references=self.references,
         )
 
 
@@ -309,6 +333,8 @@ class Config:
         for contract in self.contracts:
             globs += [escape_glob(p.file) for p in contract.producers if p.file is not None]
             globs += [escape_glob(c.reader) for c in contract.consumers if not c.is_pinned]
+        for rule in self.subjects:
+            globs += [escape_glob(r.file) for r in rule.references if r.file is not None]
         return tuple(dict.fromkeys(globs))
 
     def is_candidate(self, path: str) -> bool:
@@ -1082,9 +1108,104 @@ class _Builder:
                     json_policy=JsonPolicy(item["json_policy"]) if "json_policy" in item else None,
                     samples=self.globs((*key, "samples"), item.get("samples")),
                     line=line,
+                    references=self.references((*key, "references"), item.get("references")),
                 )
             )
+        self.reference_cycles(rules)
         return tuple(rules)
+
+    def references(self, key: Key, raw: list[dict[str, Any]] | None) -> tuple[SchemaReference, ...]:
+        out: list[SchemaReference] = []
+        names: dict[str, int] = {}
+        for index, item in enumerate(raw or []):
+            item_key: Key = (*key, index)
+            line = self.doc.line(item_key) or 0
+            name = item["name"].strip()
+            subject, file, version = item.get("subject"), item.get("file"), item.get("version")
+            if (subject is None) == (file is None):
+                self.doc.problem(
+                    item_key,
+                    "a reference names either a subject or a file"
+                    + (", not both" if subject is not None else ""),
+                    "write `subject: <name>` (with `version: latest` or a number) or "
+                    "`file: <path>`",
+                )
+                continue
+            if file is not None and version is not None:
+                self.doc.problem(
+                    (*item_key, "version"),
+                    "a file reference has no version: it is read at each revision compared",
+                    "remove `version`, or reference the file's subject instead",
+                )
+                continue
+            if name in names:
+                self.doc.problem(
+                    (*item_key, "name"),
+                    f"reference name {name!r} is already used on line {names[name]}",
+                    "give each reference of a subject its own name",
+                )
+                continue
+            names[name] = line
+            if file is not None:
+                file = self.repo_path((*item_key, "file"), file)
+                if file is None:
+                    continue
+            number = None if version is None or version == "latest" else int(version)
+            out.append(SchemaReference(name, subject, number, file, line))
+        return tuple(out)
+
+    def reference_cycles(self, rules: Sequence[SubjectRule]) -> None:
+        """A subject that reaches itself through the references of `file:` rules (the subjects
+        of `files:` globs are known only once the trees are listed: gate.references checks
+        those)."""
+        by_subject: dict[str, SubjectRule] = {}
+        by_file: dict[str, SubjectRule] = {}
+        for rule in rules:
+            if rule.file is not None:
+                by_file.setdefault(rule.file, rule)
+                by_subject.setdefault(expand_template(rule.subject, template_values(rule.file)),
+                                      rule)
+
+        def step(reference: SchemaReference) -> SubjectRule | None:
+            if reference.file is not None:
+                return by_file.get(reference.file)
+            if reference.version is not None:
+                return None  # a registered version: its references are the registry's
+            return by_subject.get(reference.subject or "")
+
+        reported: set[str] = set()
+        for start in rules:
+            if start.file is None or not start.references or start.file in reported:
+                continue
+            # depth first, remembering the path: a reference back onto it closes a cycle
+            stack: list[tuple[SubjectRule, list[tuple[SubjectRule, SchemaReference]]]] = [
+                (start, [])
+            ]
+            seen: set[str] = set()
+            while stack:
+                rule, path = stack.pop()
+                for reference in rule.references:
+                    target = step(reference)
+                    if target is None or target.file is None:
+                        continue
+                    chain = [*path, (rule, reference)]
+                    if target.file == start.file:
+                        names = " -> ".join(
+                            f"{r.target} (line {r.line})" for _, r in chain
+                        )
+                        self.doc.problem(
+                            (),
+                            f"schema references form a cycle: {start.file} -> {names}",
+                            "a schema cannot depend on itself: move the shared types into a "
+                            "schema of their own that both reference",
+                            line=chain[0][1].line,
+                        )
+                        reported.update(r.file for r, _ in chain if r.file is not None)
+                        stack.clear()
+                        break
+                    if target.file not in seen:
+                        seen.add(target.file)
+                        stack.append((target, chain))
 
     def contracts(self, raw: list[dict[str, Any]] | None) -> tuple[Contract, ...]:
         contracts: list[Contract] = []

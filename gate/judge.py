@@ -277,11 +277,34 @@ def decode_text(data: bytes) -> tuple[str, SchemaInvalid | None]:
 
 
 def parse_bytes(
-    parser: Parser, schema_type: SchemaType, data: bytes, origin: Any, trusted: bool = False
+    parser: Parser,
+    schema_type: SchemaType,
+    data: bytes,
+    origin: Any,
+    trusted: bool = False,
+    references: Any = None,
 ) -> Parsed:
-    """`data` decoded and parsed; `trusted` when the registry holds these very bytes."""
+    """`data` decoded and parsed; `trusted` when the registry holds these very bytes.
+
+    `references` (a `gate.references.ResolvedReferences`) are the schemas it references, as
+    resolved where `data` came from: parsed first, as the registry parses them."""
     text, problem = decode_text(data)
-    schema = Schema(schema_type, text, origin)
+    if references is None:
+        schema = Schema(schema_type, text, origin)
+    else:
+        schema = Schema(
+            schema_type,
+            text,
+            origin,
+            references=references.references,
+            resolved_references=references.texts,
+        )
+        if references.problem is not None and problem is None:
+            problem = SchemaInvalid(
+                f"its schema references cannot be resolved: {references.problem}"
+            )
+        # the registry vouched for the text with its own referenced schemas, not these
+        trusted = False
     if problem is not None:
         return Parsed(schema, invalid=problem)
     return parser.parse(schema, trusted=trusted or None)

@@ -34,6 +34,7 @@ from gate.model import (
     Severity,
 )
 from gate.options import CompatOptions, RunOptions, SourceOptions
+from gate.references import ReferenceResolver, referring_files, required_subjects
 from gate.subjects import (
     SubjectSource,
     canonical_json,
@@ -299,7 +300,9 @@ def open_workspace(sources: SourceOptions, config: Any) -> Workspace:
             head_origin=lambda path: Origin(head_kind, path=path, rev=head_rev),
             base_origin=lambda path: Origin(OriginKind.GIT, path=path, rev=base_rev),
             renames=renames,
-            only=_only_files(sources, repo.root, config.path),
+            only=referring_files(
+                ConfigScope(config, prefix), _only_files(sources, repo.root, config.path), head_tree
+            ),
             exclude=[prefix + folder for folder in _snapshot_folders(sources, config)],
         )
     finally:
@@ -343,7 +346,10 @@ def _parse_side(
     origin = source.head_origin if head else source.base_origin
     if data is None or origin is None or source.schema_type is None:
         return None
-    return parse_bytes(parser, source.schema_type, data, origin, trusted=data in registered)
+    references = source.head_references if head else source.base_references
+    return parse_bytes(
+        parser, source.schema_type, data, origin, trusted=data in registered, references=references
+    )
 
 
 def _deleted_check(source: SubjectSource, base_label: str) -> CheckResult:
@@ -520,12 +526,17 @@ def registry_checks(
 
     if registered is None or not registered.versions:
         return note(f"new subject: nothing is registered under {source.subject} yet")
-    same = already_registered(candidate.schema.text, registered, verbatim=True)
+    referenced = candidate.schema.resolved_references
+    same = already_registered(
+        candidate.schema.text, registered, verbatim=True, referenced=referenced
+    )
     history = []
     if same is None:
         history = [parser.parse(version.to_schema()) for version in registered.versions]
         unlike = unlike_versions(candidate, registered.versions, history)
-        same = already_registered(candidate.schema.text, registered, unlike=unlike)
+        same = already_registered(
+            candidate.schema.text, registered, unlike=unlike, referenced=referenced
+        )
     if same is not None:
         return note(
             f"already registered as version {same.version} (id {same.id}); "
@@ -540,12 +551,19 @@ def registry_checks(
 
 
 def already_registered(
-    text: str, registered: Any, verbatim: bool = False, unlike: frozenset[int] = frozenset()
+    text: str,
+    registered: Any,
+    verbatim: bool = False,
+    unlike: frozenset[int] = frozenset(),
+    referenced: tuple[tuple[str, str], ...] = (),
 ) -> Any | None:
     """The registered version whose text is `text` (byte for byte first, then as JSON; only
-    byte for byte when `verbatim`). `unlike` numbers versions known to differ from it."""
+    byte for byte when `verbatim`). `unlike` numbers versions known to differ from it.
+
+    As for the registry, a schema with references is the same only with the same referenced
+    schemas (`referenced`: texts by name): a changed referenced type makes it a new one."""
     for version in registered.versions:
-        if version.text == text:
+        if version.text == text and _same_references(version.resolved_references, referenced):
             return version
     if verbatim:
         return None
@@ -557,9 +575,25 @@ def already_registered(
         if wanted is not None and json_shape(version.text) not in (None, wanted):
             continue
         mine = mine if mine is not None else canonical_json(text)
-        if canonical_json(version.text) == mine:
+        if canonical_json(version.text) == mine and _same_references(
+            version.resolved_references, referenced
+        ):
             return version
     return None
+
+
+def _same_references(
+    theirs: tuple[tuple[str, str], ...], mine: tuple[tuple[str, str], ...]
+) -> bool:
+    if theirs == mine:
+        return True
+    if dict(theirs).keys() != dict(mine).keys():
+        return False
+    ours = dict(mine)
+    return all(
+        text == ours[name] or canonical_json(text) == canonical_json(ours[name])
+        for name, text in theirs
+    )
 
 
 def unlike_versions(
@@ -656,8 +690,13 @@ def _contract_party_schema(
     subject: str,
     reference: str | None,
     pin: Any,
+    references: Any = None,
 ) -> tuple[Parsed | None, str | None]:
-    """The schema a producer writes or a consumer reads with, or why there is none."""
+    """The schema a producer writes or a consumer reads with, or why there is none.
+
+    A party's file that is not a complete schema on its own is read with the subject's
+    references (`references`, resolved at the head): it uses the types the subject's schema
+    references. One that is (a consumer's own copy of a referenced type) is read as it is."""
     if pin is not None:
         registered = state.subject(pin.subject) if state is not None else None
         if registered is None or not registered.versions:
@@ -682,7 +721,12 @@ def _contract_party_schema(
     if schema_type is None:
         return None, f"cannot tell the schema type of {reference}"
     origin = Origin(OriginKind.WORKTREE, path=in_repo)
-    return parse_bytes(parser, schema_type, data, origin), None
+    parsed = parse_bytes(parser, schema_type, data, origin)
+    if not parsed.ok and references is not None:
+        with_references = parse_bytes(parser, schema_type, data, origin, references=references)
+        if with_references.ok:
+            return with_references, None
+    return parsed, None
 
 
 def contract_checks(
@@ -692,6 +736,7 @@ def contract_checks(
     candidates: dict[str, Parsed],
     in_flight: dict[str, list[Parsed]],
     options_for: Any,
+    resolver: Any = None,
 ) -> tuple[list[CheckResult], list[Any], list[tuple[str, str, str | None, bool]]]:
     """Checks of every contract in gate.yaml, the pairs for simulation, and the graph edges."""
     if not workspace.config.contracts:
@@ -703,10 +748,11 @@ def contract_checks(
     edges: list[tuple[str, str, str | None, bool]] = []
     for contract in workspace.config.contracts:
         subject = contract.subject
+        references = _subject_references(subject, candidates, resolver)
         producers = []
         for producer in contract.producers:
             schema, problem = _contract_party_schema(
-                workspace, parser, state, candidates, subject, producer.file, None
+                workspace, parser, state, candidates, subject, producer.file, None, references
             )
             producers.append(Party("producer", producer.name, schema, problem=problem))
         consumers = []
@@ -720,6 +766,7 @@ def contract_checks(
                 subject,
                 None if pin is not None else consumer.reader,
                 pin,
+                references,
             )
             consumers.append(
                 Party("consumer", consumer.name, schema, consumer.environment, problem)
@@ -735,6 +782,18 @@ def contract_checks(
             if pair.producer is not None
         ]
     return checks, pairs, edges
+
+
+def _subject_references(subject: str, candidates: dict[str, Parsed], resolver: Any) -> Any:
+    """The references of `subject` at the head: its candidate's, else resolved anew."""
+    from gate.references import ResolvedReferences
+
+    candidate = candidates.get(subject)
+    if candidate is not None and candidate.schema.resolved_references:
+        return ResolvedReferences(
+            candidate.schema.references, candidate.schema.resolved_references
+        )
+    return resolver.for_subject(subject) if resolver is not None else None
 
 
 # --------------------------------------------------------------------------- drift
@@ -1036,6 +1095,7 @@ def run_check(options: RunOptions) -> Result:
             else:
                 assert wanted is not None
                 wanted |= {c.pin.subject for k in config.contracts for c in k.consumers if c.pin}
+                wanted |= required_subjects(config)
             from gate.sources.snapshot import LazySnapshotState, SnapshotRegistry
 
             if isinstance(registry, SnapshotRegistry):
@@ -1048,6 +1108,15 @@ def run_check(options: RunOptions) -> Result:
         else:
             label = "the registry"
             notes.append("registry baseline: none configured (git comparison only)")
+        resolver = ReferenceResolver(
+            ConfigScope(config, workspace.prefix),
+            workspace.head_tree,
+            workspace.base_tree,
+            state,
+            _relative(config.path, config.root) or "gate.yaml",
+        )
+        subjects = resolver.attach(subjects)
+        notes += resolver.notes
 
         settings = SimulationSettings(
             enabled=options.simulate and config.simulation.enabled,
@@ -1107,8 +1176,9 @@ def run_check(options: RunOptions) -> Result:
             checks += registry_only_drift(state, known, options.shard)
 
         contract_results, pairs, edges = contract_checks(
-            workspace, parser, state, candidates, in_flight, options_for
+            workspace, parser, state, candidates, in_flight, options_for, resolver
         )
+        notes += [n for n in resolver.notes if n not in notes]
         if options.compat or options.simulate:
             checks += contract_results
             json_samples = {

@@ -43,8 +43,13 @@ class SubjectSource:
     head_origin: Origin | None
     base_origin: Origin | None
     config_line: int | None = None
-    # a file its relative `$ref`s reach (at either side) differs between the base and the head
+    # a file its relative `$ref`s reach (at either side) differs between the base and the head,
+    # or so do the schemas its declared references name
     references_changed: bool = False
+    # its gate.yaml `references:` resolved at each side (gate.references.ResolvedReferences);
+    # None when it declares none
+    head_references: Any = None
+    base_references: Any = None
 
     @property
     def unchanged(self) -> bool:

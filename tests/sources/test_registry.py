@@ -612,6 +612,7 @@ def test_a_schema_the_registry_rejects_is_an_incompatible_verdict(
 
 
 def test_the_verdict_request_carries_type_and_references(server: RegistryServer) -> None:
+    server.register("common-value", '{"type": "string"}', schema_type="JSON")
     server.register("events-value", '{"type": "object"}', schema_type="JSON")
     with HttpRegistry(settings(server.url)) as registry:
         registry.check_compatibility(
@@ -732,3 +733,19 @@ def test_a_missing_ca_bundle_file_is_a_config_error(tmp_path: Path) -> None:
         with pytest.raises(ConfigError) as caught:
             load(server.url, ca_bundle=str(tmp_path / "nope.pem"))
     assert caught.value.subject == str(tmp_path / "nope.pem")
+
+
+def test_a_verdict_request_naming_an_unknown_reference_is_refused(
+    server: RegistryServer,
+) -> None:
+    # Confluent answers 422 (42201): the reference must name a registered version
+    server.register("events-value", '{"type": "object"}', schema_type="JSON")
+    with HttpRegistry(settings(server.url)) as registry:
+        (verdict,) = registry.check_compatibility(
+            "events-value",
+            '{"type": "object", "properties": {}}',
+            SchemaType.JSON,
+            (Reference("common.json", "common-value", 1),),
+        )
+    assert not verdict.is_compatible
+    assert 'No schema reference found for subject "common-value"' in verdict.messages[0]

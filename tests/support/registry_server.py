@@ -596,6 +596,15 @@ class RegistryServer:
             (str(r["name"]), str(r["subject"]), int(r["version"]))
             for r in body.get("references") or []
         )
+        for _name, subject, version in refs:
+            # as Confluent: a reference must name a live version (-1 being the latest)
+            live = self._live(subject)
+            if not any(v.version == version or version == -1 for v in live):
+                return 422, {
+                    "error_code": 42201,
+                    "message": f'Invalid schema: No schema reference found for subject "{subject}" '
+                    f"and version {version}",
+                }
         return body["schema"], schema_type, refs
 
     def _register_request(self, subject: str, body: Any) -> tuple[int, Any]:
