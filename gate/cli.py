@@ -132,7 +132,10 @@ def cli() -> None:
 )
 @click.option("--staged", is_flag=True, help="Use the staged content as the candidates.")
 @click.option(
-    "--fetch-base", is_flag=True, help="Fetch the base from origin when a shallow clone lacks it."
+    "--fetch-base",
+    is_flag=True,
+    help="Fetch the base from origin when a shallow clone lacks it, and as much history as "
+    "drift needs.",
 )
 @click.option(
     "--verify-with-registry",
@@ -215,6 +218,11 @@ def diff(**params: Any) -> None:
 
 @cli.command()
 @_source_options
+@click.option(
+    "--fetch-base",
+    is_flag=True,
+    help="In a shallow clone, fetch from origin as much history as drift needs.",
+)
 def drift(**params: Any) -> None:
     """Compare git with the registry: unregistered schemas, hand-registered versions, levels."""
     _dispatch("drift_command", params)

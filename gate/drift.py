@@ -5,6 +5,13 @@ file ever had), what gate.yaml configures, and what the registry holds. `find_dr
 versions registered by hand (in the registry, in no git revision), schemas not registered yet,
 compatibility levels that differ, and subjects that exist on one side only. Texts are compared
 by `canonical_form`, so formatting, key order and Avro `doc` strings do not count as drift.
+
+A registry is often older than the repository that now holds its schemas. A registered version
+that no git revision holds is an error only when it is newer than the newest version git does
+hold, or when it is the latest and git holds none: older ones are registry history from before
+git, one info finding per subject. When git's history is incomplete (a shallow clone), a version
+git does not hold may well be in the history it lacks: that is an info finding saying how to
+fetch the rest, never an error.
 """
 
 from __future__ import annotations
@@ -19,10 +26,12 @@ from typing import Any
 
 from gate.model import CheckKind, CheckResult, Finding, Location, Mode, SchemaType, Severity
 from gate.rules import Rule
-from gate.sources.state import SubjectState
+from gate.sources.state import RegisteredSchema, SubjectState
 from gate.subjects import json_shape
 
 UNTRACKED_REGISTRY_VERSION = "DRIFT_UNTRACKED_REGISTRY_VERSION"
+HISTORY_PREDATES_GIT = "DRIFT_REGISTRY_HISTORY_PREDATES_GIT"
+HISTORY_SHALLOW = "DRIFT_HISTORY_SHALLOW"
 NOT_REGISTERED = "DRIFT_NOT_REGISTERED"
 COMPATIBILITY_MISMATCH = "DRIFT_COMPATIBILITY_MISMATCH"
 SUBJECT_NOT_IN_GIT = "DRIFT_SUBJECT_NOT_IN_GIT"
@@ -31,9 +40,24 @@ SUBJECT_NOT_IN_REGISTRY = "DRIFT_SUBJECT_NOT_IN_REGISTRY"
 DRIFT_RULES: tuple[Rule, ...] = (
     Rule(
         UNTRACKED_REGISTRY_VERSION,
-        "A registered version that no git revision of the subject's file holds: someone "
-        "registered it by hand.",
+        "A registered version that no git revision of the subject's file holds, newer than the "
+        "newest one git holds (or the latest, when git holds none): someone registered it by "
+        "hand.",
         Severity.ERROR,
+        "drift",
+    ),
+    Rule(
+        HISTORY_PREDATES_GIT,
+        "Registered versions that no git revision holds, older than one git holds: registry "
+        "history from before the repository tracked the schema (one finding per subject).",
+        Severity.INFO,
+        "drift",
+    ),
+    Rule(
+        HISTORY_SHALLOW,
+        "Registered versions that git's history does not hold in a shallow clone: they may be in "
+        "the history it lacks (fetch it, or run with --fetch-base, to tell).",
+        Severity.INFO,
         "drift",
     ),
     Rule(
@@ -136,6 +160,9 @@ class DriftInput:
     # numbers of the registered versions known to differ from the head's schema by more than
     # canonical forms leave out (from their parsed structures): not decoded to be compared
     unlike_head: frozenset[int] = frozenset()
+    # False when git's history is cut short (a shallow clone): a registered version it does not
+    # hold may be in the part it lacks
+    history_complete: bool = True
 
     @classmethod
     def from_texts(
@@ -147,6 +174,7 @@ class DriftInput:
         configured: Mode | None = None,
         registry: SubjectState | None = None,
         path: str | None = None,
+        history_complete: bool = True,
     ) -> DriftInput:
         """Build an input from raw texts; they are canonicalised here."""
         return cls(
@@ -157,6 +185,7 @@ class DriftInput:
             configured=configured,
             registry=registry,
             path=path,
+            history_complete=history_complete,
         )
 
     @property
@@ -211,32 +240,224 @@ def blob_id(text: str) -> str:
     return hashlib.sha1(b"blob %d\0" % len(data) + data, usedforsecurity=False).hexdigest()
 
 
-def _untracked_versions(item: DriftInput) -> list[Finding]:
+@dataclass(frozen=True)
+class VersionMatch:
+    """Which registered versions of a subject git holds, and how to judge those it does not.
+
+    `unheld` (oldest first) splits in two: `in_doubt`, the versions newer than the newest one
+    git holds (all of them past it, or the latest alone when git holds none), which someone
+    registered outside the reviewed workflow unless git's history lacks them; and `older`, the
+    rest, registry history from before the repository tracked the schema.
+    """
+
+    held: tuple[RegisteredSchema, ...]
+    unheld: tuple[RegisteredSchema, ...]
+
+    @property
+    def newest_held(self) -> RegisteredSchema | None:
+        return max(self.held, key=lambda v: v.version, default=None)
+
+    @property
+    def in_doubt(self) -> tuple[RegisteredSchema, ...]:
+        newest = self.newest_held
+        if newest is None:
+            return self.unheld[-1:]
+        return tuple(v for v in self.unheld if v.version > newest.version)
+
+    @property
+    def older(self) -> tuple[RegisteredSchema, ...]:
+        doubt = {v.version for v in self.in_doubt}
+        return tuple(v for v in self.unheld if v.version not in doubt)
+
+
+def match_versions(item: DriftInput) -> VersionMatch:
+    """The registered versions of `item` that some git revision holds, and those none does.
+
+    Byte-equal texts and git object ids are matched first; canonical forms (which need the
+    history's texts) only for what is left."""
     if not item.in_git or item.registry is None:
-        return []
+        return VersionMatch((), ())
     known: set[str] | None = None
-    where = item.path or "the subject's file"
-    out = []
+    held: list[RegisteredSchema] = []
+    unheld: list[RegisteredSchema] = []
     for version in item.registry.versions:
         if version.text == item.git_text or blob_id(version.text) in item.git_blob_ids:
+            held.append(version)
             continue
         if known is None:
             known = _known_forms(item)
         if canonical_form(version.schema_type, version.text) in known:
-            continue
+            held.append(version)
+        else:
+            unheld.append(version)
+    return VersionMatch(tuple(held), tuple(unheld))
+
+
+def version_ranges(numbers: Iterable[int]) -> str:
+    """`1–4, 6, 9–10`: sorted numbers with consecutive runs compressed."""
+    runs: list[list[int]] = []
+    for number in sorted(set(numbers)):
+        if runs and number == runs[-1][1] + 1:
+            runs[-1][1] = number
+        else:
+            runs.append([number, number])
+    return ", ".join(f"{a}" if a == b else f"{a}–{b}" for a, b in runs)
+
+
+def _versions_phrase(versions: Iterable[RegisteredSchema]) -> str:
+    numbers = [v.version for v in versions]
+    word = "version" if len(numbers) == 1 else "versions"
+    return f"{word} {version_ranges(numbers)}"
+
+
+def _untracked_versions(item: DriftInput) -> list[Finding]:
+    match = match_versions(item)
+    if not match.unheld:
+        return []
+    where = item.path or "the subject's file"
+    newest = match.newest_held
+    out: list[Finding] = []
+    doubt = match.in_doubt
+    if doubt and not item.history_complete:
+        latest = doubt[-1]
+        differs = describe_difference(item, latest)
         out.append(
             _finding(
-                UNTRACKED_REGISTRY_VERSION,
+                HISTORY_SHALLOW,
                 item,
-                f"{item.subject}: registry version {version.version} (id {version.id}) matches "
-                f"no revision of {where} in git history; it was registered outside the "
-                "reviewed workflow.",
-                f"commit that schema to {where} if it is meant to stay, or delete version "
-                f"{version.version} of {item.subject} from the registry if it was a mistake",
-                (version.label,),
+                f"{item.subject}: registry {_versions_phrase(doubt)} "
+                f"{'matches' if len(doubt) == 1 else 'match'} no revision of {where} in the "
+                "history this shallow clone holds"
+                + (
+                    f" (newer than version {newest.version}, the newest registered version it "
+                    "holds)"
+                    if newest
+                    else ""
+                )
+                + "; the history it lacks may hold "
+                + ("it" if len(doubt) == 1 else "them")
+                + ", so this is not judged as drift."
+                + (f" Version {latest.version} {differs}." if differs else ""),
+                "fetch the rest of the history before gate runs (`git fetch --unshallow "
+                "origin`; with actions/checkout, `fetch-depth: 0`), or rerun gate with "
+                "--fetch-base, which deepens the clone as far as needed",
+                tuple(v.label for v in doubt),
+            )
+        )
+    elif doubt:
+        for version in doubt:
+            if newest is not None:
+                why = (
+                    f"and is newer than version {newest.version}, the newest registered version "
+                    "git holds"
+                )
+            else:
+                why = "and neither does any other registered version"
+            differs = describe_difference(item, version)
+            out.append(
+                _finding(
+                    UNTRACKED_REGISTRY_VERSION,
+                    item,
+                    f"{item.subject}: registry version {version.version} (id {version.id}) "
+                    f"matches no revision of {where} in git history {why}; it was registered "
+                    "outside the reviewed workflow."
+                    + (f" It {differs}." if differs else ""),
+                    f"commit that schema to {where} if it is meant to stay, or delete version "
+                    f"{version.version} of {item.subject} from the registry if it was a "
+                    "mistake",
+                    (version.label,),
+                )
+            )
+    older = match.older
+    if older:
+        lacks = "" if item.history_complete else " (in the history this shallow clone holds)"
+        first = min(match.held, key=lambda v: v.version, default=None)
+        if first is not None and all(v.version < first.version for v in older):
+            since = (
+                f"; they are older than version {first.version}, the first git holds{lacks}, "
+                "so they were registered before the repository tracked the schema"
+            )
+        elif newest is not None:
+            since = f"; they are older than version {newest.version}, which git holds{lacks}"
+        else:
+            since = ""
+        out.append(
+            _finding(
+                HISTORY_PREDATES_GIT,
+                item,
+                f"{item.subject}: registry history predates the repository's: "
+                f"{_versions_phrase(older)} match{'es' if len(older) == 1 else ''} no revision "
+                f"of {where}{since}.",
+                "nothing to do: older registered versions stay as they are (the registry "
+                "judges new versions against them under transitive levels)",
+                tuple(v.label for v in older),
             )
         )
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# What differs
+
+
+_MAX_DIFFERENCES = 5
+_MAX_VALUE = 60
+
+
+def _pointer(path: Iterable[Any]) -> str:
+    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in path]
+    return "/" + "/".join(parts) if parts else "(the whole schema)"
+
+
+def _show_value(value: Any) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
+    return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 1] + "…"
+
+
+def differences(schema_type: SchemaType, git_text: str, registered_text: str) -> list[str]:
+    """Each difference between git's schema and a registered one, as `pointer: what`, in
+    document order; computed with deepdiff on the parsed canonical forms (so formatting and
+    Avro docs do not count). Empty when either is not JSON, or nests too deep to walk."""
+    from deepdiff import DeepDiff
+    from deepdiff.helper import NotPresent
+
+    try:
+        ours = json.loads(canonical_form(schema_type, git_text))
+        theirs = json.loads(canonical_form(schema_type, registered_text))
+        tree = DeepDiff(ours, theirs, view="tree", verbose_level=2)
+        items = [item for changes in tree.values() for item in changes]
+        found = []
+        for item in items:
+            path = item.path(output_format="list")
+            mine, other = item.t1, item.t2
+            if isinstance(other, NotPresent):
+                what = f"only in git ({_show_value(mine)})"
+            elif isinstance(mine, NotPresent):
+                what = f"only in the registry ({_show_value(other)})"
+            else:
+                what = f"{_show_value(mine)} in git, {_show_value(other)} in the registry"
+            order = [(0, p, "") if isinstance(p, int) else (1, 0, str(p)) for p in path]
+            found.append((order, f"{_pointer(path)}: {what}"))
+    except (ValueError, TypeError, RecursionError):
+        return []
+    return [line for _, line in sorted(found)]
+
+
+def describe_difference(item: DriftInput, version: RegisteredSchema) -> str:
+    """`differs from <file> at head in N places: ...` (at most a few listed), or "" when the
+    difference cannot be shown."""
+    if item.git_text is None or item.git_type is None:
+        return ""
+    found = differences(item.git_type, item.git_text, version.text)
+    if not found:
+        return ""
+    where = item.path or "the schema"
+    count = len(found)
+    shown = "; ".join(found[:_MAX_DIFFERENCES])
+    more = count - _MAX_DIFFERENCES
+    rest = f"; and {more} more" if more > 0 else ""
+    places = "1 place" if count == 1 else f"{count} places"
+    return f"differs from {where} at git head in {places}: {shown}{rest}"
 
 
 def _shape(schema_type: SchemaType, text: str) -> tuple[int, ...] | None:

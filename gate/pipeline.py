@@ -802,17 +802,57 @@ def _subject_references(subject: str, candidates: dict[str, Parsed], resolver: A
 @dataclass(frozen=True)
 class DriftContext:
     """What drift needs of git history, gathered with one `git log`: every object id each
-    subject's file ever had. Contents are read only where a registered text is not in git byte
-    for byte (to compare them as JSON), by the process that judges the subject."""
+    subject's file ever had, and whether that history is complete (not a shallow clone's).
+    Contents are read only where a registered text is not in git byte for byte (to compare them
+    as JSON), by the process that judges the subject."""
 
     root: Path
     ids: dict[str, frozenset[str]]
+    complete: bool = True
 
 
-def drift_context(workspace: Workspace, subjects: Sequence[SubjectSource]) -> DriftContext:
+def drift_context(
+    workspace: Workspace,
+    subjects: Sequence[SubjectSource],
+    state: Any = None,
+    deepen: bool = False,
+) -> DriftContext:
+    """The history drift compares with. In a shallow clone, with `deepen` (--fetch-base), more
+    history is fetched until every registered version that would otherwise be drift is found in
+    it, or the history is complete."""
+    repo = workspace.repo
     paths = [s.head_path for s in subjects if s.head_path]
-    found = workspace.repo.blob_ids(paths) if paths else {}
-    return DriftContext(workspace.repo.root, {p: frozenset(v) for p, v in found.items()})
+
+    def gather() -> DriftContext:
+        found = repo.blob_ids(paths) if paths else {}
+        ids = {p: frozenset(v) for p, v in found.items()}
+        return DriftContext(repo.root, ids, complete=not (paths and repo.is_shallow))
+
+    context = gather()
+    if context.complete or not deepen or state is None:
+        return context
+
+    asked = False
+
+    def enough() -> bool:
+        nonlocal context, asked
+        if asked:  # more history came since the last question
+            context = gather()
+        asked = True
+        return not any(_in_doubt(source, state, context) for source in subjects)
+
+    if repo.deepen_until(enough):
+        context = gather()  # complete now: the last step's history was not gathered yet
+    return context
+
+
+def _in_doubt(source: SubjectSource, state: Any, context: DriftContext) -> bool:
+    """Whether some registered version of `source`'s subject would be drift for want of it in
+    the history `context` holds."""
+    from gate.drift import match_versions
+
+    item = _drift_input(source, state, context)
+    return item is not None and bool(match_versions(item).in_doubt)
 
 
 _HISTORY_REPOSITORIES: dict[tuple[int, Path], Any] = {}
@@ -831,18 +871,17 @@ def _history_texts(context: DriftContext, path: str) -> tuple[str, ...]:
     return tuple(data.decode("utf-8", "replace") for data in blobs.values())
 
 
-def subject_drift(
+def _drift_input(
     source: SubjectSource,
     state: Any,
     context: DriftContext,
     unlike: frozenset[int] = frozenset(),
-) -> list[CheckResult]:
-    """Drift of one subject that has a file in git (`unlike`: numbers of registered versions
-    known to differ from its schema, see `structurally_unlike`)."""
-    from gate.drift import DriftInput, blob_id, drift_checks
+) -> Any:
+    """The `DriftInput` of one subject that has a file in git (None: no schema type)."""
+    from gate.drift import DriftInput, blob_id
 
     if source.schema_type is None:
-        return []
+        return None
     registered = state.subject(source.subject)
     head = source.head_data.decode("utf-8", "replace") if source.head_data else None
     ids = context.ids.get(source.path, frozenset())
@@ -859,8 +898,23 @@ def subject_drift(
         configured=source.compatibility,
         registry=registered,
         path=source.path,
+        history_complete=context.complete,
     )
-    return drift_checks([dataclasses.replace(item, git_blob_ids=ids, unlike_head=unlike)])
+    return dataclasses.replace(item, git_blob_ids=ids, unlike_head=unlike)
+
+
+def subject_drift(
+    source: SubjectSource,
+    state: Any,
+    context: DriftContext,
+    unlike: frozenset[int] = frozenset(),
+) -> list[CheckResult]:
+    """Drift of one subject that has a file in git (`unlike`: numbers of registered versions
+    known to differ from its schema, see `structurally_unlike`)."""
+    from gate.drift import drift_checks
+
+    item = _drift_input(source, state, context, unlike)
+    return [] if item is None else drift_checks([item])
 
 
 def registry_only_drift(state: Any, known: set[str], shard: Any) -> list[CheckResult]:
@@ -1133,7 +1187,11 @@ def run_check(options: RunOptions) -> Result:
             workspace.base_label,
             label,
             contract_subjects,
-            drift_context(workspace, subjects) if options.drift and state is not None else None,
+            (
+                drift_context(workspace, subjects, state, deepen=sources.fetch_base)
+                if options.drift and state is not None
+                else None
+            ),
         )
         local = [
             s

@@ -11,14 +11,18 @@ from hypothesis import strategies as st
 from gate.drift import (
     COMPATIBILITY_MISMATCH,
     DRIFT_RULES,
+    HISTORY_PREDATES_GIT,
+    HISTORY_SHALLOW,
     NOT_REGISTERED,
     SUBJECT_NOT_IN_GIT,
     SUBJECT_NOT_IN_REGISTRY,
     UNTRACKED_REGISTRY_VERSION,
     DriftInput,
     canonical_form,
+    differences,
     drift_checks,
     find_drift,
+    version_ranges,
 )
 from gate.model import CheckKind, Location, Mode, SchemaType, Severity
 from gate.sources.registry import RegisteredSchema, SubjectState
@@ -151,6 +155,8 @@ def test_canonical_form_is_idempotent_and_ignores_formatting(
 def test_the_rule_catalogue() -> None:
     assert [r.id for r in DRIFT_RULES] == [
         UNTRACKED_REGISTRY_VERSION,
+        HISTORY_PREDATES_GIT,
+        HISTORY_SHALLOW,
         NOT_REGISTERED,
         COMPATIBILITY_MISMATCH,
         SUBJECT_NOT_IN_GIT,
@@ -158,6 +164,8 @@ def test_the_rule_catalogue() -> None:
     ]
     assert {r.id: r.severity for r in DRIFT_RULES} == {
         UNTRACKED_REGISTRY_VERSION: Severity.ERROR,
+        HISTORY_PREDATES_GIT: Severity.INFO,
+        HISTORY_SHALLOW: Severity.INFO,
         NOT_REGISTERED: Severity.INFO,
         COMPATIBILITY_MISMATCH: Severity.WARNING,
         SUBJECT_NOT_IN_GIT: Severity.WARNING,
@@ -277,3 +285,112 @@ def test_drift_checks_keep_passed_subjects() -> None:
         ("orders-value", CheckKind.DRIFT, 0),
     ]
     assert checks[0].findings[0].check == checks[0].id
+
+
+# --------------------------------------------------------------------------------------------
+# Registry history older than git, shallow history, what differs
+
+
+def _avro(*fields: tuple[str, str]) -> str:
+    return json.dumps(
+        {"type": "record", "name": "Order", "fields": [{"name": n, "type": t} for n, t in fields]}
+    )
+
+
+OLD = [_avro(("id", "long"), *[(f"f{i}", "int") for i in range(n)]) for n in range(1, 5)]
+
+
+def test_version_ranges_are_compressed() -> None:
+    assert version_ranges([4, 1, 2, 3]) == "1–4"
+    assert version_ranges([1, 2, 4, 6, 7, 9]) == "1–2, 4, 6–7, 9"
+    assert version_ranges([3]) == "3"
+
+
+def test_registry_history_older_than_git_is_one_info_finding() -> None:
+    item = orders(head=V2, history=(V2,), registry=state(*OLD, V2))
+    (finding,) = find_drift([item])
+    assert finding.rule == HISTORY_PREDATES_GIT and finding.severity is Severity.INFO
+    assert "registry history predates the repository's: versions 1–4" in finding.message
+    assert "older than version 5, the first git holds" in finding.message
+    assert len(finding.versions) == 4
+
+
+def test_a_hand_registered_version_after_the_git_held_one_is_an_error() -> None:
+    item = orders(head=V2, history=(V2,), registry=state(*OLD, V2, HAND_MADE))
+    findings = find_drift([item])
+    assert [(f.rule, f.severity) for f in findings] == [
+        (UNTRACKED_REGISTRY_VERSION, Severity.ERROR),
+        (HISTORY_PREDATES_GIT, Severity.INFO),
+    ]
+    assert "registry version 6 (id 16)" in findings[0].message
+    assert "newer than version 5" in findings[0].message
+
+
+def test_a_latest_version_no_revision_holds_is_an_error_even_when_none_is_held() -> None:
+    item = orders(head=V2, history=(V2,), registry=state(V1, HAND_MADE))
+    findings = find_drift([item])
+    assert [(f.rule, f.versions) for f in findings] == [
+        (UNTRACKED_REGISTRY_VERSION, ("registry:orders-value@2 (id 12)",)),
+        (HISTORY_PREDATES_GIT, ("registry:orders-value@1 (id 11)",)),
+        (NOT_REGISTERED, ("registry:orders-value@2 (id 12)",)),
+    ]
+    assert "neither does any other registered version" in findings[0].message
+
+
+def test_versions_a_shallow_history_lacks_are_not_errors() -> None:
+    item = orders(
+        head=V2, history=(V2,), registry=state(*OLD, V2, HAND_MADE), history_complete=False
+    )
+    findings = find_drift([item])
+    assert [(f.rule, f.severity) for f in findings] == [
+        (HISTORY_SHALLOW, Severity.INFO),
+        (HISTORY_PREDATES_GIT, Severity.INFO),
+    ]
+    shallow = findings[0]
+    assert "registry version 6 matches no revision" in shallow.message
+    assert "shallow clone" in shallow.message
+    assert shallow.fix is not None
+    assert "git fetch --unshallow origin" in shallow.fix and "--fetch-base" in shallow.fix
+
+
+def test_a_hand_registered_version_says_what_differs() -> None:
+    item = orders(head=V2, history=(V1, V2), registry=state(V1, V2, HAND_MADE))
+    (finding,) = find_drift([item])
+    assert "differs from schemas/orders.avsc at git head in" in finding.message
+    assert '/fields/0/name: "id" in git, "sneaky" in the registry' in finding.message
+    assert '/fields/1: only in git ({"default": "", "name": "note", "type": "string"})' in (
+        finding.message
+    )
+
+
+def test_differences_are_paths_and_values_in_document_order_and_capped() -> None:
+    git = {"type": "object", "properties": {f"p{i}": {"type": "string"} for i in range(12)}}
+    registered = {
+        "type": "object",
+        "properties": {f"p{i}": {"type": "integer"} for i in range(12)},
+        "required": ["p1"],
+    }
+    found = differences(SchemaType.JSON, json.dumps(git), json.dumps(registered))
+    assert found[0] == '/properties/p0/type: "string" in git, "integer" in the registry'
+    assert found[-1] == '/required: only in the registry (["p1"])'
+    assert len(found) == 13
+    item = DriftInput.from_texts(
+        "s", SchemaType.JSON, json.dumps(git), (json.dumps(git),), path="s.json",
+        registry=SubjectState(
+            "s", (RegisteredSchema("s", 1, 1, SchemaType.JSON, json.dumps(registered)),),
+            None, Mode.BACKWARD,
+        ),
+    )
+    (finding,) = [f for f in find_drift([item]) if f.rule == UNTRACKED_REGISTRY_VERSION]
+    assert "in 13 places" in finding.message and "; and 8 more." in finding.message
+    assert finding.message.count(" in the registry") == 5
+
+
+def test_docs_and_long_values_in_differences() -> None:
+    documented = json.dumps({**json.loads(V1), "doc": "x" * 200})
+    assert differences(SchemaType.AVRO, V1, documented) == []
+    long_name = json.dumps({**json.loads(V1), "name": "N" * 200})
+    (line,) = differences(SchemaType.AVRO, V1, long_name)
+    assert line.startswith('/name: "Order" in git, "NNN') and "…" in line
+    assert len(line) < 160
+    assert differences(SchemaType.PROTOBUF, 'syntax = "proto3";', 'syntax = "proto2";') == []

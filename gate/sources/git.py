@@ -26,7 +26,7 @@ import re
 import subprocess
 import sys
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple, Protocol
@@ -47,6 +47,8 @@ __all__ = [
 ]
 
 DEFAULT_FETCH_DEPTH = 50
+# `deepen_until`: commits fetched per step, doubling; then the rest of the history at once
+_DEEPEN_STEPS = (50, 100, 200, 400, 800, 1600)
 
 # user configuration must not change what plumbing prints (colours, signatures, --follow)
 _SAFE_CONFIG = (
@@ -714,6 +716,44 @@ class GitRepository:
                 rev,
                 "fetch more history (`git fetch --unshallow origin`), or pass --base",
             )
+
+    def deepen_until(self, enough: Callable[[], bool]) -> bool:
+        """Fetch more of a shallow clone's history from `origin` until `enough()` says so or the
+        history is complete; True when it is complete.
+
+        Each step is `git fetch --deepen=N origin`, N doubling from 50 to 1600 (most questions
+        are answered by the last few hundred commits), then `git fetch --unshallow origin` for
+        the rest. Revision names resolved before keep their commits (see the class); the work
+        tree is never touched. Nothing is fetched in a complete clone.
+        """
+        if not self.is_shallow:
+            return True
+        if enough():
+            return False
+        if not self._has_origin():
+            raise GitError(
+                "cannot fetch more history: this shallow clone has no `origin` remote",
+                str(self.root),
+                "fetch the history yourself (`git fetch --unshallow <remote>`), or run gate "
+                "without --fetch-base",
+            )
+        for step in (*_DEEPEN_STEPS, None):
+            depth = f"--deepen={step}" if step is not None else "--unshallow"
+            args = ["fetch", "--quiet", "--no-tags", depth, "origin"]
+            status, _, err = self._run(args, subject="origin", ok=range(256))
+            self._shallow = None
+            if status != 0 and self.is_shallow:
+                raise GitError(
+                    f"`{_show(args)}` failed (exit {status}: {_last_line(err)})",
+                    "origin",
+                    "check that origin is reachable, or fetch the history yourself "
+                    "(`git fetch --unshallow origin`) and run gate without --fetch-base",
+                )
+            if not self.is_shallow:
+                return True
+            if enough():
+                return False
+        return not self.is_shallow
 
     def default_branch(self) -> str | None:
         """origin/HEAD's target, else main, master, origin/main, origin/master (first present)."""
