@@ -7,13 +7,16 @@ flight (every live registry version of the subject and the git base version).
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from gate.formats import CheckOptions, get_format
 from gate.judge import Parsed, location_of, severity_of
-from gate.model import CheckKind, CheckResult, Finding
+from gate.model import CheckKind, CheckResult, Finding, Location, SchemaType, Severity, Witness
 
 _PINNED = re.compile(r"^(?P<subject>[^@\s]+)@(?P<version>\d+|latest)$")
 
@@ -60,6 +63,13 @@ class PairCheck:
     compatible: bool
     producer: str | None = None  # None: the writer is data already in flight
     consumer: str | None = None
+    environment: str | None = None  # the consumer's
+
+    @property
+    def consumer_label(self) -> str:
+        """The consumer as the graph and messages name it: `analytics (prod)`."""
+        env = f" ({self.environment})" if self.environment else ""
+        return f"{self.consumer}{env}"
 
 
 def pair_check(
@@ -70,8 +80,16 @@ def pair_check(
     reader: Parsed,
     context: str,
     options: CheckOptions,
+    *,
+    producer: str | None = None,
+    consumer: str | None = None,
+    environment: str | None = None,
 ) -> PairCheck:
-    """Can `reader` decode what `writer` writes? Findings carry `context` (who reads what)."""
+    """Can `reader` decode what `writer` writes? Findings carry `context` (who reads what).
+
+    `producer` and `consumer` name the parties (a producer of None: the writer is data already
+    in flight); the pair carries them for the contract graph and the configured samples.
+    """
     fmt = get_format(reader.schema.type)
     incompatibilities = fmt.check(reader.value, writer.value, options)
     findings = []
@@ -97,7 +115,7 @@ def pair_check(
         id=check_id, subject=subject, kind=CheckKind.CONTRACT, name=name, findings=tuple(findings)
     )
     compatible = not any(f.severity.value == "error" for f in findings)
-    return PairCheck(check, writer, reader, compatible)
+    return PairCheck(check, writer, reader, compatible, producer, consumer, environment)
 
 
 def _unresolved(subject: str, party: Party, check_id: str) -> CheckResult:
@@ -153,6 +171,9 @@ def contract_pairs(
                     consumer.schema,
                     f"{consumer.label} cannot read what {producer.label} writes",
                     options_for(consumer.schema),
+                    producer=producer.name,
+                    consumer=consumer.name,
+                    environment=consumer.environment,
                 )
             )
         for writer in in_flight:
@@ -171,7 +192,128 @@ def contract_pairs(
                     consumer.schema,
                     f"{consumer.label} cannot read data already written with {label}",
                     options_for(consumer.schema),
+                    consumer=consumer.name,
+                    environment=consumer.environment,
                 )
             )
     return checks, pairs
 
+
+
+def read_samples(pair: PairCheck, samples: Sequence[Any]) -> CheckResult:
+    """`pair.check` with what its consumer makes of the subject's configured samples.
+
+    A producer's pair reads the JSON samples its writer schema writes (a sample it cannot write
+    is another writer's data, left out here; the subject's own samples check reports samples
+    its schema rejects). A pair of data in flight reads the captured wire-format messages of
+    its writer's schema id. The check gets a note of how many samples the consumer read, and a
+    SIMULATION_DECODE_FAILED finding per distinct error samples hit, naming the first such
+    sample, with it as the witness: an error when the checker already calls the pair
+    incompatible, a warning when it does not (the verdict stays the checker's).
+    """
+    from gate.evidence import schema_json
+    from gate.samples import SampleProblem, decode_plain, decode_wire
+
+    writer, reader = pair.writer, pair.reader
+    schema_type = writer.schema.type
+    if not (writer.ok and reader.ok) or schema_type is not reader.schema.type:
+        return pair.check
+    if schema_type not in (SchemaType.AVRO, SchemaType.JSON):
+        return pair.check
+    writer_json, reader_json = schema_json(writer), schema_json(reader)
+    writer_id = writer.schema.origin.schema_id
+    decoded = []
+    for sample in samples:
+        if sample.is_wire:
+            if pair.producer is not None or writer_id is None or sample.schema_id != writer_id:
+                continue
+            result = decode_wire(
+                sample, lambda _: writer_json, reader_json, schema_type=schema_type
+            )
+        elif pair.producer is None:
+            continue  # a JSON sample names no schema: only a producer is known to write it
+        else:
+            result = decode_plain(sample, writer_json, reader_json, schema_type=schema_type)
+        if not isinstance(result, SampleProblem):
+            decoded.append(result)
+    if not decoded:
+        return pair.check
+    writer_label = writer.schema.origin.label()
+    reader_label = reader.schema.origin.label()
+    failed: dict[str, list[Any]] = {}
+    for result in decoded:
+        if result.error is not None:
+            failed.setdefault(result.error, []).append(result)
+    files = ", ".join(dict.fromkeys(_location(r.sample.source).path for r in decoded))
+    note = (
+        f"consumer `{pair.consumer_label}` read {len(decoded) - sum(map(len, failed.values()))} "
+        f"of {len(decoded)} configured sample(s) written with {writer_label} ({files})"
+    )
+    findings = [
+        _sample_finding(pair, group, error, writer_label, reader_label)
+        for error, group in failed.items()
+    ]
+    return dataclasses.replace(
+        pair.check,
+        findings=(*pair.check.findings, *findings),
+        notes=(*pair.check.notes, note),
+    )
+
+
+def _sample_finding(
+    pair: PairCheck, group: list[Any], error: str, writer_label: str, reader_label: str
+) -> Finding:
+    first = group[0]
+    sample = first.sample
+    more = len(group) - 1
+    accepted = (
+        ""
+        if not pair.compatible
+        else " (the schemas are compatible by the registry's rules, but this data is not read)"
+    )
+    # who wrote it, named as gate.yaml does (a file's label differs between staged and worktree)
+    if pair.producer is not None:
+        writer_name = f"written by producer `{pair.producer}`"
+    else:
+        writer_name = f"captured with schema id {sample.schema_id}"
+    message = (
+        f"consumer `{pair.consumer_label}` cannot read the configured sample {sample.source} "
+        f"{writer_name}{accepted}: {error}"
+    )
+    if more:
+        message += f"; {more} more sample(s) fail the same way"
+    wire = sample.wire
+    body = first.body if wire is None else sample.body
+    if body is not None and wire is None:
+        schema_id = pair.writer.schema.origin.schema_id or 0
+        wire = b"\x00" + schema_id.to_bytes(4, "big") + body
+    is_avro = pair.writer.schema.type is SchemaType.AVRO
+    witness = Witness(
+        payload=first.payload,
+        writer=writer_label,
+        reader=reader_label,
+        error=error,
+        avro_base64=base64.b64encode(body).decode("ascii") if body and is_avro else None,
+        wire_base64=base64.b64encode(wire).decode("ascii") if wire and is_avro else None,
+    )
+    rule = "SIMULATION_DECODE_FAILED"
+    return Finding(
+        rule=rule,
+        severity=Severity.WARNING if pair.compatible else severity_of(rule),
+        subject=pair.check.subject,
+        message=message,
+        location=_location(sample.source),
+        versions=(f"writer: {writer_label}", f"reader: {reader_label}"),
+        witness=witness,
+        fix=f"make `{pair.consumer_label}`'s reader read this data before the change is "
+        "deployed, or change the producer so that it keeps writing data the reader reads",
+        check=pair.check.id,
+    )
+
+
+def _location(source: str) -> Location:
+    """The `file:line` (or `file`) of a sample as a location."""
+    path, _, line = source.rpartition(":")
+    if path and line.isdigit():
+        return Location(path, int(line))
+    return Location(source)

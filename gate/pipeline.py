@@ -172,6 +172,8 @@ class Workspace:
     head_tree: Any
     base_tree: Any
     prefix: str = ""  # the configuration's folder, repository-relative ("" at the root)
+    # the files the run is restricted to, repository-relative (empty: the whole repository)
+    only: tuple[str, ...] = ()
 
 
 def load_configuration(sources: SourceOptions) -> Any:
@@ -289,19 +291,22 @@ def open_workspace(sources: SourceOptions, config: Any) -> Workspace:
     if base_sha is not None and head_kind is OriginKind.WORKTREE:
         # both listings are needed below: they run while git's rename detection does
         repo.prefetch_listings([base_sha], worktree=True)
+    only = _only_files(sources, repo.root, config.path)
+    scope = ConfigScope(config, prefix)
     try:
         renames = (
             {} if base_sha is None else repo.renames(base_sha, head_sha, staged=sources.staged)
         )
         subjects = collect_subjects(
-            ConfigScope(config, prefix),
+            scope,
             head_tree,
             base_tree,
             head_origin=lambda path: Origin(head_kind, path=path, rev=head_rev),
             base_origin=lambda path: Origin(OriginKind.GIT, path=path, rev=base_rev),
             renames=renames,
-            only=referring_files(
-                ConfigScope(config, prefix), _only_files(sources, repo.root, config.path), head_tree
+            only=(
+                *referring_files(scope, only, head_tree),
+                *_contract_subject_files(scope, only, (head_tree, base_tree)),
             ),
             exclude=[prefix + folder for folder in _snapshot_folders(sources, config)],
         )
@@ -316,6 +321,54 @@ def open_workspace(sources: SourceOptions, config: Any) -> Workspace:
         head_tree,
         base_tree,
         prefix,
+        only,
+    )
+
+
+def _contract_files(contract: Any, prefix: str) -> set[str]:
+    """The repository paths of a contract's own schema files: producers' and readers'."""
+    files = {prefix + p.file for p in contract.producers if p.file is not None}
+    return files | {prefix + c.reader for c in contract.consumers if not c.is_pinned}
+
+
+def _contract_subject_files(
+    scope: ConfigScope, only: Sequence[str], trees: Sequence[Any]
+) -> list[str]:
+    """In a run restricted to files, the files of the subjects whose contracts name one of
+    them as a producer's or a consumer's schema: such a contract is checked in full, with its
+    subject's candidate and the data in flight, so the subject is in the run too."""
+    if not only or not scope.config.contracts:
+        return []
+    listed = set(only)
+    wanted = {
+        c.subject for c in scope.config.contracts if _contract_files(c, scope.prefix) & listed
+    }
+    if not wanted:
+        return []
+    found: list[str] = []
+    for tree in trees:
+        for path in tree.list_paths():
+            binding = scope.match(path)
+            if binding is not None and binding.subject in wanted:
+                found.append(path)
+    return sorted(set(found) - listed)
+
+
+def contracts_in_run(workspace: Workspace, shard: Any = None) -> tuple[Any, ...]:
+    """The contracts a run checks: every one, unless the run is restricted. A run restricted to
+    files checks a contract when its subject is in the run or one of the files is a producer's
+    or consumer's schema of it; a shard checks the contracts of its own subjects."""
+    contracts = tuple(workspace.config.contracts)
+    if shard is not None:
+        contracts = tuple(c for c in contracts if in_shard(c.subject, shard.index, shard.count))
+    if not workspace.only:
+        return contracts
+    listed = set(workspace.only)
+    present = {s.subject for s in workspace.subjects}
+    return tuple(
+        c
+        for c in contracts
+        if c.subject in present or _contract_files(c, workspace.prefix) & listed
     )
 
 
@@ -736,17 +789,18 @@ def contract_checks(
     candidates: dict[str, Parsed],
     in_flight: dict[str, list[Parsed]],
     options_for: Any,
+    contracts: Sequence[Any],
     resolver: Any = None,
-) -> tuple[list[CheckResult], list[Any], list[tuple[str, str, str | None, bool]]]:
-    """Checks of every contract in gate.yaml, the pairs for simulation, and the graph edges."""
-    if not workspace.config.contracts:
-        return [], [], []
+) -> tuple[list[CheckResult], list[Any]]:
+    """Checks of the contracts, and their (writer, reader) pairs, each naming its producer and
+    consumer, for simulation, samples and the graph."""
+    if not contracts:
+        return [], []
     from gate.contracts import Party, contract_pairs
 
     checks: list[CheckResult] = []
     pairs: list[Any] = []
-    edges: list[tuple[str, str, str | None, bool]] = []
-    for contract in workspace.config.contracts:
+    for contract in contracts:
         subject = contract.subject
         references = _subject_references(subject, candidates, resolver)
         producers = []
@@ -776,12 +830,23 @@ def contract_checks(
         )
         checks += extra
         pairs += subject_pairs
-        edges += [
-            (pair.producer, subject, pair.consumer, not pair.compatible)
-            for pair in subject_pairs
-            if pair.producer is not None
-        ]
-    return checks, pairs, edges
+    return checks, pairs
+
+
+def contract_graph(
+    pairs: Sequence[Any], checks: Sequence[CheckResult]
+) -> list[tuple[str | None, str, str, bool]]:
+    """The (producer, subject, consumer, broken) edges of the judged pairs (a producer of None:
+    data in flight); broken when the pair's final check has an error no waiver covers."""
+    by_id = {check.id: check for check in checks}
+    edges = []
+    for pair in pairs:
+        check = by_id.get(pair.check.id, pair.check)
+        broken = any(
+            f.severity is Severity.ERROR and f.waived_by is None for f in check.findings
+        )
+        edges.append((pair.producer, pair.check.subject, pair.consumer_label, broken))
+    return list(dict.fromkeys(edges))
 
 
 def _subject_references(subject: str, candidates: dict[str, Parsed], resolver: Any) -> Any:
@@ -1137,6 +1202,7 @@ def run_check(options: RunOptions) -> Result:
             "pass --registry URL (or set GATE_REGISTRY_URL), --snapshot DIR, or name a snapshot "
             "under `registry:` in gate.yaml",
         )
+    contracts = contracts_in_run(workspace, options.shard)
     notes: list[str] = list(getattr(workspace.head_tree, "problems", []))
     notes += list(getattr(workspace.base_tree, "problems", []))
     checks: list[CheckResult] = []
@@ -1148,7 +1214,7 @@ def run_check(options: RunOptions) -> Result:
                 wanted = None  # drift needs every registered subject
             else:
                 assert wanted is not None
-                wanted |= {c.pin.subject for k in config.contracts for c in k.consumers if c.pin}
+                wanted |= {c.pin.subject for k in contracts for c in k.consumers if c.pin}
                 wanted |= required_subjects(config)
             from gate.sources.snapshot import LazySnapshotState, SnapshotRegistry
 
@@ -1177,7 +1243,7 @@ def run_check(options: RunOptions) -> Result:
             seed=config.simulation.seed,
             random_count=config.simulation.random_count,
         )
-        contract_subjects = frozenset(c.subject for c in config.contracts)
+        contract_subjects = frozenset(c.subject for c in contracts)
         judge = SubjectJudge(
             config,
             parser,
@@ -1233,27 +1299,30 @@ def run_check(options: RunOptions) -> Result:
             known = {s.subject for s in workspace.subjects}
             checks += registry_only_drift(state, known, options.shard)
 
-        contract_results, pairs, edges = contract_checks(
-            workspace, parser, state, candidates, in_flight, options_for, resolver
+        contract_results, pairs = contract_checks(
+            workspace, parser, state, candidates, in_flight, options_for, contracts, resolver
         )
         notes += [n for n in resolver.notes if n not in notes]
         if options.compat or options.simulate:
+            from gate.contracts import read_samples
+
             checks += contract_results
-            json_samples = {
-                s.subject: _json_samples(workspace.repo.root, s) for s in subjects if s.samples
+            samples = {
+                s.subject: _samples(workspace.repo.root, s)
+                for s in subjects
+                if s.samples and s.subject in contract_subjects
             }
             for pair in pairs:
-                samples = json_samples.get(pair.check.subject, ()) if pair.producer else ()
-                checks.append(
-                    with_evidence(
-                        pair.check,
-                        pair.writer,
-                        pair.reader,
-                        settings,
-                        always=True,
-                        samples=samples,
-                    )
+                evidenced = with_evidence(
+                    pair.check, pair.writer, pair.reader, settings, always=True
                 )
+                subject_samples = samples.get(pair.check.subject, ())
+                if subject_samples and settings.enabled:
+                    pair = dataclasses.replace(pair, check=evidenced)
+                    evidenced = read_samples(pair, subject_samples)
+                checks.append(evidenced)
+        else:
+            pairs = []
     finally:
         if registry is not None and hasattr(registry, "close"):
             registry.close()
@@ -1273,6 +1342,7 @@ def run_check(options: RunOptions) -> Result:
         "head": workspace.head_label,
         "root": str(config.root),
     }
+    edges = contract_graph(pairs, checks)
     if edges:
         extra["graph"] = edges
     return Result(tuple(checks), fail_on=options.fail_on, notes=tuple(notes), extra=extra)
@@ -1344,14 +1414,11 @@ def _load_sample_items(root: Path, source: SubjectSource) -> list[Any]:
     return items
 
 
-def _json_samples(root: Path, source: SubjectSource) -> tuple[Any, ...]:
+def _samples(root: Path, source: SubjectSource) -> tuple[Any, ...]:
+    """The subject's usable samples (the samples check reports the others)."""
     from gate.samples import Sample
 
-    return tuple(
-        item
-        for item in _load_sample_items(root, source)
-        if isinstance(item, Sample) and not item.is_wire
-    )
+    return tuple(item for item in _load_sample_items(root, source) if isinstance(item, Sample))
 
 
 def samples_check(

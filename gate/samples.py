@@ -17,6 +17,7 @@ cannot be read at all raises `SourceError`.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from collections.abc import Callable, Iterable
@@ -37,6 +38,7 @@ SAMPLE_EXTENSIONS = (*JSON_EXTENSIONS, *JSON_LINES_EXTENSIONS, *WIRE_EXTENSIONS)
 
 SAMPLE_INVALID = "SAMPLE_INVALID"
 SAMPLE_UNKNOWN_SCHEMA_ID = "SAMPLE_UNKNOWN_SCHEMA_ID"
+SAMPLE_NOT_VALID_FOR_WRITER = "SAMPLE_NOT_VALID_FOR_WRITER"
 
 
 @dataclass(frozen=True)
@@ -69,13 +71,15 @@ class SampleProblem:
 
 @dataclass(frozen=True)
 class DecodedWire:
-    """A captured message decoded with the schema of its id, and as a reader sees it."""
+    """A sample decoded with its writer schema (for a captured message, the schema of its id),
+    and as a reader sees it."""
 
     sample: Sample
-    writer: Any  # the writer schema JSON registered under the message's id
+    writer: Any  # the writer schema JSON (registered under the message's id)
     payload: Any  # the value as written (decoded with the writer schema alone)
     read: Any  # the value as the reader sees it (the payload when no reader was given)
     error: str | None = None  # the reader's exact error ("Type: message"); None: it decoded
+    body: bytes | None = None  # the Avro body the writer wrote (a captured message's own)
 
 
 def load_samples(path: Path, display: str) -> list[Sample | SampleProblem]:
@@ -260,6 +264,70 @@ def _decode_json_wire(sample: Sample, writer: Any, reader: Any | None,
     except SchemaInvalid as error:
         return DecodedWire(sample, writer, payload, None, error.message)
     return DecodedWire(sample, writer, payload, None if errors else payload,
+                       "; ".join(errors) or None)
+
+
+def decode_plain(
+    sample: Sample, writer: Any, reader: Any, *, schema_type: SchemaType = SchemaType.AVRO
+) -> DecodedWire | SampleProblem:
+    """Write a JSON sample with the writer schema, then read it as `reader` does.
+
+    `writer` and `reader` are schema JSON values. For Avro the sample may be a plain value or in
+    Avro's JSON encoding (unions as `{"type": value}`). A sample the writer cannot write is a
+    `SampleProblem` (SAMPLE_NOT_VALID_FOR_WRITER): it is not data of that writer. A reader that
+    fails comes back as `DecodedWire.error`, its exact error; a JSON Schema consumer fills in
+    the reader's defaults, then validates.
+    """
+    if sample.wire is not None:
+        raise ValueError("decode_plain needs a JSON sample")
+    if schema_type is SchemaType.JSON:
+        return _decode_json_plain(sample, writer, reader)
+    if schema_type is not SchemaType.AVRO:
+        return SampleProblem(sample.source, f"samples of type {schema_type.value} are not "
+                             "supported", SAMPLE_NOT_VALID_FOR_WRITER)
+    from gate.errors import SchemaInvalid
+    from gate.formats.avro import payloads
+
+    try:
+        writer_parsed = payloads.parse(writer)
+        reader_parsed = payloads.parse(reader)
+    except SchemaInvalid as error:
+        return SampleProblem(sample.source, error.message, SAMPLE_NOT_VALID_FOR_WRITER)
+    value = sample.payload
+    try:
+        body = payloads.encode(value, writer_parsed)
+    except Exception as error:  # tried again as Avro's JSON encoding
+        try:
+            value = payloads.from_avro_json(sample.payload, writer_parsed)
+            body = payloads.encode(value, writer_parsed)
+        except Exception:  # neither form fits: report the plain form's problem
+            return SampleProblem(sample.source, f"not valid under the writer schema: "
+                                 f"{type(error).__name__}: {error}", SAMPLE_NOT_VALID_FOR_WRITER)
+    decoded = DecodedWire(sample, writer, payloads.to_json(value), None, body=body)
+    try:
+        read = payloads.decode(body, writer_parsed, reader_parsed)
+    except Exception as error:  # the consumer's own failure, reported as such
+        return dataclasses.replace(decoded, error=f"{type(error).__name__}: {error}")
+    return dataclasses.replace(decoded, read=payloads.to_json(read))
+
+
+def _decode_json_plain(sample: Sample, writer: Any, reader: Any) -> DecodedWire | SampleProblem:
+    from gate.errors import SchemaInvalid
+    from gate.formats.jsonschema import payloads
+
+    try:
+        problems = payloads.decode(sample.payload, writer)
+    except SchemaInvalid as error:
+        return SampleProblem(sample.source, error.message, SAMPLE_NOT_VALID_FOR_WRITER)
+    if problems:
+        return SampleProblem(sample.source, "not valid under the writer schema: "
+                             + "; ".join(problems), SAMPLE_NOT_VALID_FOR_WRITER)
+    try:
+        read = payloads.fill_defaults(sample.payload, reader)
+        errors = payloads.decode(read, reader)
+    except SchemaInvalid as error:
+        return DecodedWire(sample, writer, sample.payload, None, error.message)
+    return DecodedWire(sample, writer, sample.payload, None if errors else read,
                        "; ".join(errors) or None)
 
 

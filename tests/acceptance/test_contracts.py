@@ -69,8 +69,13 @@ def test_a_producer_change_breaks_exactly_one_consumer(gate: GateRunner,
     run = gate(["check", "--base", "HEAD", "--report", "json"], cwd=repo.root)
     assert run.exit_code == 1
     errors = _errors(run.json())
-    contract_errors = [f for f in errors if "producer `checkout`" in f["message"]]
+    contract_errors = [f for f in errors if "producer `checkout`" in f["message"]
+                       and f["rule"] != "SIMULATION_DECODE_FAILED"]
     assert len(contract_errors) == 1
+    # and the configured sample, which has no email either
+    (unread,) = [f for f in errors if f["rule"] == "SIMULATION_DECODE_FAILED"]
+    assert unread["message"].startswith("consumer `fraud` cannot read the configured sample "
+                                        "samples/orders.jsonl:1 written by producer `checkout`")
     (finding,) = contract_errors
     assert "consumer `fraud`" in finding["message"]
     assert finding["rule"] == "AVRO_READER_FIELD_MISSING_DEFAULT"
