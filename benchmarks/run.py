@@ -21,12 +21,14 @@ FULL = [
     ("bench_simulate.py", []),
     ("bench_avro.py", []),
     ("bench_jsonschema.py", []),
+    ("bench_references.py", ["--subjects", "500", "--runs", "3"]),
 ]
 QUICK = [
     ("bench_check.py", ["--subjects", "100", "--versions", "10", "--runs", "1"]),
     ("bench_monorepo.py", ["--subjects", "200", "--versions", "20", "--runs", "1"]),
     ("bench_registry.py", ["--subjects", "200", "--versions", "10", "--runs", "1"]),
     ("bench_simulate.py", []),
+    ("bench_references.py", ["--subjects", "100", "--runs", "1"]),
 ]
 
 

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import marshal
 import re
+from collections import OrderedDict
 from collections.abc import Mapping
 from typing import Any
 
@@ -862,12 +863,8 @@ def parse_schema(schema: Schema, *, consult_fastavro: bool = False) -> AvroSchem
     )
 
     value, clean, depth = load(schema.text)
-    available: dict[str, _RefDef] = {}
-    ref_depths: list[int | None] = []
-    for ref_name, ref_text in schema.resolved_references:
-        definitions, one_depth = _reference_definitions(ref_name, ref_text, available)
-        available.update(definitions)
-        ref_depths.append(one_depth)
+    available, known_depths = _references_offered(schema.resolved_references)
+    ref_depths = list(known_depths)
     built: tuple[_Builder, Node, Any] | None = None
     measured: int | None = None
     try:
@@ -904,6 +901,35 @@ def parse_schema(schema: Schema, *, consult_fastavro: bool = False) -> AvroSchem
         measured_depth=measured,
         reference_texts=tuple(text for _, text in schema.resolved_references),
     )
+
+
+# the named types offered by a list of referenced schemas, by the list: every version of a
+# subject, and every subject of a rule, shares its references. Neither the definitions nor the
+# JSON they hold are modified by a parse (a builder copies what it takes from them)
+_Offered = tuple[dict[str, _RefDef], tuple[int | None, ...]]
+_OFFERED: OrderedDict[tuple[tuple[str, str], ...], _Offered] = OrderedDict()
+_OFFERED_LIMIT = 64
+
+
+def _references_offered(references: tuple[tuple[str, str], ...]) -> _Offered:
+    """The named types `references` define, parsed in order (each may use the earlier ones),
+    and each one's depth (None where not measured); remembered for the most recent lists."""
+    if not references:
+        return {}, ()
+    found = _OFFERED.get(references)
+    if found is not None:
+        _OFFERED.move_to_end(references)
+        return found
+    available: dict[str, _RefDef] = {}
+    depths: list[int | None] = []
+    for ref_name, ref_text in references:
+        definitions, one_depth = _reference_definitions(ref_name, ref_text, available)
+        available.update(definitions)
+        depths.append(one_depth)
+    found = _OFFERED[references] = (available, tuple(depths))
+    if len(_OFFERED) > _OFFERED_LIMIT:
+        _OFFERED.popitem(last=False)
+    return found
 
 
 def _reference_definitions(
