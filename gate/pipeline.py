@@ -887,9 +887,14 @@ def drift_context(
     it, or the history is complete."""
     repo = workspace.repo
     paths = [s.head_path for s in subjects if s.head_path]
+    # the compared revisions count even when no ref names them (a base fetched by its sha)
+    revisions = [
+        sha for tree in (workspace.base_tree, workspace.head_tree)
+        if isinstance(sha := getattr(tree, "sha", None), str)
+    ]
 
     def gather() -> DriftContext:
-        found = repo.blob_ids(paths) if paths else {}
+        found = repo.blob_ids(paths, revisions) if paths else {}
         ids = {p: frozenset(v) for p, v in found.items()}
         return DriftContext(repo.root, ids, complete=not (paths and repo.is_shallow))
 

@@ -79,13 +79,15 @@ def _ls_tree(sha: str) -> tuple[str, ...]:
     return ("ls-tree", "-r", "-z", "--full-tree", sha)
 
 
-def _log_raw(paths: Sequence[str]) -> tuple[str, ...]:
-    """Every change to `paths` in the history of every ref but the stash, oldest first."""
+def _log_raw(paths: Sequence[str], revisions: Sequence[str] = ()) -> tuple[str, ...]:
+    """Every change to `paths` in the history of every ref but the stash, and of `revisions`
+    (full shas), oldest first."""
     return (
         "--literal-pathspecs",
         "log",
         "--exclude=refs/stash",
         "--all",
+        *revisions,
         "--reverse",
         "--topo-order",  # reversed: no version is listed before one it descends from
         "-m",
@@ -412,6 +414,7 @@ _DISCOVERY = (
     "rev-parse",
     "--is-bare-repository",
     "--is-inside-git-dir",
+    "--is-shallow-repository",  # drift asks: answered here, without a process of its own
     "--show-toplevel",
     "--verify",  # last: a missing HEAD stops rev-parse, after it printed the rest
     "--quiet",
@@ -420,8 +423,11 @@ _DISCOVERY = (
 _DUBIOUS = re.compile(r"dubious ownership in repository at '(?P<path>[^\n]*)'")
 
 
-def _discover(start: Path, path: Path, retry: bool = True) -> tuple[Path, str | None]:
-    """(the work tree's top folder, HEAD's sha or None) for the repository holding `start`.
+def _discover(
+    start: Path, path: Path, retry: bool = True
+) -> tuple[Path, str | None, bool]:
+    """(the work tree's top folder, HEAD's sha or None, whether the clone is shallow) for the
+    repository holding `start`.
 
     GIT_DIR is ignored, as gitpython (gate's former way in) ignored it: a hook in a linked work
     tree runs with GIT_DIR set, and it would make git take `start` for the top folder.
@@ -444,11 +450,11 @@ def _discover(start: Path, path: Path, retry: bool = True) -> tuple[Path, str | 
             "run gate inside a clone with a work tree",
         )
     head = None
-    if status == 0 and len(lines) > 3 and _FULL_SHA.fullmatch(lines[-1]):
+    if status == 0 and len(lines) > 4 and _FULL_SHA.fullmatch(lines[-1]):
         head = lines.pop()
-    if len(lines) >= 3 and lines[0] == "false":
-        return Path("\n".join(lines[2:])).resolve(), head
-    if retry and lines == ["false", "true"]:
+    if len(lines) >= 4 and lines[0] == "false":
+        return Path("\n".join(lines[3:])).resolve(), head, lines[2] == "true"
+    if retry and lines[:2] == ["false", "true"] and len(lines) == 3:
         # inside the .git folder: its work tree is what gitpython found, and so do we
         _, out, _ = _execute(["rev-parse", "--absolute-git-dir"], start, without=("GIT_DIR",))
         git_dir = Path(_decode(out).removesuffix("\n"))
@@ -488,8 +494,9 @@ class GitRepository:
         One `git rev-parse` finds the work tree and resolves HEAD at once (most runs need it).
         """
         start = path.parent if path.is_file() else path
-        root, head = _discover(start, path)
+        root, head, shallow = _discover(start, path)
         repo = cls(root)
+        repo._shallow = shallow
         if head is not None:
             repo._resolved["HEAD"] = repo._resolved[head] = head
         return repo
@@ -1194,13 +1201,17 @@ class GitRepository:
             if change.status is ChangeStatus.RENAMED
         }
 
-    def blob_ids(self, paths: Sequence[str]) -> dict[str, list[str]]:
+    def blob_ids(
+        self, paths: Sequence[str], revisions: Sequence[str] = ()
+    ) -> dict[str, list[str]]:
         """The object id of every distinct content each path ever had, oldest first.
 
-        Covers the history reachable from HEAD and every ref except `refs/stash` (a stash is not
-        a revision anyone deployed), merges included. `git log --raw`, one per few hundred
-        paths; no content is read.
+        Covers the history reachable from HEAD, every ref except `refs/stash` (a stash is not
+        a revision anyone deployed) and `revisions` (full shas, e.g. a base fetched by sha,
+        which no ref names), merges included. `git log --raw`, one per few hundred paths; no
+        content is read.
         """
+        revisions = sorted({r for r in revisions if _FULL_SHA.fullmatch(r)})
         found: dict[str, list[str]] = {path: [] for path in paths}
         asked: dict[str, list[str]] = {}
         for path in paths:
@@ -1217,10 +1228,11 @@ class GitRepository:
         step = _LOG_PATHSPECS
         chunks = [relatives[i : i + step] for i in range(0, len(relatives), step)]
         if len(chunks) > 1:
-            self.prefetch(*(_log_raw(chunk) for chunk in chunks))  # all at once, on every core
+            # all at once, on every core
+            self.prefetch(*(_log_raw(chunk, revisions) for chunk in chunks))
         try:
             for chunk in chunks:
-                self._log_blob_ids(chunk, versions)
+                self._log_blob_ids(chunk, versions, revisions)
         finally:
             self.settle()
         for relative, shas in versions.items():
@@ -1228,9 +1240,11 @@ class GitRepository:
                 found[path] = list(shas)
         return found
 
-    def _log_blob_ids(self, relatives: list[str], versions: dict[str, list[str]]) -> None:
+    def _log_blob_ids(
+        self, relatives: list[str], versions: dict[str, list[str]], revisions: Sequence[str]
+    ) -> None:
         """Add to `versions` the object ids `relatives` had in history, oldest first."""
-        _, out, _ = self._run(_log_raw(relatives), subject="history")
+        _, out, _ = self._run(_log_raw(relatives, revisions), subject="history")
         tokens = [_decode(raw) for raw in out.split(b"\0")]
         position = 0
         while position < len(tokens):

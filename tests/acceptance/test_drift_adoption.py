@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.gitrepo import RepoBuilder, run_git
+from tests.support.gitrepo import RepoBuilder, git_commands, run_git
 from tests.support.registry_server import RegistryServer
 
 from .conftest import GateRunner, record
@@ -233,3 +233,41 @@ def test_fetch_base_in_a_shallow_clone_without_origin_is_a_source_error(
     run = _drift(gate, clone.root, server, "--fetch-base")
     assert run.exit_code == 3
     assert "no `origin` remote" in run.stderr and "hint:" in run.stderr
+
+
+def test_a_base_fetched_by_its_sha_counts_as_git_history(
+    gate: GateRunner, tmp_path: Path, server: RegistryServer
+) -> None:
+    # main registered V5; a pull request changes it to V6 while main moves on; CI clones the
+    # pull request's head alone and fetches main's tip by sha (no ref names it)
+    work = RepoBuilder(tmp_path / "work")
+    work.commit("orders v5", {"gate.yaml": CONFIG, "schemas/orders.avsc": V5})
+    work.git("checkout", "-q", "-b", "pr")
+    work.commit("orders v6", {"schemas/orders.avsc": V6})
+    work.git("checkout", "-q", "main")
+    base = work.commit("main moves on", {"docs/readme.md": "x"})
+    server.register("orders-value", V5)
+    clone = work.clone(tmp_path / "ci", "--depth", "1", "--branch", "pr")
+    trace = tmp_path / "trace"
+    run = gate(["check", "--base", base, "--fetch-base", "--registry", server.url,
+                "--report", "json"], cwd=clone.root, env={"GIT_TRACE": str(trace)})
+    assert run.exit_code == 0, run.stdout
+    assert [f["rule"] for f in _findings(run)] == ["DRIFT_NOT_REGISTERED"]
+    fetches = [c for c in git_commands(trace) if c.startswith("fetch")]
+    assert len(fetches) == 1 and base in fetches[0]  # the base only: no deepening for drift
+
+
+def test_fetch_base_in_a_complete_clone_fetches_nothing(
+    gate: GateRunner, tmp_path: Path, server: RegistryServer
+) -> None:
+    origin = _reverted_history(tmp_path, server, gap=3)
+    server.register("orders-value", BY_HAND)
+    clone = origin.clone(tmp_path / "full")
+    trace = tmp_path / "trace"
+    run = gate(["drift", "--fetch-base", "--registry", server.url, "--report", "json"],
+               cwd=clone.root, env={"GIT_TRACE": str(trace)})
+    assert run.exit_code == 1
+    assert [f["rule"] for f in _findings(run)] == ["DRIFT_UNTRACKED_REGISTRY_VERSION"]
+    commands = git_commands(trace)
+    assert not [c for c in commands if c.startswith("fetch")]
+    assert "rev-parse --is-shallow-repository" not in commands  # known from opening the repo
