@@ -7,7 +7,6 @@ import base64
 import copy
 import io
 import json
-from pathlib import Path
 from typing import Any
 
 import fastavro
@@ -34,8 +33,7 @@ from gate.simulate import (
     problem_finding,
     simulate_pair,
 )
-
-CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"
+from tests.support.paths import CONFORMANCE
 
 STATUS = {"type": "enum", "name": "Status", "symbols": ["NEW", "PAID", "SHIPPED"]}
 V1: dict[str, Any] = {"type": "record", "name": "Order", "namespace": "shop", "fields": [

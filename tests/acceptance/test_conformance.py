@@ -1,4 +1,4 @@
-"""The shared conformance corpora, run through the real `gate compat` command."""
+"""The conformance corpora (`tests/conformance`), run through the real `gate compat` command."""
 
 from __future__ import annotations
 
@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 
-from .conftest import GateRunner
+from tests.support.paths import CONFORMANCE
 
-# shared/ lies beside the repository's folder, here and in CI
-CONFORMANCE = Path(__file__).resolve().parents[3] / "shared" / "conformance"
+from .conftest import GateRunner
 
 
 def _cases(relative: str) -> list[Any]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,9 +14,10 @@ from gate.formats.avro.nodes import AvroSchema
 from gate.formats.avro.rules import ERROR_RULES
 from gate.jsonpos import line_of
 from gate.model import Incompatibility, Origin, OriginKind, Schema, SchemaType
+from tests.support.paths import CONFORMANCE
 
 OPTIONS = CheckOptions()
-CONFORMANCE = Path(__file__).resolve().parents[3] / "shared" / "conformance" / "avro"
+AVRO_CONFORMANCE = CONFORMANCE / "avro"
 PRIMITIVES = ["null", "boolean", "int", "long", "float", "double", "bytes", "string"]
 # writer -> the readers Avro resolution allows besides the same type
 PROMOTES_TO = {
@@ -53,7 +53,7 @@ def record(fields: list[Any], name: str = "User", **extra: Any) -> dict[str, Any
 
 
 def _conformance_cases() -> list[Any]:
-    path = CONFORMANCE / "apache-avro-py.json"
+    path = AVRO_CONFORMANCE / "apache-avro-py.json"
     if not path.is_file():
         pytest.fail(f"conformance corpus missing: {path}")
     cases = json.loads(path.read_text(encoding="utf-8"))

@@ -21,9 +21,10 @@ from gate.formats import CheckOptions, get_format, infer_type
 from gate.formats.jsonschema import FORMAT, UnresolvedReference
 from gate.formats.jsonschema.nodes import Draft, ParsedJsonSchema
 from gate.model import JsonPolicy, Origin, OriginKind, Schema, SchemaType, Severity
+from tests.support.paths import CONFORMANCE
 
 REPO = Path(__file__).resolve().parents[2]
-CONFORMANCE = REPO.parent / "shared" / "conformance" / "jsonschema" / "confluent-strict.json"
+CONFORMANCE_STRICT = CONFORMANCE / "jsonschema" / "confluent-strict.json"
 D4 = "http://json-schema.org/draft-04/schema#"
 D6 = "http://json-schema.org/draft-06/schema#"
 D2019 = "https://json-schema.org/draft/2019-09/schema"
@@ -120,7 +121,7 @@ def test_rules_cover_every_incompatible_kind_and_the_parse_failures() -> None:
 
 
 def _conformance() -> list[Any]:
-    cases = json.loads(CONFORMANCE.read_text(encoding="utf-8"))
+    cases = json.loads(CONFORMANCE_STRICT.read_text(encoding="utf-8"))
     return [pytest.param(case, mode, expected, id=f"{case['id']}-{mode}")
             for case in cases for mode, expected in sorted(case["expect"].items())]
 

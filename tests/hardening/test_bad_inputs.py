@@ -490,9 +490,9 @@ def test_symlinked_directory_out_of_the_repository_is_not_read(
 
 def test_symlink_inside_the_repository_is_followed(gate: GateRunner, repo: RepoBuilder) -> None:
     """The control: a link that stays inside is read like any file."""
-    repo.write("shared/orders.avsc.txt", ORDERS.replace('"long"', '"int"'))
+    repo.write("common/orders.avsc.txt", ORDERS.replace('"long"', '"int"'))
     (repo.root / "schemas/orders.avsc").unlink()
-    repo.symlink("schemas/orders.avsc", "../shared/orders.avsc.txt")
+    repo.symlink("schemas/orders.avsc", "../common/orders.avsc.txt")
     run = gate(["check", "--base", "HEAD", "--report", "json"], cwd=repo.root)
     assert_clean(run, repo.root)
     assert run.exit_code == 1, run.output

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from junitparser import Failure, JUnitXml, Skipped, TestCase
 from lxml import etree
@@ -9,14 +7,15 @@ from lxml import etree
 from gate.model import CheckKind, CheckResult, Finding, Result, Severity
 from gate.report import RenderOptions
 from gate.report.junit import render
+from tests.support.paths import REPORT_SCHEMAS
 
-XSD_PATH = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "junit.xsd"
+XSD_PATH = REPORT_SCHEMAS / "junit.xsd"
 
 
 @pytest.fixture(scope="module")
 def xsd() -> etree.XMLSchema:
     if not XSD_PATH.exists():
-        pytest.skip(f"reference schema not found: {XSD_PATH}")
+        pytest.fail(f"reference schema missing: {XSD_PATH}")
     return etree.XMLSchema(etree.parse(str(XSD_PATH)))
 
 

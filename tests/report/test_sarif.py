@@ -10,14 +10,15 @@ import pytest
 from gate.model import CheckKind, CheckResult, Finding, Location, Result, Severity
 from gate.report import RenderOptions
 from gate.report.sarif import FINGERPRINT_KEY, render
+from tests.support.paths import REPORT_SCHEMAS
 
-SARIF_SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "sarif-2.1.0.json"
+SARIF_SCHEMA = REPORT_SCHEMAS / "sarif-2.1.0.json"
 
 
 @pytest.fixture(scope="module")
 def validator() -> jsonschema.Draft4Validator:
     if not SARIF_SCHEMA.exists():
-        pytest.skip(f"reference schema not found: {SARIF_SCHEMA}")
+        pytest.fail(f"reference schema missing: {SARIF_SCHEMA}")
     return jsonschema.Draft4Validator(json.loads(SARIF_SCHEMA.read_text(encoding="utf-8")))
 
 
@@ -32,7 +33,7 @@ def _run(result: Result, **options: Any) -> dict[str, Any]:
     return data
 
 
-@pytest.mark.parametrize("root", [None, "/work/repo"])
+@pytest.mark.parametrize("root", [None, "/srv/checkout"])
 def test_every_sample_validates_against_sarif_2_1_0(
     any_result: Result, root: str | None, validator: jsonschema.Draft4Validator
 ) -> None:
