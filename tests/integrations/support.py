@@ -7,6 +7,7 @@ The repositories are built the way fixtures/example/run.py builds its example: f
 from __future__ import annotations
 
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -89,12 +90,26 @@ def line_of(text: str, needle: str) -> int:
     raise AssertionError(f"{needle!r} is not in the text")
 
 
+def write_launcher(path: Path, interpreter: str) -> None:
+    """An executable at `path` that runs `interpreter` with its arguments.
+
+    A script, not a symlink: a virtual environment's python is recognised by the `pyvenv.cfg`
+    beside (or one folder above) the path it is started from, so a link to it from another
+    folder would start the base interpreter without the environment's packages.
+    """
+    if path.exists():
+        return
+    path.write_text(f"#!/bin/sh\nexec {shlex.quote(interpreter)} \"$@\"\n", encoding="utf-8")
+    path.chmod(0o755)
+
+
 def clean_environ(tmp_path: Path, *, python_path: bool) -> dict[str, str]:
     """This process's environment without CI/hook steering, with the pinned git identity.
 
-    A `python` that is this interpreter comes first on PATH (what actions/setup-python
-    provides). With `python_path`, PYTHONPATH is this checkout, so `python -m gate` and the
-    `gate` entry point run the code under test whatever is installed.
+    A `python` that runs this interpreter (inside its virtual environment, if any) comes first
+    on PATH (what actions/setup-python provides). With `python_path`, PYTHONPATH is this
+    checkout, so `python -m gate` and the `gate` entry point run the code under test whatever is
+    installed.
     """
     env = {key: value for key, value in os.environ.items() if key not in STEERING}
     env.update(PINNED)
@@ -102,8 +117,7 @@ def clean_environ(tmp_path: Path, *, python_path: bool) -> dict[str, str]:
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     for name in ("python", "python3"):
-        if not (bin_dir / name).exists():
-            (bin_dir / name).symlink_to(sys.executable)
+        write_launcher(bin_dir / name, sys.executable)
     env["PATH"] = os.pathsep.join([str(bin_dir), env.get("PATH", "")])
     if python_path:
         env["PYTHONPATH"] = str(ROOT)
