@@ -22,6 +22,7 @@ FULL = [
     ("bench_avro.py", []),
     ("bench_jsonschema.py", []),
     ("bench_references.py", ["--subjects", "500", "--runs", "3"]),
+    ("bench_jsonpos.py", []),
 ]
 QUICK = [
     ("bench_check.py", ["--subjects", "100", "--versions", "10", "--runs", "1"]),
@@ -29,6 +30,7 @@ QUICK = [
     ("bench_registry.py", ["--subjects", "200", "--versions", "10", "--runs", "1"]),
     ("bench_simulate.py", []),
     ("bench_references.py", ["--subjects", "100", "--runs", "1"]),
+    ("bench_jsonpos.py", ["--runs", "2"]),
 ]
 
 

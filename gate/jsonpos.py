@@ -3,6 +3,12 @@
 Each text is indexed lazily: the members of a container are located once, the first time a
 pointer passes through it, and line numbers come from a table of newline offsets. Locating many
 findings in one big schema therefore costs about one pass over it, not one pass per finding.
+
+The work is linear in the size of the text whatever its depth. Listing a container's members
+skips over their values: the values of the top `_DECODED_LEVELS` levels are skipped by the C JSON
+decoder (fast, and at most that many passes over the text); deeper values, and values too deep
+for the decoder, by one walk over their strings and brackets that remembers where every
+container inside ends, so that no part of the text is walked twice.
 """
 
 from __future__ import annotations
@@ -15,7 +21,13 @@ from functools import lru_cache
 _WS = re.compile(r"[ \t\r\n]*")
 _STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
 _SCALAR = re.compile(r"[^,\]}\s]+")
+# a whole string, a quote that opens no whole string (broken text), or a bracket: what lies
+# between them (numbers, literals, commas, colons, blanks) needs no look when skipping a value
+_STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"|["\[\]{}]', re.DOTALL)
 _DECODER = json.JSONDecoder()
+# pointer levels whose containers skip their members' values with the C decoder
+_DECODED_LEVELS = 2
+_UNCLOSED = -1  # the end of a container that broken text never closes
 
 
 def pointer_tokens(pointer: str) -> list[str]:
@@ -46,7 +58,11 @@ class _Document:
         self.text = text
         self.pos = 0
         self.members: dict[int, dict[str, int]] = {}  # container start -> token -> value start
+        self.ends: dict[int, int] = {}  # container start -> just past its closing bracket
         self._newlines: list[int] | None = None
+        # the work done so far, for tests: tokens looked at in Python, characters decoded in C
+        self.steps = 0
+        self.decoded = 0
 
     def ws(self) -> None:
         match = _WS.match(self.text, self.pos)
@@ -62,47 +78,70 @@ class _Document:
         if not match:
             raise ValueError("string expected")
         self.pos = match.end()
-        return str(json.loads(match.group(0)))
+        body = match.group(0)
+        return body[1:-1] if "\\" not in body else str(json.loads(body))
 
-    def skip_value(self) -> None:
-        self.peek()
-        try:
-            # the C decoder skips a whole value at once; it only fails on broken or very deep
-            # input, where the token walk below takes over
-            _, self.pos = _DECODER.raw_decode(self.text, self.pos)
+    def skip_value(self, decode: bool) -> None:
+        """Move past the value at the current position; `decode`: the C decoder may skip it."""
+        char = self.peek()
+        self.steps += 1
+        if char == "":
+            raise ValueError("value expected")
+        if char == '"':
+            self.string()
             return
-        except (ValueError, RecursionError):
-            pass
-        depth = 0
-        while True:
-            char = self.peek()
-            if char == "":
-                raise ValueError("unexpected end")
+        if char not in "[{":
+            match = _SCALAR.match(self.text, self.pos)
+            if not match:
+                raise ValueError("value expected")
+            self.pos = match.end()
+            return
+        start = self.pos
+        end = self.ends.get(start)
+        if end == _UNCLOSED:
+            raise ValueError("unclosed container")
+        if end is None and decode:
+            try:
+                # fails only on broken or very deep input, where the walk below takes over
+                _, end = _DECODER.raw_decode(self.text, start)
+            except (ValueError, RecursionError):
+                end = None
+        if end is None:
+            end = self._walk(start)
+        if decode:
+            self.decoded += end - start
+        self.pos = end
+
+    def _walk(self, start: int) -> int:
+        """Just past the end of the container at `start`, found by one walk over its strings
+        and brackets; the end of every container inside is remembered on the way (and, in
+        broken text, that the containers still open at the break never end)."""
+        opened: list[int] = []
+        ends = self.ends
+        for match in _STRUCTURE.finditer(self.text, start):
+            self.steps += 1
+            char = self.text[match.start()]
             if char == '"':
-                self.string()
+                if match.end() - match.start() == 1:
+                    break  # a string that never ends
             elif char in "[{":
-                depth += 1
-                self.pos += 1
-            elif char in "]}":
-                depth -= 1
-                self.pos += 1
-            elif char in ",:":
-                self.pos += 1
-                continue
+                opened.append(match.start())
             else:
-                match = _SCALAR.match(self.text, self.pos)
-                if not match:
-                    raise ValueError("value expected")
-                self.pos = match.end()
-            if depth == 0:
-                return
+                end = match.end()
+                if opened:
+                    ends[opened.pop()] = end
+                if not opened:
+                    return end
+        for position in opened:
+            ends[position] = _UNCLOSED
+        raise ValueError("unclosed container")
 
     def line(self, pos: int) -> int:
         if self._newlines is None:
             self._newlines = [m.start() for m in re.finditer("\n", self.text)]
         return bisect_right(self._newlines, pos - 1) + 1
 
-    def children(self, start: int) -> dict[str, int]:
+    def children(self, start: int, decode: bool) -> dict[str, int]:
         """Token -> value position of the container starting at `start` (found once)."""
         known = self.members.get(start)
         if known is not None:
@@ -120,14 +159,14 @@ class _Document:
                     self.pos += 1
                     self.peek()
                     found.setdefault(key, self.pos)
-                    self.skip_value()
+                    self.skip_value(decode)
                     if self.peek() == ",":
                         self.pos += 1
             else:
                 index = 0
                 while self.peek() not in ("]", ""):
                     found[str(index)] = self.pos
-                    self.skip_value()
+                    self.skip_value(decode)
                     index += 1
                     if self.peek() == ",":
                         self.pos += 1
@@ -149,10 +188,10 @@ def line_of(text: str, pointer: str) -> int | None:
     if document.peek() == "":
         return None
     at = document.pos
-    for token in pointer_tokens(pointer):
+    for level, token in enumerate(pointer_tokens(pointer)):
         if at >= len(text) or text[at] not in "{[":
             break
-        child = document.children(at).get(token)
+        child = document.children(at, level < _DECODED_LEVELS).get(token)
         if child is None:
             break
         at = child
