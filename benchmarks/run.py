@@ -23,6 +23,7 @@ FULL = [
     ("bench_jsonschema.py", []),
     ("bench_references.py", ["--subjects", "500", "--runs", "3"]),
     ("bench_jsonpos.py", []),
+    ("bench_limits.py", []),
 ]
 QUICK = [
     ("bench_check.py", ["--subjects", "100", "--versions", "10", "--runs", "1"]),
@@ -31,6 +32,7 @@ QUICK = [
     ("bench_simulate.py", []),
     ("bench_references.py", ["--subjects", "100", "--runs", "1"]),
     ("bench_jsonpos.py", ["--runs", "2"]),
+    ("bench_limits.py", ["--megabytes", "5", "--runs", "1"]),
 ]
 
 

@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import textwrap
-import time
 from datetime import date
 from pathlib import Path
 
@@ -364,16 +363,16 @@ def test_unsupported_tags_and_merge_keys(root: Path) -> None:
     ]
 
 
-def test_a_billion_laughs_is_refused_quickly(root: Path) -> None:
+def test_a_billion_laughs_is_refused_at_its_first_alias(root: Path) -> None:
+    """Refused where the first alias is met, before anything is expanded (how long that takes
+    is measured in benchmarks/bench_limits.py)."""
     lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
     for level in range(1, 10):
         previous = f"*a{level - 1}"
         lines.append(f"a{level}: &a{level} [{', '.join([previous] * 9)}]")
     lines.append("version: 1")
-    started = time.monotonic()
     with pytest.raises(ConfigFileError) as caught:
         load_config(write(root, "\n".join(lines) + "\n"), {})
-    assert time.monotonic() - started < 2
     (problem,) = caught.value.problems
     assert (
         str(problem) == "gate.yaml:2: YAML aliases (*a0) are not supported in gate's configuration"

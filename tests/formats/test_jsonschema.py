@@ -8,7 +8,6 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -466,16 +465,15 @@ def _nested(levels: int, leaf: dict[str, Any]) -> str:
 
 
 def test_thousands_of_levels_parse_check_and_diff() -> None:
+    """Judged without recursion (how the time grows with the depth: benchmarks/bench_limits.py)."""
     levels = 2000
     old, new = parse(_nested(levels, STRING)), parse(_nested(levels, INTEGER))
-    started = time.monotonic()
     found = FORMAT.check(new, old, CheckOptions())
     assert [item.rule for item in found] == ["JSON_TYPE_CHANGED"]
     assert found[0].path == "/properties/a" * levels
     changes = FORMAT.diff(old, new, CheckOptions())
     assert [change.rules for change in changes] == [("JSON_TYPE_CHANGED",)]
     assert old.errors(json.loads(_nested(3, {}))) == []
-    assert time.monotonic() - started < 20
 
 
 def test_thousands_of_chained_references() -> None:
@@ -506,11 +504,11 @@ def test_thousands_of_properties() -> None:
               additionalProperties=False)
     new = obj({f"p{i}": {"type": "string", "maxLength": 10 if i % 100 else 5}
                for i in range(count + 50)}, additionalProperties=False)
-    started = time.monotonic()
     found = FORMAT.check(parse(new), parse(old), CheckOptions())
     assert len(found) == count // 100
     assert {item.rule for item in found} == {"JSON_MAX_LENGTH_DECREASED"}
-    assert time.monotonic() - started < 20
+    assert sorted(item.path for item in found) == sorted(
+        f"/properties/p{i}/maxLength" for i in range(0, count, 100))
 
 
 # --- the verdict ---------------------------------------------------------------------------------
