@@ -39,6 +39,7 @@ from gate.subjects import (
     SubjectSource,
     canonical_json,
     collect_subjects,
+    file_references,
     in_shard,
     json_shape,
 )
@@ -174,6 +175,8 @@ class Workspace:
     prefix: str = ""  # the configuration's folder, repository-relative ("" at the root)
     # the files the run is restricted to, repository-relative (empty: the whole repository)
     only: tuple[str, ...] = ()
+    # the subjects of the contracts whose producers' or consumers' files are among them
+    touched: frozenset[str] = frozenset()
 
 
 def load_configuration(sources: SourceOptions) -> Any:
@@ -297,6 +300,7 @@ def open_workspace(sources: SourceOptions, config: Any) -> Workspace:
         renames = (
             {} if base_sha is None else repo.renames(base_sha, head_sha, staged=sources.staged)
         )
+        touched = _touched_contracts(scope, only, head_tree)
         subjects = collect_subjects(
             scope,
             head_tree,
@@ -306,7 +310,7 @@ def open_workspace(sources: SourceOptions, config: Any) -> Workspace:
             renames=renames,
             only=(
                 *referring_files(scope, only, head_tree),
-                *_contract_subject_files(scope, only, (head_tree, base_tree)),
+                *_subject_files(scope, touched, (head_tree, base_tree)),
             ),
             exclude=[prefix + folder for folder in _snapshot_folders(sources, config)],
         )
@@ -322,27 +326,48 @@ def open_workspace(sources: SourceOptions, config: Any) -> Workspace:
         base_tree,
         prefix,
         only,
+        touched,
     )
 
 
-def _contract_files(contract: Any, prefix: str) -> set[str]:
-    """The repository paths of a contract's own schema files: producers' and readers'."""
+def _contract_files(contract: Any, prefix: str, head: Any) -> set[str]:
+    """The repository paths of a contract's own schema files (producers' and readers') and of
+    the files their relative `$ref`s reach at the head: a change to any of them changes what a
+    producer writes or a consumer reads."""
     files = {prefix + p.file for p in contract.producers if p.file is not None}
-    return files | {prefix + c.reader for c in contract.consumers if not c.is_pinned}
+    files |= {prefix + c.reader for c in contract.consumers if not c.is_pinned}
+    reached = set(files)
+    frontier = {f for f in files if not f.lower().endswith(".avsc")}
+    for _ in range(_MAX_REF_DEPTH):
+        if not frontier:
+            break
+        found: set[str] = set()
+        for path, data in head.read(sorted(frontier)).items():
+            if b"$ref" in data:
+                found.update(file_references(path, data.decode("utf-8", "replace")))
+        frontier = found - reached
+        reached |= frontier
+    return reached
 
 
-def _contract_subject_files(
-    scope: ConfigScope, only: Sequence[str], trees: Sequence[Any]
-) -> list[str]:
-    """In a run restricted to files, the files of the subjects whose contracts name one of
-    them as a producer's or a consumer's schema: such a contract is checked in full, with its
-    subject's candidate and the data in flight, so the subject is in the run too."""
+_MAX_REF_DEPTH = 16  # `$ref` chains from a contract's files followed this far
+
+
+def _touched_contracts(scope: ConfigScope, only: Sequence[str], head: Any) -> frozenset[str]:
+    """In a run restricted to files, the subjects of the contracts one of whose producers' or
+    consumers' schema files (or a file they reach) is among the files."""
     if not only or not scope.config.contracts:
-        return []
+        return frozenset()
     listed = set(only)
-    wanted = {
-        c.subject for c in scope.config.contracts if _contract_files(c, scope.prefix) & listed
-    }
+    return frozenset(
+        c.subject for c in scope.config.contracts if _contract_files(c, scope.prefix, head) & listed
+    )
+
+
+def _subject_files(scope: ConfigScope, wanted: frozenset[str], trees: Sequence[Any]) -> list[str]:
+    """The files of the `wanted` subjects on either side: a contract touched by a run restricted
+    to files is checked in full, with its subject's candidate and the data in flight, so its
+    subject is in the run too."""
     if not wanted:
         return []
     found: list[str] = []
@@ -351,7 +376,7 @@ def _contract_subject_files(
             binding = scope.match(path)
             if binding is not None and binding.subject in wanted:
                 found.append(path)
-    return sorted(set(found) - listed)
+    return sorted(set(found))
 
 
 def contracts_in_run(workspace: Workspace, shard: Any = None) -> tuple[Any, ...]:
@@ -363,13 +388,8 @@ def contracts_in_run(workspace: Workspace, shard: Any = None) -> tuple[Any, ...]
         contracts = tuple(c for c in contracts if in_shard(c.subject, shard.index, shard.count))
     if not workspace.only:
         return contracts
-    listed = set(workspace.only)
     present = {s.subject for s in workspace.subjects}
-    return tuple(
-        c
-        for c in contracts
-        if c.subject in present or _contract_files(c, workspace.prefix) & listed
-    )
+    return tuple(c for c in contracts if c.subject in present or c.subject in workspace.touched)
 
 
 def tree_reader(workspace: Workspace) -> Any:

@@ -429,3 +429,51 @@ def test_a_json_schema_consumer_reads_the_configured_samples(
         f["rule"] == "SAMPLE_NOT_VALID_FOR_WRITER" and "samples/users.jsonl:3" in f["message"]
         for f in report["findings"]
     )
+
+
+def test_a_file_a_json_reader_refers_to_checks_the_contract(
+    tmp_path: Path, gate: GateRunner
+) -> None:
+    from tests.support.gitrepo import RepoBuilder
+
+    def document(properties: dict[str, Any]) -> str:
+        return json.dumps({
+            "$schema": "http://json-schema.org/draft-07/schema#",
+            "type": "object",
+            "properties": properties,
+        }, indent=2) + "\n"
+
+    repo = RepoBuilder(tmp_path / "users")
+    repo.commit("users", {
+        "gate.yaml": "version: 1\n"
+        "subjects:\n"
+        "  - subject: users-value\n"
+        "    file: schemas/user.json\n"
+        "contracts:\n"
+        "  - subject: users-value\n"
+        "    producers: [{name: signup}]\n"
+        "    consumers:\n"
+        "      - {name: mailer, reader: readers/mailer.json}\n",
+        "schemas/user.json": document({"id": {"type": "string"}, "age": {"type": "integer"}}),
+        "readers/mailer.json": document({"id": {"type": "string"},
+                                         "age": {"$ref": "shared/age.json"}}),
+        "readers/shared/age.json": '{"type": "integer"}\n',
+    })
+    # the shared definition narrows: the mailer no longer reads every age signup writes
+    repo.write("readers/shared/age.json", '{"type": "integer", "maximum": 150}\n')
+    repo.git("add", "-A")
+    run = gate(["check", "--staged", "--base", "HEAD", "--report", "json",
+                "readers/shared/age.json"], cwd=repo.root)
+    assert run.exit_code == 1, run.stdout
+    report = run.json()
+    assert set(_contract_checks(report)) >= {"users-value: signup -> mailer"}
+    (finding,) = [f for f in report["findings"] if f["severity"] == "error"]
+    assert finding["rule"] == "JSON_MAXIMUM_ADDED"
+    assert finding["message"].startswith("consumer `mailer` cannot read what producer `signup`")
+
+    repo.write("package.json", '{"name": "users"}\n')
+    repo.git("add", "package.json")
+    unrelated = gate(["check", "--staged", "--base", "HEAD", "--report", "json",
+                      "package.json"], cwd=repo.root)
+    assert unrelated.exit_code == 0, unrelated.stdout
+    assert _contract_checks(unrelated.json()) == {}
