@@ -212,7 +212,7 @@ def read_samples(pair: PairCheck, samples: Sequence[Any]) -> CheckResult:
     incompatible, a warning when it does not (the verdict stays the checker's).
     """
     from gate.evidence import schema_json
-    from gate.samples import SampleProblem, decode_plain, decode_wire
+    from gate.samples import SampleProblem, decode_wire, plain_reader
 
     writer, reader = pair.writer, pair.reader
     schema_type = writer.schema.type
@@ -222,6 +222,7 @@ def read_samples(pair: PairCheck, samples: Sequence[Any]) -> CheckResult:
         return pair.check
     writer_json, reader_json = schema_json(writer), schema_json(reader)
     writer_id = writer.schema.origin.schema_id
+    read_plain = plain_reader(writer_json, reader_json, schema_type=schema_type)
     decoded = []
     for sample in samples:
         if sample.is_wire:
@@ -233,7 +234,7 @@ def read_samples(pair: PairCheck, samples: Sequence[Any]) -> CheckResult:
         elif pair.producer is None:
             continue  # a JSON sample names no schema: only a producer is known to write it
         else:
-            result = decode_plain(sample, writer_json, reader_json, schema_type=schema_type)
+            result = read_plain(sample)
         if not isinstance(result, SampleProblem):
             decoded.append(result)
     if not decoded:

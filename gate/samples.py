@@ -267,48 +267,60 @@ def _decode_json_wire(sample: Sample, writer: Any, reader: Any | None,
                        "; ".join(errors) or None)
 
 
-def decode_plain(
-    sample: Sample, writer: Any, reader: Any, *, schema_type: SchemaType = SchemaType.AVRO
-) -> DecodedWire | SampleProblem:
-    """Write a JSON sample with the writer schema, then read it as `reader` does.
+def plain_reader(
+    writer: Any, reader: Any, *, schema_type: SchemaType = SchemaType.AVRO
+) -> Callable[[Sample], DecodedWire | SampleProblem]:
+    """A function that writes a JSON sample with the writer schema, then reads it as `reader`
+    does (both schema JSON values, prepared once for every sample).
 
-    `writer` and `reader` are schema JSON values. For Avro the sample may be a plain value or in
-    Avro's JSON encoding (unions as `{"type": value}`). A sample the writer cannot write is a
-    `SampleProblem` (SAMPLE_NOT_VALID_FOR_WRITER): it is not data of that writer. A reader that
-    fails comes back as `DecodedWire.error`, its exact error; a JSON Schema consumer fills in
-    the reader's defaults, then validates.
+    For Avro the sample may be a plain value or in Avro's JSON encoding (unions as
+    `{"type": value}`). A sample the writer cannot write is a `SampleProblem`
+    (SAMPLE_NOT_VALID_FOR_WRITER): it is not data of that writer. A reader that fails comes back
+    as `DecodedWire.error`, its exact error; a JSON Schema consumer fills in the reader's
+    defaults, then validates.
     """
-    if sample.wire is not None:
-        raise ValueError("decode_plain needs a JSON sample")
     if schema_type is SchemaType.JSON:
-        return _decode_json_plain(sample, writer, reader)
+        return lambda sample: _decode_json_plain(_plain(sample), writer, reader)
     if schema_type is not SchemaType.AVRO:
-        return SampleProblem(sample.source, f"samples of type {schema_type.value} are not "
-                             "supported", SAMPLE_NOT_VALID_FOR_WRITER)
+        return lambda sample: SampleProblem(
+            sample.source, f"samples of type {schema_type.value} are not supported",
+            SAMPLE_NOT_VALID_FOR_WRITER)
     from gate.errors import SchemaInvalid
     from gate.formats.avro import payloads
 
     try:
         writer_parsed = payloads.parse(writer)
         reader_parsed = payloads.parse(reader)
-    except SchemaInvalid as error:
-        return SampleProblem(sample.source, error.message, SAMPLE_NOT_VALID_FOR_WRITER)
-    value = sample.payload
-    try:
-        body = payloads.encode(value, writer_parsed)
-    except Exception as error:  # tried again as Avro's JSON encoding
+    except SchemaInvalid as invalid:
+        message = invalid.message
+        return lambda sample: SampleProblem(sample.source, message, SAMPLE_NOT_VALID_FOR_WRITER)
+
+    def read(sample: Sample) -> DecodedWire | SampleProblem:
+        value = _plain(sample).payload
         try:
-            value = payloads.from_avro_json(sample.payload, writer_parsed)
             body = payloads.encode(value, writer_parsed)
-        except Exception:  # neither form fits: report the plain form's problem
-            return SampleProblem(sample.source, f"not valid under the writer schema: "
-                                 f"{type(error).__name__}: {error}", SAMPLE_NOT_VALID_FOR_WRITER)
-    decoded = DecodedWire(sample, writer, payloads.to_json(value), None, body=body)
-    try:
-        read = payloads.decode(body, writer_parsed, reader_parsed)
-    except Exception as error:  # the consumer's own failure, reported as such
-        return dataclasses.replace(decoded, error=f"{type(error).__name__}: {error}")
-    return dataclasses.replace(decoded, read=payloads.to_json(read))
+        except Exception as error:  # tried again as Avro's JSON encoding
+            try:
+                value = payloads.from_avro_json(sample.payload, writer_parsed)
+                body = payloads.encode(value, writer_parsed)
+            except Exception:  # neither form fits: report the plain form's problem
+                return SampleProblem(sample.source, f"not valid under the writer schema: "
+                                     f"{type(error).__name__}: {error}",
+                                     SAMPLE_NOT_VALID_FOR_WRITER)
+        decoded = DecodedWire(sample, writer, payloads.to_json(value), None, body=body)
+        try:
+            result = payloads.decode(body, writer_parsed, reader_parsed)
+        except Exception as error:  # the consumer's own failure, reported as such
+            return dataclasses.replace(decoded, error=f"{type(error).__name__}: {error}")
+        return dataclasses.replace(decoded, read=payloads.to_json(result))
+
+    return read
+
+
+def _plain(sample: Sample) -> Sample:
+    if sample.wire is not None:
+        raise ValueError("a plain reader reads JSON samples, not captured messages")
+    return sample
 
 
 def _decode_json_plain(sample: Sample, writer: Any, reader: Any) -> DecodedWire | SampleProblem:

@@ -20,6 +20,7 @@ from gate.samples import (
     SampleProblem,
     decode_wire,
     load_samples,
+    plain_reader,
     split,
 )
 
@@ -175,3 +176,32 @@ def test_json_schema_wire_messages(tmp_path: Path) -> None:
     assert isinstance(bad, Sample)
     problem = decode_wire(bad, {9: writer}.get, None, schema_type=SchemaType.JSON)
     assert isinstance(problem, SampleProblem) and "corrupt" in problem.message
+
+
+def test_a_plain_reader_writes_each_sample_with_the_writer_and_reads_it_with_the_reader() -> None:
+    reader = {**ORDER, "fields": [*ORDER["fields"], {"name": "must", "type": "int"}]}
+    read = plain_reader(ORDER, ORDER)
+    # a plain value, and the same in Avro's JSON encoding of unions
+    for payload in ({"id": 1, "note": "x"}, {"id": 1, "note": {"string": "x"}}):
+        decoded = read(Sample("s.jsonl:1", payload=payload))
+        assert isinstance(decoded, DecodedWire) and decoded.error is None
+        assert decoded.read == {"id": 1, "note": "x"} and decoded.body is not None
+    foreign = read(Sample("s.jsonl:2", payload={"id": "not a long"}))
+    assert isinstance(foreign, SampleProblem) and foreign.rule == "SAMPLE_NOT_VALID_FOR_WRITER"
+    failed = plain_reader(ORDER, reader)(Sample("s.jsonl:3", payload={"id": 2}))
+    assert isinstance(failed, DecodedWire) and failed.read is None
+    assert failed.error == "SchemaResolutionError: No default value for field must in Order"
+
+
+def test_a_plain_json_schema_reader_fills_the_readers_defaults_then_validates() -> None:
+    writer = {"type": "object", "properties": {"id": {"type": "string"}}}
+    reader = {"type": "object", "required": ["kind"],
+              "properties": {"id": {"type": "string", "maxLength": 3},
+                             "kind": {"type": "string", "default": "user"}}}
+    read = plain_reader(writer, reader, schema_type=SchemaType.JSON)
+    ok = read(Sample("u.jsonl:1", payload={"id": "u1"}))
+    assert isinstance(ok, DecodedWire) and ok.read == {"id": "u1", "kind": "user"}
+    long = read(Sample("u.jsonl:2", payload={"id": "u-1234"}))
+    assert isinstance(long, DecodedWire) and long.error == "/id: 'u-1234' is too long"
+    foreign = read(Sample("u.jsonl:3", payload={"id": 7}))
+    assert isinstance(foreign, SampleProblem) and foreign.rule == "SAMPLE_NOT_VALID_FOR_WRITER"
