@@ -78,23 +78,27 @@ class ReferenceResolver:
     def attach(self, sources: Sequence[Any]) -> list[Any]:
         """`sources` with the references of each side resolved; a subject whose referenced
         texts differ between the two sides counts as changed."""
-        bindings = {id(s): self._binding_of(s) for s in sources}
-        wanted = [s for s in sources if bindings[id(s)] is not None]
+        # each side as gate.yaml binds its file (a renamed file may fall under another rule)
+        bindings = {
+            id(s): (self._binding_of(s.head_path), self._binding_of(s.base_path)) for s in sources
+        }
+        wanted = [b for pair in bindings.values() for b in pair if b is not None]
         if not wanted:
             return list(sources)
-        self._prefetch([bindings[id(s)] for s in wanted])
+        self._prefetch(wanted)
         out = []
         for source in sources:
-            binding = bindings[id(source)]
-            if binding is None:
+            head_binding, base_binding = bindings[id(source)]
+            if head_binding is None and base_binding is None:
                 out.append(source)
                 continue
             head = base = None
             if source.head_data is not None and source.head_path is not None:
-                head = self.resolve(binding.references, source.head_path, at_head=True)
+                references = head_binding.references if head_binding is not None else ()
+                head = self.resolve(references, source.head_path, at_head=True)
             if source.base_data is not None and source.base_path is not None:
-                base_binding = self.scope.match(source.base_path) or binding
-                base = self.resolve(base_binding.references, source.base_path, at_head=False)
+                references = base_binding.references if base_binding is not None else ()
+                base = self.resolve(references, source.base_path, at_head=False)
             changed = head is not None and base is not None and (
                 head.texts != base.texts or head.problem != base.problem
             )
@@ -116,10 +120,8 @@ class ReferenceResolver:
             return None
         return self.resolve(binding.references, path or "", at_head=True)
 
-    def _binding_of(self, source: Any) -> Any | None:
-        binding = self.scope.match(source.path)
-        if binding is None and source.base_path is not None:
-            binding = self.scope.match(source.base_path)
+    def _binding_of(self, path: str | None) -> Any | None:
+        binding = self.scope.match(path) if path is not None else None
         return binding if binding is not None and binding.references else None
 
     # ------------------------------------------------------------------------ resolving
@@ -187,7 +189,8 @@ class ReferenceResolver:
             )
         label = self.trees[at_head].label
         raise _Missing(
-            f"reference {reference.name!r}: subject {subject} has no schema file at {label}"
+            f"reference {reference.name!r} ({self.config_file}:{reference.line}): subject "
+            f"{subject} has no schema file at {label}"
         )
 
     def _file_target(self, reference: Any, path: str, at_head: bool) -> _Target:
@@ -201,7 +204,10 @@ class ReferenceResolver:
                     "check the path (it is relative to gate.yaml's folder)",
                 )
             label = self.trees[at_head].label
-            raise _Missing(f"reference {reference.name!r}: {path} does not exist at {label}")
+            raise _Missing(
+                f"reference {reference.name!r} ({self.config_file}:{reference.line}): {path} "
+                f"does not exist at {label}"
+            )
         binding = self.scope.match(path)
         told = None
         if reference.subject is not None or binding is not None:
@@ -262,7 +268,8 @@ class ReferenceResolver:
             f"schema references form a cycle: {owner} -> {steps}",
             f"{self.config_file}:{chain[0][1].line}",
             "a schema cannot depend on itself: move the shared types into a schema of their "
-            "own that both reference",
+            "own that both reference (a `file:` rule binds a file before any `files:` glob, "
+            "so a referenced file can be kept out of a glob's references)",
         )
 
     # ------------------------------------------------------------------------ reading

@@ -307,7 +307,10 @@ def test_a_referenced_file_missing_at_the_head_only_is_a_finding(
     (finding,) = run.json()["findings"]
     assert finding["subject"] == "order-value"
     assert finding["rule"] == "AVRO_INVALID_SCHEMA"
-    assert "schemas/Customer.avsc does not exist at worktree" in finding["message"]
+    assert (
+        "reference 'com.shop.Customer' (gate.yaml:6): schemas/Customer.avsc does not exist at "
+        "worktree" in finding["message"]
+    )
 
 
 def test_a_reference_cycle_is_a_configuration_error(gate: GateRunner, tmp_path: Path) -> None:
@@ -344,6 +347,13 @@ subjects:
     assert run.exit_code == 2, run.stdout + run.stderr
     assert "schema references form a cycle" in run.stderr
     assert "gate.yaml:6" in run.stderr
+    assert "a `file:` rule binds a file before any `files:` glob" in run.stderr
+    # as the hint says: the referenced file bound by a rule of its own leaves the glob's
+    repo.write("gate.yaml", config.replace(
+        "subjects:\n", "subjects:\n  - {subject: Customer-value, file: schemas/Customer.avsc}\n"
+    ))
+    run = _check(gate, repo, "--offline")
+    assert run.exit_code == 0, run.stdout + run.stderr
 
 
 # ------------------------------------------------------------------------------ the registry
@@ -534,3 +544,33 @@ def test_a_contract_reader_that_defines_the_type_itself_is_read_as_it_is(
     run = _check(gate, repo, "--offline")
     assert run.exit_code == 0, run.stdout + run.stderr
     assert [c for c in run.json()["checks"] if c["kind"] == "contract"]
+
+
+def test_a_referenced_subject_without_a_file_in_git_is_read_from_the_registry(
+    gate: GateRunner, tmp_path: Path, server: RegistryServer
+) -> None:
+    # Customer lives in another repository: only the registry holds it
+    server.register("customer-value", customer(id_type="int"))
+    server.register("customer-value", customer())
+    config = AVRO_CONFIG.replace(
+        "  - subject: customer-value\n    file: schemas/Customer.avsc\n", ""
+    )
+    repo = RepoBuilder(tmp_path / "repo")
+    repo.commit("base", {"gate.yaml": config, "schemas/Order.avsc": order()})
+    repo.write("schemas/Order.avsc", order(note=True))
+    run = _check(gate, repo, "--registry", server.url)
+    assert run.exit_code == 0, run.stdout + run.stderr
+    offline = _check(gate, repo, "--offline")
+    assert offline.exit_code == 2, offline.stdout + offline.stderr
+    assert "no schema file in git maps to subject 'customer-value'" in offline.stderr
+    # order-value was registered with Customer version 2; pinning version 1 (an int id) is a
+    # breaking change against it, though no file in git changed its Customer
+    server.register(
+        "order-value", order(), references=(("com.shop.Customer", "customer-value", 2),)
+    )
+    repo.write("gate.yaml", config.replace("version: latest", "version: 1"))
+    run = _check(gate, repo, "--registry", server.url)
+    assert run.exit_code == 1, run.stdout + run.stderr
+    (finding,) = [f for f in run.json()["findings"] if f["severity"] == "error"]
+    assert finding["rule"] == "AVRO_TYPE_MISMATCH"
+    assert "writer: registry:order-value@1 (id 3)" in finding["versions"]
