@@ -20,7 +20,12 @@ Decisions worth knowing:
 - Without a `subjects:` key the rules of `default_config` apply, so a file that only configures
   the registry still checks every schema file.
 - Subject templates: `{stem}` (file name without its last extension), `{name}` (file name),
-  `{dir}` (name of the directory holding the file, "" at the root).
+  `{dir}` (name of the directory holding the file, "" at the root), `{path}` (the path relative
+  to gate.yaml's folder without the file's last extension, each `/` written `.`, so
+  `events/orders/v1/created.avsc` is `events.orders.v1.created`; dots already in names stay).
+  In a `samples:` glob `{path}` keeps its `/`: there it names files.
+- A path is bound by the first `file:` rule naming it, else by the first `files:` glob (in file
+  order) matching it: write specific globs above general ones.
 - Globs are anchored at the root: `*` and `?` stay within one directory, `**` spans any number
   of directories (`**/*.avsc` matches `a.avsc` and `x/y/a.avsc`).
 
@@ -38,6 +43,7 @@ import re
 import string
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
@@ -49,7 +55,7 @@ if TYPE_CHECKING:
     from gate.configschema import ConfigSchema
 
 CONFIG_NAMES = ("gate.yaml", "gate.yml")
-TEMPLATE_FIELDS = ("stem", "name", "dir")
+TEMPLATE_FIELDS = ("stem", "name", "dir", "path")
 CONFIG_VERSION = 1
 
 _MAX_PROBLEMS_SHOWN = 20
@@ -112,6 +118,8 @@ class SubjectBinding:
     samples: tuple[str, ...]  # globs of sample payloads, templates already expanded
     line: int | None  # the rule's line in gate.yaml; None for the built-in rules
     references: tuple[SchemaReference, ...] = ()
+    # the rule that bound the file: to propose a better template when two files collide
+    rule: SubjectRule | None = dataclass_field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -127,6 +135,7 @@ class SubjectRule:
     samples: tuple[str, ...] = ()
     line: int = 0  # 0 for the built-in rules
     references: tuple[SchemaReference, ...] = ()
+    file_line: int = dataclass_field(default=0, compare=False)  # the line of `file:` itself
 
     def matches(self, path: str) -> bool:
         if self.file is not None:
@@ -136,8 +145,10 @@ class SubjectRule:
     def bind(self, path: str) -> SubjectBinding:
         """The binding of `path` (which this rule matches): templates expanded."""
         values = template_values(path)
+        if "{path" in self.subject or any("{path" in glob for glob in self.samples):
+            values["path"] = path_value(path)
         return SubjectBinding(
-            subject=expand_template(self.subject, values),
+            subject=subject_name(self.subject, path, values),
             path=path,
             type=self.type,
             compatibility=self.compatibility,
@@ -147,6 +158,7 @@ class SubjectRule:
             else (),
             line=self.line or None,
             references=self.references,
+            rule=self,
         )
 
 
@@ -430,6 +442,24 @@ def template_values(path: str) -> dict[str, str]:
     return {"stem": _stem(name), "name": name, "dir": parts[-2] if len(parts) > 1 else ""}
 
 
+def path_value(path: str) -> str:
+    """`{path}` of a posix path: its parts without the last extension of the file name."""
+    parts = [part for part in path.split("/") if part and part != "."]
+    if not parts:
+        return ""
+    return "/".join([*parts[:-1], _stem(parts[-1])])
+
+
+def subject_name(template: str, path: str, values: Mapping[str, str] | None = None) -> str:
+    """The subject `template` names the file at `path`: `{path}` with `/` written `.` (a `/`
+    in a subject name would have to be escaped in every registry URL)."""
+    if values is None:
+        values = template_values(path)
+    if "{path" in template:
+        values = {**values, "path": values.get("path", path_value(path)).replace("/", ".")}
+    return expand_template(template, values)
+
+
 def _stem(name: str) -> str:
     """`PurePosixPath(name).stem`: the name without its last extension."""
     if name.startswith(".") or name.endswith("."):
@@ -448,7 +478,7 @@ def _template_parts(template: str) -> tuple[tuple[str, str | None, str, str | No
 
 
 def expand_template(template: str, values: Mapping[str, str]) -> str:
-    """Replace `{stem}`, `{name}`, `{dir}` (`{{` and `}}` are literal braces)."""
+    """Replace `{stem}`, `{name}`, `{dir}`, `{path}` (`{{` and `}}` are literal braces)."""
     out: list[str] = []
     for literal, field, _spec, _conversion in _template_parts(template):
         out.append(literal)
@@ -470,7 +500,10 @@ def _template_problem(template: str) -> str | None:
 
             near = difflib.get_close_matches(field, TEMPLATE_FIELDS, n=1)
             guess = f"; did you mean {{{near[0]}}}?" if near else ""
-            return f"unknown placeholder {{{field}}}{guess} (use {{stem}}, {{name}} or {{dir}})"
+            return (
+                f"unknown placeholder {{{field}}}{guess} "
+                "(use {stem}, {name}, {dir} or {path})"
+            )
     return None
 
 
@@ -487,6 +520,11 @@ def _normalize(path: str) -> str | None:
     if not parts or ".." in parts:
         return None
     return "/".join(parts)
+
+
+def display_path(path: Path) -> str:
+    """`path` as messages show it: relative to the working directory when below it."""
+    return _display(path)
 
 
 def _display(path: Path) -> str:
@@ -1084,7 +1122,7 @@ class _Builder:
                 file = self.repo_path((*key, "file"), file)
                 if file is None:
                     continue
-                subject = expand_template(template, template_values(file))
+                subject = subject_name(template, file)
                 if subject in bound and bound[subject][0] != file:
                     other, other_line = bound[subject]
                     self.doc.problem(
@@ -1109,6 +1147,7 @@ class _Builder:
                     samples=self.globs((*key, "samples"), item.get("samples")),
                     line=line,
                     references=self.references((*key, "references"), item.get("references")),
+                    file_line=(self.doc.line((*key, "file")) or line) if file is not None else 0,
                 )
             )
         self.reference_cycles(rules)

@@ -108,6 +108,7 @@ def collect_subjects(
 
     head_paths = head.list_paths()
     base_paths = base.list_paths()
+    _missing_files(config, head_paths, base_paths, head.label, base.label)
     listed: set[str] | None = None
     reaching: set[str] | None = set()
     if only:
@@ -167,6 +168,8 @@ def collect_subjects(
     reach_changed = _reference_changes(pairs, head_data, base_data, head, base)
 
     subjects: dict[str, SubjectSource] = {}
+    bound_to: dict[str, tuple[str, Any]] = {}  # subject -> (path, binding) of its file
+    collisions: list[tuple[str, tuple[str, Any], tuple[str, Any]]] = []
     for head_path, base_path, binding in pairs:
         new_data = head_data.get(head_path) if head_path else None
         old_data = base_data.get(base_path) if base_path else None
@@ -184,14 +187,10 @@ def collect_subjects(
             if not references_changed:
                 continue
         subject = binding.subject
-        if subject in subjects:
-            other = subjects[subject].path
-            raise ConfigError(
-                f"two files map to subject {subject!r}",
-                f"{other} and {path}",
-                "give each file its own subject in gate.yaml (subject templates such as "
-                "{dir}-{stem}-value help)",
-            )
+        if subject in bound_to:
+            collisions.append((subject, bound_to[subject], (path, binding)))
+            continue
+        bound_to[subject] = (path, binding)
         subjects[subject] = SubjectSource(
             subject=subject,
             schema_type=schema_type,
@@ -207,7 +206,158 @@ def collect_subjects(
             config_line=binding.line,
             references_changed=references_changed,
         )
+    if collisions:
+        entries = list(bound_to.values()) + [second for _, _, second in collisions]
+        subject, first, second = collisions[0]
+        raise _collision_error(config, subject, first, second, entries)
     return list(subjects.values())
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+def _config_name(config: Any) -> str:
+    from gate.config import display_path
+
+    path = getattr(config, "path", None)
+    return display_path(path) if path is not None else "gate.yaml"
+
+
+def _missing_files(
+    config: Any, head_paths: list[str], base_paths: list[str], head_label: str, base_label: str
+) -> None:
+    """A ConfigError naming gate.yaml's line for every `file:` rule whose file exists neither
+    at the base nor at the head: a typo would otherwise check nothing and pass."""
+    rules = getattr(getattr(config, "config", config), "subjects", ())
+    named = [(index, rule) for index, rule in enumerate(rules) if rule.file is not None]
+    if not named:
+        return
+    prefix = getattr(config, "prefix", "")
+    present = set(head_paths)
+    present.update(base_paths)
+    missing = [(index, rule) for index, rule in named if prefix + rule.file not in present]
+    if not missing:
+        return
+    from gate.config import ConfigFileError, ConfigProblem
+
+    raise ConfigFileError(
+        [
+            ConfigProblem(
+                _config_name(config),
+                rule.file_line or rule.line or None,
+                f"subjects[{index}].file",
+                f"{rule.file!r} exists neither at {base_label} nor at {head_label}, so subject "
+                f"{rule.subject!r} would check nothing",
+                "correct the path (relative to the folder of gate.yaml; check its spelling and "
+                "that the file is committed or staged), or remove the entry",
+            )
+            for index, rule in missing
+        ]
+    )
+
+
+def _candidate_templates(template: str) -> list[str]:
+    """Templates like `template` that name a file by its whole path, most alike first."""
+    patterns = (
+        r"\{dir\}[^{}]*\{stem\}",
+        r"\{dir\}[^{}]*\{name\}",
+        r"\{stem\}",
+        r"\{name\}",
+        r"\{dir\}",
+    )
+    out = [
+        re.sub(pattern, "{path}", template, count=1)
+        for pattern in patterns
+        if re.search(pattern, template)
+    ]
+    if not re.search(r"\{(?:stem|name|dir|path)\}", template):
+        out.append("{path}")  # a glob bound to a fixed name: every file gets the same subject
+    return list(dict.fromkeys(t for t in out if t != template))
+
+
+def _proposal(
+    rules: list[Any], entries: list[tuple[str, Any]]
+) -> tuple[str, dict[str, str]] | None:
+    """A template that, given to every rule of `rules`, leaves no two of `entries` (the files of
+    the run, with their bindings) with one subject; with the subjects it gives `entries`."""
+    from gate.config import subject_name
+
+    for candidate in _candidate_templates(rules[0].subject):
+        names: dict[str, str] = {}
+        taken: set[str] = set()
+        for path, binding in entries:
+            name = binding.subject
+            if binding.rule is not None and binding.rule in rules:
+                name = subject_name(candidate, binding.path)
+            if name in taken:
+                break
+            taken.add(name)
+            names[path] = name
+        else:
+            return candidate, names
+    return None
+
+
+def _collision_error(
+    config: Any,
+    subject: str,
+    first: tuple[str, Any],
+    second: tuple[str, Any],
+    entries: list[tuple[str, Any]],
+) -> ConfigError:
+    """Two files bound to one subject: both named, with a template verified to part them."""
+    (first_path, first_binding), (second_path, second_binding) = first, second
+    what = f"two files map to subject {subject!r}"
+    both = f"{first_path} and {second_path}"
+    name = _config_name(config)
+    rule = second_binding.rule
+    if rule is None or rule.files is None:
+        rule = first_binding.rule
+    generic = (
+        "give each file its own subject: a `file:` entry above the glob, or a subject template "
+        "that tells them apart ({path} is the file's path without its extension)"
+    )
+    if rule is None or (rule.line and rule.files is None):
+        return ConfigError(what, both, generic)
+    if not rule.line:
+        # the built-in rules, without a gate.yaml: both of them are given the template
+        rules = [r for r in (first_binding.rule, second_binding.rule) if r is not None]
+        found = _proposal(list(dict.fromkeys(rules)), entries)
+        if found is None:
+            return ConfigError(what, both, generic)
+        template, names = found
+        lines = ["version: 1", "subjects:"]
+        for built_in in dict.fromkeys(rules):
+            glob = str(built_in.files)
+            if glob == "**/*.json":
+                # a configured `.json` rule binds every .json file it matches: only their folder
+                folder = posixpath.commonpath(
+                    [posixpath.dirname(first_binding.path), posixpath.dirname(second_binding.path)]
+                )
+                glob = f"{folder}/**/*.json" if folder else glob
+            lines += [f'  - files: "{glob}"', f'    subject: "{template}"']
+        snippet = "\n".join(f"    {line}" for line in lines)
+        return ConfigError(
+            what,
+            both,
+            "without a gate.yaml a file's subject is its name without the extension ({stem}); "
+            f"create gate.yaml naming subjects by their whole path:\n{snippet}\n"
+            f"  which names them {names[first_path]!r} and {names[second_path]!r} "
+            "({path} is the file's path without its extension, each / written .; with a "
+            "gate.yaml, only the files its subjects: rules match are subjects)",
+        )
+    found = _proposal([rule], entries)
+    where = f"{name}:{rule.line}"
+    if found is None:
+        return ConfigError(what, f"{both} (subjects rule at {where})", generic)
+    template, names = found
+    return ConfigError(
+        what,
+        f"{both} (subjects rule at {where})",
+        f"in {where}, change subject: \"{rule.subject}\" to subject: \"{template}\", which "
+        f"names them {names[first_path]!r} and {names[second_path]!r} ({{path}} is the file's "
+        "path without its extension, each / written .)",
+    )
 
 
 # --------------------------------------------------------------------------- file references

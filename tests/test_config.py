@@ -762,13 +762,13 @@ def test_templates_are_checked(root: Path) -> None:
     )
     assert found == [
         "gate.yaml:3: subjects[0].subject: unknown placeholder {stemm}; did you mean {stem}? "
-        "(use {stem}, {name} or {dir})",
+        "(use {stem}, {name}, {dir} or {path})",
         "gate.yaml:4: subjects[1].subject: unknown placeholder {stem}; did you mean {stem}? "
-        "(use {stem}, {name} or {dir})",
+        "(use {stem}, {name}, {dir} or {path})",
         "gate.yaml:5: subjects[2].subject: unbalanced braces in the template; write {{ or }} "
         "for a literal brace",
         "gate.yaml:6: subjects[3].samples[0]: unknown placeholder {nam}; did you mean {name}? "
-        "(use {stem}, {name} or {dir})",
+        "(use {stem}, {name}, {dir} or {path})",
     ]
     config = load(root, 'version: 1\nsubjects:\n  - {files: "*.avsc", subject: "{{x}}-{stem}"}\n')
     binding = config.match("a.avsc")

@@ -16,6 +16,8 @@ from gate.config import (
     SubjectRule,
     _normalize,
     default_config,
+    path_value,
+    subject_name,
     template_values,
 )
 from gate.model import SchemaType
@@ -148,3 +150,25 @@ def test_default_rules_bind_odd_names() -> None:
     assert (dotted.subject, dotted.type) == (".orders.v2", SchemaType.AVRO)
     unicode = config.match("zürich/événement.json")
     assert unicode is not None and unicode.subject == "événement"
+
+
+@pytest.mark.parametrize(
+    ("path", "subject", "samples"),
+    [
+        ("events/orders/v1/created.avsc", "events.orders.v1.created", "s/events/orders/v1/created"),
+        ("orders.avsc", "orders", "s/orders"),  # at the root: the stem
+        ("a/b/archive.tar.gz", "a.b.archive.tar", "s/a/b/archive.tar"),  # the last extension
+        ("v1.2/created.avsc", "v1.2.created", "s/v1.2/created"),  # dots in names stay
+        ("a/.hidden.avsc", "a..hidden", "s/a/.hidden"),
+        ("./a//b/./c.avsc", "a.b.c", "s/a/b/c"),
+    ],
+)
+def test_path_placeholder_dots_in_subjects_slashes_in_samples(
+    path: str, subject: str, samples: str
+) -> None:
+    config = rules(SubjectRule(subject="{path}", file=None, files="**", samples=("s/{path}",)))
+    binding = config.match(path)
+    assert binding is not None
+    assert (binding.subject, binding.samples) == (subject, (samples,))
+    assert path_value(path) == samples[2:]
+    assert subject_name("{path}-value", path) == f"{subject}-value"
