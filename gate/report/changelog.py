@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from gate.report.common import printable
+
 if TYPE_CHECKING:
     from gate.pipeline import Changelog
 
@@ -50,13 +52,16 @@ def _as_text(changelog: Changelog, color: bool) -> str:
     def paint(code: str, text: str) -> str:
         return f"{code}{text}{_RESET}" if color else text
 
+    # every line starts where this function puts it: names and paths from the schemas are shown
+    # with their control characters escaped (see `printable`)
     old, new = changelog.old.schema.origin.label(), changelog.new.schema.origin.label()
-    lines = [f"{old} -> {new}"]
+    lines = [f"{printable(old)} -> {printable(new)}"]
     for parsed in changelog.invalid:
         error = parsed.invalid
         assert error is not None
         where = parsed.schema.origin.label() + (f":{error.line}" if error.line else "")
-        lines.append(paint(_RED, f"  invalid schema {where}: {error.message}"))
+        problem = f"  invalid schema {printable(where)}: {printable(error.message)}"
+        lines.append(paint(_RED, problem))
     if not changelog.changes and not changelog.invalid:
         lines.append("  no changes that matter to readers or writers")
     breaking = set(map(id, changelog.breaking))
@@ -67,8 +72,8 @@ def _as_text(changelog: Changelog, color: bool) -> str:
             mark = paint(_GREEN, "ok      ")
         else:
             mark = paint(_YELLOW, "partial ")
-        where = f" ({change.path})" if change.path else ""
-        lines.append(f"  {mark} {change.description}{where}")
+        where = f" ({printable(change.path)})" if change.path else ""
+        lines.append(f"  {mark} {printable(change.description)}{where}")
         lines.append(f"           {change.verdict}")
     count = len(changelog.breaking)
     lines.append(

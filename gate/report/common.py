@@ -231,16 +231,24 @@ def describe_witness(witness: Witness) -> list[str]:
     return lines
 
 
-_UNPRINTABLE = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")
+# C0 and C1 controls (line breaks and tabs among them), DEL, the Unicode line and paragraph
+# separators and lone surrogates: none of them may reach a line-oriented output raw, where a
+# line break inside a schema's property name would start a line of the schema author's choosing
+# (`::error ...` is a workflow command in a GitHub Actions log)
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
 def printable(text: str) -> str:
-    """`text` with control characters (ANSI escapes among them) and lone surrogates shown as
-    `\\xNN` / `\\uNNNN`, so that a schema's content cannot drive a terminal or break a file."""
+    """`text` on one line, with control characters (line breaks, tabs and ANSI escapes among
+    them), line separators and lone surrogates shown as `\\n`, `\\xNN` or `\\uNNNN`, so that a
+    schema's content can neither drive a terminal nor start a line of its own."""
     return _UNPRINTABLE.sub(lambda m: _escape_char(m.group()), text)
 
 
 def _escape_char(char: str) -> str:
+    named = _NAMED_ESCAPES.get(char)
+    if named is not None:
+        return named
     code = ord(char)
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
-

@@ -20,6 +20,7 @@ from gate.report.common import (
     checks_by_subject,
     fails,
     payload_json,
+    printable,
     rule_info,
     subject_verdict,
 )
@@ -36,6 +37,7 @@ _VERDICT_ICON = {
 # characters that Markdown (CommonMark + GitHub tables/strikethrough) gives a meaning to
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 _SAFE_CODE = re.compile(r"^[A-Za-z0-9_.:@/-]+$")
+_LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 
 
 def render(result: Result, options: RenderOptions) -> str:
@@ -80,7 +82,9 @@ def md(text: str) -> str:
     """`text` as literal Markdown inline text: HTML and Markdown syntax escaped, one line."""
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _MD_SPECIAL.sub(r"\\\1", text)
-    return "<br>".join(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"))
+    # line breaks as <br>, any other control character escaped: a summary printed to a log stays
+    # one line per line of Markdown
+    return "<br>".join(printable(line) for line in _LINE_BREAK.split(text))
 
 
 def code(text: str) -> str:

@@ -133,6 +133,6 @@ def _finding(
 
 
 def _block(text: str, indent: str) -> str:
-    """`text` on lines that all start with `indent`, control characters made visible."""
-    lines = text.replace("\r\n", "\n").split("\n")
-    return "\n".join(indent + printable(line) for line in lines)
+    """`text` on one line that starts with `indent`, control characters made visible: every line
+    of the report starts where gate put it, whatever a schema's names or docs contain."""
+    return indent + printable(text)

@@ -83,5 +83,8 @@ def test_truncate_says_how_much_is_left_out() -> None:
 
 def test_printable_defuses_control_characters() -> None:
     assert printable("red \x1b[31m bell \x07 tab\tok \ud800") == (
-        "red \\x1b[31m bell \\x07 tab\tok \\ud800"
+        "red \\x1b[31m bell \\x07 tab\\tok \\ud800"
+    )
+    assert printable("a\n::error x\r\ny\u2028z\u2029\x85\x9b") == (
+        "a\\n::error x\\r\\ny\\u2028z\\u2029\\x85\\x9b"
     )

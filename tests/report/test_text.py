@@ -73,8 +73,9 @@ def test_special_characters_stay_literal_and_control_characters_are_defused(
     assert block[0].split()[2:] == [
         "schemas/dir", "with", "space/orders,v2.avsc", "at", "/fields/1/type",
     ]
-    assert block[1].strip() == 'field "a|b" <b>bold</b> & 100% done, key: value *x* _y_ `z`'
-    assert block[2].strip() == "second line"
+    assert block[1].strip() == (
+        'field "a|b" <b>bold</b> & 100% done, key: value *x* _y_ `z`\\r\\nsecond line'
+    )
     hostile = Finding("X", Severity.ERROR, "s\x1b[2J", "clear \x1b[2J screen \x07")
     text = render(Result((CheckResult("c", "s\x1b[2J", CheckKind.COMPAT, "c", (hostile,)),)),
                   RenderOptions(color=True))
