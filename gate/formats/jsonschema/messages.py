@@ -259,8 +259,10 @@ _TEXT: dict[Kind, tuple[str, str, str]] = {
     Kind.PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL: (
         "adding {new_text} property `{name}` to an open content model{at}",
         "data written with the original schema may already carry {a_name} of any type",
-        "declare `additionalProperties: false` on the original schema first, or give `{name}` "
-        "an unconstrained schema ({{}})"),
+        "the original is registered and cannot be closed any more: if no producer ever wrote "
+        "`{name}`, set `json_policy: LENIENT` for this subject in gate.yaml (`--policy LENIENT` "
+        "for gate compat); else give `{name}` an unconstrained schema ({{}}), or register the "
+        "schema closed (`additionalProperties: false`) under a new subject"),
     Kind.PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL: (
         "property `{name}` with an unconstrained schema added to an open content model{at}", "",
         ""),
@@ -354,8 +356,9 @@ _TEXT: dict[Kind, tuple[str, str, str]] = {
     Kind.ITEM_ADDED_TO_OPEN_CONTENT_MODEL: (
         "adding tuple position {name} to an open tuple{at}",
         "data written with the original schema may already hold any value at position {name}",
-        "close the original tuple first (additional items `false`), or give position {name} "
-        "an unconstrained schema ({{}})"),
+        "the original is registered and cannot be closed any more: give position {name} an "
+        "unconstrained schema ({{}}), or register the tuple closed (additional items `false`) "
+        "under a new subject"),
     Kind.ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL: (
         "tuple position {name} with an unconstrained schema added to an open tuple{at}", "", ""),
     Kind.ITEM_ADDED_TO_CLOSED_CONTENT_MODEL: ("tuple position {name} added to a closed tuple{at}",
