@@ -278,8 +278,19 @@ def registry_export(**params: Any) -> None:
 @click.option("--offline", is_flag=True)
 @_verbosity_options
 def waive(**params: Any) -> None:
-    """Append a waiver for the finding with FINGERPRINT to gate.yaml."""
+    """Append a waiver for the finding with FINGERPRINT to gate.yaml (once)."""
     _dispatch("waive_command", params)
+
+
+@cli.command()
+@click.argument("fingerprint")
+@click.option("--rule", default=None, help="Rule id, when several waivers share the fingerprint.")
+@click.option("--subject", default=None, help="Subject, when several waivers share it.")
+@click.option("--config", "config", type=click.Path(path_type=Path), default=None)
+@_verbosity_options
+def unwaive(**params: Any) -> None:
+    """Remove the waiver with FINGERPRINT from gate.yaml (or its waivers file)."""
+    _dispatch("unwaive_command", params)
 
 
 @cli.command("merge-reports")

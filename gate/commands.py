@@ -239,7 +239,13 @@ def waive_command(params: dict[str, Any], verbosity: int = 0) -> int:
     from gate.config import load_config
     from gate.errors import ConfigError
     from gate.pipeline import load_configuration, run_check
-    from gate.waive import WaiverEntry, append_to_config, append_to_list_file, find_finding
+    from gate.waive import (
+        WaiverEntry,
+        append_to_config,
+        append_to_list_file,
+        find_finding,
+        same_finding,
+    )
 
     expires = params["expires"].date()
     if expires < dt.date.today():
@@ -257,6 +263,15 @@ def waive_command(params: dict[str, Any], verbosity: int = 0) -> int:
         rule, subject, fingerprint = finding.rule, finding.subject, finding.fingerprint
     entry = WaiverEntry(rule, subject, fingerprint, params["reason"], params["owner"], expires)
     config = load_configuration(sources)
+    held = next((w for w in config.waivers if same_finding(w, rule, subject, fingerprint)), None)
+    if held is not None:
+        # running the same command again (a re-run CI step, a second try) changes nothing
+        sys.stdout.write(
+            f"{rule} on {subject} ({fingerprint}) is already waived until "
+            f"{held.expires.isoformat()} in {held.file}:{held.line}; edit that entry to change "
+            "its reason, owner or expiry\n"
+        )
+        return 0
     if config.waivers_file is not None:
         target, text = config.waivers_file, _read_or_empty(config.waivers_file)
         updated = append_to_list_file(text, entry)
@@ -272,6 +287,38 @@ def waive_command(params: dict[str, Any], verbosity: int = 0) -> int:
         raise
     sys.stdout.write(
         f"waived {rule} on {subject} ({fingerprint}) until {expires.isoformat()} in {target}\n"
+    )
+    return 0
+
+
+def unwaive_command(params: dict[str, Any], verbosity: int = 0) -> int:
+    from gate.config import load_config
+    from gate.errors import ConfigError
+    from gate.pipeline import load_configuration
+    from gate.waive import find_waiver, remove_entry
+
+    sources = _source_options(params)
+    config = load_configuration(sources)
+    waiver = find_waiver(
+        config.waivers, params["fingerprint"], params.get("rule"), params.get("subject")
+    )
+    declared_in_config = config.path is not None and waiver.file == config.path.name
+    target = config.path if declared_in_config or config.waivers_file is None else (
+        config.waivers_file
+    )
+    if target is None:
+        raise UsageError("no gate.yaml holds the waiver", params["fingerprint"])
+    text = target.read_text(encoding="utf-8")
+    updated = remove_entry(text, waiver.line, waiver.file)
+    write_atomically(target, updated)
+    try:
+        load_config(config.path or target, sources.environ)
+    except ConfigError:
+        write_atomically(target, text)  # never leave gate.yaml broken
+        raise
+    sys.stdout.write(
+        f"removed the waiver for {waiver.rule} on {waiver.subject} ({waiver.fingerprint}) "
+        f"from {waiver.file}\n"
     )
     return 0
 

@@ -19,13 +19,15 @@ POLICY_RULES: tuple[Rule, ...] = (
     ),
     Rule(
         "WAIVER_STALE",
-        "A waiver matches no finding any more; remove it from gate.yaml.",
+        "A waiver matches no finding any more; remove it (`gate unwaive FINGERPRINT`).",
         Severity.WARNING,
         "policy",
     ),
 )
 
 WAIVERS_SUBJECT = "(waivers)"
+EXPIRED_CHECK = "waivers: expired"
+STALE_CHECK = "waivers: stale"
 
 
 def _matches(waiver: Any, finding: Finding) -> bool:
@@ -42,10 +44,11 @@ def apply_waivers(
     today: dt.date,
     config_path: str | None = None,
 ) -> list[CheckResult]:
-    """Mark waived findings, and add one check reporting expired and stale waivers.
+    """Mark waived findings, and add the checks "expired waivers" and "stale waivers".
 
     A waiver matches on rule id, subject and fingerprint. An expired waiver covers nothing and is
-    itself a finding; so is one that matches nothing.
+    itself a finding; so is a stale one, which matches nothing (its finding no longer occurs:
+    the consumers moved, or the registry holds the change now), with the command removing it.
     """
     if not waivers:
         return list(checks)
@@ -71,44 +74,55 @@ def apply_waivers(
             findings.append(finding)
         out.append(dataclasses.replace(check, findings=tuple(findings)))
 
-    problems: list[Finding] = []
+    expired: list[Finding] = []
+    stale: list[Finding] = []
     for index, waiver in enumerate(waivers):
         declared_in = getattr(waiver, "file", None) or config_path
         location = Location(declared_in, waiver.line) if declared_in else None
         label = f"waiver for {waiver.rule} on {waiver.subject} ({waiver.fingerprint})"
         if waiver.expires < today:
             still = "; the finding it covered fails the gate again" if index in expired_hits else ""
-            problems.append(
+            expired.append(
                 Finding(
                     rule="WAIVER_EXPIRED",
                     severity=Severity.ERROR,
                     subject=waiver.subject,
                     message=f"{label} expired on {waiver.expires.isoformat()}{still}",
                     location=location,
-                    check="waivers",
+                    check=EXPIRED_CHECK,
                     fix="fix the break, or extend `expires` after agreeing it with the owner "
                     f"({waiver.owner})",
                 )
             )
         elif index not in used:
-            problems.append(
+            where = f" from {declared_in}" if declared_in else ""
+            stale.append(
                 Finding(
                     rule="WAIVER_STALE",
                     severity=Severity.WARNING,
                     subject=waiver.subject,
-                    message=f"{label} matches no finding any more",
+                    message=f"{label} is stale: the finding it waives no longer occurs",
                     location=location,
-                    check="waivers",
-                    fix="remove the waiver from gate.yaml",
+                    check=STALE_CHECK,
+                    fix=f"remove it{where}: gate unwaive {waiver.fingerprint}",
                 )
             )
-    out.append(
+    # one check per way a waiver goes bad: each reads as a heading ("stale waivers") in every
+    # report, and keeps its name from run to run
+    return [
+        *out,
         CheckResult(
-            id="waivers",
+            id=EXPIRED_CHECK,
             subject=WAIVERS_SUBJECT,
             kind=CheckKind.VALIDITY,
-            name=f"{len(waivers)} waiver(s) current and in use",
-            findings=tuple(problems),
-        )
-    )
-    return out
+            name="expired waivers",
+            findings=tuple(expired),
+        ),
+        CheckResult(
+            id=STALE_CHECK,
+            subject=WAIVERS_SUBJECT,
+            kind=CheckKind.VALIDITY,
+            name="stale waivers",
+            findings=tuple(stale),
+        ),
+    ]

@@ -37,6 +37,7 @@ _VERDICT_ICON = {
 # characters that Markdown (CommonMark + GitHub tables/strikethrough) gives a meaning to
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~])")
 _SAFE_CODE = re.compile(r"^[A-Za-z0-9_.:@/-]+$")
+_REMOVE_COMMAND = re.compile(r"^gate unwaive [0-9A-Za-z]+$")
 _LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
 
 
@@ -56,7 +57,15 @@ def render(result: Result, options: RenderOptions) -> str:
     if failing:
         parts.append(f"### Failing findings ({len(failing)})")
         parts.extend(_findings(result, failing))
-    other = [f for f in result.findings if f.waived_by is None and not fails(result, f)]
+    stale = [f for f in result.findings if f.rule == "WAIVER_STALE" and not fails(result, f)]
+    if stale:
+        parts.append(f"### Stale waivers ({len(stale)})")
+        parts.append(_stale_table(stale))
+    other = [
+        f
+        for f in result.findings
+        if f.waived_by is None and not fails(result, f) and f.rule != "WAIVER_STALE"
+    ]
     if other:
         parts.append(f"### Warnings and notices ({len(other)})")
         parts.extend(_findings(result, other))
@@ -180,6 +189,22 @@ def _waived_table(findings: list[Finding]) -> str:
         f"| {code(f.rule)} | {md(f.subject)} | `{f.fingerprint}` | {md(f.waived_by or '')} |"
         for f in findings
     )
+    return "\n".join(rows)
+
+
+def _stale_table(findings: list[Finding]) -> str:
+    """Waivers whose findings no longer occur, with where each is and what removes it."""
+    rows = [
+        "The findings these waivers cover no longer occur: remove them.",
+        "",
+        "| Waiver | Declared in | Remove with |",
+        "| --- | --- | --- |",
+    ]
+    for finding in findings:
+        command = (finding.fix or "").rpartition(": ")[2]
+        shown = f"`{command}`" if _REMOVE_COMMAND.match(command) else md(command)
+        where = code(str(finding.location)) if finding.location else ""
+        rows.append(f"| {md(finding.message)} | {where} | {shown} |")
     return "\n".join(rows)
 
 
