@@ -452,6 +452,8 @@ class _Walker:
             self.add(n.pointer + "/fields", f"fields of record `{n.name}` reordered")
 
     def field_pair(self, old: Field, new: Field, how: str, record: Record, place: str) -> None:
+        if old is new:
+            return  # a field two versions repeat as written is built once (see parse.py)
         exact_new, exact_old = [(new.pointer, False)], [(old.pointer, False)]
         if how:
             self.add(
