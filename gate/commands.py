@@ -6,6 +6,7 @@ schemas either.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import sys
@@ -70,10 +71,16 @@ def write_atomically(path: Path, text: str) -> None:
 
 
 def emit_reports(result: Result, requests: Sequence[ReportRequest], verbosity: int) -> None:
-    """Render every requested report first, then write them: all or nothing."""
+    """Render every requested report first, then write them: all or nothing.
+
+    When every report goes to a file, the text report still goes to standard output (the log
+    of the CI job), unless -q asks for silence.
+    """
     from gate import __version__
     from gate.report import RenderOptions, ReportFormat, render
 
+    if requests and all(r.path is not None for r in requests) and verbosity >= 0:
+        requests = [*requests, ReportRequest(ReportFormat.TEXT.value, None)]
     rendered: list[tuple[ReportRequest, str]] = []
     for request in requests:
         options = RenderOptions(
@@ -112,7 +119,9 @@ def _compat_options(params: dict[str, Any], files: tuple[Path, ...]) -> CompatOp
 def compat_command(params: dict[str, Any], verbosity: int) -> int:
     from gate.pipeline import run_compat
 
-    result = run_compat(_compat_options(params, tuple(params["files"])))
+    options = _compat_options(params, tuple(params["files"]))
+    shown = params["output_format"] == "text" and verbosity >= 0
+    result = run_compat(dataclasses.replace(options, describe_changes=shown))
     emit_reports(result, [ReportRequest(params["output_format"], None)], verbosity)
     return result.exit_code
 
@@ -169,11 +178,17 @@ def _run_options(params: dict[str, Any], **overrides: Any) -> RunOptions:
     return RunOptions(**values)
 
 
+def _shows_text(requests: Sequence[ReportRequest], verbosity: int) -> bool:
+    """True when the text report will be shown (see `emit_reports`)."""
+    every_to_a_file = all(r.path is not None for r in requests)
+    return verbosity >= 0 and (every_to_a_file or any(r.format == "text" for r in requests))
+
+
 def check_command(params: dict[str, Any], verbosity: int) -> int:
     from gate.pipeline import run_check
 
     requests = parse_report_requests(params["reports"])
-    result = run_check(_run_options(params))
+    result = run_check(_run_options(params, describe_changes=_shows_text(requests, verbosity)))
     emit_reports(result, requests, verbosity)
     return result.exit_code
 
@@ -182,7 +197,7 @@ def drift_command(params: dict[str, Any], verbosity: int) -> int:
     from gate.pipeline import run_check
 
     requests = parse_report_requests(params["reports"])
-    result = run_check(_run_options(params, compat=False, simulate=False))
+    result = run_check(_run_options(params, compat=False, simulate=False, describe_changes=False))
     emit_reports(result, requests, verbosity)
     return result.exit_code
 
@@ -191,7 +206,10 @@ def simulate_command(params: dict[str, Any], verbosity: int) -> int:
     from gate.pipeline import run_check
 
     requests = parse_report_requests(params["reports"])
-    result = run_check(_run_options(params, compat=False, drift=False, simulate=True))
+    result = run_check(_run_options(
+        params, compat=False, drift=False, simulate=True,
+        describe_changes=_shows_text(requests, verbosity),
+    ))
     emit_reports(result, requests, verbosity)
     return result.exit_code
 
@@ -258,7 +276,7 @@ def waive_command(params: dict[str, Any], verbosity: int = 0) -> int:
     if params.get("rule") and params.get("subject"):
         rule, subject, fingerprint = params["rule"], params["subject"], params["fingerprint"]
     else:
-        result = run_check(_run_options(params, simulate=False))
+        result = run_check(_run_options(params, simulate=False, describe_changes=False))
         finding = find_finding(result, params["fingerprint"])
         rule, subject, fingerprint = finding.rule, finding.subject, finding.fingerprint
     entry = WaiverEntry(rule, subject, fingerprint, params["reason"], params["owner"], expires)

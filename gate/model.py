@@ -209,6 +209,9 @@ class CheckResult:
     notes: tuple[str, ...] = ()
     skipped: str | None = None  # why it did not run
     seconds: float = 0.0
+    # what the check compared and what changed, in one line ("FULL vs main (0e5704b): field
+    # `coupon` added"): how a report shows a subject that changed and passed
+    summary: str | None = None
 
 
 @dataclass(frozen=True)

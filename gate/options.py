@@ -46,6 +46,9 @@ class RunOptions:
     compat: bool = True
     shard: Shard | None = None
     today: str | None = None  # ISO date for waiver expiry; None means the real today
+    # say in one line what changed in each subject that passed (what the text report shows of
+    # it); the CLI turns it off when no report would show it
+    describe_changes: bool = True
 
 
 @dataclass(frozen=True)
@@ -57,3 +60,4 @@ class CompatOptions:
     mode: Mode = Mode.BACKWARD
     json_policy: JsonPolicy = JsonPolicy.STRICT
     simulate: bool = True
+    describe_changes: bool = True  # as in RunOptions

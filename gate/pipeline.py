@@ -117,8 +117,40 @@ def run_compat(options: CompatOptions) -> Result:
         def evidence(check: CheckResult, writer: Parsed, reader: Parsed) -> CheckResult:
             return with_evidence(check, writer, reader, settings, always=True)
 
-    checks += compat_checks(subject, candidate, history, options.mode, parser.options, evidence)
+    compared = compat_checks(subject, candidate, history, options.mode, parser.options, evidence)
+    if options.describe_changes and history and history[-1].ok:
+        against = history[-1]
+        compared = with_change_summary(
+            compared, options.mode, str(against.schema.origin.path), against, candidate,
+            parser.options,
+        )
+    checks += compared
     return Result(checks=tuple(checks))
+
+
+MAX_SUMMARY_CHANGES = 5
+
+
+def with_change_summary(
+    checks: list[CheckResult],
+    mode: Mode,
+    against: str,
+    old: Parsed,
+    new: Parsed,
+    options: CheckOptions,
+) -> list[CheckResult]:
+    """`checks` with a one-line account of the changes from `old` to `new` on the first one,
+    unless they are incompatible (the findings of a failing pair say what changed)."""
+    incompatible = any(f.severity is Severity.ERROR for check in checks for f in check.findings)
+    if not checks or incompatible or not (old.ok and new.ok):
+        return checks
+    changes = get_format(new.schema.type).diff(old.value, new.value, options)
+    said = [change.description for change in changes[:MAX_SUMMARY_CHANGES]]
+    if len(changes) > MAX_SUMMARY_CHANGES:
+        said.append(f"and {len(changes) - MAX_SUMMARY_CHANGES} more changes")
+    what = "; ".join(said) or "no change that matters to readers or writers"
+    summary = f"{mode.value} vs {against}: {what}"
+    return [dataclasses.replace(checks[0], summary=summary), *checks[1:]]
 
 
 @dataclass(frozen=True)
@@ -466,6 +498,7 @@ def git_checks(
     evidence: Any = None,
     registered: frozenset[bytes] = frozenset(),
     memo: Any = None,
+    describe: bool = True,
 ) -> tuple[Parsed | None, list[CheckResult]]:
     """Validity of the candidate and its compatibility with the base revision's version.
 
@@ -477,9 +510,14 @@ def git_checks(
     compat_id = f"{source.subject}: compatible with {base_label}"
     name = f"{mode.value} against {base_label}"
 
-    def note(text: str) -> CheckResult:
+    def note(text: str, summary: str | None = None) -> CheckResult:
         return CheckResult(
-            id=compat_id, subject=source.subject, kind=CheckKind.COMPAT, name=name, notes=(text,)
+            id=compat_id,
+            subject=source.subject,
+            kind=CheckKind.COMPAT,
+            name=name,
+            notes=(text,),
+            summary=summary,
         )
 
     unchanged = source.unchanged and source.head_path == source.base_path
@@ -489,19 +527,30 @@ def git_checks(
     assert candidate is not None
     checks = [validity_check(source.subject, candidate, str(source.head_path))]
     if source.base_data is None:
-        checks.append(note(f"new subject: {source.head_path} has no version at {base_label}"))
+        checks.append(note(
+            f"new subject: {source.head_path} has no version at {base_label}",
+            f"new subject, no version at {base_label}",
+        ))
     elif unchanged:
         checks.append(note(f"unchanged since {base_label}"))
     elif mode is Mode.NONE:
-        checks.append(note("compatibility level NONE: any change is accepted"))
+        checks.append(note(
+            "compatibility level NONE: any change is accepted",
+            f"changed since {base_label}, level NONE accepts any change",
+        ))
     elif candidate.ok:
         # the base most often is the latest registered version: parsed as the registry's own
         base = _parse_side(parser, source, head=False, registered=registered)
         assert base is not None
         if base.ok:
-            checks += compat_checks(
+            compared = compat_checks(
                 source.subject, candidate, [base], mode, options, evidence, memo
             )
+            if describe:
+                compared = with_change_summary(
+                    compared, mode, base_label, base, candidate, options
+                )
+            checks += compared
         else:
             checks.append(
                 CheckResult(
@@ -1111,6 +1160,7 @@ class SubjectJudge:
             self._changed_evidence,
             held,
             verdicts,
+            describe=options.describe_changes,
         )
         checks: list[CheckResult] = git if (options.compat or options.simulate) else []
         drift = self.drift if self.state is not None else None
@@ -1373,6 +1423,11 @@ def run_check(options: RunOptions) -> Result:
         "root": str(config.root),
     }
     edges = contract_graph(pairs, checks)
+    if options.compat or options.simulate:
+        # the subjects whose schema (and every file it reaches) is as it was at the base
+        extra["unchanged"] = tuple(
+            s.subject for s in subjects if s.unchanged and s.head_path == s.base_path
+        )
     if edges:
         extra["graph"] = edges
     return Result(tuple(checks), fail_on=options.fail_on, notes=tuple(notes), extra=extra)

@@ -10,6 +10,7 @@ from gate.report.common import (
     check_verdict,
     checks_by_subject,
     describe_witness,
+    fails,
     payload_json,
     printable,
     rule_info,
@@ -41,21 +42,68 @@ class _Painter:
 
 
 def render(result: Result, options: RenderOptions) -> str:
-    """The text report; quiet (-1) keeps failing findings and the summary, -v adds passed
-    checks and rule purposes, -vv whole witnesses."""
+    """The text report, made to be read in a CI log.
+
+    A subject with something to say (a failure, a warning, a waived finding, a skipped check)
+    is shown in full; one that changed and passed is one line saying what changed; unchanged
+    subjects that passed are one count. -v shows every subject and check in full, with rule
+    purposes; -vv also whole witnesses; -q (-1) only live errors and warnings, and the summary.
+    """
     paint = _Painter(options.color)
     lines: list[str] = []
     if options.verbosity < 0:
-        for finding in result.failing:
-            lines.extend(_finding(finding, options, paint, "", with_subject=True))
+        for finding in result.findings:
+            if finding.waived_by is None and (
+                fails(result, finding) or finding.severity is not Severity.INFO
+            ):
+                lines.extend(_finding(finding, options, paint, "", with_subject=True))
     else:
         lines.extend(_header(result))
+        unchanged = set(result.extra.get("unchanged", ()))
+        counts = {"unchanged": 0, "passed": 0, "infos": 0}
+        if options.verbosity < 1:
+            counts["infos"] = sum(_hidden(finding) for finding in result.findings)
         for subject, checks in checks_by_subject(result).items():
-            lines.extend(_subject(result, subject, checks, options, paint))
+            if options.verbosity >= 1 or not _passed_quietly(result, checks):
+                lines.extend(_subject(result, subject, checks, options, paint))
+                continue
+            summary = next((check.summary for check in checks if check.summary), None)
+            if subject in unchanged:
+                counts["unchanged"] += 1
+            elif summary is not None:
+                verdict = paint(Verdict.PASS.value, _VERDICT_STYLE[Verdict.PASS])
+                lines.append(f"{verdict} {printable(subject)} ({printable(summary)})")
+            else:
+                counts["passed"] += 1
+        lines.extend(_counted(counts))
         lines.extend(_block(f"note: {note}", "") for note in result.notes)
     overall = Verdict.PASS if result.passed else Verdict.FAIL
     lines.append(paint(Summary.of(result).line(), _VERDICT_STYLE[overall]))
     return "\n".join(lines) + "\n"
+
+
+def _passed_quietly(result: Result, checks: list[CheckResult]) -> bool:
+    """A subject that passed with nothing to say beyond info findings and notes."""
+    return (
+        subject_verdict(result, checks) is Verdict.PASS
+        and all(check.skipped is None for check in checks)
+        and not any(f.waived_by is not None for check in checks for f in check.findings)
+    )
+
+
+def _counted(counts: dict[str, int]) -> list[str]:
+    lines = []
+    if counts["unchanged"]:
+        lines.append(f"{_count(counts['unchanged'], 'subject')} unchanged")
+    if counts["passed"]:
+        lines.append(f"{_count(counts['passed'], 'other subject')} passed")
+    if counts["infos"]:
+        lines.append(f"{_count(counts['infos'], 'info finding')} not shown (-v shows them)")
+    return lines
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def _subject(
@@ -67,9 +115,11 @@ def _subject(
 ) -> list[str]:
     verdict = subject_verdict(result, checks)
     lines = [f"{paint(verdict.value, _VERDICT_STYLE[verdict])} {printable(subject)}"]
+    lines.extend(_block(f"changed: {c.summary}", "  ") for c in checks if c.summary)
     for check in checks:
         state = check_verdict(result, check)
-        silent = state is Verdict.PASS and not check.findings and not check.notes
+        shown = [f for f in check.findings if options.verbosity >= 1 or not _hidden(f)]
+        silent = state is Verdict.PASS and not shown and not check.notes
         if silent and options.verbosity < 1:
             continue
         line = f"  {paint(state.value, _VERDICT_STYLE[state])} {printable(check.name)}"
@@ -77,9 +127,15 @@ def _subject(
             line += f" (skipped: {printable(check.skipped)})"
         lines.append(line)
         lines.extend(_block(f"note: {note}", "    ") for note in check.notes)
-        for finding in check.findings:
+        for finding in shown:
             lines.extend(_finding(finding, options, paint, "    "))
     return lines
+
+
+def _hidden(finding: Finding) -> bool:
+    """Shown only with -v: an info finding (a subject not registered yet before its deploy,
+    history older than the repository's) is context, not something to act on."""
+    return finding.severity is Severity.INFO and finding.waived_by is None
 
 
 def _header(result: Result) -> list[str]:

@@ -29,17 +29,23 @@ def test_failing_run_groups_by_subject_with_verdicts(failing_result: Result) -> 
     lines = _lines(failing_result)
     verdicts = {line.split(" ", 1)[1]: line.split(" ", 1)[0] for line in lines
                 if line[:4] in ("PASS", "FAIL", "WARN", "SKIP")}
+    # users-value passed with an info finding only: counted, not shown
     assert verdicts == {
         "orders-value": "FAIL",
         "ünïcødé-événements": "PASS",
         "payments-value": "SKIP",
-        "users-value": "PASS",
     }
     assert lines[0] == "base main, head HEAD"
     assert "  FAIL BACKWARD vs git:main" in lines
     assert "  SKIP drift vs registry (skipped: no registry configured)" in lines
     assert lines[-1] == "4 subjects, 5 checks, 1 failed, 1 warning, 1 waived, 1 skipped"
-    assert "note: registry snapshot is 3 days old" in lines
+    assert lines[-4:-1] == [
+        "1 other subject passed",
+        "1 info finding not shown (-v shows them)",
+        "note: registry snapshot is 3 days old",
+    ]
+    verbose = _lines(failing_result, verbosity=1)
+    assert "PASS users-value" in verbose and "1 other subject passed" not in verbose
 
 
 def test_a_finding_shows_where_why_fix_witness_and_fingerprint(failing_result: Result) -> None:
@@ -62,8 +68,10 @@ def test_waived_warning_and_info_findings_are_shown_as_such(failing_result: Resu
     assert any(line.strip() == "waived: consumers upgraded first, see the migration plan"
                for line in waived)
     assert _block_of(lines, "FIELD_DOC_CHANGED")[0].split()[0] == "warning"
-    assert "    note: new subject" in lines
-    assert _block_of(lines, "SUBJECT_NEW")[0].split() == ["info", "SUBJECT_NEW"]
+    assert "SUBJECT_NEW" not in "\n".join(lines)  # an info finding: -v shows it
+    verbose = _lines(failing_result, verbosity=1)
+    assert "    note: new subject" in verbose
+    assert _block_of(verbose, "SUBJECT_NEW")[0].split() == ["info", "SUBJECT_NEW"]
 
 
 def test_special_characters_stay_literal_and_control_characters_are_defused(
@@ -91,16 +99,17 @@ def test_colour_only_when_asked(failing_result: Result) -> None:
     assert ANSI.sub("", coloured) == plain
 
 
-def test_quiet_keeps_only_failing_findings_and_the_summary(failing_result: Result) -> None:
+def test_quiet_keeps_errors_and_warnings_and_the_summary(failing_result: Result) -> None:
     lines = _lines(failing_result, verbosity=-1)
     heads = [line for line in lines if not line.startswith(" ")]
     assert [head.split()[:3] for head in heads[:-1]] == [
         ["error", "AVRO_READER_FIELD_MISSING_DEFAULT", "orders-value"],
         ["error", "AVRO_TYPE_MISMATCH", "orders-value"],
+        ["warning", "FIELD_DOC_CHANGED", "orders-value"],
     ]
     assert heads[-1].startswith("4 subjects, 5 checks, 1 failed")
     text = "\n".join(lines)
-    for absent in ("FIELD_DOC_CHANGED", "SUBJECT_NEW", "PASS", "note:", "waived:"):
+    for absent in ("SUBJECT_NEW", "PASS", "note:", "waived:", "unchanged"):
         assert absent not in text
 
 
@@ -123,11 +132,30 @@ def test_rule_purposes_from_the_catalogue_when_verbose(known_rule_result: Result
 
 
 def test_passed_run(passed_result: Result) -> None:
-    lines = _lines(passed_result)
-    assert lines[0] == "PASS orders-value"
-    assert "PASS users-value" in lines
-    assert "  PASS BACKWARD vs git:main" not in lines
-    assert lines[-1] == "2 subjects, 2 checks, 0 failed, 0 warnings, 0 waived"
+    assert _lines(passed_result) == [
+        "2 other subjects passed",
+        "1 info finding not shown (-v shows them)",
+        "2 subjects, 2 checks, 0 failed, 0 warnings, 0 waived",
+    ]
+    verbose = _lines(passed_result, verbosity=1)
+    assert verbose[0] == "PASS orders-value" and "  PASS BACKWARD vs git:main" in verbose
+
+
+def test_changed_subjects_that_pass_are_one_line_and_unchanged_ones_a_count() -> None:
+    def passed(subject: str, summary: str | None = None) -> CheckResult:
+        return CheckResult(f"{subject}: git", subject, CheckKind.COMPAT, "BACKWARD vs git:main",
+                           summary=summary)
+
+    checks = tuple(passed(f"s{i}-value") for i in range(124))
+    changed = passed("orders-value", "BACKWARD vs main: field `coupon` added\n::error x")
+    unchanged = tuple(f"s{i}-value" for i in range(124))
+    result = Result((*checks, changed), extra={"unchanged": unchanged})
+    assert _lines(result) == [
+        "PASS orders-value (BACKWARD vs main: field `coupon` added\\n::error x)",
+        "124 subjects unchanged",
+        "125 subjects, 125 checks, 0 failed, 0 warnings, 0 waived",
+    ]
+    assert len(_lines(result, verbosity=1)) == 2 * 125 + 2
 
 
 def test_warning_below_and_at_fail_on(warning_result: Result, warning_fails_result: Result) -> None:
