@@ -199,7 +199,6 @@ def contract_pairs(
     return checks, pairs
 
 
-
 def read_samples(pair: PairCheck, samples: Sequence[Any]) -> CheckResult:
     """`pair.check` with what its consumer makes of the subject's configured samples.
 
