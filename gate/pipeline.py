@@ -978,20 +978,41 @@ def drift_context(
         if asked:  # more history came since the last question
             context = gather()
         asked = True
-        return not any(_in_doubt(source, state, context) for source in subjects)
+        return not _any_in_doubt(repo, subjects, state, context)
 
     if repo.deepen_until(enough):
         context = gather()  # complete now: the last step's history was not gathered yet
     return context
 
 
-def _in_doubt(source: SubjectSource, state: Any, context: DriftContext) -> bool:
-    """Whether some registered version of `source`'s subject would be drift for want of it in
-    the history `context` holds."""
+def _any_in_doubt(
+    repo: Any, subjects: Sequence[SubjectSource], state: Any, context: DriftContext
+) -> bool:
+    """Whether some registered version would be drift for want of it in the history `context`
+    holds. Versions are matched by object id first; the texts of history are read, in one batch
+    for all subjects, only for those where that leaves a version in doubt (comparing texts can
+    only find more versions held, and so fewer in doubt)."""
     from gate.drift import match_versions
 
-    item = _drift_input(source, state, context)
-    return item is not None and bool(match_versions(item).in_doubt)
+    doubtful = []
+    for source in subjects:
+        item = _drift_input(source, state, context, texts=())
+        if item is not None and match_versions(item).in_doubt:
+            doubtful.append(source)
+    if not doubtful:
+        return False
+    wanted = sorted({sha for s in doubtful for sha in context.ids.get(s.path, ())})
+    blobs = repo.read_objects(wanted)
+    for source in doubtful:
+        texts = tuple(
+            blobs[sha].decode("utf-8", "replace")
+            for sha in sorted(context.ids.get(source.path, ()))
+            if sha in blobs
+        )
+        item = _drift_input(source, state, context, texts=texts)
+        if item is not None and match_versions(item).in_doubt:
+            return True
+    return False
 
 
 _HISTORY_REPOSITORIES: dict[tuple[int, Path], Any] = {}
@@ -1015,8 +1036,10 @@ def _drift_input(
     state: Any,
     context: DriftContext,
     unlike: frozenset[int] = frozenset(),
+    texts: tuple[str, ...] | None = None,
 ) -> Any:
-    """The `DriftInput` of one subject that has a file in git (None: no schema type)."""
+    """The `DriftInput` of one subject that has a file in git (None: no schema type); `texts`
+    are its file's contents in history, read here when None and needed."""
     from gate.drift import DriftInput, blob_id
 
     if source.schema_type is None:
@@ -1024,11 +1047,12 @@ def _drift_input(
     registered = state.subject(source.subject)
     head = source.head_data.decode("utf-8", "replace") if source.head_data else None
     ids = context.ids.get(source.path, frozenset())
-    texts: tuple[str, ...] = ()
-    if registered is not None and any(
-        v.text != head and blob_id(v.text) not in ids for v in registered.versions
-    ):
-        texts = _history_texts(context, source.path)
+    if texts is None:
+        texts = ()
+        if registered is not None and any(
+            v.text != head and blob_id(v.text) not in ids for v in registered.versions
+        ):
+            texts = _history_texts(context, source.path)
     item = DriftInput.from_texts(
         source.subject,
         source.schema_type,

@@ -4,6 +4,7 @@ the real `gate` command."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -138,8 +139,9 @@ def _reverted_history(tmp_path: Path, server: RegistryServer, gap: int) -> RepoB
     work.commit("revert orders to v5", {"schemas/orders.avsc": V5})
     for n in range(gap):
         work.git("commit", "-q", "--allow-empty", "-m", f"unrelated {n}")
-    server.register("orders-value", V5)
-    server.register("orders-value", V6)
+    # as Confluent answers them: compact, not the file's bytes (matched by canonical form)
+    server.register("orders-value", json.dumps(json.loads(V5), separators=(",", ":")))
+    server.register("orders-value", json.dumps(json.loads(V6), separators=(",", ":")))
     origin = tmp_path / "origin.git"
     run_git(tmp_path, "clone", "-q", "--bare", str(work.root), str(origin))
     return RepoBuilder(origin, init=False)
