@@ -257,6 +257,7 @@ def waive_command(params: dict[str, Any], verbosity: int = 0) -> int:
     from gate.config import load_config
     from gate.errors import ConfigError
     from gate.pipeline import load_configuration, run_check
+    from gate.report.common import printable
     from gate.waive import (
         WaiverEntry,
         append_to_config,
@@ -284,11 +285,13 @@ def waive_command(params: dict[str, Any], verbosity: int = 0) -> int:
     held = next((w for w in config.waivers if same_finding(w, rule, subject, fingerprint)), None)
     if held is not None:
         # running the same command again (a re-run CI step, a second try) changes nothing
-        sys.stdout.write(
-            f"{rule} on {subject} ({fingerprint}) is already waived until "
-            f"{held.expires.isoformat()} in {held.file}:{held.line}; edit that entry to change "
-            "its reason, owner or expiry\n"
-        )
+        until = held.expires.isoformat()
+        state = f"expired on {until}" if held.expires < dt.date.today() else f"holds until {until}"
+        sys.stdout.write(printable(
+            f"{rule} on {subject} ({fingerprint}) is already waived: the waiver in "
+            f"{held.file}:{held.line} {state}; edit that entry to change its reason, owner or "
+            "expiry"
+        ) + "\n")
         return 0
     if config.waivers_file is not None:
         target, text = config.waivers_file, _read_or_empty(config.waivers_file)
@@ -303,9 +306,9 @@ def waive_command(params: dict[str, Any], verbosity: int = 0) -> int:
     except ConfigError:
         write_atomically(target, text)  # never leave gate.yaml broken
         raise
-    sys.stdout.write(
-        f"waived {rule} on {subject} ({fingerprint}) until {expires.isoformat()} in {target}\n"
-    )
+    sys.stdout.write(printable(
+        f"waived {rule} on {subject} ({fingerprint}) until {expires.isoformat()} in {target}"
+    ) + "\n")
     return 0
 
 
@@ -313,6 +316,7 @@ def unwaive_command(params: dict[str, Any], verbosity: int = 0) -> int:
     from gate.config import load_config
     from gate.errors import ConfigError
     from gate.pipeline import load_configuration
+    from gate.report.common import printable
     from gate.waive import find_waiver, remove_entry
 
     sources = _source_options(params)
@@ -334,10 +338,10 @@ def unwaive_command(params: dict[str, Any], verbosity: int = 0) -> int:
     except ConfigError:
         write_atomically(target, text)  # never leave gate.yaml broken
         raise
-    sys.stdout.write(
+    sys.stdout.write(printable(
         f"removed the waiver for {waiver.rule} on {waiver.subject} ({waiver.fingerprint}) "
-        f"from {waiver.file}\n"
-    )
+        f"from {waiver.file}"
+    ) + "\n")
     return 0
 
 

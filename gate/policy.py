@@ -124,5 +124,11 @@ def apply_waivers(
             kind=CheckKind.VALIDITY,
             name="stale waivers",
             findings=tuple(stale),
+            summary=_in_use(len(used), len(waivers)),
         ),
     ]
+
+
+def _in_use(used: int, declared: int) -> str:
+    waivers = "1 waiver" if declared == 1 else f"{declared} waivers"
+    return f"{waivers} declared, {used} in use"

@@ -123,6 +123,17 @@ def test_waiving_the_same_finding_twice_adds_one_entry(
     assert len(yaml.safe_load(once)["waivers"]) == 1
 
 
+def test_waiving_a_finding_whose_waiver_expired_points_to_that_entry(
+    gate: GateRunner, repo: RepoBuilder
+) -> None:
+    fingerprint = _fingerprint(gate, repo)
+    _with_waiver(repo, fingerprint, "2020-01-01")
+    before = (repo.root / "gate.yaml").read_text()
+    said = _waive(gate, repo, fingerprint, "consumers upgraded first")
+    assert "expired on 2020-01-01" in said and "gate.yaml:" in said
+    assert (repo.root / "gate.yaml").read_text() == before
+
+
 def test_waiving_twice_into_a_waivers_file_adds_one_entry(
     gate: GateRunner, repo: RepoBuilder
 ) -> None:
@@ -140,7 +151,9 @@ def test_the_lifecycle_of_a_waiver_ends_with_the_command_that_removes_it(
     # the pull request that needs the break waives it
     fingerprint = _fingerprint(gate, repo)
     _waive(gate, repo, fingerprint, "consumers upgraded first")
-    assert gate(["check", "--base", "HEAD"], cwd=repo.root).exit_code == 0
+    waived = gate(["check", "--base", "HEAD"], cwd=repo.root)
+    assert waived.exit_code == 0
+    assert "PASS (waivers) (1 waiver declared, 1 in use)" in waived.stdout.splitlines()
     # the consumers moved and the break is gone (here: the base now holds the change)
     repo.commit("deployed", {})
     text = gate(["check", "--base", "HEAD"], cwd=repo.root)
