@@ -264,6 +264,10 @@ def test_a_breaking_change_in_a_referenced_json_subject_fails_the_referring_one(
         ("customer-value", "JSON_TYPE_CHANGED"),
         ("order-value", "JSON_TYPE_CHANGED"),
     ]
+    # the witness is data the referring subject's consumers would be sent
+    (on_order,) = [f for f in run.json()["findings"] if f["subject"] == "order-value"]
+    assert on_order["witness"]["payload"]["customer"] == {"id": ""}
+    assert "is not of type 'integer'" in on_order["witness"]["error"]
 
 
 # ------------------------------------------------------------------------------ errors

@@ -1197,3 +1197,87 @@ def build_validator(parsed: ParsedJsonSchema) -> Any:
     cls = validator_class(parsed.draft)
     return cls(parsed.document, registry=registry,
                _resolver=registry.resolver(base_uri=parsed.base_uri))
+
+
+# ------------------------------------------------------------------------- one self-contained
+
+
+class _NotBundled(Exception):
+    """The schema cannot be made self-contained by embedding (an `$id` or anchor moves a base)."""
+
+
+_BUNDLE_KEY = "__gate_reference_"
+
+
+def bundle(parsed: ParsedJsonSchema) -> Any:
+    """The schema as one self-contained document: every other document its `$ref`s reach (a
+    schema reference by name, a file of the repository) embedded under `$defs` and the `$ref`s
+    rewritten to point there, so that a validator or a payload generator that follows only
+    local references reads it as the checker did. The document itself when it references no
+    other document, or when an `$id` or anchor makes embedding change what a `$ref` means."""
+    document = parsed.document
+    table = {uri: (contents, draft) for uri, contents, draft in parsed.resources}
+    root_uri = urldefrag(parsed.base_uri)[0]
+    if not isinstance(document, dict) or not any(
+        urldefrag(uri)[0] != root_uri and contents is not document
+        for uri, (contents, _) in table.items()
+    ):
+        return document
+    embedded: dict[str, str] = {}  # a document's URI -> where it is embedded
+    definitions: dict[str, Any] = {}
+
+    def target(ref: str, base: str, at: str) -> str:
+        written, fragment = urldefrag(ref)
+        if fragment and not fragment.startswith("/"):
+            raise _NotBundled
+        if not written:
+            return "#" + at + fragment
+        uri = urldefrag(urljoin(base, written))[0]
+        if uri == root_uri:
+            return "#" + fragment
+        found = table.get(uri)
+        if found is None:
+            raise _NotBundled
+        if uri not in embedded:
+            contents, draft = found
+            key = f"{_BUNDLE_KEY}{len(embedded)}"
+            embedded[uri] = f"/$defs/{key}"
+            inner = uri
+            if isinstance(contents, dict):
+                # its own `$id` is its base; embedded, the root's base must stay in scope
+                id_key = _id_keyword(draft)
+                declared = contents.get(id_key)
+                if isinstance(declared, str):
+                    inner = urldefrag(urljoin(uri, declared))[0]
+                    contents = {k: v for k, v in contents.items() if k != id_key}
+            definitions[key] = None  # taken before its own references are followed (cycles)
+            definitions[key] = rewrite(contents, inner, embedded[uri])
+        return "#" + embedded[uri] + fragment
+
+    def rewrite(value: Any, base: str, at: str) -> Any:
+        if isinstance(value, dict):
+            if value is not document and (
+                "$id" in value or "$anchor" in value or "$dynamicAnchor" in value
+                or isinstance(value.get("id"), str)
+            ):
+                raise _NotBundled
+            return {
+                key: target(item, base, at) if key == "$ref" and isinstance(item, str)
+                else rewrite(item, base, at)
+                for key, item in value.items()
+            }
+        if isinstance(value, list):
+            return [rewrite(item, base, at) for item in value]
+        return value
+
+    try:
+        out = call_deep(lambda: rewrite(document, parsed.base_uri, ""), parsed.depth)
+    except (_NotBundled, RecursionError):
+        return document
+    if not definitions:
+        return document
+    existing = out.get("$defs", {})
+    if not isinstance(existing, dict) or any(key in existing for key in definitions):
+        return document
+    out["$defs"] = {**existing, **definitions}
+    return out

@@ -13,6 +13,7 @@ frozen values; only `ParsedJsonSchema`, which wraps the graph, crosses module bo
 from __future__ import annotations
 
 import enum
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -340,6 +341,14 @@ class ParsedJsonSchema:
     depth: int = 0  # the deepest nesting of JSON containers in any loaded document
     # how many `$ref`s the graph holds: each may lead one level deeper when comparing
     references: int = 0
+
+    @functools.cached_property
+    def json(self) -> Any:
+        """The schema as one self-contained document, for tools that follow only local `$ref`s
+        (the payload simulator): the documents it references by name or file embedded."""
+        from gate.formats.jsonschema.loader import bundle
+
+        return bundle(self)
 
     def validator(self) -> Any:
         """A `jsonschema` validator for instances of this schema; `$ref`s resolve locally."""
