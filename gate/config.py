@@ -28,6 +28,10 @@ Decisions worth knowing:
   order) matching it: write specific globs above general ones.
 - Globs are anchored at the root: `*` and `?` stay within one directory, `**` spans any number
   of directories (`**/*.avsc` matches `a.avsc` and `x/y/a.avsc`).
+- A subject's `references:` (Confluent schema references: a `subject` at `version` `latest` or
+  a number, or a `file`) are checked here for shape and for cycles among `file:` rules; their
+  targets are resolved at each revision by gate/references.py, which finds the cycles that
+  pass through `files:` globs.
 
 A file that cannot be read at all is a `SourceError` (exit 3); anything wrong inside it is a
 `ConfigError` (exit 2), raised as `ConfigFileError` carrying every `ConfigProblem` found.
