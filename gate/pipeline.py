@@ -362,24 +362,30 @@ def open_workspace(sources: SourceOptions, config: Any) -> Workspace:
     )
 
 
-def _contract_files(contract: Any, prefix: str, head: Any) -> set[str]:
-    """The repository paths of a contract's own schema files (producers' and readers') and of
-    the files their relative `$ref`s reach at the head: a change to any of them changes what a
-    producer writes or a consumer reads."""
+def _contract_files(contract: Any, prefix: str) -> set[str]:
+    """The repository paths of a contract's own schema files: producers' and readers'."""
     files = {prefix + p.file for p in contract.producers if p.file is not None}
-    files |= {prefix + c.reader for c in contract.consumers if not c.is_pinned}
-    reached = set(files)
+    return files | {prefix + c.reader for c in contract.consumers if not c.is_pinned}
+
+
+def _references_from(files: set[str], head: Any) -> dict[str, set[str]]:
+    """The files each of `files` (and each file they reach) names in relative `$ref`s at the
+    head, read level by level, each level in one batch."""
+    edges: dict[str, set[str]] = {}
     frontier = {f for f in files if not f.lower().endswith(".avsc")}
     for _ in range(_MAX_REF_DEPTH):
         if not frontier:
             break
-        found: set[str] = set()
-        for path, data in head.read(sorted(frontier)).items():
-            if b"$ref" in data:
-                found.update(file_references(path, data.decode("utf-8", "replace")))
-        frontier = found - reached
-        reached |= frontier
-    return reached
+        contents = head.read(sorted(frontier))
+        for path in frontier:
+            data = contents.get(path)
+            edges[path] = (
+                set(file_references(path, data.decode("utf-8", "replace")))
+                if data is not None and b"$ref" in data
+                else set()
+            )
+        frontier = {target for path in frontier for target in edges[path]} - edges.keys()
+    return edges
 
 
 _MAX_REF_DEPTH = 16  # `$ref` chains from a contract's files followed this far
@@ -387,13 +393,27 @@ _MAX_REF_DEPTH = 16  # `$ref` chains from a contract's files followed this far
 
 def _touched_contracts(scope: ConfigScope, only: Sequence[str], head: Any) -> frozenset[str]:
     """In a run restricted to files, the subjects of the contracts one of whose producers' or
-    consumers' schema files (or a file they reach) is among the files."""
+    consumers' schema files, or a file these reach through relative `$ref`s, is among the files:
+    a change to any of them changes what a producer writes or a consumer reads."""
     if not only or not scope.config.contracts:
         return frozenset()
     listed = set(only)
-    return frozenset(
-        c.subject for c in scope.config.contracts if _contract_files(c, scope.prefix, head) & listed
-    )
+    own: dict[str, set[str]] = {}
+    for contract in scope.config.contracts:
+        own.setdefault(contract.subject, set()).update(_contract_files(contract, scope.prefix))
+    touched = {subject for subject, files in own.items() if files & listed}
+    pending = {subject: files for subject, files in own.items() if subject not in touched}
+    if not pending or all(f.lower().endswith((".avsc", ".proto")) for f in listed):
+        return frozenset(touched)  # no `$ref` names an Avro or Protobuf file
+    edges = _references_from(set().union(*pending.values()), head)
+    for subject, files in pending.items():
+        reached, frontier = set(files), set(files)
+        while frontier and not reached & listed:
+            frontier = {t for f in frontier for t in edges.get(f, ())} - reached
+            reached |= frontier
+        if reached & listed:
+            touched.add(subject)
+    return frozenset(touched)
 
 
 def _subject_files(scope: ConfigScope, wanted: frozenset[str], trees: Sequence[Any]) -> list[str]:
