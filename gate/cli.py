@@ -138,6 +138,12 @@ def cli() -> None:
     "drift needs.",
 )
 @click.option(
+    "--hook",
+    is_flag=True,
+    help="As a pre-commit hook: the range pre-commit names (PRE_COMMIT_FROM_REF.."
+    "PRE_COMMIT_TO_REF), else the staged change against HEAD.",
+)
+@click.option(
     "--verify-with-registry",
     is_flag=True,
     help="Also ask the registry for its verdict and report disagreements.",

@@ -148,7 +148,30 @@ def _shard(value: str | None) -> Shard | None:
     return shard
 
 
+def _hook_range(params: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
+    """`--hook`: the revisions pre-commit names, or the staged change against HEAD.
+
+    pre-commit sets PRE_COMMIT_FROM_REF and PRE_COMMIT_TO_REF for a pre-push hook and for
+    `pre-commit run --from-ref X --to-ref Y`; a plain commit sets neither.
+    """
+    given = [f"--{name}" for name in ("base", "head", "staged") if params.get(name)]
+    if given:
+        raise UsageError(
+            f"--hook takes its range from pre-commit; drop {', '.join(given)} "
+            "(or drop --hook to name the range yourself)",
+            "--hook",
+        )
+    from_ref = environ.get("PRE_COMMIT_FROM_REF", "").strip()
+    to_ref = environ.get("PRE_COMMIT_TO_REF", "").strip()
+    if from_ref and to_ref:
+        return {"base": from_ref, "head": to_ref, "staged": False}
+    return {"base": "HEAD", "head": None, "staged": True}
+
+
 def _source_options(params: dict[str, Any]) -> SourceOptions:
+    environ = dict(os.environ)
+    if params.get("hook"):
+        params = {**params, **_hook_range(params, environ)}
     if params.get("head") and params.get("staged"):
         raise UsageError("--head and --staged exclude each other", "--head/--staged")
     return SourceOptions(
@@ -162,7 +185,7 @@ def _source_options(params: dict[str, Any]) -> SourceOptions:
         offline=bool(params.get("offline")),
         fetch_base=bool(params.get("fetch_base")),
         files=tuple(str(f) for f in params.get("files", ())),
-        environ=dict(os.environ),
+        environ=environ,
     )
 
 

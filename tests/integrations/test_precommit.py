@@ -69,12 +69,34 @@ def test_the_manifest_and_the_dogfood_config_are_valid(tmp_path: Path) -> None:
     assert all(hook["language"] == "python" for hook in HOOKS.values())
 
 
-def test_the_commit_hook_sees_schema_files_and_gate_yaml() -> None:
+def test_the_commit_hook_sees_what_gate_reads_and_nothing_else() -> None:
     pattern = re.compile(str(HOOKS["gate"]["files"]))
-    for path in ("schemas/orders.avsc", "a/b/c.json", "gate.yaml", "svc/gate.yml"):
+    read = ("schemas/orders.avsc", "a/b/c.json", "gate.yaml", "svc/gate.yml",
+            "schemas/orders.schema.yaml", "samples/orders.jsonl", "samples/orders.ndjson",
+            "samples/captured/orders-0001.bin")
+    for path in read:
         assert pattern.search(path), path
-    for path in ("README.md", "notgate.yaml", "schemas/orders.avsc.bak", "gate.py"):
+    for path in ("README.md", "schemas/orders.avsc.bak", "gate.py", "src/Orders.java",
+                 "Dockerfile", "samples/orders.jsonl.orig"):
         assert not pattern.search(path), path
+
+
+def test_the_commit_hook_takes_its_range_from_pre_commit() -> None:
+    """One entry for a commit (staged vs HEAD) and for `pre-commit run --from-ref/--to-ref`."""
+    words = shlex.split(str(HOOKS["gate"]["entry"]))
+    assert "--hook" in words and "--offline" in words
+    assert not {"--base", "--head", "--staged"} & set(words)
+    assert set(HOOKS["gate"]["stages"]) == {"pre-commit", "manual"}
+
+
+@pytest.mark.parametrize("extra", [["--base", "HEAD"], ["--staged"], ["--head", "HEAD"]])
+def test_hook_refuses_a_range_of_its_own(tmp_path: Path, extra: list[str]) -> None:
+    repo, _ = build_repository(tmp_path / "repo", None)
+    done = subprocess.run([*console_script("gate"), "check", "--hook", "--offline", *extra],
+                          cwd=repo.root, env=clean_environ(tmp_path, python_path=True),
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 2, output(done)
+    assert "--hook" in done.stderr and extra[0] in done.stderr
 
 
 def console_script(name: str) -> list[str]:
@@ -268,6 +290,38 @@ def test_the_pre_push_stage_checks_the_range_it_is_given(
     verdict = "Failed" if expected else "Passed"
     assert re.search(re.escape(HOOK_NAME["gate-push"]) + r"\.*" + verdict, text), text
     assert (BREAKING_RULE in text) is (expected == 1)
+
+
+@pytest.mark.parametrize(("change", "expected"), [(BREAKING, 1), (COMPATIBLE, 0)],
+                         ids=["breaking", "compatible"])
+def test_run_over_a_range_judges_the_range_with_the_commit_hook(
+    consumer: RepoBuilder, hook_env: dict[str, str], change: dict[str, str], expected: int
+) -> None:
+    """`pre-commit run gate --from-ref A --to-ref B`: what pre-commit.ci and CI jobs run."""
+    base = consumer.sha("HEAD")
+    head = commit_without_hooks(consumer, "change payments", change)
+    done = pre_commit(["run", "gate", "--from-ref", base, "--to-ref", head], consumer.root,
+                      hook_env)
+    text = output(done)
+    assert done.returncode == expected, text
+    verdict = "Failed" if expected else "Passed"
+    assert re.search(re.escape(HOOK_NAME["gate"]) + r"\.*" + verdict, text), text
+    assert (BREAKING_RULE in text) is (expected == 1)
+
+
+def test_a_commit_of_unrelated_files_is_not_blocked_by_a_breaking_history(
+    consumer: RepoBuilder, hook_env: dict[str, str]
+) -> None:
+    """A breaking change already committed (--no-verify) does not block the next, unrelated
+    commit: the commit hook judges what is staged, not the branch."""
+    commit_without_hooks(consumer, "add currency", BREAKING)
+    consumer.write("README.md", "notes\n")
+    consumer.write("package.json", '{"name": "svc", "version": "1.0.0"}\n')
+    consumer.git("add", "-A")
+    done = git_with_hooks(consumer, hook_env, "commit", "-m", "docs")
+    text = output(done)
+    assert done.returncode == 0, text
+    assert BREAKING_RULE not in text
 
 
 def test_without_offline_gate_would_contact_the_registry(
