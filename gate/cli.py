@@ -27,6 +27,7 @@ _POLICY_CHOICES = [p.value for p in JsonPolicy]
 def _dispatch(command: str, params: dict[str, Any]) -> NoReturn:
     """Run `gate.commands.<command>(params, verbosity)` under the one error handler."""
     context = _Context(params.pop("verbose", 0), params.pop("quiet", 0))
+    params.pop("color", None)  # read from click's context where output is written
 
     def action() -> int:
         from gate import commands
@@ -51,7 +52,23 @@ class _Context:
         sys.exit(int(ExitCode.INTERNAL))  # pragma: no cover - error_handler always exits
 
 
+def _color_callback(context: click.Context, _: click.Parameter, value: str) -> str:
+    """Tell click too, so that everything it prints follows the same choice."""
+    from gate.commands import use_color
+
+    context.color = use_color(value, os.environ, sys.stdout.isatty())
+    return value
+
+
 def _verbosity_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    function = click.option(
+        "--color",
+        type=click.Choice(["auto", "always", "never"]),
+        default="auto",
+        show_default=True,
+        callback=_color_callback,
+        help="Colour the output: auto colours a terminal (NO_COLOR turns it off, FORCE_COLOR on).",
+    )(function)
     function = click.option("-v", "--verbose", count=True, help="More detail (-vv: tracebacks).")(
         function
     )

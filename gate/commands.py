@@ -11,10 +11,12 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import click
 
 from gate.errors import SourceError, UsageError
 from gate.model import JsonPolicy, Mode, Result, SchemaType, Severity
@@ -53,8 +55,23 @@ def parse_report_requests(values: Sequence[str], default: str = "text") -> list[
     return requests
 
 
+def use_color(choice: str, environ: Mapping[str, str], isatty: bool) -> bool:
+    """`--color always|never` decide; `auto` colours a terminal, unless NO_COLOR is set (to
+    anything but the empty string), and FORCE_COLOR (likewise) colours a pipe or a CI log."""
+    if choice in ("always", "never"):
+        return choice == "always"
+    if environ.get("NO_COLOR"):
+        return False
+    if environ.get("FORCE_COLOR"):
+        return True
+    return isatty
+
+
 def _color_wanted() -> bool:
-    return sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    """The colour decision for standard output, from the running command's `--color`."""
+    context = click.get_current_context(silent=True)
+    choice = str(context.params.get("color") or "auto") if context is not None else "auto"
+    return use_color(choice, os.environ, sys.stdout.isatty())
 
 
 def write_atomically(path: Path, text: str) -> None:

@@ -1256,13 +1256,25 @@ def _judge_chunk(sources: list[SubjectSource]) -> list[tuple[CheckResult, ...]]:
     return [_POOL_JUDGE.judge(source).checks for source in sources]
 
 
-def judge_all(judge: SubjectJudge, sources: list[SubjectSource]) -> list[tuple[CheckResult, ...]]:
-    """Every subject's checks, in order; on both cores when there are enough to share."""
-    import os
+def can_fork() -> bool:
+    """Whether worker processes can inherit the judge by forking.
 
-    workers = min(os.cpu_count() or 1, 8)
+    Windows has no `fork`; macOS has it but its system libraries are not safe to use in a forked
+    child (Python's default there is `spawn`). There the subjects are judged in this process.
+    """
+    import multiprocessing
+    import sys
+
+    return "fork" in multiprocessing.get_all_start_methods() and sys.platform != "darwin"
+
+
+def judge_all(judge: SubjectJudge, sources: list[SubjectSource]) -> list[tuple[CheckResult, ...]]:
+    """Every subject's checks, in order; on the usable cores when there are enough to share."""
+    from gate.cpus import usable_cpus
+
+    workers = min(usable_cpus(), 8)
     busy = [s for s in sources if not (s.unchanged and s.head_path == s.base_path)]
-    if workers < 2 or len(busy) < _PARALLEL_FROM:
+    if workers < 2 or len(busy) < _PARALLEL_FROM or not can_fork():
         return [judge.judge(source).checks for source in sources]
     import gc
     import multiprocessing

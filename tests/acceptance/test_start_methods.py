@@ -1,0 +1,68 @@
+"""Enough changed subjects to share among workers: where `fork` is unavailable (Windows; macOS
+by default) the run is serial and gives the same report, instead of raising."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gate import pipeline
+from tests.support.gitrepo import RepoBuilder
+
+from .conftest import GateRunner, record
+
+OLD = record([("id", "string")])
+OK = record([("id", "string"), ("x", ["null", "int"])], x=None)
+BROKEN = record([("id", "string"), ("x", "int")])
+SUBJECTS = 60  # above the point where the pool starts
+
+
+def _report(gate: GateRunner, repo: RepoBuilder, out: Path) -> Any:
+    run = gate(["check", "--base", "HEAD", "--no-simulate", "--report", f"json={out}"],
+               cwd=repo.root)
+    assert run.exit_code == 1, run.stderr
+    report = json.loads(out.read_text())
+    return sorted((c["subject"], c["passed"], tuple(c["findings"])) for c in report["checks"])
+
+
+def test_without_fork_the_subjects_are_judged_serially_with_the_same_verdicts(
+    gate: GateRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert SUBJECTS >= pipeline._PARALLEL_FROM
+    repo = RepoBuilder(tmp_path / "repo")
+    repo.commit("base", {f"schemas/s{i:02d}.avsc": OLD for i in range(SUBJECTS)})
+    for i in range(SUBJECTS):
+        repo.write(f"schemas/s{i:02d}.avsc", BROKEN if i % 7 == 0 else OK)
+    pools: list[object] = []
+    real_context = multiprocessing.get_context
+
+    def watched_context(method: str | None = None) -> Any:
+        pools.append(method)
+        return real_context(method)
+
+    monkeypatch.setattr(multiprocessing, "get_context", watched_context)
+    monkeypatch.setattr("gate.cpus.usable_cpus", lambda: 2)
+    monkeypatch.setattr("sys.platform", "linux")
+    forked = _report(gate, repo, tmp_path / "forked.json")
+    assert pools == ["fork"]
+    pools.clear()
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    serial = _report(gate, repo, tmp_path / "serial.json")
+    assert pools == [], "no pool without fork"
+    assert serial == forked
+    assert sum(not passed for _, passed, _ in serial) == len(range(0, SUBJECTS, 7))
+
+
+def test_macos_is_judged_serially(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("sys.platform", "darwin")
+    assert not pipeline.can_fork()
+    monkeypatch.setattr("sys.platform", "linux")
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods",
+                        lambda: ["fork", "spawn", "forkserver"])
+    assert pipeline.can_fork()
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert not pipeline.can_fork()
