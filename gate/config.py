@@ -378,53 +378,13 @@ def escape_glob(path: str) -> str:
 
 @functools.lru_cache(maxsize=1024)
 def _glob_regex(pattern: str) -> re.Pattern[str]:
-    out: list[str] = []
-    index, size = 0, len(pattern)
-    while index < size:
-        char = pattern[index]
-        if char == "*":
-            end = index
-            while end < size and pattern[end] == "*":
-                end += 1
-            whole_segment = (index == 0 or pattern[index - 1] == "/") and (
-                end == size or pattern[end] == "/"
-            )
-            if end - index >= 2 and whole_segment:
-                if end == size:
-                    out.append(".*")
-                    index = end
-                else:
-                    out.append("(?:[^/]*/)*")
-                    index = end + 1
-            else:
-                out.append("[^/]*")
-                index = end
-        elif char == "?":
-            out.append("[^/]")
-            index += 1
-        elif char == "[":
-            end = index + 1
-            if end < size and pattern[end] in "!^":
-                end += 1
-            if end < size and pattern[end] == "]":
-                end += 1
-            while end < size and pattern[end] != "]":
-                end += 1
-            if end >= size:
-                out.append(re.escape(char))
-                index += 1
-                continue
-            body = pattern[index + 1 : end]
-            negate = body[:1] in ("!", "^")
-            if negate:
-                body = body[1:]
-            body = "".join("\\" + c if c in "\\[]^" else c for c in body)
-            out.append(f"[^/{body}]" if negate else f"[{body}]")
-            index = end + 1
-        else:
-            out.append(re.escape(char))
-            index += 1
-    return re.compile("".join(out))
+    """`pattern` as wcmatch reads a glob: `**` spans directories, `*` matches dot files too, no
+    braces and no negation (a `files:` glob is one pattern)."""
+    from wcmatch import glob as wcglob
+
+    flags = wcglob.GLOBSTAR | wcglob.DOTGLOB | wcglob.FORCEUNIX
+    include, _ = wcglob.translate(pattern, flags=flags)
+    return re.compile(include[0])
 
 
 def glob_match(pattern: str, path: str) -> bool:
