@@ -203,13 +203,42 @@ def test_run_steps_are_valid_bash(action: CompositeAction, name: str) -> None:
     assert done.returncode == 0, f"{step.get('name')}: {done.stderr}"
 
 
-def test_the_install_step_installs_the_action_checkout(action: CompositeAction) -> None:
+def test_the_install_step_installs_the_action_checkout_into_its_own_venv(
+    action: CompositeAction,
+) -> None:
     install = next(step for step in action.steps if step.get("name") == INSTALL_STEP)
-    assert re.search(r"python -m pip install\b.*\"\$GITHUB_ACTION_PATH\"", str(install["run"]))
+    script = str(install["run"])
+    assert re.search(r'-m venv "\$venv"', script) and "RUNNER_TEMP" in script
+    assert re.search(
+        r'"\$python" -m pip install\b.* -c "\$GITHUB_ACTION_PATH/constraints.txt" '
+        r'"\$GITHUB_ACTION_PATH"', script)
+    assert (ROOT / "constraints.txt").is_file()
     position = action.steps.index(install)
     setup = [s for s in action.steps[:position] if str(s.get("uses", "")).startswith(
         "actions/setup-python@")]
     assert setup, "python must be set up before the install step"
+    # the job's `python` is left alone: setup-python does not put its Python on PATH
+    assert setup[0]["with"]["update-environment"] is False
+    assert install["env"]["GATE_SETUP_PYTHON"] == "${{ steps.python.outputs.python-path }}"
+    cache = [s for s in action.steps[:position] if str(s.get("uses", "")).startswith(
+        "actions/cache@")]
+    assert cache and cache[0]["with"]["path"] == "~/.cache/pip"
+    assert "GATE_PYTHON" in gate_step(action)["env"]
+    assert '"$GATE_PYTHON" -m gate' in str(gate_step(action)["run"])
+
+
+def test_the_constraints_pin_every_runtime_dependency() -> None:
+    import tomllib
+
+    pinned = {
+        line.split("==")[0].strip().lower().replace("_", "-")
+        for line in (ROOT / "constraints.txt").read_text(encoding="utf-8").splitlines()
+        if "==" in line and not line.lstrip().startswith("#")
+    }
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    declared = {re.split(r"[<>=!~\[; ]", d, maxsplit=1)[0].lower().replace("_", "-")
+                for d in project["dependencies"]}
+    assert declared <= pinned, declared - pinned
 
 
 # ------------------------------------------------------------------------ the harness itself
@@ -293,20 +322,26 @@ def test_a_breaking_pull_request_fails_with_every_report(
     assert all(m.group(3).startswith("AVRO_") for m in found)
 
     # what the step wrote to GITHUB_OUTPUT, and the action's outputs mapped from it
-    assert set(run.step("gate").outputs) == {"passed", "findings", "junit-path", "sarif-path"}
+    assert set(run.step("gate").outputs) == {
+        "passed", "findings", "errors", "warnings", "junit-path", "sarif-path", "json-path",
+        "markdown-path", "text-path"}
     outputs = run.outputs
     assert outputs == run.step("gate").outputs
     assert outputs["passed"] == "false"
+    # every report under the runner's temp folder, none in the checkout
+    for name in ("junit-path", "sarif-path", "json-path", "markdown-path", "text-path"):
+        path = Path(outputs[name])
+        assert path.is_file() and path.is_relative_to(tmp_path / "runner"), name
+    assert not [p for p in workspace.root.glob("gate*") if p.suffix in (".xml", ".sarif")]
     junit = Path(outputs["junit-path"])
     sarif = Path(outputs["sarif-path"])
-    assert junit == workspace.root / "gate-junit.xml" and junit.is_file()
-    assert sarif == workspace.root / "gate.sarif" and sarif.is_file()
 
     document = json.loads(sarif.read_text(encoding="utf-8"))
     assert document["version"] == "2.1.0"
     results = document["runs"][0]["results"]
     assert {r["ruleId"] for r in results} == {BREAKING_RULE}
     assert outputs["findings"] == str(len(results)) == str(len(found))
+    assert outputs["errors"] == str(len(found)) and outputs["warnings"] == "0"
     uri = results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri == "schemas/payments.avsc"
 
@@ -518,3 +553,99 @@ def test_the_workflow_uses_this_action_on_a_fixture_repository(
     checked = run_bash(script, ROOT, env)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert BREAKING_RULE in run.stdout
+
+
+# ------------------------------------------------------------------------ real workflows
+
+ZEROS = "0" * 40
+
+
+def test_a_push_that_creates_a_branch_compares_with_the_default_branch(
+    action: CompositeAction, tmp_path: Path
+) -> None:
+    """`before` is all zeros: the base is the default branch, fetched into the shallow clone."""
+    origin, base = build_repository(tmp_path / "origin", None)
+    origin.git("checkout", "-q", "-b", "feature")
+    origin.commit("head: change payments", BREAKING)
+    workspace = origin.clone(tmp_path / "workspace", "--depth=1", "--branch", "feature")
+    assert subprocess.run(["git", "rev-parse", "--verify", "-q", "origin/main"],
+                          cwd=workspace.root, capture_output=True, check=False).returncode != 0
+    event = {"before": ZEROS, "after": workspace.sha("HEAD"), "created": True,
+             "ref": "refs/heads/feature", "repository": {"default_branch": "main"}}
+    run = run_action(action, tmp_path, workspace.root, event, event_name="push")
+    assert run.exit_code == 1, run.stdout + run.stderr
+    assert BREAKING_RULE in run.stdout
+    assert workspace.git("rev-parse", "origin/main").strip() == base
+
+
+@pytest.mark.parametrize(("change", "expected"), [(BREAKING, 1), (COMPATIBLE, 0)],
+                         ids=["breaking", "compatible"])
+def test_a_fork_pull_request_without_secrets_uses_the_snapshot(
+    action: CompositeAction, tmp_path: Path, change: dict[str, str], expected: int
+) -> None:
+    """No credentials reach a fork's run: the committed snapshot stands in for the registry,
+    with a notice, and the exit code is the verdict's, not 3."""
+    with RegistryServer(auth=("ci-key", "secret")) as server:
+        server.register("payments-value", BASE_FILES["schemas/payments.avsc"])
+        repo, _ = build_repository(tmp_path / "workspace", None)
+        export = gate_cli(["registry", "export", "--registry", server.url, "registry-snapshot"],
+                          repo.root, tmp_path)
+        assert export.returncode == 3, "the registry needs credentials"
+        snapshot_env = {**clean_environ(tmp_path, python_path=True),
+                        "GATE_REGISTRY_USER": "ci-key", "GATE_REGISTRY_PASSWORD": "secret"}
+        done = subprocess.run([sys.executable, "-m", "gate", "registry", "export", "--registry",
+                               server.url, "registry-snapshot"], cwd=repo.root, env=snapshot_env,
+                              capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 0, done.stderr
+        gate_yaml = BASE_FILES["gate.yaml"] + "registry:\n  snapshot: registry-snapshot\n"
+        base = repo.commit("snapshot", {"gate.yaml": gate_yaml})
+        head = repo.commit("head: change payments", change)
+        event = pull_request_event(base, head)
+        event["pull_request"]["head"]["repo"] = {"fork": True}  # type: ignore[index]
+        before = server.request_count
+        run = run_action(action, tmp_path, repo.root, event, inputs={"registry-url": server.url})
+        assert server.request_count == before, "a fork's run contacted the registry"
+    assert run.exit_code == expected, run.stdout + run.stderr
+    assert "::notice title=gate::a pull request from a fork has no registry credentials" in (
+        run.stdout)
+    result = json.loads(Path(run.outputs["json-path"]).read_text(encoding="utf-8"))
+    against_snapshot = [c for c in result["checks"] if c["subject"] == "payments-value"
+                        and "snapshot:payments-value" in c["name"]]
+    assert against_snapshot, result["checks"]
+
+
+def test_a_fork_pull_request_with_credentials_in_the_job_still_uses_the_registry(
+    action: CompositeAction, tmp_path: Path
+) -> None:
+    with RegistryServer() as server:
+        server.register("payments-value", BASE_FILES["schemas/payments.avsc"])
+        repo, base = build_repository(tmp_path / "workspace", COMPATIBLE)
+        event = pull_request_event(base, repo.sha("HEAD"))
+        event["pull_request"]["head"]["repo"] = {"fork": True}  # type: ignore[index]
+        run = run_action(action, tmp_path, repo.root, event, inputs={"registry-url": server.url},
+                         job_env={"GATE_REGISTRY_TOKEN": "t0ken"})
+        assert server.request_count > 0
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert "::notice title=gate::" not in run.stdout
+
+
+def test_the_printed_text_report_cannot_issue_workflow_commands(
+    action: CompositeAction, tmp_path: Path
+) -> None:
+    """Schema text in the log is fenced by ::stop-commands:: with a token nobody can predict."""
+    runs = []
+    for attempt in ("one", "two"):
+        repo, base = build_repository(tmp_path / attempt, BREAKING)
+        runs.append(run_action(action, tmp_path / attempt, repo.root,
+                               pull_request_event(base, repo.sha("HEAD"))))
+    tokens = []
+    for run in runs:
+        lines = run.stdout.splitlines()
+        start = next(i for i, line in enumerate(lines) if line.startswith("::stop-commands::"))
+        token = lines[start].removeprefix("::stop-commands::")
+        assert re.fullmatch(r"[0-9a-f]{32}", token), token
+        end = lines.index(f"::{token}::")
+        fenced = lines[start + 1 : end]
+        assert any("payments-value" in line for line in fenced)
+        tokens.append(token)
+    assert tokens[0] != tokens[1]
