@@ -24,6 +24,7 @@ FULL = [
     ("bench_references.py", ["--subjects", "500", "--runs", "3"]),
     ("bench_jsonpos.py", []),
     ("bench_limits.py", []),
+    ("bench_dependencies.py", []),
 ]
 QUICK = [
     ("bench_check.py", ["--subjects", "100", "--versions", "10", "--runs", "1"]),
