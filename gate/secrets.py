@@ -7,8 +7,30 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 SECRET_VARIABLES = ("GATE_REGISTRY_PASSWORD", "GATE_REGISTRY_TOKEN", "GATE_REGISTRY_USER")
-_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
+# A URL with user info, in free text. The scheme starts where no scheme character precedes it (so
+# a long run of letters is tried once, not from each of its letters), and the user info runs to
+# the LAST `@` of the word: a Confluent Cloud secret may hold a raw `/` or `@`, and cutting at
+# the first one would print the rest of it.
+_USERINFO = re.compile(r"(?<![a-zA-Z0-9+.-])(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^\s@]*(?:@[^\s@]*)*@")
 _AUTH_HEADER = re.compile(r"(?i)(authorization\s*[:=]\s*)(basic|bearer)?\s*[^\s'\",]+")
+_HOST = re.compile(r"[A-Za-z0-9._~%!$&'()*+,;=:\[\]-]*(?=[/?#]|$)")
+
+
+def split_userinfo(url: str) -> tuple[str, str | None]:
+    """`url` without its user info, and the user info (None when there is none).
+
+    The user info ends at the last `@` that a host follows, not at the first `/`: in
+    `https://key:se/cr@t@host/path` the user info is `key:se/cr@t`. Unlike `urlsplit`, this never
+    mistakes part of a secret for the host or the path.
+    """
+    scheme, separator, rest = url.partition("://")
+    if not separator or "@" not in rest:
+        return url, None
+    at = len(rest)
+    while (at := rest.rfind("@", 0, at)) != -1:
+        if _HOST.match(rest, at + 1):
+            return f"{scheme}://{rest[at + 1 :]}", rest[:at]
+    return url, None
 
 
 _REMEMBERED: set[str] = set()
@@ -35,11 +57,34 @@ class Redactor:
         return cls(tuple(kept))
 
     def __call__(self, text: str) -> str:
-        for secret in sorted({*self.secrets, *_REMEMBERED}, key=len, reverse=True):
-            text = text.replace(secret, "***")
-        text = _USERINFO.sub(r"\g<scheme>***@", text)
-        return _AUTH_HEADER.sub(lambda m: m.group(1) + "***", text)
+        return redact_text(text, {*self.secrets, *_REMEMBERED})
 
 
-def redact_url(url: str) -> str:
-    return _USERINFO.sub(r"\g<scheme>***@", url)
+def redact_text(text: str, secrets: Iterable[str]) -> str:
+    """`text` without `secrets`, URL user info or authorization header values; linear time."""
+    pattern = _alternatives(frozenset(s for s in secrets if s))
+    if pattern is not None:
+        text = pattern.sub("***", text)
+    text = redact_url(text)
+    return _AUTH_HEADER.sub(lambda m: m.group(1) + "***", text)
+
+
+def redact_url(text: str) -> str:
+    """`text` with the user info of every URL in it replaced by `***`."""
+    return _USERINFO.sub(r"\g<scheme>***@", text) if "@" in text else text
+
+
+_PATTERNS: dict[frozenset[str], re.Pattern[str]] = {}
+
+
+def _alternatives(secrets: frozenset[str]) -> re.Pattern[str] | None:
+    """One pattern for all `secrets`, longest first, so one pass replaces them all."""
+    if not secrets:
+        return None
+    pattern = _PATTERNS.get(secrets)
+    if pattern is None:
+        ordered = sorted(secrets, key=len, reverse=True)
+        pattern = re.compile("|".join(re.escape(s) for s in ordered))
+        _PATTERNS.clear()  # the set changes rarely: keep only the latest
+        _PATTERNS[secrets] = pattern
+    return pattern

@@ -25,6 +25,7 @@ from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from gate.errors import ConfigError, RegistryError
 from gate.model import Mode, Reference, SchemaType
+from gate.secrets import redact_text, redact_url, split_userinfo
 from gate.sources.state import (
     RegisteredSchema,
     RegistryState,
@@ -57,15 +58,9 @@ _ACCEPT = (
     "application/json; qs=0.5"
 )
 _CONTENT_TYPE = "application/vnd.schemaregistry.v1+json"
-_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
 _SENSITIVE_HEADER = re.compile(r"(?i)auth|token|secret|key|password|cookie")
 _AUTH_HINT = f"check {ENV_USER}/{ENV_PASSWORD} or {ENV_TOKEN}"
 _UNREACHABLE_HINT = "is the URL right and the registry up?"
-
-
-def redact_url(url: str) -> str:
-    """`url` without user info (`https://key:secret@host` -> `https://***@host`)."""
-    return _USERINFO.sub(r"\g<scheme>***@", url)
 
 
 # --------------------------------------------------------------------------------------------
@@ -97,7 +92,9 @@ class RegistrySettings:
     max_retry_wait: float = 30.0
 
     def __post_init__(self) -> None:
-        parts = urlsplit(self.url.strip())
+        # user info is split off by its last `@` before the host: a secret may hold `/` or `@`
+        bare, userinfo = split_userinfo(self.url.strip())
+        parts = urlsplit(bare)
         try:
             port = parts.port
         except ValueError:
@@ -109,10 +106,11 @@ class RegistrySettings:
                 hint="give the registry's base URL, e.g. https://registry.example.com:8081",
             )
         user, password = self.user, self.password
-        if parts.username is not None and user is None:
-            user = unquote(parts.username)
-            if parts.password is not None and password is None:
-                password = unquote(parts.password)
+        if userinfo is not None and user is None:
+            name, has_password, secret = userinfo.partition(":")
+            user = unquote(name)
+            if has_password and password is None:
+                password = unquote(secret)
         netloc = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
         if port is not None:
             netloc += f":{port}"
@@ -223,10 +221,7 @@ class RegistrySettings:
 
 def redact(text: str, settings: RegistrySettings | None = None) -> str:
     """Remove URL user info, and every secret of `settings`, from `text`."""
-    if settings is not None:
-        for secret in settings.secrets:
-            text = text.replace(secret, "***")
-    return redact_url(text)
+    return redact_text(text, settings.secrets if settings is not None else ())
 
 
 # --------------------------------------------------------------------------------------------
@@ -998,12 +993,18 @@ class HttpRegistry:
         return RegistryVerdict(
             version=version,
             is_compatible=data["is_compatible"],
-            messages=tuple(m if isinstance(m, str) else json.dumps(m) for m in messages),
+            # the registry's words enter reports: a server or proxy may echo the request's
+            # credentials in them
+            messages=tuple(
+                self.settings.redact(m if isinstance(m, str) else json.dumps(m)) for m in messages
+            ),
         )
 
     def _refused(self, reply: _Reply, path: str, version: int | None = None) -> RegistryVerdict:
         if reply.status == 422:
             # the registry rejects the schema itself: for the gate that is a verdict, not a fault
-            message = reply.message or "the registry rejected the schema as invalid"
+            message = self.settings.redact(
+                reply.message or "the registry rejected the schema as invalid"
+            )
             return RegistryVerdict(version, False, (f"registry rejected the schema: {message}",))
         raise self._http.unexpected("POST", path, reply)

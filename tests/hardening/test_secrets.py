@@ -52,7 +52,7 @@ V2_BREAKING = json.dumps(
 )
 FORMATS = ("text", "json", "junit", "markdown", "sarif")
 STATES = ("passing", "failing", "refused", "erroring", "unreachable", "hostile")
-MODES = ("env-basic", "env-token", "url-userinfo", "yaml-interpolation")
+MODES = ("env-basic", "env-token", "url-userinfo", "url-raw-userinfo", "yaml-interpolation")
 
 
 @dataclass(frozen=True)
@@ -163,6 +163,10 @@ def _setup(
     elif mode == "url-userinfo":
         user, password = quote(secrets.user, safe=""), quote(secrets.password, safe="")
         env["GATE_REGISTRY_URL"] = origin.replace("://", f"://{user}:{password}@", 1)
+    elif mode == "url-raw-userinfo":
+        # as Confluent Cloud secrets are often pasted: `/`, `:` and `@` not percent-encoded
+        env["GATE_REGISTRY_URL"] = origin.replace(
+            "://", f"://{secrets.user}:{secrets.password}@", 1)
     else:
         env.update(
             ORDERS_REGISTRY=origin,
@@ -259,7 +263,7 @@ def test_no_secret_in_any_output(
     [
         pytest.param((state, mode), "export", id=f"export-{state}-{mode}")
         for state in ("passing", "refused", "hostile")
-        for mode in ("env-basic", "env-token", "url-userinfo")
+        for mode in ("env-basic", "env-token", "url-userinfo", "url-raw-userinfo")
     ]
     + [
         pytest.param((state, "url-userinfo"), "export", id=f"export-{state}", marks=SLOW)
@@ -332,3 +336,65 @@ def test_secrets_in_a_broken_configuration_stay_hidden(
     assert run.exit_code == 2, run.output
     assert "gate.yaml:" in run.stderr and "registry.password" in run.stderr
     assert_no_secret(run, secrets)
+
+
+class EchoingVerdictRegistry(RegistryServer):
+    """A registry whose compatibility answers repeat the request's credentials in `messages`."""
+
+    def route(
+        self, method: str, segments: tuple[str, ...], query: dict[str, str], body: Any
+    ) -> tuple[int, Any]:
+        status, answer = super().route(method, segments, query, body)
+        if segments[:1] == ("compatibility",) and status == 200:
+            header = self.log[-1].headers.get("authorization", "")
+            scheme, _, value = header.partition(" ")
+            decoded = base64.b64decode(value).decode("utf-8", "replace") if value else ""
+            return 200, {"is_compatible": False,
+                         "messages": [f"denied for {header} ({decoded})",
+                                      {"user": decoded.partition(":")[0], "auth": value}]}
+        return status, answer
+
+
+@pytest.mark.parametrize("mode", ["env-basic", "url-userinfo", "url-raw-userinfo"])
+def test_credentials_echoed_in_a_registry_verdict_reach_no_report(
+    gate: GateRunner, tmp_path: Path, secrets: Secrets, mode: str
+) -> None:
+    with EchoingVerdictRegistry(auth=(secrets.user, secrets.password)) as server:
+        server.register("orders", V1)
+        setup = _setup(tmp_path, mode, "passing", server, secrets)
+        reports = tmp_path / "reports"
+        run = gate(["check", "--base", "HEAD", "--verify-with-registry", "-vv",
+                    *_report_args(reports)], cwd=setup.repo.root, env=setup.env)
+        assert server.count("POST") > 0
+    assert run.exit_code == 1, run.output
+    report = json.loads((reports / "gate.json").read_text(encoding="utf-8"))
+    (finding,) = [f for f in report["findings"] if f["rule"] == "REGISTRY_VERDICT_DISAGREES"]
+    assert "denied for" in finding["message"] and "***" in finding["message"]
+    assert_no_secret(run, secrets, reports)
+
+
+def test_redaction_is_linear_in_the_text() -> None:
+    """A 100 KB registry message of letters once took 30-40 s (quadratic: each letter started a
+    scheme match). 500 KB would take about 20 minutes that way; the guard is a generous minute."""
+    import subprocess
+    import sys
+
+    code = (
+        "from gate.secrets import Redactor\n"
+        "r = Redactor(('s3cret-value',))\n"
+        "for text in ('a' * 500_000, 'ab:' * 170_000 + '@', 'https://' * 60_000 + '@h'):\n"
+        "    assert 's3cret' not in r(text + ' s3cret-value')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 0, done.stderr
+
+
+def test_user_info_ends_at_the_last_at_sign_before_the_host() -> None:
+    from gate.secrets import redact_url, split_userinfo
+
+    assert redact_url("x https://key:se/cr@t@host.example:8081/p y") == (
+        "x https://***@host.example:8081/p y")
+    assert split_userinfo("https://key:se/cr@t@host:8081/ctx") == ("https://host:8081/ctx",
+                                                                  "key:se/cr@t")
+    assert split_userinfo("https://host:8081/ctx") == ("https://host:8081/ctx", None)
