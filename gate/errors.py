@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import enum
+import errno
+import os
 import sys
 import traceback
 from collections.abc import Callable, Iterator
@@ -112,11 +114,57 @@ def error_handler(
     except KeyboardInterrupt:
         out.write("error: interrupted\n")
         exit(int(ExitCode.INTERRUPTED))
-    except Exception as error:  # noqa: BLE001 - the last line of defence, reported as a bug
-        if verbosity >= 2:
-            out.write(redact(traceback.format_exc()))
-        out.write(
-            redact(f"error: internal error: {type(error).__name__}: {error}")
-            + "\nhint: this is a bug in gate; rerun with -vv for the traceback and report it\n"
+    except OSError as error:
+        if error.errno not in _OUTPUT_ERRNOS:
+            _internal(error, verbosity, out, redact, exit)
+            return
+        # standard output closed (`gate ... | head`) or its disk full: say so, and keep the
+        # interpreter's final flush from raising the same error again
+        _detach_stdout()
+        reason = "it was closed" if error.errno == errno.EPIPE else os.strerror(error.errno or 0)
+        _write_quietly(
+            out,
+            f"error: cannot write the output ({reason})\n"
+            "hint: gate's verdict is in its exit code; write reports to files with "
+            "--report FORMAT=PATH\n",
         )
-        exit(int(ExitCode.INTERNAL))
+        exit(int(ExitCode.SOURCE))
+    except Exception as error:  # noqa: BLE001 - the last line of defence, reported as a bug
+        _internal(error, verbosity, out, redact, exit)
+
+
+_OUTPUT_ERRNOS = frozenset({errno.EPIPE, errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)})
+
+
+def _internal(
+    error: BaseException,
+    verbosity: int,
+    out: TextIO,
+    redact: Callable[[str], str],
+    exit: Callable[[int], object],
+) -> None:
+    if verbosity >= 2:
+        out.write(redact(traceback.format_exc()))
+    out.write(
+        redact(f"error: internal error: {type(error).__name__}: {error}")
+        + "\nhint: this is a bug in gate; rerun with -vv for the traceback and report it\n"
+    )
+    exit(int(ExitCode.INTERNAL))
+
+
+def _detach_stdout() -> None:
+    """Point file descriptor 1 at the null device: nothing more can fail to be written."""
+    try:
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, sys.stdout.fileno())
+        os.close(null)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def _write_quietly(out: TextIO, text: str) -> None:
+    try:
+        out.write(text)
+        out.flush()
+    except (OSError, ValueError):
+        pass

@@ -34,7 +34,32 @@ def _load_json(path: Path) -> dict[str, Any]:
         raise SourceError(f"cannot read the JSON report ({error})", str(path)) from None
     if not isinstance(document, dict) or "checks" not in document or "findings" not in document:
         raise UsageError("not a gate JSON report", str(path), "pass files written by --report json")
+    problem = _report_problem(document)
+    if problem is not None:
+        raise UsageError(
+            f"not a valid gate JSON report: {problem}",
+            str(path),
+            "pass the files that `gate check --report json=...` wrote, unedited",
+        )
     return document
+
+
+def _report_problem(document: dict[str, Any]) -> str | None:
+    """The first place where `document` departs from the documented report schema, if any."""
+    from importlib import resources
+
+    from jsonschema.validators import validator_for
+
+    schema = json.loads(
+        resources.files("gate").joinpath("schemas/report.schema.json").read_text("utf-8")
+    )
+    validator = validator_for(schema)(schema)
+    error = min(validator.iter_errors(document), key=lambda e: list(map(str, e.path)), default=None)
+    if error is None:
+        return None
+    where = "/".join(str(part) for part in error.absolute_path) or "(top level)"
+    message = error.message if len(error.message) <= 160 else error.message[:157] + "..."
+    return f"at {where}: {message}"
 
 
 def _finding(data: dict[str, Any]) -> Finding:
@@ -130,11 +155,24 @@ def _merge_junit(paths: Sequence[Path]) -> tuple[str, bool]:
         except (OSError, ET.ParseError) as error:
             raise SourceError(f"cannot read the JUnit report ({error})", str(path)) from None
         suites = [document] if document.tag == "testsuite" else list(document.iter("testsuite"))
+        if document.tag not in ("testsuite", "testsuites"):
+            raise UsageError(
+                f"not a JUnit report (its root element is <{document.tag}>)",
+                str(path),
+                "pass the files that `gate check --report junit=...` wrote",
+            )
         for suite in suites:
             root.append(suite)
-            for key in totals:
-                totals[key] += int(suite.get(key) or 0)
-            seconds += float(suite.get("time") or 0.0)
+            try:
+                for key in totals:
+                    totals[key] += int(suite.get(key) or 0)
+                seconds += float(suite.get("time") or 0.0)
+            except ValueError as error:
+                raise UsageError(
+                    f"not a valid JUnit report: a <testsuite> count is not a number ({error})",
+                    str(path),
+                    "pass the files that `gate check --report junit=...` wrote, unedited",
+                ) from None
     for key, value in totals.items():
         if key != "skipped":
             root.set(key, str(value))
@@ -154,6 +192,18 @@ def merge_reports(paths: Sequence[Path], output_format: str | None) -> tuple[str
     from gate import __version__
     from gate.report import RenderOptions, ReportFormat, render
 
-    result = merge_results([result_from_json(_load_json(path)) for path in paths])
+    results = []
+    for path in paths:
+        document = _load_json(path)
+        try:
+            results.append(result_from_json(document))
+        except (KeyError, TypeError, ValueError, AttributeError) as error:
+            # what the schema cannot say (a finding listed by a check but of another shape)
+            raise UsageError(
+                f"not a valid gate JSON report ({type(error).__name__}: {error})",
+                str(path),
+                "pass the files that `gate check --report json=...` wrote, unedited",
+            ) from None
+    result = merge_results(results)
     text = render(ReportFormat.JSON, result, RenderOptions(tool_version=__version__))
     return text, result.passed
