@@ -20,9 +20,11 @@ from __future__ import annotations
 
 import contextlib
 import enum
+import functools
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import threading
@@ -54,6 +56,9 @@ _DEEPEN_STEPS = (50, 100, 200, 400, 800, 1600)
 _SAFE_CONFIG = (
     "-c",
     "color.ui=never",
+    # no program named by the repository's or the user's configuration runs for a read
+    "-c",
+    "core.fsmonitor=false",
     "-c",
     "log.showSignature=false",
     "-c",
@@ -164,8 +169,26 @@ class _Listing(NamedTuple):
     paths: frozenset[str]  # also submodules (gitlinks) and unmerged paths
 
 
-def _git_executable() -> str:
-    return os.environ.get(_EXECUTABLE_VARIABLE) or "git"
+def _git_executable() -> str | None:
+    """The git to run, as an absolute path (None: PATH has none).
+
+    Looked up in PATH without its empty and relative entries: an empty entry (`::`, a trailing
+    `:`) means the current folder, which is the repository under check, and a `git` committed
+    there must never run.
+    """
+    named = os.environ.get(_EXECUTABLE_VARIABLE) or "git"
+    search = os.environ.get("PATH", os.defpath)
+    return _resolve_executable(named, search)
+
+
+@functools.lru_cache(maxsize=8)
+def _resolve_executable(named: str, search: str) -> str | None:
+    if os.path.dirname(named):  # a path, not a bare name
+        return os.path.abspath(named)
+    kept = os.pathsep.join(
+        entry for entry in search.split(os.pathsep) if entry and os.path.isabs(entry)
+    )
+    return shutil.which(named, path=kept)
 
 
 @contextlib.contextmanager
@@ -221,6 +244,8 @@ def _execute(
     answers are read (`subprocess` interleaves them), so neither side can block the other.
     """
     executable = _git_executable()
+    if executable is None:
+        raise GitError("git is not installed or not on PATH", _show(args), _NOT_INSTALLED_HINT)
     command = [executable, *_SAFE_CONFIG, *args]
     env = {**os.environ, **_LOCALE, **_ENV}
     for name in without:
