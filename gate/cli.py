@@ -5,6 +5,7 @@ Nothing here decides anything about schemas; every command is a thin translation
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -352,6 +353,19 @@ def rules(output_format: str) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     """Console entry point."""
+    try:
+        _main(argv)
+    except SystemExit as done:
+        if done.code == int(ExitCode.INTERRUPTED):
+            # Ctrl-C: leave now; threads still waiting on a registry are not waited for
+            for stream in (sys.stdout, sys.stderr):
+                with contextlib.suppress(Exception):
+                    stream.flush()
+            os._exit(int(ExitCode.INTERRUPTED))
+        raise
+
+
+def _main(argv: Sequence[str] | None) -> None:
     try:
         cli.main(
             args=list(argv) if argv is not None else None, prog_name="gate", standalone_mode=False

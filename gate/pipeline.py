@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+import sys
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -1288,13 +1290,61 @@ def judge_all(judge: SubjectJudge, sources: list[SubjectSource]) -> list[tuple[C
     # what exists now is only read by the workers: kept out of their collections, its pages
     # stay shared with this process instead of being copied on the collector's first touch
     gc.freeze()
+    pool = ProcessPoolExecutor(
+        workers, mp_context=multiprocessing.get_context("fork"), initializer=_worker_signals
+    )
     try:
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        with _terminated_as_exit():
             results = list(pool.map(_judge_chunk, chunks))
+        pool.shutdown()
+    except BaseException:
+        # interrupted or terminated: the workers go too, now, not after their current chunk
+        _stop_workers(pool)
+        raise
     finally:
         _POOL_JUDGE = None
         gc.unfreeze()
     return [checks for chunk in results for checks in chunk]
+
+
+def _worker_signals() -> None:
+    """In a worker: Ctrl-C is the parent's to handle, and SIGTERM ends the worker at once."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+@contextlib.contextmanager
+def _terminated_as_exit() -> Iterator[None]:
+    """SIGTERM raises SystemExit(143) here (in the main thread), so that cleanup runs."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminated(signum: int, frame: object) -> None:
+        sys.stderr.write("error: terminated\n")
+        raise SystemExit(128 + signum)
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _stop_workers(pool: Any) -> None:
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.terminate()
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        with contextlib.suppress(Exception):
+            process.join(timeout=5)
 
 
 def run_check(options: RunOptions) -> Result:

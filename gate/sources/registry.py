@@ -604,12 +604,16 @@ class HttpRegistry:
 
         workers = min(self.settings.concurrency, len(items))
         pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="gate-registry")
+        wait = True
         try:
             futures = [pool.submit(function, item) for item in items]
             return [future.result() for future in futures]
+        except KeyboardInterrupt:
+            wait = False  # Ctrl-C: requests in flight are abandoned, not waited for
+            raise
         finally:
             # after a failure, requests not yet started are dropped instead of retried in turn
-            pool.shutdown(wait=True, cancel_futures=True)
+            pool.shutdown(wait=wait, cancel_futures=True)
 
     def _get(self, path: str, params: Mapping[str, str] | None = None) -> _Reply:
         return self._http.request("GET", path, params)
