@@ -649,3 +649,29 @@ def test_the_printed_text_report_cannot_issue_workflow_commands(
         assert any("payments-value" in line for line in fenced)
         tokens.append(token)
     assert tokens[0] != tokens[1]
+
+
+def test_a_fetch_depth_1_pull_request_shows_no_false_drift(
+    action: CompositeAction, tmp_path: Path
+) -> None:
+    """actions/checkout's default checkout, a registry whose history is older than the
+    repository's and whose latest version is git's base: a pass, with no drift error."""
+    origin, base = build_repository(tmp_path / "origin", None)
+    for step in range(3):  # more history between the registered base and the pull request
+        origin.commit(f"docs {step}", {"README.md": f"notes {step}\n"})
+    origin.commit("head: change payments", COMPATIBLE)
+    workspace = origin.clone(tmp_path / "workspace", "--depth=1")
+    older = BASE_FILES["schemas/payments.avsc"].replace('"long"', '"int"')
+    with RegistryServer() as server:
+        server.register("payments-value", older)  # registered before the repository existed
+        server.register("payments-value", BASE_FILES["schemas/payments.avsc"])
+        server.register("customers-value", BASE_FILES["schemas/customers.avsc"])
+        run = run_action(action, tmp_path, workspace.root,
+                         pull_request_event(base, origin.sha("HEAD")),
+                         inputs={"registry-url": server.url})
+    assert run.exit_code == 0, run.stdout + run.stderr
+    result = json.loads(Path(run.outputs["json-path"]).read_text(encoding="utf-8"))
+    drift_errors = [f for f in result["findings"]
+                    if f["rule"].startswith("DRIFT_") and f["severity"] == "error"]
+    assert not drift_errors, drift_errors
+    assert run.outputs["errors"] == "0"
