@@ -60,9 +60,7 @@ def render(result: Result, options: RenderOptions) -> str:
     else:
         lines.extend(_header(result))
         unchanged = set(result.extra.get("unchanged", ()))
-        counts = {"unchanged": 0, "passed": 0, "infos": 0}
-        if options.verbosity < 1:
-            counts["infos"] = sum(_hidden(finding) for finding in result.findings)
+        counts = {"unchanged": 0, "passed": 0}
         for subject, checks in checks_by_subject(result).items():
             if options.verbosity >= 1 or not _passed_quietly(result, checks):
                 lines.extend(_subject(result, subject, checks, options, paint))
@@ -76,6 +74,8 @@ def render(result: Result, options: RenderOptions) -> str:
             else:
                 counts["passed"] += 1
         lines.extend(_counted(counts))
+        if options.verbosity < 1:
+            lines.extend(_hidden_infos(result))
         lines.extend(_block(f"note: {note}", "") for note in result.notes)
     overall = Verdict.PASS if result.passed else Verdict.FAIL
     lines.append(paint(Summary.of(result).line(), _VERDICT_STYLE[overall]))
@@ -97,8 +97,22 @@ def _counted(counts: dict[str, int]) -> list[str]:
         lines.append(f"{_count(counts['unchanged'], 'subject')} unchanged")
     if counts["passed"]:
         lines.append(f"{_count(counts['passed'], 'other subject')} passed")
-    if counts["infos"]:
-        lines.append(f"{_count(counts['infos'], 'info finding')} not shown (-v shows them)")
+    return lines
+
+
+def _hidden_infos(result: Result) -> list[str]:
+    """One line per rule of the info findings not shown: how many subjects, and the rule's
+    purpose, which says what it means and what to do (fetch history, register on deploy)."""
+    subjects: dict[str, set[str]] = {}
+    for finding in result.findings:
+        if _hidden(finding):
+            subjects.setdefault(finding.rule, set()).add(finding.subject)
+    lines = []
+    for rule_id, names in subjects.items():
+        rule = rule_info(rule_id)
+        purpose = f": {rule.purpose}" if rule is not None else ""
+        on = _count(len(names), "subject")
+        lines.append(_block(f"info {rule_id} on {on} (-v shows them){purpose}", ""))
     return lines
 
 

@@ -41,7 +41,7 @@ def test_failing_run_groups_by_subject_with_verdicts(failing_result: Result) -> 
     assert lines[-1] == "4 subjects, 5 checks, 1 failed, 1 warning, 1 waived, 1 skipped"
     assert lines[-4:-1] == [
         "1 other subject passed",
-        "1 info finding not shown (-v shows them)",
+        "info SUBJECT_NEW on 1 subject (-v shows them)",
         "note: registry snapshot is 3 days old",
     ]
     verbose = _lines(failing_result, verbosity=1)
@@ -68,7 +68,7 @@ def test_waived_warning_and_info_findings_are_shown_as_such(failing_result: Resu
     assert any(line.strip() == "waived: consumers upgraded first, see the migration plan"
                for line in waived)
     assert _block_of(lines, "FIELD_DOC_CHANGED")[0].split()[0] == "warning"
-    assert "SUBJECT_NEW" not in "\n".join(lines)  # an info finding: -v shows it
+    assert not any(line.startswith("    info SUBJECT_NEW") for line in lines)  # -v shows it
     verbose = _lines(failing_result, verbosity=1)
     assert "    note: new subject" in verbose
     assert _block_of(verbose, "SUBJECT_NEW")[0].split() == ["info", "SUBJECT_NEW"]
@@ -120,6 +120,26 @@ def test_passed_checks_are_listed_only_when_verbose(failing_result: Result) -> N
     assert any(line.strip() == "versions: git:main, git:HEAD" for line in verbose)
 
 
+def test_info_findings_not_shown_are_one_line_per_rule_with_its_purpose() -> None:
+    from gate.rules import all_rules
+
+    def info(subject: str, rule: str) -> CheckResult:
+        finding = Finding(rule, Severity.INFO, subject, f"{subject}: about {rule}")
+        return CheckResult(f"{subject}: {rule}", subject, CheckKind.DRIFT, "drift", (finding,))
+
+    checks = [info(f"s{i}", "DRIFT_NOT_REGISTERED") for i in range(3)]
+    checks.append(info("s0", "DRIFT_SUBJECT_NOT_IN_REGISTRY"))
+    lines = _lines(Result(tuple(checks)))
+    purpose = all_rules()["DRIFT_NOT_REGISTERED"].purpose
+    assert lines[1:3] == [
+        f"info DRIFT_NOT_REGISTERED on 3 subjects (-v shows them): {purpose}",
+        "info DRIFT_SUBJECT_NOT_IN_REGISTRY on 1 subject (-v shows them): "
+        + all_rules()["DRIFT_SUBJECT_NOT_IN_REGISTRY"].purpose,
+    ]
+    assert "s1: about DRIFT_NOT_REGISTERED" in "\n".join(_lines(Result(tuple(checks)),
+                                                                verbosity=1))
+
+
 def test_rule_purposes_from_the_catalogue_when_verbose(known_rule_result: Result) -> None:
     from gate.rules import all_rules
 
@@ -134,7 +154,7 @@ def test_rule_purposes_from_the_catalogue_when_verbose(known_rule_result: Result
 def test_passed_run(passed_result: Result) -> None:
     assert _lines(passed_result) == [
         "2 other subjects passed",
-        "1 info finding not shown (-v shows them)",
+        "info SUBJECT_NEW on 1 subject (-v shows them)",
         "2 subjects, 2 checks, 0 failed, 0 warnings, 0 waived",
     ]
     verbose = _lines(passed_result, verbosity=1)
