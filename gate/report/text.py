@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gate.model import CheckResult, Finding, Result, Severity
+from gate.model import CheckKind, CheckResult, Finding, Result, Severity
 from gate.report import RenderOptions
 from gate.report.common import (
     Summary,
@@ -129,7 +129,11 @@ def _subject(
 ) -> list[str]:
     verdict = subject_verdict(result, checks)
     lines = [f"{paint(verdict.value, _VERDICT_STYLE[verdict])} {printable(subject)}"]
-    lines.extend(_block(f"changed: {c.summary}", "  ") for c in checks if c.summary)
+    lines.extend(
+        _block(f"changed: {c.summary}", "  ")
+        for c in checks
+        if c.summary and c.kind is CheckKind.COMPAT
+    )
     for check in checks:
         state = check_verdict(result, check)
         shown = [f for f in check.findings if options.verbosity >= 1 or not _hidden(f)]

@@ -160,7 +160,7 @@ def test_the_lifecycle_of_a_waiver_ends_with_the_command_that_removes_it(
     assert text.exit_code == 0, text.stdout
     lines = text.stdout.splitlines()
     heading = next(i for i, line in enumerate(lines) if line.split()[1:] == ["stale", "waivers"])
-    assert lines[heading].split()[0] == "WARN"
+    assert lines[heading - 1] == "WARN (waivers)" and lines[heading].split()[0] == "WARN"
     assert lines[heading + 1].split()[:2] == ["warning", "WAIVER_STALE"]
     stale = "\n".join(lines[heading:])
     assert "no longer occurs" in stale
