@@ -122,7 +122,7 @@ def read_and_parse(paths: Iterable[Path]) -> int:
 
 def gate_environment() -> dict[str, str]:
     """As an installed gate runs: bytecode cached (a session may have turned that off)."""
-    env = {**os.environ, "NO_COLOR": "1"}
+    env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}  # this checkout's gate
     env.pop("PYTHONDONTWRITEBYTECODE", None)
     return env
 

@@ -25,8 +25,10 @@ FULL = [
     ("bench_jsonpos.py", []),
     ("bench_limits.py", []),
     ("bench_dependencies.py", []),
+    ("bench_range.py", ["--subjects", "1000", "--runs", "3"]),
 ]
 QUICK = [
+    ("bench_range.py", ["--subjects", "200", "--runs", "1"]),
     ("bench_check.py", ["--subjects", "100", "--versions", "10", "--runs", "1"]),
     ("bench_monorepo.py", ["--subjects", "200", "--versions", "20", "--runs", "1"]),
     ("bench_registry.py", ["--subjects", "200", "--versions", "10", "--runs", "1"]),
