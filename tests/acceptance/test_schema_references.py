@@ -578,3 +578,32 @@ def test_a_referenced_subject_without_a_file_in_git_is_read_from_the_registry(
     (finding,) = [f for f in run.json()["findings"] if f["severity"] == "error"]
     assert finding["rule"] == "AVRO_TYPE_MISMATCH"
     assert "writer: registry:order-value@1 (id 3)" in finding["versions"]
+
+
+def _inline_order(customer_text: str) -> str:
+    return order().replace('"com.shop.Customer"', customer_text.strip().replace("\n", "\n    "))
+
+
+@pytest.mark.parametrize("customer_at_base", [True, False])
+def test_moving_a_type_into_a_referenced_file_compares_with_the_base_as_it_was(
+    gate: GateRunner, tmp_path: Path, customer_at_base: bool
+) -> None:
+    # the base defined Customer inside Order.avsc; the change moves it to Customer.avsc
+    repo = RepoBuilder(tmp_path / "repo")
+    base = {"gate.yaml": FILE_CONFIG.split("    references:")[0],
+            "schemas/Order.avsc": _inline_order(customer())}
+    if customer_at_base:
+        base["schemas/Customer.avsc"] = customer()
+    repo.commit("base", base)
+    repo.write("gate.yaml", FILE_CONFIG)
+    repo.write("schemas/Customer.avsc", customer())
+    repo.write("schemas/Order.avsc", order())
+    run = _check(gate, repo, "--offline")
+    assert run.exit_code == 0, run.stdout + run.stderr
+    compared = [c for c in run.json()["checks"]
+                if c["kind"] == "compat" and not c["notes"] and not c["skipped"]]
+    assert compared, "the head was compared with the base"
+    # and a breaking change made while moving it is still found
+    repo.write("schemas/Customer.avsc", customer(id_type="int"))
+    run = _check(gate, repo, "--offline")
+    assert _errors(run) == [("order-value", "AVRO_TYPE_MISMATCH")], run.stdout
