@@ -372,13 +372,14 @@ def _untracked_versions(item: DriftInput) -> list[Finding]:
     if older:
         lacks = "" if item.history_complete else " (in the history this shallow clone holds)"
         first = min(match.held, key=lambda v: v.version, default=None)
+        they, were = ("it is", "it was") if len(older) == 1 else ("they are", "they were")
         if first is not None and all(v.version < first.version for v in older):
             since = (
-                f"; they are older than version {first.version}, the first git holds{lacks}, "
-                "so they were registered before the repository tracked the schema"
+                f"; {they} older than version {first.version}, the first git holds{lacks}, "
+                f"so {were} registered before the repository tracked the schema"
             )
         elif newest is not None:
-            since = f"; they are older than version {newest.version}, which git holds{lacks}"
+            since = f"; {they} older than version {newest.version}, which git holds{lacks}"
         else:
             since = ""
         out.append(

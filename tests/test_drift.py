@@ -394,3 +394,19 @@ def test_docs_and_long_values_in_differences() -> None:
     assert line.startswith('/name: "Order" in git, "NNN') and "…" in line
     assert len(line) < 160
     assert differences(SchemaType.PROTOBUF, 'syntax = "proto3";', 'syntax = "proto2";') == []
+
+
+def test_a_version_between_two_git_held_ones_is_history_not_an_error() -> None:
+    item = orders(head=V2, history=(V1, V2), registry=state(V1, HAND_MADE, V2))
+    (finding,) = find_drift([item])
+    assert finding.rule == HISTORY_PREDATES_GIT
+    assert finding.message.endswith(
+        "version 2 matches no revision of schemas/orders.avsc; it is older than version 3, "
+        "which git holds."
+    )
+    one = orders(head=V2, history=(V2,), registry=state(V1, V2))
+    (finding,) = find_drift([one])
+    assert finding.message.endswith(
+        "version 1 matches no revision of schemas/orders.avsc; it is older than version 2, the "
+        "first git holds, so it was registered before the repository tracked the schema."
+    )
