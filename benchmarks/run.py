@@ -16,6 +16,7 @@ HERE = Path(__file__).resolve().parent
 
 FULL = [
     ("bench_check.py", ["--subjects", "1000", "--versions", "10", "--runs", "1"]),
+    ("bench_text_report.py", ["--subjects", "1000", "--json-share", "0.5", "--runs", "2"]),
     ("bench_monorepo.py", ["--subjects", "2000", "--versions", "20", "--runs", "1"]),
     ("bench_registry.py", ["--subjects", "1000", "--versions", "10", "--runs", "2"]),
     ("bench_simulate.py", []),
@@ -30,6 +31,7 @@ FULL = [
 QUICK = [
     ("bench_range.py", ["--subjects", "200", "--runs", "1"]),
     ("bench_check.py", ["--subjects", "100", "--versions", "10", "--runs", "1"]),
+    ("bench_text_report.py", ["--subjects", "100", "--json-share", "0.5", "--runs", "1"]),
     ("bench_monorepo.py", ["--subjects", "200", "--versions", "20", "--runs", "1"]),
     ("bench_registry.py", ["--subjects", "200", "--versions", "10", "--runs", "1"]),
     ("bench_simulate.py", []),
