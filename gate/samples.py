@@ -280,7 +280,7 @@ def plain_reader(
     defaults, then validates.
     """
     if schema_type is SchemaType.JSON:
-        return lambda sample: _decode_json_plain(_plain(sample), writer, reader)
+        return _json_plain_reader(writer, reader)
     if schema_type is not SchemaType.AVRO:
         return lambda sample: SampleProblem(
             sample.source, f"samples of type {schema_type.value} are not supported",
@@ -323,24 +323,51 @@ def _plain(sample: Sample) -> Sample:
     return sample
 
 
-def _decode_json_plain(sample: Sample, writer: Any, reader: Any) -> DecodedWire | SampleProblem:
+def _json_plain_reader(
+    writer: Any, reader: Any
+) -> Callable[[Sample], DecodedWire | SampleProblem]:
+    from referencing.exceptions import Unresolvable
+
     from gate.errors import SchemaInvalid
     from gate.formats.jsonschema import payloads
 
+    def errors_of(check: Any, instance: Any) -> list[str]:
+        try:
+            found = list(check.iter_errors(instance))
+        except Unresolvable as error:
+            raise SchemaInvalid(f"unresolvable reference: {error}") from error
+        found.sort(key=lambda e: ([str(p) for p in e.absolute_path], e.message))
+        return [payloads.describe(e) for e in found]
+
     try:
-        problems = payloads.decode(sample.payload, writer)
-    except SchemaInvalid as error:
-        return SampleProblem(sample.source, error.message, SAMPLE_NOT_VALID_FOR_WRITER)
-    if problems:
-        return SampleProblem(sample.source, "not valid under the writer schema: "
-                             + "; ".join(problems), SAMPLE_NOT_VALID_FOR_WRITER)
+        writer_check = payloads.validator(writer)
+    except SchemaInvalid as invalid:
+        message = invalid.message
+        return lambda sample: SampleProblem(sample.source, message, SAMPLE_NOT_VALID_FOR_WRITER)
     try:
-        read = payloads.fill_defaults(sample.payload, reader)
-        errors = payloads.decode(read, reader)
-    except SchemaInvalid as error:
-        return DecodedWire(sample, writer, sample.payload, None, error.message)
-    return DecodedWire(sample, writer, sample.payload, None if errors else read,
-                       "; ".join(errors) or None)
+        reader_check = payloads.validator(reader)
+    except SchemaInvalid as invalid:
+        message = invalid.message
+        return lambda sample: DecodedWire(_plain(sample), writer, sample.payload, None, message)
+
+    def read(sample: Sample) -> DecodedWire | SampleProblem:
+        payload = _plain(sample).payload
+        try:
+            problems = errors_of(writer_check, payload)
+        except SchemaInvalid as error:
+            return SampleProblem(sample.source, error.message, SAMPLE_NOT_VALID_FOR_WRITER)
+        if problems:
+            return SampleProblem(sample.source, "not valid under the writer schema: "
+                                 + "; ".join(problems), SAMPLE_NOT_VALID_FOR_WRITER)
+        try:
+            filled = payloads.fill_defaults(payload, reader)
+            errors = errors_of(reader_check, filled)
+        except SchemaInvalid as error:
+            return DecodedWire(sample, writer, payload, None, error.message)
+        return DecodedWire(sample, writer, payload, None if errors else filled,
+                           "; ".join(errors) or None)
+
+    return read
 
 
 def _corrupt(sample: Sample, error: Exception) -> str:
