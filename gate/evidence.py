@@ -1,20 +1,30 @@
 """Proof on data: run the payload simulation for a judged (writer, reader) pair.
 
-The static checkers give the verdict; the simulation shows it. For an incompatible Avro pair it
-finds the smallest payload that breaks (the witness, attached to the pair's findings); for any
-pair it reports silent value changes and any disagreement with the checker.
+The verdict of a pair is the static checker's (the registry's), always; the simulation is
+evidence beside it. For an incompatible pair each finding gets a witness that demonstrates that
+finding (a payload whose failure lies at the finding's place), or none. For a pair the checker
+accepts, a payload that still breaks is one warning finding, never a second verdict. Silent
+value changes (Avro) and samples the writer rejects are findings of their own.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from gate.errors import SchemaInvalid
 from gate.judge import Parsed
-from gate.model import CheckResult, Finding, SchemaType, Severity
+from gate.model import (
+    CheckResult,
+    Finding,
+    Location,
+    OriginKind,
+    SchemaType,
+    Severity,
+    Witness,
+)
 
 _SIMULATED = (SchemaType.AVRO, SchemaType.JSON)
 
@@ -35,19 +45,17 @@ def schema_json(parsed: Parsed) -> Any:
 
 
 class WitnessMemo:
-    """The witness found (or not) for each set of JSON Schema errors, within one subject.
+    """The witnesses found (or not) for each set of JSON Schema errors, within one subject.
 
     A candidate judged against every version of a long history often breaks each the same way:
-    the witness found against one version is tried on the next (two validations) before
+    the witnesses found against one version are tried on the next (two validations each) before
     searching again, and a search that found none is not repeated for the same errors in the
     same direction.
     """
 
     def __init__(self) -> None:
-        self.found: dict[tuple[Any, Any, frozenset[tuple[str, str]]], Any] = {}
-
-
-_NONE_FOUND = object()
+        # (writer kind, reader kind, errors) -> finding pointer -> payload (None: none found)
+        self.found: dict[tuple[Any, Any, frozenset[tuple[str, str]]], dict[str, Any]] = {}
 
 
 def with_evidence(
@@ -61,10 +69,11 @@ def with_evidence(
     schema_id: int | None = None,
     memo: WitnessMemo | None = None,
 ) -> CheckResult:
-    """`check` with witnesses on its errors, plus value-change and disagreement findings.
+    """`check` with a witness under each error it can be shown for, plus the findings of data.
 
     Only pairs the checker calls incompatible are simulated, unless `always` (contracts, the
-    pair of a changed file, pairs with samples): the work stays proportional to what matters.
+    pair of a changed file, `gate compat`) or `samples`: the work stays proportional to what
+    matters.
     """
     if not settings.enabled or not (writer.ok and reader.ok):
         return check
@@ -73,6 +82,7 @@ def with_evidence(
     errors = [f for f in check.findings if f.severity is Severity.ERROR]
     if not errors and not always and not samples:
         return check
+    targets = tuple(dict.fromkeys(f.path for f in errors))
     key = None
     if memo is not None and errors and not samples and writer.schema.type is SchemaType.JSON:
         # the same errors in the other direction need a payload the other side writes
@@ -82,25 +92,11 @@ def with_evidence(
             frozenset((f.rule, f.path) for f in errors),
         )
         known = memo.found.get(key)
-        if known is _NONE_FOUND:
-            return check
         if known is not None:
-            from gate.simulate import json_witness
-
-            witness = json_witness(
-                schema_json(writer),
-                schema_json(reader),
-                known,
-                writer_label=writer.schema.origin.label(),
-                reader_label=reader.schema.origin.label(),
-            )
-            if witness is not None:
-                shown = tuple(
-                    dataclasses.replace(f, witness=witness) if f.severity is Severity.ERROR else f
-                    for f in check.findings
-                )
-                return dataclasses.replace(check, findings=shown)
-    from gate.simulate import agreement, agreement_finding, outcome_findings, simulate_pair
+            shown = _recheck(known, writer, reader)
+            if shown is not None:
+                return _attach(check, shown)
+    from gate.simulate import outcome_findings, simulate_pair
 
     try:
         outcome = simulate_pair(
@@ -113,29 +109,78 @@ def with_evidence(
             seed=settings.seed,
             random_count=settings.random_count,
             schema_id=schema_id,
+            targets=targets,
         )
     except SchemaInvalid:
         return check  # the checker already reported what is wrong with the schema
     if key is not None and memo is not None:
-        memo.found[key] = outcome.witness.payload if outcome.witness is not None else _NONE_FOUND
-    findings: list[Finding] = []
-    for finding in check.findings:
-        if finding.severity is Severity.ERROR and outcome.witness is not None:
-            finding = dataclasses.replace(finding, witness=outcome.witness)
-        findings.append(finding)
+        memo.found[key] = {
+            pointer: (witness.payload if witness is not None else None)
+            for pointer, witness in ((p, outcome.witnesses.get(p)) for p in targets)
+        }
+    check = _attach(check, outcome.witnesses)
     versions = (f"writer: {outcome.writer}", f"reader: {outcome.reader}")
-    # the decode failure itself is already the checker's finding, now with its witness
-    findings += [
-        f
-        for f in outcome_findings(outcome, subject=check.subject, versions=versions, check=check.id)
-        if f.rule != "SIMULATION_DECODE_FAILED" or not errors
-    ]
-    disagreement = agreement_finding(
-        agreement(not errors, outcome), subject=check.subject, versions=versions, check=check.id
-    )
-    if disagreement is not None:
-        findings.append(disagreement)
+    findings = list(check.findings)
+    findings += outcome_findings(outcome, subject=check.subject, versions=versions, check=check.id)
+    if not errors:
+        from gate.simulate import accepted_but_breaks
+
+        warning = accepted_but_breaks(
+            outcome, subject=check.subject, versions=versions, check=check.id
+        )
+        if warning is not None:
+            findings.append(_located(warning, writer, reader))
     return dataclasses.replace(check, findings=tuple(_unique(findings)))
+
+
+def _recheck(known: dict[str, Any], writer: Parsed, reader: Parsed) -> dict[str, Witness] | None:
+    """The witnesses remembered from another version, when each still shows its finding here."""
+    from gate.simulate import json_witness
+
+    shown: dict[str, Witness] = {}
+    for pointer, payload in known.items():
+        if payload is None:
+            continue
+        witness = json_witness(
+            schema_json(writer),
+            schema_json(reader),
+            payload,
+            writer_label=writer.schema.origin.label(),
+            reader_label=reader.schema.origin.label(),
+            target=pointer,
+        )
+        if witness is None:
+            return None
+        shown[pointer] = witness
+    return shown
+
+
+def _attach(check: CheckResult, witnesses: Mapping[str, Witness]) -> CheckResult:
+    """Each error of `check` with the witness found for its own place, if any."""
+    if not witnesses:
+        return check
+    shown = tuple(
+        dataclasses.replace(f, witness=witnesses[f.path])
+        if f.severity is Severity.ERROR and f.path in witnesses
+        else f
+        for f in check.findings
+    )
+    return dataclasses.replace(check, findings=shown)
+
+
+def _located(finding: Finding, writer: Parsed, reader: Parsed) -> Finding:
+    """The warning at the line of the reader's file where the payload fails, when the reader is
+    the run's own file; else at the writer's file, when that is."""
+    from gate.judge import location_of
+
+    current = (OriginKind.WORKTREE, OriginKind.INDEX, OriginKind.FILE)
+    location: Location | None = None
+    if reader.schema.origin.kind in current:
+        location = location_of(reader.schema, finding.path)
+    elif writer.schema.origin.kind in current:
+        whole = location_of(writer.schema, "")
+        location = Location(whole.path) if whole is not None else None
+    return dataclasses.replace(finding, location=location)
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:

@@ -153,6 +153,8 @@ class Witness:
     error: str  # what the consumer would hit
     avro_base64: str | None = None  # the Avro body, base64
     wire_base64: str | None = None  # Confluent wire format (magic byte, schema id, body), base64
+    # JSON Pointer into the payload where it shows its finding (None: the payload as a whole)
+    pointer: str | None = None
 
 
 @dataclass(frozen=True)

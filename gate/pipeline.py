@@ -1178,12 +1178,11 @@ class SubjectJudge:
         )
 
     def _changed_evidence(self, check: CheckResult, writer: Parsed, reader: Parsed) -> CheckResult:
-        # a changed Avro file is simulated even when compatible where resolution may still drop
-        # a value or default an enum symbol, which only data shows (or fastavro may part from
-        # the Avro rules). A compatible JSON Schema pair has nothing to show (a payload is valid
-        # or not, and the checker said which): only incompatible pairs are simulated, for their
-        # witnesses
-        always = self.only_simulation
+        # a changed file is simulated even when compatible: a JSON Schema change the registry
+        # accepts may still reject data (a format, an overlapping oneOf branch), and Avro
+        # resolution may drop a value or default an enum symbol where it can, which only data
+        # shows (or fastavro may part from the Avro rules)
+        always = self.only_simulation or writer.schema.type is SchemaType.JSON
         if not always and writer.schema.type is SchemaType.AVRO and writer.ok and reader.ok:
             from gate.formats.avro.check import resolution_may_change_values
 

@@ -32,15 +32,19 @@ if TYPE_CHECKING:
 SIMULATION_DECODE_FAILED = "SIMULATION_DECODE_FAILED"
 SIMULATION_VALUE_LOST = "SIMULATION_VALUE_LOST"
 SIMULATION_ENUM_DEFAULTED = "SIMULATION_ENUM_DEFAULTED"
-SIMULATION_DISAGREES_WITH_CHECKER = "SIMULATION_DISAGREES_WITH_CHECKER"
+SIMULATION_BREAKS_ACCEPTED_CHANGE = "SIMULATION_BREAKS_ACCEPTED_CHANGE"
 SAMPLE_INVALID = "SAMPLE_INVALID"
 SAMPLE_UNKNOWN_SCHEMA_ID = "SAMPLE_UNKNOWN_SCHEMA_ID"
 SAMPLE_NOT_VALID_FOR_WRITER = "SAMPLE_NOT_VALID_FOR_WRITER"
 
 SIMULATION_RULES: tuple[Rule, ...] = (
     Rule(SIMULATION_DECODE_FAILED,
-         "A payload written with the writer schema cannot be decoded with the reader schema.",
+         "A captured message cannot be decoded with the candidate schema.",
          Severity.ERROR, "simulation"),
+    Rule(SIMULATION_BREAKS_ACCEPTED_CHANGE,
+         "The registry accepts the change, but data it allows would still break: a payload "
+         "written with the writer schema is rejected by the reader schema.",
+         Severity.WARNING, "simulation"),
     Rule(SIMULATION_VALUE_LOST,
          "A payload decodes, but a writer field's value is dropped (the reader has no field for "
          "it) while a reader field takes its default: a likely rename without an alias.",
@@ -48,9 +52,6 @@ SIMULATION_RULES: tuple[Rule, ...] = (
     Rule(SIMULATION_ENUM_DEFAULTED,
          "A payload decodes, but an enum symbol the reader does not know is replaced by the "
          "reader's enum default.", Severity.WARNING, "simulation"),
-    Rule(SIMULATION_DISAGREES_WITH_CHECKER,
-         "The static compatibility checker and the payload simulation disagree about a "
-         "reader/writer pair.", Severity.ERROR, "simulation"),
     Rule(SAMPLE_INVALID,
          "A configured sample record cannot be read: invalid JSON, or a corrupt or truncated "
          "wire-format message.", Severity.ERROR, "simulation"),
@@ -128,6 +129,10 @@ class SimulationOutcome:
     exhaustive: bool = False
     # differences that fastavro does not enforce when decoding, though the Avro rules do
     unenforced: tuple[str, ...] = ()
+    # for each target pointer (a finding's place in the schema), a witness that fails there
+    witnesses: Mapping[str, Witness] = field(default_factory=dict)
+    # JSON Schema: the pointer into the reader schema of the keyword that rejects `witness`
+    keyword: str = ""
 
     @property
     def failed(self) -> bool:
@@ -141,7 +146,6 @@ class Agreement:
     disagrees: bool
     message: str
     witness: Witness | None = None
-    rule: str = SIMULATION_DISAGREES_WITH_CHECKER
 
 
 @dataclass
@@ -193,6 +197,7 @@ def simulate_pair(
     seed: int = 0,
     random_count: int = 20,
     schema_id: int | None = None,
+    targets: Sequence[str] = (),
 ) -> SimulationOutcome:
     """Write payloads with `writer_json`, read them with `reader_json`, report what happens.
 
@@ -202,17 +207,21 @@ def simulate_pair(
     `schema_id` (the writer's id); others are counted in `skipped_samples`. `schema_id` also
     goes into the witness's wire-format bytes (0 when unknown).
 
+    `targets` are the JSON Pointers of the checker's findings: the outcome's `witnesses` hold,
+    for each, a payload whose failure lies at that place (none where no payload shows it). JSON
+    Schema payloads are aimed at those places, or at what differs between the two schemas.
+
     Raises `gate.errors.SchemaInvalid` when either schema cannot be used at all, or is too large
     or nests too deeply to be simulated (the checker's verdict on such a pair stands alone).
     """
     if schema_type is SchemaType.AVRO:
         def simulate() -> SimulationOutcome:
             return _simulate_avro(writer_json, reader_json, writer_label, reader_label, samples,
-                                  seed, random_count, schema_id)
+                                  seed, random_count, schema_id, targets)
     elif schema_type is SchemaType.JSON:
         def simulate() -> SimulationOutcome:
             return _simulate_json(writer_json, reader_json, writer_label, reader_label, samples,
-                                  seed, random_count)
+                                  seed, random_count, targets)
     else:
         raise ValueError(f"payload simulation does not support {schema_type.value} schemas")
     writer_size, writer_depth = _extent(writer_json)
@@ -339,7 +348,7 @@ def agreement(checker_says_compatible: bool, outcome: SimulationOutcome) -> Agre
 
 def _simulate_avro(writer_json: Any, reader_json: Any, writer_label: str, reader_label: str,
                    samples: Sequence[Any], seed: int, random_count: int,
-                   schema_id: int | None) -> SimulationOutcome:
+                   schema_id: int | None, targets: Sequence[str] = ()) -> SimulationOutcome:
     from fastavro import schemaless_reader
 
     from gate.formats.avro import payloads
@@ -374,8 +383,20 @@ def _simulate_avro(writer_json: Any, reader_json: Any, writer_label: str, reader
             continue
         if pending:
             pending = _confirm(pending, item, read, writer_parsed)
-    witness = _avro_witness(tally, writer_json, writer_parsed, reader_parsed, writer_label,
-                            reader_label, schema_id)
+    witness = _avro_witness(_worst(tally), writer_json, writer_parsed, reader_parsed,
+                            writer_label, reader_label, schema_id)
+    witnesses: dict[str, Witness] = {}
+    for target in targets:
+        shown = _avro_shown(tally, witness, target, len(targets), writer_json, reader_json,
+                            writer_parsed)
+        if shown is witness or shown is None:
+            if shown is not None:
+                witnesses[target] = shown
+            continue
+        found = _avro_witness(shown, writer_json, writer_parsed, reader_parsed, writer_label,
+                              reader_label, schema_id)
+        if found is not None:
+            witnesses[target] = found
     return SimulationOutcome(
         payload_count=len(items),
         failures=_failures(tally, payloads.to_json),
@@ -389,7 +410,67 @@ def _simulate_avro(writer_json: Any, reader_json: Any, writer_label: str, reader
         skipped_samples=skipped,
         exhaustive=generated.exhaustive,
         unenforced=_unenforced(pairs, payloads.empty_unions(reader_json, key=reader_key)),
+        witnesses=witnesses,
     )
+
+
+def _avro_shown(tally: _Tally, witness: Witness | None, target: str, count: int,
+                writer_json: Any, reader_json: Any, writer_parsed: Any) -> Any:
+    """What shows the finding at `target`: the pair's witness when it is the only finding (a
+    failure to resolve); else the first failing payload that the reader fails on because of the
+    field at `target` (read again with that field as the writer has it, it no longer fails
+    so), as a `_Item`, or the pair's witness when that is the one; else None: fastavro stops at
+    the first error, so a finding whose data fails later shows no witness of its own."""
+    resolution = {error: entry for error, entry in tally.failures.items()
+                  if entry[1] is FailureKind.RESOLUTION}
+    if count == 1:
+        return witness if witness is not None and witness.error in resolution else None
+    variant = _with_writer_field(writer_json, reader_json, target)
+    if variant is None:
+        return None
+    from gate.formats.avro import payloads
+
+    try:
+        fixed = payloads.parse(variant)
+    except Exception:  # the variant is no schema fastavro takes: nothing to compare
+        return None
+    for error, (item, _, _) in resolution.items():
+        if item.data is None:
+            continue
+        try:
+            payloads.decode(item.data, writer_parsed, fixed)
+        except Exception as other:  # still failing: the same way means another cause
+            if _error_text(other) == error:
+                continue
+        if witness is not None and witness.error == error:
+            return witness
+        return item
+    return None
+
+
+def _with_writer_field(writer_json: Any, reader_json: Any, target: str) -> Any:
+    """The reader record with the top-level field at `target` as the writer has it (or without
+    it, when the writer has no such field); None when `target` is not within a field of a
+    top-level record."""
+    tokens = pointer_tokens(target)
+    if len(tokens) < 2 or tokens[0] != "fields" or not tokens[1].isdigit():
+        return None
+    if not (isinstance(reader_json, Mapping) and isinstance(writer_json, Mapping)):
+        return None
+    fields = reader_json.get("fields")
+    index = int(tokens[1])
+    if not isinstance(fields, list) or index >= len(fields) or not isinstance(fields[index],
+                                                                               Mapping):
+        return None
+    name = fields[index].get("name")
+    written = [f for f in writer_json.get("fields", ())
+               if isinstance(f, Mapping) and f.get("name") == name]
+    changed = list(fields)
+    if written:
+        changed[index] = written[0]
+    else:
+        del changed[index]
+    return {**reader_json, "fields": changed}
 
 
 # a consumer's error may quote whole schemas and values (fastavro's do): findings keep its start
@@ -672,12 +753,11 @@ def _worst(tally: _Tally) -> _Item | None:
     return None
 
 
-def _avro_witness(tally: _Tally, writer_json: Any, writer_parsed: Any, reader_parsed: Any,
-                  writer_label: str, reader_label: str,
+def _avro_witness(item: _Item | None, writer_json: Any, writer_parsed: Any,
+                  reader_parsed: Any, writer_label: str, reader_label: str,
                   schema_id: int | None) -> Witness | None:
     from gate.formats.avro import payloads
 
-    item = _worst(tally)
     if item is None or item.data is None:
         return None
 
@@ -827,12 +907,13 @@ def _shrink(payload: Any, still_fails: Callable[[Any], bool], reference: Any = _
 
 
 def _simulate_json(writer_json: Any, reader_json: Any, writer_label: str, reader_label: str,
-                   samples: Sequence[Any], seed: int, random_count: int) -> SimulationOutcome:
+                   samples: Sequence[Any], seed: int, random_count: int,
+                   targets: Sequence[str] = ()) -> SimulationOutcome:
     from gate.formats.jsonschema import payloads
     from gate.samples import Sample
 
     writer_check = payloads.validator(writer_json)
-    payloads.validator(reader_json)
+    reader_check = payloads.validator(reader_json)
     items: list[_Item] = []
     rejected: list[SampleRejection] = []
     skipped = 0
@@ -850,43 +931,82 @@ def _simulate_json(writer_json: Any, reader_json: Any, writer_label: str, reader
                 payload = sample.payload
         else:
             source, payload = f"sample #{index + 1}", sample
-        problems = payloads.decode(payload, writer_json)
+        problems = [payloads.describe(e)
+                    for e in payloads.validation_errors(payload, writer_json, writer_check)]
         if problems:
             rejected.append(SampleRejection(source, f"not valid under {writer_label}: "
                                             + _clipped("; ".join(problems))))
             continue
         items.append(_Item(source, payload))
-    generated = payloads.generate(writer_json, seed=seed, random_count=random_count)
-    items.extend(_Item(f"generated #{index}", payload) for index, payload in enumerate(generated))
+    places = _JsonPlaces(writer_json, reader_json)
+    aimed = {target: places.of(target) for target in targets}
+    pointers = list(targets) or places.differences()
+    focus = places.focus(pointers)
+    if _extent(writer_json)[0] <= FULL_COVERAGE_NODES:
+        # a small schema: its whole coverage set is cheap, and finds what no aim foresaw
+        generated = payloads.generate(writer_json, seed=seed, random_count=random_count)
+        items.extend(_Item(f"generated #{index}", payload)
+                     for index, payload in enumerate(generated))
+    if focus is not None:
+        aimed_payloads = payloads.generate_focused(writer_json, focus, seed=seed,
+                                                   random_count=random_count)
+        items.extend(_Item(f"generated (aimed) #{index}", payload)
+                     for index, payload in enumerate(aimed_payloads))
     tally = _Tally()
+    best: dict[str, tuple[int, int, _Item]] = {}
 
     def read(value: Any) -> list[Any]:
         # the consumer fills in the reader's defaults, then validates
-        return payloads.validation_errors(payloads.fill_defaults(value, reader_json), reader_json)
+        return payloads.validation_errors(payloads.fill_defaults(value, reader_json),
+                                          reader_json, reader_check)
 
     for order, item in enumerate(items):
         errors = read(item.payload)
-        if errors:
-            tally.add(item, _clipped(payloads.describe(errors[0])), FailureKind.VALIDATION,
-                      order)
-    witness = None
-    worst = _worst(tally)
-    if worst is not None:
+        if not errors:
+            continue
+        tally.add(item, _clipped(payloads.describe(errors[0])), FailureKind.VALIDATION, order)
+        size = len(_json_text(item.payload))
+        for target, where in aimed.items():
+            known = best.get(target)
+            if (known is None or (size, order) < known[:2]) and any(
+                    _shows(error, where) for error in errors):
+                best[target] = (size, order, item)
+
+    def witness_for(payload: Any, where: list[_Place] | None) -> Witness | None:
+        """The payload shrunk while the reader still rejects it the same way (at `where`)."""
 
         def signature(value: Any) -> tuple[Any, ...] | None:
             if not writer_check.is_valid(value):
                 return None
-            errors = read(value)
+            errors = [e for e in read(value) if where is None or _shows(e, where)]
             if not errors:
                 return None
             return tuple(errors[0].absolute_schema_path), errors[0].validator
 
-        target = signature(worst.payload)
-        payload = _shrink(worst.payload, lambda value: target is not None
-                          and signature(value) == target)
-        errors = read(payload)
-        witness = Witness(payload=payload, writer=writer_label, reader=reader_label,
-                          error=_clipped("; ".join(payloads.describe(e) for e in errors)))
+        target = signature(payload)
+        if target is None:
+            return None
+        payload = _shrink(payload, lambda value: signature(value) == target)
+        errors = [e for e in read(payload) if where is None or _shows(e, where)]
+        if not errors:
+            return None
+        return Witness(payload=payload, writer=writer_label, reader=reader_label,
+                       error=_clipped("; ".join(payloads.describe(e) for e in errors)),
+                       pointer=join_pointer("", *errors[0].absolute_path))
+
+    witness = None
+    keyword = ""
+    worst = _worst(tally)
+    if worst is not None:
+        witness = witness_for(worst.payload, None)
+        if witness is not None:
+            first = read(witness.payload)[0]
+            keyword = places.reader_pointer(first.absolute_schema_path)
+    witnesses: dict[str, Witness] = {}
+    for target, (_, _, item) in best.items():
+        shown = witness_for(item.payload, aimed[target])
+        if shown is not None:
+            witnesses[target] = shown
     return SimulationOutcome(
         payload_count=len(items),
         failures=_failures(tally, lambda value: value),
@@ -899,14 +1019,21 @@ def _simulate_json(writer_json: Any, reader_json: Any, writer_label: str, reader
         rejected_samples=tuple(rejected),
         skipped_samples=skipped,
         exhaustive=False,  # instance generation covers a subset of JSON Schema only
+        witnesses=witnesses,
+        keyword=keyword,
     )
 
 
+# schemas of at most this many JSON values get the whole coverage set besides aimed payloads
+FULL_COVERAGE_NODES = 2_000
+
+
 def json_witness(writer_json: Any, reader_json: Any, payload: Any, *, writer_label: str,
-                 reader_label: str) -> Witness | None:
+                 reader_label: str, target: str | None = None) -> Witness | None:
     """`payload` as the witness of this JSON Schema pair when it is one (valid under the
-    writer, rejected by the reader once the reader's defaults are filled in), else None: a
-    witness found for one version of a history often shows the same break for the others."""
+    writer, rejected by the reader once the reader's defaults are filled in; with `target`,
+    rejected at that finding's place), else None: a witness found for one version of a history
+    often shows the same break for the others."""
     from gate.errors import SchemaInvalid
     from gate.formats.jsonschema import payloads
 
@@ -917,10 +1044,281 @@ def json_witness(writer_json: Any, reader_json: Any, payload: Any, *, writer_lab
                                             reader_json)
     except (SchemaInvalid, RecursionError, ValueError, TypeError):
         return None
+    if target is not None:
+        where = _JsonPlaces(writer_json, reader_json).of(target)
+        errors = [error for error in errors if _shows(error, where)]
     if not errors:
         return None
     return Witness(payload=payload, writer=writer_label, reader=reader_label,
-                   error=_clipped("; ".join(payloads.describe(e) for e in errors)))
+                   error=_clipped("; ".join(payloads.describe(e) for e in errors)),
+                   pointer=join_pointer("", *errors[0].absolute_path))
+
+
+# -- where a finding lies in an instance ---------------------------------------------------------
+
+_ANY_TOKEN = "*"
+# keywords whose subschema applies to the same instance
+_SAME_INSTANCE_LISTS = frozenset({"oneOf", "anyOf", "allOf"})
+_SAME_INSTANCE = frozenset({"not", "if", "then", "else"})
+_SAME_INSTANCE_MAPS = frozenset({"dependentSchemas", "dependencies"})
+# keywords whose subschemas apply to every member (of an object or an array)
+_MEMBERS = frozenset({"additionalProperties", "unevaluatedProperties", "additionalItems",
+                      "unevaluatedItems", "contains", "propertyNames"})
+_DEFINITIONS = frozenset({"definitions", "$defs"})
+_MISSING = frozenset({"required", "dependentRequired", "dependencies"})
+_UNEXPECTED = frozenset({"additionalProperties", "unevaluatedProperties"})
+_MAX_PLACES = 16
+
+
+@dataclass(frozen=True)
+class _Place:
+    """Where a schema pointer applies in an instance: the path there (`*` for any member), the
+    keyword at the end of the pointer (None: the whole value there), and the property named at
+    the end of the pointer (`properties/<name>` or `required/<index>`), if any."""
+
+    instance: tuple[Any, ...]
+    keyword: str | None = None
+    name: str | None = None
+
+
+def _matches(path: Sequence[Any], pattern: Sequence[Any]) -> bool:
+    return len(path) == len(pattern) and all(
+        want == _ANY_TOKEN or want == got or str(want) == str(got)
+        for got, want in zip(path, pattern, strict=True))
+
+
+def _shows(error: Any, where: Sequence[_Place]) -> bool:
+    """Whether a validation error of the reader lies at one of `where`."""
+    path = tuple(error.absolute_path)
+    for place in where:
+        size = len(place.instance)
+        if place.keyword is None and len(path) >= size and _matches(path[:size],
+                                                                    place.instance):
+            return True
+        if place.keyword is not None and len(path) > size and place.keyword in _MEMBERS \
+                and _matches(path[:size], place.instance):
+            return True
+        if place.keyword is not None and _matches(path, place.instance) \
+                and error.validator == place.keyword and place.name is None:
+            return True
+        name = place.name
+        parent = place.instance[:-1] if place.keyword is None else place.instance
+        if name is None or not _matches(path, parent) or not isinstance(error.instance, dict):
+            continue
+        value = error.validator_value
+        if error.validator in _MISSING and name not in error.instance and (
+                name in value if isinstance(value, (list, dict)) else False):
+            return True
+        declared = error.schema.get("properties") if isinstance(error.schema, Mapping) else None
+        if error.validator in _UNEXPECTED and name in error.instance and not (
+                isinstance(declared, Mapping) and name in declared):
+            return True
+    return False
+
+
+class _JsonPlaces:
+    """Maps JSON Pointers into a writer/reader pair of JSON Schemas to places in instances,
+    following local `$ref`s back to where they are used."""
+
+    def __init__(self, writer_json: Any, reader_json: Any) -> None:
+        self.writer = writer_json
+        self.reader = reader_json
+        self._sites: dict[int, list[tuple[tuple[str, ...], tuple[str, ...]]]] = {}
+
+    def of(self, pointer: str) -> list[_Place]:
+        tokens = tuple(pointer_tokens(pointer))
+        out: list[_Place] = []
+        for logical in self._logical(tokens, 0):
+            place = self._walk(logical)
+            if place is not None and place not in out:
+                out.append(place)
+            if len(out) >= _MAX_PLACES:
+                break
+        return out
+
+    def differences(self) -> list[str]:
+        """The pointers where the writer and the reader differ, member by member."""
+        out: list[str] = []
+        _differences(self.writer, self.reader, "", out)
+        return out
+
+    def focus(self, pointers: Sequence[str]) -> dict[Any, Any] | None:
+        """The focus that varies the values at every one of `pointers` (None: one of them has no
+        known place, so the whole schema is covered)."""
+        from gate.formats.jsonschema.payloads import ANY, HERE
+
+        focus: dict[Any, Any] = {}
+        for pointer in pointers:
+            where = self.of(pointer)
+            if not where:
+                return None
+            for place in where:
+                node = focus
+                steps = list(place.instance)
+                if place.keyword is not None and place.name is not None:
+                    steps.append(place.name)
+                for step in steps:
+                    key = ANY if step == _ANY_TOKEN else step
+                    node = node.setdefault(key, {})
+                node[HERE] = True
+        return focus
+
+    def reader_pointer(self, schema_path: Sequence[Any]) -> str:
+        """A validation error's schema path as a JSON Pointer into the reader's document,
+        following the `$ref`s the path went through (as far as they are local)."""
+        node: Any = self.reader
+        tokens: list[str] = []
+        for step in schema_path:
+            for _ in range(8):
+                if isinstance(node, Mapping) and str(step) in node:
+                    break
+                ref = node.get("$ref") if isinstance(node, Mapping) else None
+                if not isinstance(ref, str) or not ref.startswith("#"):
+                    return join_pointer("", *tokens)
+                tokens = list(pointer_tokens(ref[1:]))
+                node = _at(self.reader, tokens)
+                if node is None:
+                    return ""
+            if isinstance(node, list) and isinstance(step, int) and step < len(node):
+                node = node[step]
+            elif isinstance(node, Mapping) and str(step) in node:
+                node = node[str(step)]
+            else:
+                break
+            tokens.append(str(step))
+        return join_pointer("", *tokens)
+
+    def _logical(self, tokens: tuple[str, ...], depth: int) -> list[tuple[str, ...]]:
+        """`tokens` as paths from the root through the `$ref`s that use a definition."""
+        if len(tokens) < 2 or tokens[0] not in _DEFINITIONS:
+            return [tokens]
+        if depth > 4:
+            return []
+        out: list[tuple[str, ...]] = []
+        for schema in (self.reader, self.writer):
+            for site, target in self._ref_sites(schema):
+                if tokens[:len(target)] == target and target:
+                    for start in self._logical(site, depth + 1):
+                        candidate = start + tokens[len(target):]
+                        if candidate not in out:
+                            out.append(candidate)
+            if out:
+                break
+        return out[:_MAX_PLACES]
+
+    def _ref_sites(self, schema: Any) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+        """Every local `$ref` of the document: (where it is, what it points to)."""
+        known = self._sites.get(id(schema))
+        if known is not None:
+            return known
+        sites: list[tuple[tuple[str, ...], tuple[str, ...]]] = []
+        stack: list[tuple[Any, tuple[str, ...]]] = [(schema, ())]
+        while stack:
+            node, at = stack.pop()
+            if isinstance(node, Mapping):
+                ref = node.get("$ref")
+                if isinstance(ref, str) and ref.startswith("#"):
+                    sites.append((at, tuple(pointer_tokens(ref[1:]))))
+                stack.extend((value, (*at, str(key))) for key, value in node.items()
+                             if key not in ("enum", "const", "default", "examples"))
+            elif isinstance(node, list):
+                stack.extend((value, (*at, str(index))) for index, value in enumerate(node))
+        self._sites[id(schema)] = sites
+        return sites
+
+    def _walk(self, tokens: tuple[str, ...]) -> _Place | None:
+        instance: list[Any] = []
+        index = 0
+        while index < len(tokens):
+            token = tokens[index]
+            following = tokens[index + 1] if index + 1 < len(tokens) else None
+            if token in _DEFINITIONS or token == "$ref":
+                return None  # a definition no reference uses: no place in an instance
+            if token == "properties" and following is not None:
+                instance.append(following)
+                index += 2
+            elif token == "patternProperties" and following is not None:
+                instance.append(_ANY_TOKEN)
+                index += 2
+            elif token in ("items", "prefixItems") and following is not None \
+                    and following.isdigit():
+                instance.append(int(following))
+                index += 2
+            elif token == "items" or (token in _MEMBERS and following is not None):
+                instance.append(_ANY_TOKEN)
+                index += 1
+            elif token in _SAME_INSTANCE_LISTS and following is not None:
+                index += 2
+            elif token in _SAME_INSTANCE_MAPS and following is not None and not \
+                    following.isdigit() and self._is_schema(tokens[:index + 2]):
+                index += 2
+            elif token in _SAME_INSTANCE:
+                index += 1
+            elif token == "required" and following is not None and following.isdigit():
+                name = self._value(tokens[:index + 2])
+                return _Place(tuple(instance), "required",
+                              name if isinstance(name, str) else None)
+            else:
+                return _Place(tuple(instance), token, None)
+        name = tokens[-1] if len(tokens) >= 2 and tokens[-2] == "properties" else None
+        return _Place(tuple(instance), None, name)
+
+    def _value(self, tokens: Sequence[str]) -> Any:
+        for schema in (self.reader, self.writer):
+            value = _at(schema, tokens)
+            if value is not None:
+                return value
+        return None
+
+    def _is_schema(self, tokens: Sequence[str]) -> bool:
+        return isinstance(self._value(tokens), (Mapping, bool))
+
+
+def _at(document: Any, tokens: Sequence[str]) -> Any:
+    node = document
+    for token in tokens:
+        if isinstance(node, Mapping) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return None
+    return node
+
+
+# members compared one by one, so a difference is found at the member that holds it
+_BY_NAME = frozenset({"properties", "patternProperties", "definitions", "$defs",
+                      "dependentSchemas"})
+_BY_SCHEMA = frozenset({"items", "additionalProperties", "unevaluatedProperties", "not", "if",
+                        "then", "else", "contains", "propertyNames", "additionalItems",
+                        "unevaluatedItems"})
+_BY_INDEX = frozenset({"oneOf", "anyOf", "allOf", "prefixItems", "items"})
+_ANNOTATIONS = frozenset({"title", "description", "examples", "$comment", "default"})
+
+
+def _differences(writer: Any, reader: Any, pointer: str, out: list[str]) -> None:
+    if writer == reader or len(out) > 64:
+        return
+    if not (isinstance(writer, Mapping) and isinstance(reader, Mapping)):
+        out.append(pointer)
+        return
+    for key in dict.fromkeys([*writer, *reader]):
+        old, new = writer.get(key), reader.get(key)
+        if old == new or key in _ANNOTATIONS:
+            continue
+        at = join_pointer(pointer, key)
+        if key in _BY_NAME and isinstance(old, Mapping) and isinstance(new, Mapping):
+            for name in dict.fromkeys([*old, *new]):
+                if old.get(name) != new.get(name):
+                    _differences(old.get(name), new.get(name), join_pointer(at, name), out)
+        elif key in _BY_INDEX and isinstance(old, list) and isinstance(new, list) \
+                and len(old) == len(new):
+            for index, (a, b) in enumerate(zip(old, new, strict=True)):
+                _differences(a, b, join_pointer(at, index), out)
+        elif key in _BY_SCHEMA and isinstance(old, Mapping) and isinstance(new, Mapping):
+            _differences(old, new, at, out)
+        else:
+            out.append(at)
 
 
 def _json_text(value: Any) -> str:
@@ -944,27 +1342,14 @@ def outcome_findings(
     versions: tuple[str, ...] = (),
     check: str = "",
 ) -> tuple[Finding, ...]:
-    """The findings of one simulation: a decode failure (with the witness), each silent value
-    change, and each sample the writer rejects."""
-    findings: list[Finding] = []
-    if outcome.failures:
-        witness = outcome.witness
-        error = witness.error if witness is not None else outcome.failures[0].error
-        severity = _SEVERITY[SIMULATION_DECODE_FAILED]
-        message = (f"data written with {outcome.writer} cannot be read with {outcome.reader}: "
-                   f"{error}")
-        if all(failure.kind is FailureKind.CONVERSION for failure in outcome.failures):
-            # only fastavro consumers fail, on values the Avro rules accept: a warning
-            severity = Severity.WARNING
-            message = (f"fastavro consumers of {outcome.reader} fail on some data written with "
-                       f"{outcome.writer} that the Avro rules accept: {error}")
-        findings.append(Finding(SIMULATION_DECODE_FAILED, severity, subject, message,
-                                versions=versions, witness=witness, check=check))
-    findings.extend(
+    """The findings of data beside the checker's verdict: each silent value change, and each
+    sample the writer rejects. A payload that fails is evidence of the checker's findings (their
+    witnesses), or of `accepted_but_breaks`."""
+    findings: list[Finding] = [
         Finding(change.rule, _SEVERITY[change.rule], subject, change.message, path=change.path,
                 versions=versions, fix=change.fix, check=check)
         for change in outcome.value_changes
-    )
+    ]
     findings.extend(
         Finding(rejection.rule, _SEVERITY[rejection.rule], subject,
                 f"sample {rejection.source}: {rejection.message}",
@@ -974,13 +1359,37 @@ def outcome_findings(
     return tuple(findings)
 
 
-def agreement_finding(result: Agreement, *, subject: str, versions: tuple[str, ...] = (),
-                      check: str = "") -> Finding | None:
-    """The SIMULATION_DISAGREES_WITH_CHECKER finding of an `agreement`, when they disagree."""
-    if not result.disagrees:
+def accepted_but_breaks(
+    outcome: SimulationOutcome,
+    *,
+    subject: str,
+    versions: tuple[str, ...] = (),
+    check: str = "",
+) -> Finding | None:
+    """The one warning for a pair the checker (the registry) accepts and a payload still breaks:
+    the registry's verdict stands, and the finding says which data would break, with the
+    smallest such payload as its witness. None when every payload decodes."""
+    if not outcome.failures:
         return None
-    return Finding(result.rule, _SEVERITY[result.rule], subject, result.message,
-                   versions=versions, witness=result.witness, check=check)
+    witness = outcome.witness
+    error = witness.error if witness is not None else outcome.failures[0].error
+    share = (f"{outcome.failed_count} of {outcome.payload_count} payloads"
+             if outcome.payload_count > 1 else "the payload")
+    if all(failure.kind is FailureKind.CONVERSION for failure in outcome.failures):
+        message = (f"the registry accepts this change, but fastavro consumers of "
+                   f"{outcome.reader} fail on data written with {outcome.writer} ({share} "
+                   f"tried): {error}")
+        fix = ("the Avro rules never look at values: make sure producers do not write such "
+               "values, or keep the reader's type")
+    else:
+        message = (f"the registry accepts this change, but data written with {outcome.writer} "
+                   f"would still break consumers validating with {outcome.reader} ({share} "
+                   f"tried): {error}")
+        fix = ("keep the reader accepting every value the writer allows, or make sure no "
+               "producer writes such data before consumers upgrade")
+    return Finding(SIMULATION_BREAKS_ACCEPTED_CHANGE, _SEVERITY[SIMULATION_BREAKS_ACCEPTED_CHANGE],
+                   subject, message, path=outcome.keyword, versions=versions, witness=witness,
+                   fix=fix, check=check)
 
 
 def problem_finding(problem: Any, *, subject: str, check: str = "") -> Finding:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gate.model import CheckKind, CheckResult, Finding, Result, Severity
+from gate.model import CheckKind, CheckResult, Finding, Result, Severity, Witness
 from gate.report import RenderOptions
 from gate.report.common import (
     Summary,
@@ -195,15 +195,44 @@ def _finding(
         if options.verbosity >= 2:
             lines.extend(_block(line, inner) for line in describe_witness(witness))
         else:
-            payload = truncate(payload_json(witness.payload), PAYLOAD_LIMIT)
             error = truncate(witness.error, ERROR_LIMIT)
-            lines.append(_block(f"witness: {payload} -> {error}", inner))
+            lines.append(_block(f"{_witness_part(witness)} -> {error}", inner))
             if options.verbosity >= 1:
                 lines.append(_block(f"  writer {witness.writer}, reader {witness.reader}", inner))
     if waived:
         lines.append(_block(f"waived: {finding.waived_by}", inner))
     lines.append(f"{inner}fingerprint: {paint(finding.fingerprint, _DIM)}")
     return lines
+
+
+def _witness_part(witness: Witness) -> str:
+    """The whole witness when it is short; else its part at the place it shows the finding,
+    whole (never a cut-off prefix); else, when it has no such place, the whole witness."""
+    whole = payload_json(witness.payload)
+    if len(whole) <= PAYLOAD_LIMIT or not witness.pointer:
+        return f"witness: {whole}"
+    part = _at_pointer(witness.payload, witness.pointer)
+    if part is _NOWHERE:
+        return f"witness: {whole}"
+    return (f"witness at {witness.pointer} (the whole payload: -vv or the JSON report): "
+            f"{payload_json(part)}")
+
+
+_NOWHERE = object()
+
+
+def _at_pointer(payload: object, pointer: str) -> object:
+    from gate.jsonpos import pointer_tokens
+
+    node = payload
+    for token in pointer_tokens(pointer):
+        if isinstance(node, dict) and token in node:
+            node = node[token]
+        elif isinstance(node, list) and token.isdigit() and int(token) < len(node):
+            node = node[int(token)]
+        else:
+            return _NOWHERE
+    return node
 
 
 def _block(text: str, indent: str) -> str:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import re
 
 from gate.model import CheckKind, CheckResult, Finding, Result, Severity, Witness
@@ -192,17 +193,29 @@ def test_empty_result(empty_result: Result) -> None:
     )
 
 
-def _with_payload(payload: object) -> Result:
-    witness = Witness(payload, "v1", "v2", "cannot decode")
+def _with_payload(payload: object, pointer: str | None = None) -> Result:
+    witness = Witness(payload, "v1", "v2", "cannot decode", pointer=pointer)
     finding = Finding("X", Severity.ERROR, "s", "broken", witness=witness)
     return Result((CheckResult("c", "s", CheckKind.SIMULATION, "sim", (finding,)),))
 
 
-def test_long_witness_payloads_are_truncated_unless_very_verbose() -> None:
+def test_a_long_witness_shows_its_part_at_the_finding_never_a_cut_off_prefix() -> None:
+    payload = {"blob": "x" * 500, "nested": {"zip": 12345}}
+    (line,) = [x for x in _lines(_with_payload(payload, "/nested/zip")) if "witness" in x]
+    assert line.strip() == ("witness at /nested/zip (the whole payload: -vv or the JSON "
+                            "report): 12345 -> cannot decode")
+    # no place to show: the whole witness, not a prefix of it
+    (line,) = [x for x in _lines(_with_payload(payload)) if "witness" in x]
+    assert '"blob": "' + "x" * 500 + '"' in line and '"zip": 12345' in line
+    assert "more characters" not in line
+    short = {"zip": 1}
+    (line,) = [x for x in _lines(_with_payload(short, "/zip")) if "witness" in x]
+    assert line.strip() == 'witness: {"zip": 1} -> cannot decode'
+    assert len(json.dumps(payload)) > PAYLOAD_LIMIT
+
+
+def test_long_witness_payloads_are_whole_when_very_verbose() -> None:
     result = _with_payload({"blob": "x" * 500})
-    line = next(x for x in _lines(result) if "witness:" in x)
-    assert len(line) < PAYLOAD_LIMIT + 100
-    assert "more characters) -> cannot decode" in line
     full = "\n".join(_lines(result, verbosity=2))
     assert "x" * 500 in full
     assert "writer: v1" in full and "reader: v2" in full

@@ -65,12 +65,24 @@ class _Skip(Exception):
     """This subschema cannot be generated here (e.g. an unsupported pattern)."""
 
 
+# A focus says where in an instance the values vary, for payloads aimed at a change: a mapping
+# from property name (or array index, or `ANY` for every item or undeclared property) to the
+# focus below it. Outside a focus an instance is minimal: its required properties only, each
+# with its smallest value. `HERE` in a focus varies the value at that place itself: every value
+# of a scalar or array, and an object's variants (required properties only, every property,
+# one property it does not declare). `None` instead of a focus is the full coverage set.
+Focus = dict[Any, Any]
+ANY = "*"
+HERE = "\x00here"
+_MINIMAL: Focus = {}
+
+
 class _Generator:
     def __init__(self, root: Any, rng: random.Random) -> None:
         self.root = root
         self.rng = rng
         # memos keyed by id(); each keeps its key object alive so an id is never reused
-        self.widths: dict[int, tuple[Any, int]] = {}
+        self.widths: dict[tuple[int, int], tuple[Any, Any, int]] = {}
         self.alts: dict[int, tuple[Any, list[Any]]] = {}
 
     # -- schema plumbing ------------------------------------------------------------------------
@@ -150,38 +162,48 @@ class _Generator:
             return [schema]
         return [{**schema, "type": kind} for kind in kinds]
 
-    def width(self, schema: Any, depth: int = 0) -> int:
+    def width(self, schema: Any, depth: int = 0, focus: Focus | None = None) -> int:
         try:
             schema = self.resolve(schema)
         except _Skip:
             return 1
         if not isinstance(schema, Mapping) or depth > MAX_DEPTH:
             return len(_ANY) if schema is True else 1
-        key = id(schema)
+        key = (id(schema), id(focus))
         if key in self.widths:
-            return self.widths[key][1]
-        self.widths[key] = (schema, 1)  # recursion guard
+            return self.widths[key][2]
+        self.widths[key] = (schema, focus, 1)  # recursion guard
         alternatives = self.alternatives(schema)
         if len(alternatives) != 1 or alternatives[0] is not schema:
-            width = sum(self.width(alt, depth + 1) for alt in alternatives)
+            width = sum(self.width(alt, depth + 1, focus) for alt in alternatives)
         else:
-            width = self._leaf_width(schema, depth)
+            width = self._leaf_width(schema, depth, focus)
         width = max(1, min(width, MAX_COVERAGE))
-        self.widths[key] = (schema, width)
+        self.widths[key] = (schema, focus, width)
         return width
 
-    def _leaf_width(self, schema: Mapping[str, Any], depth: int) -> int:
+    def _leaf_width(self, schema: Mapping[str, Any], depth: int, focus: Focus | None) -> int:
         if "const" in schema:
             return 1
         if isinstance(schema.get("enum"), list):
             return max(1, len(schema["enum"]))
         kinds = self.types(schema)
         kind = kinds[0] if kinds else None
+        if focus is not None and not focus:
+            return 1
         if kind == "object":
+            if focus is not None:
+                return self._focused_width(schema, depth, focus)
             return self._properties_width(schema, depth) + 2
         if kind == "array":
             items = _items_schema(schema)
             prefix = _prefix_items(schema)
+            if focus is not None and HERE not in focus:
+                inner = [self.width(sub, depth + 1, _below(focus, index))
+                         for index, sub in enumerate(prefix)]
+                if items is not None:
+                    inner.append(self.width(items, depth + 1, _below(focus, len(prefix))))
+                return 1 + max([1, *inner])
             widths = [self.width(sub, depth + 1) for sub in prefix]
             return 1 + max([self.width(items, depth + 1) if items is not None else 1, *widths])
         if kind in ("integer", "number"):
@@ -200,15 +222,32 @@ class _Generator:
             return 1
         return max([1, *(self.width(sub, depth + 1) for sub in properties.values())])
 
+    def _focused_width(self, schema: Mapping[str, Any], depth: int, focus: Focus) -> int:
+        properties = schema.get("properties")
+        properties = properties if isinstance(properties, Mapping) else {}
+        widths = [3 if HERE in focus else 1]
+        for name, below in focus.items():
+            if name == HERE:
+                continue
+            sub = properties.get(name) if name != ANY else None
+            if sub is None:
+                sub = _extra_schema(schema, name)
+            if sub is not None:
+                widths.append(self.width(sub, depth + 1, below))
+        return max(widths)
+
     # -- generation -----------------------------------------------------------------------------
 
     def pick(self, count: int, i: int | None) -> int:
         return i % count if i is not None else self.rng.randrange(count)
 
-    def value(self, schema: Any, i: int | None, depth: int) -> Any:
-        """The i-th coverage value of `schema`, or a random one when `i` is None."""
+    def value(self, schema: Any, i: int | None, depth: int, focus: Focus | None = None) -> Any:
+        """The i-th coverage value of `schema`, or a random one when `i` is None; within
+        `focus` only, when one is given."""
         schema = self.resolve(schema)
         if schema is True or (isinstance(schema, Mapping) and not schema):
+            if focus is not None and not focus:
+                return _ANY[0]
             return _ANY[self.pick(len(_ANY), i)]
         if schema is False or not isinstance(schema, Mapping):
             raise _Skip
@@ -217,17 +256,20 @@ class _Generator:
             raise _Skip
         if len(alternatives) != 1 or alternatives[0] is not schema:
             if i is None:
-                return self.value(self.rng.choice(alternatives), None, depth + 1)
-            j = i % self.width(schema, depth)
+                return self.value(self.rng.choice(alternatives), None, depth + 1, focus)
+            j = i % self.width(schema, depth, focus)
             for alternative in alternatives:
-                width = self.width(alternative, depth + 1)
+                width = self.width(alternative, depth + 1, focus)
                 if j < width:
-                    return self.value(alternative, j, depth + 1)
+                    return self.value(alternative, j, depth + 1, focus)
                 j -= width
-            return self.value(alternatives[0], 0, depth + 1)
-        return self.leaf(schema, i, depth)
+            return self.value(alternatives[0], 0, depth + 1, focus)
+        return self.leaf(schema, i, depth, focus)
 
-    def leaf(self, schema: Mapping[str, Any], i: int | None, depth: int) -> Any:
+    def leaf(self, schema: Mapping[str, Any], i: int | None, depth: int,
+             focus: Focus | None = None) -> Any:
+        if focus is not None and not focus:
+            i = 0  # outside the focus: the smallest value
         if "const" in schema:
             return schema["const"]
         if isinstance(schema.get("enum"), list) and schema["enum"]:
@@ -243,8 +285,10 @@ class _Generator:
         if kind == "string":
             return self.string(schema, i)
         if kind == "array":
-            return self.array(schema, i, depth)
+            return self.array(schema, i, depth, focus)
         if kind == "object":
+            if focus is not None:
+                return self.focused_object(schema, i, depth, focus)
             return self.object(schema, i, depth)
         return _ANY[self.pick(len(_ANY), i)]
 
@@ -303,13 +347,16 @@ class _Generator:
             sized += ["b" * low, "c" * (high if high is not None else 64)]
         return sized[0] if i is None else sized[i % len(sized)]
 
-    def array(self, schema: Mapping[str, Any], i: int | None, depth: int) -> list[Any]:
+    def array(self, schema: Mapping[str, Any], i: int | None, depth: int,
+              focus: Focus | None = None) -> list[Any]:
         items = _items_schema(schema)
         prefix = _prefix_items(schema)
         low = schema.get("minItems", 0)
         high = schema.get("maxItems")
         low = low if isinstance(low, int) else 0
         high = high if isinstance(high, int) else None
+        if focus is not None and HERE not in focus:
+            return self.focused_array(schema, i, depth, focus, items, prefix, low, high)
         first: int | None = None
         if i is None:
             count = self.rng.randint(low, max(low, min(high if high is not None else 3, 3)))
@@ -329,6 +376,76 @@ class _Generator:
                                   None if first is None else first + index, depth + 1))
         if schema.get("uniqueItems") is True and len({_key(item) for item in out}) < len(out):
             raise _Skip
+        return out
+
+    def focused_array(self, schema: Mapping[str, Any], i: int | None, depth: int,
+                      focus: Focus, items: Any, prefix: list[Any], low: int,
+                      high: int | None) -> list[Any]:
+        """The fewest items the array allows, and one more when an item is in focus."""
+        count = low
+        if focus and (i is None or i % self.width(schema, depth, focus) > 0):
+            count = max(low, 1, *(key + 1 for key in focus if isinstance(key, int)))
+        if high is not None:
+            count = min(count, high)
+        out: list[Any] = []
+        for index in range(count):
+            item = prefix[index] if index < len(prefix) else items
+            below = _below(focus, index)
+            out.append(self.value(True if item is None else item,
+                                  None if i is None else max(0, i - 1), depth + 1, below))
+        if schema.get("uniqueItems") is True and len({_key(item) for item in out}) < len(out):
+            raise _Skip
+        return out
+
+    def focused_object(self, schema: Mapping[str, Any], i: int | None, depth: int,
+                       focus: Focus) -> dict[str, Any]:
+        """The required properties at their smallest, the properties in focus with their i-th
+        values (a name the schema does not declare gets values its undeclared properties may
+        take), and with `HERE`: every declared property, or one undeclared, by turns."""
+        if depth > 8 * MAX_DEPTH:
+            raise _Skip  # required properties that nest without end admit no instance
+        properties = schema.get("properties")
+        properties = properties if isinstance(properties, Mapping) else {}
+        required = [name for name in schema.get("required", []) if isinstance(name, str)]
+        turn = self.rng.randrange(3) if i is None else i % 3
+        here = HERE in focus
+        out: dict[str, Any] = {}
+        names = list(properties) if here and turn == 1 else []
+        for name in dict.fromkeys([*required, *names]):
+            if name in focus:
+                continue
+            sub = properties.get(name)
+            if sub is None:
+                sub = _extra_schema(schema, name)
+            if sub is None:
+                raise _Skip
+            try:
+                out[name] = self.value(sub, 0, depth + 1, _MINIMAL)
+            except _Skip:
+                if name in required:
+                    raise
+        for name, below in focus.items():
+            if name == HERE:
+                continue
+            if name == ANY:
+                name = _OPEN_EXTRA if _OPEN_EXTRA not in properties else _OPEN_EXTRA + "-2"
+            sub = properties.get(name)
+            if sub is None:
+                sub = _extra_schema(schema, name)
+            if sub is None:
+                continue  # the schema admits no such property
+            try:
+                out[name] = self.value(sub, i, depth + 1, below)
+            except _Skip:
+                if name in required:
+                    raise
+        if here and turn == 2:
+            extra = _extra_schema(schema, _OPEN_EXTRA)
+            if extra is not None and _OPEN_EXTRA not in properties:
+                try:
+                    out[_OPEN_EXTRA] = self.value(extra, i, depth + 1, None)
+                except _Skip:
+                    pass
         return out
 
     def object(self, schema: Mapping[str, Any], i: int | None, depth: int) -> dict[str, Any]:
@@ -368,6 +485,34 @@ class _Generator:
             except _Skip:
                 pass
         return out
+
+
+def _below(focus: Focus, key: Any) -> Focus:
+    """The focus at `key` inside `focus` (an array index or a property name)."""
+    if HERE in focus:
+        return {HERE: True}
+    below = focus.get(key)
+    if below is None:
+        below = focus.get(ANY)
+    return below if below is not None else _MINIMAL
+
+
+def _extra_schema(schema: Mapping[str, Any], name: str) -> Any:
+    """The schema of an undeclared property `name`: the first `patternProperties` it matches,
+    else `additionalProperties` (any value when absent); None when no such property is
+    allowed."""
+    patterns = schema.get("patternProperties")
+    if isinstance(patterns, Mapping):
+        for pattern, sub in patterns.items():
+            try:
+                if re.search(pattern, name):
+                    return sub
+            except re.error:
+                continue
+    additional = schema.get("additionalProperties", True)
+    if additional is False:
+        return None
+    return additional if isinstance(additional, Mapping) else True
 
 
 def _merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
@@ -615,14 +760,16 @@ def validator(schema_json: Any) -> Any:
     return _VALIDATORS.get_or(content_key(schema_json), make)
 
 
-def validation_errors(instance: Any, schema_json: Any) -> list[Any]:
-    """jsonschema's `ValidationError`s for the instance, sorted by place then message.
+def validation_errors(instance: Any, schema_json: Any, checker: Any = None) -> list[Any]:
+    """jsonschema's `ValidationError`s for the instance, sorted by place then message;
+    `checker` is `validator(schema_json)` when the caller holds it already.
 
     A `$ref` that cannot be resolved raises `SchemaInvalid`.
     """
     from referencing.exceptions import Unresolvable
 
-    checker = validator(schema_json)
+    if checker is None:
+        checker = validator(schema_json)
     try:
         errors = list(checker.iter_errors(instance))
     except Unresolvable as error:
@@ -693,15 +840,25 @@ def generate(schema_json: Any, *, seed: int = 0, random_count: int = 20) -> list
     return _GENERATED.get_or(key, lambda: _generate(schema_json, seed, random_count))
 
 
-def _generate(schema_json: Any, seed: int, random_count: int) -> list[Any]:
+def generate_focused(schema_json: Any, focus: Focus, *, seed: int = 0,
+                     random_count: int = 20) -> list[Any]:
+    """Instances valid under the schema that vary only within `focus` (see `Focus`) and are
+    as small as the schema allows elsewhere: payloads aimed at the places a change touches,
+    whatever the size of the rest of the schema. Cached like `generate`."""
+    key = f"{seed}\x1f{random_count}\x1f{_key(focus)}\x1f{content_key(schema_json)}"
+    return _GENERATED.get_or(key, lambda: _generate(schema_json, seed, random_count, focus))
+
+
+def _generate(schema_json: Any, seed: int, random_count: int,
+              focus: Focus | None = None) -> list[Any]:
     checker = validator(schema_json)
     rng = random.Random(seed)
     generator = _Generator(schema_json, rng)
     candidates: list[Any] = []
-    count = generator.width(schema_json)
+    count = generator.width(schema_json, 0, focus)
     for index in [*range(count), *([None] * random_count)]:
         try:
-            candidates.append(generator.value(schema_json, index, 0))
+            candidates.append(generator.value(schema_json, index, 0, focus))
         except (_Skip, RecursionError):
             continue
     out: list[Any] = []
