@@ -27,6 +27,7 @@ FULL = [
     ("bench_limits.py", []),
     ("bench_dependencies.py", []),
     ("bench_range.py", ["--subjects", "1000", "--runs", "3"]),
+    ("bench_verdict.py", []),
 ]
 QUICK = [
     ("bench_range.py", ["--subjects", "200", "--runs", "1"]),
@@ -38,6 +39,7 @@ QUICK = [
     ("bench_references.py", ["--subjects", "100", "--runs", "1"]),
     ("bench_jsonpos.py", ["--runs", "2"]),
     ("bench_limits.py", ["--megabytes", "5", "--runs", "1"]),
+    ("bench_verdict.py", ["--subjects", "4", "--properties", "300", "--runs", "1"]),
 ]
 
 

@@ -263,23 +263,44 @@ def _run_deep(simulate: Callable[[], SimulationOutcome], depth: int) -> Simulati
         ) from None
 
 
+_EXTENTS: dict[int, tuple[Any, tuple[int, int]]] = {}
+
+
 def _extent(value: Any) -> tuple[int, int]:
     """How many JSON values `value` holds and how deeply it nests lists and mappings, counted
-    level by level without recursion."""
+    level by level without recursion; remembered for the schema objects seen last (a run
+    simulates each parsed schema in several pairs)."""
+    known = _EXTENTS.get(id(value))
+    if known is not None and known[0] is value:
+        return known[1]
+    extent = _count(value)
+    if isinstance(value, (dict, list)):
+        if len(_EXTENTS) >= 32:
+            del _EXTENTS[next(iter(_EXTENTS))]
+        _EXTENTS[id(value)] = (value, extent)
+    return extent
+
+
+def _count(value: Any) -> tuple[int, int]:
     size = depth = 0
     level = [value]
-    while level:
+    while True:
         size += len(level)
-        containers = [item for item in level if isinstance(item, dict | list | tuple)]
-        if not containers:
-            break
+        below: list[Any] = []
+        for item in level:
+            kind = type(item)
+            if kind is dict:
+                below.extend(item.values())
+            elif kind is list or kind is tuple:
+                below.extend(item)
+            elif kind is not str and isinstance(item, Mapping):
+                below.extend(item.values())
+            elif kind is not str and isinstance(item, (list, tuple)):
+                below.extend(item)
+        if not below:
+            return size, depth
         depth += 1
-        level = [
-            child
-            for container in containers
-            for child in (container.values() if isinstance(container, dict) else container)
-        ]
-    return size, depth
+        level = below
 
 
 def find_witness(
@@ -883,13 +904,16 @@ def _replace(value: Any, path: tuple[Any, ...], new: Any) -> Any:
 
 
 def _shrink(payload: Any, still_fails: Callable[[Any], bool], reference: Any = _ABSENT,
-            budget: int = SHRINK_BUDGET) -> Any:
-    """Replace parts of a failing payload by smaller values while it still fails the same way."""
+            budget: int = SHRINK_BUDGET, within: tuple[Any, ...] = ()) -> Any:
+    """Replace parts of a failing payload by smaller values while it still fails the same way;
+    only the parts at or below `within`, when given (a payload small elsewhere already)."""
     current = payload
     progress = True
     while progress and budget > 0:
         progress = False
         for path in list(_paths(current)):
+            if path[:len(within)] != within:
+                continue
             for smaller in _simpler(_get(current, path), _lookup(reference, path)):
                 if budget <= 0:
                     return current
@@ -942,7 +966,8 @@ def _simulate_json(writer_json: Any, reader_json: Any, writer_label: str, reader
     aimed = {target: places.of(target) for target in targets}
     pointers = list(targets) or places.differences()
     focus = places.focus(pointers)
-    if _extent(writer_json)[0] <= FULL_COVERAGE_NODES:
+    small = _extent(writer_json)[0] <= FULL_COVERAGE_NODES
+    if small:
         # a small schema: its whole coverage set is cheap, and finds what no aim foresaw
         generated = payloads.generate(writer_json, seed=seed, random_count=random_count)
         items.extend(_Item(f"generated #{index}", payload)
@@ -955,10 +980,11 @@ def _simulate_json(writer_json: Any, reader_json: Any, writer_label: str, reader
     tally = _Tally()
     best: dict[str, tuple[int, int, _Item]] = {}
 
+    filled = payloads.defaults_filler(reader_json)
+
     def read(value: Any) -> list[Any]:
         # the consumer fills in the reader's defaults, then validates
-        return payloads.validation_errors(payloads.fill_defaults(value, reader_json),
-                                          reader_json, reader_check)
+        return payloads.validation_errors(filled(value), reader_json, reader_check)
 
     for order, item in enumerate(items):
         errors = read(item.payload)
@@ -986,7 +1012,9 @@ def _simulate_json(writer_json: Any, reader_json: Any, writer_label: str, reader
         target = signature(payload)
         if target is None:
             return None
-        payload = _shrink(payload, lambda value: signature(value) == target)
+        # an aimed payload is as small as the schema allows but where it fails: shrink there
+        within = () if small else _failing_path(read(payload), where)
+        payload = _shrink(payload, lambda value: signature(value) == target, within=within)
         errors = [e for e in read(payload) if where is None or _shows(e, where)]
         if not errors:
             return None
@@ -1022,6 +1050,11 @@ def _simulate_json(writer_json: Any, reader_json: Any, writer_label: str, reader
         witnesses=witnesses,
         keyword=keyword,
     )
+
+
+def _failing_path(errors: list[Any], where: list[_Place] | None) -> tuple[Any, ...]:
+    shown = [e for e in errors if where is None or _shows(e, where)]
+    return tuple(shown[0].absolute_path) if shown else ()
 
 
 # schemas of at most this many JSON values get the whole coverage set besides aimed payloads

@@ -489,3 +489,52 @@ def test_checker_and_simulation_agree_on_generated_pairs(
         body = base64.b64decode(outcome.witness.avro_base64 or "")
         assert _independent_decode_error(writer, reader, body) == outcome.witness.error
     assert agreement(compatible, outcome).disagrees is False
+
+
+# -- JSON Schema payloads aimed at the findings --------------------------------------------------
+
+
+def _json(writer: Any, reader: Any, **options: Any) -> SimulationOutcome:
+    return simulate_pair(SchemaType.JSON, writer, reader, writer_label="w", reader_label="r",
+                         **options)
+
+
+def test_a_finding_inside_a_shared_definition_is_shown_where_the_definition_is_used() -> None:
+    address = {"type": "object", "properties": {"zip": {"type": "string"}}}
+    writer = {"definitions": {"Address": address}, "type": "object", "properties": {
+        "id": {"type": "integer"}, "home": {"$ref": "#/definitions/Address"}},
+        "required": ["id"]}
+    reader = copy.deepcopy(writer)
+    reader["definitions"]["Address"]["properties"]["zip"] = {"type": "integer"}
+    outcome = _json(writer, reader, targets=["/definitions/Address/properties/zip"])
+    witness = outcome.witnesses["/definitions/Address/properties/zip"]
+    assert witness.payload["home"]["zip"] == ""
+    assert witness.pointer == "/home/zip"
+    assert witness.error == "/home/zip: '' is not of type 'integer'"
+
+
+def test_aimed_payloads_stay_small_in_a_large_schema() -> None:
+    properties = {f"p{i}": {"type": "object", "properties": {
+        f"q{j}": {"type": "string"} for j in range(20)}} for i in range(150)}
+    writer = {"type": "object", "properties": properties, "required": ["p0"]}
+    reader = copy.deepcopy(writer)
+    reader["properties"]["p77"]["properties"]["q3"] = {"type": "string", "format": "email"}
+    outcome = _json(writer, reader)  # no finding: aimed at what differs
+    assert outcome.failures and outcome.witness is not None
+    assert outcome.witness.payload == {"p0": {}, "p77": {"q3": ""}}
+    assert outcome.keyword == "/properties/p77/properties/q3/format"
+    # no payload carries more than the required property and the one aimed at
+    assert outcome.payload_count < 40
+
+
+def test_a_witness_is_only_kept_for_the_finding_it_shows() -> None:
+    writer = {"type": "object", "properties": {"a": {"type": "string"},
+                                               "b": {"type": "string"}}}
+    reader = {"type": "object", "properties": {"a": {"type": "integer"},
+                                               "b": {"type": "string", "pattern": "^x$"}}}
+    outcome = _json(writer, reader, targets=["/properties/a", "/properties/b/pattern",
+                                             "/properties/c"])
+    assert "/a" in outcome.witnesses["/properties/a"].error
+    assert "/b" not in outcome.witnesses["/properties/a"].error
+    assert "does not match '^x$'" in outcome.witnesses["/properties/b/pattern"].error
+    assert "/properties/c" not in outcome.witnesses  # nothing there to show

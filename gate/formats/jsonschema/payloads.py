@@ -736,9 +736,32 @@ _VALIDATORS = _Lru(128)
 _GENERATED = _Lru(64)
 
 
+_KEYS: OrderedDict[int, tuple[Any, str]] = OrderedDict()
+_TRUSTED: OrderedDict[int, Any] = OrderedDict()  # schemas known valid, by identity (kept alive)
+
+
 def content_key(schema_json: Any) -> str:
-    """A key that is equal for equal schema JSON values."""
-    return json.dumps(schema_json, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    """A key that is equal for equal schema JSON values. Remembered for the most recent schema
+    objects: a run hands the same parsed schema to every pair it is part of."""
+    known = _KEYS.get(id(schema_json))
+    if known is not None and known[0] is schema_json:
+        _KEYS.move_to_end(id(schema_json))
+        return known[1]
+    key = json.dumps(schema_json, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    if isinstance(schema_json, (dict, list)):
+        _KEYS[id(schema_json)] = (schema_json, key)
+        if len(_KEYS) > 64:
+            _KEYS.popitem(last=False)
+    return key
+
+
+def trust(schema_json: Any) -> None:
+    """Record that `schema_json` passed its metaschema already (gate's parser checks every
+    schema it accepts): `validator` then skips that check for this very object."""
+    _TRUSTED[id(schema_json)] = schema_json
+    _TRUSTED.move_to_end(id(schema_json))
+    if len(_TRUSTED) > 64:
+        _TRUSTED.popitem(last=False)
 
 
 def validator(schema_json: Any) -> Any:
@@ -749,7 +772,16 @@ def validator(schema_json: Any) -> Any:
         from jsonschema import Draft7Validator, validators
         from jsonschema.exceptions import SchemaError
 
+        from gate.formats.jsonschema.loader import draft_of, validator_class
+        from gate.formats.jsonschema.metaschema import conforms
+
         cls = validators.validator_for(schema_json, default=Draft7Validator)
+        if _TRUSTED.get(id(schema_json)) is schema_json:
+            return cls(schema_json, format_checker=cls.FORMAT_CHECKER)
+        draft = draft_of(schema_json)
+        if validator_class(draft) is cls and conforms(schema_json, draft):
+            # certainly valid, as jsonschema would judge it, in a fraction of its time
+            return cls(schema_json, format_checker=cls.FORMAT_CHECKER)
         try:
             cls.check_schema(schema_json)
         except SchemaError as error:
@@ -757,7 +789,21 @@ def validator(schema_json: Any) -> Any:
             raise SchemaInvalid(f"invalid JSON Schema: {error.message}", pointer) from error
         return cls(schema_json, format_checker=cls.FORMAT_CHECKER)
 
-    return _VALIDATORS.get_or(content_key(schema_json), make)
+    known = _BY_IDENTITY.get(id(schema_json))
+    if known is not None and known[0] is schema_json:
+        return known[1]
+    if _TRUSTED.get(id(schema_json)) is schema_json:
+        made = make()  # no content key: serialising a large schema costs more than this
+    else:
+        made = _VALIDATORS.get_or(content_key(schema_json), make)
+    if isinstance(schema_json, (dict, list)):
+        _BY_IDENTITY[id(schema_json)] = (schema_json, made)
+        if len(_BY_IDENTITY) > 64:
+            _BY_IDENTITY.popitem(last=False)
+    return made
+
+
+_BY_IDENTITY: OrderedDict[int, tuple[Any, Any]] = OrderedDict()
 
 
 def validation_errors(instance: Any, schema_json: Any, checker: Any = None) -> list[Any]:
@@ -789,38 +835,59 @@ def fill_defaults(instance: Any, schema_json: Any) -> Any:
     honours defaults reads it (Confluent's rules count a required property added with a default
     as compatible for this reason). Follows `properties`, `items` and local `$ref`s; the input
     is not modified."""
+    return defaults_filler(schema_json)(instance)
+
+
+def defaults_filler(schema_json: Any) -> Callable[[Any], Any]:
+    """`fill_defaults` for one schema, as a function that remembers, for each object schema it
+    meets, which properties have a default: filling many instances walks each schema once."""
     generator = _Generator(schema_json, random.Random(0))
+    # id(object schema) -> (schema, properties, {name: default}), the schema kept alive
+    known: dict[int, tuple[Any, Mapping[str, Any], dict[str, Any]]] = {}
+
+    def resolved(schema: Any) -> Any:
+        try:
+            return generator.resolve(schema)
+        except _Skip:
+            return None
+
+    def defaults_of(schema: Mapping[str, Any]) -> tuple[Mapping[str, Any], dict[str, Any]]:
+        entry = known.get(id(schema))
+        if entry is None or entry[0] is not schema:
+            properties = schema.get("properties")
+            properties = properties if isinstance(properties, Mapping) else {}
+            defaults = {}
+            for name, sub in properties.items():
+                sub = resolved(sub)
+                if isinstance(sub, Mapping) and "default" in sub:
+                    defaults[name] = sub["default"]
+            entry = (schema, properties, defaults)
+            known[id(schema)] = entry
+        return entry[1], entry[2]
 
     def fill(value: Any, schema: Any, depth: int) -> Any:
         if depth > 64:
             return value
-        try:
-            schema = generator.resolve(schema)
-        except _Skip:
-            return value
+        schema = resolved(schema)
         if not isinstance(schema, Mapping):
             return value
         if isinstance(value, dict):
-            properties = schema.get("properties")
-            if not isinstance(properties, Mapping):
+            if not isinstance(schema.get("properties"), Mapping):
                 return value
+            properties, defaults = defaults_of(schema)
             out = dict(value)
-            for name, sub in properties.items():
-                if name in out:
-                    out[name] = fill(out[name], sub, depth + 1)
-                    continue
-                try:
-                    sub = generator.resolve(sub)
-                except _Skip:
-                    continue
-                if isinstance(sub, Mapping) and "default" in sub:
-                    out[name] = sub["default"]
+            for name in out:
+                if name in properties:
+                    out[name] = fill(out[name], properties[name], depth + 1)
+            for name, default in defaults.items():
+                if name not in out:
+                    out[name] = default
             return out
         if isinstance(value, list) and isinstance(schema.get("items"), Mapping):
             return [fill(item, schema["items"], depth + 1) for item in value]
         return value
 
-    return fill(instance, schema_json, 0)
+    return lambda instance: fill(instance, schema_json, 0)
 
 
 def decode(instance: Any, reader_json: Any) -> list[str]:
@@ -845,8 +912,19 @@ def generate_focused(schema_json: Any, focus: Focus, *, seed: int = 0,
     """Instances valid under the schema that vary only within `focus` (see `Focus`) and are
     as small as the schema allows elsewhere: payloads aimed at the places a change touches,
     whatever the size of the rest of the schema. Cached like `generate`."""
-    key = f"{seed}\x1f{random_count}\x1f{_key(focus)}\x1f{content_key(schema_json)}"
-    return _GENERATED.get_or(key, lambda: _generate(schema_json, seed, random_count, focus))
+    key = (id(schema_json), seed, random_count, _key(focus))
+    known = _FOCUSED.get(key)
+    if known is not None and known[0] is schema_json:
+        return known[1]
+    made = _generate(schema_json, seed, random_count, focus)
+    _FOCUSED[key] = (schema_json, made)
+    if len(_FOCUSED) > 64:
+        _FOCUSED.popitem(last=False)
+    return made
+
+
+# focused payloads by the identity of their schema (kept alive), seed, count and focus
+_FOCUSED: OrderedDict[tuple[int, int, int, str], tuple[Any, list[Any]]] = OrderedDict()
 
 
 def _generate(schema_json: Any, seed: int, random_count: int,
