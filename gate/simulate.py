@@ -972,11 +972,10 @@ def _simulate_json(writer_json: Any, reader_json: Any, writer_label: str, reader
         generated = payloads.generate(writer_json, seed=seed, random_count=random_count)
         items.extend(_Item(f"generated #{index}", payload)
                      for index, payload in enumerate(generated))
-    if focus is not None:
-        aimed_payloads = payloads.generate_focused(writer_json, focus, seed=seed,
-                                                   random_count=random_count)
-        items.extend(_Item(f"generated (aimed) #{index}", payload)
-                     for index, payload in enumerate(aimed_payloads))
+    aimed_payloads = payloads.generate_focused(writer_json, focus, seed=seed,
+                                               random_count=random_count)
+    items.extend(_Item(f"generated (aimed) #{index}", payload)
+                 for index, payload in enumerate(aimed_payloads))
     tally = _Tally()
     best: dict[str, tuple[int, int, _Item]] = {}
 
@@ -1175,16 +1174,16 @@ class _JsonPlaces:
         _differences(self.writer, self.reader, "", out)
         return out
 
-    def focus(self, pointers: Sequence[str]) -> dict[Any, Any] | None:
-        """The focus that varies the values at every one of `pointers` (None: one of them has no
-        known place, so the whole schema is covered)."""
+    def focus(self, pointers: Sequence[str]) -> dict[Any, Any]:
+        """The focus that varies the values at every one of `pointers` that has a place in
+        instances; when none has, the top-level object's own variants."""
         from gate.formats.jsonschema.payloads import ANY, HERE
 
         focus: dict[Any, Any] = {}
+        unplaced = False
         for pointer in pointers:
             where = self.of(pointer)
-            if not where:
-                return None
+            unplaced = unplaced or not where
             for place in where:
                 node = focus
                 steps = list(place.instance)
@@ -1194,7 +1193,7 @@ class _JsonPlaces:
                     key = ANY if step == _ANY_TOKEN else step
                     node = node.setdefault(key, {})
                 node[HERE] = True
-        return focus
+        return {HERE: True} if unplaced and not focus else focus
 
     def reader_pointer(self, schema_path: Sequence[Any]) -> str:
         """A validation error's schema path as a JSON Pointer into the reader's document,

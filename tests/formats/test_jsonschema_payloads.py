@@ -175,3 +175,27 @@ def _extend(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
 def test_generated_instances_validate_for_random_schemas(schema: Any, seed: int) -> None:
     for instance in payloads.generate(schema, seed=seed, random_count=5):
         assert _independently_valid(schema, instance)
+
+
+def test_focused_payloads_vary_only_where_aimed() -> None:
+    schema = {"type": "object", "required": ["id"], "properties": {
+        "id": {"type": "integer"},
+        "name": {"type": "string"},
+        "tags": {"type": "array", "items": {"type": "object", "properties": {
+            "k": {"type": "string", "enum": ["a", "b"]}}}},
+    }}
+    aimed = payloads.generate_focused(schema, {"tags": {payloads.ANY: {"k": {payloads.HERE:
+                                                                              True}}}},
+                                      random_count=3)
+    validate = payloads.validator(schema)
+    assert aimed and all(validate.is_valid(instance) for instance in aimed)
+    assert all(set(instance) <= {"id", "tags"} and instance["id"] == 0 for instance in aimed)
+    assert {item["k"] for instance in aimed for item in instance.get("tags", [])} == {"a", "b"}
+    # a property the schema does not declare: every kind of value an open object may carry
+    extra = payloads.generate_focused(schema, {"nickname": {payloads.HERE: True}},
+                                      random_count=0)
+    kinds = {type(instance["nickname"]).__name__ for instance in extra if "nickname" in instance}
+    assert kinds >= {"NoneType", "bool", "int", "float", "str", "list", "dict"}
+    closed = {**schema, "additionalProperties": False}
+    assert all("nickname" not in instance for instance in payloads.generate_focused(
+        closed, {"nickname": {payloads.HERE: True}}, random_count=5))

@@ -227,7 +227,7 @@ class _Generator:
         properties = properties if isinstance(properties, Mapping) else {}
         widths = [3 if HERE in focus else 1]
         for name, below in focus.items():
-            if name == HERE:
+            if name == HERE or not isinstance(name, str):
                 continue
             sub = properties.get(name) if name != ANY else None
             if sub is None:
@@ -425,8 +425,8 @@ class _Generator:
                 if name in required:
                     raise
         for name, below in focus.items():
-            if name == HERE:
-                continue
+            if name == HERE or not isinstance(name, str):
+                continue  # an array index where the schema has an object: nothing to aim at
             if name == ANY:
                 name = _OPEN_EXTRA if _OPEN_EXTRA not in properties else _OPEN_EXTRA + "-2"
             sub = properties.get(name)
