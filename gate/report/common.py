@@ -156,9 +156,15 @@ def jsonable(value: Any, _depth: int = 0) -> Any:
 
 
 def payload_json(payload: Any, *, indent: int | None = None) -> str:
-    """A witness payload as JSON text: one line when `indent` is None."""
+    """A witness payload as JSON text: one line when `indent` is None. The line separators JSON
+    leaves raw (U+2028, U+2029, U+0085; a property name may hold one) are written as escapes,
+    so the text breaks lines only where the indentation does."""
     separators = (",", ": ") if indent is not None else (", ", ": ")
-    return json.dumps(jsonable(payload), ensure_ascii=False, indent=indent, separators=separators)
+    text = json.dumps(jsonable(payload), ensure_ascii=False, indent=indent, separators=separators)
+    return text.translate(_JSON_LINE_SEPARATORS)
+
+
+_JSON_LINE_SEPARATORS = {0x2028: "\\u2028", 0x2029: "\\u2029", 0x85: "\\u0085"}
 
 
 def truncate(text: str, limit: int) -> str:
