@@ -607,3 +607,43 @@ def test_moving_a_type_into_a_referenced_file_compares_with_the_base_as_it_was(
     repo.write("schemas/Customer.avsc", customer(id_type="int"))
     run = _check(gate, repo, "--offline")
     assert _errors(run) == [("order-value", "AVRO_TYPE_MISMATCH")], run.stdout
+
+
+def _wire(schema_id: int, text: str, value: dict[str, Any]) -> bytes:
+    import io
+    import struct
+
+    import fastavro
+
+    body = io.BytesIO()
+    fastavro.schemaless_writer(body, fastavro.parse_schema(json.loads(text)), value)
+    return b"\x00" + struct.pack(">I", schema_id) + body.getvalue()
+
+
+def test_a_captured_message_is_decoded_with_its_schema_ids_references(
+    gate: GateRunner, tmp_path: Path, server: RegistryServer
+) -> None:
+    # the message was written under another subject's version, known to gate only by its id
+    server.register("customer-value", customer())
+    written = server.register(
+        "orders-legacy-value", order(), references=(("com.shop.Customer", "customer-value", 1),)
+    )
+    config = AVRO_CONFIG.replace(
+        "    file: schemas/Order.avsc\n",
+        "    file: schemas/Order.avsc\n    samples: [captured/*]\n",
+    )
+    repo = RepoBuilder(tmp_path / "repo")
+    repo.commit("base", {"gate.yaml": config, "schemas/Customer.avsc": customer(),
+                         "schemas/Order.avsc": order()})
+    message = {"id": "o-1", "customer": {"id": "c-1"}}
+    repo.write("captured/one.bin", _wire(written.id, _inline_order(customer()), message))
+    repo.write("schemas/Order.avsc", order(note=True))
+    run = _check(gate, repo, "--registry", server.url)
+    assert run.exit_code == 0, run.stdout + run.stderr
+    (samples,) = [c for c in run.json()["checks"] if c["id"] == "order-value: samples"]
+    assert samples["passed"] and samples["findings"] == []
+    # a candidate whose Customer cannot read the captured one
+    repo.write("schemas/Customer.avsc", customer(id_type="int"))
+    run = _check(gate, repo, "--registry", server.url)
+    captured = [f for f in run.json()["findings"] if "captured message" in f["message"]]
+    assert len(captured) == 1 and "captured/one.bin" in captured[0]["message"], run.stdout
