@@ -151,8 +151,9 @@ def _subject(
 
 
 def _hidden(finding: Finding) -> bool:
-    """Shown only with -v: an info finding (a subject not registered yet before its deploy,
-    history older than the repository's) is context, not something to act on."""
+    """Shown only with -v, and summed up per rule without it: an info finding (a subject not
+    registered yet before its deploy, history older than the repository's) is context that
+    recurs on many subjects, not a verdict."""
     return finding.severity is Severity.INFO and finding.waived_by is None
 
 
