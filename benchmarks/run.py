@@ -28,6 +28,7 @@ FULL = [
     ("bench_dependencies.py", []),
     ("bench_range.py", ["--subjects", "1000", "--runs", "3"]),
     ("bench_verdict.py", []),
+    ("bench_yaml.py", []),
 ]
 QUICK = [
     ("bench_range.py", ["--subjects", "200", "--runs", "1"]),
@@ -40,6 +41,7 @@ QUICK = [
     ("bench_jsonpos.py", ["--runs", "2"]),
     ("bench_limits.py", ["--megabytes", "5", "--runs", "1"]),
     ("bench_verdict.py", ["--subjects", "4", "--properties", "300", "--runs", "1"]),
+    ("bench_yaml.py", ["--subjects", "5", "--runs", "1"]),
 ]
 
 

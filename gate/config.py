@@ -273,6 +273,9 @@ def _default_rules() -> tuple[SubjectRule, ...]:
         SubjectRule(subject="{stem}", file=None, files="**/*.avsc", type=SchemaType.AVRO),
         # type None: a .json file is a subject only if it turns out to be a JSON Schema
         SubjectRule(subject="{stem}", file=None, files="**/*.json", type=None),
+        # and a YAML file only if it declares `$schema`: a JSON Schema written in YAML
+        SubjectRule(subject="{stem}", file=None, files="**/*.yaml", type=None),
+        SubjectRule(subject="{stem}", file=None, files="**/*.yml", type=None),
     )
 
 
@@ -363,8 +366,8 @@ class Config:
 
 def default_config(root: Path) -> Config:
     """The configuration without a file: every `**/*.avsc` is an AVRO subject named `{stem}`;
-    every `**/*.json` is a candidate whose type is inferred (None); BACKWARD unless the registry
-    says otherwise."""
+    every `**/*.json`, `**/*.yaml` and `**/*.yml` is a candidate whose type is inferred (None:
+    a JSON Schema when it declares `$schema`); BACKWARD unless the registry says otherwise."""
     return Config(path=None, root=root, subjects=_default_rules())
 
 

@@ -276,6 +276,11 @@ def decode_text(data: bytes) -> tuple[str, SchemaInvalid | None]:
         )
 
 
+def _is_yaml(origin: Any) -> bool:
+    path = getattr(origin, "path", None)
+    return isinstance(path, str) and path.lower().endswith((".yaml", ".yml"))
+
+
 def parse_bytes(
     parser: Parser,
     schema_type: SchemaType,
@@ -289,6 +294,15 @@ def parse_bytes(
     `references` (a `gate.references.ResolvedReferences`) are the schemas it references, as
     resolved where `data` came from: parsed first, as the registry parses them."""
     text, problem = decode_text(data)
+    if problem is None and schema_type is SchemaType.JSON and _is_yaml(origin):
+        # JSON Schema written in YAML: parsed as the JSON text it stands for, whose lines are
+        # the YAML file's
+        from gate.formats.jsonschema.yamltext import yaml_to_json
+
+        try:
+            text = yaml_to_json(text)
+        except SchemaInvalid as error:
+            problem = error
     if references is None:
         schema = Schema(schema_type, text, origin)
     else:

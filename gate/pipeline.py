@@ -1060,6 +1060,12 @@ def _history_texts(context: DriftContext, path: str) -> tuple[str, ...]:
     return tuple(data.decode("utf-8", "replace") for data in blobs.values())
 
 
+def _json_of_yaml(path: str, text: str) -> str:
+    from gate.formats.jsonschema.yamltext import schema_text
+
+    return schema_text(path, text)
+
+
 def _drift_input(
     source: SubjectSource,
     state: Any,
@@ -1076,12 +1082,20 @@ def _drift_input(
     registered = state.subject(source.subject)
     head = source.head_data.decode("utf-8", "replace") if source.head_data else None
     ids = context.ids.get(source.path, frozenset())
+    # a JSON Schema written in YAML compares as the JSON the registry holds
+    as_json = source.schema_type is SchemaType.JSON and source.path.lower().endswith(
+        (".yaml", ".yml")
+    )
+    if as_json and head is not None:
+        head = _json_of_yaml(source.path, head)
     if texts is None:
         texts = ()
         if registered is not None and any(
             v.text != head and blob_id(v.text) not in ids for v in registered.versions
         ):
             texts = _history_texts(context, source.path)
+    if as_json:
+        texts = tuple(_json_of_yaml(source.path, text) for text in texts)
     item = DriftInput.from_texts(
         source.subject,
         source.schema_type,

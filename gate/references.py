@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gate.errors import ConfigError
+from gate.formats.jsonschema.yamltext import schema_text
 from gate.model import Reference
 
 
@@ -215,7 +216,8 @@ class ReferenceResolver:
             told = self._told(reference.name, subject)
         return _Target(
             key=("file", path),
-            text=data.decode("utf-8", "replace"),
+            # a JSON Schema written in YAML is referenced as the JSON it stands for
+            text=schema_text(path, data.decode("utf-8", "replace")),
             nested=tuple(binding.references) if binding is not None else (),
             reference=told,
             where=path,

@@ -362,8 +362,14 @@ def _collision_error(
 
 # --------------------------------------------------------------------------- file references
 
-_NEVER_REFERENCED = (".avsc", ".proto", ".yaml", ".yml")
+_NEVER_REFERENCED = (".avsc", ".proto")
 _REF = re.compile(r'"\$ref"\s*:\s*"((?:[^"\\]|\\.)*)"')
+# `$ref: target` in YAML: plain, single- or double-quoted
+_YAML_REF = re.compile(
+    r"""["']?\$ref["']?[ \t]*:[ \t]*(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\n]|'')*)'|"""
+    r"""([^\s"'#,{}\[\]][^\s,{}\[\]]*))"""
+)
+_YAML = (".yaml", ".yml")
 _MAX_REFERENCED_FILES = 10_000
 _MAX_NAMING_ROUNDS = 8
 
@@ -398,15 +404,17 @@ def _json_documents(config: Any) -> list[str]:
     rules = getattr(getattr(config, "config", config), "subjects", ())
     for rule in rules:
         named = getattr(rule, "file", None) or getattr(rule, "files", None) or ""
-        if getattr(rule, "type", None) is SchemaType.JSON and not named.lower().endswith(".json"):
+        if getattr(rule, "type", None) is SchemaType.JSON and not named.lower().endswith(
+            (".json", *_YAML)
+        ):
             return []
-    return ["*.json"]
+    return ["*.json", "*.yaml", "*.yml"]
 
 
 def _may_be_json(binding: Any, path: str) -> bool:
     if binding.type is not None:
         return bool(binding.type is SchemaType.JSON)
-    return path.lower().endswith(".json")
+    return path.lower().endswith((".json", *_YAML))
 
 
 def _references_in(path: str, data: bytes | None) -> list[str]:
@@ -416,21 +424,32 @@ def _references_in(path: str, data: bytes | None) -> list[str]:
 
 
 def file_references(path: str, text: str) -> list[str]:
-    """The repository paths of the files that `text` (the file at `path`) names in relative
-    `$ref`s: fragments, URLs, absolute paths and paths leaving the repository are not files
-    of the repository."""
+    """The repository paths of the files that `text` (the file at `path`, JSON or YAML) names in
+    relative `$ref`s: fragments, URLs, absolute paths and paths leaving the repository are not
+    files of the repository."""
     if "$ref" not in text:
         return []
     folder = posixpath.dirname(path)
     out: list[str] = []
-    for match in _REF.finditer(text):
-        target = match.group(1).split("#", 1)[0]
+    if path.lower().endswith(_YAML):
+        written = [_yaml_scalar(match) for match in _YAML_REF.finditer(text)]
+    else:
+        written = [match.group(1) for match in _REF.finditer(text)]
+    for found in written:
+        target = found.split("#", 1)[0]
         if not target or "\\" in target or target.startswith("/") or urlsplit(target).scheme:
             continue
         joined = posixpath.normpath(posixpath.join(folder, unquote(target)))
         if joined != ".." and not joined.startswith("../"):
             out.append(joined)
     return out
+
+
+def _yaml_scalar(match: re.Match[str]) -> str:
+    double, single, plain = match.groups()
+    if double is not None:
+        return double
+    return single.replace("''", "'") if single is not None else plain
 
 
 def _reference_changes(

@@ -801,7 +801,10 @@ def test_default_config_binds_avro_and_candidate_json_files(tmp_path: Path) -> N
     json_file = config.match("user.json")
     assert json_file is not None and (json_file.subject, json_file.type) == ("user", None)
     assert config.match("README.md") is None
-    assert config.candidate_globs() == ("**/*.avsc", "**/*.json")
+    # YAML files are candidates too: a JSON Schema written in YAML declares `$schema`
+    ci = config.match(".github/workflows/ci.yml")
+    assert ci is not None and ci.type is None
+    assert config.candidate_globs() == ("**/*.avsc", "**/*.json", "**/*.yaml", "**/*.yml")
 
 
 def test_candidate_globs_cover_subjects_and_contract_files(root: Path) -> None:

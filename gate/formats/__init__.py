@@ -130,7 +130,8 @@ def format_rules() -> list[Rule]:
 
 
 def infer_type(path: str, text: str | None = None) -> SchemaType | None:
-    """The schema type of a file: by extension first, then by sniffing its content."""
+    """The schema type of a file: by extension first, then by sniffing its content (a `.yaml`
+    or `.yml` file is a JSON Schema when it declares `$schema`, else no schema)."""
     suffix = Path(path).suffix.lower()
     if suffix == ".avsc":
         return SchemaType.AVRO
@@ -145,4 +146,10 @@ def infer_type(path: str, text: str | None = None) -> SchemaType | None:
                 except ModuleNotFoundError:
                     continue
         return SchemaType.JSON
+    if suffix in (".yaml", ".yml"):
+        # JSON Schema written in YAML declares `$schema`; other YAML (CI files, compose files,
+        # gate.yaml) is no schema
+        from gate.formats.jsonschema.yamltext import declares_schema
+
+        return SchemaType.JSON if text is not None and declares_schema(text) else None
     return None

@@ -53,6 +53,7 @@ from gate.formats.jsonschema.nodes import (
     StringNode,
     child_pointer,
 )
+from gate.formats.jsonschema.yamltext import is_yaml_path, yaml_to_json
 from gate.jsonpos import join_pointer, line_of, pointer_tokens
 from gate.model import OriginKind, Schema
 
@@ -620,7 +621,17 @@ class Loader:
             self._register(uri, uri, contents, draft_of(contents), json.dumps(contents))
             return
         if uri.startswith(ROOT_PREFIX) and self.root_dir is not None:
-            self._add_text(uri[len(ROOT_PREFIX):], uri, self._read_file(uri, ref), ref)
+            label = uri[len(ROOT_PREFIX):]
+            text = self._read_file(uri, ref)
+            if is_yaml_path(unquote(label)):
+                try:
+                    text = yaml_to_json(text)
+                except SchemaInvalid as error:
+                    where = f"{unquote(label)}:{error.line}" if error.line else unquote(label)
+                    raise self._unresolved(
+                        ref, f"{where} is not a valid schema: {error.message}"
+                    ) from None
+            self._add_text(label, uri, text, ref)
             return
         scheme = urlsplit(uri).scheme
         if scheme in ("http", "https"):
