@@ -75,16 +75,30 @@ def _color_wanted() -> bool:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write the whole file or nothing: a crash never leaves a half-written report."""
+    """Write the whole file or nothing: a crash never leaves a half-written report.
+
+    The file gets the permissions `open` would have given it (0666 less the umask), or keeps
+    those it had: the temporary file's 0600 would hide a report from the CI user that uploads it.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
+        os.chmod(temporary, _mode_for(path))
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def _mode_for(path: Path) -> int:
+    try:
+        return path.stat().st_mode & 0o7777
+    except OSError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 def emit_reports(result: Result, requests: Sequence[ReportRequest], verbosity: int) -> None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gate.formats import CheckOptions, get_format
-from gate.judge import Parsed, location_of, severity_of
+from gate.judge import Parsed, baseline_name, location_of, severity_of
 from gate.model import CheckKind, CheckResult, Finding, Location, SchemaType, Severity, Witness
 
 _PINNED = re.compile(r"^(?P<subject>[^@\s]+)@(?P<version>\d+|latest)$")
@@ -180,7 +180,8 @@ def contract_pairs(
             if not writer.ok or writer.schema.type is not consumer.schema.schema.type:
                 continue
             label = writer.schema.origin.label()
-            check_id = f"{subject}: in-flight {label} -> {consumer.name}"
+            flight = baseline_name(writer.schema.origin)
+            check_id = f"{subject}: in-flight {flight} -> {consumer.name}"
             if consumer.environment:
                 check_id += f" ({consumer.environment})"
             pairs.append(

@@ -22,6 +22,7 @@ from gate.model import (
     Finding,
     Location,
     Mode,
+    Origin,
     OriginKind,
     Schema,
     SchemaType,
@@ -45,6 +46,20 @@ class Parsed:
     @property
     def ok(self) -> bool:
         return self.invalid is None
+
+
+def baseline_name(origin: Origin, latest: bool = False) -> str:
+    """What a check compares with, in words that stay the same from run to run: `git base`,
+    `registry latest`, `registry v3`, or a file's path. Check ids use it, so CI test histories
+    (JUnit) and code-scanning results keep their identity when the base commit or the registry's
+    schema ids change; the exact revision stays in the check's name and its findings."""
+    if origin.kind is OriginKind.GIT:
+        return "git base"
+    if origin.kind in (OriginKind.REGISTRY, OriginKind.SNAPSHOT):
+        return "registry latest" if latest or origin.version is None else (
+            f"registry v{origin.version}"
+        )
+    return origin.path or origin.label()
 
 
 def invalid_rule(schema_type: SchemaType, error: SchemaInvalid) -> str:
@@ -224,6 +239,7 @@ def compat_checks(
     wrapped = [(Version(p.schema.origin.label(), p.value), p) for p in history if p.ok]
     parsed_of = {id(version): parsed for version, parsed in wrapped}
     versions = [version for version, _ in wrapped]
+    latest = versions[-1] if versions else None
     started = time.perf_counter()
     violations = check_candidate(fmt, candidate.value, versions, mode, options, memo)
     selected = versions_to_check(mode, versions)
@@ -239,7 +255,8 @@ def compat_checks(
     checks: list[CheckResult] = []
     for version in selected:
         for direction in directions:
-            check_id = f"{subject}: {direction.value} vs {version.label}"
+            against = baseline_name(parsed_of[id(version)].schema.origin, version is latest)
+            check_id = f"{subject}: {direction.value} vs {against}"
             findings = tuple(
                 violation_finding(subject, check_id, v, candidate, parsed_of[id(version)])
                 for v in violations

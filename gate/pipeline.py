@@ -508,6 +508,13 @@ def _deleted_check(source: SubjectSource, base_label: str) -> CheckResult:
     )
 
 
+def _mode_words(mode: Mode) -> str:
+    """A level as a check id names it: `backward`, `full transitive`. A check that did not
+    compare (unchanged, new subject, NONE) is named like the one that would have, so that its
+    test history continues (`backward vs git base`)."""
+    return mode.value.lower().replace("_", " ")
+
+
 def effective_mode(source: SubjectSource, config: Any, registered: Any | None) -> Mode:
     """The subject's level: gate.yaml's for the subject, else the registry's, else the default."""
     if source.compatibility is not None:
@@ -536,7 +543,7 @@ def git_checks(
     """
     if source.head_data is None:
         return None, [_deleted_check(source, base_label)]
-    compat_id = f"{source.subject}: compatible with {base_label}"
+    compat_id = f"{source.subject}: {_mode_words(mode)} vs git base"
     name = f"{mode.value} against {base_label}"
 
     def note(text: str, summary: str | None = None) -> CheckResult:
@@ -669,7 +676,7 @@ def registry_checks(
     memo: Any = None,
 ) -> list[CheckResult]:
     """The candidate against the registry's live history, under the subject's effective level."""
-    check_id = f"{source.subject}: compatible with {registry_label}"
+    check_id = f"{source.subject}: {_mode_words(mode)} vs registry latest"
     name = f"{mode.value} against {registry_label}"
 
     def note(text: str) -> list[CheckResult]:
@@ -1546,7 +1553,11 @@ def run_check(options: RunOptions) -> Result:
     extra: dict[str, Any] = {
         "base": workspace.base_label,
         "head": workspace.head_label,
-        "root": str(config.root),
+        # report paths are repository-relative: the reports that anchor them (SARIF) need the
+        # repository's root, and the configuration's folder within it tells monorepo runs apart
+        "root": str(workspace.repo.root),
+        "prefix": workspace.prefix,
+        "files": {s.subject: s.path for s in subjects},
     }
     edges = contract_graph(pairs, checks)
     if options.compat or options.simulate:

@@ -2,8 +2,18 @@
 
 A check with failing findings is a failure (type: the first failing rule id); warnings below
 `fail_on` go to system-out; a check whose only failing findings were waived, or that did not
-run, is skipped. The output validates against the Jenkins xUnit `junit-10.xsd`, which is stricter
-than what junit_xml writes, so its elements are adjusted before serialising.
+run, is skipped.
+
+Test names stay the same from run to run (`backward vs git base`, `backward vs registry latest`,
+`checkout -> fraud-detector`): they are the check's id without its subject, and ids name what a
+check compares with, not the revision or the registry's schema id. GitLab's merge-request test
+comparison and Jenkins' test history key on them. The revisions go to the suite's properties
+(`base`, `head`) and to each case's system-out (the check's full name names the exact version).
+
+Each testcase carries a `file` attribute (the repository-relative schema file it is about), as
+GitLab and junit2html read it; the suite carries it too. The Jenkins xUnit `junit-10.xsd` this
+output is tested against predates the testcase attribute (its testsuite has one), and is stricter
+than what junit_xml writes, so the other elements are adjusted before serialising.
 """
 
 from __future__ import annotations
@@ -33,8 +43,20 @@ def render(result: Result, options: RenderOptions) -> str:
     root = ET.Element("testsuites", {"name": _xml(options.title)})
     totals = {"tests": 0, "failures": 0, "errors": 0}
     seconds = 0.0
+    files: dict[str, str] = result.extra.get("files") or {}
+    revisions = {
+        name: _xml(str(result.extra[name])) for name in ("base", "head") if result.extra.get(name)
+    }
     for subject, checks in checks_by_subject(result).items():
-        suite = TestSuite(_xml(subject), [_case(result, check) for check in checks])
+        file = files.get(subject) or next(
+            (f.location.path for c in checks for f in c.findings if f.location is not None), None
+        )
+        suite = TestSuite(
+            _xml(subject),
+            [_case(result, check, file) for check in checks],
+            properties=revisions or None,
+            file=_xml(file) if file else None,
+        )
         element = suite.build_xml_doc()
         _conform_suite(element)
         for key in totals:
@@ -48,14 +70,32 @@ def render(result: Result, options: RenderOptions) -> str:
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, "unicode") + "\n"
 
 
-def _case(result: Result, check: CheckResult) -> TestCase:
+def case_name(check: CheckResult) -> str:
+    """The check's id without its subject: the same in every run that makes the check."""
+    prefix = f"{check.subject}: "
+    return check.id[len(prefix) :] if check.id.startswith(prefix) else check.id
+
+
+def _case(result: Result, check: CheckResult, file: str | None) -> TestCase:
     from junit_xml import TestCase
 
-    case = TestCase(_xml(check.name), classname=_xml(check.subject), elapsed_sec=check.seconds)
+    file = file or next(
+        (f.location.path for f in check.findings if f.location is not None), None
+    )
+    case = TestCase(
+        _xml(case_name(check)),
+        classname=_xml(check.subject),
+        elapsed_sec=check.seconds,
+        file=_xml(file) if file else None,
+    )
     failing = [f for f in check.findings if fails(result, f)]
     waived = [f for f in check.findings if f.waived_by is not None]
     others = [f for f in check.findings if not fails(result, f) and f.waived_by is None]
-    out: list[str] = [f"check: {check.id}", *(f"note: {note}" for note in check.notes)]
+    # the full name says which revision or registered version the check compared with
+    out: list[str] = [
+        "\n".join([f"check: {check.name}", f"id: {check.id}"]
+                  + [f"note: {note}" for note in check.notes])
+    ]
     if failing:
         first = failing[0]
         case.add_failure_info(
