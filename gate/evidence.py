@@ -178,6 +178,12 @@ def with_evidence(
         )
         if warning is not None:
             findings.append(_located(warning, writer, reader))
+    place = _file_under_review(check, writer, reader)
+    if place is not None:
+        findings = [
+            f if f.location is not None else dataclasses.replace(f, location=place)
+            for f in findings
+        ]
     return dataclasses.replace(check, findings=tuple(_unique(findings)))
 
 
@@ -229,6 +235,24 @@ def _located(finding: Finding, writer: Parsed, reader: Parsed) -> Finding:
         whole = location_of(writer.schema, "")
         location = Location(whole.path) if whole is not None else None
     return dataclasses.replace(finding, location=location)
+
+
+_HEAD_KINDS = (OriginKind.WORKTREE, OriginKind.INDEX, OriginKind.FILE)
+
+
+def _file_under_review(check: CheckResult, writer: Parsed, reader: Parsed) -> Location | None:
+    """The file a simulation finding of this pair belongs to, as a whole: the file the
+    checker's findings point into, else the side read from the work tree (the candidate, a
+    producer's or a consumer's file), else a side read from git. None for registry pairs."""
+    located = next((f.location for f in check.findings if f.location is not None), None)
+    if located is not None:
+        return Location(located.path)
+    for kinds in (_HEAD_KINDS, (OriginKind.GIT,)):
+        for side in (writer, reader):
+            origin = side.schema.origin
+            if origin.kind in kinds and origin.path:
+                return Location(origin.path)
+    return None
 
 
 def _unique(findings: list[Finding]) -> list[Finding]:

@@ -301,8 +301,9 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 def build_monorepo(root: Path, unrelated: int = 0) -> RepoBuilder:
     """A repository whose gate project lives in `services/orders/`: a subject with samples and a
     contract, three event subjects, a committed registry snapshot; two commits (the base
-    `HEAD~1` and `HEAD`) and a breaking change to `orders.avsc` left in the work tree, plus a
-    deleted event schema."""
+    `HEAD~1` and `HEAD`) and, left in the work tree, a breaking change to `orders.avsc` (against
+    the base, the registry and a consumer), a deleted event schema and a renamed event field
+    whose values the simulation shows lost."""
     from tests.support.gitrepo import RepoBuilder
 
     repo = RepoBuilder(root)
@@ -324,4 +325,78 @@ def build_monorepo(root: Path, unrelated: int = 0) -> RepoBuilder:
     repo.write(f"{PROJECT}/schemas/orders.avsc", ORDERS_BROKEN)
     repo.write(f"{PROJECT}/samples/orders.jsonl", '{"id": "o-1", "amount": 5, "contact": "c"}\n')
     (project / "schemas" / "events" / "refund.avsc").unlink()
+    # a rename with a default: compatible, but a payment's email is silently lost
+    repo.write(f"{PROJECT}/schemas/events/payment.avsc", events[
+        f"{PROJECT}/schemas/events/payment.avsc"
+    ].replace('"email", "type": "string"', '"contact", "type": "string", "default": ""'))
     return repo
+
+
+# ----------------------------------------------------------- Microsoft's SARIF Multitool (npm)
+
+SARIF_MULTITOOL = "@microsoft/sarif-multitool@5.7.0"
+MULTITOOL_CACHE = REPOSITORY / "tests" / ".cache" / "sarif-multitool"
+
+
+@pytest.fixture(scope="session")
+def sarif_multitool() -> Path:
+    """The SARIF Multitool's native executable, installed from npm into tests/.cache on first
+    use (about 100 MB; it runs offline afterwards). Skipped only where npm is missing."""
+    import platform
+    import shutil
+    import subprocess
+
+    system = {"Linux": "linux", "Darwin": "darwin", "Windows": "win32"}.get(platform.system())
+    if system is None:
+        pytest.skip(f"the SARIF Multitool has no build for {platform.system()}")
+    name = "Sarif.Multitool.exe" if system == "win32" else "Sarif.Multitool"
+    binary = MULTITOOL_CACHE / "node_modules" / "@microsoft" / f"sarif-multitool-{system}" / name
+    if not binary.exists():
+        npm = shutil.which("npm")
+        if npm is None:
+            pytest.skip("npm is not on PATH: cannot install the SARIF Multitool "
+                        f"({SARIF_MULTITOOL}) to validate SARIF with GitHub's rules")
+        MULTITOOL_CACHE.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(
+            [npm, "install", "--no-save", "--no-audit", "--no-fund", "--prefix",
+             str(MULTITOOL_CACHE), SARIF_MULTITOOL],
+            capture_output=True, text=True, check=False, timeout=900,
+        )
+        if done.returncode != 0 or not binary.exists():
+            pytest.fail(f"npm install {SARIF_MULTITOOL} failed:\n{done.stdout}\n{done.stderr}")
+    # npm may skip the package's postinstall step, which only makes the binary executable
+    binary.chmod(binary.stat().st_mode | 0o100)
+    return binary
+
+
+def multitool_problems(binary: Path, sarif: Path, rule_kinds: str = "Gh;Sarif") -> list[str]:
+    """What `Sarif.Multitool validate --rule-kind RULE_KINDS` reports about `sarif` at level
+    error, as `RULE: message` lines (the tool exits 0 whatever it finds)."""
+    import json
+    import subprocess
+
+    output = sarif.with_name(sarif.name + ".validation.sarif")
+    output.unlink(missing_ok=True)
+    done = subprocess.run(
+        [str(binary), "validate", "--rule-kind", rule_kinds, "--output", str(output),
+         str(sarif)],
+        capture_output=True, text=True, check=False, timeout=300,
+        env={**os.environ, "DOTNET_CLI_TELEMETRY_OPTOUT": "1"},
+    )
+    assert done.returncode == 0 and output.exists(), done.stdout + done.stderr
+    log = json.loads(output.read_text(encoding="utf-8-sig"))
+    problems = []
+    for run in log["runs"]:
+        problems.extend(
+            f"tool: {n['message'].get('text')}"
+            for i in run.get("invocations", [])
+            for n in i.get("toolExecutionNotifications", [])
+            if n.get("level") == "error"
+        )
+        for result in run.get("results", []):
+            if result.get("level", "warning") == "error":
+                message = result["message"]
+                problems.append(
+                    f"{result['ruleId']}: {message.get('text') or message.get('arguments')}"
+                )
+    return problems
