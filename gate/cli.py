@@ -111,8 +111,8 @@ def _source_options(function: Callable[..., Any]) -> Callable[..., Any]:
             "reports",
             multiple=True,
             metavar="FORMAT[=PATH]",
-            help="text, json, junit, markdown, sarif or github; repeatable; "
-            "no PATH means standard output.",
+            help="text, json, junit, markdown, sarif, github or codequality (GitLab); "
+            "repeatable; no PATH means standard output.",
         ),
         click.option(
             "--fail-on",

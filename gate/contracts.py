@@ -191,7 +191,9 @@ def contract_pairs(
                     f"{consumer.label} reads data in flight ({label})",
                     writer,
                     consumer.schema,
-                    f"{consumer.label} cannot read data already written with {label}",
+                    # named as the check id names it: a revision or schema id in the message
+                    # would change the finding's fingerprint from run to run
+                    f"{consumer.label} cannot read data already written with {flight}",
                     options_for(consumer.schema),
                     consumer=consumer.name,
                     environment=consumer.environment,

@@ -491,8 +491,10 @@ def _deleted_check(source: SubjectSource, base_label: str) -> CheckResult:
         rule="SUBJECT_DELETED",
         severity=severity_of("SUBJECT_DELETED"),
         subject=source.subject,
-        message=f"schema file {source.base_path} existed at {base_label} and is gone: producers "
-        "and consumers of this subject lose their schema",
+        # the base's revision is in `versions`, not in the message: the fingerprint (waivers,
+        # code-scanning and Code Quality entries) stays the same from run to run
+        message=f"schema file {source.base_path} existed at the base revision and is gone: "
+        "producers and consumers of this subject lose their schema",
         location=Location(str(source.base_path)),
         versions=(f"base: {base_label}",),
         fix="restore the file, or remove the subject's producers and consumers first and waive "

@@ -26,6 +26,7 @@ class ReportFormat(enum.StrEnum):
     MARKDOWN = "markdown"
     SARIF = "sarif"
     GITHUB = "github"
+    CODEQUALITY = "codequality"
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ _REPORTERS: dict[ReportFormat, str] = {
     ReportFormat.MARKDOWN: "gate.report.markdown",
     ReportFormat.SARIF: "gate.report.sarif",
     ReportFormat.GITHUB: "gate.report.github",
+    ReportFormat.CODEQUALITY: "gate.report.codequality",
 }
 
 

@@ -400,3 +400,26 @@ def multitool_problems(binary: Path, sarif: Path, rule_kinds: str = "Gh;Sarif") 
                     f"{result['ruleId']}: {message.get('text') or message.get('arguments')}"
                 )
     return problems
+
+
+def build_many_breaks(root: Path, broken: int, renamed: int) -> RepoBuilder:
+    """A repository with `broken` subjects whose work-tree change breaks both the git base and
+    the registry snapshot (each finding made twice), and `renamed` subjects with a field renamed
+    with a default (a simulation warning each)."""
+    from tests.support.gitrepo import RepoBuilder
+
+    repo = RepoBuilder(root)
+    config = ("version: 1\nregistry:\n  snapshot: registry-snapshot/\nsubjects:\n"
+              "  - files: 'schemas/*.avsc'\n    subject: '{stem}-value'\n")
+    names = [f"broken{n:02d}" for n in range(broken)] + [f"renamed{n:02d}" for n in range(renamed)]
+    texts = {name: ORDERS_V1.replace('"Order"', f'"{name.title()}"') for name in names}
+    repo.commit("schemas", {"gate.yaml": config,
+                            **{f"schemas/{name}.avsc": text for name, text in texts.items()}})
+    export_snapshot(root / "registry-snapshot",
+                    [(f"{name}-value", text) for name, text in texts.items()])
+    repo.commit("registry snapshot")
+    for name, text in texts.items():
+        new = ('"contact", "type": "string"' if name.startswith("broken")
+               else '"contact", "type": "string", "default": ""')
+        repo.write(f"schemas/{name}.avsc", text.replace('"email", "type": "string"', new))
+    return repo

@@ -1,13 +1,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gate.model import CheckKind, CheckResult, Finding, Location, Result, Severity
 from gate.report import RenderOptions
-from gate.report.github import escape_data, escape_property, render
+from gate.report.github import MAX_PER_LEVEL, escape_data, escape_property, render
+
+from .conftest import CliRun, build_many_breaks
 
 COMMAND = re.compile(r"^::(error|warning|notice)(?: (.*?))?::(.*)$")
 
@@ -21,9 +25,13 @@ def _unescape(text: str) -> str:
 
 
 def _commands(result: Result) -> list[tuple[str, dict[str, str], str]]:
+    return _parse(render(result, RenderOptions()))
+
+
+def _parse(text: str) -> list[tuple[str, dict[str, str], str]]:
     out = []
     # the runner splits its output on line feeds (and carriage returns) only
-    for line in render(result, RenderOptions()).split("\n")[:-1]:
+    for line in text.split("\n")[:-1]:
         match = COMMAND.match(line)
         assert match is not None, line
         props = {}
@@ -96,3 +104,67 @@ def test_any_text_round_trips_through_one_command_line(
     ((kind, props, data),) = _commands(result)
     assert props == {"file": path, "line": str(line), "title": "R,U:LE"}
     assert data.split("\nfingerprint: ")[0] == f"s: {message}"
+
+
+def _finding(rule: str, severity: Severity, n: int, check: str = "c") -> Finding:
+    return Finding(rule, severity, f"s{n}", f"message {n}", location=Location(f"s{n}.avsc", n),
+                   check=f"s{n}: {check}")
+
+
+def test_errors_first_at_most_ten_per_level_and_a_notice_for_the_rest() -> None:
+    notices = [_finding("INFO_RULE", Severity.INFO, n) for n in range(12)]
+    warnings = [_finding("WARN_RULE", Severity.WARNING, n) for n in range(11)]
+    errors = [_finding("ERR_RULE", Severity.ERROR, n) for n in range(13)]
+    # report order mixes the levels; errors come first all the same
+    findings = tuple(x for trio in zip(notices, warnings, errors, strict=False) for x in trio)
+    findings += tuple(errors[11:])
+    result = Result((CheckResult("c", "s", CheckKind.COMPAT, "c", findings),))
+    commands = _commands(result)
+    kinds = [kind for kind, _, _ in commands]
+    assert kinds == ["error"] * 10 + ["warning"] * 10 + ["notice"] * 10
+    assert [props["line"] for _, props, _ in commands[:10]] == [str(n) for n in range(10)]
+    kind, props, message = commands[-1]
+    assert props == {"title": "gate: more findings"}
+    assert message.startswith("6 more findings not shown as annotations "
+                              "(3 errors, 1 warning, 2 notices)")
+    assert "job summary" in message and "SARIF" in message
+
+
+def test_no_notice_when_everything_fits() -> None:
+    findings = tuple(_finding("ERR_RULE", Severity.ERROR, n) for n in range(MAX_PER_LEVEL))
+    findings += tuple(_finding("INFO_RULE", Severity.INFO, n) for n in range(MAX_PER_LEVEL))
+    result = Result((CheckResult("c", "s", CheckKind.COMPAT, "c", findings),))
+    assert [kind for kind, _, _ in _commands(result)] == ["error"] * 10 + ["notice"] * 10
+
+
+def test_the_same_finding_against_two_baselines_is_one_annotation() -> None:
+    first = _finding("ERR_RULE", Severity.ERROR, 1, "backward vs git base")
+    second = _finding("ERR_RULE", Severity.ERROR, 1, "backward vs registry latest")
+    result = Result((CheckResult("c", "s", CheckKind.COMPAT, "c", (first, second)),))
+    ((kind, _, message),) = _commands(result)
+    assert "breaks: backward vs git base; backward vs registry latest" in message
+
+
+def test_a_real_run_with_many_breaks_stays_within_the_display_limit(
+    gate_cli: Callable[..., CliRun], tmp_path: Path
+) -> None:
+    repo = build_many_breaks(tmp_path / "repo", broken=14, renamed=12)
+    run = gate_cli(["check", "--base", "HEAD", "--report", "github"], cwd=repo.root)
+    assert run.exit_code == 1, run.stderr
+    commands = _parse(run.stdout)
+    kinds = [kind for kind, _, _ in commands]
+    assert kinds == sorted(kinds, key=["error", "warning", "notice"].index)
+    assert {kind: kinds.count(kind) for kind in kinds} == {
+        "error": 10, "warning": 10, "notice": 10,
+    }
+    shown = [(props.get("file"), props.get("line"), props["title"], message.split("\n")[-1])
+             for _, props, message in commands]
+    assert len(shown) == len(set(shown))
+    # each broken subject breaks the git base and the registry: one annotation names both
+    first = commands[0][2]
+    assert "breaks: backward vs git base; backward vs registry latest" in first
+    kind, props, message = commands[-1]
+    assert (kind, props) == ("notice", {"title": "gate: more findings"})
+    # 14 errors, 12 warnings and 26 notices (a drift note per subject) were found
+    assert message.startswith("23 more findings not shown as annotations "
+                              "(4 errors, 2 warnings, 17 notices)")

@@ -12,7 +12,7 @@ from gate.report import RenderOptions, ReportFormat, render
 
 def test_formats_are_spelled_as_on_the_command_line() -> None:
     assert [f.value for f in ReportFormat] == [
-        "text", "json", "junit", "markdown", "sarif", "github",
+        "text", "json", "junit", "markdown", "sarif", "github", "codequality",
     ]
 
 
