@@ -305,7 +305,9 @@ def test_a_deep_witness_renders_in_every_report() -> None:
     for fmt in ReportFormat:
         text = render(fmt, result, RenderOptions(verbosity=2))
         assert "AVRO_TYPE_MISMATCH" in text
-        if fmt not in (ReportFormat.GITHUB, ReportFormat.CODEQUALITY):  # no witness in these
+        if fmt is ReportFormat.MARKDOWN:  # the job summary cuts a witness at 4,000 characters
+            assert "nested deeper than" in text or "more characters)" in text, fmt
+        elif fmt not in (ReportFormat.GITHUB, ReportFormat.CODEQUALITY):  # no witness in these
             assert "nested deeper than" in text, fmt
 
 

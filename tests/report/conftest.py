@@ -423,3 +423,50 @@ def build_many_breaks(root: Path, broken: int, renamed: int) -> RepoBuilder:
                else '"contact", "type": "string", "default": ""')
         repo.write(f"schemas/{name}.avsc", text.replace('"email", "type": "string"', new))
     return repo
+
+
+# ------------------------------------------------------------------- Mermaid, parsed by itself
+
+MERMAID_PACKAGES = ("mermaid@11.17.2", "jsdom@29.1.1")
+MERMAID_CACHE = REPOSITORY / "tests" / ".cache" / "mermaid"
+
+
+@pytest.fixture(scope="session")
+def mermaid_parse() -> Callable[[list[str]], list[dict[str, object]]]:
+    """Mermaid's own parser (npm `mermaid` on a jsdom document, installed into tests/.cache on
+    first use; offline afterwards): diagrams in, one verdict each out. A full render needs a
+    browser, which the test suite does not install; the parser is what rejects a diagram's
+    syntax, and it reports Mermaid's `maxTextSize`, the limit a render enforces."""
+    import json
+    import shutil
+    import subprocess
+    import tempfile
+
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        pytest.skip("node and npm are needed to parse Mermaid diagrams with Mermaid itself")
+    script = MERMAID_CACHE / "mermaid_parse.mjs"
+    if not (MERMAID_CACHE / "node_modules" / "mermaid").exists():
+        MERMAID_CACHE.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(
+            [npm, "install", "--no-save", "--no-audit", "--no-fund", "--prefix",
+             str(MERMAID_CACHE), *MERMAID_PACKAGES],
+            capture_output=True, text=True, check=False, timeout=900,
+        )
+        if done.returncode != 0:
+            pytest.fail(f"npm install {' '.join(MERMAID_PACKAGES)} failed:\n{done.stderr}")
+    shutil.copyfile(Path(__file__).with_name("mermaid_parse.mjs"), script)
+
+    def parse(diagrams: list[str]) -> list[dict[str, object]]:
+        with tempfile.TemporaryDirectory() as folder:
+            files = []
+            for n, text in enumerate(diagrams):
+                path = Path(folder) / f"d{n}.mmd"
+                path.write_text(text, encoding="utf-8")
+                files.append(str(path))
+            done = subprocess.run([node, str(script), *files], capture_output=True, text=True,
+                                  check=False, timeout=300, cwd=MERMAID_CACHE)
+        assert done.returncode == 0, done.stderr
+        return [json.loads(line) for line in done.stdout.splitlines()]
+
+    return parse

@@ -98,3 +98,33 @@ def test_a_finding_without_a_file_points_at_its_subjects_file() -> None:
     other = Result((check,), extra={"prefix": "svc/"})
     (entry,) = json.loads(render(other, RenderOptions()))
     assert entry["location"]["path"] == "svc/gate.yaml"
+
+
+def test_the_readme_gitlab_job_publishes_what_it_writes(
+    gate_cli: Callable[..., CliRun], tmp_path: Path
+) -> None:
+    import shlex
+
+    import yaml
+    from junitparser import JUnitXml
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### GitLab CI\n", 1)[1]
+    job = yaml.safe_load(section.split("```yaml\n", 1)[1].split("```", 1)[0])["schemas"]
+    (install,) = [line for line in job["script"] if "pip install" in line]
+    (command,) = [line for line in job["script"] if line.startswith("gate ")]
+    assert "schema-contract-gate" in install and "pip install ." not in install
+    reports = job["artifacts"]["reports"]
+    assert set(reports) == {"junit", "codequality"} and job["artifacts"]["when"] == "always"
+
+    # run the job's command in a merge request's checkout (no remote to fetch from)
+    repo = build_monorepo(tmp_path / "repo")
+    words = shlex.split(command.replace("$CI_MERGE_REQUEST_DIFF_BASE_SHA", repo.sha("HEAD")))
+    assert words[:2] == ["gate", "check"]
+    args = [word for word in words[1:] if word != "--fetch-base"]
+    run = gate_cli(args, cwd=repo.root / PROJECT)
+    assert run.exit_code == 1, run.stderr
+    produced = repo.root / PROJECT
+    assert_gitlab_format(json.loads((produced / reports["codequality"]).read_text("utf-8")))
+    suites = JUnitXml.fromfile(str(produced / reports["junit"]))
+    assert {case.name for suite in suites for case in suite} >= {"backward vs git base"}

@@ -2,10 +2,24 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
+from pathlib import Path
 
-from gate.model import CheckKind, CheckResult, Finding, Result, Severity, Witness
+from gate.model import CheckKind, CheckResult, Finding, Location, Result, Severity, Witness
 from gate.report import RenderOptions
-from gate.report.markdown import MAX_FINDINGS, fence, md, mermaid_label, render
+from gate.report.markdown import (
+    ARTIFACTS_POINTER,
+    MAX_FINDINGS,
+    MERMAID_LIMIT,
+    MERMAID_MAX_EDGES,
+    SUMMARY_BUDGET,
+    fence,
+    md,
+    mermaid_label,
+    render,
+)
+
+from .conftest import PROJECT, CliRun, build_monorepo
 
 
 def _md(result: Result, **options: object) -> str:
@@ -107,6 +121,7 @@ def test_warnings_waived_skipped_and_passed_sections(failing_result: Result) -> 
     passed = re.search(r"<details><summary>Passed checks \((\d+)\)</summary>\n\n(.*?)\n\n"
                        r"</details>", text, re.DOTALL)
     assert passed is not None and passed.group(1) == "3"
+    assert passed.group(2).startswith("1 contract, 1 simulation, 1 validity\n\n")
     assert "contract fraud\\-detector" in passed.group(2)
 
 
@@ -177,3 +192,175 @@ def test_long_finding_lists_are_cut_with_a_pointer_to_the_full_reports() -> None
     assert section.startswith(f"### Failing findings ({MAX_FINDINGS + 3})")
     assert section.count("\n#### ") == MAX_FINDINGS
     assert "… and 3 more: see the JSON or JUnit report for all." in section
+
+
+# ---------------------------------------------------------------- GitHub's and Mermaid's limits
+
+
+def _mermaid(text: str) -> str | None:
+    found = re.search(r"```mermaid\n(.*?)\n```", text, re.DOTALL)
+    return found.group(1) if found else None
+
+
+def _monorepo_scale(subjects: int, failing: int, consumers: int = 3) -> Result:
+    """A run over `subjects` subjects as the pipeline builds it: for each, a validity check,
+    compatibility against the git base and the registry, drift, and `consumers` contract checks;
+    `failing` of them break against both baselines (each finding with a witness) and break one
+    consumer. The contract graph has a producer and `consumers` consumers per subject."""
+    checks: list[CheckResult] = []
+    edges: list[tuple[str | None, str, str | None, bool]] = []
+    witness = Witness({"id": "order-0001", "amount": 1250, "lines": [{"sku": "A-1"}] * 20},
+                      "git:0e5704b:schemas/orders.avsc", "schemas/orders.avsc",
+                      "SchemaResolutionError: No default value for field contact",
+                      avro_base64="AAAA" * 40, wire_base64="AAAAAAEA" * 20)
+    for n in range(subjects):
+        subject = f"team-{n % 40:02d}.domain-{n:04d}.orders-value"
+        path = f"services/team-{n % 40:02d}/schemas/orders-{n:04d}.avsc"
+        broken = n < failing
+
+        def finding(check: str, rule: str = "AVRO_READER_FIELD_MISSING_DEFAULT",
+                    subject: str = subject, path: str = path) -> Finding:
+            return Finding(rule, Severity.ERROR, subject,
+                           "field `contact` (in record `Order`) has no default and is missing "
+                           "from the writer schema, so the reader cannot fill it",
+                           path="/fields/2", location=Location(path, 8),
+                           versions=("writer: git:0e5704b:" + path, "reader: " + path),
+                           witness=witness, fix="give `contact` a default",
+                           check=f"{subject}: {check}")
+
+        checks.append(CheckResult(f"{subject}: valid", subject, CheckKind.VALIDITY,
+                                  f"valid AVRO schema ({path})"))
+        for against in ("git base", "registry latest"):
+            found = (finding(f"backward vs {against}"),) if broken else ()
+            checks.append(CheckResult(f"{subject}: backward vs {against}", subject,
+                                      CheckKind.COMPAT, f"BACKWARD vs {against}", found))
+        checks.append(CheckResult(f"{subject}: drift vs registry", subject, CheckKind.DRIFT,
+                                  "drift vs registry"))
+        for c in range(consumers):
+            consumer = f"consumer-{n:04d}-{c}"
+            bad = broken and c == 0
+            found = (finding(f"producer-{n:04d} -> {consumer}"),) if bad else ()
+            checks.append(CheckResult(f"{subject}: producer-{n:04d} -> {consumer}", subject,
+                                      CheckKind.CONTRACT, f"{consumer} reads what is written",
+                                      found))
+            edges.append((f"producer-{n:04d}", subject, consumer, bad))
+    return Result(tuple(checks), extra={"base": "0e5704b", "head": "worktree", "graph": edges})
+
+
+def test_5000_subjects_with_300_failing_stay_within_the_summary_budget(
+    mermaid_parse: Callable[[list[str]], list[dict[str, object]]],
+) -> None:
+    result = _monorepo_scale(5000, 300)
+    text = _md(result)
+    assert len(text.encode("utf-8")) < SUMMARY_BUDGET == 900 * 1024
+    diagram = _mermaid(text)
+    assert diagram is not None and len(diagram) < MERMAID_LIMIT == 50_000
+    (parsed,) = mermaid_parse([diagram])
+    assert parsed["ok"] is True, parsed
+    assert parsed["maxTextSize"] == MERMAID_LIMIT
+    # the diagram is the broken part: the 300 broken edges (with their neighbours they would
+    # be 1,200, over Mermaid's limit of 500 edges)
+    assert diagram.count("-. broken .->") == 300 and "-->" not in diagram
+    assert "showing the broken edges only (300 of 15000 edges)" in text
+    # subjects with findings first; the 4,700 that passed without a finding are counted
+    rows = _table(text, "| Subject | Verdict | Checks | Failed | Warnings | Waived |")
+    assert len(rows) == 300 and all(row[1] == "❌ FAIL" for row in rows)
+    assert "… and 4700 more subjects (4700 passed without a finding)" in text
+    passed = re.search(r"<summary>Passed checks \((\d+)\)</summary>\n\n(.*?)\n\n</details>",
+                       text, re.DOTALL)
+    assert passed is not None and passed.group(1) == str(len(result.checks) - 900)
+    assert passed.group(2) == "5000 validity, 5000 drift, 14700 contract, 9400 compat"
+    assert "### Failing findings (900)" in text
+    assert ARTIFACTS_POINTER in text
+
+
+def test_the_graph_is_whole_when_it_fits_else_limited_to_what_is_broken(
+    mermaid_parse: Callable[[list[str]], list[dict[str, object]]],
+) -> None:
+    def drawn(subjects: int, failing: int, consumers: int, note: str | None) -> str:
+        text = _md(_monorepo_scale(subjects, failing, consumers))
+        diagram = _mermaid(text)
+        assert diagram is not None and len(diagram) < MERMAID_LIMIT
+        links = diagram.count(" --> ") + diagram.count(" -. broken .-> ")
+        assert links <= MERMAID_MAX_EDGES
+        if note is None:
+            assert "over Mermaid's limits" not in text
+        else:
+            assert note in text
+        return diagram
+
+    diagrams = [
+        drawn(20, 2, 3, None),
+        drawn(200, 20, 3, "showing the broken edges and their neighbours (60 of 600 edges)"),
+        drawn(300, 200, 3, "showing the broken edges and their producers (200 of 900 edges)"),
+        drawn(600, 450, 1, "showing the broken edges only (450 of 600 edges)"),
+        drawn(1200, 1200, 1, "and so are its 1200 broken edges: showing the first 450."),
+    ]
+    assert diagrams[0].count(" --> ") + diagrams[0].count(".->") == 20 * 4
+    verdicts = mermaid_parse(diagrams)
+    assert [v["ok"] for v in verdicts] == [True] * len(diagrams), verdicts
+
+
+def test_mermaid_refuses_what_the_limits_keep_out(
+    mermaid_parse: Callable[[list[str]], list[dict[str, object]]],
+) -> None:
+    # the unlimited graph of 502 edges: what GitHub showed as an error before
+    edges = [(f"p{n}", f"subject-{n}", f"c{n}", False) for n in range(251)]
+    result = Result((), extra={"graph": edges})
+    from gate.report.markdown import _graph
+
+    (verdict,) = mermaid_parse([_graph(edges)])
+    assert verdict["ok"] is False and "Edge limit exceeded" in str(verdict["error"])
+    text = _md(result)
+    assert _mermaid(text) is None
+    assert "none of its edges is broken: not drawn" in text
+
+
+def test_a_graph_nothing_of_which_fits_is_left_out_with_a_note() -> None:
+    edges = [("p", "s" * 60_000, "c", True)]
+    text = _md(Result((), extra={"graph": edges}))
+    assert _mermaid(text) is None
+    assert "and so are its 1 broken edges: not drawn" in text
+    calm = _md(_monorepo_scale(3000, 0))
+    assert _mermaid(calm) is None and "none of its edges is broken: not drawn" in calm
+
+
+def test_huge_witnesses_and_long_lists_are_cut_to_the_budget() -> None:
+    witness = Witness({"blob": "x" * 200_000}, "v1", "v2", "too long")
+    findings = tuple(Finding(f"R{i}", Severity.ERROR, "s", f"m{i}", witness=witness)
+                     for i in range(40))
+    waived = tuple(Finding("W", Severity.ERROR, "s", f"w{i}", waived_by="ok") for i in range(300))
+    skipped = tuple(CheckResult(f"k{i}", "s", CheckKind.DRIFT, f"k{i}", skipped="no registry")
+                    for i in range(300))
+    result = Result((CheckResult("c", "s", CheckKind.COMPAT, "c", findings + waived), *skipped))
+    text = _md(result)
+    assert len(text.encode("utf-8")) < SUMMARY_BUDGET
+    assert "(196000 more characters)" in text or "more characters)" in text
+    assert "… and 250 more waived findings." in text
+    assert "- … and 250 more" in _section(text, "Skipped checks")
+
+
+def test_a_real_run_summary_points_to_the_full_reports(
+    gate_cli: Callable[..., CliRun], tmp_path: Path
+) -> None:
+    repo = build_monorepo(tmp_path / "repo")
+    summary = tmp_path / "summary.md"
+    run = gate_cli(["check", "--base", "HEAD", "--report", f"markdown={summary}"],
+                   cwd=repo.root / PROJECT)
+    assert run.exit_code == 1
+    text = summary.read_text(encoding="utf-8")
+    rows = _table(text, "| Subject | Verdict | Checks | Failed | Warnings | Waived |")
+    assert [row[1] for row in rows] == ["❌ FAIL", "❌ FAIL", "⚠️ WARN", "✅ PASS"]
+    assert {_unescape(row[0]) for row in rows[:2]} == {"orders-value", "refund-value"}
+    assert "### Failing findings" in text and ARTIFACTS_POINTER in text
+    diagram = _mermaid(text)
+    assert diagram is None or len(diagram) < MERMAID_LIMIT
+
+
+def test_a_note_of_extraordinary_length_is_cut_to_the_budget() -> None:
+    finding = Finding("R", Severity.ERROR, "s", "m")
+    result = Result((CheckResult("c", "s", CheckKind.COMPAT, "c", (finding,)),),
+                    notes=("é" * 600_000,))
+    text = _md(result)
+    assert len(text.encode("utf-8")) <= SUMMARY_BUDGET
+    assert text.endswith(f"the rest is left out (GitHub's limit). {ARTIFACTS_POINTER}\n")
