@@ -322,7 +322,7 @@ def test_the_fraud_detector_contract_decodes_the_configured_samples(tmp_path: Pa
     (in_flight,) = [
         c
         for i, c in checks.items()
-        if i.startswith("orders-value: in-flight snapshot:") and i.endswith("-> fraud-detector")
+        if i.startswith("orders-value: in-flight registry v") and i.endswith("-> fraud-detector")
     ]
     assert any(
         "consumer `fraud-detector` read 1 of 1 configured sample(s)" in note
