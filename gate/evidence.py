@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gate.errors import SchemaInvalid
-from gate.judge import Parsed
+from gate.judge import Parsed, location_of
 from gate.model import (
     CheckResult,
     Finding,
@@ -179,12 +179,22 @@ def with_evidence(
         if warning is not None:
             findings.append(_located(warning, writer, reader))
     place = _file_under_review(check, writer, reader)
-    if place is not None:
-        findings = [
-            f if f.location is not None else dataclasses.replace(f, location=place)
-            for f in findings
-        ]
+    findings = [
+        f if f.location is not None else dataclasses.replace(f, location=_place(f, reader, place))
+        for f in findings
+    ]
     return dataclasses.replace(check, findings=tuple(_unique(findings)))
+
+
+def _place(finding: Finding, reader: Parsed, fallback: Location | None) -> Location | None:
+    """Where a simulation finding belongs: a value change's pointer is into the reader schema,
+    so the reader's file and that pointer's line when the reader is read from the work tree (a
+    line of an older revision would point into today's file at random); else `fallback`."""
+    if finding.path and reader.schema.origin.kind in _HEAD_KINDS:
+        located = location_of(reader.schema, finding.path)
+        if located is not None:
+            return located
+    return fallback
 
 
 def _recheck(known: dict[str, Any], writer: Parsed, reader: Parsed) -> dict[str, Witness] | None:

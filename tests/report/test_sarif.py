@@ -258,6 +258,8 @@ def test_every_result_has_a_file_and_a_line_relative_to_the_repository_root(
     assert lost["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == (
         f"{PROJECT}/schemas/events/payment.avsc"
     )
+    # its pointer is into the reader, the work tree's file: the line of the renamed field
+    assert lost["locations"][0]["physicalLocation"]["region"] == {"startLine": 8}
 
 
 def test_automation_id_tells_the_projects_of_a_monorepo_apart(
