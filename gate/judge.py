@@ -100,7 +100,8 @@ class Parser:
 
     def peek(self, schema: Schema) -> Parsed | None:
         """The parse of `schema` if one is remembered, else None (nothing is parsed)."""
-        entry = self._cache.get(_cache_key(schema))
+        registered = schema.origin.kind in _TRUSTED_KINDS
+        entry = self._cache.get(_cache_key(schema, registered))
         if entry is None:
             return None
         cached = entry[0]
@@ -108,17 +109,26 @@ class Parser:
             return Parsed(schema, invalid=cached)
         return Parsed(schema, value=cached)
 
-    def parse(self, schema: Schema, trusted: bool | None = None) -> Parsed:
+    def parse(
+        self, schema: Schema, trusted: bool | None = None, registered: bool | None = None
+    ) -> Parsed:
         # a version the registry holds was accepted by it: formats may skip checks that cannot
         # change its parsed form (a careful parse may reuse a trusted one, never the reverse).
-        # `trusted` says so of a text from elsewhere that the registry holds byte for byte
+        # `trusted` says so of a text from elsewhere that the registry holds byte for byte.
+        # `registered` is the schema's role: a registered version (the registry's own, the git
+        # base, the older files of `gate compat`) or a new one (the candidate); by default,
+        # registered when trusted. The registry parses the two by different rules (Avro).
         if trusted is None:
             trusted = schema.origin.kind in _TRUSTED_KINDS
-        key = _cache_key(schema)
+        if registered is None:
+            registered = trusted
+        key = _cache_key(schema, registered)
         entry = self._cache.get(key)
         if entry is None or (entry[1] and not trusted):
             try:
-                value = get_format(schema.type).parse(schema, self.options, trusted=trusted)
+                value = get_format(schema.type).parse(
+                    schema, self.options, trusted=trusted, registered=registered
+                )
             except SchemaInvalid as error:
                 value = error
             entry = (value, trusted and schema.type is SchemaType.JSON)
@@ -136,10 +146,12 @@ class Parser:
 _TRUSTED_KINDS = frozenset({OriginKind.REGISTRY, OriginKind.SNAPSHOT})
 
 
-def _cache_key(schema: Schema) -> tuple[Any, ...]:
+def _cache_key(schema: Schema, registered: bool = False) -> tuple[Any, ...]:
     # the text itself, not a digest of it: a string hashes once (the hash is kept), faster
-    # than any digest, and two texts are equal only when they are
-    return (schema.type, schema.text, schema.resolved_references, _path_key(schema))
+    # than any digest, and two texts are equal only when they are. An Avro text is valid or
+    # not by its role (new or registered); a JSON Schema is read alike in both
+    role = registered and schema.type is SchemaType.AVRO
+    return (schema.type, schema.text, schema.resolved_references, _path_key(schema), role)
 
 
 def _path_key(schema: Schema) -> tuple[str | None, OriginKind, str | None] | None:
@@ -305,11 +317,15 @@ def parse_bytes(
     origin: Any,
     trusted: bool = False,
     references: Any = None,
+    registered: bool | None = None,
 ) -> Parsed:
     """`data` decoded and parsed; `trusted` when the registry holds these very bytes.
 
     `references` (a `gate.references.ResolvedReferences`) are the schemas it references, as
-    resolved where `data` came from: parsed first, as the registry parses them."""
+    resolved where `data` came from: parsed first, as the registry parses them. `registered`
+    is its role (see `Parser.parse`): by default a new schema unless the registry holds it."""
+    if registered is None:
+        registered = trusted
     text, problem = decode_text(data)
     if problem is None and schema_type is SchemaType.JSON and _is_yaml(origin):
         # JSON Schema written in YAML: parsed as the JSON text it stands for, whose lines are
@@ -338,4 +354,4 @@ def parse_bytes(
         trusted = False
     if problem is not None:
         return Parsed(schema, invalid=problem)
-    return parser.parse(schema, trusted=trusted or None)
+    return parser.parse(schema, trusted=trusted or None, registered=registered)

@@ -91,9 +91,18 @@ def load_files(options: CompatOptions) -> tuple[SchemaType, list[Parsed], Parser
     contents = [_read_file(path) for path in options.files]
     schema_type = _file_type(options.files, contents, options.schema_type)
     parser = Parser(CheckOptions(json_policy=options.json_policy, root=Path.cwd()))
+    # the last file is the candidate, a new schema; the others are registered versions (the
+    # registry parses the two by different rules)
+    last = len(contents) - 1
     parsed = [
-        parse_bytes(parser, schema_type, data, Origin(OriginKind.FILE, path=str(path)))
-        for path, data in zip(options.files, contents, strict=True)
+        parse_bytes(
+            parser,
+            schema_type,
+            data,
+            Origin(OriginKind.FILE, path=str(path)),
+            registered=index < last,
+        )
+        for index, (path, data) in enumerate(zip(options.files, contents, strict=True))
     ]
     return schema_type, parsed, parser
 
@@ -474,13 +483,23 @@ def _parse_side(
     if data is None or origin is None or source.schema_type is None:
         return None
     references = source.head_references if head else source.base_references
+    # the head is the candidate, a new schema; the base a registered version (the registry
+    # parses the two by different rules)
     parsed = parse_bytes(
-        parser, source.schema_type, data, origin, trusted=data in registered, references=references
+        parser,
+        source.schema_type,
+        data,
+        origin,
+        trusted=data in registered,
+        references=references,
+        registered=not head,
     )
     if not head and references is not None and not parsed.ok:
         # gate.yaml's references are today's: a base revision that predates them (it defined
         # the types itself, before they moved to a file of their own) is read as it was
-        alone = parse_bytes(parser, source.schema_type, data, origin, trusted=data in registered)
+        alone = parse_bytes(
+            parser, source.schema_type, data, origin, trusted=data in registered, registered=True
+        )
         if alone.ok:
             return alone
     return parsed

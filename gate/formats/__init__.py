@@ -73,11 +73,20 @@ class SchemaFormat(Protocol):
         """True when `text` looks like a schema of this type (for type inference)."""
         ...
 
-    def parse(self, schema: Schema, options: CheckOptions, trusted: bool = False) -> Any:
+    def parse(
+        self,
+        schema: Schema,
+        options: CheckOptions,
+        trusted: bool = False,
+        registered: bool = False,
+    ) -> Any:
         """Parse and validate; raise `gate.errors.SchemaInvalid` for an invalid schema.
 
         `trusted` marks a version the registry already accepted: a format may then skip checks
-        that cannot change the parsed form of a valid schema (never any that can)."""
+        that cannot change the parsed form of a valid schema (never any that can).
+        `registered` gives the schema the role of a registered version rather than a new one:
+        a format whose registry parses the two by different rules (Avro) applies the rules of
+        that role."""
         ...
 
     def check(self, reader: Any, writer: Any, options: CheckOptions) -> list[Incompatibility]:

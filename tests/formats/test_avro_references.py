@@ -40,7 +40,9 @@ def test_schemas_sharing_references_each_inline_them_at_their_own_first_use() ->
 
 
 def test_a_clash_with_a_referenced_type_fails_every_time() -> None:
-    redefined = [{"name": "a", "type": json.loads(ADDRESS)}]
+    differing = json.loads(ADDRESS)
+    differing["fields"] = [*differing["fields"], {"name": "extra", "type": "int"}]
+    redefined = [{"name": "a", "type": differing}]
     for _ in range(2):
         with pytest.raises(SchemaInvalid, match="defined twice"):
             _parse(redefined)

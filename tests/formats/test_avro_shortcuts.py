@@ -302,7 +302,9 @@ FASTAVRO_CASES = [
     record([{"name": "a", "type": "int"}], __fastavro_parsed=True),
     ["null", record([{"name": "a", "type": "int"}], __fastavro_parsed=1, __named_schemas=[])],
 ]
-REFUSED_BY_FASTAVRO = {0, 1, 2, 3, 4, 6, 7, 8, 11, 12, 14, 16}
+# (6, a symbol beyond ASCII, is refused in a new schema by the registry's own rule, before
+# fastavro is asked)
+REFUSED_BY_FASTAVRO = {0, 1, 2, 3, 4, 7, 8, 11, 12, 14, 16}
 
 
 @pytest.mark.parametrize("index", range(len(FASTAVRO_CASES)))
@@ -458,8 +460,9 @@ def test_a_shared_field_is_not_taken_into_another_namespace_or_place() -> None:
 def test_an_enum_in_a_shared_field_is_still_defined_only_once() -> None:
     enum = {"name": "kind", "type": {"type": "enum", "name": "Kind", "symbols": ["A"]}}
     parse(record([enum]))
+    other = {"type": "enum", "name": "Kind", "symbols": ["A", "B"]}
     with pytest.raises(SchemaInvalid) as caught:
-        parse(record([enum, {"name": "again", "type": enum["type"]}]))
+        parse(record([enum, {"name": "again", "type": other}]))
     assert "`Kind` is defined twice" in caught.value.message
     assert caught.value.pointer == "/fields/1/type/name"
 

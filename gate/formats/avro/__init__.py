@@ -48,13 +48,21 @@ class AvroFormat:
             return value.get("type") in _NAMED and isinstance(value.get("name"), str)
         return False
 
-    def parse(self, schema: Schema, options: CheckOptions, trusted: bool = False) -> AvroSchema:
+    def parse(
+        self,
+        schema: Schema,
+        options: CheckOptions,
+        trusted: bool = False,
+        registered: bool = False,
+    ) -> AvroSchema:
         """Parse and validate; raises `gate.errors.SchemaInvalid` with a JSON Pointer.
 
+        The registry parses a new schema strictly (ASCII names, defaults that match their
+        type) and a `registered` version by Avro's own rules alone (see `parse_schema`).
         Validation is part of building the parsed form, so `trusted` changes nothing here."""
         from gate.formats.avro.parse import parse_schema
 
-        return parse_schema(schema)
+        return parse_schema(schema, registered=registered)
 
     def check(self, reader: Any, writer: Any, options: CheckOptions) -> list[Incompatibility]:
         """Every reason `reader` cannot read what `writer` writes, plus meaning-change warnings."""

@@ -1,7 +1,7 @@
 """Field defaults checked the way the registry checks them (Avro's `Schema.isValidDefault`).
 
-A union's default must match its FIRST branch. Integers must fit the type's range, floats accept
-any JSON number, strings, bytes, enums and fixed accept any JSON string (Avro checks neither enum
+A union's default may match ANY of its branches (Avro 1.12, AVRO-3649; before it, the first).
+Integers must fit the type's range, floats accept any JSON number, strings, bytes, enums and fixed accept any JSON string (Avro checks neither enum
 symbols nor fixed lengths of defaults), records need every field, from the default object or
 from the field's own default.
 """
@@ -77,10 +77,11 @@ def invalid_default(node: Node, value: Any) -> str | None:
     if isinstance(node, Union):
         if not node.branches:
             return "an empty union has no default"
-        first = node.branches[0]
-        if invalid_default(first, value) is None:
-            return None
-        return f"a union's default must match its first branch, {branch_label(first)}"
+        for branch in node.branches:
+            if invalid_default(branch, value) is None:
+                return None
+        shown = ", ".join(branch_label(branch) for branch in node.branches)
+        return f"a union's default must match one of its branches ({shown})"
     if isinstance(node, Record):
         if not isinstance(value, dict):
             return ""

@@ -1,30 +1,37 @@
 """Parse and validate an Avro schema the way Confluent Schema Registry does.
 
-The registry parses with Apache Avro's Java `Schema.Parser` (name validation on, default validation
-on for new schemas). We enforce the same rules and report the first violation as `SchemaInvalid`
-with the JSON Pointer of the offending place:
+The registry parses with Apache Avro's Java `Schema.Parser`, by one of two rules depending on the
+schema's role. A **new** schema (the one being registered: the candidate) gets strict names (ASCII
+letters, digits and `_` in record, enum and fixed names, namespaces, field names, enum symbols and
+aliases; the registry answers 422 for `é`) and default validation. A **registered** version (the
+registry's own versions, the git base, the older files of `gate compat`) gets neither: only Avro's
+own name check (Unicode letters allowed), and its defaults are taken as they are, whatever their
+type. We enforce the same rules and report the first violation as `SchemaInvalid` with the JSON
+Pointer of the offending place:
 
 - type names: the eight primitives, `record`/`error`, `enum`, `fixed`, `array`, `map`, a list for a
   union, or the name of a named type defined earlier (in this schema or a referenced one), looked
   up in the enclosing namespace first, then in the null namespace;
 - names start with a letter or `_` and go on with letters, digits or `_` (Unicode letters
-  allowed, as Java's default validator allows them); namespaces are dot-separated names;
-  a named type may not be named after a primitive and may not be defined twice;
+  allowed in a registered version, as Java's default validator allows them; ASCII only in a new
+  one); namespaces are dot-separated names; a named type may not be named after a primitive and
+  may not be defined twice differently (Avro 1.12: an identical redefinition is the same type);
 - records need a `fields` list; fields need a `name` and a `type`, names are unique, `order` is
   ascending, descending or ignore, `aliases` are lists of strings;
 - enums need a `symbols` list of unique names, and an enum default must be one of them;
 - fixed sizes are non-negative integers (Java accepts a size of 0);
 - a union may not directly contain a union, nor two branches of the same unnamed type or the same
   full name;
-- field defaults must match the field's type (a union's default its FIRST branch);
+- in a new schema, field defaults must match the field's type (a union's default ANY of its
+  branches, as Avro 1.12 has it: AVRO-3649);
 - logical types that are invalid (a decimal with scale > precision, a date on a string) are
   ignored, as Avro ignores them: the type falls back to its underlying type.
 
-Deviations, all stricter than Java and all for `fastavro`, which must accept `AvroSchema.json`:
-a non-string enum default is refused (Java ignores it), and a schema that fastavro's
-`parse_schema` refuses is refused (it cannot, for example, refer to a null-namespace type from
-inside a namespace). fastavro is asked only about schemas that hold one of the few things it
-reads differently from Java (`_fastavro_accepts` lists them); it accepts every other schema that
+Deviations, all stricter than Java, all for `fastavro`, and all for new schemas only (a registered
+version is the registry's to judge): a non-string enum default is refused (Java ignores it), and
+a schema that fastavro's `parse_schema` refuses is refused (it cannot, for example, refer to a
+null-namespace type from inside a namespace). fastavro is asked only about schemas that hold one
+of the few things it reads differently from Java (`_fastavro_accepts` lists them); it accepts every other schema that
 passes our rules, and asking it costs more than the rest of parsing.
 
 Speed: a run parses thousands of versions of the same schemas, so names are judged once each,
@@ -96,13 +103,17 @@ _NAMES_LIMIT = 1 << 16
 # means less work for the collector.
 # Fields of a primitive type or an optional one (`["null", "string"]`), by place (pointer prefix
 # and index), name and type names (see `_share_key`), with their JSON: the commonest, keyed cheaply.
+# One cache per role: a field valid in a registered version (a default of another type, a name
+# beyond ASCII) is not valid in a new schema.
 _SHARED_FIELDS: dict[Any, tuple[Field, dict[str, Any]]] = {}
+_SHARED_FIELDS_REGISTERED: dict[Any, tuple[Field, dict[str, Any]]] = {}
 # enough for the versions of the few subjects worked on at a time; forgotten all at once when full
 _SHARED_LIMIT = 1 << 14
 # Fields of any other type (nested records, enums, arrays...), by place, enclosing namespace and
 # JSON (marshalled), with their JSON, the named types they define and those they refer to (see
 # `_SharedSubtree`).
 _SHARED_SUBTREES: dict[tuple[str, int, str | None, bytes], _SharedSubtree] = {}
+_SHARED_SUBTREES_REGISTERED: dict[tuple[str, int, str | None, bytes], _SharedSubtree] = {}
 _SUBTREES_LIMIT = 1 << 12
 
 
@@ -145,6 +156,30 @@ def _valid_namespace(space: str) -> bool:
 
 
 _NAME_RULE = "names start with a letter or `_` and go on with letters, digits or `_`"
+_ASCII_RULE = (
+    "a new schema's names are ASCII: they start with a letter (a-z, A-Z) or `_` and go on with "
+    "such letters, digits or `_` (the registry refuses other letters in a schema it registers, "
+    "though it reads registered versions that have them)"
+)
+
+
+def _ascii_namespace(space: str) -> bool:
+    return all(_name_class(part) == _ASCII for part in space.split("."))
+
+
+def _without_docs(value: Any) -> Any:
+    """`value` without `doc` keys at any depth: Avro's equality of schemas ignores them."""
+    if isinstance(value, dict):
+        return {key: _without_docs(item) for key, item in value.items() if key != "doc"}
+    if isinstance(value, list):
+        return [_without_docs(item) for item in value]
+    return value
+
+
+def _same_definition(earlier: dict[str, Any], later: dict[str, Any]) -> bool:
+    """Whether two definitions of the same full name define the same type (their JSON equal but
+    for docs): Avro 1.12 takes such a redefinition for the type itself."""
+    return earlier is later or _without_docs(earlier) == _without_docs(later)
 
 
 class _RefDef:
@@ -190,8 +225,14 @@ class _SharedSubtree:
 class _Builder:
     """Builds the node graph of one JSON document, and the JSON to hand to fastavro."""
 
-    def __init__(self, available: dict[str, _RefDef] | None = None) -> None:
+    def __init__(self, available: dict[str, _RefDef] | None = None, strict: bool = True) -> None:
+        # a new schema's rules (ASCII names, defaults checked, fastavro must accept it), or a
+        # registered version's (Avro's own name check only)
+        self.strict = strict
         self.names: dict[str, Named] = {}
+        # the JSON each named type was defined with, by full name: what an identical
+        # redefinition is compared with
+        self.raw_of: dict[str, dict[str, Any]] = {}
         # referenced types not inlined yet, by full name
         self.available: dict[str, _RefDef] = dict(available or {})
         self.from_references: set[str] = set()
@@ -289,14 +330,23 @@ class _Builder:
         else:
             short = raw_name
             space_pointer = f"{pointer}/namespace"
-        if _name_class(short) == _INVALID:
+        short_class = _name_class(short)
+        if short_class == _INVALID:
             raise self.fail(f"`{short}` is not a valid Avro name: {_NAME_RULE}", f"{pointer}/name")
+        if self.strict and short_class != _ASCII:
+            raise self.fail(f"`{short}` is not a valid name in a new schema: {_ASCII_RULE}",
+                            f"{pointer}/name")
         space = space or None
         # an inherited namespace was checked where it was written
         if space is not None and own_space and not _valid_namespace(space):
             raise self.fail(
                 f"`{space}` is not a valid Avro namespace: it is names joined by dots, "
                 f"and {_NAME_RULE}",
+                space_pointer,
+            )
+        if space is not None and own_space and self.strict and not _ascii_namespace(space):
+            raise self.fail(
+                f"`{space}` is not a valid namespace in a new schema: {_ASCII_RULE}",
                 space_pointer,
             )
         full = f"{space}.{short}" if space else short
@@ -313,6 +363,7 @@ class _Builder:
         full = node.fullname
         self.check_new_name(full, node.pointer)
         self.names[full] = node
+        self.raw_of[full] = raw
         self.defined.append((node, raw, namespace))
         if self.inlining:
             self.from_references.add(full)
@@ -322,7 +373,35 @@ class _Builder:
             # a type nested in the referenced type being inlined: defined here, from its own text
             del self.available[full]
         if full in self.names or full in self.available:
-            raise self.fail(f"the named type `{full}` is defined twice", f"{pointer}/name")
+            raise self.fail(
+                f"the named type `{full}` is defined twice, differently (only an identical "
+                "redefinition is allowed)",
+                f"{pointer}/name",
+            )
+
+    def redefined(
+        self, value: dict[str, Any], pointer: str, namespace: str | None
+    ) -> tuple[Named, Any] | None:
+        """The type `value` defines again, when an earlier definition (in this schema or a
+        referenced one) is identical to it: Avro 1.12 takes it for that type. None otherwise
+        (a new name, or a differing definition: `register` then refuses it)."""
+        raw_name = value.get("name")
+        if not isinstance(raw_name, str):
+            return None
+        raw_space = value.get("namespace")
+        space = raw_space if isinstance(raw_space, str) else namespace
+        full = qualify(raw_name, space or None)
+        node = self.names.get(full)
+        if node is not None:
+            earlier = self.raw_of.get(full)
+            if earlier is None or not _same_definition(earlier, value):
+                return None
+            self.referred.append(node)
+            return node, _reference_text(node, namespace)
+        ref = self.available.get(full)
+        if ref is not None and _same_definition(ref.raw, value):
+            return self.inline(full, ref, pointer, namespace)
+        return None
 
     def already_inlined(self, value: dict[str, Any], namespace: str | None) -> Named | None:
         """A referenced type's nested definition that an earlier use has inlined already."""
@@ -352,6 +431,11 @@ class _Builder:
             if named and not _valid_name(alias.rpartition(".")[2]):
                 raise self.fail(
                     f"alias `{alias}` is not a valid Avro name: {_NAME_RULE}",
+                    f"{at}/{index}",
+                )
+            if named and self.strict and not _ascii_namespace(alias.lstrip(".")):
+                raise self.fail(
+                    f"alias `{alias}` is not a valid name in a new schema: {_ASCII_RULE}",
                     f"{at}/{index}",
                 )
             if alias not in out:
@@ -478,6 +562,9 @@ class _Builder:
             existing = self.already_inlined(value, namespace)
             if existing is not None:
                 return existing, _reference_text(existing, namespace)
+        again = self.redefined(value, pointer, namespace)
+        if again is not None:
+            return again
         name, space, aliases, doc = self.named_header(value, pointer, namespace, "record")
         node = Record(pointer, name, space, aliases, doc, _props(value, _SCHEMA_RESERVED), is_error)
         fields_value = value.get("fields")
@@ -490,7 +577,8 @@ class _Builder:
         out_fields: list[Any] | None = None
         prefix = pointer + "/fields/"
         parse_field = self.field
-        shared_fields = _SHARED_FIELDS
+        shared_fields = _SHARED_FIELDS if self.strict else _SHARED_FIELDS_REGISTERED
+        shared_subtrees = _SHARED_SUBTREES if self.strict else _SHARED_SUBTREES_REGISTERED
         sharing = not self.inlining
         for index, raw in enumerate(fields_value):
             key: Any = None
@@ -507,9 +595,11 @@ class _Builder:
                 if key is None:
                     subtree_key = _subtree_key(raw, prefix, index, space)
             if subtree_key is not None:
-                subtree = _SHARED_SUBTREES.get(subtree_key)
-                if subtree is not None and (
-                    not subtree.outside or subtree.refers_to_same(self.names)
+                subtree = shared_subtrees.get(subtree_key)
+                if (
+                    subtree is not None
+                    and (not subtree.outside or subtree.refers_to_same(self.names))
+                    and not self.defines_any(subtree)
                 ):
                     # the named types it defines are this schema's too, checked as if new
                     for named, named_raw, named_space in subtree.definitions:
@@ -574,6 +664,15 @@ class _Builder:
             out = _without_logical(out)
         return node, out
 
+    def defines_any(self, subtree: _SharedSubtree) -> bool:
+        """Whether a type `subtree` defines is known here already: a fresh parse decides
+        whether it is an identical redefinition."""
+        names, available = self.names, self.available
+        return any(
+            named.fullname in names or named.fullname in available
+            for named, _, _ in subtree.definitions
+        )
+
     def _share_subtree(
         self, key: tuple[str, int, str | None, bytes], record_field: Field, raw: dict[str, Any],
         marks: tuple[int, int, int],
@@ -585,9 +684,10 @@ class _Builder:
         outside = {
             node.fullname: node for node in self.referred[marks[1] :] if id(node) not in own
         }
-        if len(_SHARED_SUBTREES) >= _SUBTREES_LIMIT:
-            _SHARED_SUBTREES.clear()
-        _SHARED_SUBTREES[key] = _SharedSubtree(
+        shared = _SHARED_SUBTREES if self.strict else _SHARED_SUBTREES_REGISTERED
+        if len(shared) >= _SUBTREES_LIMIT:
+            shared.clear()
+        shared[key] = _SharedSubtree(
             record_field, raw, tuple(defined), tuple(outside.items())
         )
 
@@ -633,6 +733,11 @@ class _Builder:
                 f"`{name}` is not a valid Avro field name: {_NAME_RULE}",
                 f"{pointer}/name",
             )
+        if name_class != _ASCII and self.strict:
+            raise self.fail(
+                f"`{name}` is not a valid field name in a new schema: {_ASCII_RULE}",
+                f"{pointer}/name",
+            )
         has_default = "default" in raw
         default = None
         if has_default:
@@ -645,6 +750,8 @@ class _Builder:
             ):
                 # (null is the valid default of a union whose first branch is null)
                 default = self.checked_default(name, type_node, raw_default, pointer)
+            else:
+                default = None
             # fastavro wants a float, or for a type named by a string, something float() takes
             if (
                 type_node.kind in _FLOATING
@@ -686,6 +793,8 @@ class _Builder:
             converted = default_rules.java_double(default)
             if converted is not None:
                 value = converted
+        if not self.strict:
+            return value  # a registered version's defaults are not validated
         reason = default_rules.invalid_default(type_node, value)
         if reason is not None:
             from gate.formats.avro.describe import describe
@@ -704,6 +813,9 @@ class _Builder:
             existing = self.already_inlined(value, namespace)
             if existing is not None:
                 return existing, _reference_text(existing, namespace)
+        again = self.redefined(value, pointer, namespace)
+        if again is not None:
+            return again
         name, space, aliases, doc = self.named_header(value, pointer, namespace, "enum")
         symbols_value = value.get("symbols")
         if not isinstance(symbols_value, list):
@@ -718,8 +830,12 @@ class _Builder:
                     f"Avro name: {_NAME_RULE}",
                     f"{pointer}/symbols/{index}",
                 )
-            if kind == _UNICODE:
-                self.consult_fastavro = True  # fastavro allows ASCII symbols only
+            if kind == _UNICODE and self.strict:
+                raise self.fail(
+                    f"symbol `{symbol}` of enum `{name}` is not a valid name in a new schema: "
+                    f"{_ASCII_RULE}",
+                    f"{pointer}/symbols/{index}",
+                )
             if symbol in seen:
                 raise self.fail(
                     f"enum `{name}` lists the symbol `{symbol}` twice",
@@ -727,7 +843,9 @@ class _Builder:
                 )
             seen.add(symbol)
         default = value.get("default")
-        if "default" in value and (not isinstance(default, str) or default not in seen):
+        if not self.strict and default is not None and not isinstance(default, str):
+            default = None  # Java reads a default that is no string as none
+        elif "default" in value and (not isinstance(default, str) or default not in seen):
             raise self.fail(
                 f"the default of enum `{name}` is {default_rules.short_json(default)}, "
                 "which is not one of its symbols",
@@ -745,6 +863,9 @@ class _Builder:
             existing = self.already_inlined(value, namespace)
             if existing is not None:
                 return existing, _reference_text(existing, namespace)
+        again = self.redefined(value, pointer, namespace)
+        if again is not None:
+            return again
         name, space, aliases, doc = self.named_header(value, pointer, namespace, "fixed")
         size = value.get("size")
         if (
@@ -811,6 +932,8 @@ def clear_caches() -> None:
     _NAMESPACES.clear()
     _SHARED_FIELDS.clear()
     _SHARED_SUBTREES.clear()
+    _SHARED_FIELDS_REGISTERED.clear()
+    _SHARED_SUBTREES_REGISTERED.clear()
 
 
 def _props(value: dict[str, Any], reserved: frozenset[str]) -> Mapping[str, Any]:
@@ -838,19 +961,27 @@ def _has_fastavro_marker(value: Any) -> bool:
 
 
 def _build(
-    value: Any, available: dict[str, _RefDef], consult_fastavro: bool, measured: bool
+    value: Any,
+    available: dict[str, _RefDef],
+    consult_fastavro: bool,
+    measured: bool,
+    strict: bool = True,
 ) -> tuple[_Builder, Node, Any]:
-    builder = _Builder(available)
+    builder = _Builder(available, strict)
     root, out = builder.walk(value, "", None)
-    if consult_fastavro or builder.consult_fastavro or _has_fastavro_marker(value):
+    if strict and (consult_fastavro or builder.consult_fastavro or _has_fastavro_marker(value)):
         _fastavro_accepts(out, measured)
     return builder, root, out
 
 
-def parse_schema(schema: Schema, *, consult_fastavro: bool = False) -> AvroSchema:
+def parse_schema(
+    schema: Schema, *, consult_fastavro: bool = False, registered: bool = False
+) -> AvroSchema:
     """Parse and validate `schema`; raises `SchemaInvalid` (and nothing else) when invalid.
 
-    fastavro is asked whether it accepts the result only where the schema holds something it
+    `registered` parses it as the registry parses a version it holds (Avro's own name check,
+    defaults not validated, fastavro not asked); else as a new schema (see the module's text).
+    fastavro is asked whether it accepts a new schema only where it holds something fastavro
     may read differently from Java (see `_Builder.consult_fastavro`); `consult_fastavro` asks it
     always, which gives the same verdicts, more slowly.
     """
@@ -863,7 +994,8 @@ def parse_schema(schema: Schema, *, consult_fastavro: bool = False) -> AvroSchem
     )
 
     value, clean, depth = load(schema.text)
-    available, known_depths = _references_offered(schema.resolved_references)
+    strict = not registered
+    available, known_depths = _references_offered(schema.resolved_references, strict)
     ref_depths = list(known_depths)
     built: tuple[_Builder, Node, Any] | None = None
     measured: int | None = None
@@ -871,7 +1003,7 @@ def parse_schema(schema: Schema, *, consult_fastavro: bool = False) -> AvroSchem
         if depth is None or None in ref_depths:
             # not measured, so no deeper than the recursion limit allows: most likely shallow
             try:
-                built = _build(value, available, consult_fastavro, measured=False)
+                built = _build(value, available, consult_fastavro, measured=False, strict=strict)
             except RecursionError:
                 if depth is None:
                     depth = nesting_depth(clean)
@@ -884,7 +1016,9 @@ def parse_schema(schema: Schema, *, consult_fastavro: bool = False) -> AvroSchem
             measured = (depth or 0) + max((d or 0 for d in ref_depths), default=0)
             try:
                 with recursion_headroom(measured > SHALLOW):
-                    built = _build(value, available, consult_fastavro, measured=True)
+                    built = _build(
+                        value, available, consult_fastavro, measured=True, strict=strict
+                    )
             except RecursionError:
                 raise SchemaInvalid("the schema is nested too deeply", "", None) from None
     except SchemaInvalid as error:
@@ -907,33 +1041,37 @@ def parse_schema(schema: Schema, *, consult_fastavro: bool = False) -> AvroSchem
 # subject, and every subject of a rule, shares its references. Neither the definitions nor the
 # JSON they hold are modified by a parse (a builder copies what it takes from them)
 _Offered = tuple[dict[str, _RefDef], tuple[int | None, ...]]
-_OFFERED: OrderedDict[tuple[tuple[str, str], ...], _Offered] = OrderedDict()
+_OFFERED: OrderedDict[tuple[tuple[tuple[str, str], ...], bool], _Offered] = OrderedDict()
 _OFFERED_LIMIT = 64
 
 
-def _references_offered(references: tuple[tuple[str, str], ...]) -> _Offered:
+def _references_offered(
+    references: tuple[tuple[str, str], ...], strict: bool = True
+) -> _Offered:
     """The named types `references` define, parsed in order (each may use the earlier ones),
-    and each one's depth (None where not measured); remembered for the most recent lists."""
+    and each one's depth (None where not measured); remembered for the most recent lists.
+    `strict`: by a new schema's rules (the registry parses a schema's references with it)."""
     if not references:
         return {}, ()
-    found = _OFFERED.get(references)
+    key = (references, strict)
+    found = _OFFERED.get(key)
     if found is not None:
-        _OFFERED.move_to_end(references)
+        _OFFERED.move_to_end(key)
         return found
     available: dict[str, _RefDef] = {}
     depths: list[int | None] = []
     for ref_name, ref_text in references:
-        definitions, one_depth = _reference_definitions(ref_name, ref_text, available)
+        definitions, one_depth = _reference_definitions(ref_name, ref_text, available, strict)
         available.update(definitions)
         depths.append(one_depth)
-    found = _OFFERED[references] = (available, tuple(depths))
+    found = _OFFERED[key] = (available, tuple(depths))
     if len(_OFFERED) > _OFFERED_LIMIT:
         _OFFERED.popitem(last=False)
     return found
 
 
 def _reference_definitions(
-    ref_name: str, ref_text: str, earlier: dict[str, _RefDef]
+    ref_name: str, ref_text: str, earlier: dict[str, _RefDef], strict: bool = True
 ) -> tuple[dict[str, _RefDef], int | None]:
     """The named types a referenced schema defines, validated, ready to inline; and its depth
     (None when not measured)."""
@@ -944,14 +1082,14 @@ def _reference_definitions(
         builder: _Builder | None = None
         if depth is None:
             try:
-                builder = _Builder(earlier)
+                builder = _Builder(earlier, strict)
                 builder.walk(value, "", None)
             except RecursionError:
                 builder = None
                 depth = nesting_depth(clean)
         if builder is None:
             with recursion_headroom(depth is not None and depth > SHALLOW):
-                builder = _Builder(earlier)
+                builder = _Builder(earlier, strict)
                 builder.walk(value, "", None)
     except SchemaInvalid as error:
         raise SchemaInvalid(

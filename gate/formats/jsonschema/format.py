@@ -51,12 +51,17 @@ class JsonSchemaFormat:
         return bool(_SCHEMA_KEYS & value.keys())
 
     def parse(
-        self, schema: Schema, options: CheckOptions, trusted: bool = False
+        self,
+        schema: Schema,
+        options: CheckOptions,
+        trusted: bool = False,
+        registered: bool = False,
     ) -> ParsedJsonSchema:
         """Decode, validate against the draft's metaschema, resolve `$ref`s.
 
         Raises `SchemaInvalid` (or its subclass `UnresolvedReference`) for an unusable schema.
         `trusted` (a version the registry holds) skips the metaschema check of the schema itself.
+        The registry reads new and registered JSON Schemas alike: `registered` changes nothing.
         """
         from gate.formats.jsonschema.loader import load_schema
 
