@@ -1,9 +1,9 @@
 """Field defaults checked the way the registry checks them (Avro's `Schema.isValidDefault`).
 
 A union's default may match ANY of its branches (Avro 1.12, AVRO-3649; before it, the first).
-Integers must fit the type's range, floats accept any JSON number, strings, bytes, enums and fixed accept any JSON string (Avro checks neither enum
-symbols nor fixed lengths of defaults), records need every field, from the default object or
-from the field's own default.
+Integers must fit the type's range, floats accept any JSON number, strings, bytes, enums and
+fixed accept any JSON string (Avro checks neither enum symbols nor fixed lengths of defaults),
+records need every field, from the default object or from the field's own default.
 """
 
 from __future__ import annotations

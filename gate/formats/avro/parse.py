@@ -31,8 +31,8 @@ Deviations, all stricter than Java, all for `fastavro`, and all for new schemas 
 version is the registry's to judge): a non-string enum default is refused (Java ignores it), and
 a schema that fastavro's `parse_schema` refuses is refused (it cannot, for example, refer to a
 null-namespace type from inside a namespace). fastavro is asked only about schemas that hold one
-of the few things it reads differently from Java (`_fastavro_accepts` lists them); it accepts every other schema that
-passes our rules, and asking it costs more than the rest of parsing.
+of the few things it reads differently from Java (`_fastavro_accepts` lists them); it accepts
+every other schema that passes our rules, and asking it costs more than the rest of parsing.
 
 Speed: a run parses thousands of versions of the same schemas, so names are judged once each,
 and the fields a version repeats at the same place are shared with the earlier version, nodes and
