@@ -128,6 +128,7 @@ def with_evidence(
             shown = _recheck(known, writer, reader)
             if shown is not None:
                 return _attach(check, shown)
+    from gate.formats.jsonschema.patterns import PatternTooSlow
     from gate.simulate import outcome_findings, simulate_pair
 
     writer_json, reader_json = schema_json(writer), schema_json(reader)
@@ -159,6 +160,10 @@ def with_evidence(
             )
         except SchemaInvalid:
             return check  # the checker already reported what is wrong with the schema
+        except PatternTooSlow as slow:
+            return dataclasses.replace(
+                check, notes=(*check.notes, f"payload simulation not run: {slow}")
+            )
         if memo is not None and not samples and schema_id is None:
             memo.outcomes.append((writer_json, reader_json, targets, outcome))
     if key is not None and memo is not None:

@@ -1721,8 +1721,10 @@ def samples_check(
                 )
             )
     plain = [s for s in samples if isinstance(s, Sample) and not s.is_wire]
+    notes: list[str] = []
     if plain and schema_type in (SchemaType.AVRO, SchemaType.JSON):
         from gate.errors import SchemaInvalid
+        from gate.formats.jsonschema.patterns import PatternTooSlow
         from gate.simulate import outcome_findings
 
         try:
@@ -1742,6 +1744,8 @@ def samples_check(
             ]
         except SchemaInvalid:
             pass
+        except PatternTooSlow as slow:
+            notes.append(f"samples not checked: {slow}")
     count = len(items)
     return CheckResult(
         check_id,
@@ -1749,4 +1753,5 @@ def samples_check(
         CheckKind.SIMULATION,
         f"{count} sample(s) readable and valid for the candidate",
         findings=tuple(findings),
+        notes=tuple(notes),
     )

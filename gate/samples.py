@@ -244,6 +244,7 @@ def _decode_json_wire(sample: Sample, writer: Any, reader: Any | None,
                       body: bytes) -> DecodedWire | SampleProblem:
     from gate.errors import SchemaInvalid
     from gate.formats.jsonschema import payloads
+    from gate.formats.jsonschema.patterns import PatternTooSlow
 
     try:
         payload = json.loads(body.decode("utf-8"))
@@ -254,6 +255,9 @@ def _decode_json_wire(sample: Sample, writer: Any, reader: Any | None,
     except SchemaInvalid as error:
         return SampleProblem(sample.source, f"the schema of id {sample.schema_id} cannot be "
                              f"used: {error.message}")
+    except PatternTooSlow as error:
+        return SampleProblem(sample.source, f"the schema of id {sample.schema_id} cannot be "
+                             f"used: {error}")
     if problems:
         return SampleProblem(sample.source, f"not valid under schema id {sample.schema_id}: "
                              + "; ".join(problems))
@@ -263,6 +267,8 @@ def _decode_json_wire(sample: Sample, writer: Any, reader: Any | None,
         errors = payloads.decode(payload, reader)
     except SchemaInvalid as error:
         return DecodedWire(sample, writer, payload, None, error.message)
+    except PatternTooSlow as error:
+        return DecodedWire(sample, writer, payload, None, str(error))
     return DecodedWire(sample, writer, payload, None if errors else payload,
                        "; ".join(errors) or None)
 
@@ -330,12 +336,15 @@ def _json_plain_reader(
 
     from gate.errors import SchemaInvalid
     from gate.formats.jsonschema import payloads
+    from gate.formats.jsonschema.patterns import PatternTooSlow
 
     def errors_of(check: Any, instance: Any) -> list[str]:
         try:
             found = list(check.iter_errors(instance))
         except Unresolvable as error:
             raise SchemaInvalid(f"unresolvable reference: {error}") from error
+        except PatternTooSlow as error:
+            raise SchemaInvalid(str(error)) from None
         found.sort(key=lambda e: ([str(p) for p in e.absolute_path], e.message))
         return [payloads.describe(e) for e in found]
 

@@ -212,7 +212,9 @@ def simulate_pair(
     Schema payloads are aimed at those places, or at what differs between the two schemas.
 
     Raises `gate.errors.SchemaInvalid` when either schema cannot be used at all, or is too large
-    or nests too deeply to be simulated (the checker's verdict on such a pair stands alone).
+    or nests too deeply to be simulated (the checker's verdict on such a pair stands alone), and
+    `gate.formats.jsonschema.patterns.PatternTooSlow` when a JSON Schema pattern cannot be
+    evaluated within its budget.
     """
     if schema_type is SchemaType.AVRO:
         def simulate() -> SimulationOutcome:
@@ -1068,13 +1070,14 @@ def json_witness(writer_json: Any, reader_json: Any, payload: Any, *, writer_lab
     often shows the same break for the others."""
     from gate.errors import SchemaInvalid
     from gate.formats.jsonschema import payloads
+    from gate.formats.jsonschema.patterns import PatternTooSlow
 
     try:
         if not payloads.validator(writer_json).is_valid(payload):
             return None
         errors = payloads.validation_errors(payloads.fill_defaults(payload, reader_json),
                                             reader_json)
-    except (SchemaInvalid, RecursionError, ValueError, TypeError):
+    except (SchemaInvalid, PatternTooSlow, RecursionError, ValueError, TypeError):
         return None
     if target is not None:
         where = _JsonPlaces(writer_json, reader_json).of(target)

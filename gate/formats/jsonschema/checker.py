@@ -564,8 +564,14 @@ def _object_is_open(node: ObjectNode) -> bool:
 
 def _object_partial(node: ObjectNode, pos: Pos, name: str) -> tuple[Node, Pos, str] | None:
     """The schema a property `name` falls under when it is not declared, if any."""
+    from gate.formats.jsonschema.patterns import PatternTooSlow, search
+
     for pattern, compiled, schema in node.pattern_properties:
-        if compiled.search(name):
+        try:
+            matches = search(compiled.pattern, name)
+        except (PatternTooSlow, re.error):  # no claim that the name falls under it
+            matches = False
+        if matches:
             return schema, pos.of(schema), f"patternProperties `{pattern}`"
     if isinstance(node.additional, Node):
         return node.additional, pos.of(node.additional), "additionalProperties"
@@ -967,11 +973,12 @@ def _accepts_all(run: _Run, original: Node, update: Node) -> bool:
     if "$ref" in canonical(update.raw) or "$dynamicRef" in canonical(update.raw):
         return False
     from gate.formats.jsonschema.loader import validator_class
+    from gate.formats.jsonschema.patterns import PatternTooSlow
 
     validator = validator_class(run.drafts[1])(update.raw)
     try:
         return all(validator.is_valid(value) for value in values)
-    except re.error:  # a pattern only ECMA 262 understands: no claim either way
+    except (re.error, PatternTooSlow):  # only ECMA 262 reads it, or too slow: no claim
         return False
 
 

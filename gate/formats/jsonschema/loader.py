@@ -255,16 +255,18 @@ def draft_of(document: Any, default: Draft = Draft.DRAFT7) -> Draft:
 
 
 def validator_class(draft: Draft) -> Any:
-    """The `jsonschema` validator class of `draft`."""
+    """The `jsonschema` validator class of `draft`, its patterns matched within a budget."""
     import jsonschema
 
-    return {
+    from gate.formats.jsonschema.patterns import bounded_validator_class
+
+    return bounded_validator_class({
         Draft.DRAFT4: jsonschema.Draft4Validator,
         Draft.DRAFT6: jsonschema.Draft6Validator,
         Draft.DRAFT7: jsonschema.Draft7Validator,
         Draft.DRAFT2019_09: jsonschema.Draft201909Validator,
         Draft.DRAFT2020_12: jsonschema.Draft202012Validator,
-    }[draft]
+    }[draft])
 
 
 @cache

@@ -363,6 +363,8 @@ class ParsedJsonSchema:
         def run() -> list[str]:
             from referencing.exceptions import Unresolvable
 
+            from gate.formats.jsonschema.patterns import PatternTooSlow
+
             try:
                 return [
                     f"{error.json_path}: {error.message}"
@@ -372,6 +374,8 @@ class ParsedJsonSchema:
                 return [f"$: the schema's reference {error.ref!r} cannot be resolved"]
             except re.error as error:
                 return [f"$: a pattern of the schema cannot be evaluated here: {error}"]
+            except PatternTooSlow as error:
+                return [f"$: {error}"]
 
         return call_deep(run, max(self.depth, _depth(instance)) + self.references)
 

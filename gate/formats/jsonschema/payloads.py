@@ -640,7 +640,12 @@ def _from_pattern(pattern: str, i: int | None, rng: random.Random) -> str | None
         text = _emit(parsed, choose)
     except _Skip:
         return None
-    return text if re.search(pattern, text) else None
+    from gate.formats.jsonschema.patterns import PatternTooSlow, search
+
+    try:
+        return text if search(pattern, text) else None
+    except (PatternTooSlow, re.error):
+        return None
 
 
 def _emit(items: Any, choose: Callable[[int], int]) -> str:
@@ -766,7 +771,8 @@ def trust(schema_json: Any) -> None:
 
 def validator(schema_json: Any) -> Any:
     """A jsonschema validator for the schema: its class from `$schema` (default draft 7), with
-    format checking. Raises `SchemaInvalid` for a schema its metaschema rejects. Cached."""
+    format checking; its patterns raise `PatternTooSlow` past their budget. Raises
+    `SchemaInvalid` for a schema its metaschema rejects. Cached."""
 
     def make() -> Any:
         from jsonschema import Draft7Validator, validators
@@ -774,8 +780,10 @@ def validator(schema_json: Any) -> Any:
 
         from gate.formats.jsonschema.loader import draft_of, validator_class
         from gate.formats.jsonschema.metaschema import conforms
+        from gate.formats.jsonschema.patterns import bounded_validator_class
 
-        cls = validators.validator_for(schema_json, default=Draft7Validator)
+        cls = bounded_validator_class(validators.validator_for(schema_json,
+                                                               default=Draft7Validator))
         if _TRUSTED.get(id(schema_json)) is schema_json:
             return cls(schema_json, format_checker=cls.FORMAT_CHECKER)
         draft = draft_of(schema_json)
@@ -902,6 +910,7 @@ def decode(instance: Any, reader_json: Any) -> list[str]:
 def generate(schema_json: Any, *, seed: int = 0, random_count: int = 20) -> list[Any]:
     """Instances valid under the schema: a deterministic coverage set, then `random_count`
     seeded random ones. Same schema and seed, same instances; duplicates are kept once.
+    `PatternTooSlow` when a pattern of the schema cannot be evaluated within its budget.
     The list is shared between callers: do not mutate it."""
     key = f"{seed}\x1f{random_count}\x1f{content_key(schema_json)}"
     return _GENERATED.get_or(key, lambda: _generate(schema_json, seed, random_count))
@@ -929,6 +938,8 @@ _FOCUSED: OrderedDict[tuple[int, int, int, str], tuple[Any, list[Any]]] = Ordere
 
 def _generate(schema_json: Any, seed: int, random_count: int,
               focus: Focus | None = None) -> list[Any]:
+    from gate.formats.jsonschema.patterns import PatternTooSlow
+
     checker = validator(schema_json)
     rng = random.Random(seed)
     generator = _Generator(schema_json, rng)
@@ -949,6 +960,8 @@ def _generate(schema_json: Any, seed: int, random_count: int,
         try:
             if checker.is_valid(candidate):
                 out.append(candidate)
+        except PatternTooSlow:
+            raise  # every other candidate would spend the budget again
         except Exception:  # e.g. an unresolvable $ref: nothing is provable
             continue
     return out
