@@ -501,11 +501,13 @@ def _extra_schema(schema: Mapping[str, Any], name: str) -> Any:
     """The schema of an undeclared property `name`: the first `patternProperties` it matches,
     else `additionalProperties` (any value when absent); None when no such property is
     allowed."""
+    from gate.formats.jsonschema.patterns import search
+
     patterns = schema.get("patternProperties")
     if isinstance(patterns, Mapping):
         for pattern, sub in patterns.items():
             try:
-                if re.search(pattern, name):
+                if search(pattern, name):
                     return sub
             except re.error:
                 continue
