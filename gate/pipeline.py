@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -1339,15 +1340,18 @@ def judge_all(judge: SubjectJudge, sources: list[SubjectSource]) -> list[tuple[C
     # stay shared with this process instead of being copied on the collector's first touch
     gc.freeze()
     pool = ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context("fork"), initializer=_worker_signals
+        workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_worker_signals,
+        initargs=(os.getpid(),),
     )
     try:
-        with _terminated_as_exit():
+        with _workers_end_with_this_process(pool):
             results = list(pool.map(_judge_chunk, chunks))
-        pool.shutdown()
+            pool.shutdown()
     except BaseException:
-        # interrupted or terminated: the workers go too, now, not after their current chunk
-        _stop_workers(pool)
+        # interrupted: the workers go too, now, not after their current chunk
+        _kill_workers(pool)
         raise
     finally:
         _POOL_JUDGE = None
@@ -1355,17 +1359,31 @@ def judge_all(judge: SubjectJudge, sources: list[SubjectSource]) -> list[tuple[C
     return [checks for chunk in results for checks in chunk]
 
 
-def _worker_signals() -> None:
-    """In a worker: Ctrl-C is the parent's to handle, and SIGTERM ends the worker at once."""
+def _worker_signals(parent: int) -> None:
+    """In a worker: Ctrl-C is the parent's to handle, SIGTERM ends the worker at once, and on
+    Linux the worker is sent SIGTERM when its parent dies, however it dies."""
     import signal
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):
+            import ctypes
+
+            pr_set_pdeathsig = 1
+            ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGTERM))
+    if os.getppid() != parent:  # the parent died before the line above took effect
+        os._exit(1)
 
 
 @contextlib.contextmanager
-def _terminated_as_exit() -> Iterator[None]:
-    """SIGTERM raises SystemExit(143) here (in the main thread), so that cleanup runs."""
+def _workers_end_with_this_process(pool: Any) -> Iterator[None]:
+    """While `pool` works, SIGTERM ends its workers and then this process.
+
+    The handler raises nothing: an exception thrown into the middle of the pool's own code
+    could leave one of its locks held, and the cleanup would then wait forever.
+    """
+    import os
     import signal
     import threading
 
@@ -1374,8 +1392,11 @@ def _terminated_as_exit() -> Iterator[None]:
         return
 
     def terminated(signum: int, frame: object) -> None:
-        sys.stderr.write("error: terminated\n")
-        raise SystemExit(128 + signum)
+        _kill_workers(pool)
+        with contextlib.suppress(OSError):
+            os.write(2, b"error: terminated\n")
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
 
     previous = signal.signal(signal.SIGTERM, terminated)
     try:
@@ -1384,15 +1405,23 @@ def _terminated_as_exit() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def _stop_workers(pool: Any) -> None:
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    for process in processes:
-        with contextlib.suppress(Exception):
-            process.terminate()
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        with contextlib.suppress(Exception):
-            process.join(timeout=5)
+def _kill_workers(pool: Any) -> None:
+    """SIGTERM to every worker process of `pool` (no lock taken, no wait)."""
+    import os
+    import signal
+
+    for _ in range(3):  # the pool's own thread may be changing the table meanwhile
+        try:
+            pids = [p.pid for p in (getattr(pool, "_processes", None) or {}).values()]
+            break
+        except RuntimeError:
+            continue
+    else:
+        return
+    for pid in pids:
+        if pid:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGTERM)
 
 
 def run_check(options: RunOptions) -> Result:
