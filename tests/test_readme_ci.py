@@ -118,7 +118,7 @@ def test_no_example_installs_the_users_own_project_instead_of_gate() -> None:
     gitlab = next(d["schemas"] for d in DOCUMENTS if d and "schemas" in d)
     script = " ".join(gitlab["script"])
     assert "git+https://" in script and "schema-contract-gate" in script
-    assert "junit" in gitlab["artifacts"]["reports"]
+    assert set(gitlab["artifacts"]["reports"]) == {"junit", "codequality"}
 
 
 def test_the_pre_commit_example_names_the_published_hooks() -> None:
