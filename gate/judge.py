@@ -155,13 +155,13 @@ def _cache_key(schema: Schema, registered: bool = False) -> tuple[Any, ...]:
 
 
 def _path_key(schema: Schema) -> tuple[str | None, OriginKind, str | None] | None:
-    """Where a schema's parse depends on its file: only JSON Schema resolves relative file
-    references, only text that names a `$ref` (possibly escaped) has any, and they resolve
-    in the schema's own file and revision."""
-    if schema.type is not SchemaType.JSON:
+    """Where a schema's parse depends on its file: Avro resolves no files; JSON Schema resolves
+    relative file references, and only text that names a `$ref` (possibly escaped) has any;
+    other formats may import files. They resolve in the schema's own file and revision."""
+    if schema.type is SchemaType.AVRO:
         return None
     text = schema.text
-    if "$ref" not in text and "\\u" not in text:
+    if schema.type is SchemaType.JSON and "$ref" not in text and "\\u" not in text:
         return None
     origin = schema.origin
     return origin.path, origin.kind, origin.rev
@@ -209,7 +209,7 @@ def violation_finding(
     new_is_reader = violation.direction is Direction.BACKWARD
     reader, writer = (candidate, against) if new_is_reader else (against, candidate)
     pointed = reader if incompatibility.side == "reader" else writer
-    location = location_of(pointed.schema, incompatibility.path)
+    location = location_of(pointed.schema, incompatibility.path, incompatibility.line)
     if pointed is not candidate:
         # the pointer is into an older version: the finding still belongs to the candidate's
         # file, but no line of it corresponds to the pointer

@@ -166,6 +166,9 @@ class Incompatibility:
     path: str = ""  # JSON Pointer into the schema named by `side`
     side: str = "reader"  # "reader" or "writer": which schema `path` points into
     fix: str | None = None
+    # the 1-based line of `path` in that schema's text, for formats whose paths are no JSON
+    # Pointers (None: found from `path`)
+    line: int | None = None
 
 
 @dataclass(frozen=True)

@@ -105,6 +105,7 @@ class SchemaFormat(Protocol):
 _FORMAT_MODULES: dict[SchemaType, str] = {
     SchemaType.AVRO: "gate.formats.avro",
     SchemaType.JSON: "gate.formats.jsonschema",
+    SchemaType.PROTOBUF: "gate.formats.protobuf",
 }
 
 _loaded: dict[SchemaType, SchemaFormat] = {}
