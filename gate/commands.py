@@ -79,17 +79,58 @@ def write_atomically(path: Path, text: str) -> None:
 
     The file gets the permissions `open` would have given it (0666 less the umask), or keeps
     those it had: the temporary file's 0600 would hide a report from the CI user that uploads it.
+    A path that is not a regular file (`/dev/stdout`, a pipe) is written through; a symbolic
+    link is followed, so the file it names is replaced and the link stays.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    staged = _stage(path, text)
+    try:
+        _commit(staged)
+    except BaseException:
+        _discard([staged])
+        raise
+
+
+@dataclass(frozen=True)
+class _Staged:
+    """A report written to a temporary file beside its target, or due to be written through."""
+
+    target: Path
+    temporary: Path | None
+    text: str
+
+
+def _stage(path: Path, text: str) -> _Staged:
+    target = path
+    if path.is_symlink():
+        resolved = path.resolve()
+        # a link to a file is followed; a link to anything else (/dev/stdout) is written through
+        target = resolved if resolved.is_file() else path
+    if target.exists() and not target.is_file():
+        return _Staged(target, None, text)  # a device or a pipe: no rename possible
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="\n") as stream:
             stream.write(text)
-        os.chmod(temporary, _mode_for(path))
-        os.replace(temporary, path)
+        os.chmod(temporary, _mode_for(target))
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    return _Staged(target, Path(temporary), text)
+
+
+def _commit(staged: _Staged) -> None:
+    if staged.temporary is None:
+        with open(staged.target, "w", encoding="utf-8", newline="\n") as stream:
+            stream.write(staged.text)
+    else:
+        os.replace(staged.temporary, staged.target)
+
+
+def _discard(staged: Sequence[_Staged]) -> None:
+    for item in staged:
+        if item.temporary is not None:
+            item.temporary.unlink(missing_ok=True)
 
 
 def _mode_for(path: Path) -> int:
@@ -121,19 +162,55 @@ def emit_reports(result: Result, requests: Sequence[ReportRequest], verbosity: i
             root=result.extra.get("root"),
         )
         rendered.append((request, render(ReportFormat(request.format), result, options)))
-    for request, text in rendered:
-        if request.path is None:
-            continue
-        try:
-            write_atomically(request.path, text)
-        except OSError as error:
-            raise SourceError(
-                f"cannot write the {request.format} report ({error.strerror})", str(request.path)
-            ) from None
+    _refuse_inputs([r for r, _ in rendered if r.path is not None], result)
+    # every file is written to a temporary first, and only then are they all put in place: a
+    # report that cannot be written leaves none of them changed
+    staged: list[_Staged] = []
+    try:
+        for request, text in rendered:
+            if request.path is None:
+                continue
+            try:
+                staged.append(_stage(request.path, text))
+            except OSError as error:
+                raise SourceError(
+                    f"cannot write the {request.format} report ({error.strerror})",
+                    str(request.path),
+                ) from None
+        for item in staged:
+            try:
+                _commit(item)
+            except OSError as error:
+                raise SourceError(
+                    f"cannot write the report ({error.strerror})", str(item.target)
+                ) from None
+    finally:
+        _discard(staged)
     for request, text in rendered:
         if request.path is None:
             sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
     sys.stdout.flush()
+
+
+def _refuse_inputs(requests: Sequence[ReportRequest], result: Result) -> None:
+    """A report must not overwrite what the run read: a schema, gate.yaml, a sample."""
+    inputs = {_real(Path(p)) for p in result.extra.get("inputs", ())}
+    for request in requests:
+        assert request.path is not None
+        if _real(request.path) in inputs:
+            raise UsageError(
+                f"the {request.format} report would overwrite one of the run's inputs",
+                f"--report {request.format}={request.path}",
+                "write reports to a file of their own, e.g. --report "
+                f"{request.format}=reports/gate.{request.format}",
+            )
+
+
+def _real(path: Path) -> str:
+    try:
+        return str(path.resolve())
+    except OSError:
+        return str(path.absolute())
 
 
 def _compat_options(params: dict[str, Any], files: tuple[Path, ...]) -> CompatOptions:

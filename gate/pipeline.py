@@ -1424,6 +1424,18 @@ def _kill_workers(pool: Any) -> None:
                 os.kill(pid, signal.SIGTERM)
 
 
+def _inputs(workspace: Workspace, config: Any) -> tuple[str, ...]:
+    """Absolute paths of gate.yaml, every subject's file and every sample file of the run."""
+    root = Path(workspace.repo.root)
+    found = {str(config.path)} if config.path is not None else set()
+    for source in workspace.subjects:
+        found.update(str(root / p) for p in (source.head_path, source.base_path) if p)
+        for pattern in source.samples:
+            with contextlib.suppress(ValueError, OSError):  # a pattern glob cannot take
+                found.update(str(p) for p in Path(config.root).glob(pattern) if p.is_file())
+    return tuple(sorted(found))
+
+
 def run_check(options: RunOptions) -> Result:
     """`gate check` (and `drift`, `simulate`): every stage of the pipeline for one run."""
     import gc
@@ -1608,6 +1620,8 @@ def run_check(options: RunOptions) -> Result:
         "root": str(workspace.repo.root),
         "prefix": workspace.prefix,
         "files": {s.subject: s.path for s in subjects},
+        # what the run read from the work tree, which no report may overwrite
+        "inputs": _inputs(workspace, config),
     }
     edges = contract_graph(pairs, checks)
     if options.compat or options.simulate:
