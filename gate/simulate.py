@@ -75,7 +75,15 @@ class FailureKind(enum.StrEnum):
     # (uuid, date, timestamp out of range), or bytes promoted to a string that is not UTF-8.
     # The Avro rules (and the registry) never look at values, so only fastavro consumers fail.
     CONVERSION = "conversion"
+    # Avro: fastavro matches a writer's named type to the first reader union branch of the same
+    # SHORT name (`a.P` read as `b.P`); Java's decoder, like the Avro rules the registry
+    # applies, matches the full name first, and reads the data. Only fastavro consumers fail.
+    NAMES = "names"
     VALIDATION = "validation"  # JSON Schema: the reader rejects an instance the writer accepts
+
+
+# failures of fastavro consumers alone: the Avro rules, and Java's decoder, read the data
+_FASTAVRO_ONLY = frozenset({FailureKind.CONVERSION, FailureKind.NAMES})
 
 
 @dataclass(frozen=True)
@@ -336,7 +344,7 @@ def agreement(checker_says_compatible: bool, outcome: SimulationOutcome) -> Agre
     those it does not).
     """
     pair = f"{outcome.writer} -> {outcome.reader}"
-    hard = [f for f in outcome.failures if f.kind is not FailureKind.CONVERSION]
+    hard = [f for f in outcome.failures if f.kind not in _FASTAVRO_ONLY]
     if checker_says_compatible:
         if hard:
             return Agreement(True, f"the checker says {outcome.reader} reads data written with "
@@ -396,13 +404,18 @@ def _simulate_avro(writer_json: Any, reader_json: Any, writer_label: str, reader
         candidate.parsed = payloads.parse(candidate.variant)
     pending = list(candidates)
     tally = _Tally()
+    by_full_names = _by_full_names(writer_json, reader_json, writer_key, reader_key)
     for order, item in enumerate(items):
         data = item.data
         assert data is not None
         try:
             read = schemaless_reader(BytesIO(data), writer_parsed, reader_parsed)
         except Exception as error:  # every consumer-side failure is a finding
-            tally.add(item, _error_text(error), _avro_kind(error), order)
+            kind = _avro_kind(error)
+            if kind is FailureKind.RESOLUTION and by_full_names is not None and _reads(
+                    data, *by_full_names):
+                kind = FailureKind.NAMES
+            tally.add(item, _error_text(error), kind, order)
             continue
         if pending:
             pending = _confirm(pending, item, read, writer_parsed)
@@ -599,6 +612,82 @@ def _short(fullname: str) -> str:
     return fullname.rsplit(".", 1)[-1]
 
 
+_NAMED_KINDS = frozenset({"record", "error", "enum", "fixed"})
+_PRIMITIVE_KINDS = frozenset(
+    {"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
+
+
+def _by_full_names(writer_json: Any, reader_json: Any, writer_key: str,
+                   reader_key: str) -> tuple[Any, Any] | None:
+    """fastavro's parsed writer and reader with each named type whose short name stands for two
+    types (`a.P` and `b.P`) renamed alike on both sides to a short name of its own: fastavro
+    then matches writer and reader types by full name, as Java's decoder does first. None when
+    no short name stands for two types (fastavro and Java match alike)."""
+    from fastavro import parse_schema
+
+    from gate.formats.avro import payloads
+
+    fulls = set(payloads.named_types(writer_json, key=writer_key))
+    fulls |= set(payloads.named_types(reader_json, key=reader_key))
+    by_short: dict[str, set[str]] = {}
+    for full in fulls:
+        by_short.setdefault(_short(full), set()).add(full)
+    colliding = sorted(full for names in by_short.values() if len(names) > 1 for full in names)
+    if not colliding:
+        return None
+    taken = {_short(full) for full in fulls}
+    renamed: dict[str, str] = {}
+    for full in colliding:
+        index = 0
+        while f"{_short(full)}_{index}" in taken:
+            index += 1
+        taken.add(f"{_short(full)}_{index}")
+        renamed[full] = f"{full}_{index}"
+
+    def rename(schema: Any) -> Any:
+        if isinstance(schema, str):
+            return renamed.get(schema, schema)
+        if isinstance(schema, list):
+            return [rename(branch) for branch in schema]
+        if not isinstance(schema, dict):
+            return schema
+        out = {key: value for key, value in schema.items() if not key.startswith("__")}
+        kind = schema.get("type")
+        if kind in _NAMED_KINDS:
+            name = schema.get("name")
+            out["name"] = renamed.get(name, name) if isinstance(name, str) else name
+            if kind in ("record", "error") and isinstance(schema.get("fields"), list):
+                out["fields"] = [
+                    {**f, "type": rename(f.get("type"))} if isinstance(f, dict) else f
+                    for f in schema["fields"]
+                ]
+        elif kind == "array":
+            out["items"] = rename(schema.get("items"))
+        elif kind == "map":
+            out["values"] = rename(schema.get("values"))
+        elif kind not in _PRIMITIVE_KINDS:
+            out["type"] = rename(kind)
+        return out
+
+    try:
+        return tuple(  # type: ignore[return-value]
+            parse_schema(rename(payloads.parse(schema)), named_schemas={}, _write_hint=False)
+            for schema in (writer_json, reader_json)
+        )
+    except Exception:  # noqa: BLE001 - no such pair for fastavro: failures stay as they are
+        return None
+
+
+def _reads(data: bytes, writer_parsed: Any, reader_parsed: Any) -> bool:
+    from fastavro import schemaless_reader
+
+    try:
+        schemaless_reader(BytesIO(data), writer_parsed, reader_parsed)
+    except Exception:  # noqa: BLE001 - any failure: it does not read
+        return False
+    return True
+
+
 def _aliases(definition: Mapping[str, Any], namespace: str) -> tuple[set[str], set[str]]:
     """A named type's aliases: (as written, qualified with its namespace)."""
     raw = {alias for alias in definition.get("aliases", ()) if isinstance(alias, str)}
@@ -770,7 +859,8 @@ def _failures(tally: _Tally, to_json: Callable[[Any], Any]) -> tuple[SimulatedFa
 
 
 def _worst(tally: _Tally) -> _Item | None:
-    for kind in (FailureKind.RESOLUTION, FailureKind.VALIDATION, FailureKind.CONVERSION):
+    for kind in (FailureKind.RESOLUTION, FailureKind.VALIDATION, FailureKind.CONVERSION,
+                 FailureKind.NAMES):
         if kind in tally.smallest:
             return tally.smallest[kind][2]
     return None
@@ -1410,7 +1500,14 @@ def accepted_but_breaks(
     error = witness.error if witness is not None else outcome.failures[0].error
     share = (f"{outcome.failed_count} of {outcome.payload_count} payloads"
              if outcome.payload_count > 1 else "the payload")
-    if all(failure.kind is FailureKind.CONVERSION for failure in outcome.failures):
+    if all(failure.kind is FailureKind.NAMES for failure in outcome.failures):
+        message = (f"the registry accepts this change, and Java's decoder reads data written "
+                   f"with {outcome.writer}, but fastavro consumers of {outcome.reader} fail on "
+                   f"it ({share} tried): fastavro matches a union branch by its short name, "
+                   f"not its full name: {error}")
+        fix = ("give the named types of the union different short names, not only different "
+               "namespaces, or make sure no fastavro consumer reads such data")
+    elif all(failure.kind in _FASTAVRO_ONLY for failure in outcome.failures):
         message = (f"the registry accepts this change, but fastavro consumers of "
                    f"{outcome.reader} fail on data written with {outcome.writer} ({share} "
                    f"tried): {error}")

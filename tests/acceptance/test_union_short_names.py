@@ -1,0 +1,96 @@
+"""Union branches with the same short name in two namespaces, reordered: the registry accepts,
+Java's decoder reads the data, fastavro does not. The simulation reports it as the one warning
+of that kind, never as an error (`gate compat` and `gate check` end to end)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import fastavro
+import pytest
+
+from tests.support.gitrepo import RepoBuilder
+
+from .conftest import GateRunner
+
+
+def _p(namespace: str, field: str, kind: str) -> dict[str, Any]:
+    return {"type": "record", "name": "P", "namespace": namespace,
+            "fields": [{"name": field, "type": kind}]}
+
+
+def _order(branches: list[dict[str, Any]]) -> str:
+    value = {"type": "record", "name": "Order", "namespace": "shop",
+             "fields": [{"name": "id", "type": "string"}, {"name": "party", "type": branches}]}
+    return json.dumps(value, indent=2) + "\n"
+
+
+OLD = _order([_p("a", "x", "int"), _p("b", "y", "string")])
+NEW = _order([_p("b", "y", "string"), _p("a", "x", "int")])
+
+
+def test_fastavro_alone_fails_on_the_reordered_branches() -> None:
+    # the premise: fastavro resolves the writer's a.P to the reader's first branch named P
+    writer = fastavro.parse_schema(json.loads(OLD), named_schemas={})
+    reader = fastavro.parse_schema(json.loads(NEW), named_schemas={})
+    import io
+
+    buffer = io.BytesIO()
+    fastavro.schemaless_writer(buffer, writer, {"id": "1", "party": ("a.P", {"x": 1})})
+    with pytest.raises(fastavro.read.SchemaResolutionError):
+        fastavro.schemaless_reader(io.BytesIO(buffer.getvalue()), writer, reader)
+
+
+def _warnings(report: dict[str, Any]) -> list[dict[str, Any]]:
+    assert [f for f in report["findings"] if f["severity"] == "error"] == []
+    return [f for f in report["findings"] if f["rule"] == "SIMULATION_BREAKS_ACCEPTED_CHANGE"]
+
+
+def _says_fastavro_only(finding: dict[str, Any]) -> None:
+    assert finding["severity"] == "warning"
+    assert "Java's decoder reads data written with" in finding["message"]
+    assert "fastavro consumers of" in finding["message"]
+    assert "short name" in finding["message"] and "short names" in finding["fix"]
+    assert finding["witness"] is not None
+
+
+def test_compat_reports_the_fastavro_failure_as_one_warning_per_direction(
+    gate: GateRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "old.avsc").write_text(OLD, encoding="utf-8")
+    (tmp_path / "new.avsc").write_text(NEW, encoding="utf-8")
+    run = gate(["compat", "--mode", "full", "--format", "json", "old.avsc", "new.avsc"],
+               cwd=tmp_path)
+    assert run.exit_code == 0, run.stdout + run.stderr
+    warnings = _warnings(run.json())
+    assert len(warnings) == 2
+    for finding in warnings:
+        _says_fastavro_only(finding)
+
+
+def test_check_never_reports_the_reordered_branches_as_an_error(
+    gate: GateRunner, tmp_path: Path
+) -> None:
+    repo = RepoBuilder(tmp_path / "repo")
+    repo.commit("base", {"schemas/orders.avsc": OLD})
+    repo.write("schemas/orders.avsc", NEW)
+    run = gate(["check", "--base", "HEAD", "--report", "json"], cwd=repo.root)
+    assert run.exit_code == 0, run.stdout + run.stderr
+    for finding in _warnings(run.json()):  # simulated only where resolution may change values
+        _says_fastavro_only(finding)
+
+
+def test_a_real_break_between_types_of_one_short_name_stays_an_error(
+    gate: GateRunner, tmp_path: Path
+) -> None:
+    # the reader drops a.P: Java resolves the writer's a.P to b.P by its short name, and b.P
+    # needs a field a.P never wrote: the registry refuses, and the error stands
+    (tmp_path / "old.avsc").write_text(OLD, encoding="utf-8")
+    (tmp_path / "new.avsc").write_text(_order([_p("b", "y", "string")]), encoding="utf-8")
+    run = gate(["compat", "--format", "json", "old.avsc", "new.avsc"], cwd=tmp_path)
+    assert run.exit_code == 1, run.stdout + run.stderr
+    errors = [f for f in run.json()["findings"] if f["severity"] == "error"]
+    assert errors
+    assert all("Java's decoder" not in f["message"] for f in run.json()["findings"])
