@@ -114,3 +114,27 @@ def test_check_judges_the_base_revision_as_registered(
         assert any(c["kind"] == "compat" and not c.get("skipped") for c in report["checks"])
     else:
         assert len(skipped) == 1, report["checks"]
+
+
+REGISTERED_VALID = [c for c in CASES if c["registered"] == "valid"]
+
+
+@pytest.mark.parametrize("case", REGISTERED_VALID, ids=lambda c: c["id"])
+def test_registry_versions_are_judged_as_registered(
+    gate: GateRunner, tmp_path: Path, case: dict[str, Any]
+) -> None:
+    from tests.support.registry_server import RegistryServer
+
+    config = "version: 1\nsubjects:\n  - files: 'schemas/*.avsc'\n    subject: '{stem}-value'\n"
+    repo = RepoBuilder(tmp_path / "repo")
+    repo.commit("base", {"gate.yaml": config, "schemas/orders.avsc": _text(PLAIN)})
+    repo.write("schemas/orders.avsc", _text({**PLAIN, "doc": "changed"}))
+    with RegistryServer() as server:
+        server.register("orders-value", _text(case["schema"]))
+        run = gate(["check", "--base", "HEAD", "--report", "json", "--registry", server.url],
+                   cwd=repo.root)
+    assert run.exit_code in (0, 1), run.stdout + run.stderr
+    report = run.json()
+    assert [f for f in report["findings"] if f["rule"] == "AVRO_INVALID_SCHEMA"] == []
+    against = [c for c in report["checks"] if c["kind"] == "compat" and "registry" in c["id"]]
+    assert against and all(not c.get("skipped") for c in against), report["checks"]
