@@ -45,6 +45,7 @@ from gate.subjects import (
     file_references,
     in_shard,
     json_shape,
+    with_texts,
 )
 
 
@@ -563,7 +564,7 @@ def git_checks(
     An unchanged file is not parsed at all unless a later stage needs it (`need_candidate`):
     the work of a run stays proportional to what changed.
     """
-    if source.head_data is None:
+    if not source.at_head:
         return None, [_deleted_check(source, base_label)]
     compat_id = f"{source.subject}: {_mode_words(mode)} vs git base"
     name = f"{mode.value} against {base_label}"
@@ -584,7 +585,7 @@ def git_checks(
     candidate = _parse_side(parser, source, head=True)
     assert candidate is not None
     checks = [validity_check(source.subject, candidate, str(source.head_path))]
-    if source.base_data is None:
+    if not source.at_base:
         checks.append(note(
             f"new subject: {source.head_path} has no version at {base_label}",
             f"new subject, no version at {base_label}",
@@ -1498,6 +1499,7 @@ def run_check(options: RunOptions) -> Result:
         else:
             label = "the registry"
             notes.append("registry baseline: none configured (git comparison only)")
+        contract_subjects = frozenset(c.subject for c in contracts)
         resolver = ReferenceResolver(
             ConfigScope(config, workspace.prefix),
             workspace.head_tree,
@@ -1506,6 +1508,19 @@ def run_check(options: RunOptions) -> Result:
             _relative(config.path, config.root) or "gate.yaml",
         )
         subjects = resolver.attach(subjects)
+        # a file git lists unchanged is read only for what compares it with something else than
+        # its own base: the registry's versions, a contract's parties, samples; or when the
+        # schemas it references changed
+        subjects = with_texts(
+            subjects,
+            workspace.head_tree,
+            lambda s: (
+                state is not None
+                or not s.unchanged
+                or s.subject in contract_subjects
+                or bool(s.samples)
+            ),
+        )
         notes += resolver.notes
 
         settings = SimulationSettings(
@@ -1513,7 +1528,6 @@ def run_check(options: RunOptions) -> Result:
             seed=config.simulation.seed,
             random_count=config.simulation.random_count,
         )
-        contract_subjects = frozenset(c.subject for c in contracts)
         judge = SubjectJudge(
             config,
             parser,

@@ -94,10 +94,10 @@ class ReferenceResolver:
                 out.append(source)
                 continue
             head = base = None
-            if source.head_data is not None and source.head_path is not None:
+            if source.at_head and source.head_path is not None:
                 references = head_binding.references if head_binding is not None else ()
                 head = self.resolve(references, source.head_path, at_head=True)
-            if source.base_data is not None and source.base_path is not None:
+            if source.at_base and source.base_path is not None:
                 references = base_binding.references if base_binding is not None else ()
                 base = self.resolve(references, source.base_path, at_head=False)
             changed = head is not None and base is not None and (

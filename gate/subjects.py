@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import posixpath
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
 from urllib.parse import quote, unquote, urlsplit
 
-from gate.errors import ConfigError
+from gate.errors import ConfigError, GitError
 from gate.formats import infer_type
 from gate.model import JsonPolicy, Mode, Origin, OriginKind, SchemaType
 
@@ -50,14 +51,33 @@ class SubjectSource:
     # None when it declares none
     head_references: Any = None
     base_references: Any = None
+    # the file's git object id at each side, when the tree's listing tells it: a file whose id is
+    # the same at both sides is not read unless a later stage asks for its text (`with_texts`)
+    head_blob: str | None = None
+    base_blob: str | None = None
+
+    @property
+    def at_head(self) -> bool:
+        """The file exists at the head (whether or not its text was read)."""
+        return self.head_data is not None or self.head_blob is not None
+
+    @property
+    def at_base(self) -> bool:
+        """The file exists at the base (whether or not its text was read)."""
+        return self.base_data is not None or self.base_blob is not None
+
+    @property
+    def unread(self) -> bool:
+        """The file is at both sides and neither side's text was read."""
+        return self.head_data is None and self.base_data is None and self.at_head and self.at_base
 
     @property
     def unchanged(self) -> bool:
-        return (
-            self.head_data is not None
-            and self.head_data == self.base_data
-            and not self.references_changed
-        )
+        if self.references_changed:
+            return False
+        if self.head_data is not None and self.base_data is not None:
+            return self.head_data == self.base_data
+        return self.head_blob is not None and self.head_blob == self.base_blob
 
     @property
     def path(self) -> str:
@@ -91,12 +111,14 @@ def collect_subjects(
     renames: Mapping[str, str],
     only: Collection[str] = (),
     exclude: Sequence[str] = (),
+    unchanged_texts: bool = False,
 ) -> list[SubjectSource]:
     """Match files to subjects and read both sides in one batch each.
 
     `head_origin(path)` / `base_origin(path)` build the Origin of a file on each side. `renames`
     maps a head path to its base path. `only`, when given, restricts the run to subjects whose
-    file (on either side) is listed.
+    file (on either side) is listed. A file that both trees list as the same object is not read
+    (its SubjectSource is `unread`) unless `unchanged_texts`.
     """
     configured = config.path is not None
     prefixes = tuple(f"{e.rstrip('/')}/" for e in exclude)
@@ -154,6 +176,24 @@ def collect_subjects(
         ]
     head_wanted = [p[0] for p in pairs if p[0] is not None]
     base_wanted = [p[1] for p in pairs if p[1] is not None]
+    head_ids = _object_ids(head, head_wanted)
+    base_ids = _object_ids(base, base_wanted)
+    if not unchanged_texts:
+        # the same object at both sides: the file is unchanged, which the listings already tell,
+        # and its text is read only if a later stage asks for it (`with_texts`). A JSON Schema
+        # is read all the same: a file its `$ref`s reach may have changed
+        same = {
+            path
+            for path, base_path, binding in pairs
+            if path is not None
+            and path == base_path
+            and path in head_ids
+            and head_ids[path] == base_ids.get(path)
+            and _type_from_path(binding, path) not in (None, SchemaType.JSON)
+        }
+        same -= {b for h, b, _ in pairs if b in same and h != b}  # also a renamed file's base
+        head_wanted = [p for p in head_wanted if p not in same]
+        base_wanted = [p for p in base_wanted if p not in same]
     if getattr(head, "kind", None) is OriginKind.WORKTREE and len(base_wanted) > 1:
         # git reads the base revision's files while this thread reads the work tree's
         from concurrent.futures import ThreadPoolExecutor
@@ -174,7 +214,9 @@ def collect_subjects(
         new_data = head_data.get(head_path) if head_path else None
         old_data = base_data.get(base_path) if base_path else None
         path = str(head_path or base_path)
-        if head_path is not None and new_data is None:
+        head_blob = head_ids.get(head_path) if head_path else None
+        base_blob = base_ids.get(base_path) if base_path else None
+        if head_path is not None and new_data is None and head_blob is None:
             continue  # listed but refused (a link out of the repository): the tree says why
         sniffed = new_data if new_data is not None else old_data
         schema_type = _schema_type(binding, path, sniffed, configured)
@@ -205,12 +247,62 @@ def collect_subjects(
             base_origin=base_origin(base_path) if base_path else None,
             config_line=binding.line,
             references_changed=references_changed,
+            head_blob=head_blob,
+            base_blob=base_blob,
         )
     if collisions:
         entries = list(bound_to.values()) + [second for _, _, second in collisions]
         subject, first, second = collisions[0]
         raise _collision_error(config, subject, first, second, entries)
     return list(subjects.values())
+
+
+def with_texts(
+    sources: Sequence[SubjectSource],
+    head: Tree,
+    wanted: Callable[[SubjectSource], bool],
+) -> list[SubjectSource]:
+    """`sources` with the texts of the `unread` ones that are `wanted` read, in one batch: for
+    the stages that compare an unchanged file with something else than its base (the registry's
+    versions, a contract's parties, samples)."""
+    unread = [s for s in sources if s.unread and wanted(s)]
+    if not unread:
+        return list(sources)
+    # the same object at both sides (see `collect_subjects`): one read gives both texts
+    texts = head.read([str(s.head_path) for s in unread])
+    asked = {id(s) for s in unread}
+    out: list[SubjectSource] = []
+    for source in sources:
+        if id(source) in asked:
+            data = texts.get(str(source.head_path))
+            if data is None:
+                raise GitError(
+                    "a file listed in git could not be read",
+                    str(source.head_path),
+                    "check that the repository is intact (`git fsck`) and readable",
+                )
+            source = dataclasses.replace(source, head_data=data, base_data=data)
+        out.append(source)
+    return out
+
+
+def _object_ids(tree: Tree, paths: list[str]) -> dict[str, str]:
+    """The git object ids of `paths` in `tree`, where its listing tells them (a revision or
+    the index; not the work tree)."""
+    object_ids = getattr(tree, "object_ids", None)
+    if object_ids is None or not paths:
+        return {}
+    found: dict[str, str] = object_ids(paths)
+    return found
+
+
+def _type_from_path(binding: Any, path: str) -> SchemaType | None:
+    """The schema type a file has whatever its content (None: its content may tell)."""
+    if binding.type is not None:
+        return binding.type
+    if path.lower().endswith((".avsc", ".proto")):
+        return infer_type(path)
+    return None
 
 
 # --------------------------------------------------------------------------- configuration

@@ -937,6 +937,7 @@ class GitRepository:
         sha = self.resolve(rev)
         listing = self._trees.get(sha)
         known: dict[str, bytes] = {}
+        by_id: dict[str, str] = {}  # path -> blob id of a file (not a link) the listing names
         asked: list[tuple[str, str, bytes]] = []
         for path in paths:
             relative = normalize_path(path)
@@ -944,15 +945,26 @@ class GitRepository:
                 continue
             if listing is not None:
                 # the revision was listed: a file (not a link) this object read already, with
-                # the index, needs no batch, and a path that neither is listed nor goes through
-                # a link is no file there
+                # the index, needs no batch; another file is asked for by its object id (git
+                # then walks no tree for it, which costs several times more than the read), and
+                # a path that neither is listed nor goes through a link is no file there
                 entry = listing.entries.get(relative)
-                if entry is not None and entry.mode in _FILE_MODES and entry.sha in self._blobs:
-                    known[path] = self._blobs[entry.sha]
+                if entry is not None and entry.mode in _FILE_MODES:
+                    if entry.sha in self._blobs:
+                        known[path] = self._blobs[entry.sha]
+                    else:
+                        by_id[path] = entry.sha
                     continue
                 if entry is None and not _through_link(relative, listing.entries):
                     continue
             asked.append((path, relative, _encode(f"{sha}:{relative}")))
+        if by_id:
+            blobs = self._objects(list(by_id.values()), rev)
+            known.update(
+                (path, blobs[object_id][1])
+                for path, object_id in by_id.items()
+                if blobs[object_id][0] == "blob"
+            )
         answers = self._batch([request for _, _, request in asked], rev, follow=True)
         read: dict[str, bytes] = {}
         problems: list[str] = []
@@ -1385,6 +1397,15 @@ def _github_event_base(environ: Mapping[str, str]) -> str | None:
     return None
 
 
+def _file_ids(entries: Mapping[str, _Entry], paths: Sequence[str]) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for path in paths:
+        entry = entries.get(path)
+        if entry is not None and entry.mode in _FILE_MODES:
+            found[path] = entry.sha
+    return found
+
+
 class RevisionTree:
     """The files of one git revision. `label` is the revision as given plus its short sha."""
 
@@ -1408,6 +1429,10 @@ class RevisionTree:
         result = self._repo.read_revision(self.sha, paths)
         self.problems.extend(result.problems)
         return result.contents
+
+    def object_ids(self, paths: Sequence[str]) -> dict[str, str]:
+        """The blob id of each of `paths` that is a file (not a link) here: from the listing."""
+        return _file_ids(self._repo._tree(self.sha), paths)
 
     def grep(self, needles: Iterable[str], pathspecs: Sequence[str] = ()) -> set[str]:
         """The paths of this revision whose content holds any of `needles`."""
@@ -1438,6 +1463,10 @@ class IndexTree:
         result = self._repo._read_entries(self._load(), paths, "the index")
         self.problems.extend(result.problems)
         return result.contents
+
+    def object_ids(self, paths: Sequence[str]) -> dict[str, str]:
+        """The blob id of each of `paths` that is a staged file (not a link)."""
+        return _file_ids(self._load(), paths)
 
     def grep(self, needles: Iterable[str], pathspecs: Sequence[str] = ()) -> set[str]:
         """The staged paths whose content holds any of `needles`."""
