@@ -379,10 +379,22 @@ def escape_glob(path: str) -> str:
     return re.sub(r"([*?\[])", r"[\1]", path)
 
 
+# `**/*<suffix>` (the built-in rules' shape, and the commonest written one) as wcmatch translates
+# it: built here without importing wcmatch, which costs a tenth of a run that checks one file
+_ANY_FOLDER_SUFFIX = re.compile(r"\*\*/\*(?P<suffix>[A-Za-z0-9._-]+)")
+_ANY_FOLDER_SUFFIX_REGEX = (
+    r"^(?s:(?:(?!(?:[/]|^)(?:\.{{1,2}})(?:$|[/])).)*?(?:^|[/]+)(?=[^/])(?!\.{{1,2}}(?:$|[/]))"
+    r"[^/]*?{suffix}[/]*?)$"
+)
+
+
 @functools.lru_cache(maxsize=1024)
 def _glob_regex(pattern: str) -> re.Pattern[str]:
     """`pattern` as wcmatch reads a glob: `**` spans directories, `*` matches dot files too, no
     braces and no negation (a `files:` glob is one pattern)."""
+    shape = _ANY_FOLDER_SUFFIX.fullmatch(pattern)
+    if shape is not None:
+        return re.compile(_ANY_FOLDER_SUFFIX_REGEX.format(suffix=re.escape(shape["suffix"])))
     from wcmatch import glob as wcglob
 
     flags = wcglob.GLOBSTAR | wcglob.DOTGLOB | wcglob.FORCEUNIX

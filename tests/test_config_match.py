@@ -172,3 +172,61 @@ def test_path_placeholder_dots_in_subjects_slashes_in_samples(
     assert (binding.subject, binding.samples) == (subject, (samples,))
     assert path_value(path) == samples[2:]
     assert subject_name("{path}-value", path) == f"{subject}-value"
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    ["**/*.avsc", "**/*.json", "**/*-value.avsc", "**/*.schema.json", "**/*_v2.proto", "**/*."],
+)
+def test_any_folder_suffix_globs_compile_to_wcmatch_own_translation(pattern: str) -> None:
+    # the shape of the built-in rules is translated without wcmatch, into the very regex it gives
+    from wcmatch import glob as wcglob
+
+    from gate.config import _glob_regex
+
+    flags = wcglob.GLOBSTAR | wcglob.DOTGLOB | wcglob.FORCEUNIX
+    (expected,), _ = wcglob.translate(pattern, flags=flags)
+    assert _glob_regex(pattern).pattern == expected
+
+
+@given(st.text(alphabet="ab./-_x", max_size=16))
+@settings(max_examples=300)
+def test_any_folder_suffix_globs_match_as_wcmatch_does(path: str) -> None:
+    from wcmatch import glob as wcglob
+
+    from gate.config import glob_match
+
+    flags = wcglob.GLOBSTAR | wcglob.DOTGLOB | wcglob.FORCEUNIX
+    for pattern in ("**/*.a", "**/*-x.a", "**/*."):
+        assert glob_match(pattern, path) == wcglob.globmatch(path, pattern, flags=flags), pattern
+
+
+def test_a_run_with_the_built_in_rules_does_not_import_wcmatch(tmp_path: Path) -> None:
+    # wcmatch is imported for the globs gate.yaml writes in other shapes only: a repository
+    # without gate.yaml, checked between two commits, matches its files without it
+    import os
+    import subprocess
+    import sys
+
+    from tests.support.gitrepo import PINNED, RepoBuilder
+
+    repo = RepoBuilder(tmp_path / "repo")
+    avro = '{"type": "record", "name": "A", "fields": [{"name": "id", "type": "string"}]}\n'
+    repo.commit("base", {"schemas/a.avsc": avro, "docs/b.json": "{}\n"})
+    repo.commit("head", {"schemas/a.avsc": avro.replace("A", "B", 1)})
+    program = (
+        "import sys\n"
+        "from gate.cli import main\n"
+        "sys.argv = ['gate', 'check', '--base', 'HEAD~1', '--head', 'HEAD', '-q']\n"
+        "try:\n"
+        "    main()\n"
+        "finally:\n"
+        "    print(sorted(m for m in sys.modules if m.startswith('wcmatch')), file=sys.stderr)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, **PINNED, "PYTHONPATH": str(root), "NO_COLOR": "1"}
+    done = subprocess.run([sys.executable, "-c", program], cwd=repo.root, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert done.returncode == 1, done.stdout + done.stderr  # the record was renamed
+    assert "AVRO_" in done.stdout
+    assert done.stderr.strip().splitlines()[-1] == "[]"
