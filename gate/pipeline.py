@@ -225,17 +225,24 @@ class Workspace:
 
 
 def load_configuration(sources: SourceOptions) -> Any:
+    return _configuration(sources)[0]
+
+
+def _configuration(sources: SourceOptions) -> tuple[Any, Any]:
+    """The configuration, and the repository when finding its root took opening it (no
+    gate.yaml: the repository's top folder is the configuration's), else None."""
     from gate.config import default_config, find_config, load_config
 
     path = sources.config
     if path is not None:
-        return load_config((sources.cwd / path).resolve(), sources.environ)
+        return load_config((sources.cwd / path).resolve(), sources.environ), None
     found = find_config(sources.cwd)
     if found is not None:
-        return load_config(found, sources.environ)
+        return load_config(found, sources.environ), None
     from gate.sources.git import GitRepository
 
-    return default_config(GitRepository.open(sources.cwd).root)
+    repo = GitRepository.open(sources.cwd)
+    return default_config(repo.root), repo
 
 
 def _only_files(sources: SourceOptions, root: Path, config_path: Path | None) -> tuple[str, ...]:
@@ -301,10 +308,12 @@ class ConfigScope:
         return dataclasses.replace(binding, samples=tuple(self.prefix + s for s in binding.samples))
 
 
-def open_workspace(sources: SourceOptions, config: Any) -> Workspace:
+def open_workspace(sources: SourceOptions, config: Any, repo: Any = None) -> Workspace:
+    """`repo`: the repository of `config.root`, if it is open already."""
     from gate.sources.git import GitRepository, IndexTree, RevisionTree, WorktreeTree
 
-    repo = GitRepository.open(config.root)
+    if repo is None:
+        repo = GitRepository.open(config.root)
     try:
         prefix = config.root.resolve().relative_to(repo.root.resolve()).as_posix()
     except ValueError:
@@ -665,24 +674,23 @@ def registry_settings(sources: SourceOptions, config: Any) -> Any | None:
 
 def open_registry(sources: SourceOptions, config: Any) -> Any | None:
     """The registry baseline: --snapshot, else a live URL, else gate.yaml's snapshot; or none."""
-    from gate.sources.snapshot import SnapshotRegistry
-
     registry = config.registry
     configured_snapshot = (
         config.root / registry.snapshot if registry is not None and registry.snapshot else None
     )
     if sources.snapshot is not None:
+        from gate.sources.snapshot import SnapshotRegistry
+
         return SnapshotRegistry(sources.cwd / sources.snapshot, str(sources.snapshot))
-    if sources.offline:
-        if configured_snapshot is not None and configured_snapshot.exists():
-            return SnapshotRegistry(configured_snapshot, registry.snapshot)
-        return None
-    settings = registry_settings(sources, config)
+    offline = sources.offline
+    settings = None if offline else registry_settings(sources, config)
     if settings is not None:
         from gate.sources.registry import HttpRegistry
 
         return HttpRegistry(settings)
     if configured_snapshot is not None and configured_snapshot.exists():
+        from gate.sources.snapshot import SnapshotRegistry
+
         return SnapshotRegistry(configured_snapshot, registry.snapshot)
     return None
 
@@ -1300,12 +1308,14 @@ class SubjectJudge:
 
 
 _POOL_JUDGE: SubjectJudge | None = None
+_POOL_SOURCES: list[SubjectSource] = []
 _PARALLEL_FROM = 48  # below this many subjects a process pool costs more than it saves
 
 
-def _judge_chunk(sources: list[SubjectSource]) -> list[tuple[CheckResult, ...]]:
+def _judge_chunk(bounds: tuple[int, int]) -> list[tuple[CheckResult, ...]]:
     assert _POOL_JUDGE is not None
-    return [_POOL_JUDGE.judge(source).checks for source in sources]
+    start, stop = bounds
+    return [_POOL_JUDGE.judge(source).checks for source in _POOL_SOURCES[start:stop]]
 
 
 def can_fork() -> bool:
@@ -1332,11 +1342,14 @@ def judge_all(judge: SubjectJudge, sources: list[SubjectSource]) -> list[tuple[C
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    global _POOL_JUDGE
-    _POOL_JUDGE = judge  # inherited by the forked workers; never pickled
+    global _POOL_JUDGE, _POOL_SOURCES
+    # inherited by the forked workers, never pickled: a chunk is sent as the bounds of its
+    # slice, not as the texts it holds (megabytes, copied through a pipe and decoded again)
+    _POOL_JUDGE = judge
+    _POOL_SOURCES = sources
     # small chunks keep both workers busy to the end; each costs a round trip of a few ms
     size = max(1, len(sources) // (workers * 16))
-    chunks = [sources[i : i + size] for i in range(0, len(sources), size)]
+    chunks = [(i, min(i + size, len(sources))) for i in range(0, len(sources), size)]
     # what exists now is only read by the workers: kept out of their collections, its pages
     # stay shared with this process instead of being copied on the collector's first touch
     gc.freeze()
@@ -1356,6 +1369,7 @@ def judge_all(judge: SubjectJudge, sources: list[SubjectSource]) -> list[tuple[C
         raise
     finally:
         _POOL_JUDGE = None
+        _POOL_SOURCES = []
         gc.unfreeze()
     return [checks for chunk in results for checks in chunk]
 
@@ -1445,8 +1459,8 @@ def run_check(options: RunOptions) -> Result:
     # generation less often saves a sixth of the parsing time and changes nothing else
     gc.set_threshold(50_000, 20, 20)
     sources = options.sources
-    config = load_configuration(sources)
-    workspace = open_workspace(sources, config)
+    config, repo = _configuration(sources)
+    workspace = open_workspace(sources, config, repo)
     subjects = list(workspace.subjects)
     if options.shard is not None:
         subjects = [
@@ -1588,8 +1602,6 @@ def run_check(options: RunOptions) -> Result:
         )
         notes += [n for n in resolver.notes if n not in notes]
         if options.compat or options.simulate:
-            from gate.contracts import read_samples
-
             checks += contract_results
             samples = {
                 s.subject: _samples(workspace.repo.root, s)
@@ -1602,6 +1614,8 @@ def run_check(options: RunOptions) -> Result:
                 )
                 subject_samples = samples.get(pair.check.subject, ())
                 if subject_samples and settings.enabled:
+                    from gate.contracts import read_samples
+
                     pair = dataclasses.replace(pair, check=evidenced)
                     evidenced = read_samples(pair, subject_samples)
                 checks.append(evidenced)
