@@ -67,6 +67,12 @@ _SAFE_CONFIG = (
 # reads must not take the index lock (a concurrent `git commit` would fail), and a fetch must
 # fail rather than wait for a password nobody will type
 _ENV = {"GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
+# variables that would point gate's git calls at another repository or another work tree than
+# the one found from the folder gate runs in: a hook of a linked work tree runs with GIT_DIR set,
+# and a stray GIT_WORK_TREE would hide every change made in the real one. They are cleared for
+# every call, so all of them see one repository (GIT_INDEX_FILE stays: a `git commit -a` hook's
+# staged content is in the index it names)
+_CLEARED = ("GIT_DIR", "GIT_WORK_TREE")
 # git's messages in English whatever the user's locale: `_failure` reads them
 _LOCALE = {"LANGUAGE": "C", "LC_ALL": "C"}
 # the variable that names the git executable (gitpython's, which gate honoured first)
@@ -240,15 +246,16 @@ def _execute(
 ) -> tuple[int, bytes, str]:
     """Run git in `cwd`: (status, stdout, stderr); GitError when git cannot be started.
 
-    `without` names environment variables git must not see. The input is written while the
-    answers are read (`subprocess` interleaves them), so neither side can block the other.
+    `without` names environment variables git must not see besides `_CLEARED`. The input is
+    written while the answers are read (`subprocess` interleaves them), so neither side can
+    block the other.
     """
     executable = _git_executable()
     if executable is None:
         raise GitError("git is not installed or not on PATH", _show(args), _NOT_INSTALLED_HINT)
     command = [executable, *_SAFE_CONFIG, *args]
     env = {**os.environ, **_LOCALE, **_ENV}
-    for name in without:
+    for name in (*_CLEARED, *without):
         env.pop(name, None)
     flags = 0
     if sys.platform == "win32":
@@ -454,15 +461,16 @@ def _discover(
     """(the work tree's top folder, HEAD's sha or None, whether the clone is shallow) for the
     repository holding `start`.
 
-    GIT_DIR is ignored, as gitpython (gate's former way in) ignored it: a hook in a linked work
-    tree runs with GIT_DIR set, and it would make git take `start` for the top folder.
+    GIT_DIR and GIT_WORK_TREE are ignored here as in every git call of gate (see `_CLEARED`): a
+    hook in a linked work tree runs with GIT_DIR set, and it would make git take `start` for the
+    top folder.
     """
     not_a_repository = GitError(
         "not a git repository", str(path), "run gate inside a git work tree, or pass --config"
     )
     if not start.is_dir():
         raise not_a_repository
-    status, out, err = _execute(_DISCOVERY, start, without=("GIT_DIR",))
+    status, out, err = _execute(_DISCOVERY, start)
     if "dubious ownership" in err:
         found = _DUBIOUS.search(err)
         raise _failure(_DISCOVERY, status, err, str(path), "", found["path"] if found else start)
@@ -481,7 +489,7 @@ def _discover(
         return Path("\n".join(lines[3:])).resolve(), head, lines[2] == "true"
     if retry and lines[:2] == ["false", "true"] and len(lines) == 3:
         # inside the .git folder: its work tree is what gitpython found, and so do we
-        _, out, _ = _execute(["rev-parse", "--absolute-git-dir"], start, without=("GIT_DIR",))
+        _, out, _ = _execute(["rev-parse", "--absolute-git-dir"], start)
         git_dir = Path(_decode(out).removesuffix("\n"))
         link = git_dir / "gitdir"  # a linked work tree's folder names its `.git` file
         if link.is_file() and (git_dir / "commondir").is_file():
@@ -1061,15 +1069,11 @@ class GitRepository:
         """The index file's identity and times (git replaces the file on every write), or None
         when it cannot be told (then the index is listed every time)."""
         index = os.environ.get("GIT_INDEX_FILE")
-        if not index:
-            git_dir = os.environ.get("GIT_DIR")
-            if git_dir:
-                index = os.path.join(git_dir, "index")
-            else:
-                dot_git = self._git_folder()
-                if dot_git is None:
-                    return None
-                index = os.path.join(dot_git, "index")
+        if not index:  # GIT_DIR is not honoured (see `_CLEARED`)
+            dot_git = self._git_folder()
+            if dot_git is None:
+                return None
+            index = os.path.join(dot_git, "index")
         try:
             info = os.stat(os.path.join(self.root, index))
         except OSError:
