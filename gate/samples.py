@@ -221,6 +221,10 @@ def _decode_avro_wire(sample: Sample, writer: Any, reader: Any | None,
     except SchemaInvalid as error:
         return SampleProblem(sample.source, f"the schema of id {sample.schema_id} cannot be "
                              f"parsed: {error.message}")
+    negative = negative_index(body, writer_parsed)
+    if negative is not None:
+        return SampleProblem(sample.source, f"invalid wire-format message: {negative}; the body "
+                             f"does not decode with schema id {sample.schema_id}")
     stream = io.BytesIO(body)
     try:
         payload = schemaless_reader(stream, writer_parsed, None)
@@ -377,6 +381,108 @@ def _json_plain_reader(
                            "; ".join(errors) or None)
 
     return read
+
+
+class _Truncated(Exception):
+    """The body ended in the middle of a value (fastavro then says how)."""
+
+
+_FIXED_SIZES = {"float": 4, "double": 8}
+
+
+def negative_index(body: bytes, writer_parsed: Any) -> str | None:
+    """Where an Avro body written with `writer_parsed` (fastavro's parsed form) holds a negative
+    enum symbol or union branch index, said for a message; None when it holds none.
+
+    No Avro writer encodes one, and Java's decoder refuses it, but fastavro indexes a Python list
+    with it and reads the LAST symbol or branch: a corrupt message would pass for a good one. A
+    body that ends early or is otherwise corrupt is left to fastavro's decoder to describe.
+    """
+    named: dict[str, Any] = dict(writer_parsed.get("__named_schemas", {})) if isinstance(
+        writer_parsed, dict) else {}
+    position = 0
+
+    def long() -> int:
+        nonlocal position
+        shift = value = 0
+        while True:
+            if position >= len(body) or shift > 63:
+                raise _Truncated
+            byte = body[position]
+            position += 1
+            value |= (byte & 0x7F) << shift
+            if not byte & 0x80:
+                return (value >> 1) ^ -(value & 1)
+            shift += 7
+
+    def skip(size: int) -> None:
+        nonlocal position
+        if size < 0 or position + size > len(body):
+            raise _Truncated
+        position += size
+
+    def walk(schema: Any, where: str) -> str | None:
+        if isinstance(schema, str):
+            if schema in named:
+                return walk(named[schema], where)
+            if schema in ("int", "long"):
+                long()
+            elif schema == "boolean":
+                skip(1)
+            elif schema in _FIXED_SIZES:
+                skip(_FIXED_SIZES[schema])
+            elif schema in ("bytes", "string"):
+                skip(long())
+            return None
+        if isinstance(schema, list):
+            start = position
+            index = long()
+            if index < 0:
+                return f"union index {index} at byte {start} of the body{where}"
+            if index >= len(schema):
+                raise _Truncated  # out of range: fastavro says so
+            return walk(schema[index], where)
+        kind = schema.get("type")
+        if kind == "record":
+            for item in schema.get("fields", ()):
+                found = walk(item["type"], f"{where}.{item['name']}" if where else
+                             f" (field {item['name']}")
+                if found is not None:
+                    return found
+            return None
+        if kind == "enum":
+            start = position
+            index = long()
+            if index < 0:
+                return f"enum index {index} at byte {start} of the body{where}"
+            return None
+        if kind == "fixed":
+            skip(int(schema.get("size", 0)))
+            return None
+        if kind in ("array", "map"):
+            inner = schema.get("items" if kind == "array" else "values")
+            while True:
+                count = long()
+                if count == 0:
+                    return None
+                if count < 0:
+                    count = -count
+                    long()  # the block's size in bytes
+                for _ in range(count):
+                    if kind == "map":
+                        skip(long())
+                    found = walk(inner, where)
+                    if found is not None:
+                        return found
+        return walk(kind, where)  # a logical type over its underlying type
+
+    try:
+        found = walk(writer_parsed, "")
+    except (_Truncated, RecursionError, KeyError, TypeError, ValueError, AttributeError):
+        return None
+    if found is not None and "(field " in found:
+        found += ")"
+    return found
 
 
 def _corrupt(sample: Sample, error: Exception) -> str:

@@ -1,0 +1,103 @@
+"""No silent pass: inputs that used to make `gate check` skip a change, and now do not."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import struct
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.gitrepo import RepoBuilder
+from tests.support.registry_server import RegistryServer
+
+from .conftest import GateRunner, record
+
+V1 = record([("id", "string"), ("amount", "int")])
+V2_BREAKS = record([("id", "string"), ("amount", "int"), ("currency", "string")])
+BREAK = "AVRO_READER_FIELD_MISSING_DEFAULT"
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> RepoBuilder:
+    builder = RepoBuilder(tmp_path / "repo")
+    builder.commit("base", {"schemas/orders.avsc": V1})
+    return builder
+
+
+def _rules(run_json: dict[str, object]) -> list[tuple[str, str]]:
+    return sorted((f["subject"], f["rule"]) for f in run_json["findings"])  # type: ignore[index,union-attr]
+
+
+# ----------------------------------------------------------- GIT_DIR / GIT_WORK_TREE in the env
+
+
+@pytest.mark.parametrize("variable", ["GIT_WORK_TREE", "GIT_DIR"])
+def test_git_variables_in_the_environment_do_not_hide_the_change(
+    gate: GateRunner, repo: RepoBuilder, tmp_path: Path, variable: str
+) -> None:
+    # an untouched copy of the repository: pointing git at it would show "no change"
+    shutil.copytree(repo.root, tmp_path / "copy", symlinks=True)
+    repo.write("schemas/orders.avsc", V2_BREAKS)
+    repo.git("add", "schemas/orders.avsc")
+    value = str(tmp_path / "copy") if variable == "GIT_WORK_TREE" else str(tmp_path / "copy/.git")
+    for staged in ([], ["--staged"]):
+        run = gate(["check", "--base", "HEAD", *staged, "--report", "json"], cwd=repo.root,
+                   env={variable: value})
+        assert run.exit_code == 1, run.stdout + run.stderr
+        assert _rules(run.json()) == [("orders", BREAK)]
+
+
+# ----------------------------------------------------- negative indexes in captured messages
+
+STATUS = json.dumps({
+    "type": "record", "name": "Order", "namespace": "com.shop",
+    "fields": [
+        {"name": "id", "type": "string"},
+        {"name": "status", "type": {"type": "enum", "name": "Status",
+                                    "symbols": ["NEW", "PAID", "SHIPPED"]}},
+        {"name": "note", "type": ["null", "string"], "default": None},
+    ],
+}, indent=2) + "\n"
+STATUS_V2 = STATUS.replace('"default": null\n    }', '"default": null\n    },\n    {\n'
+                           '      "name": "channel", "type": ["null", "string"], '
+                           '"default": null\n    }')
+# id "o-1", then the enum index and the union index as zigzag varints
+GOOD_BODY = b"\x06o-1" + b"\x02" + b"\x00"
+NEGATIVE_ENUM = b"\x06o-1" + b"\x01" + b"\x00"  # status index -1: "SHIPPED" to fastavro
+NEGATIVE_UNION = b"\x06o-1" + b"\x02" + b"\x03"  # note branch -2: "null" to fastavro
+
+
+@pytest.fixture
+def server() -> Iterator[RegistryServer]:
+    with RegistryServer() as running:
+        yield running
+
+
+@pytest.mark.parametrize(
+    ("body", "said"),
+    [(NEGATIVE_ENUM, "enum index -1 at byte 4"), (NEGATIVE_UNION, "union index -2 at byte 5")],
+)
+def test_a_captured_message_with_a_negative_index_is_invalid(
+    gate: GateRunner, tmp_path: Path, server: RegistryServer, body: bytes, said: str
+) -> None:
+    assert STATUS_V2 != STATUS and json.loads(STATUS_V2)
+    registered = server.register("orders-value", STATUS)
+    config = ("version: 1\nsubjects:\n  - subject: orders-value\n    file: schemas/orders.avsc\n"
+              "    samples: [captured/*.bin]\n")
+    repo = RepoBuilder(tmp_path / "repo")
+    repo.commit("base", {"gate.yaml": config, "schemas/orders.avsc": STATUS})
+    header = b"\x00" + struct.pack(">I", registered.id)
+    repo.write("captured/good.bin", header + GOOD_BODY)
+    repo.write("schemas/orders.avsc", STATUS_V2)
+    args = ["check", "--base", "HEAD", "--report", "json", "--registry", server.url]
+    run = gate(args, cwd=repo.root)
+    assert run.exit_code == 0, run.stdout + run.stderr  # the well-formed capture decodes
+    repo.write("captured/bad.bin", header + body)
+    run = gate(args, cwd=repo.root)
+    assert run.exit_code == 1, run.stdout + run.stderr
+    (finding,) = [f for f in run.json()["findings"] if f["severity"] == "error"]
+    assert finding["rule"] == "SAMPLE_INVALID" and finding["subject"] == "orders-value"
+    assert "captured/bad.bin" in finding["message"] and said in finding["message"]
