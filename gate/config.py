@@ -24,8 +24,9 @@ Decisions worth knowing:
   to gate.yaml's folder without the file's last extension, each `/` written `.`, so
   `events/orders/v1/created.avsc` is `events.orders.v1.created`; dots already in names stay).
   In a `samples:` glob `{path}` keeps its `/`: there it names files.
-- A path is bound by the first `file:` rule naming it, else by the first `files:` glob (in file
-  order) matching it: write specific globs above general ones.
+- A path is bound by the `file:` rule naming it (two `file:` rules naming one file are an error:
+  one of them would check nothing), else by the first `files:` glob (in file order) matching it:
+  write specific globs above general ones.
 - Globs are anchored at the root: `*` and `?` stay within one directory, `**` spans any number
   of directories (`**/*.avsc` matches `a.avsc` and `x/y/a.avsc`).
 - A subject's `references:` (Confluent schema references: a `subject` at `version` `latest` or
@@ -330,7 +331,7 @@ class Config:
 
     @functools.cached_property
     def _rules(self) -> tuple[dict[str, SubjectRule], tuple[SubjectRule, ...]]:
-        """`file:` rules by file (the first one of a file wins), then the `files:` rules."""
+        """`file:` rules by file (loading refuses two of one file), then the `files:` rules."""
         by_file: dict[str, SubjectRule] = {}
         for rule in self.subjects:
             if rule.file is not None:
@@ -1081,7 +1082,8 @@ class _Builder:
         if raw is None:
             return _default_rules()
         rules: list[SubjectRule] = []
-        bound: dict[str, tuple[str, int]] = {}
+        bound: dict[str, tuple[str, int]] = {}  # subject -> (file, line) of `file:` entries
+        files_bound: dict[str, tuple[str, int]] = {}  # file -> (subject, line)
         for index, item in enumerate(raw):
             key: Key = ("subjects", index)
             line = self.doc.line(key) or 0
@@ -1102,6 +1104,19 @@ class _Builder:
                 if file is None:
                     continue
                 subject = subject_name(template, file)
+                if file in files_bound:
+                    # a second `file:` entry would be ignored: the file is checked under one
+                    # subject, and the other's registered versions never would be
+                    other_subject, other_line = files_bound[file]
+                    self.doc.problem(
+                        (*key, "file"),
+                        f"{file} is already bound to subject '{other_subject}' by the entry on "
+                        f"line {other_line}; a file has one subject, so subject '{subject}' "
+                        "would check nothing",
+                        "remove one of the two entries (a file is checked under one subject)",
+                    )
+                    continue
+                files_bound[file] = (subject, line)
                 if subject in bound and bound[subject][0] != file:
                     other, other_line = bound[subject]
                     self.doc.problem(

@@ -101,3 +101,46 @@ def test_a_captured_message_with_a_negative_index_is_invalid(
     (finding,) = [f for f in run.json()["findings"] if f["severity"] == "error"]
     assert finding["rule"] == "SAMPLE_INVALID" and finding["subject"] == "orders-value"
     assert "captured/bad.bin" in finding["message"] and said in finding["message"]
+
+
+# ------------------------------------------------------------------ one file, two subjects
+
+
+def test_a_file_bound_by_two_file_entries_is_a_configuration_error(
+    gate: GateRunner, repo: RepoBuilder
+) -> None:
+    config = (
+        "version: 1\n"
+        "subjects:\n"
+        "  - subject: orders-value\n"
+        "    file: schemas/orders.avsc\n"
+        "  - subject: orders-archive-value\n"
+        "    compatibility: FULL\n"
+        "    file: schemas/orders.avsc\n"
+    )
+    repo.commit("config", {"gate.yaml": config})
+    repo.write("schemas/orders.avsc", V2_BREAKS)
+    run = gate(["check", "--base", "HEAD"], cwd=repo.root)
+    assert run.exit_code == 2, run.stdout + run.stderr
+    assert "gate.yaml:7" in run.stderr and "line 3" in run.stderr
+    assert "orders-value" in run.stderr and "orders-archive-value" in run.stderr
+    assert "hint:" in run.stderr
+
+
+def test_a_file_entry_still_takes_a_file_out_of_an_overlapping_glob(
+    gate: GateRunner, repo: RepoBuilder
+) -> None:
+    # the documented override: the glob names it `orders-value`, the entry `legacy-orders`
+    config = (
+        "version: 1\n"
+        "subjects:\n"
+        "  - files: \"schemas/*.avsc\"\n"
+        "    subject: \"{stem}-value\"\n"
+        "  - subject: legacy-orders\n"
+        "    file: schemas/orders.avsc\n"
+    )
+    repo.commit("config", {"gate.yaml": config})
+    repo.write("schemas/orders.avsc", V2_BREAKS)
+    run = gate(["check", "--base", "HEAD", "--report", "json"], cwd=repo.root)
+    assert run.exit_code == 1, run.stdout + run.stderr
+    assert _rules(run.json()) == [("legacy-orders", BREAK)]
