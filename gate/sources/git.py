@@ -939,17 +939,22 @@ class GitRepository:
         """The files `paths` at `rev` through one `git cat-file --batch`, and what was not read.
 
         Links inside the repository are followed; a link leaving it, dangling or looping gives a
-        problem. Missing paths are simply absent. Paths containing a newline cannot be asked
-        for in a batch and are absent too.
+        problem. Missing paths are simply absent. A path holding a newline cannot be asked for
+        by name (a batch request is one line): it is read by object id from the revision's
+        listing instead.
         """
         sha = self.resolve(rev)
         listing = self._trees.get(sha)
         known: dict[str, bytes] = {}
         by_id: dict[str, str] = {}  # path -> blob id of a file (not a link) the listing names
         asked: list[tuple[str, str, bytes]] = []
+        by_id: list[str] = []
         for path in paths:
             relative = normalize_path(path)
-            if relative is None or "\n" in relative:
+            if relative is None:
+                continue
+            if "\n" in relative:
+                by_id.append(path)
                 continue
             if listing is not None:
                 # the revision was listed: a file (not a link) this object read already, with
@@ -988,6 +993,10 @@ class GitRepository:
                 problems.append(f"{relative}: dangling symbolic link; not read")
             elif kind == "loop":
                 problems.append(f"{relative}: symbolic link loop; not read")
+        if by_id:
+            listed = self._read_entries(self._tree(sha), by_id, rev)
+            known.update(listed.contents)
+            problems += listed.problems
         contents = {
             path: known[path] if path in known else read[path]
             for path in paths

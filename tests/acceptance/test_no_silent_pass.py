@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 import struct
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -144,3 +145,28 @@ def test_a_file_entry_still_takes_a_file_out_of_an_overlapping_glob(
     run = gate(["check", "--base", "HEAD", "--report", "json"], cwd=repo.root)
     assert run.exit_code == 1, run.stdout + run.stderr
     assert _rules(run.json()) == [("legacy-orders", BREAK)]
+
+
+# ------------------------------------------------------------------ a newline in a file name
+
+NEWLINE_NAME = "schemas/orders\nlegacy.avsc"
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows file names hold no newline")
+def test_a_schema_file_whose_name_holds_a_newline_is_checked(
+    gate: GateRunner, repo: RepoBuilder
+) -> None:
+    base = repo.commit("odd name", {NEWLINE_NAME: V1})
+    repo.write(NEWLINE_NAME, V2_BREAKS)
+    expected = [("orders\nlegacy", BREAK)]
+    worktree = gate(["check", "--base", "HEAD", "--report", "json"], cwd=repo.root)
+    assert worktree.exit_code == 1, worktree.stdout + worktree.stderr
+    assert _rules(worktree.json()) == expected
+    repo.git("add", "-A")
+    staged = gate(["check", "--base", "HEAD", "--staged", "--report", "json"], cwd=repo.root)
+    assert staged.exit_code == 1 and _rules(staged.json()) == expected
+    repo.commit("break")
+    commits = gate(["check", "--base", base, "--head", "HEAD", "--report", "json"], cwd=repo.root)
+    assert commits.exit_code == 1 and _rules(commits.json()) == expected
+    (finding,) = commits.json()["findings"]
+    assert finding["location"]["path"] == NEWLINE_NAME
