@@ -2,9 +2,10 @@
 
 Everything goes through a handful of git plumbing calls, never a checkout or a stash: one
 `git ls-tree -r -z` lists a revision, one `git cat-file --batch` process reads any number of
-files, one `git diff -M --name-status -z` tells what changed and what was renamed, one `git log
---raw` finds every version a file ever had. Every failure is a `GitError` (exit 3) naming what
-failed, the object and what to do next.
+files, one `git diff-index -M --raw -z` (or `diff-tree`) tells what changed and what was
+renamed, one `git log --raw` finds every version a file ever had. Every failure is a `GitError`
+(exit 3) naming what failed, the object and what to do next. No call writes the index: a run
+against the work tree leaves `.git/index` as it found it (no lock, no `post-index-change` hook).
 
 Each call is a `subprocess` of its own (gitpython is not imported: that alone cost a third of a
 pre-commit hook's start-up), and a run starts as few as it can: one `git rev-parse` finds the
@@ -21,6 +22,7 @@ from __future__ import annotations
 import contextlib
 import enum
 import functools
+import hashlib
 import json
 import os
 import re
@@ -1168,8 +1170,9 @@ class GitRepository:
     def changed_paths(self, base: str, head: str | None, staged: bool = False) -> list[FileChange]:
         """What changed from `base` to `head` (None: the work tree; `staged`: the index).
 
-        One `git diff -M --name-status -z`; against the work tree, untracked files that are not
-        ignored are added too (git's diff does not see them, so their renames are not detected).
+        One `git diff-index -M --raw -z` (`diff-tree` between revisions); against the work tree,
+        untracked files that are not ignored are added too (git's diff does not see them, so
+        their renames are not detected).
         """
         if head is not None and staged:
             raise ValueError("changed_paths: `head` and `staged` exclude each other")
@@ -1178,25 +1181,38 @@ class GitRepository:
     def _changes(
         self, base: str, head: str | None, staged: bool, untracked: bool
     ) -> list[FileChange]:
-        """`changed_paths`; without `untracked`, the work tree's untracked files are left out."""
-        args = ["diff", "--no-ext-diff", "--no-color", "-M", "--name-status", "-z"]
-        if staged:
-            args.append("--cached")
-        args.append(self.resolve(base))
+        """`changed_paths`; without `untracked`, the work tree's untracked files are left out.
+
+        Plumbing only (`diff-tree`, `diff-index`): porcelain `git diff` against the work tree
+        refreshes the index when some file's stat data changed but not its content, which
+        rewrites `.git/index` (taking its lock, running the `post-index-change` hook) even with
+        GIT_OPTIONAL_LOCKS=0. `diff-index` reports such a file as modified without an object
+        id: its bytes are hashed here and compared with the base's blob instead.
+        """
+        options = ["-M", "--raw", "--no-abbrev", "-z"]
+        base_sha = self.resolve(base)
         if head is not None:
-            args.append(self.resolve(head))
-        args.append("--")
+            args = ["diff-tree", "-r", *options, base_sha, self.resolve(head), "--"]
+        else:
+            args = ["diff-index", *options, *(["--cached"] * staged), base_sha, "--"]
         target = head if head is not None else ("the index" if staged else "the work tree")
         _, out, _ = self._run(args, subject=f"{base} -> {target}")
         tokens = [_decode(raw) for raw in out.split(b"\0")]
         changes: list[FileChange] = []
         position = 0
         while position < len(tokens):
-            status = tokens[position]
+            meta = tokens[position]
             position += 1
-            if not status:
+            if not meta.startswith(":"):
                 continue
-            letter = status[0]
+            fields = meta[1:].split(" ")
+            if len(fields) != 5:
+                raise GitError(
+                    f"unexpected answer from {_show(args)}", meta[:200],
+                    "this is unexpected; rerun with -vv and report it",
+                )
+            old_mode, new_mode, old_sha, new_sha, status = fields
+            letter = status[:1]
             if letter in "RC":
                 old, new = tokens[position], tokens[position + 1]
                 position += 2
@@ -1211,6 +1227,15 @@ class GitRepository:
                 changes.append(FileChange(ChangeStatus.ADDED, None, path))
             elif letter == "D":
                 changes.append(FileChange(ChangeStatus.DELETED, path, None))
+            elif (
+                letter == "M"
+                and head is None
+                and not staged
+                and old_mode == new_mode
+                and _ZEROS.fullmatch(new_sha)
+                and self._same_on_disk(path, old_sha)
+            ):
+                continue  # only its stat data changed (see above)
             else:  # M, T (type change), U (unmerged)
                 changes.append(FileChange(ChangeStatus.MODIFIED, path, path))
         if head is None and not staged and untracked:
@@ -1224,6 +1249,23 @@ class GitRepository:
                 if path not in known
             ]
         return changes
+
+    def _same_on_disk(self, path: str, blob_sha: str) -> bool:
+        """True when the work tree's file at `path` holds exactly the blob `blob_sha` (its bytes
+        hashed as git names a blob, without any filter)."""
+        full = os.path.join(self.root, path)
+        try:
+            if os.path.islink(full):
+                data = _encode(os.readlink(full))
+            else:
+                with open(full, "rb") as handle:
+                    data = handle.read()
+        except OSError:
+            return False
+        algorithm = hashlib.sha256 if len(blob_sha) == 64 else hashlib.sha1
+        digest = algorithm(b"blob %d\0" % len(data))
+        digest.update(data)
+        return digest.hexdigest() == blob_sha.lower()
 
     def renames(self, base: str, head: str | None, staged: bool = False) -> dict[str, str]:
         """New path -> old path of files git's rename detection pairs between base and head.
@@ -1328,7 +1370,9 @@ class GitRepository:
         if sha is not None:
             return self._grep(wanted, [sha], pathspecs, sha)
         _, out, _ = self._run(
-            ["diff", "--name-only", "-z", "--no-renames", "--no-ext-diff"],
+            # plumbing: it never refreshes the index (see `_changes`); a file whose stat data
+            # alone changed is listed too, and searched in the index like the others
+            ["diff-files", "--name-only", "-z"],
             subject="the index",
         )
         differing = {_decode(item) for item in out.split(b"\0") if item}

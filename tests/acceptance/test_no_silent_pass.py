@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import struct
 import sys
@@ -170,3 +171,43 @@ def test_a_schema_file_whose_name_holds_a_newline_is_checked(
     assert commits.exit_code == 1 and _rules(commits.json()) == expected
     (finding,) = commits.json()["findings"]
     assert finding["location"]["path"] == NEWLINE_NAME
+
+
+# ------------------------------------------------------------- the index is never rewritten
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a shell script is the hook")
+@pytest.mark.parametrize("staged", [False, True])
+def test_a_run_leaves_the_index_untouched_with_stat_dirty_files(
+    gate: GateRunner, repo: RepoBuilder, tmp_path: Path, staged: bool
+) -> None:
+    long = "".join(f'{{"name": "f{i}", "type": "string"}},\n' for i in range(30))
+    moved = record([("id", "string")]).replace('"fields": [\n', '"fields": [\n' + long)
+    repo.commit("more", {"schemas/payments.avsc": V1, "schemas/moved.avsc": moved})
+    marker = tmp_path / "hook-ran"
+    hook = repo.root / ".git/hooks/post-index-change"
+    hook.write_text(f"#!/bin/sh\necho ran >> '{marker}'\n", encoding="utf-8")
+    hook.chmod(0o755)
+    repo.move("schemas/moved.avsc", "schemas/renamed/moved.avsc")  # git's rename detection runs
+    repo.write("schemas/orders.avsc", V2_BREAKS)
+    if staged:
+        repo.git("add", "schemas/orders.avsc")
+    # same content, newer times: what a checkout, a build or an editor's save leaves behind
+    payments = repo.root / "schemas/payments.avsc"
+    os.utime(payments, ns=(payments.stat().st_atime_ns, payments.stat().st_mtime_ns + 5 * 10**9))
+    index = repo.root / ".git/index"
+    before = (index.read_bytes(), index.stat().st_mtime_ns)
+    marker.unlink(missing_ok=True)
+    args = ["check", "--base", "HEAD", *(["--staged"] * staged), "--report", "json"]
+    run = gate(args, cwd=repo.root)
+    assert run.exit_code == 1, run.stdout + run.stderr
+    report = run.json()
+    assert _rules(report) == [("orders", BREAK)]
+    unchanged = {c["subject"] for c in report["checks"] if "unchanged" in " ".join(c["notes"])}
+    assert "payments" in unchanged, report["checks"]
+    # the rename was found: the moved file is compared with its old path's version
+    assert any(c["subject"] == "moved" and "git:HEAD:schemas/moved.avsc" in c["name"]
+               for c in report["checks"]), report["checks"]
+    assert (index.read_bytes(), index.stat().st_mtime_ns) == before
+    assert not (repo.root / ".git/index.lock").exists()
+    assert not marker.exists(), "the post-index-change hook ran"

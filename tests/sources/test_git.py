@@ -205,6 +205,19 @@ def test_changed_paths_against_the_index_and_the_work_tree(repo: Any) -> None:
         git.changed_paths(base, "HEAD", staged=True)
 
 
+def test_a_file_whose_stat_data_alone_changed_is_not_a_change(repo: Any) -> None:
+    base = repo.commit("base", {"a.avsc": V1, "b.avsc": V1})
+    for name in ("a.avsc", "b.avsc"):  # newer times, same bytes: git's index says "stat-dirty"
+        full = repo.root / name
+        os.utime(full, ns=(full.stat().st_atime_ns, full.stat().st_mtime_ns + 5 * 10**9))
+    repo.write("b.avsc", V2)
+    os.utime(repo.root / "b.avsc", ns=(10**18, 10**18))
+    index = (repo.root / ".git" / "index").read_bytes()
+    git = GitRepository.open(repo.root)
+    assert git.changed_paths(base, None) == [FileChange(ChangeStatus.MODIFIED, "b.avsc", "b.avsc")]
+    assert (repo.root / ".git" / "index").read_bytes() == index  # not refreshed
+
+
 def test_blob_history_finds_every_version_on_every_ref_oldest_first(
     repo: Any, traced: Callable[[str], Path]
 ) -> None:

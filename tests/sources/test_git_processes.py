@@ -241,7 +241,7 @@ def test_renames_asks_git_only_when_a_path_was_added_and_another_deleted(
     repo.move("b.avsc", "moved/b.avsc")
     found, commands = staged("moved")
     assert found == {"moved/b.avsc": "b.avsc"}
-    assert "diff" in commands
+    assert commands.count("diff-index") == 2  # HEAD from the index, then the renames
 
     head = repo.commit("head")
     trace = traced("commits")
@@ -249,7 +249,9 @@ def test_renames_asks_git_only_when_a_path_was_added_and_another_deleted(
     assert git.renames(base, head) == {"moved/b.avsc": "b.avsc"}
     assert git.renames(head, head) == {}
     assert git.renames(base, base) == {}
-    assert names(git_commands(trace)) == ["rev-parse", "ls-tree", "rev-parse", "ls-tree", "diff"]
+    assert names(git_commands(trace)) == [
+        "rev-parse", "ls-tree", "rev-parse", "ls-tree", "diff-tree"
+    ]
 
 
 def test_renames_in_the_work_tree_skip_the_untracked_listing(
@@ -261,7 +263,7 @@ def test_renames_in_the_work_tree_skip_the_untracked_listing(
     trace = traced("worktree")
     git = GitRepository.open(repo.root)
     assert git.renames(base, None) == {"c.avsc": "b.avsc"}
-    assert names(git_commands(trace)) == ["rev-parse", "diff"]
+    assert names(git_commands(trace)) == ["rev-parse", "diff-index"]
     assert {change.path for change in git.changed_paths(base, None)} == {"c.avsc", "untracked.avsc"}
 
 
