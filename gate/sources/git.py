@@ -502,6 +502,25 @@ def _discover(
     raise not_a_repository
 
 
+_LFS_VERSIONS = (
+    b"version https://git-lfs.github.com/spec/v1\n",
+    b"version https://hawser.github.com/spec/v1\n",  # the spec's older name, still valid
+)
+_LFS_POINTER_LIMIT = 1024  # the spec: a pointer file is smaller than 1024 bytes
+_LFS_OID = re.compile(rb"^oid sha256:([0-9a-f]{64})$", re.MULTILINE)
+_LFS_SIZE = re.compile(rb"^size (\d+)$", re.MULTILINE)
+
+
+def lfs_pointer(data: bytes) -> tuple[str, int] | None:
+    """(sha256, size) of the object a git-lfs pointer file names; None for any other content."""
+    if len(data) >= _LFS_POINTER_LIMIT or not data.startswith(_LFS_VERSIONS):
+        return None
+    oid, size = _LFS_OID.search(data), _LFS_SIZE.search(data)
+    if oid is None or size is None:
+        return None
+    return oid.group(1).decode("ascii"), int(size.group(1))
+
+
 class GitRepository:
     """A git work tree, read through git plumbing. Open it with `GitRepository.open(path)`.
 
@@ -1004,7 +1023,7 @@ class GitRepository:
             for path in paths
             if path in known or path in read
         }
-        return BlobRead(contents, tuple(problems))
+        return BlobRead(self.resolve_lfs(contents, rev), tuple(problems))
 
     def read_blobs(self, rev: str, paths: Sequence[str]) -> dict[str, bytes]:
         """The content of many files at `rev` in one batch; missing paths are absent."""
@@ -1107,6 +1126,56 @@ class GitRepository:
                     self._dot_git = self.root / first[len("gitdir: ") :]
         return self._dot_git
 
+    def resolve_lfs(self, contents: dict[str, bytes], where: str) -> dict[str, bytes]:
+        """`contents` with every git-lfs pointer file replaced by the object it names.
+
+        git stores a file tracked by git-lfs as a small pointer; its content is in the
+        repository's LFS store (`.git/lfs/objects`), where `git lfs fetch` puts it. It is read
+        from there and checked against the pointer's sha256 and size: no program runs and
+        nothing is downloaded. A pointer whose object is not there is a SourceError (exit 3)
+        naming the files: comparing the pointers' text would judge nothing.
+        """
+        missing: list[str] = []
+        for path, data in contents.items():
+            pointer = lfs_pointer(data)
+            if pointer is None:
+                continue
+            found = self._lfs_object(*pointer)
+            if found is None:
+                missing.append(path)
+            else:
+                contents[path] = found
+        if missing:
+            shown = ", ".join(sorted(missing)[:5]) + (
+                f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+            )
+            raise SourceError(
+                f"{len(missing)} file(s) in {where} are git-lfs pointers whose content is "
+                "not in the local LFS store, so they cannot be checked",
+                shown,
+                "fetch the LFS objects (`git lfs fetch origin <revision>`, or `git lfs pull` for "
+                "the work tree; in CI, check out with LFS enabled), then rerun gate",
+            )
+        return contents
+
+    def _lfs_object(self, oid: str, size: int) -> bytes | None:
+        """The content of LFS object `oid` from the local store, if it is there and intact."""
+        git_dir = self._git_folder()
+        if git_dir is None:
+            return None
+        common = git_dir
+        with contextlib.suppress(OSError, UnicodeError):
+            common = git_dir / (git_dir / "commondir").read_text(encoding="utf-8").strip()
+        path = common / "lfs" / "objects" / oid[:2] / oid[2:4] / oid
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read(size + 1)
+        except OSError:
+            return None
+        if len(data) != size or hashlib.sha256(data).hexdigest() != oid:
+            return None
+        return data
+
     def _read_entries(
         self, entries: Mapping[str, _Entry], paths: Sequence[str], subject: str
     ) -> BlobRead:
@@ -1151,7 +1220,7 @@ class GitRepository:
             object_sha = direct.get(relative) or target_of.get(relative)
             if object_sha is not None and blobs[object_sha][0] == "blob":
                 contents[path] = blobs[object_sha][1]
-        return BlobRead(contents, tuple(problems))
+        return BlobRead(self.resolve_lfs(contents, subject), tuple(problems))
 
     def read_index(self, paths: Sequence[str]) -> BlobRead:
         """The staged content of `paths` (what `git commit` would record), in one batch."""

@@ -142,4 +142,7 @@ class WorktreeTree:
                     relative,
                     "check the file's permissions",
                 ) from None
+        if self._repo is not None:
+            # without git-lfs installed, a checkout leaves the pointer files in place
+            return self._repo.resolve_lfs(contents, "the work tree")
         return contents

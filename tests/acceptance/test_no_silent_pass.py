@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -211,3 +212,71 @@ def test_a_run_leaves_the_index_untouched_with_stat_dirty_files(
     assert (index.read_bytes(), index.stat().st_mtime_ns) == before
     assert not (repo.root / ".git/index.lock").exists()
     assert not marker.exists(), "the post-index-change hook ran"
+
+
+# ------------------------------------------------------------------- git-lfs pointer files
+
+
+def _lfs_pointer(content: str) -> str:
+    data = content.encode()
+    return (
+        "version https://git-lfs.github.com/spec/v1\n"
+        f"oid sha256:{hashlib.sha256(data).hexdigest()}\nsize {len(data)}\n"
+    )
+
+
+def _lfs_store(repo: RepoBuilder, content: str) -> None:
+    """Put `content` in the local LFS store, where `git lfs fetch` leaves it."""
+    data = content.encode()
+    oid = hashlib.sha256(data).hexdigest()
+    folder = repo.root / ".git" / "lfs" / "objects" / oid[:2] / oid[2:4]
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / oid).write_bytes(data)
+
+
+@pytest.fixture
+def lfs_repo(tmp_path: Path) -> RepoBuilder:
+    """Schemas tracked by git-lfs, checked out where git-lfs is not installed: pointers."""
+    builder = RepoBuilder(tmp_path / "lfs")
+    builder.commit("base", {
+        ".gitattributes": "*.avsc filter=lfs diff=lfs merge=lfs -text\n",
+        "schemas/orders.avsc": _lfs_pointer(V1),
+    })
+    builder.write("schemas/orders.avsc", _lfs_pointer(V2_BREAKS))
+    return builder
+
+
+def test_lfs_pointers_are_resolved_from_the_local_lfs_store(
+    gate: GateRunner, lfs_repo: RepoBuilder
+) -> None:
+    _lfs_store(lfs_repo, V1)
+    _lfs_store(lfs_repo, V2_BREAKS)
+    worktree = gate(["check", "--base", "HEAD", "--report", "json"], cwd=lfs_repo.root)
+    assert worktree.exit_code == 1, worktree.stdout + worktree.stderr
+    (finding,) = worktree.json()["findings"]
+    assert (finding["rule"], finding["location"]) == (
+        BREAK, {"path": "schemas/orders.avsc", "line": 7}
+    )
+    lfs_repo.git("add", "-A")
+    staged = gate(["check", "--base", "HEAD", "--staged", "--report", "json"], cwd=lfs_repo.root)
+    assert staged.exit_code == 1 and _rules(staged.json()) == [("orders", BREAK)]
+    lfs_repo.commit("break")
+    commits = gate(["check", "--base", "HEAD~1", "--head", "HEAD", "--report", "json"],
+                   cwd=lfs_repo.root)
+    assert commits.exit_code == 1 and _rules(commits.json()) == [("orders", BREAK)]
+
+
+def test_lfs_pointers_without_their_objects_are_unreadable_not_compared(
+    gate: GateRunner, lfs_repo: RepoBuilder
+) -> None:
+    _lfs_store(lfs_repo, V2_BREAKS)  # the head's object only: the base's was never fetched
+    run = gate(["check", "--base", "HEAD"], cwd=lfs_repo.root)
+    assert run.exit_code == 3, run.stdout + run.stderr
+    assert "git-lfs pointer" in run.stderr and "schemas/orders.avsc" in run.stderr
+    assert "git lfs fetch" in run.stderr
+    # a pointer whose object is corrupt in the store is no better
+    _lfs_store(lfs_repo, V1)
+    oid = hashlib.sha256(V1.encode()).hexdigest()
+    (lfs_repo.root / ".git/lfs/objects" / oid[:2] / oid[2:4] / oid).write_text(V2_BREAKS)
+    run = gate(["check", "--base", "HEAD"], cwd=lfs_repo.root)
+    assert run.exit_code == 3 and "git-lfs pointer" in run.stderr
