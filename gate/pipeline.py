@@ -731,12 +731,37 @@ def registry_checks(
             f"already registered as version {same.version} (id {same.id}); "
             "registering it again changes nothing"
         )
-    history = [p for p in history if p.schema.type is candidate.schema.type]
-    if not history:
+    alike = [
+        (version, p)
+        for version, p in zip(registered.versions, history, strict=True)
+        if p.schema.type is candidate.schema.type
+    ]
+    if not alike:
         return note("the registered versions are of another schema type")
     if mode is Mode.NONE:
         return note("compatibility level NONE: any change is accepted")
-    return compat_checks(source.subject, candidate, history, mode, options, evidence, memo)
+    # a version gate cannot parse is named, never left out without a word
+    skipped = tuple(
+        f"registered version {version.version} (id {version.id}) of {source.subject} is "
+        f"skipped: gate cannot parse it ({p.invalid.message if p.invalid else 'invalid'})"
+        for version, p in alike
+        if not p.ok
+    )
+    usable = [p for _, p in alike if p.ok]
+    if not usable:
+        return note(
+            " ".join(skipped) + "; no registered version is left to compare the candidate with"
+        )
+    checks = compat_checks(
+        source.subject, candidate, [p for _, p in alike], mode, options, evidence, memo
+    )
+    if skipped:
+        also = "; the candidate is compared with the versions it can parse"
+        checks = [
+            dataclasses.replace(check, notes=(*check.notes, *(text + also for text in skipped)))
+            for check in checks
+        ]
+    return checks
 
 
 def already_registered(

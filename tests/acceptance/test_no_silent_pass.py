@@ -10,6 +10,7 @@ import struct
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -280,3 +281,47 @@ def test_lfs_pointers_without_their_objects_are_unreadable_not_compared(
     (lfs_repo.root / ".git/lfs/objects" / oid[:2] / oid[2:4] / oid).write_text(V2_BREAKS)
     run = gate(["check", "--base", "HEAD"], cwd=lfs_repo.root)
     assert run.exit_code == 3 and "git-lfs pointer" in run.stderr
+
+
+# ------------------------------------------------------ a registered version gate cannot parse
+
+# a version registered long ago, naming a type it never defines (no reference either)
+UNPARSEABLE = json.dumps({"type": "record", "name": "Event", "fields": [
+    {"name": "id", "type": "string"}, {"name": "legacy", "type": "com.old.Missing"},
+]})
+
+
+def _registry_checks(report: dict[str, Any]) -> list[dict[str, Any]]:
+    return [c for c in report["checks"] if "registry" in c["name"] and c["kind"] == "compat"]
+
+
+def test_a_registered_version_gate_cannot_parse_is_named_and_the_others_still_checked(
+    gate: GateRunner, repo: RepoBuilder, server: RegistryServer
+) -> None:
+    server.register("orders", V1)
+    server.register("orders", UNPARSEABLE)
+    repo.write("schemas/orders.avsc", V2_BREAKS)
+    run = gate(["check", "--base", "HEAD", "--report", "json", "--registry", server.url],
+               cwd=repo.root)
+    assert run.exit_code == 1, run.stdout + run.stderr
+    (check,) = _registry_checks(run.json())
+    assert "registry:orders@1" in check["name"]
+    # still judged, against version 1
+    assert [f["rule"] for f in run.json()["findings"] if f["check"] == check["id"]] == [BREAK]
+    (note,) = [n for n in check["notes"] if "skipped" in n]
+    assert "version 2 (id 2)" in note and "com.old.Missing" in note
+    text = gate(["check", "--base", "HEAD", "--registry", server.url], cwd=repo.root)
+    assert "registered version 2 (id 2) of orders is skipped" in text.stdout
+
+
+def test_a_subject_whose_only_version_gate_cannot_parse_keeps_a_visible_registry_check(
+    gate: GateRunner, repo: RepoBuilder, server: RegistryServer
+) -> None:
+    server.register("orders", UNPARSEABLE)
+    repo.write("schemas/orders.avsc", V2_BREAKS)
+    run = gate(["check", "--base", "HEAD", "--report", "json", "--registry", server.url],
+               cwd=repo.root)
+    assert run.exit_code == 1, run.stdout + run.stderr  # the git comparison and drift still fail
+    (check,) = _registry_checks(run.json())
+    (note,) = check["notes"]
+    assert "version 1 (id 1)" in note and "skipped" in note and "no registered version" in note
