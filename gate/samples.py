@@ -384,7 +384,8 @@ def _json_plain_reader(
 
 
 class _Truncated(Exception):
-    """The body ended in the middle of a value (fastavro then says how)."""
+    """The body ended in the middle of a value, or the walk cannot follow it: fastavro's decoder
+    then says what is wrong, if anything."""
 
 
 _FIXED_SIZES = {"float": 4, "double": 8}
@@ -433,6 +434,8 @@ def negative_index(body: bytes, writer_parsed: Any) -> str | None:
                 skip(_FIXED_SIZES[schema])
             elif schema in ("bytes", "string"):
                 skip(long())
+            elif schema != "null":
+                raise _Truncated  # a type this walk does not know: fastavro alone decides
             return None
         if isinstance(schema, list):
             start = position
@@ -443,7 +446,7 @@ def negative_index(body: bytes, writer_parsed: Any) -> str | None:
                 raise _Truncated  # out of range: fastavro says so
             return walk(schema[index], where)
         kind = schema.get("type")
-        if kind == "record":
+        if kind in ("record", "error"):
             for item in schema.get("fields", ()):
                 found = walk(item["type"], f"{where}.{item['name']}" if where else
                              f" (field {item['name']}")

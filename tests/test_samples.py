@@ -205,3 +205,38 @@ def test_a_plain_json_schema_reader_fills_the_readers_defaults_then_validates() 
     assert isinstance(long, DecodedWire) and long.error == "/id: 'u-1234' is too long"
     foreign = read(Sample("u.jsonl:3", payload={"id": 7}))
     assert isinstance(foreign, SampleProblem) and foreign.rule == "SAMPLE_NOT_VALID_FOR_WRITER"
+
+
+RICH = {
+    "type": "record", "name": "Rich", "namespace": "t",
+    "fields": [
+        {"name": "e", "type": {"type": "enum", "name": "E", "symbols": ["A", "B", "C"]}},
+        {"name": "u", "type": ["null", "string", "t.E", {"type": "array", "items": "t.E"}]},
+        {"name": "m", "type": {"type": "map", "values": ["null", "long", "t.E"]}},
+        {"name": "d", "type": {"type": "int", "logicalType": "date"}},
+        {"name": "x", "type": {"type": "fixed", "name": "X", "size": 3}},
+        {"name": "n", "type": ["null", {"type": "record", "name": "Inner", "fields": [
+            {"name": "f", "type": "float"}, {"name": "g", "type": "double"},
+            {"name": "b", "type": "boolean"}, {"name": "y", "type": "bytes"},
+            {"name": "again", "type": ["null", "t.Inner"]},
+        ]}]},
+    ],
+}
+
+
+def test_no_good_body_is_taken_for_one_with_a_negative_index() -> None:
+    from gate.formats.avro import payloads
+    from gate.samples import negative_index
+
+    parsed = payloads.parse(RICH)
+    bodies = [body for _, body in payloads.payload_set(RICH, random_count=200).items]
+    assert len(bodies) > 50
+    assert [negative_index(body, parsed) for body in bodies] == [None] * len(bodies)
+    # arrays and maps written in blocks with byte sizes (negative counts), as Java may write
+    items = {"type": "array", "items": ["null", "long"]}
+    body = bytes([0x03, 0x06, 0x02, 0x02, 0x00, 0x00])  # -2 items in 3 bytes: 1, null; end
+    assert fastavro.schemaless_reader(io.BytesIO(body), payloads.parse(items), None) == [1, None]
+    assert negative_index(body, payloads.parse(items)) is None
+    assert negative_index(bytes([0x03, 0x06, 0x02, 0x02, 0x01, 0x00]), payloads.parse(items)) == (
+        "union index -1 at byte 4 of the body"
+    )
