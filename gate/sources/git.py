@@ -969,13 +969,13 @@ class GitRepository:
         known: dict[str, bytes] = {}
         by_id: dict[str, str] = {}  # path -> blob id of a file (not a link) the listing names
         asked: list[tuple[str, str, bytes]] = []
-        by_id: list[str] = []
+        newline_paths: list[str] = []  # read from the listing's entries (see above)
         for path in paths:
             relative = normalize_path(path)
             if relative is None:
                 continue
             if "\n" in relative:
-                by_id.append(path)
+                newline_paths.append(path)
                 continue
             if listing is not None:
                 # the revision was listed: a file (not a link) this object read already, with
@@ -1014,8 +1014,8 @@ class GitRepository:
                 problems.append(f"{relative}: dangling symbolic link; not read")
             elif kind == "loop":
                 problems.append(f"{relative}: symbolic link loop; not read")
-        if by_id:
-            listed = self._read_entries(self._tree(sha), by_id, rev)
+        if newline_paths:
+            listed = self._read_entries(self._tree(sha), newline_paths, rev)
             known.update(listed.contents)
             problems += listed.problems
         contents = {
