@@ -273,6 +273,19 @@ def yaml_to_json(text: str) -> str:
     import yaml
 
     loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    try:
+        return _convert(text, loader_class)
+    except SchemaInvalid as error:
+        # newer libyaml (PyYAML 6.0.4's wheels) stops at 1,000 levels; PyYAML's own parser,
+        # a state machine like the builder, has no such limit and reads what SafeLoader reads
+        if loader_class is yaml.SafeLoader or "maximum nesting depth" not in error.message:
+            raise
+    return _convert(text, yaml.SafeLoader)
+
+
+def _convert(text: str, loader_class: Any) -> str:
+    import yaml
+
     builder = _Builder()
     loader = loader_class(text)
     try:
