@@ -194,10 +194,18 @@ def emit_reports(result: Result, requests: Sequence[ReportRequest], verbosity: i
 
 def _refuse_inputs(requests: Sequence[ReportRequest], result: Result) -> None:
     """A report must not overwrite what the run read: a schema, gate.yaml, a sample."""
+    from gate.config import glob_match
+
     inputs = {_real(Path(p)) for p in result.extra.get("inputs", ())}
+    globs = result.extra.get("input_patterns") or {"root": "", "patterns": []}
     for request in requests:
         assert request.path is not None
-        if _real(request.path) in inputs:
+        real = _real(request.path)
+        relative = os.path.relpath(real, globs["root"]) if globs["root"] else ""
+        sample = not relative.startswith("..") and any(
+            glob_match(pattern, Path(relative).as_posix()) for pattern in globs["patterns"]
+        )
+        if real in inputs or sample:
             raise UsageError(
                 f"the {request.format} report would overwrite one of the run's inputs",
                 f"--report {request.format}={request.path}",

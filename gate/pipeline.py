@@ -1465,15 +1465,19 @@ def _kill_workers(pool: Any) -> None:
 
 
 def _inputs(workspace: Workspace, config: Any) -> tuple[str, ...]:
-    """Absolute paths of gate.yaml, every subject's file and every sample file of the run."""
+    """Absolute paths of gate.yaml and of every subject's file of the run."""
     root = Path(workspace.repo.root)
     found = {str(config.path)} if config.path is not None else set()
     for source in workspace.subjects:
         found.update(str(root / p) for p in (source.head_path, source.base_path) if p)
-        for pattern in source.samples:
-            with contextlib.suppress(ValueError, OSError):  # a pattern glob cannot take
-                found.update(str(p) for p in Path(config.root).glob(pattern) if p.is_file())
     return tuple(sorted(found))
+
+
+def _input_patterns(workspace: Workspace, config: Any) -> dict[str, Any]:
+    """The sample globs of the run, matched against report paths as text: listing the file
+    system for them could follow a link out of the repository."""
+    patterns = sorted({p for source in workspace.subjects for p in source.samples})
+    return {"root": str(Path(config.root).resolve()), "patterns": patterns}
 
 
 def run_check(options: RunOptions) -> Result:
@@ -1675,6 +1679,7 @@ def run_check(options: RunOptions) -> Result:
         "files": {s.subject: s.path for s in subjects},
         # what the run read from the work tree, which no report may overwrite
         "inputs": _inputs(workspace, config),
+        "input_patterns": _input_patterns(workspace, config),
     }
     edges = contract_graph(pairs, checks)
     if options.compat or options.simulate:
