@@ -675,3 +675,50 @@ def test_a_fetch_depth_1_pull_request_shows_no_false_drift(
                     if f["rule"].startswith("DRIFT_") and f["severity"] == "error"]
     assert not drift_errors, drift_errors
     assert run.outputs["errors"] == "0"
+
+
+@pytest.fixture(scope="session")
+def wheelhouse() -> Path:
+    """Wheels of every pinned dependency and of the build backend, provisioned once from the
+    package index into tests/.cache (the install step itself then runs with no index at all)."""
+    import hashlib
+
+    constraints = (ROOT / "constraints.txt").read_bytes()
+    key = hashlib.sha256(constraints).hexdigest()[:12]
+    folder = ROOT / "tests" / ".cache" / f"wheelhouse-{key}"
+    if not (folder / ".complete").exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check",
+             "--only-binary", ":all:", "-d", str(folder), "-r", str(ROOT / "constraints.txt"),
+             "setuptools>=77"],
+            capture_output=True, text=True, timeout=900, check=False)
+        if done.returncode != 0:
+            pytest.skip(f"cannot provision the wheels from the package index: {done.stderr[-300:]}")
+        (folder / ".complete").write_text("ok\n")
+    return folder
+
+
+def test_the_real_install_step_leaves_the_callers_python_untouched(
+    action: CompositeAction, tmp_path: Path, wheelhouse: Path
+) -> None:
+    """The install step run as it is (no replacement), offline from a wheelhouse: gate lands
+    in a virtual environment under the runner's temp folder, the gate step runs it, and the
+    job's own python has exactly the packages it had."""
+    def freeze() -> str:
+        return subprocess.run([sys.executable, "-m", "pip", "freeze", "--all"],
+                              capture_output=True, text=True, check=True).stdout
+
+    before = freeze()
+    repo, base = build_repository(tmp_path / "workspace", BREAKING)
+    environ = clean_environ(tmp_path, python_path=False)
+    environ.update(GITHUB_BASE_REF="main", PIP_NO_INDEX="1", PIP_FIND_LINKS=str(wheelhouse))
+    run = action.run({}, workspace=repo.root, event=pull_request_event(base, repo.sha("HEAD")),
+                     environ=environ, runner_temp=tmp_path / "runner",
+                     event_name="pull_request", replace={})
+    installed = run.step("install").outputs.get("python", "")
+    assert run.step("install").exit_code == 0, run.stdout + run.stderr
+    assert Path(installed).is_file() and Path(installed).is_relative_to(tmp_path / "runner")
+    assert run.exit_code == 1, run.stdout + run.stderr  # the verdict, from the installed gate
+    assert BREAKING_RULE in run.stdout
+    assert freeze() == before
