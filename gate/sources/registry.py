@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import math
 import os
 import re
 import threading
@@ -53,6 +54,13 @@ BULK_PAGE_SIZE = 1000
 # a few named subjects are cheaper per subject than paging through the whole registry
 BULK_FOR_MORE_THAN = 20
 _MAX_SAME_ORIGIN_REDIRECTS = 5
+# the most `GET /schemas` pages read: a server whose pages never end is not a registry
+MAX_BULK_PAGES = 2000
+# the largest answer body read, counted after decompression (a gzip bomb stops here)
+MAX_BODY_BYTES = 128 * 1024 * 1024
+_CHUNK = 64 * 1024
+# a whole request (its attempts, their waits and bodies) lasts at most this many `timeout`s
+DEADLINE_TIMEOUTS = 4
 _ACCEPT = (
     "application/vnd.schemaregistry.v1+json, application/vnd.schemaregistry+json; qs=0.9, "
     "application/json; qs=0.5"
@@ -88,8 +96,12 @@ class RegistrySettings:
     backoff: float = 0.5
     concurrency: int = 8
     context: str | None = None
-    # the longest single wait between attempts, whatever `Retry-After` asks for
+    # the longest single wait between attempts: a `Retry-After` asking for longer ends the
+    # retries at once
     max_retry_wait: float = 30.0
+    # seconds one logical request may take in all (attempts, waits, a body that trickles in),
+    # since `timeout` bounds each network read only; None: `DEADLINE_TIMEOUTS` timeouts
+    deadline: float | None = None
 
     def __post_init__(self) -> None:
         # user info is split off by its last `@` before the host: a secret may hold `/` or `@`
@@ -142,9 +154,13 @@ class RegistrySettings:
                 self.url,
                 hint="give the client certificate (PEM) that goes with the key",
             )
-        if self.retries < 0 or self.concurrency < 1 or self.timeout <= 0:
+        if self.deadline is None:
+            object.__setattr__(self, "deadline", DEADLINE_TIMEOUTS * self.timeout)
+        if self.retries < 0 or self.concurrency < 1 or self.timeout <= 0 or (
+            self.deadline is not None and self.deadline <= 0
+        ):
             raise ConfigError(
-                "registry retries must be >= 0, concurrency >= 1 and timeout > 0",
+                "registry retries must be >= 0, concurrency >= 1, timeout and deadline > 0",
                 self.url,
             )
 
@@ -263,9 +279,11 @@ def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     try:
-        return max(0.0, float(value))
+        seconds = float(value)
     except ValueError:
         pass
+    else:
+        return max(0.0, seconds) if math.isfinite(seconds) else math.inf
     from email.utils import parsedate_to_datetime
 
     try:
@@ -304,7 +322,9 @@ class _Transport:
         verify: Any = True
         if settings.ca_bundle or settings.client_cert:
             verify = self._ssl_context()
-        headers = {"Accept": _ACCEPT, "User-Agent": _user_agent()}
+        # only encodings whose decompressed size `_read_body` counts as it goes
+        headers = {"Accept": _ACCEPT, "User-Agent": _user_agent(),
+                   "Accept-Encoding": "gzip, deflate"}
         headers.update(dict(settings.headers))
         if settings.token:
             headers["Authorization"] = f"Bearer {settings.token}"
@@ -380,12 +400,29 @@ class _Transport:
         headers = {"Content-Type": _CONTENT_TYPE} if content is not None else None
         redirects = 0
         attempt = 0
+        limit = float(settings.deadline or DEADLINE_TIMEOUTS * settings.timeout)
+        deadline = time.monotonic() + limit
         while True:
             self._count()
             try:
-                response = self.client().request(
-                    method, url, params=params, content=content, headers=headers
-                )
+                response = self._exchange(method, url, params, content, headers, deadline)
+            except _Unreadable as unreadable:
+                raise self._fail(
+                    str(unreadable),
+                    method,
+                    path,
+                    "is the URL the registry's REST endpoint, and nothing between rewriting "
+                    "its answers?",
+                ) from None
+            except _DeadlineExceeded:
+                raise self._fail(
+                    f"registry did not answer within {limit:g} s in all "
+                    f"(after {attempt + 1} attempt(s)); gave up",
+                    method,
+                    path,
+                    "the registry or a proxy in front of it is answering too slowly; "
+                    "retry later or ask its operators",
+                ) from None
             except httpx.TransportError as error:
                 if _is_tls_error(error):
                     raise self._fail(
@@ -396,7 +433,9 @@ class _Transport:
                         "or check the registry's certificate",
                     ) from None
                 log.debug("%s %s: %s (attempt %d)", method, path, type(error).__name__, attempt)
-                if attempt < settings.retries:
+                if attempt < settings.retries and (
+                    time.monotonic() + self._backoff(attempt) < deadline
+                ):
                     self._sleep(self._backoff(attempt))
                     attempt += 1
                     continue
@@ -409,9 +448,28 @@ class _Transport:
             status = response.status_code
             log.debug("%s %s -> %d", method, path, status)
             if status in RETRY_STATUSES:
+                wait = _retry_after(response.headers.get("Retry-After"))
+                pause = self._backoff(attempt) if wait is None else wait
+                if attempt < settings.retries and pause > settings.max_retry_wait:
+                    reply = _reply(response)
+                    raise self._fail(
+                        f"registry answered HTTP {status} and asks to retry after "
+                        f"{response.headers.get('Retry-After', '')[:40]} s, longer than gate "
+                        f"waits ({settings.max_retry_wait:g} s)",
+                        method,
+                        path,
+                        "retry later",
+                    )
                 if attempt < settings.retries:
-                    wait = _retry_after(response.headers.get("Retry-After"))
-                    self._sleep(self._backoff(attempt) if wait is None else wait)
+                    if time.monotonic() + pause > deadline:
+                        raise self._fail(
+                            f"registry answered HTTP {status}; the next attempt would pass "
+                            f"the {limit:g} s deadline",
+                            method,
+                            path,
+                            "retry later or ask the registry's operators",
+                        )
+                    self._sleep(pause)
                     attempt += 1
                     continue
                 reply = _reply(response)
@@ -455,6 +513,54 @@ class _Transport:
                 )
             return reply
 
+    def _exchange(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, str] | None,
+        content: bytes | None,
+        headers: Mapping[str, str] | None,
+        deadline: float,
+    ) -> _Response:
+        """One attempt, given up at `deadline` whatever the server does: it runs in a thread
+        of its own, since httpx's timeouts bound each read and a server may send a byte at a
+        time. An attempt given up on is abandoned: its thread ends with its connection."""
+        outcome: dict[str, Any] = {}
+        done = threading.Event()
+
+        def attempt() -> None:
+            try:
+                outcome["response"] = self._attempt(method, url, params, content, headers,
+                                                    deadline)
+            except BaseException as error:  # noqa: BLE001 - handed to the caller's thread
+                outcome["error"] = error
+            finally:
+                done.set()
+
+        worker = threading.Thread(target=attempt, name="gate-registry-call", daemon=True)
+        worker.start()
+        if not done.wait(max(0.0, deadline - time.monotonic())):
+            raise _DeadlineExceeded
+        if "error" in outcome:
+            raise outcome["error"]
+        response: _Response = outcome["response"]
+        return response
+
+    def _attempt(
+        self,
+        method: str,
+        url: str,
+        params: Mapping[str, str] | None,
+        content: bytes | None,
+        headers: Mapping[str, str] | None,
+        deadline: float,
+    ) -> _Response:
+        with self.client().stream(
+            method, url, params=params, content=content, headers=headers
+        ) as response:
+            body = _read_body(response, deadline)
+            return _Response(response.status_code, response.headers, body, response.url)
+
     def _same_origin(self, url: str) -> bool:
         parts = urlsplit(url)
         return (parts.scheme, parts.hostname, parts.port) == self._origin
@@ -483,7 +589,84 @@ class _Transport:
         )
 
 
-def _reply(response: httpx.Response) -> _Reply:
+class _Unreadable(Exception):
+    """An answer gate does not read to its end: too large, or in an unknown encoding."""
+
+
+class _DeadlineExceeded(Exception):
+    pass
+
+
+@dataclass(frozen=True)
+class _Response:
+    """An answer read in full: status, headers and the decompressed body."""
+
+    status_code: int
+    headers: Any  # httpx.Headers
+    content: bytes
+    url: Any  # httpx.URL
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
+
+
+_TOO_LARGE = f"registry answer larger than {MAX_BODY_BYTES // (1024 * 1024)} MiB"
+
+
+def _read_body(response: httpx.Response, deadline: float) -> bytes:
+    """The body, decompressed here so that its size is counted as it grows: at most
+    `MAX_BODY_BYTES` (`_Unreadable` past it), and no later than `deadline`."""
+    import zlib
+
+    encodings = [
+        part.strip().lower()
+        for part in response.headers.get("Content-Encoding", "").split(",")
+        if part.strip() and part.strip().lower() != "identity"
+    ]
+    if len(encodings) > 1 or any(e not in ("gzip", "x-gzip", "deflate") for e in encodings):
+        raise _Unreadable(f"registry answer in an encoding gate does not read "
+                          f"({', '.join(encodings)[:80]})")
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and not encodings and int(declared) > MAX_BODY_BYTES:
+        raise _Unreadable(f"{_TOO_LARGE} (Content-Length {declared}); not read")
+    inflater: Any = None
+    if encodings:
+        # gzip; deflate with or without its zlib header
+        inflater = zlib.decompressobj(
+            32 + zlib.MAX_WBITS if encodings[0] == "deflate" else 16 + zlib.MAX_WBITS
+        )
+    parts: list[bytes] = []
+    size = 0
+
+    def keep(piece: bytes) -> None:
+        nonlocal size
+        size += len(piece)
+        if size > MAX_BODY_BYTES:
+            what = "once decompressed" if inflater is not None else "in its body"
+            raise _Unreadable(f"{_TOO_LARGE} {what}; not read further")
+        parts.append(piece)
+
+    try:
+        for raw in response.iter_raw(_CHUNK):
+            if inflater is None:
+                keep(raw)
+            else:
+                data = raw
+                while data:
+                    # never more than the room left, plus one byte to tell "over"
+                    keep(inflater.decompress(data, MAX_BODY_BYTES - size + 1))
+                    data = inflater.unconsumed_tail
+            if time.monotonic() > deadline:
+                raise _DeadlineExceeded
+        if inflater is not None:
+            keep(inflater.flush())
+    except zlib.error as error:
+        raise _Unreadable(f"registry answer whose compressed body is corrupt ({error})") from None
+    return b"".join(parts)
+
+
+def _reply(response: _Response) -> _Reply:
     text = response.text
     try:
         data = json.loads(text) if text.strip() else None
@@ -519,6 +702,26 @@ def _user_agent() -> str:
 
 _T = TypeVar("_T")
 _R = TypeVar("_R")
+
+
+def _integer(value: Any) -> int:
+    """A version or id as the registry's JSON gives it: an integer, or a numeric string
+    (some vendors quote them). `ValueError` for anything else: text, a fraction, `Infinity`,
+    `1e400`, true/false, or a number too long to be a registry's."""
+    if isinstance(value, bool):
+        raise ValueError(value)
+    if isinstance(value, float):
+        if not value.is_integer():  # also NaN and the infinities
+            raise ValueError(value)
+        value = int(value)
+    elif isinstance(value, str):
+        text = value.strip()
+        if not text.lstrip("-").isdigit() or len(text) > 20:
+            raise ValueError(value)
+        value = int(text)
+    if not isinstance(value, int) or abs(value) >= 2**63:
+        raise ValueError(value)
+    return value
 
 
 def _segment(text: str) -> str:
@@ -624,8 +827,8 @@ class HttpRegistry:
         if not isinstance(data, dict) or not isinstance(data.get("schema"), str):
             raise self._http.malformed(method, path, "no schema text in the answer")
         try:
-            number = int(data["version"]) if "version" in data else version
-            schema_id = int(data["id"])
+            number = _integer(data["version"]) if "version" in data else version
+            schema_id = _integer(data["id"])
         except (KeyError, TypeError, ValueError):
             raise self._http.malformed(method, path, "no numeric version and id") from None
         if number is None:
@@ -649,7 +852,7 @@ class HttpRegistry:
             return ()
         try:
             return tuple(
-                Reference(str(item["name"]), str(item["subject"]), int(item["version"]))
+                Reference(str(item["name"]), str(item["subject"]), _integer(item["version"]))
                 for item in raw
             )
         except (KeyError, TypeError, ValueError):
@@ -748,7 +951,7 @@ class HttpRegistry:
         if reply.status != 200 or not isinstance(reply.data, list):
             raise self._http.unexpected("GET", path, reply)
         try:
-            return sorted(int(v) for v in reply.data)
+            return sorted(_integer(v) for v in reply.data)
         except (TypeError, ValueError):
             raise self._http.malformed("GET", path, "version numbers expected") from None
 
@@ -767,7 +970,7 @@ class HttpRegistry:
         seen: set[tuple[str, int]] = set()
         offset = 0
         page_size: int | None = None
-        while True:
+        for _ in range(MAX_BULK_PAGES + 1):
             params = {
                 "deleted": "false",
                 "latestOnly": "false",
@@ -802,6 +1005,11 @@ class HttpRegistry:
             if len(page) < page_size:
                 break
             offset += len(page)
+        else:
+            raise self._http.malformed(
+                "GET", "/schemas", f"pages that never end (stopped after {MAX_BULK_PAGES} pages, "
+                f"{len(seen)} versions)"
+            )
         for registered in found.values():
             self._remember(registered)
         return list(found.values())
@@ -836,20 +1044,22 @@ class HttpRegistry:
             return schema
         texts: dict[str, str] = {}
         seen: set[tuple[str, int]] = set()
-
-        def visit(ref: Reference) -> None:
+        # depth first, each reference after those it references: iterative, as a chain of
+        # references may be longer than Python's recursion allows
+        stack: list[tuple[Reference, bool]] = [(ref, False) for ref in reversed(schema.references)]
+        while stack:
+            ref, expanded = stack.pop()
             key = (self._unqualify(ref.subject), ref.version)
-            if key in seen:
-                return
-            seen.add(key)
             with self._lock:
                 target = self._versions[key]
-            for inner in target.references:
-                visit(inner)
-            texts.setdefault(ref.name, target.text)
-
-        for ref in schema.references:
-            visit(ref)
+            if expanded:
+                texts.setdefault(ref.name, target.text)
+                continue
+            if key in seen:
+                continue
+            seen.add(key)
+            stack.append((ref, True))
+            stack.extend((inner, False) for inner in reversed(target.references))
         return replace(schema, resolved_references=tuple(texts.items()))
 
     # -- the source interface ----------------------------------------------------------
@@ -918,8 +1128,13 @@ class HttpRegistry:
         if where.status == 200 and isinstance(where.data, list):
             for item in where.data:
                 if isinstance(item, dict) and self._in_scope(str(item.get("subject", ""))):
+                    try:
+                        version = _integer(item.get("version", 0))
+                    except ValueError:
+                        raise self._http.malformed(
+                            "GET", f"{path}/versions", "no numeric version"
+                        ) from None
                     subject = self._unqualify(str(item["subject"]))
-                    version = int(item.get("version", 0))
                     break
         data = dict(reply.data) if isinstance(reply.data, dict) else reply.data
         if isinstance(data, dict):

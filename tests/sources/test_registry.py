@@ -218,15 +218,16 @@ def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The waits the registry client sleeps between attempts, recorded instead of slept."""
     recorded: list[float] = []
     monkeypatch.setattr(registry_module, "time",
-                        SimpleNamespace(sleep=recorded.append, time=time.time))
+                        SimpleNamespace(sleep=recorded.append, time=time.time,
+                                        monotonic=time.monotonic))
     return recorded
 
 
 @pytest.mark.parametrize(("retry_after", "cap", "expected"), [
-    ("2", 0.3, 0.3),  # the cap
+    ("2", 2.0, 2.0),  # the header, up to the cap
     ("2", 30.0, 2.0),  # the header, not the 1 ms backoff
 ])
-def test_retry_after_is_respected_and_capped(
+def test_retry_after_is_respected(
     server: RegistryServer, waits: list[float], retry_after: str, cap: float, expected: float
 ) -> None:
     seed_orders(server)
@@ -234,6 +235,19 @@ def test_retry_after_is_respected_and_capped(
     state = load(server.url, backoff=0.001, max_retry_wait=cap)
     assert "orders-value" in state.subjects
     assert waits == [expected]  # one wait, before the one retry
+
+
+@pytest.mark.parametrize("retry_after", ["2", "1000000000", "1e400", "Infinity"])
+def test_retry_after_past_the_cap_ends_the_retries_at_once(
+    server: RegistryServer, waits: list[float], retry_after: str
+) -> None:
+    seed_orders(server)
+    server.fail(503, times=None, retry_after=retry_after, path="/config")
+    with pytest.raises(RegistryError) as caught:
+        load(server.url, backoff=0.001, max_retry_wait=0.3)
+    assert "asks to retry after" in caught.value.what and "0.3 s" in caught.value.what
+    assert waits == []
+    assert server.count("GET", "/config") == 1
 
 
 def test_a_persistent_server_error_fails_after_the_retries(server: RegistryServer) -> None:

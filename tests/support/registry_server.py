@@ -138,13 +138,17 @@ class StoredVersion:
 
 @dataclass
 class _Fault:
-    kind: str  # "status" | "non_json" | "redirect"
+    # "status" | "non_json" | "redirect" | "drip" | "bomb" | "raw"
+    kind: str
     times: int | None  # None: every matching request
     path: str | None = None
     method: str | None = None
     status: int = 503
     retry_after: str | None = None
     location: str | None = None
+    body: bytes = b""  # "raw": the answer's body; "drip": the body sent a byte at a time
+    interval: float = 1.0  # "drip": seconds between two bytes
+    size: int = 0  # "bomb": the decompressed size
 
     def matches(self, method: str, path: str) -> bool:
         if self.times == 0:
@@ -217,6 +221,7 @@ class RegistryServer:
         self.check: CheckFunction = check or naive_avro_check
         self.page_limit = page_limit
         self.reject_verbose = False
+        self.endless_pages = False  # `GET /schemas` pages that never end
         self._lock = threading.RLock()
         self._versions: dict[str, list[StoredVersion]] = {}
         self._ids: dict[int, StoredVersion] = {}
@@ -373,6 +378,32 @@ class RegistryServer:
         """Redirect matching requests to `location` + the same path and query."""
         with self._lock:
             self._faults.append(_Fault("redirect", times, path, status=status, location=location))
+
+    def drip(self, path: str | None = None, interval: float = 1.0, times: int | None = None,
+             body: bytes = b'{"error_code": 0, "message": "' + b"." * 4096 + b'"}') -> None:
+        """Answer 200 with `body`, its headers at once, then one byte every `interval` seconds
+        (each read comes in time, the whole never does)."""
+        with self._lock:
+            self._faults.append(_Fault("drip", times, path, body=body, interval=interval))
+
+    def bomb(self, size: int, path: str | None = None, times: int | None = None) -> None:
+        """Answer 200 with a gzip body of `size` zero bytes once decompressed (a gzip bomb:
+        about a thousandth of that on the wire)."""
+        import zlib
+
+        packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+        block = b"\0" * (1024 * 1024)
+        chunks = [packer.compress(block) for _ in range(size // len(block))]
+        chunks += [packer.compress(b"\0" * (size % len(block))), packer.flush()]
+        with self._lock:
+            self._faults.append(_Fault("bomb", times, path, body=b"".join(chunks), size=size))
+
+    def raw(self, body: bytes, path: str | None = None, status: int = 200,
+            times: int | None = None, method: str | None = None) -> None:
+        """Answer matching requests with `body` as it is (e.g. JSON the registry would never
+        send: `Infinity`, a version that is text)."""
+        with self._lock:
+            self._faults.append(_Fault("raw", times, path, method, status=status, body=body))
 
     def slow(self, seconds: float, path: str | None = None) -> None:
         """Delay every matching request by `seconds` before answering."""
@@ -638,6 +669,14 @@ class RegistryServer:
             if latest_only:
                 versions = versions[-1:]
             out += [self._version_body(v) for v in versions]
+        if self.endless_pages:
+            # a broken server: every page is full of versions never seen before
+            offset = max(0, int(query.get("offset", "0") or 0))
+            return 200, [
+                {"subject": f"endless-{offset + i}", "version": 1, "id": offset + i + 1,
+                 "schema": '"string"'}
+                for i in range(self.page_limit or 1)
+            ]
         if self.profile.bulk_schemas == "paged":
             offset = max(0, int(query.get("offset", "0") or 0))
             limit = int(query.get("limit", "-1") or -1)
@@ -772,6 +811,15 @@ class _Handler(BaseHTTPRequestHandler):
                     extra,
                 )
                 return
+            if fault is not None and fault.kind == "drip":
+                self._drip(fault.body, fault.interval)
+                return
+            if fault is not None and fault.kind == "bomb":
+                self._send_bomb(fault.body)
+                return
+            if fault is not None and fault.kind == "raw":
+                self._send_raw(fault.status, fault.body, "application/vnd.schemaregistry.v1+json")
+                return
             if fault is not None and fault.kind == "redirect":
                 target = (
                     (fault.location or "") + route_path + (f"?{parts.query}" if parts.query else "")
@@ -802,6 +850,31 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(status, payload)
         finally:
             registry._leave()
+
+    def _drip(self, body: bytes, interval: float) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/vnd.schemaregistry.v1+json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.flush()
+        try:
+            for index in range(len(body)):
+                self.wfile.write(body[index : index + 1])
+                self.wfile.flush()
+                time.sleep(interval)
+        except OSError:  # the client gave up: what the drip is for
+            self.close_connection = True
+
+    def _send_bomb(self, data: bytes) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/vnd.schemaregistry.v1+json")
+        self.send_header("Content-Encoding", "gzip")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            self.wfile.write(data)
+        except OSError:
+            self.close_connection = True
 
     def _send(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(payload).encode("utf-8")
