@@ -29,6 +29,8 @@ from gate.jsonpos import join_pointer, pointer_tokens
 
 MAX_DEPTH = 6  # nested subschemas expanded through $ref recursion before closing
 MAX_COVERAGE = 256
+# the longest string and array generated: a `minLength` or `minItems` above it generates nothing
+MAX_GENERATED_SIZE = 100_000
 _OPEN_EXTRA = "x-extra"  # the extra property put into open objects
 
 _STRINGS = ["", "a", "\u00e9t\u00e9", "\U0001d11e\U0001f600", "hello world", "\x00"]
@@ -293,6 +295,13 @@ class _Generator:
         return _ANY[self.pick(len(_ANY), i)]
 
     def number(self, schema: Mapping[str, Any], kind: str, i: int | None) -> int | float:
+        try:
+            return self._number(schema, kind, i)
+        except (OverflowError, ZeroDivisionError, ValueError):
+            # bounds or a multipleOf beyond what floats hold (1e400, 10**400): nothing to make
+            raise _Skip from None
+
+    def _number(self, schema: Mapping[str, Any], kind: str, i: int | None) -> int | float:
         bounds = _bounds(schema)
         integer = kind == "integer"
         multiple = schema.get("multipleOf")
@@ -336,6 +345,8 @@ class _Generator:
         high = schema.get("maxLength")
         low = low if isinstance(low, int) else 0
         high = high if isinstance(high, int) else None
+        if low > MAX_GENERATED_SIZE:
+            raise _Skip  # a string that long is no payload to simulate with
         sized = []
         for text in candidates:
             if len(text) < low:
@@ -344,7 +355,7 @@ class _Generator:
                 text = text[:high]
             sized.append(text)
         if i is not None and pattern is None and fmt is None:
-            sized += ["b" * low, "c" * (high if high is not None else 64)]
+            sized += ["b" * low, "c" * (min(high, MAX_GENERATED_SIZE) if high is not None else 64)]
         return sized[0] if i is None else sized[i % len(sized)]
 
     def array(self, schema: Mapping[str, Any], i: int | None, depth: int,
@@ -355,6 +366,8 @@ class _Generator:
         high = schema.get("maxItems")
         low = low if isinstance(low, int) else 0
         high = high if isinstance(high, int) else None
+        if low > MAX_GENERATED_SIZE:
+            raise _Skip  # an array that long is no payload to simulate with
         if focus is not None and HERE not in focus:
             return self.focused_array(schema, i, depth, focus, items, prefix, low, high)
         first: int | None = None
@@ -573,7 +586,7 @@ class _Range:
         if self.high is not None:
             out.append(math.ceil(self.high) - 1 if self.high_open and integer else self.high)
         if self.low is not None and self.high is not None:
-            middle = (self.low + self.high) / 2
+            middle = self.low / 2 + self.high / 2  # (low + high) may pass the largest float
             out.append(math.floor(middle) if integer else middle)
         elif self.low is not None:
             out.append(self.low + 1)
