@@ -172,6 +172,8 @@ def with_evidence(
             for pointer, witness in ((p, outcome.witnesses.get(p)) for p in targets)
         }
     check = _attach(check, outcome.witnesses)
+    if outcome.notes:
+        check = dataclasses.replace(check, notes=(*check.notes, *outcome.notes))
     versions = (f"writer: {outcome.writer}", f"reader: {outcome.reader}")
     findings = list(check.findings)
     findings += outcome_findings(outcome, subject=check.subject, versions=versions, check=check.id)

@@ -141,6 +141,8 @@ class SimulationOutcome:
     witnesses: Mapping[str, Witness] = field(default_factory=dict)
     # JSON Schema: the pointer into the reader schema of the keyword that rejects `witness`
     keyword: str = ""
+    # what the simulation left out, to be shown as notes (a budget that ran out)
+    notes: tuple[str, ...] = ()
 
     @property
     def failed(self) -> bool:
@@ -447,6 +449,10 @@ def _simulate_avro(writer_json: Any, reader_json: Any, writer_label: str, reader
         exhaustive=generated.exhaustive,
         unenforced=_unenforced(pairs, payloads.empty_unions(reader_json, key=reader_key)),
         witnesses=witnesses,
+        notes=(
+            f"random payloads stopped at {payloads.MAX_RANDOM_VALUES} values each (the writer "
+            "nests arrays or maps deeply); deeper containers were left empty",
+        ) if generated.bounded else (),
     )
 
 

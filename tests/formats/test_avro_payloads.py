@@ -363,3 +363,20 @@ def test_generated_payloads_round_trip_through_fastavro(schema: Any, seed: int) 
     parsed = payloads.parse(schema)
     for payload, data in generated.items:
         assert _same(payload, payloads.decode(data, parsed, parsed))
+
+
+def test_random_payloads_of_deeply_nested_arrays_stay_within_their_budget() -> None:
+    from gate.formats.avro import payloads as avro_payloads
+
+    schema: Any = "int"
+    for _ in range(40):
+        schema = {"type": "array", "items": schema}
+    generated = avro_payloads.payload_set(schema, random_count=20)
+    assert generated.bounded
+
+    def values(value: Any) -> int:
+        return 1 + sum(values(item) for item in value) if isinstance(value, list) else 1
+
+    assert all(values(payload) <= 2 * avro_payloads.MAX_RANDOM_VALUES + 1
+               for payload, _ in generated.items)
+    assert not avro_payloads.payload_set({"type": "array", "items": "int"}).bounded

@@ -220,3 +220,15 @@ def test_payloads_of_a_writer_demanding_a_trillion_items_are_skipped(
                        timeout=GUARD)
     assert run.exit_code == 1, run.output
     assert [f["rule"] for f in run.json()["findings"]] == ["JSON_TYPE_CHANGED"]
+
+
+def test_40_nested_arrays_finish_with_a_note_on_the_payload_budget(
+    gate_process: SubprocessRunner
+) -> None:
+    folder = BAD / "compat" / "avro-40-nested-arrays"
+    run = gate_process(["compat", "--format", "json", "old.avsc", "new.avsc"], cwd=folder,
+                       timeout=GUARD)
+    assert run.exit_code == 1, run.output
+    report = run.json()
+    assert [f["rule"] for f in report["findings"]] == ["AVRO_TYPE_MISMATCH"]
+    assert any("stopped at 2000 values" in note for note in _notes(report)), _notes(report)

@@ -40,6 +40,9 @@ MAX_RECURSION = 2  # expansions of one named type on a path before it is closed
 MAX_DEPTH = 48  # containers nested in one payload, against pathological schemas
 _PAIRED_DEPTH = 3  # containers this deep or deeper get one item, not two
 MAX_COVERAGE = 512  # coverage payloads of one schema; beyond that the set is truncated
+# values in one random payload: nested arrays and maps would otherwise multiply their items
+# level by level (3^40 for 40 nested arrays); past it, containers are left empty
+MAX_RANDOM_VALUES = 2000
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
@@ -674,31 +677,51 @@ def _sampler(node: _Node) -> Callable[[random.Random], Any]:
     return lambda rng: rng.randbytes(rng.getrandbits(4) % 13)
 
 
-def _random(node: _Node, rng: random.Random, depth: int, seen: dict[str, int]) -> Any:
+class _Budget:
+    """The values one random payload may still hold; `spent` once it ran out."""
+
+    def __init__(self, values: int) -> None:
+        self.left = values
+        self.spent = False
+
+    def take(self, wanted: int) -> int:
+        granted = min(wanted, self.left)
+        self.left -= granted
+        self.spent = self.spent or granted < wanted
+        return granted
+
+
+def _random(node: _Node, rng: random.Random, depth: int, seen: dict[str, int],
+            budget: _Budget | None = None) -> Any:
+    if budget is None:
+        budget = _Budget(MAX_RANDOM_VALUES)
     if node.sampler is not None:
         return node.sampler(rng)
     kind = node.kind
     if kind == "record":
         if not node.recursive and depth <= MAX_DEPTH:
-            return {field: _random(child, rng, depth + 1, seen) for field, child in node.fields}
+            return {field: _random(child, rng, depth + 1, seen, budget)
+                    for field, child in node.fields}
         name = node.name or ""
         count = seen.get(name, 0)
         if count >= MAX_RECURSION or depth > MAX_DEPTH:
             return _minimal(node)
         seen[name] = count + 1
         try:
-            return {field: _random(child, rng, depth + 1, seen) for field, child in node.fields}
+            return {field: _random(child, rng, depth + 1, seen, budget)
+                    for field, child in node.fields}
         finally:
             seen[name] = count
     if kind == "union":
         live = [index for index, branch in enumerate(node.branches) if branch.rank < _INF]
         index = rng.choice(live)
-        return _tag(node, index, _random(node.branches[index], rng, depth + 1, seen))
+        return _tag(node, index, _random(node.branches[index], rng, depth + 1, seen, budget))
     if kind in ("array", "map"):
         items = node.items
         assert items is not None
         count = 0 if items.rank >= _INF or depth > MAX_DEPTH else rng.getrandbits(2)
-        values = [_random(items, rng, depth + 1, seen) for _ in range(count)]
+        count = budget.take(count)
+        values = [_random(items, rng, depth + 1, seen, budget) for _ in range(count)]
         if kind == "array":
             return values
         keys = ["".join(rng.choices(_STRING_POOL, k=rng.getrandbits(3))) for _ in values]
@@ -836,6 +859,8 @@ class PayloadSet:
     coverage: int  # how many of `items` come from the coverage set
     # every union branch, enum symbol and edge value of the schema is in the coverage part
     exhaustive: bool
+    # some random payload reached `MAX_RANDOM_VALUES` and left containers empty
+    bounded: bool = False
 
 
 def payload_set(
@@ -859,7 +884,8 @@ def payload_set(
             return PayloadSet((), 0, False)
         coverage = [_cover(root, i, 0, {}) for i in range(root.width)]
         rng = random.Random(seed)
-        randoms = [_random(root, rng, 0, {}) for _ in range(random_count)]
+        budgets = [_Budget(MAX_RANDOM_VALUES) for _ in range(random_count)]
+        randoms = [_random(root, rng, 0, {}, budget) for budget in budgets]
         out: list[tuple[Any, bytes]] = []
         seen: set[bytes] = set()
         dropped = False
@@ -877,7 +903,8 @@ def payload_set(
                 out.append((payload, data))
                 covered += index < len(coverage)
         exhaustive = not dropped and root.width < MAX_COVERAGE
-        return PayloadSet(tuple(out), covered, exhaustive)
+        return PayloadSet(tuple(out), covered, exhaustive,
+                          bounded=any(budget.spent for budget in budgets))
 
     result: PayloadSet = _GENERATED.get_or(f"{seed}\x1f{random_count}\x1f{key}", make)
     return result
