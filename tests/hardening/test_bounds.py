@@ -169,7 +169,9 @@ def _entry(**fields: str) -> bytes:
         _entry(references='[{"name": "a", "subject": "b", "version": 1e400}]'),
         _entry(references='[{"name": "a", "subject": "b", "version": "x"}]'),
     ],
-    ids=lambda body: body.decode()[-60:],
+    ids=["version-Infinity", "version-1e400", "version-text", "version-fraction", "version-true",
+         "version-30-digits", "id-minus-Infinity", "id-NaN", "reference-version-1e400",
+         "reference-version-text"],
 )
 def test_a_registry_answer_with_a_number_that_is_no_version_is_a_source_error(
     gate_process: SubprocessRunner, orders: RepoBuilder, registry: RegistryServer, body: bytes
