@@ -449,9 +449,9 @@ class _Transport:
             log.debug("%s %s -> %d", method, path, status)
             if status in RETRY_STATUSES:
                 wait = _retry_after(response.headers.get("Retry-After"))
-                pause = self._backoff(attempt) if wait is None else wait
-                if attempt < settings.retries and pause > settings.max_retry_wait:
-                    reply = _reply(response)
+                if attempt < settings.retries and wait is not None and (
+                    wait > settings.max_retry_wait
+                ):
                     raise self._fail(
                         f"registry answered HTTP {status} and asks to retry after "
                         f"{response.headers.get('Retry-After', '')[:40]} s, longer than gate "
@@ -461,6 +461,8 @@ class _Transport:
                         "retry later",
                     )
                 if attempt < settings.retries:
+                    pause = min(self._backoff(attempt) if wait is None else wait,
+                                settings.max_retry_wait)
                     if time.monotonic() + pause > deadline:
                         raise self._fail(
                             f"registry answered HTTP {status}; the next attempt would pass "

@@ -237,6 +237,16 @@ def test_retry_after_is_respected(
     assert waits == [expected]  # one wait, before the one retry
 
 
+def test_a_long_backoff_without_retry_after_is_capped_not_refused(
+    server: RegistryServer, waits: list[float]
+) -> None:
+    seed_orders(server)
+    server.fail(503, times=1, path="/config")
+    state = load(server.url, backoff=100.0, max_retry_wait=0.3)
+    assert "orders-value" in state.subjects
+    assert waits == [0.3]
+
+
 @pytest.mark.parametrize("retry_after", ["2", "1000000000", "1e400", "Infinity"])
 def test_retry_after_past_the_cap_ends_the_retries_at_once(
     server: RegistryServer, waits: list[float], retry_after: str
