@@ -393,8 +393,6 @@ def rules_command(params: dict[str, Any], verbosity: int = 0) -> int:
 def waive_command(params: dict[str, Any], verbosity: int = 0) -> int:
     import datetime as dt
 
-    from gate.config import load_config
-    from gate.errors import ConfigError
     from gate.pipeline import load_configuration, run_check
     from gate.report.common import printable
     from gate.waive import (
@@ -439,21 +437,30 @@ def waive_command(params: dict[str, Any], verbosity: int = 0) -> int:
         target = config.path or config.root / "gate.yaml"
         text = _read_or_empty(target) or "version: 1\n"
         updated = append_to_config(text, entry)
-    write_atomically(target, updated)
-    try:
-        load_config(config.path or target, sources.environ)
-    except ConfigError:
-        write_atomically(target, text)  # never leave gate.yaml broken
-        raise
+    _rewrite_config(target, text, updated, config.path or target, sources.environ)
     sys.stdout.write(printable(
         f"waived {rule} on {subject} ({fingerprint}) until {expires.isoformat()} in {target}"
     ) + "\n")
     return 0
 
 
-def unwaive_command(params: dict[str, Any], verbosity: int = 0) -> int:
+def _rewrite_config(
+    target: Path, text: str, updated: str, config_path: Path, environ: Mapping[str, str]
+) -> None:
+    """Write `updated` over `target` (which held `text`) and load the configuration again; a
+    configuration that no longer loads gets `text` back, so gate.yaml is never left broken."""
     from gate.config import load_config
     from gate.errors import ConfigError
+
+    write_atomically(target, updated)
+    try:
+        load_config(config_path, environ)
+    except ConfigError:
+        write_atomically(target, text)
+        raise
+
+
+def unwaive_command(params: dict[str, Any], verbosity: int = 0) -> int:
     from gate.pipeline import load_configuration
     from gate.report.common import printable
     from gate.waive import find_waiver, remove_entry
@@ -471,12 +478,7 @@ def unwaive_command(params: dict[str, Any], verbosity: int = 0) -> int:
         raise UsageError("no gate.yaml holds the waiver", params["fingerprint"])
     text = target.read_text(encoding="utf-8")
     updated = remove_entry(text, waiver.line, waiver.file)
-    write_atomically(target, updated)
-    try:
-        load_config(config.path or target, sources.environ)
-    except ConfigError:
-        write_atomically(target, text)  # never leave gate.yaml broken
-        raise
+    _rewrite_config(target, text, updated, config.path or target, sources.environ)
     sys.stdout.write(printable(
         f"removed the waiver for {waiver.rule} on {waiver.subject} ({waiver.fingerprint}) "
         f"from {waiver.file}"
