@@ -32,6 +32,7 @@ from gate.subjects import json_shape
 UNTRACKED_REGISTRY_VERSION = "DRIFT_UNTRACKED_REGISTRY_VERSION"
 HISTORY_PREDATES_GIT = "DRIFT_REGISTRY_HISTORY_PREDATES_GIT"
 HISTORY_SHALLOW = "DRIFT_HISTORY_SHALLOW"
+HISTORY_UNREADABLE = "DRIFT_HISTORY_UNREADABLE"
 NOT_REGISTERED = "DRIFT_NOT_REGISTERED"
 COMPATIBILITY_MISMATCH = "DRIFT_COMPATIBILITY_MISMATCH"
 SUBJECT_NOT_IN_GIT = "DRIFT_SUBJECT_NOT_IN_GIT"
@@ -57,6 +58,14 @@ DRIFT_RULES: tuple[Rule, ...] = (
         HISTORY_SHALLOW,
         "Registered versions that git's history does not hold in a shallow clone: they may be in "
         "the history it lacks (fetch it, or run with --fetch-base, to tell).",
+        Severity.INFO,
+        "drift",
+    ),
+    Rule(
+        HISTORY_UNREADABLE,
+        "Registered versions that no readable git revision holds, while some revisions of the "
+        "file are git-lfs pointers whose object is not in the local LFS store: they may be those "
+        "revisions (fetch the objects, `git lfs fetch --all origin`, to tell).",
         Severity.INFO,
         "drift",
     ),
@@ -163,6 +172,10 @@ class DriftInput:
     # False when git's history is cut short (a shallow clone): a registered version it does not
     # hold may be in the part it lacks
     history_complete: bool = True
+    # commits (short shas) whose version of the file could not be read: git-lfs pointers whose
+    # object is not in the local LFS store. A registered version may be one of them: one that
+    # no readable revision holds is an info finding, never judged as drift
+    unreadable_history: tuple[str, ...] = ()
 
     @classmethod
     def from_texts(
@@ -310,6 +323,32 @@ def _versions_phrase(versions: Iterable[RegisteredSchema]) -> str:
     return f"{word} {version_ranges(numbers)}"
 
 
+_SHOWN_COMMITS = 5
+
+
+def _unreadable(item: DriftInput, doubt: tuple[RegisteredSchema, ...]) -> Finding:
+    """The registered versions `doubt`, which git's history may hold in revisions gate could
+    not read (git-lfs pointers whose object was never fetched): an info finding, not drift."""
+    commits = item.unreadable_history
+    shown = ", ".join(commits[:_SHOWN_COMMITS])
+    if len(commits) > _SHOWN_COMMITS:
+        shown += f" and {len(commits) - _SHOWN_COMMITS} more"
+    where = item.path or "the subject's file"
+    one = len(doubt) == 1
+    return _finding(
+        HISTORY_UNREADABLE,
+        item,
+        f"{item.subject}: registry {_versions_phrase(doubt)} "
+        f"{'matches' if one else 'match'} no revision of {where} that gate could read; "
+        f"{where} is a git-lfs pointer in {'commit' if len(commits) == 1 else 'commits'} "
+        f"{shown} whose object is not in the local LFS store, which may hold "
+        f"{'it' if one else 'them'}, so this is not judged as drift.",
+        "fetch the LFS objects of the whole history (`git lfs fetch --all origin`), then rerun "
+        "gate",
+        tuple(v.label for v in doubt),
+    )
+
+
 def _untracked_versions(item: DriftInput) -> list[Finding]:
     match = match_versions(item)
     if not match.unheld:
@@ -344,6 +383,8 @@ def _untracked_versions(item: DriftInput) -> list[Finding]:
                 tuple(v.label for v in doubt),
             )
         )
+    elif doubt and item.unreadable_history:
+        out.append(_unreadable(item, doubt))
     elif doubt:
         for version in doubt:
             if newest is not None:

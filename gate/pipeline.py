@@ -1035,6 +1035,7 @@ class DriftContext:
     root: Path
     ids: dict[str, frozenset[str]]
     complete: bool = True
+    revisions: tuple[str, ...] = ()  # full shas whose history counts though no ref names them
 
 
 def drift_context(
@@ -1057,7 +1058,8 @@ def drift_context(
     def gather() -> DriftContext:
         found = repo.blob_ids(paths, revisions) if paths else {}
         ids = {p: frozenset(v) for p, v in found.items()}
-        return DriftContext(repo.root, ids, complete=not (paths and repo.is_shallow))
+        complete = not (paths and repo.is_shallow)
+        return DriftContext(repo.root, ids, complete=complete, revisions=tuple(revisions))
 
     context = gather()
     if context.complete or not deepen or state is None:
@@ -1094,7 +1096,7 @@ def _any_in_doubt(
     if not doubtful:
         return False
     wanted = sorted({sha for s in doubtful for sha in context.ids.get(s.path, ())})
-    blobs = repo.read_objects(wanted)
+    blobs = repo.read_history(wanted).contents
     for source in doubtful:
         texts = tuple(
             blobs[sha].decode("utf-8", "replace")
@@ -1110,7 +1112,10 @@ def _any_in_doubt(
 _HISTORY_REPOSITORIES: dict[tuple[int, Path], Any] = {}
 
 
-def _history_texts(context: DriftContext, path: str) -> tuple[str, ...]:
+def _history_texts(context: DriftContext, path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The texts `path` had in history, git-lfs pointers read from the local LFS store; and
+    the commits (short shas) that gave it a version gate cannot read: a pointer whose object
+    was never fetched, which is left out rather than compared as text."""
     import os
 
     from gate.sources.git import GitRepository
@@ -1119,8 +1124,14 @@ def _history_texts(context: DriftContext, path: str) -> tuple[str, ...]:
     repo = _HISTORY_REPOSITORIES.get(key)
     if repo is None:
         repo = _HISTORY_REPOSITORIES[key] = GitRepository.open(context.root)
-    blobs = repo.read_objects(sorted(context.ids.get(path, ())))
-    return tuple(data.decode("utf-8", "replace") for data in blobs.values())
+    read = repo.read_history(sorted(context.ids.get(path, ())))
+    texts = tuple(data.decode("utf-8", "replace") for data in read.contents.values())
+    if not read.unreadable:
+        return texts, ()
+    commits = repo.commits_introducing(path, read.unreadable, context.revisions)
+    # a pointer no commit introduced (it cannot be, but) is named by its object id
+    named = [sha[:7] for blob in read.unreadable for sha in commits[blob] or [blob]]
+    return texts, tuple(dict.fromkeys(named))
 
 
 def _json_of_yaml(path: str, text: str) -> str:
@@ -1151,12 +1162,13 @@ def _drift_input(
     )
     if as_json and head is not None:
         head = _json_of_yaml(source.path, head)
+    unreadable: tuple[str, ...] = ()
     if texts is None:
         texts = ()
         if registered is not None and any(
             v.text != head and blob_id(v.text) not in ids for v in registered.versions
         ):
-            texts = _history_texts(context, source.path)
+            texts, unreadable = _history_texts(context, source.path)
     if as_json:
         texts = tuple(_json_of_yaml(source.path, text) for text in texts)
     item = DriftInput.from_texts(
@@ -1169,7 +1181,9 @@ def _drift_input(
         path=source.path,
         history_complete=context.complete,
     )
-    return dataclasses.replace(item, git_blob_ids=ids, unlike_head=unlike)
+    return dataclasses.replace(
+        item, git_blob_ids=ids, unlike_head=unlike, unreadable_history=unreadable
+    )
 
 
 def subject_drift(

@@ -13,6 +13,7 @@ from gate.drift import (
     DRIFT_RULES,
     HISTORY_PREDATES_GIT,
     HISTORY_SHALLOW,
+    HISTORY_UNREADABLE,
     NOT_REGISTERED,
     SUBJECT_NOT_IN_GIT,
     SUBJECT_NOT_IN_REGISTRY,
@@ -157,6 +158,7 @@ def test_the_rule_catalogue() -> None:
         UNTRACKED_REGISTRY_VERSION,
         HISTORY_PREDATES_GIT,
         HISTORY_SHALLOW,
+        HISTORY_UNREADABLE,
         NOT_REGISTERED,
         COMPATIBILITY_MISMATCH,
         SUBJECT_NOT_IN_GIT,
@@ -166,6 +168,7 @@ def test_the_rule_catalogue() -> None:
         UNTRACKED_REGISTRY_VERSION: Severity.ERROR,
         HISTORY_PREDATES_GIT: Severity.INFO,
         HISTORY_SHALLOW: Severity.INFO,
+        HISTORY_UNREADABLE: Severity.INFO,
         NOT_REGISTERED: Severity.INFO,
         COMPATIBILITY_MISMATCH: Severity.WARNING,
         SUBJECT_NOT_IN_GIT: Severity.WARNING,
@@ -410,3 +413,31 @@ def test_a_version_between_two_git_held_ones_is_history_not_an_error() -> None:
         "version 1 matches no revision of schemas/orders.avsc; it is older than version 2, the "
         "first git holds, so it was registered before the repository tracked the schema."
     )
+
+
+def test_versions_history_could_not_read_are_not_errors() -> None:
+    """Some revisions of the file are git-lfs pointers whose object was never fetched: a
+    registered version may be one of them, so one that would otherwise be drift is an info
+    finding naming the file, the commits and how to fetch the objects."""
+    import dataclasses
+
+    item = dataclasses.replace(
+        orders(head=V2, history=(V2,), registry=state(*OLD, V2, HAND_MADE)),
+        unreadable_history=("1a2b3c4", "5d6e7f8"),
+    )
+    findings = find_drift([item])
+    assert [(f.rule, f.severity) for f in findings] == [
+        (HISTORY_UNREADABLE, Severity.INFO),
+        (HISTORY_PREDATES_GIT, Severity.INFO),
+    ]
+    unreadable = findings[0]
+    assert unreadable.message == (
+        "orders-value: registry version 6 matches no revision of schemas/orders.avsc that gate "
+        "could read; schemas/orders.avsc is a git-lfs pointer in commits 1a2b3c4, 5d6e7f8 whose "
+        "object is not in the local LFS store, which may hold it, so this is not judged as drift."
+    )
+    assert unreadable.fix is not None and "`git lfs fetch --all origin`" in unreadable.fix
+    assert unreadable.versions == ("registry:orders-value@6 (id 16)",)
+    # everything held: nothing to say
+    held = dataclasses.replace(orders(registry=state(V1, V2)), unreadable_history=("1a2b3c4",))
+    assert find_drift([held]) == []

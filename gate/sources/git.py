@@ -46,6 +46,7 @@ __all__ = [
     "ChangeStatus",
     "FileChange",
     "GitRepository",
+    "HistoryRead",
     "IndexTree",
     "RevisionTree",
     "Tree",
@@ -172,6 +173,15 @@ class BlobRead:
 
     contents: dict[str, bytes] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HistoryRead:
+    """Contents of history by object id, and the ids of git-lfs pointers that could not be
+    resolved from the local LFS store (not in `contents`)."""
+
+    contents: dict[str, bytes] = field(default_factory=dict)
+    unreadable: tuple[str, ...] = ()
 
 
 class Tree(Protocol):
@@ -1202,16 +1212,7 @@ class GitRepository:
         nothing is downloaded. A pointer whose object is not there is a SourceError (exit 3)
         naming the files: comparing the pointers' text would judge nothing.
         """
-        missing: list[str] = []
-        for path, data in contents.items():
-            pointer = lfs_pointer(data)
-            if pointer is None:
-                continue
-            found = self._lfs_object(*pointer)
-            if found is None:
-                missing.append(path)
-            else:
-                contents[path] = found
+        missing = self._resolve_lfs_in_place(contents)
         if missing:
             shown = ", ".join(sorted(missing)[:5]) + (
                 f" and {len(missing) - 5} more" if len(missing) > 5 else ""
@@ -1224,6 +1225,21 @@ class GitRepository:
                 "the work tree; in CI, check out with LFS enabled), then rerun gate",
             )
         return contents
+
+    def _resolve_lfs_in_place(self, contents: dict[str, bytes]) -> list[str]:
+        """Replace each git-lfs pointer in `contents` by its object from the local store; the
+        keys of the pointers whose object is not there (left as they are)."""
+        missing: list[str] = []
+        for key, data in contents.items():
+            pointer = lfs_pointer(data)
+            if pointer is None:
+                continue
+            found = self._lfs_object(*pointer)
+            if found is None:
+                missing.append(key)
+            else:
+                contents[key] = found
+        return missing
 
     def _lfs_object(self, oid: str, size: int) -> bytes | None:
         """The content of LFS object `oid` from the local store, if it is there and intact."""
@@ -1548,6 +1564,41 @@ class GitRepository:
         """The contents of blobs by object id, in one cat-file batch; missing ones are absent."""
         blobs = self._objects(list(dict.fromkeys(shas)), "history")
         return {sha: blobs[sha][1] for sha in shas if sha in blobs and blobs[sha][0] == "blob"}
+
+    def read_history(self, shas: Sequence[str]) -> HistoryRead:
+        """The contents of blobs of history by object id, git-lfs pointers replaced by their
+        objects from the local store (as `resolve_lfs` does). A pointer whose object is not
+        there is left out and named in `unreadable`: older history is not the change under
+        check, so it does not stop the run, and its text is never taken for the file's."""
+        contents = self.read_objects(shas)
+        missing = self._resolve_lfs_in_place(contents)
+        for sha in missing:
+            del contents[sha]
+        return HistoryRead(contents, tuple(missing))
+
+    def commits_introducing(
+        self, path: str, shas: Iterable[str], revisions: Sequence[str] = ()
+    ) -> dict[str, list[str]]:
+        """The commits (full shas, newest first) where `path` took each of the contents
+        `shas`, in the history `blob_ids` reads: one `git log --raw` of that path."""
+        found: dict[str, list[str]] = {sha: [] for sha in shas}
+        relative = normalize_path(path)
+        if not found or relative is None or self._lookup("HEAD") is None:
+            return found
+        revisions = sorted({r for r in revisions if _FULL_SHA.fullmatch(r)})
+        args = [arg for arg in _log_raw([relative], revisions) if arg != "--reverse"]
+        args[args.index("--format=")] = "--format=commit %H"
+        _, out, _ = self._run(args, subject=f"history of {relative}")
+        commit = ""
+        for raw in out.split(b"\0"):
+            token = _decode(raw).strip("\n")
+            if token.startswith("commit "):
+                commit = token[len("commit ") :]
+            elif token.startswith(":") and commit:
+                meta = token[1:].split(" ")
+                if len(meta) >= 4 and meta[3] in found and commit not in found[meta[3]]:
+                    found[meta[3]].append(commit)
+        return found
 
     def blob_history(self, paths: Sequence[str]) -> dict[str, list[bytes]]:
         """Every distinct content each path ever had, oldest first (see `blob_ids`)."""
