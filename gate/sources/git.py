@@ -629,12 +629,14 @@ class GitRepository:
         A command that compares the work tree with the index or a revision (`diff-index` with
         rename detection, `diff-files` or `diff-index` on a racily clean file) hashes work-tree
         files the way `git add` would, through the `clean` command or `process` of the filter
-        `.gitattributes` names for them: a program of the repository's choosing. There is no
-        switch for "no filters" in git 2.39 (GIT_ATTR_SOURCE is 2.40's, and even it leaves the
-        configuration's drivers alone), so each configured driver gets an empty `clean` and
-        `process` and `required=false` (otherwise git refuses the unfiltered file). Listed once
-        per object with `git config --get-regexp`, which reads configuration and runs nothing.
-        Files are then hashed as their bytes are, as gate reads them.
+        `.gitattributes` names for them: a program of the repository's choosing. git has no
+        switch for "no filters", and no attributes file outranks the work tree's (2.40's
+        GIT_ATTR_SOURCE only picks the tree they are read from, and a committed one is in every
+        tree), so each configured driver gets an empty `clean` and `process` and
+        `required=false` (otherwise git refuses the unfiltered file); a command-line `-c` beats
+        every configuration file. The drivers are listed once per object with `git config
+        --get-regexp`, which reads configuration and runs nothing. Files are then hashed as
+        their bytes are, as gate reads them.
         """
         if self._filter_options is None:
             status, out, _ = self._run(
