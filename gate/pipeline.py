@@ -367,6 +367,7 @@ def open_workspace(sources: SourceOptions, config: Any, repo: Any = None) -> Wor
                 *_subject_files(scope, touched, (head_tree, base_tree)),
             ),
             exclude=[prefix + folder for folder in _snapshot_folders(sources, config)],
+            options=CheckOptions(import_paths=import_paths(config, prefix)),
         )
     finally:
         repo.settle()  # no thread is left when workers are forked
@@ -390,9 +391,11 @@ def _contract_files(contract: Any, prefix: str) -> set[str]:
     return files | {prefix + c.reader for c in contract.consumers if not c.is_pinned}
 
 
-def _references_from(files: set[str], head: Any) -> dict[str, set[str]]:
-    """The files each of `files` (and each file they reach) names in relative `$ref`s at the
-    head, read level by level, each level in one batch."""
+def _references_from(
+    files: set[str], head: Any, options: CheckOptions
+) -> dict[str, set[str]]:
+    """The files each of `files` (and each file they reach) reads at the head (relative `$ref`s,
+    imports), read level by level, each level in one batch."""
     edges: dict[str, set[str]] = {}
     frontier = {f for f in files if not f.lower().endswith(".avsc")}
     for _ in range(_MAX_REF_DEPTH):
@@ -402,8 +405,8 @@ def _references_from(files: set[str], head: Any) -> dict[str, set[str]]:
         for path in frontier:
             data = contents.get(path)
             edges[path] = (
-                set(file_references(path, data.decode("utf-8", "replace")))
-                if data is not None and b"$ref" in data
+                set(file_references(path, data.decode("utf-8", "replace"), options))
+                if data
                 else set()
             )
         frontier = {target for path in frontier for target in edges[path]} - edges.keys()
@@ -415,7 +418,8 @@ _MAX_REF_DEPTH = 16  # `$ref` chains from a contract's files followed this far
 
 def _touched_contracts(scope: ConfigScope, only: Sequence[str], head: Any) -> frozenset[str]:
     """In a run restricted to files, the subjects of the contracts one of whose producers' or
-    consumers' schema files, or a file these reach through relative `$ref`s, is among the files:
+    consumers' schema files, or a file these reach through relative `$ref`s or imports, is among
+    the files:
     a change to any of them changes what a producer writes or a consumer reads."""
     if not only or not scope.config.contracts:
         return frozenset()
@@ -425,9 +429,10 @@ def _touched_contracts(scope: ConfigScope, only: Sequence[str], head: Any) -> fr
         own.setdefault(contract.subject, set()).update(_contract_files(contract, scope.prefix))
     touched = {subject for subject, files in own.items() if files & listed}
     pending = {subject: files for subject, files in own.items() if subject not in touched}
-    if not pending or all(f.lower().endswith((".avsc", ".proto")) for f in listed):
-        return frozenset(touched)  # no `$ref` names an Avro or Protobuf file
-    edges = _references_from(set().union(*pending.values()), head)
+    if not pending or all(f.lower().endswith(".avsc") for f in listed):
+        return frozenset(touched)  # no `$ref` or import names an Avro file
+    options = CheckOptions(import_paths=import_paths(scope.config, scope.prefix))
+    edges = _references_from(set().union(*pending.values()), head, options)
     for subject, files in pending.items():
         reached, frontier = set(files), set(files)
         while frontier and not reached & listed:
@@ -464,6 +469,13 @@ def contracts_in_run(workspace: Workspace, shard: Any = None) -> tuple[Any, ...]
         return contracts
     present = {s.subject for s in workspace.subjects}
     return tuple(c for c in contracts if c.subject in present or c.subject in workspace.touched)
+
+
+def import_paths(config: Any, prefix: str) -> tuple[str, ...]:
+    """gate.yaml's `protobuf: import_paths:` as repository-relative folders."""
+    return tuple(
+        (prefix + folder).rstrip("/") for folder in getattr(config, "protobuf_import_paths", ())
+    )
 
 
 def tree_reader(workspace: Workspace) -> Any:
@@ -1501,6 +1513,7 @@ def run_check(options: RunOptions) -> Result:
         # schema paths are repository-relative, and so are the files their `$ref`s name
         root=workspace.repo.root,
         files=tree_reader(workspace),
+        import_paths=import_paths(config, workspace.prefix),
     )
     parser = Parser(base_options)
 
