@@ -197,6 +197,11 @@ def collect_subjects(
             and head_ids[path] == base_ids.get(path)
             and not _reads_files(_type_from_path(binding, path))
         }
+        if listed is None:
+            # one whose files may have changed only when one of them names a changed file
+            same |= _reading_nothing_changed(
+                config, head, base, head_paths, base_paths, pairs, head_ids, base_ids
+            )
         same -= {b for h, b, _ in pairs if b in same and h != b}  # also a renamed file's base
         head_wanted = [p for p in head_wanted if p not in same]
         base_wanted = [p for p in base_wanted if p not in same]
@@ -294,6 +299,54 @@ def with_texts(
             source = dataclasses.replace(source, head_data=data, base_data=data)
         out.append(source)
     return out
+
+
+_MAX_CHANGED_FILES = 2_000  # past this many changed files, every schema that reads files is read
+
+
+def _reading_nothing_changed(
+    config: Any,
+    head: Tree,
+    base: Tree,
+    head_paths: list[str],
+    base_paths: list[str],
+    pairs: list[tuple[str | None, str | None, Any]],
+    head_ids: Mapping[str, str],
+    base_ids: Mapping[str, str],
+) -> set[str]:
+    """The files, the same object at both sides, of subjects whose format reads other files
+    (`$ref`s, imports) but that name no file that differs between the two trees, directly or
+    through other files (found by the trees' own search, without reading them): the files they
+    read are the same at both sides too. Empty when the trees cannot tell."""
+    readers = {
+        path
+        for path, base_path, binding in pairs
+        if path is not None
+        and path == base_path
+        and path in head_ids
+        and head_ids[path] == base_ids.get(path)
+        and (schema_type := _type_from_path(binding, path)) is not None
+        and _reads_files(schema_type)
+    }
+    if not readers:
+        return set()
+    listed = sorted(set(head_paths) | set(base_paths))
+    all_head = _object_ids(head, head_paths)
+    all_base = _object_ids(base, base_paths)
+    changed = [
+        path
+        for path in listed
+        # a path without an object id (a link) may have changed
+        if all_head.get(path) is None or all_head.get(path) != all_base.get(path)
+    ]
+    if len(changed) > _MAX_CHANGED_FILES:
+        return set()
+    if not changed:
+        return readers
+    naming = _files_naming(changed, (head, base), _referring_documents(config))
+    if naming is None:
+        return set()
+    return readers - naming
 
 
 def _object_ids(tree: Tree, paths: list[str]) -> dict[str, str]:
