@@ -184,6 +184,23 @@ def test_without_the_import_path_the_import_is_unresolved(
     assert "proto/" in finding["message"]  # where it was looked for
 
 
+def test_an_import_through_a_link_out_of_the_repository_is_refused(
+    gate: GateRunner, tmp_path: Path
+) -> None:
+    (tmp_path / "secret.proto").write_text(_money())
+    repo = RepoBuilder(tmp_path / "repo")
+    repo.commit("base", {"gate.yaml": CONFIG, "proto/catalog.proto": CATALOG})
+    (repo.root / "common").mkdir()
+    (repo.root / "common" / "money.proto").symlink_to(tmp_path / "secret.proto")
+    repo.write("proto/refund.proto", REFUND)
+    run = gate(["check", "--offline", "--base", "HEAD", "--report", "json"], cwd=repo.root)
+    assert run.exit_code == 1, run.stdout + run.stderr
+    (finding,) = run.json()["findings"]
+    assert finding["rule"] == "PROTOBUF_UNRESOLVED_IMPORT"
+    assert "points outside the repository" in finding["message"]
+    assert str(tmp_path) not in finding["message"]
+
+
 @pytest.mark.parametrize(
     ("entry", "words"),
     [

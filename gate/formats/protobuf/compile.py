@@ -203,9 +203,15 @@ class _Resolver:
                 return None
             data = self.options.files(origin, relative)
         elif self.root_dir is not None:
-            path = self.root_dir / relative
+            path = (self.root_dir / relative).resolve()
             if not path.is_file():
                 return None
+            if not path.is_relative_to(self.root_dir):
+                raise ProtoInvalid(
+                    f"imported file {relative} is a link that points outside the repository: "
+                    "imports are read only from the repository",
+                    rule=UNRESOLVED_IMPORT,
+                )
             try:
                 data = path.read_bytes()
             except OSError:
