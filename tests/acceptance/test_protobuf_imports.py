@@ -169,6 +169,30 @@ def test_import_paths_in_gate_yaml(gate: GateRunner, tmp_path: Path) -> None:
     ]
 
 
+def test_import_paths_are_relative_to_the_folder_of_gate_yaml(
+    gate: GateRunner, tmp_path: Path
+) -> None:
+    repo = RepoBuilder(tmp_path / "repo")
+    repo.commit(
+        "base",
+        {
+            "svc/gate.yaml": CONFIG + "protobuf:\n  import_paths: [vendor]\n",
+            "svc/vendor/common/money.proto": _money(),
+            "svc/proto/refund.proto": REFUND,
+        },
+    )
+    repo.commit("money in floating point", {"svc/vendor/common/money.proto": _money("double")})
+    run = gate(
+        ["check", "--offline", "--base", "HEAD~1", "--head", "HEAD", "--report", "json"],
+        cwd=repo.root / "svc",
+    )
+    assert run.exit_code == 1, run.stdout + run.stderr
+    assert _failed(run) == [
+        ("refund-value", "PROTOBUF_FIELD_NAMED_TYPE_CHANGED"),
+        ("refund-value", "PROTOBUF_FIELD_SCALAR_KIND_CHANGED"),
+    ]
+
+
 def test_without_the_import_path_the_import_is_unresolved(
     gate: GateRunner, tmp_path: Path
 ) -> None:
