@@ -296,6 +296,9 @@ class Config:
     waivers_file: Path | None = None
     allow_remote_refs: bool = False
     simulation: SimulationConfig = SimulationConfig()
+    # `protobuf: import_paths:`, relative to the configuration's folder, normalized: where a
+    # `.proto` import is looked for before the repository root and the importing file's folder
+    protobuf_import_paths: tuple[str, ...] = ()
 
     def match(self, path: str) -> SubjectBinding | None:
         """The binding of a repository-relative path: `file:` rules first, then `files:` globs.
@@ -1013,6 +1016,24 @@ class _Builder:
     def optional(self, value: Any) -> str | None:
         return value if isinstance(value, str) and value.strip() else None
 
+    def import_paths(self, raw: dict[str, Any] | None) -> tuple[str, ...]:
+        """`protobuf: import_paths:`: folders inside the repository, in order."""
+        out: list[str] = []
+        for index, entry in enumerate((raw or {}).get("import_paths") or ()):
+            key: Key = ("protobuf", "import_paths", index)
+            folder = self.repo_path(key, entry)
+            if folder is None:
+                continue
+            if os.path.isfile(os.path.join(self.root, folder)):
+                self.doc.problem(
+                    key,
+                    f"{entry!r} is a file; an import path is a folder imports are looked for in",
+                    "name the folder that holds the imported files (e.g. proto/)",
+                )
+                continue
+            out.append("" if folder == "." else folder)
+        return tuple(dict.fromkeys(out))
+
     def registry(self, raw: dict[str, Any] | None) -> RegistryConfig | None:
         if raw is None:
             return None
@@ -1373,6 +1394,7 @@ def load_config(path: Path, environ: Mapping[str, str]) -> Config:
             seed=int(simulation.get("seed", SimulationConfig.seed)),
             enabled=bool(simulation.get("enabled", SimulationConfig.enabled)),
         ),
+        protobuf_import_paths=builder.import_paths(value.get("protobuf")),
     )
     _fail_on(document)
     if waivers_file is not None and relative is not None:

@@ -62,36 +62,34 @@ def _read_file(path: Path) -> bytes:
         raise SourceError(f"cannot read schema file ({error.strerror})", str(path)) from None
 
 
-def _file_type(
+def _file_types(
     paths: tuple[Path, ...], contents: list[bytes], given: SchemaType | None
-) -> SchemaType:
+) -> list[SchemaType]:
+    """Each file's schema type: `given`, else inferred from its name and content. Files of
+    different types are a history whose schema type changed, judged as the registry judges it."""
     if given is not None:
-        return given
-    inferred = {
+        get_format(given)
+        return [given] * len(paths)
+    inferred = [
         infer_type(str(path), data.decode("utf-8", "replace"))
         for path, data in zip(paths, contents, strict=True)
-    }
-    inferred.discard(None)
-    if len(inferred) != 1:
-        names = ", ".join(str(p) for p in paths)
-        if not inferred:
-            raise UsageError(
-                "cannot tell the schema type",
-                names,
-                "pass --type avro, --type json or --type protobuf",
-            )
+    ]
+    unknown = [str(path) for path, t in zip(paths, inferred, strict=True) if t is None]
+    if unknown:
         raise UsageError(
-            "the files are of different schema types", names, "pass --type to say which one"
+            "cannot tell the schema type",
+            ", ".join(unknown),
+            "pass --type avro, --type json or --type protobuf",
         )
-    (schema_type,) = inferred
-    assert schema_type is not None
-    get_format(schema_type)  # unsupported types fail here, before any parsing
-    return schema_type
+    types = [t for t in inferred if t is not None]
+    for schema_type in dict.fromkeys(types):
+        get_format(schema_type)  # unsupported types fail here, before any parsing
+    return types
 
 
 def load_files(options: CompatOptions) -> tuple[SchemaType, list[Parsed], Parser]:
     contents = [_read_file(path) for path in options.files]
-    schema_type = _file_type(options.files, contents, options.schema_type)
+    types = _file_types(options.files, contents, options.schema_type)
     parser = Parser(CheckOptions(json_policy=options.json_policy, root=Path.cwd()))
     # the last file is the candidate, a new schema; the others are registered versions (the
     # registry parses the two by different rules)
@@ -104,9 +102,11 @@ def load_files(options: CompatOptions) -> tuple[SchemaType, list[Parsed], Parser
             Origin(OriginKind.FILE, path=str(path)),
             registered=index < last,
         )
-        for index, (path, data) in enumerate(zip(options.files, contents, strict=True))
+        for index, (path, data, schema_type) in enumerate(
+            zip(options.files, contents, types, strict=True)
+        )
     ]
-    return schema_type, parsed, parser
+    return types[-1], parsed, parser
 
 
 def run_compat(options: CompatOptions) -> Result:
@@ -131,7 +131,12 @@ def run_compat(options: CompatOptions) -> Result:
             return with_evidence(check, writer, reader, settings, always=True)
 
     compared = compat_checks(subject, candidate, history, options.mode, parser.options, evidence)
-    if options.describe_changes and history and history[-1].ok:
+    if (
+        options.describe_changes
+        and history
+        and history[-1].ok
+        and history[-1].schema.type is candidate.schema.type
+    ):
         against = history[-1]
         compared = with_change_summary(
             compared, options.mode, str(against.schema.origin.path), against, candidate,
@@ -197,6 +202,14 @@ def run_diff(options: CompatOptions) -> Changelog:
     if len(options.files) != 2:
         raise UsageError("gate diff needs exactly two files", "OLD NEW")
     schema_type, (old, new), parser = load_files(options)
+    if old.schema.type is not new.schema.type:
+        raise UsageError(
+            "the files are of different schema types "
+            f"({old.schema.type.value}, {new.schema.type.value})",
+            ", ".join(str(f) for f in options.files),
+            "gate diff lists the changes between two versions of one schema type; "
+            "`gate compat` judges a change of schema type, or pass --type to read both as one",
+        )
     changes: tuple[Change, ...] = ()
     if old.ok and new.ok:
         changes = tuple(get_format(schema_type).diff(old.value, new.value, parser.options))
@@ -367,6 +380,7 @@ def open_workspace(sources: SourceOptions, config: Any, repo: Any = None) -> Wor
                 *_subject_files(scope, touched, (head_tree, base_tree)),
             ),
             exclude=[prefix + folder for folder in _snapshot_folders(sources, config)],
+            options=CheckOptions(import_paths=import_paths(config, prefix)),
         )
     finally:
         repo.settle()  # no thread is left when workers are forked
@@ -390,9 +404,11 @@ def _contract_files(contract: Any, prefix: str) -> set[str]:
     return files | {prefix + c.reader for c in contract.consumers if not c.is_pinned}
 
 
-def _references_from(files: set[str], head: Any) -> dict[str, set[str]]:
-    """The files each of `files` (and each file they reach) names in relative `$ref`s at the
-    head, read level by level, each level in one batch."""
+def _references_from(
+    files: set[str], head: Any, options: CheckOptions
+) -> dict[str, set[str]]:
+    """The files each of `files` (and each file they reach) reads at the head (relative `$ref`s,
+    imports), read level by level, each level in one batch."""
     edges: dict[str, set[str]] = {}
     frontier = {f for f in files if not f.lower().endswith(".avsc")}
     for _ in range(_MAX_REF_DEPTH):
@@ -402,8 +418,8 @@ def _references_from(files: set[str], head: Any) -> dict[str, set[str]]:
         for path in frontier:
             data = contents.get(path)
             edges[path] = (
-                set(file_references(path, data.decode("utf-8", "replace")))
-                if data is not None and b"$ref" in data
+                set(file_references(path, data.decode("utf-8", "replace"), options))
+                if data
                 else set()
             )
         frontier = {target for path in frontier for target in edges[path]} - edges.keys()
@@ -415,7 +431,8 @@ _MAX_REF_DEPTH = 16  # `$ref` chains from a contract's files followed this far
 
 def _touched_contracts(scope: ConfigScope, only: Sequence[str], head: Any) -> frozenset[str]:
     """In a run restricted to files, the subjects of the contracts one of whose producers' or
-    consumers' schema files, or a file these reach through relative `$ref`s, is among the files:
+    consumers' schema files, or a file these reach through relative `$ref`s or imports, is among
+    the files:
     a change to any of them changes what a producer writes or a consumer reads."""
     if not only or not scope.config.contracts:
         return frozenset()
@@ -425,9 +442,10 @@ def _touched_contracts(scope: ConfigScope, only: Sequence[str], head: Any) -> fr
         own.setdefault(contract.subject, set()).update(_contract_files(contract, scope.prefix))
     touched = {subject for subject, files in own.items() if files & listed}
     pending = {subject: files for subject, files in own.items() if subject not in touched}
-    if not pending or all(f.lower().endswith((".avsc", ".proto")) for f in listed):
-        return frozenset(touched)  # no `$ref` names an Avro or Protobuf file
-    edges = _references_from(set().union(*pending.values()), head)
+    if not pending or all(f.lower().endswith(".avsc") for f in listed):
+        return frozenset(touched)  # no `$ref` or import names an Avro file
+    options = CheckOptions(import_paths=import_paths(scope.config, scope.prefix))
+    edges = _references_from(set().union(*pending.values()), head, options)
     for subject, files in pending.items():
         reached, frontier = set(files), set(files)
         while frontier and not reached & listed:
@@ -464,6 +482,13 @@ def contracts_in_run(workspace: Workspace, shard: Any = None) -> tuple[Any, ...]
         return contracts
     present = {s.subject for s in workspace.subjects}
     return tuple(c for c in contracts if c.subject in present or c.subject in workspace.touched)
+
+
+def import_paths(config: Any, prefix: str) -> tuple[str, ...]:
+    """gate.yaml's `protobuf: import_paths:` as repository-relative folders."""
+    return tuple(
+        (prefix + folder).rstrip("/") for folder in getattr(config, "protobuf_import_paths", ())
+    )
 
 
 def tree_reader(workspace: Workspace) -> Any:
@@ -731,15 +756,10 @@ def registry_checks(
             f"already registered as version {same.version} (id {same.id}); "
             "registering it again changes nothing"
         )
-    alike = [
-        (version, p)
-        for version, p in zip(registered.versions, history, strict=True)
-        if p.schema.type is candidate.schema.type
-    ]
-    if not alike:
-        return note("the registered versions are of another schema type")
     if mode is Mode.NONE:
         return note("compatibility level NONE: any change is accepted")
+    # a version of another schema type is judged too: incompatible, as for the registry
+    alike = list(zip(registered.versions, history, strict=True))
     # a version gate cannot parse is named, never left out without a word
     skipped = tuple(
         f"registered version {version.version} (id {version.id}) of {source.subject} is "
@@ -1515,6 +1535,7 @@ def run_check(options: RunOptions) -> Result:
         # schema paths are repository-relative, and so are the files their `$ref`s name
         root=workspace.repo.root,
         files=tree_reader(workspace),
+        import_paths=import_paths(config, workspace.prefix),
     )
     parser = Parser(base_options)
 

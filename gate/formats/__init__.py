@@ -31,6 +31,9 @@ class CheckOptions:
     # (origin, path) -> its bytes, or None when it does not exist there. Without it, and for
     # schemas from the work tree, relative `$ref`s are read from the files on disk
     files: Callable[[Origin, str], bytes | None] | None = None
+    # repository-relative folders a Protobuf `import` is looked for in, before the repository
+    # root and the importing file's folder (`protobuf: import_paths:` in gate.yaml)
+    import_paths: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -64,6 +67,7 @@ class SchemaFormat(Protocol):
 
     type: SchemaType
     extensions: tuple[str, ...]  # lower-case, with the dot: (".avsc",)
+    reads_files: bool  # a schema may read other files of the repository (`file_references`)
 
     def rules(self) -> tuple[Rule, ...]:
         """Every rule id this format can report."""
@@ -99,6 +103,13 @@ class SchemaFormat(Protocol):
 
     def diff(self, old: Any, new: Any, options: CheckOptions) -> list[Change]:
         """The changes from `old` to `new`, each classified consistently with `check`."""
+        ...
+
+    def file_references(self, path: str, text: str, options: CheckOptions) -> list[str]:
+        """The repository paths of the files that parsing `text` (the file at the repository path
+        `path`) may read: a change to one of them can change the schema's verdict. Found in the
+        text without parsing it; a path that may not exist is fine (it costs a subject judged
+        again, nothing more). Empty for a format whose schemas read no other file."""
         ...
 
 

@@ -26,6 +26,7 @@ class AvroFormat:
 
     type = SchemaType.AVRO
     extensions = (".avsc",)
+    reads_files = False
 
     def rules(self) -> tuple[Rule, ...]:
         from gate.formats.avro.rules import RULES
@@ -75,6 +76,10 @@ class AvroFormat:
         from gate.formats.avro.diff import diff
 
         return diff(old, new)
+
+    def file_references(self, path: str, text: str, options: CheckOptions) -> list[str]:
+        """Avro schemas read no other file: references are registry subjects."""
+        return []
 
 
 FORMAT = AvroFormat()

@@ -25,6 +25,7 @@ class JsonSchemaFormat:
 
     type = SchemaType.JSON
     extensions: tuple[str, ...] = (".json",)
+    reads_files = True
 
     def rules(self) -> tuple[Rule, ...]:
         """Every JSON Schema rule: one per incompatible registry difference kind, plus
@@ -157,6 +158,13 @@ class JsonSchemaFormat:
         if not isinstance(original, ParsedJsonSchema) or not isinstance(update, ParsedJsonSchema):
             raise TypeError("the JSON Schema format compares schemas it parsed itself")
         return differences(original, update, options.json_policy, notes=notes)
+
+
+    def file_references(self, path: str, text: str, options: CheckOptions) -> list[str]:
+        """The files the schema's relative `$ref`s name."""
+        from gate.formats.jsonschema.references import file_references
+
+        return file_references(path, text)
 
 
 def _too_deep() -> Incompatibility:

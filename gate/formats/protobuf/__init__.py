@@ -24,6 +24,7 @@ class ProtobufFormat:
 
     type = SchemaType.PROTOBUF
     extensions = (".proto",)
+    reads_files = True
 
     def rules(self) -> tuple[Rule, ...]:
         from gate.formats.protobuf.kinds import RULES
@@ -111,6 +112,14 @@ class ProtobufFormat:
                 )
             )
         return changes
+
+
+    def file_references(self, path: str, text: str, options: CheckOptions) -> list[str]:
+        """Every repository file an `import` of `text` may resolve to: below each configured
+        import path, the repository root and the file's own folder."""
+        from gate.formats.protobuf.compile import import_candidates
+
+        return import_candidates(path, text, options.import_paths)
 
 
 FORMAT = ProtobufFormat()
