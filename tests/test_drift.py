@@ -393,7 +393,10 @@ def test_docs_and_long_values_in_differences() -> None:
     (line,) = differences(SchemaType.AVRO, V1, long_name)
     assert line.startswith('/name: "Order" in git, "NNN') and "…" in line
     assert len(line) < 160
-    assert differences(SchemaType.PROTOBUF, 'syntax = "proto3";', 'syntax = "proto2";') == []
+    assert differences(SchemaType.PROTOBUF, 'syntax = "proto3";', 'syntax = "proto2";') == [
+        'only in git: `syntax = "proto3";`',
+        'only in the registry: `syntax = "proto2";`',
+    ]
 
 
 def test_a_version_between_two_git_held_ones_is_history_not_an_error() -> None:

@@ -112,6 +112,13 @@ class ProtobufFormat:
             )
         return changes
 
+    def canonical(self, text: str) -> str:
+        """The text's tokens without comments or formatting, one statement per line (see
+        `gate.formats.protobuf.canonical`); no compiler is loaded."""
+        from gate.formats.protobuf.canonical import canonical
+
+        return canonical(text)
+
 
 FORMAT = ProtobufFormat()
 
