@@ -214,3 +214,80 @@ def test_contract_readers_as_proto_files_and_registered_versions(
     located = {f["location"]["path"]: f["location"]["line"] for f in run.json()["findings"]
                if f["rule"] == "PROTOBUF_FIELD_KIND_CHANGED" and f["location"]}
     assert located["protos/ledger/orders.proto"] == 8
+
+
+# --- every report format, and `gate rules` -----------------------------------------------------
+
+
+def test_every_report_format_renders_protobuf_findings(gate: GateRunner, tmp_path: Path) -> None:
+    import jsonschema
+    from junitparser import JUnitXml
+    from lxml import etree
+
+    import gate as gate_package
+    from tests.support.paths import REPORT_SCHEMAS
+
+    repo = RepoBuilder(tmp_path / "repo")
+    repo.commit("v1", {"protos/orders.proto": ORDER, "protos/common/money.proto": MONEY})
+    repo.write("protos/orders.proto", ORDER.replace("int32 quantity", "string quantity"))
+    out = tmp_path / "reports"
+    formats = {"text": "report.txt", "json": "report.json", "junit": "report.xml",
+               "sarif": "report.sarif", "markdown": "report.md"}
+    run = gate(["check", "--base", "HEAD",
+                *(f"--report={name}={out / file}" for name, file in formats.items())],
+               cwd=repo.root)
+    assert run.exit_code == 1, run.stdout + run.stderr
+    rule, where = "PROTOBUF_FIELD_SCALAR_KIND_CHANGED", "protos/orders.proto:10"
+
+    text = (out / "report.txt").read_text(encoding="utf-8")
+    assert f"error {rule} {where} at /Order/3" in text and "fix:" in text
+
+    document = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    schema = json.loads((Path(gate_package.__file__).parent / "schemas" / "report.schema.json")
+                        .read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(schema).validate(document)
+    (finding,) = [f for f in document["findings"] if f["severity"] == "error"]
+    assert (finding["rule"], finding["path"], finding["location"]) == (
+        rule, "/Order/3", {"path": "protos/orders.proto", "line": 10})
+
+    xml = (out / "report.xml").read_bytes()
+    xsd = etree.XMLSchema(etree.parse(str(REPORT_SCHEMAS / "junit.xsd")))
+    parsed = etree.fromstring(xml)
+    for case in parsed.iter("testcase"):
+        case.attrib.pop("file", None)  # newer than Jenkins' schema (see tests/report)
+    assert xsd.validate(parsed), xsd.error_log
+    suites = JUnitXml.fromfile(str(out / "report.xml"))
+    failed = [c for s in (suites if isinstance(suites, JUnitXml) else [suites]) for c in s
+              if not c.is_passed]
+    assert any(rule in f"{r.message} {r.text}" for c in failed for r in c.result)
+
+    sarif = json.loads((out / "report.sarif").read_text(encoding="utf-8"))
+    jsonschema.Draft4Validator(json.loads(
+        (REPORT_SCHEMAS / "sarif-2.1.0.json").read_text(encoding="utf-8"))).validate(sarif)
+    (result,) = sarif["runs"][0]["results"]
+    assert result["ruleId"] == rule
+    region = result["locations"][0]["physicalLocation"]
+    assert (region["artifactLocation"]["uri"], region["region"]["startLine"]) == (
+        "protos/orders.proto", 10)
+    (described,) = [r for r in sarif["runs"][0]["tool"]["driver"]["rules"] if r["id"] == rule]
+    assert "scalar" in described["shortDescription"]["text"]
+
+    markdown = (out / "report.md").read_text(encoding="utf-8")
+    assert f"`{rule}` · orders" in markdown and "`protos/orders.proto:10`" in markdown
+    assert "| orders | ❌ FAIL |" in markdown
+
+
+def test_gate_rules_lists_every_protobuf_rule(gate: GateRunner, tmp_path: Path) -> None:
+    from gate.formats import get_format
+    from gate.model import SchemaType
+
+    declared = {r.id for r in get_format(SchemaType.PROTOBUF).rules()}
+    run = gate(["rules", "--format", "json"], cwd=tmp_path)
+    listed = {r["id"]: r for r in json.loads(run.stdout)}
+    assert declared <= listed.keys()
+    assert listed["PROTOBUF_FIELD_KIND_CHANGED"]["category"] == "protobuf"
+    assert listed["PROTOBUF_FIELD_KIND_CHANGED"]["registry_name"] == "FIELD_KIND_CHANGED"
+    assert {"PROTOBUF_INVALID_SCHEMA", "PROTOBUF_UNRESOLVED_IMPORT",
+            "PROTOBUF_FIELD_SCALAR_KIND_CHANGED", "PROTOBUF_MESSAGE_REMOVED"} <= declared
+    text = gate(["rules"], cwd=tmp_path).stdout
+    assert all(rule_id in text for rule_id in declared)
