@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -124,6 +125,50 @@ def test_json_schema_keeps_its_keywords() -> None:
 def test_text_that_is_not_json_compares_stripped() -> None:
     assert canonical_form(SchemaType.AVRO, "  {broken \n") == "{broken"
     assert canonical_form(SchemaType.PROTOBUF, 'syntax = "proto3";\n') == 'syntax = "proto3";'
+
+
+PROTO = """syntax = "proto3";
+package shop; // the shop
+/* orders,
+   as checkout writes them */
+message Order {
+  string id = 1 [json_name = "ID"];
+  map<string, int64> totals = 2;
+  string note = 3 [deprecated = true]; // "quoted" // twice
+}
+"""
+
+
+def test_protobuf_canonical_form_ignores_comments_and_layout() -> None:
+    relaid = (
+        "syntax='proto3';package shop;message Order{string id=1[json_name='ID'];"
+        "map < string , int64 > totals = 2;\n\n\tstring note = 3 [ deprecated = true ] ; }"
+    )
+    assert canonical_form(SchemaType.PROTOBUF, PROTO) == canonical_form(SchemaType.PROTOBUF, relaid)
+    assert canonical_form(SchemaType.PROTOBUF, PROTO).splitlines() == [
+        'syntax = "proto3";',
+        "package shop;",
+        "message Order {",
+        'string id = 1 [json_name = "ID"];',
+        "map<string, int64> totals = 2;",
+        "string note = 3 [deprecated = true];",
+        "}",
+    ]
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        PROTO.replace("string note = 3", "bytes note = 3"),
+        PROTO.replace("totals = 2", "totals = 4"),
+        PROTO.replace('"ID"', '"Id"'),
+        PROTO.replace('"ID"', '"// not a comment"'),
+        PROTO.replace("package shop;", "package shop.v2;"),
+    ],
+)
+def test_protobuf_canonical_form_keeps_every_token(changed: str) -> None:
+    ours = canonical_form(SchemaType.PROTOBUF, changed)
+    assert ours != canonical_form(SchemaType.PROTOBUF, PROTO)
 
 
 json_values = st.recursive(

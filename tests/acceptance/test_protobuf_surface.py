@@ -152,9 +152,14 @@ def test_drift_compares_canonical_proto_texts(
         "  ", "\t"
     ).replace("Money total = 2;", "Money   total=2 ;")
     referenced.commit("comments", {"protos/orders.proto": relaid})
+    # and the newest registered version differs from every git revision by its comments only
+    server.register("orders-value", ORDER.replace("one order", "an order"),
+                    schema_type="PROTOBUF", references=(("common/money.proto", "money-value", 1),))
     run = gate(["drift", "--registry", server.url, "--report", "json"], cwd=referenced.root)
     assert run.exit_code == 0, run.stdout
     assert not [f for f in run.json()["findings"] if f["severity"] != "info"]
+    # the head is that schema: registered, as far as drift can tell
+    assert "DRIFT_NOT_REGISTERED" not in {f["rule"] for f in run.json()["findings"]}
     # a version registered by hand with another field is drift, shown statement by statement
     server.register("orders-value", ORDER.replace("int32 quantity = 3;", "int64 quantity = 3;"),
                     schema_type="PROTOBUF", references=(("common/money.proto", "money-value", 1),))
@@ -164,6 +169,7 @@ def test_drift_compares_canonical_proto_texts(
     assert (finding["subject"], finding["rule"]) == (
         "orders-value", "DRIFT_UNTRACKED_REGISTRY_VERSION"
     )
+    assert "registry version 3" in finding["message"]
     assert "only in git: `int32 quantity = 3;`" in finding["message"]
     assert "only in the registry: `int64 quantity = 3;`" in finding["message"]
 

@@ -22,7 +22,7 @@ _TOKEN = re.compile(
     re.DOTALL,
 )
 _ENDS_LINE = frozenset({";", "{", "}"})
-_NO_SPACE_BEFORE = frozenset({";", ",", ")", "]", ">"})
+_NO_SPACE_BEFORE = frozenset({";", ",", ")", "]", "<", ">"})
 _NO_SPACE_AFTER = frozenset({"(", "[", "<"})
 
 
