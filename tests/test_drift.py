@@ -156,6 +156,79 @@ def test_protobuf_canonical_form_ignores_comments_and_layout() -> None:
     ]
 
 
+def test_protobuf_canonical_form_groups_members_as_the_registry_prints_them() -> None:
+    # as written: nested types first, a oneof between fields, an option last, imports mixed
+    written = """syntax = "proto3";
+import public "b.proto";
+package shop;
+import "a.proto";
+service Orders { rpc Get (Order) returns (Order); }
+message Order {
+  enum State { NEW = 0; }
+  message Line { int32 n = 1; }
+  string id = 1;
+  oneof pay { string card = 5; }
+  int32 count = 2;
+  option deprecated = true;
+  reserved 9;
+}
+"""
+    # as the registry prints it back: reserved, options, fields, oneofs, nested types
+    printed = """// Proto schema formatted by Wire, do not edit.
+syntax = "proto3";
+
+package shop;
+
+import "a.proto";
+import public "b.proto";
+
+message Order {
+  reserved 9;
+
+  option deprecated = true;
+
+  string id = 1;
+  int32 count = 2;
+
+  oneof pay {
+    string card = 5;
+  }
+
+  enum State {
+    NEW = 0;
+  }
+  message Line {
+    int32 n = 1;
+  }
+}
+
+service Orders {
+  rpc Get (Order) returns (Order);
+}
+"""
+    assert canonical_form(SchemaType.PROTOBUF, written) == canonical_form(
+        SchemaType.PROTOBUF, printed
+    )
+    # the order within a kind is the schema's: fields swapped, or two messages, differ
+    swapped = written.replace("  string id = 1;\n", "").replace(
+        "  int32 count = 2;\n", "  int32 count = 2;\n  string id = 1;\n"
+    )
+    assert canonical_form(SchemaType.PROTOBUF, swapped) != canonical_form(
+        SchemaType.PROTOBUF, written
+    )
+    two = "message A {}\nmessage B {}\n"
+    assert canonical_form(SchemaType.PROTOBUF, two) != canonical_form(
+        SchemaType.PROTOBUF, "message B {}\nmessage A {}\n"
+    )
+
+
+def test_protobuf_canonical_form_of_unbalanced_text_keeps_its_tokens() -> None:
+    assert canonical_form(SchemaType.PROTOBUF, "message A {\n int32 a = 1;") == (
+        "message A {\nint32 a = 1;"
+    )
+    assert canonical_form(SchemaType.PROTOBUF, "}}") == "}\n}"
+
+
 @pytest.mark.parametrize(
     "changed",
     [
@@ -164,6 +237,8 @@ def test_protobuf_canonical_form_ignores_comments_and_layout() -> None:
         PROTO.replace('"ID"', '"Id"'),
         PROTO.replace('"ID"', '"// not a comment"'),
         PROTO.replace("package shop;", "package shop.v2;"),
+        PROTO.replace("map<string, int64>", "map<int64, string>"),
+        PROTO.replace('"ID"]', '"ID", deprecated = true]'),
     ],
 )
 def test_protobuf_canonical_form_keeps_every_token(changed: str) -> None:

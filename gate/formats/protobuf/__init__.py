@@ -113,7 +113,8 @@ class ProtobufFormat:
         return changes
 
     def canonical(self, text: str) -> str:
-        """The text's tokens without comments or formatting, one statement per line (see
+        """The text's declarations without comments or formatting, one per line, each
+        block's members grouped as the registry prints them (see
         `gate.formats.protobuf.canonical`); no compiler is loaded."""
         from gate.formats.protobuf.canonical import canonical
 
