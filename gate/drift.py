@@ -4,7 +4,8 @@ For each subject the caller gives what git holds (the schema at head, every text
 file ever had), what gate.yaml configures, and what the registry holds. `find_drift` reports:
 versions registered by hand (in the registry, in no git revision), schemas not registered yet,
 compatibility levels that differ, and subjects that exist on one side only. Texts are compared
-by `canonical_form`, so formatting, key order and Avro `doc` strings do not count as drift.
+by `canonical_form`, so formatting, key order, Avro `doc` strings and Protobuf comments do not
+count as drift.
 
 A registry is often older than the repository that now holds its schemas. A registered version
 that no git revision holds is an error only when it is newer than the newest version git does
@@ -103,8 +104,8 @@ _WRAPPED = re.compile(
 def canonical_form(schema_type: SchemaType, text: str) -> str:
     """`text` reduced to what matters for drift: the format's `canonical` form (for Avro and
     JSON Schema: parsed JSON, sorted keys, no whitespace, Avro `doc` strings dropped; for
-    Protobuf: the tokens without comments or formatting). The stripped text for a type gate
-    does not know."""
+    Protobuf: the declarations without comments or formatting, grouped as the registry prints
+    them). The stripped text for a type gate does not know."""
     try:
         schema_format = get_format(schema_type)
     except (FormatError, ModuleNotFoundError):
@@ -407,7 +408,7 @@ def differences(schema_type: SchemaType, git_text: str, registered_text: str) ->
         try:
             ours, theirs = json.loads(ours_text), json.loads(theirs_text)
         except ValueError:
-            # a canonical form that is not JSON (Protobuf's: one statement per line)
+            # a canonical form that is not JSON (Protobuf's: one declaration per line)
             return _statement_differences(ours_text, theirs_text)
         tree = DeepDiff(ours, theirs, view="tree", verbose_level=2)
         items = [item for changes in tree.values() for item in changes]
