@@ -74,3 +74,17 @@ def test_the_scratch_tree_is_gone_when_gate_ends(tmp_path: Path, subjects: int) 
     assert done.returncode == 0, done.stdout + done.stderr
     assert f"{subjects} subjects" in done.stdout
     assert list(scratch.iterdir()) == []
+
+
+def test_a_full_scratch_tree_starts_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    from gate.formats.protobuf import compile as compile_module
+
+    monkeypatch.setattr(compile_module, "_SCRATCH_FILES", 2)
+    dep = 'syntax = "proto3";\nmessage D {\n  int32 x = 1;\n}\n'
+    for index in range(5):
+        text = f'syntax = "proto3";\nimport "d{index}.proto";\nmessage M {{\n  D d = 1;\n}}\n'
+        parsed = FORMAT.parse(_registered(text, {f"d{index}.proto": dep}, version=index),
+                              CheckOptions())
+        assert set(parsed.all_messages) == {"M", "D"}
+    scratch = compile_module._scratch
+    assert scratch is not None and len(scratch.present) <= 4

@@ -284,13 +284,18 @@ class _Scratch:
             shutil.rmtree(self.root, ignore_errors=True)
 
     def write(self, files: dict[str, str]) -> None:
+        if len(self.present) > _SCRATCH_FILES:
+            self.clear()  # a long-lived process: the tree holds no more than this
         try:
             self._write(files)
         except OSError:
             # a name that was a file is now a folder, or the other way round: start afresh
-            shutil.rmtree(self.tree, ignore_errors=True)
-            self.present.clear()
+            self.clear()
             self._write(files)
+
+    def clear(self) -> None:
+        shutil.rmtree(self.tree, ignore_errors=True)
+        self.present.clear()
 
     def _write(self, files: dict[str, str]) -> None:
         for name in [n for n in self.present if n not in files and n.startswith("google/")]:
@@ -306,6 +311,7 @@ class _Scratch:
 
 
 _scratch: _Scratch | None = None
+_SCRATCH_FILES = 4096
 
 
 def _scratch_tree() -> _Scratch:
