@@ -270,10 +270,15 @@ class SimulationConfig:
 
 
 def _default_rules() -> tuple[SubjectRule, ...]:
+    from gate.formats import subject_extensions
+
     return (
-        SubjectRule(subject="{stem}", file=None, files="**/*.avsc", type=SchemaType.AVRO),
-        # type None: a .json file is a subject only if it turns out to be a JSON Schema
-        SubjectRule(subject="{stem}", file=None, files="**/*.json", type=None),
+        # one rule per format extension (`**/*.avsc`, `**/*.json`, `**/*.proto`); type None: a
+        # .json file is a subject only if it turns out to be a schema (JSON Schema or Avro)
+        *(
+            SubjectRule(subject="{stem}", file=None, files=f"**/*{extension}", type=schema_type)
+            for extension, schema_type in subject_extensions()
+        ),
         # and a YAML file only if it declares `$schema`: a JSON Schema written in YAML
         SubjectRule(subject="{stem}", file=None, files="**/*.yaml", type=None),
         SubjectRule(subject="{stem}", file=None, files="**/*.yml", type=None),
@@ -369,9 +374,10 @@ class Config:
 
 
 def default_config(root: Path) -> Config:
-    """The configuration without a file: every `**/*.avsc` is an AVRO subject named `{stem}`;
-    every `**/*.json`, `**/*.yaml` and `**/*.yml` is a candidate whose type is inferred (None:
-    a JSON Schema when it declares `$schema`); BACKWARD unless the registry says otherwise."""
+    """The configuration without a file: every `**/*.avsc` is an AVRO subject named `{stem}`,
+    every `**/*.proto` a PROTOBUF one (each format's `extensions`); every `**/*.json`,
+    `**/*.yaml` and `**/*.yml` is a candidate whose type is inferred (None: a JSON Schema when
+    it declares `$schema`); BACKWARD unless the registry says otherwise."""
     return Config(path=None, root=root, subjects=_default_rules())
 
 

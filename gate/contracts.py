@@ -102,7 +102,7 @@ def pair_check(
                 subject=subject,
                 message=f"{context}: {incompatibility.message}",
                 path=incompatibility.path,
-                location=location_of(pointed.schema, incompatibility.path),
+                location=location_of(pointed.schema, incompatibility.path, incompatibility.line),
                 versions=(
                     f"writer: {writer.schema.origin.label()}",
                     f"reader: {reader.schema.origin.label()}",

@@ -4,7 +4,8 @@ For each subject the caller gives what git holds (the schema at head, every text
 file ever had), what gate.yaml configures, and what the registry holds. `find_drift` reports:
 versions registered by hand (in the registry, in no git revision), schemas not registered yet,
 compatibility levels that differ, and subjects that exist on one side only. Texts are compared
-by `canonical_form`, so formatting, key order and Avro `doc` strings do not count as drift.
+by `canonical_form`, so formatting, key order, Avro `doc` strings and Protobuf comments do not
+count as drift.
 
 A registry is often older than the repository that now holds its schemas. A registered version
 that no git revision holds is an error only when it is newer than the newest version git does
@@ -24,6 +25,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from gate.errors import FormatError
+from gate.formats import get_format
 from gate.model import CheckKind, CheckResult, Finding, Location, Mode, SchemaType, Severity
 from gate.rules import Rule
 from gate.sources.state import RegisteredSchema, SubjectState
@@ -96,9 +99,7 @@ DRIFT_RULES: tuple[Rule, ...] = (
 )
 
 _RULES = {rule.id: rule for rule in DRIFT_RULES}
-_PRIMITIVES = frozenset(
-    {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
-)
+_PRIMITIVES = ("boolean", "bytes", "double", "float", "int", "long", "null", "string")
 _WRAPPED = re.compile(
     r'\{\s*"type"\s*:\s*"(?:' + "|".join(sorted(_PRIMITIVES)) + r')"\s*\}'
 )
@@ -110,36 +111,15 @@ _WRAPPED = re.compile(
 
 @lru_cache(maxsize=256)
 def canonical_form(schema_type: SchemaType, text: str) -> str:
-    """`text` reduced to what matters for drift: parsed JSON, sorted keys, no whitespace.
-
-    For Avro, `doc` strings are dropped and a bare `{"type": "string"}` becomes `"string"`.
-    Text that is not JSON (invalid, or Protobuf) compares by its stripped text.
-    """
+    """`text` reduced to what matters for drift: the format's `canonical` form (for Avro and
+    JSON Schema: parsed JSON, sorted keys, no whitespace, Avro `doc` strings dropped; for
+    Protobuf: the declarations without comments or formatting, grouped as the registry prints
+    them). The stripped text for a type gate does not know."""
     try:
-        data = json.loads(text)
-        # the walk is only needed when there is something to drop or unwrap
-        if schema_type is SchemaType.AVRO and ('"doc"' in text or _WRAPPED.search(text)):
-            data = _avro_canonical(data)
-        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    except (ValueError, RecursionError):
-        # nested deeper than the walk may go, the text itself is the best form left
+        schema_format = get_format(schema_type)
+    except (FormatError, ModuleNotFoundError):
         return text.strip()
-
-
-def _avro_canonical(node: Any) -> Any:
-    if isinstance(node, list):
-        return [_avro_canonical(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    out: dict[str, Any] = {}
-    for key, value in node.items():
-        if key == "doc":
-            continue
-        # defaults are data, not schema: a record default may well have a "doc" key
-        out[key] = value if key == "default" else _avro_canonical(value)
-    if set(out) == {"type"} and isinstance(out["type"], str) and out["type"] in _PRIMITIVES:
-        return out["type"]
-    return out
+    return schema_format.canonical(text)
 
 
 # --------------------------------------------------------------------------------------------
@@ -464,8 +444,13 @@ def differences(schema_type: SchemaType, git_text: str, registered_text: str) ->
     from deepdiff.helper import NotPresent
 
     try:
-        ours = json.loads(canonical_form(schema_type, git_text))
-        theirs = json.loads(canonical_form(schema_type, registered_text))
+        ours_text = canonical_form(schema_type, git_text)
+        theirs_text = canonical_form(schema_type, registered_text)
+        try:
+            ours, theirs = json.loads(ours_text), json.loads(theirs_text)
+        except ValueError:
+            # a canonical form that is not JSON (Protobuf's: one declaration per line)
+            return _statement_differences(ours_text, theirs_text)
         tree = DeepDiff(ours, theirs, view="tree", verbose_level=2)
         items = [item for changes in tree.values() for item in changes]
         found = []
@@ -483,6 +468,25 @@ def differences(schema_type: SchemaType, git_text: str, registered_text: str) ->
     except (ValueError, TypeError, RecursionError):
         return []
     return [line for _, line in sorted(found)]
+
+
+def _statement_differences(ours: str, theirs: str) -> list[str]:
+    """The statements only one of two line-per-statement canonical forms has, in order."""
+    import difflib
+
+    mine, other = ours.splitlines(), theirs.splitlines()
+    found: list[str] = []
+    matcher = difflib.SequenceMatcher(a=mine, b=other, autojunk=False)
+    for tag, a_start, a_end, b_start, b_end in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        found.extend(f"only in git: `{_clip(line)}`" for line in mine[a_start:a_end])
+        found.extend(f"only in the registry: `{_clip(line)}`" for line in other[b_start:b_end])
+    return found
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 1] + "…"
 
 
 def describe_difference(item: DriftInput, version: RegisteredSchema) -> str:
@@ -508,6 +512,8 @@ def _shape(schema_type: SchemaType, text: str) -> tuple[int, ...] | None:
     wrapped primitives unwrapped by the canonical form)."""
     if schema_type is SchemaType.AVRO and ('"doc"' in text or _WRAPPED.search(text)):
         return None
+    if not text.lstrip().startswith(("{", "[")):
+        return None  # not a JSON document (Protobuf): its canonical form is not JSON's
     return json_shape(text)
 
 

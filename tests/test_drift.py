@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -125,6 +126,125 @@ def test_json_schema_keeps_its_keywords() -> None:
 def test_text_that_is_not_json_compares_stripped() -> None:
     assert canonical_form(SchemaType.AVRO, "  {broken \n") == "{broken"
     assert canonical_form(SchemaType.PROTOBUF, 'syntax = "proto3";\n') == 'syntax = "proto3";'
+
+
+PROTO = """syntax = "proto3";
+package shop; // the shop
+/* orders,
+   as checkout writes them */
+message Order {
+  string id = 1 [json_name = "ID"];
+  map<string, int64> totals = 2;
+  string note = 3 [deprecated = true]; // "quoted" // twice
+}
+"""
+
+
+def test_protobuf_canonical_form_ignores_comments_and_layout() -> None:
+    relaid = (
+        "syntax='proto3';package shop;message Order{string id=1[json_name='ID'];"
+        "map < string , int64 > totals = 2;\n\n\tstring note = 3 [ deprecated = true ] ; }"
+    )
+    assert canonical_form(SchemaType.PROTOBUF, PROTO) == canonical_form(SchemaType.PROTOBUF, relaid)
+    assert canonical_form(SchemaType.PROTOBUF, PROTO).splitlines() == [
+        'syntax = "proto3";',
+        "package shop;",
+        "message Order {",
+        'string id = 1 [json_name = "ID"];',
+        "map<string, int64> totals = 2;",
+        "string note = 3 [deprecated = true];",
+        "}",
+    ]
+
+
+def test_protobuf_canonical_form_groups_members_as_the_registry_prints_them() -> None:
+    # as written: nested types first, a oneof between fields, an option last, imports mixed
+    written = """syntax = "proto3";
+import public "b.proto";
+package shop;
+import "a.proto";
+service Orders { rpc Get (Order) returns (Order); }
+message Order {
+  enum State { NEW = 0; }
+  message Line { int32 n = 1; }
+  string id = 1;
+  oneof pay { string card = 5; }
+  int32 count = 2;
+  option deprecated = true;
+  reserved 9;
+}
+"""
+    # as the registry prints it back: reserved, options, fields, oneofs, nested types
+    printed = """// Proto schema formatted by Wire, do not edit.
+syntax = "proto3";
+
+package shop;
+
+import "a.proto";
+import public "b.proto";
+
+message Order {
+  reserved 9;
+
+  option deprecated = true;
+
+  string id = 1;
+  int32 count = 2;
+
+  oneof pay {
+    string card = 5;
+  }
+
+  enum State {
+    NEW = 0;
+  }
+  message Line {
+    int32 n = 1;
+  }
+}
+
+service Orders {
+  rpc Get (Order) returns (Order);
+}
+"""
+    assert canonical_form(SchemaType.PROTOBUF, written) == canonical_form(
+        SchemaType.PROTOBUF, printed
+    )
+    # the order within a kind is the schema's: fields swapped, or two messages, differ
+    swapped = written.replace("  string id = 1;\n", "").replace(
+        "  int32 count = 2;\n", "  int32 count = 2;\n  string id = 1;\n"
+    )
+    assert canonical_form(SchemaType.PROTOBUF, swapped) != canonical_form(
+        SchemaType.PROTOBUF, written
+    )
+    two = "message A {}\nmessage B {}\n"
+    assert canonical_form(SchemaType.PROTOBUF, two) != canonical_form(
+        SchemaType.PROTOBUF, "message B {}\nmessage A {}\n"
+    )
+
+
+def test_protobuf_canonical_form_of_unbalanced_text_keeps_its_tokens() -> None:
+    assert canonical_form(SchemaType.PROTOBUF, "message A {\n int32 a = 1;") == (
+        "message A {\nint32 a = 1;"
+    )
+    assert canonical_form(SchemaType.PROTOBUF, "}}") == "}\n}"
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        PROTO.replace("string note = 3", "bytes note = 3"),
+        PROTO.replace("totals = 2", "totals = 4"),
+        PROTO.replace('"ID"', '"Id"'),
+        PROTO.replace('"ID"', '"// not a comment"'),
+        PROTO.replace("package shop;", "package shop.v2;"),
+        PROTO.replace("map<string, int64>", "map<int64, string>"),
+        PROTO.replace('"ID"]', '"ID", deprecated = true]'),
+    ],
+)
+def test_protobuf_canonical_form_keeps_every_token(changed: str) -> None:
+    ours = canonical_form(SchemaType.PROTOBUF, changed)
+    assert ours != canonical_form(SchemaType.PROTOBUF, PROTO)
 
 
 json_values = st.recursive(
@@ -396,7 +516,10 @@ def test_docs_and_long_values_in_differences() -> None:
     (line,) = differences(SchemaType.AVRO, V1, long_name)
     assert line.startswith('/name: "Order" in git, "NNN') and "…" in line
     assert len(line) < 160
-    assert differences(SchemaType.PROTOBUF, 'syntax = "proto3";', 'syntax = "proto2";') == []
+    assert differences(SchemaType.PROTOBUF, 'syntax = "proto3";', 'syntax = "proto2";') == [
+        'only in git: `syntax = "proto3";`',
+        'only in the registry: `syntax = "proto2";`',
+    ]
 
 
 def test_a_version_between_two_git_held_ones_is_history_not_an_error() -> None:

@@ -112,6 +112,12 @@ class SchemaFormat(Protocol):
         again, nothing more). Empty for a format whose schemas read no other file."""
         ...
 
+    def canonical(self, text: str) -> str:
+        """`text` reduced to what drift compares: two texts with one canonical form are the same
+        schema written differently (formatting, key order, comments, docs). Never raises: a
+        text the format cannot read is its own stripped text."""
+        ...
+
 
 _FORMAT_MODULES: dict[SchemaType, str] = {
     SchemaType.AVRO: "gate.formats.avro",
@@ -150,15 +156,42 @@ def format_rules() -> list[Rule]:
     return out
 
 
+# extensions whose files may hold more than one schema type (Avro is often written as .json):
+# the type of such a file is read from its content
+_SNIFFED_EXTENSIONS = (".json", ".schema")
+
+
+def _extension_types() -> dict[str, SchemaType]:
+    """Every extension a format claims as its own, with that format's type."""
+    out: dict[str, SchemaType] = {}
+    for schema_type in _FORMAT_MODULES:
+        try:
+            extensions = get_format(schema_type).extensions
+        except ModuleNotFoundError:
+            continue
+        for extension in extensions:
+            out.setdefault(extension, schema_type)
+    return out
+
+
+def subject_extensions() -> tuple[tuple[str, SchemaType | None], ...]:
+    """The extensions of the built-in subject rules (no gate.yaml), from the formats'
+    `extensions`: each with its format's type, or None where the content tells the type."""
+    return tuple(
+        (extension, None if extension in _SNIFFED_EXTENSIONS else schema_type)
+        for extension, schema_type in _extension_types().items()
+    )
+
+
 def infer_type(path: str, text: str | None = None) -> SchemaType | None:
     """The schema type of a file: by extension first, then by sniffing its content (a `.yaml`
     or `.yml` file is a JSON Schema when it declares `$schema`, else no schema)."""
     suffix = Path(path).suffix.lower()
-    if suffix == ".avsc":
-        return SchemaType.AVRO
-    if suffix == ".proto":
-        return SchemaType.PROTOBUF
-    if suffix in (".json", ".schema"):
+    if suffix not in _SNIFFED_EXTENSIONS:
+        claimed = _extension_types().get(suffix)
+        if claimed is not None:
+            return claimed
+    if suffix in _SNIFFED_EXTENSIONS:
         if text is not None:
             for schema_type in (SchemaType.AVRO, SchemaType.JSON):
                 try:

@@ -51,6 +51,14 @@ class JsonSchemaFormat:
             return False  # an Avro named type wrapping a complex type
         return bool(_SCHEMA_KEYS & value.keys())
 
+    def canonical(self, text: str) -> str:
+        """Parsed JSON with sorted keys and no whitespace (the stripped text when not JSON)."""
+        try:
+            data = json.loads(text)
+            return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        except (ValueError, RecursionError):
+            return text.strip()
+
     def parse(
         self,
         schema: Schema,

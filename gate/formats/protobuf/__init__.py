@@ -113,6 +113,14 @@ class ProtobufFormat:
             )
         return changes
 
+    def canonical(self, text: str) -> str:
+        """The text's declarations without comments or formatting, one per line, each
+        block's members grouped as the registry prints them (see
+        `gate.formats.protobuf.canonical`); no compiler is loaded."""
+        from gate.formats.protobuf.canonical import canonical
+
+        return canonical(text)
+
 
     def file_references(self, path: str, text: str, options: CheckOptions) -> list[str]:
         """Every repository file an `import` of `text` may resolve to: below each configured

@@ -12,17 +12,23 @@ refused. protoc's messages name the temporary folder; it is stripped from every 
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import posixpath
 import re
+import shutil
+import sys
 import tempfile
 import threading
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from gate.errors import SchemaInvalid
-from gate.model import OriginKind, Schema
+from gate.model import Origin, OriginKind, Schema
 
 if TYPE_CHECKING:
     from google.protobuf.descriptor_pb2 import FileDescriptorSet
@@ -44,6 +50,14 @@ _LOCK = threading.Lock()
 _IMPORT = re.compile(r'\bimport\s+(?:public\s+|weak\s+)?"((?:[^"\\]|\\.)*)"\s*;')
 _COMMENT = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"', re.DOTALL)
 _EDITION = re.compile(r'^[ \t]*edition\s*=', re.MULTILINE)
+
+
+# files read at a revision, per reader (a run's `CheckOptions.files`, gone with the run):
+# (origin kind, revision, path) -> bytes, or None where there is no such file
+_READ: weakref.WeakKeyDictionary[
+    Callable[[Origin, str], bytes | None], dict[tuple[OriginKind, str | None, str], bytes | None]
+] = weakref.WeakKeyDictionary()
+_READ_LIMIT = 4096
 
 
 class ProtoInvalid(SchemaInvalid):
@@ -86,6 +100,7 @@ def imports_of(text: str) -> list[tuple[str, int]]:
     ]
 
 
+@functools.lru_cache(maxsize=1)
 def well_known_dir() -> Path:
     """The folder of `google/protobuf/*.proto` that grpcio-tools ships."""
     import grpc_tools
@@ -201,7 +216,17 @@ class _Resolver:
         if origin.kind in _TREE_KINDS:
             if self.options.files is None:
                 return None
-            data = self.options.files(origin, relative)
+            # a revision's (or the index's) files do not change during a run, and every
+            # subject at that revision imports the same few: each is read once
+            known = _READ.setdefault(self.options.files, {})
+            key = (origin.kind, origin.rev, relative)
+            if key in known:
+                data = known[key]
+            else:
+                data = self.options.files(origin, relative)
+                if len(known) >= _READ_LIMIT:
+                    known.clear()
+                known[key] = data
         elif self.root_dir is not None:
             path = (self.root_dir / relative).resolve()
             if not path.is_file():
@@ -353,32 +378,94 @@ def _with_imports(sources: dict[str, str], imports: dict[str, list[str]]) -> dic
     return {name: identity(name, frozenset()) for name in sources}
 
 
+class _Scratch:
+    """The folder protoc compiles in, one per process, kept for the process's life.
+
+    Making and removing a folder per compile costs more than protoc itself on many disks
+    (a removed folder is a journal write), so each process keeps one tree and, under `_LOCK`,
+    writes into it only the files whose text differs from what it already holds. protoc opens
+    only the files it is given and the ones they import, each of which this compile wrote,
+    except the well-known files: a stale file of such a name is removed first. The folder goes
+    when the process ends (a forked worker's too)."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.root = Path(tempfile.mkdtemp(prefix="gate-proto-"))
+        self.tree = self.root / "src"
+        self.out = self.root / "out.pb"
+        self.log = self.root / "protoc.log"
+        self.present: dict[str, str] = {}
+        atexit.register(self.remove)
+        if "multiprocessing" in sys.modules:
+            # a forked pool worker ends through multiprocessing's exit, not atexit's
+            from multiprocessing.util import Finalize
+
+            Finalize(None, self.remove, exitpriority=10)
+
+    def remove(self) -> None:
+        if os.getpid() == self.pid:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def write(self, files: dict[str, str]) -> None:
+        if len(self.present) > _SCRATCH_FILES:
+            self.clear()  # a long-lived process: the tree holds no more than this
+        try:
+            self._write(files)
+        except OSError:
+            # a name that was a file is now a folder, or the other way round: start afresh
+            self.clear()
+            self._write(files)
+
+    def clear(self) -> None:
+        shutil.rmtree(self.tree, ignore_errors=True)
+        self.present.clear()
+
+    def _write(self, files: dict[str, str]) -> None:
+        stale = [n for n in self.present if n not in files and n.startswith(_WELL_KNOWN_PREFIXES)]
+        for name in stale:
+            (self.tree / name).unlink(missing_ok=True)
+            del self.present[name]
+        for name, content in files.items():
+            if self.present.get(name) == content:
+                continue
+            target = self.tree / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content, encoding="utf-8")
+            self.present[name] = content
+
+
+_scratch: _Scratch | None = None
+_SCRATCH_FILES = 4096
+
+
+def _scratch_tree() -> _Scratch:
+    """This process's scratch tree (a forked worker makes its own). Call under `_LOCK`."""
+    global _scratch
+    if _scratch is None or _scratch.pid != os.getpid():
+        _scratch = _Scratch()
+    return _scratch
+
+
 def _run_protoc(files: dict[str, str], root: str, sources: dict[str, str]) -> Compiled:
     from google.protobuf.descriptor_pb2 import FileDescriptorSet
     from grpc_tools import _protoc_compiler
 
-    with tempfile.TemporaryDirectory(prefix="gate-proto-") as tmp:
-        tree = Path(tmp) / "src"
-        for name, content in files.items():
-            target = tree / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(content, encoding="utf-8")
-        out = Path(tmp) / "out.pb"
-        log = Path(tmp) / "protoc.log"
+    with _LOCK:
+        scratch = _scratch_tree()
+        scratch.write(files)
         args = [
             "protoc",
-            f"-I{tree}",
+            f"-I{scratch.tree}",
             *(f"-I{folder}" for folder in well_known_dirs()),
-            f"--descriptor_set_out={out}",
+            f"--descriptor_set_out={scratch.out}",
             "--include_imports",
             "--include_source_info",
             root,
         ]
-        with _LOCK:
-            code, errors = _run_quietly(_protoc_compiler, [a.encode() for a in args], log)
+        code, errors = _run_quietly(_protoc_compiler, [a.encode() for a in args], scratch.log)
         if code != 0:
-            raise _protoc_error(errors, str(tree), root)
-        descriptors = FileDescriptorSet.FromString(out.read_bytes())
+            raise _protoc_error(errors, str(scratch.tree), root)
+        descriptors = FileDescriptorSet.FromString(scratch.out.read_bytes())
     for proto in descriptors.file:
         if proto.name == root and proto.syntax == "editions":
             raise ProtoInvalid("editions are not supported by Confluent Schema Registry")
@@ -387,8 +474,6 @@ def _run_protoc(files: dict[str, str], root: str, sources: dict[str, str]) -> Co
 
 def _run_quietly(compiler: object, args: list[bytes], log: Path) -> tuple[int, str]:
     """Run protoc with its fd 2 sent to `log`; its exit code and what it wrote."""
-    import sys
-
     sys.stderr.flush()
     saved = os.dup(2)
     try:
