@@ -537,6 +537,30 @@ def _avro_kind(error: BaseException) -> FailureKind:
     return FailureKind.CONVERSION
 
 
+def avro_failure_kind(error: BaseException, data: bytes, writer_json: Any,
+                      reader_json: Any) -> FailureKind:
+    """Why fastavro failed to read the Avro body `data` written with `writer_json` as
+    `reader_json`: `FailureKind.NAMES` when the body reads once union branches are matched by
+    their full names (as Java's decoder does), `CONVERSION` when resolution succeeded and a
+    value did not convert, else `RESOLUTION`. The first two are failures of fastavro consumers
+    alone (`fastavro_only`)."""
+    from gate.formats.avro import payloads
+
+    kind = _avro_kind(error)
+    if kind is FailureKind.RESOLUTION:
+        pair = _by_full_names(writer_json, reader_json, payloads.content_key(writer_json),
+                              payloads.content_key(reader_json))
+        if pair is not None and _reads(data, *pair):
+            kind = FailureKind.NAMES
+    return kind
+
+
+def fastavro_only(kind: FailureKind | str | None) -> bool:
+    """Whether a failure of this kind is one of fastavro consumers alone: the Avro rules the
+    registry applies, and Java's decoder, read the data."""
+    return kind in _FASTAVRO_ONLY
+
+
 def _avro_samples(samples: Sequence[Any], writer_json: Any, writer_parsed: Any,
                   writer_label: str,
                   schema_id: int | None) -> tuple[list[_Item], list[SampleRejection], int]:
@@ -1506,19 +1530,9 @@ def accepted_but_breaks(
     error = witness.error if witness is not None else outcome.failures[0].error
     share = (f"{outcome.failed_count} of {outcome.payload_count} payloads"
              if outcome.payload_count > 1 else "the payload")
-    if all(failure.kind is FailureKind.NAMES for failure in outcome.failures):
-        message = (f"the registry accepts this change, and Java's decoder reads data written "
-                   f"with {outcome.writer}, but fastavro consumers of {outcome.reader} fail on "
-                   f"it ({share} tried): fastavro matches a union branch by its short name, "
-                   f"not its full name: {error}")
-        fix = ("give the named types of the union different short names, not only different "
-               "namespaces, or make sure no fastavro consumer reads such data")
-    elif all(failure.kind in _FASTAVRO_ONLY for failure in outcome.failures):
-        message = (f"the registry accepts this change, but fastavro consumers of "
-                   f"{outcome.reader} fail on data written with {outcome.writer} ({share} "
-                   f"tried): {error}")
-        fix = ("the Avro rules never look at values: make sure producers do not write such "
-               "values, or keep the reader's type")
+    kinds = [failure.kind for failure in outcome.failures]
+    if all(kind in _FASTAVRO_ONLY for kind in kinds):
+        message, fix = _fastavro_only_text(kinds, outcome.writer, outcome.reader, share, error)
     else:
         message = (f"the registry accepts this change, but data written with {outcome.writer} "
                    f"would still break consumers validating with {outcome.reader} ({share} "
@@ -1528,6 +1542,51 @@ def accepted_but_breaks(
     return Finding(SIMULATION_BREAKS_ACCEPTED_CHANGE, _SEVERITY[SIMULATION_BREAKS_ACCEPTED_CHANGE],
                    subject, message, path=outcome.keyword, versions=versions, witness=witness,
                    fix=fix, check=check)
+
+
+def _fastavro_only_text(kinds: Sequence[FailureKind | str], writer: str, reader: str,
+                        share: str, error: str) -> tuple[str, str]:
+    """The message and fix of the warning for data only fastavro consumers fail on."""
+    if all(kind == FailureKind.NAMES for kind in kinds):
+        return (f"the registry accepts this change, and Java's decoder reads data written "
+                f"with {writer}, but fastavro consumers of {reader} fail on it ({share} "
+                f"tried): fastavro matches a union branch by its short name, not its full "
+                f"name: {error}",
+                "give the named types of the union different short names, not only different "
+                "namespaces, or make sure no fastavro consumer reads such data")
+    return (f"the registry accepts this change, but fastavro consumers of {reader} fail on data "
+            f"written with {writer} ({share} tried): {error}",
+            "the Avro rules never look at values: make sure producers do not write such "
+            "values, or keep the reader's type")
+
+
+def samples_only_fastavro_fails(
+    failed: Sequence[Any],
+    *,
+    subject: str,
+    writer: str,
+    reader: str,
+    tried: int,
+    witness: Witness | None,
+    versions: tuple[str, ...] = (),
+    check: str = "",
+) -> Finding:
+    """The one accepted-but-breaks warning for configured or captured samples (each a
+    `gate.samples.DecodedWire` whose reader error is `fastavro_only`) that the registry's rules
+    accept and Java's decoder reads, while fastavro consumers fail on them: named at the first
+    such sample, never an error."""
+    first = failed[0]
+    share = (f"{len(failed)} of {tried} configured samples" if tried > 1
+             else "the configured sample")
+    message, fix = _fastavro_only_text([d.kind for d in failed], writer, reader, share,
+                                       first.error or "")
+    sources = [d.sample.source for d in failed]
+    more = f" and {len(sources) - 1} more" if len(sources) > 1 else ""
+    message = f"sample {sources[0]}{more}: {message}"
+    return Finding(SIMULATION_BREAKS_ACCEPTED_CHANGE,
+                   _SEVERITY[SIMULATION_BREAKS_ACCEPTED_CHANGE], subject, message,
+                   location=_location(sources[0]), versions=versions, witness=witness, fix=fix,
+                   check=check)
 
 
 def problem_finding(problem: Any, *, subject: str, check: str = "") -> Finding:

@@ -414,6 +414,24 @@ def test_samples_corpus(gate: GateRunner, example: RepoBuilder, folder: Path) ->
     assert_finding(run.json(), expected)
 
 
+@pytest.mark.parametrize("folder", _cases("check"))
+def test_check_corpus(gate: GateRunner, tmp_path: Path, folder: Path) -> None:
+    """A small repository per case: committed as the base, with `head/` written over it."""
+    expected = _expected(folder)
+    root = tmp_path / "repo"
+    shutil.copytree(folder, root, ignore=shutil.ignore_patterns("expected.json", "head"))
+    RepoBuilder(root).commit("base")
+    if (folder / "head").is_dir():
+        shutil.copytree(folder / "head", root, dirs_exist_ok=True)
+    args = ["check", "--base", "HEAD", *expected.get("args", []), "--report", "json"]
+    run = gate(args, cwd=root)
+    assert_clean(run, root)
+    assert run.exit_code == expected["exit"], run.output
+    assert_finding(run.json(), expected)
+    for rule in expected.get("absent", []):
+        assert rule not in [f["rule"] for f in run.json()["findings"]], run.output
+
+
 def test_deeply_nested_sample_is_a_finding(
     gate_process: SubprocessRunner, example: RepoBuilder
 ) -> None:
