@@ -56,6 +56,29 @@ def test_regex_bomb_against_a_sample_is_a_note_in_check(
     assert "Traceback" not in run.output
 
 
+@pytest.mark.parametrize("draft", ["2020-12", "2019-09"])
+def test_regex_bomb_under_unevaluated_properties_is_a_note_in_check(
+    gate_process: SubprocessRunner, repo: RepoBuilder, draft: str
+) -> None:
+    # `unevaluatedProperties` before `patternProperties`: jsonschema's own evaluation of which
+    # properties are evaluated matched the pattern with `re`, and no budget
+    schema = {"$schema": f"https://json-schema.org/draft/{draft}/schema", "type": "object",
+              "unevaluatedProperties": False, "patternProperties": {BOMB: {"type": "integer"}},
+              "properties": {"id": {"type": "string"}}}
+    repo.write("gate.yaml", "version: 1\nsubjects:\n  - subject: codes-value\n"
+               "    file: schemas/codes.json\n    samples: [samples/codes.jsonl]\n")
+    repo.write("schemas/codes.json", json.dumps(schema, indent=2))
+    repo.write("samples/codes.jsonl", json.dumps({"id": "c-1", VICTIM: 1}) + "\n")
+    repo.commit("codes")
+    schema["properties"]["id"]["description"] = "the code's id"
+    repo.write("schemas/codes.json", json.dumps(schema, indent=2))
+    run = gate_process(["check", "--base", "HEAD", "--report", "json"], cwd=repo.root,
+                       timeout=GUARD)
+    assert run.exit_code == 0, run.output
+    notes = _notes(run.json())
+    assert any(BOMB in note and "could not be evaluated" in note for note in notes), notes
+
+
 def test_regex_bomb_in_pattern_properties_is_judged(gate_process: SubprocessRunner) -> None:
     folder = BAD / "compat" / "json-regex-bomb-property-name"
     run = gate_process(["compat", "--format", "json", "old.json", "new.json"], cwd=folder,
