@@ -1854,7 +1854,17 @@ def samples_check(
     # by writer schema id: captured messages the registry's rules let the candidate read, which
     # only fastavro consumers fail on (Java's decoder reads them)
     fastavro_only: dict[int, list[Any]] = {}
+    rules_read: dict[int, bool] = {}
     wire_count: dict[int, int] = {}
+
+    def reads_by_the_rules(schema_id: int | None) -> bool:
+        """Whether the registry's rules let the candidate read the schema of `schema_id`."""
+        if schema_id is None:
+            return False
+        if schema_id not in rules_read:
+            rules_read[schema_id] = _reads_by_the_rules(candidate, writers.get(schema_id))
+        return rules_read[schema_id]
+
     for sample in samples:
         if not isinstance(sample, Sample) or not sample.is_wire:
             continue
@@ -1863,9 +1873,7 @@ def samples_check(
             wire_count[sample.schema_id] = wire_count.get(sample.schema_id, 0) + 1
         if isinstance(decoded, SampleProblem):
             findings.append(problem_finding(decoded, subject=source.subject, check=check_id))
-        elif decoded.fastavro_only and _reads_by_the_rules(
-            candidate, writers.get(sample.schema_id or 0)
-        ):
+        elif decoded.fastavro_only and reads_by_the_rules(sample.schema_id):
             fastavro_only.setdefault(sample.schema_id or 0, []).append(decoded)
         elif decoded.error is not None:
             findings.append(
