@@ -35,6 +35,7 @@ from gate.model import (
     Result,
     SchemaType,
     Severity,
+    Witness,
 )
 from gate.options import CompatOptions, RunOptions, SourceOptions
 from gate.references import ReferenceResolver, referring_files, required_subjects
@@ -1800,6 +1801,52 @@ def _samples(root: Path, source: SubjectSource) -> tuple[Any, ...]:
     return tuple(item for item in _load_sample_items(root, source) if isinstance(item, Sample))
 
 
+def _reads_by_the_rules(reader: Parsed, writer: Parsed | None) -> bool:
+    """Whether the registry's Avro rules let `reader` read data written with `writer`."""
+    if writer is None or not (reader.ok and writer.ok):
+        return False
+    if reader.schema.type is not SchemaType.AVRO or writer.schema.type is not SchemaType.AVRO:
+        return False
+    from gate.formats.avro.check import compatible
+
+    return compatible(reader.value, writer.value)
+
+
+def _fastavro_only_samples(
+    failed: list[Any], tried: int, subject: str, candidate: Parsed, schema_id: int, check: str
+) -> Finding:
+    """The one warning for the captured messages of one schema id that only fastavro consumers
+    of the candidate fail on, with the first of them as its witness."""
+    import base64
+
+    from gate.formats.avro import payloads
+    from gate.simulate import samples_only_fastavro_fails
+
+    first = failed[0]
+    wire = first.sample.wire or b""
+    body = first.sample.body or b""
+    writer_label = f"schema id {schema_id}"
+    reader_label = candidate.schema.origin.label()
+    witness = Witness(
+        payload=payloads.to_json(first.payload),
+        writer=writer_label,
+        reader=reader_label,
+        error=first.error,
+        avro_base64=base64.b64encode(body).decode("ascii"),
+        wire_base64=base64.b64encode(wire).decode("ascii"),
+    )
+    return samples_only_fastavro_fails(
+        failed,
+        subject=subject,
+        writer=writer_label,
+        reader=reader_label,
+        tried=tried,
+        witness=witness,
+        versions=(f"writer: {writer_label}", f"reader: {reader_label}"),
+        check=check,
+    )
+
+
 def samples_check(
     root: Path,
     source: SubjectSource,
@@ -1811,7 +1858,10 @@ def samples_check(
     """Every configured sample: readable, and decodable by the candidate schema.
 
     Captured wire-format messages are decoded with the schema of their id (from the registry or
-    snapshot) and then read with the candidate, as a consumer upgraded to it would.
+    snapshot) and then read with the candidate, as a consumer upgraded to it would. A message
+    that only fastavro consumers fail on, where the registry's rules let the candidate read
+    its schema (Java's decoder reads it), is no error: the messages of one schema id that do
+    so are one SIMULATION_BREAKS_ACCEPTED_CHANGE warning.
     """
     from gate.evidence import schema_json
     from gate.samples import Sample, SampleProblem, decode_wire, split
@@ -1822,6 +1872,8 @@ def samples_check(
     samples, problems = split(items)
     findings = [problem_finding(p, subject=source.subject, check=check_id) for p in problems]
 
+    writers: dict[int, Parsed | None] = {}
+
     def resolve(schema_id: int) -> Any:
         registered = state.schema_by_id(schema_id) if state is not None else None
         if registered is None and registry is not None:
@@ -1829,16 +1881,35 @@ def samples_check(
         if registered is None:
             return None
         parsed = parser.parse(registered.to_schema())
+        writers[schema_id] = parsed if parsed.ok else None
         return schema_json(parsed) if parsed.ok else None
 
     reader = schema_json(candidate)
     schema_type = candidate.schema.type
+    # by writer schema id: captured messages the registry's rules let the candidate read, which
+    # only fastavro consumers fail on (Java's decoder reads them)
+    fastavro_only: dict[int, list[Any]] = {}
+    rules_read: dict[int, bool] = {}
+    wire_count: dict[int, int] = {}
+
+    def reads_by_the_rules(schema_id: int | None) -> bool:
+        """Whether the registry's rules let the candidate read the schema of `schema_id`."""
+        if schema_id is None:
+            return False
+        if schema_id not in rules_read:
+            rules_read[schema_id] = _reads_by_the_rules(candidate, writers.get(schema_id))
+        return rules_read[schema_id]
+
     for sample in samples:
         if not isinstance(sample, Sample) or not sample.is_wire:
             continue
         decoded = decode_wire(sample, resolve, reader, schema_type=schema_type)
+        if not isinstance(decoded, SampleProblem) and sample.schema_id is not None:
+            wire_count[sample.schema_id] = wire_count.get(sample.schema_id, 0) + 1
         if isinstance(decoded, SampleProblem):
             findings.append(problem_finding(decoded, subject=source.subject, check=check_id))
+        elif decoded.fastavro_only and reads_by_the_rules(sample.schema_id):
+            fastavro_only.setdefault(sample.schema_id or 0, []).append(decoded)
         elif decoded.error is not None:
             findings.append(
                 Finding(
@@ -1856,6 +1927,12 @@ def samples_check(
                     check=check_id,
                 )
             )
+    for schema_id, failed in fastavro_only.items():
+        findings.append(
+            _fastavro_only_samples(
+                failed, wire_count[schema_id], source.subject, candidate, schema_id, check_id
+            )
+        )
     plain = [s for s in samples if isinstance(s, Sample) and not s.is_wire]
     notes: list[str] = []
     if plain and schema_type in (SchemaType.AVRO, SchemaType.JSON):
