@@ -781,15 +781,19 @@ def _named_pairs(writer_json: Any, reader_json: Any, writer_key: str,
 
     writers = payloads.named_types(writer_json, key=writer_key)
     readers = payloads.named_types(reader_json, key=reader_key)
-    pairs = []
+    # readers by the names a writer may match them by: their short name and their aliases
+    reader_list = list(readers.values())
+    by_name: dict[str, list[int]] = {}
+    for index, r in enumerate(reader_list):
+        raw, qualified = _aliases(r.definition, r.namespace)
+        for name in {_short(r.fullname), *raw, *qualified}:
+            by_name.setdefault(name, []).append(index)
+    pairs: list[tuple[NamedType, NamedType]] = []
     for w in writers.values():
-        for r in readers.values():
-            if r.kind != w.kind:
-                continue
-            raw, qualified = _aliases(r.definition, r.namespace)
-            if (_short(r.fullname) == _short(w.fullname) or w.fullname in qualified
-                    or w.fullname in raw or _short(w.fullname) in raw):
-                pairs.append((w, r))
+        found = {index for name in {_short(w.fullname), w.fullname}
+                 for index in by_name.get(name, ())}
+        pairs.extend((w, reader_list[index]) for index in sorted(found)
+                     if reader_list[index].kind == w.kind)
     w_root = payloads.root_type(writer_json, key=writer_key)
     r_root = payloads.root_type(reader_json, key=reader_key)
     if (w_root is not None and r_root is not None and w_root.kind == r_root.kind == "record"

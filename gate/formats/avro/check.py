@@ -125,6 +125,7 @@ class Checker:
         # (id(reader node), id(writer node)) -> issues; None while the pair is in progress
         self.memo: dict[tuple[int, int], tuple[Issue, ...] | None] = {}
         self.skip_identical = skip_identical
+        self.aliasing: dict[int, bool] = {}  # id(reader node) -> a field below it has aliases
 
     def run(self, reader: Node, writer: Node) -> list[Issue]:
         try:
@@ -214,6 +215,7 @@ class Checker:
     ) -> tuple[Issue, ...]:
         results: list[tuple[Issue, ...]] = []
         primitive_writer = w.kind in PRIMITIVES
+        meant = _branch_meant_for(r, w)
         for index, branch in enumerate(r.branches):
             if primitive_writer and branch.kind in PRIMITIVES:
                 # a quick answer for the common probe; a failed one is never explained
@@ -221,11 +223,22 @@ class Checker:
                     return _logical_warnings(branch, w, f"{rptr}/{index}", wptr, place)
                 results.append(_NONE)
                 continue
+            if (
+                index != meant
+                and isinstance(branch, Named)
+                and isinstance(w, Named)
+                and branch.kind == w.kind
+                and not names_match(branch, w)
+                and not self.has_field_aliases(branch)
+            ):
+                # fails on its name alone, and only a reader field's aliases could make the walk
+                # below it throw: walking it would be exponential in nested unions of records
+                results.append(_names(branch, w))
+                continue
             issues = self.pair(branch, w, f"{rptr}/{index}", wptr, place, in_writer_union)
             if not _has_error(issues):
                 return issues
             results.append(issues)
-        meant = _branch_meant_for(r, w)
         if meant is not None and results[meant]:
             return results[meant]
         if in_writer_union:
@@ -241,6 +254,30 @@ class Checker:
             )
             fix = f"add `{label(w)}` to the reader's union"
         return (Issue(R.MISSING_UNION_BRANCH, message, rptr, (wptr,), fix),)
+
+    def has_field_aliases(self, node: Node) -> bool:
+        """Whether a record field reachable from `node` has aliases."""
+        known = self.aliasing.get(id(node))
+        if known is None:
+            seen: set[int] = set()
+            pending = [node]
+            known = False
+            while pending and not known:
+                current = pending.pop()
+                if id(current) in seen:
+                    continue
+                seen.add(id(current))
+                if isinstance(current, Record):
+                    known = any(field.aliases for field in current.fields)
+                    pending.extend(field.type for field in current.fields)
+                elif isinstance(current, Array):
+                    pending.append(current.items)
+                elif isinstance(current, Map):
+                    pending.append(current.values)
+                elif isinstance(current, Union):
+                    pending.extend(current.branches)
+            self.aliasing[id(node)] = known
+        return known
 
     def fields(self, r: Record, w: Record) -> tuple[Issue, ...]:
         out: list[Issue] = []
