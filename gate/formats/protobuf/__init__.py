@@ -27,8 +27,9 @@ class ProtobufFormat:
 
     def rules(self) -> tuple[Rule, ...]:
         from gate.formats.protobuf.kinds import RULES
+        from gate.formats.protobuf.warnings import RULES as WARNINGS
 
-        return RULES
+        return (*RULES, *WARNINGS)
 
     def sniff(self, text: str) -> bool:
         return _SNIFF.search(text) is not None
@@ -51,8 +52,10 @@ class ProtobufFormat:
         return build(compile_schema(schema, options))
 
     def check(self, reader: Any, writer: Any, options: CheckOptions) -> list[Incompatibility]:
-        """The registry's incompatible differences of `compare(original=writer, update=reader)`."""
+        """The registry's incompatible differences of `compare(original=writer, update=reader)`,
+        then the warnings of values the reader loses or changes that the registry cannot see."""
         from gate.formats.protobuf.diff import compare
+        from gate.formats.protobuf.warnings import data_warnings
 
         return [
             Incompatibility(
@@ -65,7 +68,15 @@ class ProtobufFormat:
             )
             for d in compare(writer, reader)
             if not d.kind.compatible
-        ]
+        ] + data_warnings(reader, writer)
+
+    def edit_warnings(self, old: Any, new: Any, side: str) -> list[Incompatibility]:
+        """Warnings of the edit from `old` to `new` that no reader/writer check can tell
+        apart from the reverse edit (a removal without `reserved`, a new first message, a
+        rename); `side` is the role `new` plays in the check they are reported with."""
+        from gate.formats.protobuf.warnings import edit_warnings
+
+        return edit_warnings(old, new, side)
 
     def diff(self, old: Any, new: Any, options: CheckOptions) -> list[Change]:
         """Every difference of the BACKWARD diff, judged in both directions; plus the changes
