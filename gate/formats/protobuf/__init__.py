@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 from gate.model import Incompatibility, Schema, SchemaType
 
 if TYPE_CHECKING:
-    from gate.formats import Change, CheckOptions
+    from gate.formats import Change, CheckOptions, Simulator
     from gate.formats.protobuf.model import ProtoSchema
     from gate.rules import Rule
+    from gate.samples import Sample, SampleProblem
 
 _SNIFF = re.compile(r'^\s*(syntax\s*=\s*"proto[23]"|package\s+[\w.]+\s*;|message\s+\w+\s*\{)',
                     re.MULTILINE)
@@ -122,6 +123,29 @@ class ProtobufFormat:
                 )
             )
         return changes
+
+    def simulator(self) -> Simulator:
+        from gate.formats.protobuf.simulate import SIMULATOR
+
+        return SIMULATOR
+
+    def read_wire(self, data: bytes, display: str) -> Sample | SampleProblem:
+        """A captured message: magic byte 0, the schema id, then the message-index array
+        (zigzag varints; the single byte 0 is `[0]`) before the body."""
+        import dataclasses
+
+        from gate.formats.protobuf.payloads import IndexError_, read_indexes
+        from gate.samples import WIRE_HEADER, SampleProblem, read_wire
+
+        framed = read_wire(data, display)
+        if isinstance(framed, SampleProblem):
+            return framed
+        try:
+            indexes, offset = read_indexes(data, WIRE_HEADER)
+        except IndexError_ as error:
+            return SampleProblem(display, f"invalid Protobuf message indexes in {display} at "
+                                 f"byte {error.offset}: {error}")
+        return dataclasses.replace(framed, header_size=offset, message_indexes=indexes)
 
 
 FORMAT = ProtobufFormat()
