@@ -8,7 +8,8 @@ Formats, chosen by the file's extension:
 - `.jsonl` / `.ndjson`: one sample per line; blank lines are skipped.
 - `.bin`: ONE captured message per file in the Confluent wire format: magic byte 0, the schema id
   as a 4-byte big-endian integer, then the body (Avro binary, or UTF-8 JSON text for JSON
-  Schema). The body is not self-delimiting, so a file cannot hold several messages.
+  Schema; for Protobuf the message-index array comes first, read by the format's `read_wire`).
+  The body is not self-delimiting, so a file cannot hold several messages.
 
 A record that cannot be read is a `SampleProblem` value (rule SAMPLE_INVALID or
 SAMPLE_UNKNOWN_SCHEMA_ID) naming the file and the record, never an exception; only a file that
