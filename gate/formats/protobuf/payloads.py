@@ -90,10 +90,11 @@ def by_indexes(schema: ProtoSchema, indexes: tuple[int, ...]) -> str | None:
 
 
 def indexes_of(schema: ProtoSchema, full_name: str) -> tuple[int, ...] | None:
-    for name, path in records(schema):
-        if name == full_name:
-            return path
-    return None
+    known: dict[str, tuple[int, ...]] | None = schema.derived.get("indexes")
+    if known is None:
+        known = dict(records(schema))
+        schema.derived["indexes"] = known
+    return known.get(full_name)
 
 
 def _zigzag_varint(value: int) -> bytes:

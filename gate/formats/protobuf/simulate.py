@@ -57,10 +57,15 @@ class Read:
     """A written message and what reading it showed."""
 
     source: str
-    payload: Any
+    message: Any  # as the writer wrote it
     body: bytes
     indexes: tuple[int, ...]
     observations: list[Observation] = field(default_factory=list)
+
+    @property
+    def payload(self) -> Any:
+        """The message as JSON (made only for what is reported)."""
+        return payloads.to_json(self.message)
 
     @property
     def failure(self) -> Observation | None:
@@ -87,6 +92,18 @@ class ProtobufSimulator:
             from gate.errors import SchemaInvalid
 
             raise SchemaInvalid("Protobuf payloads are simulated on compiled schemas only")
+        try:
+            return self._simulate(writer, reader, writer_label, reader_label, samples,
+                                  schema_id, targets)
+        except RecursionError:
+            from gate.errors import SchemaInvalid
+
+            raise SchemaInvalid("the schemas nest too deeply to simulate payloads") from None
+
+    def _simulate(self, writer: ProtoSchema, reader: ProtoSchema, writer_label: str,
+                  reader_label: str, samples: Sequence[Any], schema_id: int | None,
+                  targets: Sequence[str]) -> SimulationOutcome:
+        _PATHS.clear()
         reads: list[Read] = []
         rejected: list[SampleRejection] = []
         skipped = 0
@@ -192,6 +209,7 @@ class ProtobufSimulator:
         from google.protobuf.message import DecodeError
 
         body = sample.wire[sample.header_size:]
+        _PATHS.clear()
         try:
             message = payloads.message_class(writer, name).FromString(body)
         except DecodeError as error:
@@ -249,7 +267,7 @@ def read(writer: ProtoSchema, reader: ProtoSchema, source: str, message: Any, na
 
     data = message.SerializePartialToString() if body is None else body
     indexes = payloads.indexes_of(writer, name) or (0,)
-    item = Read(source, payloads.to_json(message), data, indexes)
+    item = Read(source, message, data, indexes)
     where = message_path(writer, name)
     target = _reader_message(writer, reader, name)
     if target is None:
@@ -326,8 +344,23 @@ def _blame(writer: ProtoSchema, reader: ProtoSchema, message: Any, name: str,
 
 
 def _paths(writer: ProtoSchema, reader: ProtoSchema, name: str, target: str,
-           number: int) -> set[str]:
+           number: int) -> frozenset[str]:
     """The registry paths of field `number` of writer message `name` read as `target`."""
+    key = (id(writer), id(reader), name, target, number)
+    known = _PATHS.get(key)
+    if known is None:
+        known = frozenset(_field_paths(writer, reader, name, target, number))
+        _PATHS[key] = known
+    return known
+
+
+# the paths of the pair being read, by identity (both schemas live while it is read; cleared
+# before each simulation)
+_PATHS: dict[tuple[int, int, str, str, int], frozenset[str]] = {}
+
+
+def _field_paths(writer: ProtoSchema, reader: ProtoSchema, name: str, target: str,
+                 number: int) -> set[str]:
     out: set[str] = set()
     w = writer.all_messages.get(name)
     r = reader.all_messages.get(target)
@@ -386,7 +419,7 @@ def _compare(writer: ProtoSchema, reader: ProtoSchema, written: Any, parsed: Any
     read_fields = parsed.DESCRIPTOR.fields_by_number
     for descriptor, value in written.ListFields():
         number = descriptor.number
-        paths = frozenset(_paths(writer, reader, name, target, number)) | outer
+        paths = _paths(writer, reader, name, target, number) | outer
         what = f"field `{descriptor.name}` = {number} of `{name}`"
         rd = read_fields.get(number)
         if rd is None or rd.type == payloads.TYPE_GROUP:
