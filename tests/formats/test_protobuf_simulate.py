@@ -94,8 +94,11 @@ def _shown_on_the_wire(rule: str, old: object, new: object, path: str) -> bool:
     if before is None or after is None:
         return True
     if rule == "PROTOBUF_FIELD_NUMERIC_LABEL_CHANGED":
-        # a single value reads fine as a list of one
-        return not (before.label != "repeated" and after.label == "repeated")
+        # a single value reads fine as a list of one, and a value always written reads fine
+        # when it becomes optional: only many values read as one, or a value the writer may
+        # leave out becoming required, show on the wire
+        return (before.label == "repeated" and after.label != "repeated") or (
+            after.label == "required" and before.label != "required")
     if rule == "PROTOBUF_FIELD_SCALAR_KIND_CHANGED" and before.scalar == "enum":
         # an enum whose only number is 0 writes 0, which every integer encoding reads as 0
         return bool(enum_numbers(old, before.type_name) - {0})  # type: ignore[arg-type]

@@ -190,7 +190,7 @@ def generate(schema: ProtoSchema, full_name: str) -> list[Payload]:
     minimal = cls()
     _minimal(schema, minimal, 0)
     out.append(Payload("required fields only", minimal))
-    for label, variant in _variants(schema, cls, full_name, 0, (full_name,)):
+    for label, variant in _variants(schema, cls, full_name, 0, (full_name,), base):
         if len(out) >= MAX_PAYLOADS:
             break
         out.append(Payload(label, variant))
@@ -300,24 +300,42 @@ def _set(schema: ProtoSchema, message: Any, field: Any, value: Any, depth: int,
 
 
 def _variants(schema: ProtoSchema, cls: Any, full_name: str, depth: int,
-              stack: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
-    """One message per other oneof member (beside the first member of every other oneof), and
-    one per other value of each field (beside the required fields only)."""
+              stack: tuple[str, ...], base: Any = None) -> Iterator[tuple[str, Any]]:
+    """One message per other oneof member (in `base`, every field set, in place of the oneof's
+    first member), and one per other value of each field (beside the required fields only)."""
     descriptor = cls.DESCRIPTOR
     members: dict[str, list[Any]] = {}
     for field in _fields(descriptor):
         oneof = _real_oneof(schema, field)
         if oneof is not None:
             members.setdefault(oneof, []).append(field)
+    def with_members(chosen: list[Any]) -> Any:
+        message = cls()
+        if base is not None:
+            message.CopyFrom(base)
+        else:
+            _fill(schema, message, full_name, depth, stack)
+        for member in chosen:
+            if not _set(schema, message, member, None, depth, stack):
+                return None
+        return message
+
     for oneof, fields in members.items():
         for field in fields[1:]:
-            message = cls()
-            for other, others in members.items():
-                if other != oneof:
-                    _set(schema, message, others[0], None, depth, stack)
-            if _set(schema, message, field, None, depth, stack):
-                _minimal(schema, message, depth)
+            message = with_members([field])
+            if message is not None:
                 yield f"oneof {oneof}: {field.name}", message
+    # members of two oneofs together: a reader that merges the two keeps only one
+    names = list(members)
+    for i, first in enumerate(names):
+        for second in names[i + 1:]:
+            for a in members[first]:
+                for b in members[second]:
+                    if a is members[first][0] or b is members[second][0]:
+                        continue  # the base, or a single member's message above
+                    message = with_members([a, b])
+                    if message is not None:
+                        yield f"oneofs {first}, {second}: {a.name}, {b.name}", message
     for field in _fields(descriptor):
         for label, value in _field_values(schema, field, depth, stack):
             message = cls()
