@@ -305,14 +305,14 @@ def read(writer: ProtoSchema, reader: ProtoSchema, source: str, message: Any, na
     _compare(writer, reader, message, parsed, name, target, frozenset(), item.observations)
     if not parsed.IsInitialized():
         missing = _missing_required(reader, parsed, target)
-        paths = frozenset(p for p, _ in missing) or frozenset({where})
+        required = frozenset(p for p, _ in missing) or frozenset({where})
         # a required value the reader lost (a closed enum's unknown number) is missing for the
         # same reason it was lost
         for seen in list(item.observations):
-            if seen.paths & paths:
-                paths |= seen.paths
+            if seen.paths & required:
+                required |= seen.paths
         item.observations.insert(0, Observation(
-            "failure", paths,
+            "failure", required,
             "required field(s) missing: " + ", ".join(n for _, n in missing)
             + " (Java's parser rejects the message)"))
     return item
