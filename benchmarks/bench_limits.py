@@ -16,7 +16,12 @@ a time divided by a floor measured in the same run:
   finding located at its line, against 1,500 (about 2);
 - gate compat, 50 MB: the real command on a 50 MB Avro record (600,000 fields) and a JSON
   Schema with a 50 MB string, against `python -c` reading and json-parsing the same file in
-  a child process (the floor any judge of that file pays).
+  a child process (the floor any judge of that file pays);
+- gate compat, Avro payload budget: the real command, simulating, on a named record used twice
+  in each of 14 nested records (each payload 2^14 leaves: the coverage set, the random payloads
+  and the witness shrinking all reach their budgets), against the same pair with
+  `--no-simulate`; and at 24 levels (no payload at all: its smallest value is past the budget)
+  against the same. Bounded work keeps both small.
 
 `gate compat` runs the `gate` that `python -m gate` imports: set PYTHONPATH to this checkout to
 measure it rather than an installed copy.
@@ -151,6 +156,15 @@ def big_record(megabytes: int) -> str:
     return '{"type": "record", "name": "Big", "fields": [' + fields + "]}"
 
 
+def record_used_twice(levels: int, leaf: str) -> str:
+    """T0 holds one `leaf`; each T<i> holds two T<i-1>, the second by name."""
+    root: Any = {"type": "record", "name": "T0", "fields": [{"name": "v", "type": leaf}]}
+    for level in range(1, levels + 1):
+        root = {"type": "record", "name": f"T{level}",
+                "fields": [{"name": "a", "type": root}, {"name": "b", "type": f"T{level - 1}"}]}
+    return json.dumps(root)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--megabytes", type=int, default=50)
@@ -194,6 +208,13 @@ def main() -> None:
         figures.append(Figure(
             f"gate compat, JSON Schema with a {args.megabytes} MB string / reading and parsing it",
             best_of(1, string), best_of(runs, read_floor(big / "json" / "new.json")), "s"))
+        for levels in (14, 24):
+            old, new = record_used_twice(levels, "int"), record_used_twice(levels, "string")
+            folder = root / f"twice-{levels}"
+            figures.append(Figure(
+                f"gate compat, Avro record used twice {levels} levels deep / --no-simulate",
+                best_of(runs, compat(folder, old, new, ".avsc", 1, "--format", "json")),
+                best_of(runs, compat(folder, old, new, ".avsc", 1, "--no-simulate")), "s"))
     print("hostile and extreme inputs; each floor is measured in the same run")
     print_table(figures)
 

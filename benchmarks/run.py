@@ -29,6 +29,7 @@ FULL = [
     ("bench_range.py", ["--subjects", "1000", "--runs", "3"]),
     ("bench_verdict.py", []),
     ("bench_yaml.py", []),
+    ("bench_protobuf.py", ["--subjects", "500", "--fields", "20,200", "--runs", "3"]),
 ]
 QUICK = [
     ("bench_range.py", ["--subjects", "200", "--runs", "1"]),
@@ -42,6 +43,7 @@ QUICK = [
     ("bench_limits.py", ["--megabytes", "5", "--runs", "1"]),
     ("bench_verdict.py", ["--subjects", "4", "--properties", "300", "--runs", "1"]),
     ("bench_yaml.py", ["--subjects", "5", "--runs", "1"]),
+    ("bench_protobuf.py", ["--subjects", "100", "--fields", "20", "--runs", "1"]),
 ]
 
 

@@ -270,10 +270,15 @@ class SimulationConfig:
 
 
 def _default_rules() -> tuple[SubjectRule, ...]:
+    from gate.formats import subject_extensions
+
     return (
-        SubjectRule(subject="{stem}", file=None, files="**/*.avsc", type=SchemaType.AVRO),
-        # type None: a .json file is a subject only if it turns out to be a JSON Schema
-        SubjectRule(subject="{stem}", file=None, files="**/*.json", type=None),
+        # one rule per format extension (`**/*.avsc`, `**/*.json`, `**/*.proto`); type None: a
+        # .json file is a subject only if it turns out to be a schema (JSON Schema or Avro)
+        *(
+            SubjectRule(subject="{stem}", file=None, files=f"**/*{extension}", type=schema_type)
+            for extension, schema_type in subject_extensions()
+        ),
         # and a YAML file only if it declares `$schema`: a JSON Schema written in YAML
         SubjectRule(subject="{stem}", file=None, files="**/*.yaml", type=None),
         SubjectRule(subject="{stem}", file=None, files="**/*.yml", type=None),
@@ -296,6 +301,9 @@ class Config:
     waivers_file: Path | None = None
     allow_remote_refs: bool = False
     simulation: SimulationConfig = SimulationConfig()
+    # `protobuf: import_paths:`, relative to the configuration's folder, normalized: where a
+    # `.proto` import is looked for before the repository root and the importing file's folder
+    protobuf_import_paths: tuple[str, ...] = ()
 
     def match(self, path: str) -> SubjectBinding | None:
         """The binding of a repository-relative path: `file:` rules first, then `files:` globs.
@@ -366,9 +374,10 @@ class Config:
 
 
 def default_config(root: Path) -> Config:
-    """The configuration without a file: every `**/*.avsc` is an AVRO subject named `{stem}`;
-    every `**/*.json`, `**/*.yaml` and `**/*.yml` is a candidate whose type is inferred (None:
-    a JSON Schema when it declares `$schema`); BACKWARD unless the registry says otherwise."""
+    """The configuration without a file: every `**/*.avsc` is an AVRO subject named `{stem}`,
+    every `**/*.proto` a PROTOBUF one (each format's `extensions`); every `**/*.json`,
+    `**/*.yaml` and `**/*.yml` is a candidate whose type is inferred (None: a JSON Schema when
+    it declares `$schema`); BACKWARD unless the registry says otherwise."""
     return Config(path=None, root=root, subjects=_default_rules())
 
 
@@ -1013,6 +1022,24 @@ class _Builder:
     def optional(self, value: Any) -> str | None:
         return value if isinstance(value, str) and value.strip() else None
 
+    def import_paths(self, raw: dict[str, Any] | None) -> tuple[str, ...]:
+        """`protobuf: import_paths:`: folders inside the repository, in order."""
+        out: list[str] = []
+        for index, entry in enumerate((raw or {}).get("import_paths") or ()):
+            key: Key = ("protobuf", "import_paths", index)
+            folder = self.repo_path(key, entry)
+            if folder is None:
+                continue
+            if os.path.isfile(os.path.join(self.root, folder)):
+                self.doc.problem(
+                    key,
+                    f"{entry!r} is a file; an import path is a folder imports are looked for in",
+                    "name the folder that holds the imported files (e.g. proto/)",
+                )
+                continue
+            out.append("" if folder == "." else folder)
+        return tuple(dict.fromkeys(out))
+
     def registry(self, raw: dict[str, Any] | None) -> RegistryConfig | None:
         if raw is None:
             return None
@@ -1373,6 +1400,7 @@ def load_config(path: Path, environ: Mapping[str, str]) -> Config:
             seed=int(simulation.get("seed", SimulationConfig.seed)),
             enabled=bool(simulation.get("enabled", SimulationConfig.enabled)),
         ),
+        protobuf_import_paths=builder.import_paths(value.get("protobuf")),
     )
     _fail_on(document)
     if waivers_file is not None and relative is not None:

@@ -102,7 +102,7 @@ def pair_check(
                 subject=subject,
                 message=f"{context}: {incompatibility.message}",
                 path=incompatibility.path,
-                location=location_of(pointed.schema, incompatibility.path),
+                location=location_of(pointed.schema, incompatibility.path, incompatibility.line),
                 versions=(
                     f"writer: {writer.schema.origin.label()}",
                     f"reader: {reader.schema.origin.label()}",
@@ -211,7 +211,9 @@ def read_samples(pair: PairCheck, samples: Sequence[Any]) -> CheckResult:
     its writer's schema id. The check gets a note of how many samples the consumer read, and a
     SIMULATION_DECODE_FAILED finding per distinct error samples hit, naming the first such
     sample, with it as the witness: an error when the checker already calls the pair
-    incompatible, a warning when it does not (the verdict stays the checker's).
+    incompatible, a warning when it does not (the verdict stays the checker's). Samples that
+    only fastavro consumers fail on (Java's decoder reads them) in a pair the checker accepts
+    are the pair's one SIMULATION_BREAKS_ACCEPTED_CHANGE warning instead.
     """
     from gate.evidence import schema_json
     from gate.samples import SampleProblem, decode_wire, plain_reader
@@ -244,23 +246,75 @@ def read_samples(pair: PairCheck, samples: Sequence[Any]) -> CheckResult:
     writer_label = writer.schema.origin.label()
     reader_label = reader.schema.origin.label()
     failed: dict[str, list[Any]] = {}
+    # samples the registry's rules let the reader read, and Java's decoder reads, which only
+    # fastavro consumers fail on: the one accepted-but-breaks warning, never an error
+    fastavro_only: list[Any] = []
     for result in decoded:
-        if result.error is not None:
+        if result.error is None:
+            continue
+        if pair.compatible and result.fastavro_only:
+            fastavro_only.append(result)
+        else:
             failed.setdefault(result.error, []).append(result)
     files = ", ".join(dict.fromkeys(_location(r.sample.source).path for r in decoded))
+    unread = sum(map(len, failed.values())) + len(fastavro_only)
     note = (
-        f"consumer `{pair.consumer_label}` read {len(decoded) - sum(map(len, failed.values()))} "
+        f"consumer `{pair.consumer_label}` read {len(decoded) - unread} "
         f"of {len(decoded)} configured sample(s) written with {writer_label} ({files})"
     )
+    if fastavro_only:
+        note += f"; fastavro consumers alone fail on {len(fastavro_only)} of them"
     findings = [
-        _sample_finding(pair, group, error, writer_label, reader_label)
-        for error, group in failed.items()
+        *pair.check.findings,
+        *(
+            _sample_finding(pair, group, error, writer_label, reader_label)
+            for error, group in failed.items()
+        ),
     ]
+    if fastavro_only:
+        findings = _with_fastavro_only(
+            pair, findings, fastavro_only, len(decoded), writer_label, reader_label
+        )
     return dataclasses.replace(
-        pair.check,
-        findings=(*pair.check.findings, *findings),
-        notes=(*pair.check.notes, note),
+        pair.check, findings=tuple(findings), notes=(*pair.check.notes, note)
     )
+
+
+def _with_fastavro_only(
+    pair: PairCheck,
+    findings: list[Finding],
+    failed: list[Any],
+    tried: int,
+    writer_label: str,
+    reader_label: str,
+) -> list[Finding]:
+    """`findings` (the pair's) with the one accepted-but-breaks warning for the samples only
+    fastavro consumers fail on: when the simulation of the pair already gave that warning, it
+    names the samples too; else it is added, with the first such sample as its witness."""
+    from gate.simulate import SIMULATION_BREAKS_ACCEPTED_CHANGE, samples_only_fastavro_fails
+
+    sources = [result.sample.source for result in failed]
+    for index, finding in enumerate(findings):
+        if finding.rule == SIMULATION_BREAKS_ACCEPTED_CHANGE:
+            said = ", ".join(sources[:3]) + (f" and {len(sources) - 3} more" if len(sources) > 3
+                                             else "")
+            amended = dataclasses.replace(
+                finding,
+                message=f"{finding.message}; the configured sample(s) {said} fail the same way",
+            )
+            return [*findings[:index], amended, *findings[index + 1:]]
+    sample = _sample_finding(pair, failed, failed[0].error or "", writer_label, reader_label)
+    warning = samples_only_fastavro_fails(
+        failed,
+        subject=pair.check.subject,
+        writer=writer_label,
+        reader=reader_label,
+        tried=tried,
+        witness=sample.witness,
+        versions=sample.versions,
+        check=pair.check.id,
+    )
+    return [*findings, warning]
 
 
 def _sample_finding(

@@ -4,7 +4,8 @@ For each subject the caller gives what git holds (the schema at head, every text
 file ever had), what gate.yaml configures, and what the registry holds. `find_drift` reports:
 versions registered by hand (in the registry, in no git revision), schemas not registered yet,
 compatibility levels that differ, and subjects that exist on one side only. Texts are compared
-by `canonical_form`, so formatting, key order and Avro `doc` strings do not count as drift.
+by `canonical_form`, so formatting, key order, Avro `doc` strings and Protobuf comments do not
+count as drift.
 
 A registry is often older than the repository that now holds its schemas. A registered version
 that no git revision holds is an error only when it is newer than the newest version git does
@@ -24,6 +25,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from gate.errors import FormatError
+from gate.formats import get_format
 from gate.model import CheckKind, CheckResult, Finding, Location, Mode, SchemaType, Severity
 from gate.rules import Rule
 from gate.sources.state import RegisteredSchema, SubjectState
@@ -32,6 +35,7 @@ from gate.subjects import json_shape
 UNTRACKED_REGISTRY_VERSION = "DRIFT_UNTRACKED_REGISTRY_VERSION"
 HISTORY_PREDATES_GIT = "DRIFT_REGISTRY_HISTORY_PREDATES_GIT"
 HISTORY_SHALLOW = "DRIFT_HISTORY_SHALLOW"
+HISTORY_UNREADABLE = "DRIFT_HISTORY_UNREADABLE"
 NOT_REGISTERED = "DRIFT_NOT_REGISTERED"
 COMPATIBILITY_MISMATCH = "DRIFT_COMPATIBILITY_MISMATCH"
 SUBJECT_NOT_IN_GIT = "DRIFT_SUBJECT_NOT_IN_GIT"
@@ -57,6 +61,14 @@ DRIFT_RULES: tuple[Rule, ...] = (
         HISTORY_SHALLOW,
         "Registered versions that git's history does not hold in a shallow clone: they may be in "
         "the history it lacks (fetch it, or run with --fetch-base, to tell).",
+        Severity.INFO,
+        "drift",
+    ),
+    Rule(
+        HISTORY_UNREADABLE,
+        "Registered versions that no readable git revision holds, while some revisions of the "
+        "file are git-lfs pointers whose object is not in the local LFS store: they may be those "
+        "revisions (fetch the objects, `git lfs fetch --all origin`, to tell).",
         Severity.INFO,
         "drift",
     ),
@@ -87,9 +99,7 @@ DRIFT_RULES: tuple[Rule, ...] = (
 )
 
 _RULES = {rule.id: rule for rule in DRIFT_RULES}
-_PRIMITIVES = frozenset(
-    {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
-)
+_PRIMITIVES = ("boolean", "bytes", "double", "float", "int", "long", "null", "string")
 _WRAPPED = re.compile(
     r'\{\s*"type"\s*:\s*"(?:' + "|".join(sorted(_PRIMITIVES)) + r')"\s*\}'
 )
@@ -101,36 +111,15 @@ _WRAPPED = re.compile(
 
 @lru_cache(maxsize=256)
 def canonical_form(schema_type: SchemaType, text: str) -> str:
-    """`text` reduced to what matters for drift: parsed JSON, sorted keys, no whitespace.
-
-    For Avro, `doc` strings are dropped and a bare `{"type": "string"}` becomes `"string"`.
-    Text that is not JSON (invalid, or Protobuf) compares by its stripped text.
-    """
+    """`text` reduced to what matters for drift: the format's `canonical` form (for Avro and
+    JSON Schema: parsed JSON, sorted keys, no whitespace, Avro `doc` strings dropped; for
+    Protobuf: the declarations without comments or formatting, grouped as the registry prints
+    them). The stripped text for a type gate does not know."""
     try:
-        data = json.loads(text)
-        # the walk is only needed when there is something to drop or unwrap
-        if schema_type is SchemaType.AVRO and ('"doc"' in text or _WRAPPED.search(text)):
-            data = _avro_canonical(data)
-        return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    except (ValueError, RecursionError):
-        # nested deeper than the walk may go, the text itself is the best form left
+        schema_format = get_format(schema_type)
+    except (FormatError, ModuleNotFoundError):
         return text.strip()
-
-
-def _avro_canonical(node: Any) -> Any:
-    if isinstance(node, list):
-        return [_avro_canonical(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    out: dict[str, Any] = {}
-    for key, value in node.items():
-        if key == "doc":
-            continue
-        # defaults are data, not schema: a record default may well have a "doc" key
-        out[key] = value if key == "default" else _avro_canonical(value)
-    if set(out) == {"type"} and isinstance(out["type"], str) and out["type"] in _PRIMITIVES:
-        return out["type"]
-    return out
+    return schema_format.canonical(text)
 
 
 # --------------------------------------------------------------------------------------------
@@ -163,6 +152,10 @@ class DriftInput:
     # False when git's history is cut short (a shallow clone): a registered version it does not
     # hold may be in the part it lacks
     history_complete: bool = True
+    # commits (short shas) whose version of the file could not be read: git-lfs pointers whose
+    # object is not in the local LFS store. A registered version may be one of them: one that
+    # no readable revision holds is an info finding, never judged as drift
+    unreadable_history: tuple[str, ...] = ()
 
     @classmethod
     def from_texts(
@@ -310,6 +303,32 @@ def _versions_phrase(versions: Iterable[RegisteredSchema]) -> str:
     return f"{word} {version_ranges(numbers)}"
 
 
+_SHOWN_COMMITS = 5
+
+
+def _unreadable(item: DriftInput, doubt: tuple[RegisteredSchema, ...]) -> Finding:
+    """The registered versions `doubt`, which git's history may hold in revisions gate could
+    not read (git-lfs pointers whose object was never fetched): an info finding, not drift."""
+    commits = item.unreadable_history
+    shown = ", ".join(commits[:_SHOWN_COMMITS])
+    if len(commits) > _SHOWN_COMMITS:
+        shown += f" and {len(commits) - _SHOWN_COMMITS} more"
+    where = item.path or "the subject's file"
+    one = len(doubt) == 1
+    return _finding(
+        HISTORY_UNREADABLE,
+        item,
+        f"{item.subject}: registry {_versions_phrase(doubt)} "
+        f"{'matches' if one else 'match'} no revision of {where} that gate could read; "
+        f"{where} is a git-lfs pointer in {'commit' if len(commits) == 1 else 'commits'} "
+        f"{shown} whose object is not in the local LFS store, which may hold "
+        f"{'it' if one else 'them'}, so this is not judged as drift.",
+        "fetch the LFS objects of the whole history (`git lfs fetch --all origin`), then rerun "
+        "gate",
+        tuple(v.label for v in doubt),
+    )
+
+
 def _untracked_versions(item: DriftInput) -> list[Finding]:
     match = match_versions(item)
     if not match.unheld:
@@ -344,6 +363,8 @@ def _untracked_versions(item: DriftInput) -> list[Finding]:
                 tuple(v.label for v in doubt),
             )
         )
+    elif doubt and item.unreadable_history:
+        out.append(_unreadable(item, doubt))
     elif doubt:
         for version in doubt:
             if newest is not None:
@@ -423,8 +444,13 @@ def differences(schema_type: SchemaType, git_text: str, registered_text: str) ->
     from deepdiff.helper import NotPresent
 
     try:
-        ours = json.loads(canonical_form(schema_type, git_text))
-        theirs = json.loads(canonical_form(schema_type, registered_text))
+        ours_text = canonical_form(schema_type, git_text)
+        theirs_text = canonical_form(schema_type, registered_text)
+        try:
+            ours, theirs = json.loads(ours_text), json.loads(theirs_text)
+        except ValueError:
+            # a canonical form that is not JSON (Protobuf's: one declaration per line)
+            return _statement_differences(ours_text, theirs_text)
         tree = DeepDiff(ours, theirs, view="tree", verbose_level=2)
         items = [item for changes in tree.values() for item in changes]
         found = []
@@ -442,6 +468,25 @@ def differences(schema_type: SchemaType, git_text: str, registered_text: str) ->
     except (ValueError, TypeError, RecursionError):
         return []
     return [line for _, line in sorted(found)]
+
+
+def _statement_differences(ours: str, theirs: str) -> list[str]:
+    """The statements only one of two line-per-statement canonical forms has, in order."""
+    import difflib
+
+    mine, other = ours.splitlines(), theirs.splitlines()
+    found: list[str] = []
+    matcher = difflib.SequenceMatcher(a=mine, b=other, autojunk=False)
+    for tag, a_start, a_end, b_start, b_end in matcher.get_opcodes():
+        if tag == "equal":
+            continue
+        found.extend(f"only in git: `{_clip(line)}`" for line in mine[a_start:a_end])
+        found.extend(f"only in the registry: `{_clip(line)}`" for line in other[b_start:b_end])
+    return found
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 1] + "…"
 
 
 def describe_difference(item: DriftInput, version: RegisteredSchema) -> str:
@@ -467,6 +512,8 @@ def _shape(schema_type: SchemaType, text: str) -> tuple[int, ...] | None:
     wrapped primitives unwrapped by the canonical form)."""
     if schema_type is SchemaType.AVRO and ('"doc"' in text or _WRAPPED.search(text)):
         return None
+    if not text.lstrip().startswith(("{", "[")):
+        return None  # not a JSON document (Protobuf): its canonical form is not JSON's
     return json_shape(text)
 
 

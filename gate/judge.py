@@ -20,6 +20,7 @@ from gate.model import (
     CheckResult,
     Direction,
     Finding,
+    Incompatibility,
     Location,
     Mode,
     Origin,
@@ -28,7 +29,7 @@ from gate.model import (
     SchemaType,
     Severity,
 )
-from gate.rules import all_rules
+from gate.rules import SCHEMA_TYPE_CHANGED, all_rules
 
 Evidence = Callable[[CheckResult, "Parsed", "Parsed"], CheckResult]
 
@@ -247,8 +248,12 @@ def compat_checks(
     """
     if not candidate.ok:
         return []
-    fmt = get_format(candidate.schema.type)
+    fmt: Any = get_format(candidate.schema.type)
     wrapped = [(Version(p.schema.origin.label(), p.value), p) for p in history if p.ok]
+    other_type = {id(p.value): p.schema.type for p in history if p.ok
+                  and p.schema.type is not candidate.schema.type}
+    if other_type:
+        fmt = _TypeChange(fmt, candidate.schema.type, other_type)
     parsed_of = {id(version): parsed for version, parsed in wrapped}
     versions = [version for version, _ in wrapped]
     latest = versions[-1] if versions else None
@@ -282,14 +287,48 @@ def compat_checks(
                 findings=findings,
                 seconds=seconds,
             )
-            if evidence is not None:
-                old = parsed_of[id(version)]
+            old = parsed_of[id(version)]
+            if evidence is not None and old.schema.type is candidate.schema.type:
                 if direction is Direction.BACKWARD:
                     check = evidence(check, old, candidate)
                 else:
                     check = evidence(check, candidate, old)
             checks.append(check)
     return checks
+
+
+class _TypeChange:
+    """A format's checker for a history that holds versions of other schema types: such a pair
+    is incompatible whatever the texts, as for the registry ("different schema type"); the
+    others go to the candidate's format."""
+
+    def __init__(
+        self, fmt: Any, candidate_type: SchemaType, other_type: dict[int, SchemaType]
+    ) -> None:
+        self.fmt = fmt
+        self.candidate_type = candidate_type
+        self.other_type = other_type
+
+    def check(self, reader: Any, writer: Any, options: CheckOptions) -> list[Incompatibility]:
+        older = self.other_type.get(id(reader)) or self.other_type.get(id(writer))
+        if older is None:
+            found: list[Incompatibility] = self.fmt.check(reader, writer, options)
+            return found
+        new = self.candidate_type.value
+        return [
+            Incompatibility(
+                rule=SCHEMA_TYPE_CHANGED,
+                message=f"the schema type changes from {older.value} to {new}: the registry "
+                "judges a change of schema type incompatible under every compatibility level "
+                f"but NONE, and consumers of the {older.value} data cannot read {new} data",
+                path="",
+                # the candidate's side: the older version's file is not the one being changed
+                side="writer" if id(reader) in self.other_type else "reader",
+                fix=f"keep the subject {older.value}, or register the {new} schema under a new "
+                "subject (a new topic, or another subject name strategy) and move producers and "
+                "consumers to it",
+            )
+        ]
 
 
 def decode_text(data: bytes) -> tuple[str, SchemaInvalid | None]:

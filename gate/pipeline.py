@@ -35,6 +35,7 @@ from gate.model import (
     Result,
     SchemaType,
     Severity,
+    Witness,
 )
 from gate.options import CompatOptions, RunOptions, SourceOptions
 from gate.references import ReferenceResolver, referring_files, required_subjects
@@ -62,36 +63,34 @@ def _read_file(path: Path) -> bytes:
         raise SourceError(f"cannot read schema file ({error.strerror})", str(path)) from None
 
 
-def _file_type(
+def _file_types(
     paths: tuple[Path, ...], contents: list[bytes], given: SchemaType | None
-) -> SchemaType:
+) -> list[SchemaType]:
+    """Each file's schema type: `given`, else inferred from its name and content. Files of
+    different types are a history whose schema type changed, judged as the registry judges it."""
     if given is not None:
-        return given
-    inferred = {
+        get_format(given)
+        return [given] * len(paths)
+    inferred = [
         infer_type(str(path), data.decode("utf-8", "replace"))
         for path, data in zip(paths, contents, strict=True)
-    }
-    inferred.discard(None)
-    if len(inferred) != 1:
-        names = ", ".join(str(p) for p in paths)
-        if not inferred:
-            raise UsageError(
-                "cannot tell the schema type",
-                names,
-                "pass --type avro, --type json or --type protobuf",
-            )
+    ]
+    unknown = [str(path) for path, t in zip(paths, inferred, strict=True) if t is None]
+    if unknown:
         raise UsageError(
-            "the files are of different schema types", names, "pass --type to say which one"
+            "cannot tell the schema type",
+            ", ".join(unknown),
+            "pass --type avro, --type json or --type protobuf",
         )
-    (schema_type,) = inferred
-    assert schema_type is not None
-    get_format(schema_type)  # unsupported types fail here, before any parsing
-    return schema_type
+    types = [t for t in inferred if t is not None]
+    for schema_type in dict.fromkeys(types):
+        get_format(schema_type)  # unsupported types fail here, before any parsing
+    return types
 
 
 def load_files(options: CompatOptions) -> tuple[SchemaType, list[Parsed], Parser]:
     contents = [_read_file(path) for path in options.files]
-    schema_type = _file_type(options.files, contents, options.schema_type)
+    types = _file_types(options.files, contents, options.schema_type)
     parser = Parser(CheckOptions(json_policy=options.json_policy, root=Path.cwd()))
     # the last file is the candidate, a new schema; the others are registered versions (the
     # registry parses the two by different rules)
@@ -104,9 +103,11 @@ def load_files(options: CompatOptions) -> tuple[SchemaType, list[Parsed], Parser
             Origin(OriginKind.FILE, path=str(path)),
             registered=index < last,
         )
-        for index, (path, data) in enumerate(zip(options.files, contents, strict=True))
+        for index, (path, data, schema_type) in enumerate(
+            zip(options.files, contents, types, strict=True)
+        )
     ]
-    return schema_type, parsed, parser
+    return types[-1], parsed, parser
 
 
 def run_compat(options: CompatOptions) -> Result:
@@ -131,7 +132,12 @@ def run_compat(options: CompatOptions) -> Result:
             return with_evidence(check, writer, reader, settings, always=True)
 
     compared = compat_checks(subject, candidate, history, options.mode, parser.options, evidence)
-    if options.describe_changes and history and history[-1].ok:
+    if (
+        options.describe_changes
+        and history
+        and history[-1].ok
+        and history[-1].schema.type is candidate.schema.type
+    ):
         against = history[-1]
         compared = with_change_summary(
             compared, options.mode, str(against.schema.origin.path), against, candidate,
@@ -197,6 +203,14 @@ def run_diff(options: CompatOptions) -> Changelog:
     if len(options.files) != 2:
         raise UsageError("gate diff needs exactly two files", "OLD NEW")
     schema_type, (old, new), parser = load_files(options)
+    if old.schema.type is not new.schema.type:
+        raise UsageError(
+            "the files are of different schema types "
+            f"({old.schema.type.value}, {new.schema.type.value})",
+            ", ".join(str(f) for f in options.files),
+            "gate diff lists the changes between two versions of one schema type; "
+            "`gate compat` judges a change of schema type, or pass --type to read both as one",
+        )
     changes: tuple[Change, ...] = ()
     if old.ok and new.ok:
         changes = tuple(get_format(schema_type).diff(old.value, new.value, parser.options))
@@ -367,6 +381,7 @@ def open_workspace(sources: SourceOptions, config: Any, repo: Any = None) -> Wor
                 *_subject_files(scope, touched, (head_tree, base_tree)),
             ),
             exclude=[prefix + folder for folder in _snapshot_folders(sources, config)],
+            options=CheckOptions(import_paths=import_paths(config, prefix)),
         )
     finally:
         repo.settle()  # no thread is left when workers are forked
@@ -390,9 +405,11 @@ def _contract_files(contract: Any, prefix: str) -> set[str]:
     return files | {prefix + c.reader for c in contract.consumers if not c.is_pinned}
 
 
-def _references_from(files: set[str], head: Any) -> dict[str, set[str]]:
-    """The files each of `files` (and each file they reach) names in relative `$ref`s at the
-    head, read level by level, each level in one batch."""
+def _references_from(
+    files: set[str], head: Any, options: CheckOptions
+) -> dict[str, set[str]]:
+    """The files each of `files` (and each file they reach) reads at the head (relative `$ref`s,
+    imports), read level by level, each level in one batch."""
     edges: dict[str, set[str]] = {}
     frontier = {f for f in files if not f.lower().endswith(".avsc")}
     for _ in range(_MAX_REF_DEPTH):
@@ -402,8 +419,8 @@ def _references_from(files: set[str], head: Any) -> dict[str, set[str]]:
         for path in frontier:
             data = contents.get(path)
             edges[path] = (
-                set(file_references(path, data.decode("utf-8", "replace")))
-                if data is not None and b"$ref" in data
+                set(file_references(path, data.decode("utf-8", "replace"), options))
+                if data
                 else set()
             )
         frontier = {target for path in frontier for target in edges[path]} - edges.keys()
@@ -415,7 +432,8 @@ _MAX_REF_DEPTH = 16  # `$ref` chains from a contract's files followed this far
 
 def _touched_contracts(scope: ConfigScope, only: Sequence[str], head: Any) -> frozenset[str]:
     """In a run restricted to files, the subjects of the contracts one of whose producers' or
-    consumers' schema files, or a file these reach through relative `$ref`s, is among the files:
+    consumers' schema files, or a file these reach through relative `$ref`s or imports, is among
+    the files:
     a change to any of them changes what a producer writes or a consumer reads."""
     if not only or not scope.config.contracts:
         return frozenset()
@@ -425,9 +443,10 @@ def _touched_contracts(scope: ConfigScope, only: Sequence[str], head: Any) -> fr
         own.setdefault(contract.subject, set()).update(_contract_files(contract, scope.prefix))
     touched = {subject for subject, files in own.items() if files & listed}
     pending = {subject: files for subject, files in own.items() if subject not in touched}
-    if not pending or all(f.lower().endswith((".avsc", ".proto")) for f in listed):
-        return frozenset(touched)  # no `$ref` names an Avro or Protobuf file
-    edges = _references_from(set().union(*pending.values()), head)
+    if not pending or all(f.lower().endswith(".avsc") for f in listed):
+        return frozenset(touched)  # no `$ref` or import names an Avro file
+    options = CheckOptions(import_paths=import_paths(scope.config, scope.prefix))
+    edges = _references_from(set().union(*pending.values()), head, options)
     for subject, files in pending.items():
         reached, frontier = set(files), set(files)
         while frontier and not reached & listed:
@@ -464,6 +483,13 @@ def contracts_in_run(workspace: Workspace, shard: Any = None) -> tuple[Any, ...]
         return contracts
     present = {s.subject for s in workspace.subjects}
     return tuple(c for c in contracts if c.subject in present or c.subject in workspace.touched)
+
+
+def import_paths(config: Any, prefix: str) -> tuple[str, ...]:
+    """gate.yaml's `protobuf: import_paths:` as repository-relative folders."""
+    return tuple(
+        (prefix + folder).rstrip("/") for folder in getattr(config, "protobuf_import_paths", ())
+    )
 
 
 def tree_reader(workspace: Workspace) -> Any:
@@ -731,15 +757,10 @@ def registry_checks(
             f"already registered as version {same.version} (id {same.id}); "
             "registering it again changes nothing"
         )
-    alike = [
-        (version, p)
-        for version, p in zip(registered.versions, history, strict=True)
-        if p.schema.type is candidate.schema.type
-    ]
-    if not alike:
-        return note("the registered versions are of another schema type")
     if mode is Mode.NONE:
         return note("compatibility level NONE: any change is accepted")
+    # a version of another schema type is judged too: incompatible, as for the registry
+    alike = list(zip(registered.versions, history, strict=True))
     # a version gate cannot parse is named, never left out without a word
     skipped = tuple(
         f"registered version {version.version} (id {version.id}) of {source.subject} is "
@@ -1035,6 +1056,7 @@ class DriftContext:
     root: Path
     ids: dict[str, frozenset[str]]
     complete: bool = True
+    revisions: tuple[str, ...] = ()  # full shas whose history counts though no ref names them
 
 
 def drift_context(
@@ -1057,7 +1079,8 @@ def drift_context(
     def gather() -> DriftContext:
         found = repo.blob_ids(paths, revisions) if paths else {}
         ids = {p: frozenset(v) for p, v in found.items()}
-        return DriftContext(repo.root, ids, complete=not (paths and repo.is_shallow))
+        complete = not (paths and repo.is_shallow)
+        return DriftContext(repo.root, ids, complete=complete, revisions=tuple(revisions))
 
     context = gather()
     if context.complete or not deepen or state is None:
@@ -1094,7 +1117,7 @@ def _any_in_doubt(
     if not doubtful:
         return False
     wanted = sorted({sha for s in doubtful for sha in context.ids.get(s.path, ())})
-    blobs = repo.read_objects(wanted)
+    blobs = repo.read_history(wanted).contents
     for source in doubtful:
         texts = tuple(
             blobs[sha].decode("utf-8", "replace")
@@ -1110,7 +1133,10 @@ def _any_in_doubt(
 _HISTORY_REPOSITORIES: dict[tuple[int, Path], Any] = {}
 
 
-def _history_texts(context: DriftContext, path: str) -> tuple[str, ...]:
+def _history_texts(context: DriftContext, path: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The texts `path` had in history, git-lfs pointers read from the local LFS store; and
+    the commits (short shas) that gave it a version gate cannot read: a pointer whose object
+    was never fetched, which is left out rather than compared as text."""
     import os
 
     from gate.sources.git import GitRepository
@@ -1119,8 +1145,14 @@ def _history_texts(context: DriftContext, path: str) -> tuple[str, ...]:
     repo = _HISTORY_REPOSITORIES.get(key)
     if repo is None:
         repo = _HISTORY_REPOSITORIES[key] = GitRepository.open(context.root)
-    blobs = repo.read_objects(sorted(context.ids.get(path, ())))
-    return tuple(data.decode("utf-8", "replace") for data in blobs.values())
+    read = repo.read_history(sorted(context.ids.get(path, ())))
+    texts = tuple(data.decode("utf-8", "replace") for data in read.contents.values())
+    if not read.unreadable:
+        return texts, ()
+    commits = repo.commits_introducing(path, read.unreadable, context.revisions)
+    # a pointer no commit introduced (it cannot be, but) is named by its object id
+    named = [sha[:7] for blob in read.unreadable for sha in commits[blob] or [blob]]
+    return texts, tuple(dict.fromkeys(named))
 
 
 def _json_of_yaml(path: str, text: str) -> str:
@@ -1151,12 +1183,13 @@ def _drift_input(
     )
     if as_json and head is not None:
         head = _json_of_yaml(source.path, head)
+    unreadable: tuple[str, ...] = ()
     if texts is None:
         texts = ()
         if registered is not None and any(
             v.text != head and blob_id(v.text) not in ids for v in registered.versions
         ):
-            texts = _history_texts(context, source.path)
+            texts, unreadable = _history_texts(context, source.path)
     if as_json:
         texts = tuple(_json_of_yaml(source.path, text) for text in texts)
     item = DriftInput.from_texts(
@@ -1169,7 +1202,9 @@ def _drift_input(
         path=source.path,
         history_complete=context.complete,
     )
-    return dataclasses.replace(item, git_blob_ids=ids, unlike_head=unlike)
+    return dataclasses.replace(
+        item, git_blob_ids=ids, unlike_head=unlike, unreadable_history=unreadable
+    )
 
 
 def subject_drift(
@@ -1501,6 +1536,7 @@ def run_check(options: RunOptions) -> Result:
         # schema paths are repository-relative, and so are the files their `$ref`s name
         root=workspace.repo.root,
         files=tree_reader(workspace),
+        import_paths=import_paths(config, workspace.prefix),
     )
     parser = Parser(base_options)
 
@@ -1765,6 +1801,52 @@ def _samples(root: Path, source: SubjectSource) -> tuple[Any, ...]:
     return tuple(item for item in _load_sample_items(root, source) if isinstance(item, Sample))
 
 
+def _reads_by_the_rules(reader: Parsed, writer: Parsed | None) -> bool:
+    """Whether the registry's Avro rules let `reader` read data written with `writer`."""
+    if writer is None or not (reader.ok and writer.ok):
+        return False
+    if reader.schema.type is not SchemaType.AVRO or writer.schema.type is not SchemaType.AVRO:
+        return False
+    from gate.formats.avro.check import compatible
+
+    return compatible(reader.value, writer.value)
+
+
+def _fastavro_only_samples(
+    failed: list[Any], tried: int, subject: str, candidate: Parsed, schema_id: int, check: str
+) -> Finding:
+    """The one warning for the captured messages of one schema id that only fastavro consumers
+    of the candidate fail on, with the first of them as its witness."""
+    import base64
+
+    from gate.formats.avro import payloads
+    from gate.simulate import samples_only_fastavro_fails
+
+    first = failed[0]
+    wire = first.sample.wire or b""
+    body = first.sample.body or b""
+    writer_label = f"schema id {schema_id}"
+    reader_label = candidate.schema.origin.label()
+    witness = Witness(
+        payload=payloads.to_json(first.payload),
+        writer=writer_label,
+        reader=reader_label,
+        error=first.error,
+        avro_base64=base64.b64encode(body).decode("ascii"),
+        wire_base64=base64.b64encode(wire).decode("ascii"),
+    )
+    return samples_only_fastavro_fails(
+        failed,
+        subject=subject,
+        writer=writer_label,
+        reader=reader_label,
+        tried=tried,
+        witness=witness,
+        versions=(f"writer: {writer_label}", f"reader: {reader_label}"),
+        check=check,
+    )
+
+
 def samples_check(
     root: Path,
     source: SubjectSource,
@@ -1776,7 +1858,10 @@ def samples_check(
     """Every configured sample: readable, and decodable by the candidate schema.
 
     Captured wire-format messages are decoded with the schema of their id (from the registry or
-    snapshot) and then read with the candidate, as a consumer upgraded to it would.
+    snapshot) and then read with the candidate, as a consumer upgraded to it would. A message
+    that only fastavro consumers fail on, where the registry's rules let the candidate read
+    its schema (Java's decoder reads it), is no error: the messages of one schema id that do
+    so are one SIMULATION_BREAKS_ACCEPTED_CHANGE warning.
     """
     from gate.evidence import schema_json
     from gate.samples import Sample, SampleProblem, decode_wire, split
@@ -1787,6 +1872,8 @@ def samples_check(
     samples, problems = split(items)
     findings = [problem_finding(p, subject=source.subject, check=check_id) for p in problems]
 
+    writers: dict[int, Parsed | None] = {}
+
     def resolve(schema_id: int) -> Any:
         registered = state.schema_by_id(schema_id) if state is not None else None
         if registered is None and registry is not None:
@@ -1794,16 +1881,35 @@ def samples_check(
         if registered is None:
             return None
         parsed = parser.parse(registered.to_schema())
+        writers[schema_id] = parsed if parsed.ok else None
         return schema_json(parsed) if parsed.ok else None
 
     reader = schema_json(candidate)
     schema_type = candidate.schema.type
+    # by writer schema id: captured messages the registry's rules let the candidate read, which
+    # only fastavro consumers fail on (Java's decoder reads them)
+    fastavro_only: dict[int, list[Any]] = {}
+    rules_read: dict[int, bool] = {}
+    wire_count: dict[int, int] = {}
+
+    def reads_by_the_rules(schema_id: int | None) -> bool:
+        """Whether the registry's rules let the candidate read the schema of `schema_id`."""
+        if schema_id is None:
+            return False
+        if schema_id not in rules_read:
+            rules_read[schema_id] = _reads_by_the_rules(candidate, writers.get(schema_id))
+        return rules_read[schema_id]
+
     for sample in samples:
         if not isinstance(sample, Sample) or not sample.is_wire:
             continue
         decoded = decode_wire(sample, resolve, reader, schema_type=schema_type)
+        if not isinstance(decoded, SampleProblem) and sample.schema_id is not None:
+            wire_count[sample.schema_id] = wire_count.get(sample.schema_id, 0) + 1
         if isinstance(decoded, SampleProblem):
             findings.append(problem_finding(decoded, subject=source.subject, check=check_id))
+        elif decoded.fastavro_only and reads_by_the_rules(sample.schema_id):
+            fastavro_only.setdefault(sample.schema_id or 0, []).append(decoded)
         elif decoded.error is not None:
             findings.append(
                 Finding(
@@ -1821,6 +1927,12 @@ def samples_check(
                     check=check_id,
                 )
             )
+    for schema_id, failed in fastavro_only.items():
+        findings.append(
+            _fastavro_only_samples(
+                failed, wire_count[schema_id], source.subject, candidate, schema_id, check_id
+            )
+        )
     plain = [s for s in samples if isinstance(s, Sample) and not s.is_wire]
     notes: list[str] = []
     from gate.simulate import simulates

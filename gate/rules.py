@@ -20,6 +20,8 @@ class Rule:
     registry_name: str | None = None
 
 
+SCHEMA_TYPE_CHANGED = "SCHEMA_TYPE_CHANGED"
+
 CORE_RULES: tuple[Rule, ...] = (
     Rule(
         "SUBJECT_DELETED",
@@ -32,6 +34,13 @@ CORE_RULES: tuple[Rule, ...] = (
         "The registry's own compatibility verdict differs from gate's (--verify-with-registry).",
         Severity.ERROR,
         "registry",
+    ),
+    Rule(
+        SCHEMA_TYPE_CHANGED,
+        "A version the candidate is judged against is of another schema type (e.g. AVRO, now "
+        "PROTOBUF): the registry rejects the change under every level but NONE.",
+        Severity.ERROR,
+        "compatibility",
     ),
     Rule(
         "CONTRACT_SCHEMA_UNRESOLVED",

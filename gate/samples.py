@@ -86,6 +86,17 @@ class DecodedWire:
     read: Any  # the value as the reader sees it (the payload when no reader was given)
     error: str | None = None  # the reader's exact error ("Type: message"); None: it decoded
     body: bytes | None = None  # the Avro body the writer wrote (a captured message's own)
+    # Avro: why the reader failed, a `gate.simulate.FailureKind`; NAMES and CONVERSION are
+    # failures of fastavro consumers alone (Java's decoder reads the data)
+    kind: str | None = None
+
+    @property
+    def fastavro_only(self) -> bool:
+        """Whether only fastavro consumers fail on this sample: the Avro rules the registry
+        applies, and Java's decoder, read it."""
+        from gate.simulate import fastavro_only
+
+        return self.error is not None and fastavro_only(self.kind)
 
 
 def load_samples(
@@ -263,10 +274,20 @@ def _decode_avro_wire(sample: Sample, writer: Any, reader: Any | None,
         return DecodedWire(sample, writer, payload, payload)
     try:
         reader_parsed = payloads.parse(reader)
-        read = payloads.decode(body, writer_parsed, reader_parsed)
     except Exception as error:  # the consumer's own failure, reported as such
         return DecodedWire(sample, writer, payload, None, f"{type(error).__name__}: {error}")
+    try:
+        read = payloads.decode(body, writer_parsed, reader_parsed)
+    except Exception as error:  # the consumer's own failure, reported as such
+        return DecodedWire(sample, writer, payload, None, f"{type(error).__name__}: {error}",
+                           kind=_avro_failure_kind(error, body, writer, reader))
     return DecodedWire(sample, writer, payload, read)
+
+
+def _avro_failure_kind(error: Exception, body: bytes, writer: Any, reader: Any) -> str:
+    from gate.simulate import avro_failure_kind
+
+    return avro_failure_kind(error, body, writer, reader)
 
 
 def _decode_json_wire(sample: Sample, writer: Any, reader: Any | None,
@@ -346,7 +367,8 @@ def plain_reader(
         try:
             result = payloads.decode(body, writer_parsed, reader_parsed)
         except Exception as error:  # the consumer's own failure, reported as such
-            return dataclasses.replace(decoded, error=f"{type(error).__name__}: {error}")
+            return dataclasses.replace(decoded, error=f"{type(error).__name__}: {error}",
+                                       kind=_avro_failure_kind(error, body, writer, reader))
         return dataclasses.replace(decoded, read=payloads.to_json(result))
 
     return read

@@ -66,6 +66,50 @@ SIMULATION_RULES: tuple[Rule, ...] = (
 _SEVERITY = {rule.id: rule.severity for rule in SIMULATION_RULES}
 
 SHRINK_BUDGET = 400  # encode+decode attempts spent on making a witness smaller
+# what one Avro simulation may spend past reading each payload once (confirming value changes,
+# looking for each finding's own witness, shrinking witnesses), in bytes encoded or decoded
+# plus values walked: a witness deep in a large payload would otherwise be encoded hundreds of
+# times at its full size. Past it, witnesses stay as large as they were found, and a note says
+# what was left out
+SIMULATION_WORK = 4_000_000
+
+
+class _Work:
+    """What an Avro simulation may still spend on the work beyond reading each payload once,
+    counted: `attempts` encode or decode calls, `units` bytes and values; `short` says which
+    parts stopped for want of it."""
+
+    def __init__(self, units: int | None = None) -> None:
+        self.left = SIMULATION_WORK if units is None else units
+        self.budget = self.left
+        self.attempts = 0
+        self.short: dict[str, int] = {}
+
+    def spend(self, units: int, part: str) -> bool:
+        """Take `units` for `part`; False (and `part` noted) when they are not there."""
+        if units > self.left:
+            self.left = 0
+            self.short[part] = self.short.get(part, 0) + 1
+            return False
+        self.left -= units
+        return True
+
+    def notes(self) -> tuple[str, ...]:
+        said = {
+            "confirm": "value changes (a field's value dropped, an enum symbol defaulted) were "
+            "looked for in part of the payloads only",
+            "shown": "some findings got no witness of their own",
+            "shrink": "witnesses were not made as small as they could be",
+        }
+        notes = [
+            f"payload simulation stopped early after {self.attempts} encode or decode "
+            f"attempts (a budget of {self.budget} bytes and values): {said[part]}"
+            for part in said if part in self.short
+        ]
+        if "attempts" in self.short and "shrink" not in self.short:
+            notes.append(f"witness shrinking stopped after {SHRINK_BUDGET} attempts per "
+                         "witness: the witness may hold more than it needs to fail")
+        return tuple(notes)
 
 
 class FailureKind(enum.StrEnum):
@@ -435,6 +479,7 @@ def _simulate_avro(writer_json: Any, reader_json: Any, writer_label: str, reader
         candidate.parsed = payloads.parse(candidate.variant)
     pending = list(candidates)
     tally = _Tally()
+    work, confirming = _Work(), _Work()  # witnesses, and value changes: each its own budget
     by_full_names = _by_full_names(writer_json, reader_json, writer_key, reader_key)
     for order, item in enumerate(items):
         data = item.data
@@ -448,20 +493,21 @@ def _simulate_avro(writer_json: Any, reader_json: Any, writer_label: str, reader
                 kind = FailureKind.NAMES
             tally.add(item, _error_text(error), kind, order)
             continue
-        if pending:
+        if pending and confirming.spend(len(data) * len(pending), "confirm"):
+            confirming.attempts += len(pending)
             pending = _confirm(pending, item, read, writer_parsed)
     witness = _avro_witness(_worst(tally), writer_json, writer_parsed, reader_parsed,
-                            writer_label, reader_label, schema_id)
+                            writer_label, reader_label, schema_id, work)
     witnesses: dict[str, Witness] = {}
     for target in targets:
         shown = _avro_shown(tally, witness, target, len(targets), writer_json, reader_json,
-                            writer_parsed)
+                            writer_parsed, work)
         if shown is witness or shown is None:
             if shown is not None:
                 witnesses[target] = shown
             continue
         found = _avro_witness(shown, writer_json, writer_parsed, reader_parsed, writer_label,
-                              reader_label, schema_id)
+                              reader_label, schema_id, work)
         if found is not None:
             witnesses[target] = found
     return SimulationOutcome(
@@ -478,15 +524,13 @@ def _simulate_avro(writer_json: Any, reader_json: Any, writer_label: str, reader
         exhaustive=generated.exhaustive,
         unenforced=_unenforced(pairs, payloads.empty_unions(reader_json, key=reader_key)),
         witnesses=witnesses,
-        notes=(
-            f"random payloads stopped at {payloads.MAX_RANDOM_VALUES} values each (the writer "
-            "nests arrays or maps deeply); deeper containers were left empty",
-        ) if generated.bounded else (),
+        notes=(*generated.notes, *confirming.notes(), *work.notes()),
     )
 
 
 def _avro_shown(tally: _Tally, witness: Witness | None, target: str, count: int,
-                writer_json: Any, reader_json: Any, writer_parsed: Any) -> Any:
+                writer_json: Any, reader_json: Any, writer_parsed: Any,
+                work: _Work | None = None) -> Any:
     """What shows the finding at `target`: the pair's witness when it is the only finding (a
     failure to resolve); else the first failing payload that the reader fails on because of the
     field at `target` (read again with that field as the writer has it, it no longer fails
@@ -508,6 +552,10 @@ def _avro_shown(tally: _Tally, witness: Witness | None, target: str, count: int,
     for error, (item, _, _) in resolution.items():
         if item.data is None:
             continue
+        if work is not None:
+            if not work.spend(len(item.data) + 1, "shown"):
+                return None
+            work.attempts += 1
         try:
             payloads.decode(item.data, writer_parsed, fixed)
         except Exception as other:  # still failing: the same way means another cause
@@ -564,6 +612,30 @@ def _avro_kind(error: BaseException) -> FailureKind:
     if type(error).__name__ == "SchemaResolutionError":
         return FailureKind.RESOLUTION
     return FailureKind.CONVERSION
+
+
+def avro_failure_kind(error: BaseException, data: bytes, writer_json: Any,
+                      reader_json: Any) -> FailureKind:
+    """Why fastavro failed to read the Avro body `data` written with `writer_json` as
+    `reader_json`: `FailureKind.NAMES` when the body reads once union branches are matched by
+    their full names (as Java's decoder does), `CONVERSION` when resolution succeeded and a
+    value did not convert, else `RESOLUTION`. The first two are failures of fastavro consumers
+    alone (`fastavro_only`)."""
+    from gate.formats.avro import payloads
+
+    kind = _avro_kind(error)
+    if kind is FailureKind.RESOLUTION:
+        pair = _by_full_names(writer_json, reader_json, payloads.content_key(writer_json),
+                              payloads.content_key(reader_json))
+        if pair is not None and _reads(data, *pair):
+            kind = FailureKind.NAMES
+    return kind
+
+
+def fastavro_only(kind: FailureKind | str | None) -> bool:
+    """Whether a failure of this kind is one of fastavro consumers alone: the Avro rules the
+    registry applies, and Java's decoder, read the data."""
+    return kind in _FASTAVRO_ONLY
 
 
 def _avro_samples(samples: Sequence[Any], writer_json: Any, writer_parsed: Any,
@@ -903,13 +975,18 @@ def _worst(tally: _Tally) -> _Item | None:
 
 def _avro_witness(item: _Item | None, writer_json: Any, writer_parsed: Any,
                   reader_parsed: Any, writer_label: str, reader_label: str,
-                  schema_id: int | None) -> Witness | None:
+                  schema_id: int | None, work: _Work | None = None) -> Witness | None:
     from gate.formats.avro import payloads
 
     if item is None or item.data is None:
         return None
+    work = work if work is not None else _Work()
+    # each attempt costs about what the failing payload's body weighs, once to encode, once
+    # to decode; the shrunk payloads only get lighter
+    weight = 2 * len(item.data) + 2
 
     def attempt(payload: Any) -> tuple[str, bytes] | None:
+        work.attempts += 1
         try:
             data = payloads.encode(payload, writer_parsed)
         except Exception:  # not a payload the writer can produce
@@ -933,8 +1010,14 @@ def _avro_witness(item: _Item | None, writer_json: Any, writer_parsed: Any,
         payload = item.payload
     else:
         target = first[0]
-        payload = _shrink(item.payload, lambda value: (got := attempt(value)) is not None
-                          and got[0] == target, payloads.minimal(writer_json))
+
+        def still_fails(value: Any) -> bool:
+            if not work.spend(weight, "shrink"):
+                raise _OutOfWork
+            got = attempt(value)
+            return got is not None and got[0] == target
+
+        payload = _shrink(item.payload, still_fails, payloads.minimal(writer_json), work=work)
     error, data = attempt(payload) or first
     wire = b"\x00" + (schema_id or 0).to_bytes(4, "big") + data
     return Witness(
@@ -978,7 +1061,11 @@ def _simpler(value: Any, reference: Any) -> list[Any]:
 
 
 def _identical(a: Any, b: Any) -> bool:
-    return type(a) is type(b) and _json_text(a) == _json_text(b)
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, (list, tuple, Mapping, str, bytes)) and len(a) != len(b):
+        return False  # told apart without writing out a large value
+    return _json_text(a) == _json_text(b)
 
 
 _ABSENT = object()
@@ -1030,27 +1117,44 @@ def _replace(value: Any, path: tuple[Any, ...], new: Any) -> Any:
     return items
 
 
+class _OutOfWork(Exception):
+    """The simulation's work budget ran out in the middle of shrinking."""
+
+
 def _shrink(payload: Any, still_fails: Callable[[Any], bool], reference: Any = _ABSENT,
-            budget: int = SHRINK_BUDGET, within: tuple[Any, ...] = ()) -> Any:
+            budget: int = SHRINK_BUDGET, within: tuple[Any, ...] = (),
+            work: _Work | None = None) -> Any:
     """Replace parts of a failing payload by smaller values while it still fails the same way;
-    only the parts at or below `within`, when given (a payload small elsewhere already)."""
+    only the parts at or below `within`, when given (a payload small elsewhere already).
+
+    At most `budget` attempts; with `work`, each value walked costs one unit of it too, and
+    when it runs out (or `still_fails` raises `_OutOfWork`) the smallest payload found so far
+    is the result: it still fails the same way."""
     current = payload
     progress = True
-    while progress and budget > 0:
-        progress = False
-        for path in list(_paths(current)):
-            if path[:len(within)] != within:
-                continue
-            for smaller in _simpler(_get(current, path), _lookup(reference, path)):
-                if budget <= 0:
+    try:
+        while progress and budget > 0:
+            progress = False
+            # walked lazily: a pass ends at the first smaller payload that still fails
+            for path in _paths(current):
+                if work is not None and not work.spend(1 + len(path), "shrink"):
                     return current
-                budget -= 1
-                trial = _replace(current, path, smaller)
-                if still_fails(trial):
-                    current, progress = trial, True
-                    break
-            if progress:
-                break  # the paths changed: walk the smaller payload again
+                if path[:len(within)] != within:
+                    continue
+                for smaller in _simpler(_get(current, path), _lookup(reference, path)):
+                    if budget <= 0:
+                        if work is not None:
+                            work.short["attempts"] = work.short.get("attempts", 0) + 1
+                        return current
+                    budget -= 1
+                    trial = _replace(current, path, smaller)
+                    if still_fails(trial):
+                        current, progress = trial, True
+                        break
+                if progress:
+                    break  # the paths changed: walk the smaller payload again
+    except _OutOfWork:
+        pass
     return current
 
 
@@ -1535,19 +1639,9 @@ def accepted_but_breaks(
     error = witness.error if witness is not None else outcome.failures[0].error
     share = (f"{outcome.failed_count} of {outcome.payload_count} payloads"
              if outcome.payload_count > 1 else "the payload")
-    if all(failure.kind is FailureKind.NAMES for failure in outcome.failures):
-        message = (f"the registry accepts this change, and Java's decoder reads data written "
-                   f"with {outcome.writer}, but fastavro consumers of {outcome.reader} fail on "
-                   f"it ({share} tried): fastavro matches a union branch by its short name, "
-                   f"not its full name: {error}")
-        fix = ("give the named types of the union different short names, not only different "
-               "namespaces, or make sure no fastavro consumer reads such data")
-    elif all(failure.kind in _FASTAVRO_ONLY for failure in outcome.failures):
-        message = (f"the registry accepts this change, but fastavro consumers of "
-                   f"{outcome.reader} fail on data written with {outcome.writer} ({share} "
-                   f"tried): {error}")
-        fix = ("the Avro rules never look at values: make sure producers do not write such "
-               "values, or keep the reader's type")
+    kinds = [failure.kind for failure in outcome.failures]
+    if all(kind in _FASTAVRO_ONLY for kind in kinds):
+        message, fix = _fastavro_only_text(kinds, outcome.writer, outcome.reader, share, error)
     else:
         message = (f"the registry accepts this change, but data written with {outcome.writer} "
                    f"would still break consumers validating with {outcome.reader} ({share} "
@@ -1557,6 +1651,51 @@ def accepted_but_breaks(
     return Finding(SIMULATION_BREAKS_ACCEPTED_CHANGE, _SEVERITY[SIMULATION_BREAKS_ACCEPTED_CHANGE],
                    subject, message, path=outcome.keyword, versions=versions, witness=witness,
                    fix=fix, check=check)
+
+
+def _fastavro_only_text(kinds: Sequence[FailureKind | str], writer: str, reader: str,
+                        share: str, error: str) -> tuple[str, str]:
+    """The message and fix of the warning for data only fastavro consumers fail on."""
+    if all(kind == FailureKind.NAMES for kind in kinds):
+        return (f"the registry accepts this change, and Java's decoder reads data written "
+                f"with {writer}, but fastavro consumers of {reader} fail on it ({share} "
+                f"tried): fastavro matches a union branch by its short name, not its full "
+                f"name: {error}",
+                "give the named types of the union different short names, not only different "
+                "namespaces, or make sure no fastavro consumer reads such data")
+    return (f"the registry accepts this change, but fastavro consumers of {reader} fail on data "
+            f"written with {writer} ({share} tried): {error}",
+            "the Avro rules never look at values: make sure producers do not write such "
+            "values, or keep the reader's type")
+
+
+def samples_only_fastavro_fails(
+    failed: Sequence[Any],
+    *,
+    subject: str,
+    writer: str,
+    reader: str,
+    tried: int,
+    witness: Witness | None,
+    versions: tuple[str, ...] = (),
+    check: str = "",
+) -> Finding:
+    """The one accepted-but-breaks warning for configured or captured samples (each a
+    `gate.samples.DecodedWire` whose reader error is `fastavro_only`) that the registry's rules
+    accept and Java's decoder reads, while fastavro consumers fail on them: named at the first
+    such sample, never an error."""
+    first = failed[0]
+    share = (f"{len(failed)} of {tried} configured samples" if tried > 1
+             else "the configured sample")
+    message, fix = _fastavro_only_text([d.kind for d in failed], writer, reader, share,
+                                       first.error or "")
+    sources = [d.sample.source for d in failed]
+    more = f" and {len(sources) - 1} more" if len(sources) > 1 else ""
+    message = f"sample {sources[0]}{more}: {message}"
+    return Finding(SIMULATION_BREAKS_ACCEPTED_CHANGE,
+                   _SEVERITY[SIMULATION_BREAKS_ACCEPTED_CHANGE], subject, message,
+                   location=_location(sources[0]), versions=versions, witness=witness, fix=fix,
+                   check=check)
 
 
 def problem_finding(problem: Any, *, subject: str, check: str = "") -> Finding:

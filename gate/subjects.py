@@ -11,10 +11,10 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Protocol
-from urllib.parse import quote, unquote, urlsplit
+from urllib.parse import quote
 
 from gate.errors import ConfigError, GitError
-from gate.formats import infer_type
+from gate.formats import CheckOptions, get_format, infer_type, supported_types
 from gate.model import JsonPolicy, Mode, Origin, OriginKind, SchemaType
 
 
@@ -112,14 +112,18 @@ def collect_subjects(
     only: Collection[str] = (),
     exclude: Sequence[str] = (),
     unchanged_texts: bool = False,
+    options: CheckOptions | None = None,
 ) -> list[SubjectSource]:
     """Match files to subjects and read both sides in one batch each.
 
     `head_origin(path)` / `base_origin(path)` build the Origin of a file on each side. `renames`
     maps a head path to its base path. `only`, when given, restricts the run to subjects whose
     file (on either side) is listed. A file that both trees list as the same object is not read
-    (its SubjectSource is `unread`) unless `unchanged_texts`.
+    (its SubjectSource is `unread`) unless `unchanged_texts`. A subject whose schema reads
+    other files (the format's `file_references`: JSON Schema `$ref`s, Protobuf imports, looked
+    for as `options` say) is judged again when one of them changed.
     """
+    options = options or CheckOptions()
     configured = config.path is not None
     prefixes = tuple(f"{e.rstrip('/')}/" for e in exclude)
 
@@ -135,14 +139,15 @@ def collect_subjects(
     reaching: set[str] | None = set()
     if only:
         listed = set(only)
-        # a listed file that may be a JSON Schema `$ref` target can change the subjects whose
-        # schemas reach it: those are read too, and kept when they do. The references are
+        # a listed file that may be a JSON Schema `$ref` target or a Protobuf import can change
+        # the subjects whose schemas reach it: those are read too, and kept when they do. The
+        # references are
         # looked for at the head: a listed run names every changed file (the hook passes each
         # staged one), so a file that names a target at the base only has changed, and is
         # listed, itself
         targets = sorted(p for p in listed if not p.lower().endswith(_NEVER_REFERENCED))
         if targets:
-            reaching = _files_naming(targets, (head,), _json_documents(config))
+            reaching = _files_naming(targets, (head,), _referring_documents(config))
         if reaching is not None:
             # only these files can be in the run: the others are not even matched to subjects
             wanted = listed | reaching
@@ -170,7 +175,7 @@ def collect_subjects(
             if p[0] in listed
             or p[1] in listed
             or (
-                _may_be_json(p[2], str(p[0] or p[1]))
+                _may_refer(p[2], str(p[0] or p[1]))
                 and (reaching is None or p[0] in reaching or p[1] in reaching)
             )
         ]
@@ -180,8 +185,9 @@ def collect_subjects(
     base_ids = _object_ids(base, base_wanted)
     if not unchanged_texts:
         # the same object at both sides: the file is unchanged, which the listings already tell,
-        # and its text is read only if a later stage asks for it (`with_texts`). A JSON Schema
-        # is read all the same: a file its `$ref`s reach may have changed
+        # and its text is read only if a later stage asks for it (`with_texts`). A schema of a
+        # format that reads other files (`$ref`s, imports) is read all the same: one of them
+        # may have changed
         same = {
             path
             for path, base_path, binding in pairs
@@ -189,8 +195,13 @@ def collect_subjects(
             and path == base_path
             and path in head_ids
             and head_ids[path] == base_ids.get(path)
-            and _type_from_path(binding, path) not in (None, SchemaType.JSON)
+            and not _reads_files(_type_from_path(binding, path))
         }
+        if listed is None:
+            # one whose files may have changed only when one of them names a changed file
+            same |= _reading_nothing_changed(
+                config, head, base, head_paths, base_paths, pairs, head_ids, base_ids
+            )
         same -= {b for h, b, _ in pairs if b in same and h != b}  # also a renamed file's base
         head_wanted = [p for p in head_wanted if p not in same]
         base_wanted = [p for p in base_wanted if p not in same]
@@ -205,7 +216,14 @@ def collect_subjects(
     else:
         head_data = head.read(head_wanted)
         base_data = base.read(base_wanted)
-    reach_changed = _reference_changes(pairs, head_data, base_data, head, base)
+    types: dict[tuple[str | None, str | None], SchemaType | None] = {}
+    for head_path, base_path, binding in pairs:
+        sniffed = head_data.get(head_path) if head_path else None
+        if sniffed is None and base_path:
+            sniffed = base_data.get(base_path)
+        path = str(head_path or base_path)
+        types[(head_path, base_path)] = _schema_type(binding, path, sniffed, configured)
+    reach_changed = _reference_changes(pairs, types, head_data, base_data, head, base, options)
 
     subjects: dict[str, SubjectSource] = {}
     bound_to: dict[str, tuple[str, Any]] = {}  # subject -> (path, binding) of its file
@@ -218,13 +236,10 @@ def collect_subjects(
         base_blob = base_ids.get(base_path) if base_path else None
         if head_path is not None and new_data is None and head_blob is None:
             continue  # listed but refused (a link out of the repository): the tree says why
-        sniffed = new_data if new_data is not None else old_data
-        schema_type = _schema_type(binding, path, sniffed, configured)
+        schema_type = types[(head_path, base_path)]
         if schema_type is None:
             continue
-        references_changed = (
-            schema_type is SchemaType.JSON and (head_path, base_path) in reach_changed
-        )
+        references_changed = (head_path, base_path) in reach_changed
         if listed is not None and head_path not in listed and base_path not in listed:
             if not references_changed:
                 continue
@@ -284,6 +299,54 @@ def with_texts(
             source = dataclasses.replace(source, head_data=data, base_data=data)
         out.append(source)
     return out
+
+
+_MAX_CHANGED_FILES = 2_000  # past this many changed files, every schema that reads files is read
+
+
+def _reading_nothing_changed(
+    config: Any,
+    head: Tree,
+    base: Tree,
+    head_paths: list[str],
+    base_paths: list[str],
+    pairs: list[tuple[str | None, str | None, Any]],
+    head_ids: Mapping[str, str],
+    base_ids: Mapping[str, str],
+) -> set[str]:
+    """The files, the same object at both sides, of subjects whose format reads other files
+    (`$ref`s, imports) but that name no file that differs between the two trees, directly or
+    through other files (found by the trees' own search, without reading them): the files they
+    read are the same at both sides too. Empty when the trees cannot tell."""
+    readers = {
+        path
+        for path, base_path, binding in pairs
+        if path is not None
+        and path == base_path
+        and path in head_ids
+        and head_ids[path] == base_ids.get(path)
+        and (schema_type := _type_from_path(binding, path)) is not None
+        and _reads_files(schema_type)
+    }
+    if not readers:
+        return set()
+    listed = sorted(set(head_paths) | set(base_paths))
+    all_head = _object_ids(head, head_paths)
+    all_base = _object_ids(base, base_paths)
+    changed = [
+        path
+        for path in listed
+        # a path without an object id (a link) may have changed
+        if all_head.get(path) is None or all_head.get(path) != all_base.get(path)
+    ]
+    if len(changed) > _MAX_CHANGED_FILES:
+        return set()
+    if not changed:
+        return readers
+    naming = _files_naming(changed, (head, base), _referring_documents(config))
+    if naming is None:
+        return set()
+    return readers - naming
 
 
 def _object_ids(tree: Tree, paths: list[str]) -> dict[str, str]:
@@ -454,24 +517,24 @@ def _collision_error(
 
 # --------------------------------------------------------------------------- file references
 
-_NEVER_REFERENCED = (".avsc", ".proto")
-_REF = re.compile(r'"\$ref"\s*:\s*"((?:[^"\\]|\\.)*)"')
-# `$ref: target` in YAML: plain, single- or double-quoted
-_YAML_REF = re.compile(
-    r"""["']?\$ref["']?[ \t]*:[ \t]*(?:"((?:[^"\\\n]|\\.)*)"|'((?:[^'\n]|'')*)'|"""
-    r"""([^\s"'#,{}\[\]][^\s,{}\[\]]*))"""
-)
-_YAML = (".yaml", ".yml")
+# a file of these kinds is read by no schema of another file
+_NEVER_REFERENCED = (".avsc",)
+_YAML = (".yaml", ".yml")  # read as JSON Schema when they declare `$schema`
 _MAX_REFERENCED_FILES = 10_000
 _MAX_NAMING_ROUNDS = 8
+
+
+def _reads_files(schema_type: SchemaType | None) -> bool:
+    """Whether a schema of this type may read other files (None: the type is not known yet)."""
+    return schema_type is None or get_format(schema_type).reads_files
 
 
 def _files_naming(
     targets: Sequence[str], trees: Sequence[Any], documents: Sequence[str]
 ) -> set[str] | None:
     """Every file that names one of `targets`, or a file that does, and so on (a `$ref` to a
-    file holds its name), found by the trees' own search; None when a tree cannot search, or
-    the chain is longer than is worth following: then every candidate is read."""
+    file or an `import` holds its name), found by the trees' own search; None when a tree cannot
+    search, or the chain is longer than is worth following: then every candidate is read."""
     searches = [search for tree in trees if (search := getattr(tree, "grep", None)) is not None]
     if len(searches) < len(trees):
         return None
@@ -490,69 +553,101 @@ def _files_naming(
     return None
 
 
-def _json_documents(config: Any) -> list[str]:
-    """git pathspecs of the files a `$ref` may be followed from: .json files, unless some
-    subject rule makes JSON Schema subjects of files named otherwise (then every file)."""
+def _referring_suffixes() -> tuple[str, ...]:
+    """The file name endings of the schemas that may read other files: the extensions of the
+    formats that do, and YAML (a JSON Schema may be written in it)."""
+    suffixes = [
+        extension
+        for schema_type in supported_types()
+        if (fmt := get_format(schema_type)).reads_files
+        for extension in fmt.extensions
+    ]
+    return tuple(dict.fromkeys((*suffixes, *_YAML)))
+
+
+def _referring_documents(config: Any) -> list[str]:
+    """git pathspecs of the files a reference may be followed from (JSON Schema `$ref`s, Protobuf
+    imports): the files named like such schemas, unless some subject rule gives a format that
+    reads other files to files named otherwise (then every file)."""
+    suffixes = _referring_suffixes()
     rules = getattr(getattr(config, "config", config), "subjects", ())
     for rule in rules:
         named = getattr(rule, "file", None) or getattr(rule, "files", None) or ""
-        if getattr(rule, "type", None) is SchemaType.JSON and not named.lower().endswith(
-            (".json", *_YAML)
-        ):
-            return []
-    return ["*.json", "*.yaml", "*.yml"]
+        schema_type = getattr(rule, "type", None)
+        if schema_type is not None and _reads_files(schema_type):
+            if not named.lower().endswith(suffixes):
+                return []
+    return [f"*{suffix}" for suffix in suffixes]
 
 
-def _may_be_json(binding: Any, path: str) -> bool:
+def _may_refer(binding: Any, path: str) -> bool:
+    """Whether the subject of a file may read other files (by its configured type or, without
+    one, its name)."""
     if binding.type is not None:
-        return bool(binding.type is SchemaType.JSON)
-    return path.lower().endswith((".json", *_YAML))
+        return _reads_files(binding.type)
+    return path.lower().endswith(_referring_suffixes())
 
 
-def _references_in(path: str, data: bytes | None) -> list[str]:
-    if not data or b"$ref" not in data:
-        return []
-    return file_references(path, data.decode("utf-8", "replace"))
+def _reach_type(path: str) -> SchemaType:
+    """The format a file's references are read by when nothing else tells: by its name, JSON
+    Schema otherwise."""
+    return infer_type(path) or SchemaType.JSON
 
 
-def file_references(path: str, text: str) -> list[str]:
-    """The repository paths of the files that `text` (the file at `path`, JSON or YAML) names in
-    relative `$ref`s: fragments, URLs, absolute paths and paths leaving the repository are not
-    files of the repository."""
-    if "$ref" not in text:
-        return []
-    folder = posixpath.dirname(path)
-    out: list[str] = []
-    if path.lower().endswith(_YAML):
-        written = [_yaml_scalar(match) for match in _YAML_REF.finditer(text)]
-    else:
-        written = [match.group(1) for match in _REF.finditer(text)]
-    for found in written:
-        target = found.split("#", 1)[0]
-        if not target or "\\" in target or target.startswith("/") or urlsplit(target).scheme:
-            continue
-        joined = posixpath.normpath(posixpath.join(folder, unquote(target)))
-        if joined != ".." and not joined.startswith("../"):
-            out.append(joined)
-    return out
-
-
-def _yaml_scalar(match: re.Match[str]) -> str:
-    double, single, plain = match.groups()
-    if double is not None:
-        return double
-    return single.replace("''", "'") if single is not None else plain
+def file_references(
+    path: str,
+    text: str,
+    options: CheckOptions | None = None,
+    schema_type: SchemaType | None = None,
+) -> list[str]:
+    """The repository paths of the files that `text` (the file at `path`, of `schema_type`, or
+    the type its name tells) may read: JSON Schema relative `$ref`s (fragments, URLs, absolute
+    paths and paths leaving the repository are not files of the repository), Protobuf imports."""
+    fmt = get_format(schema_type or _reach_type(path))
+    return fmt.file_references(path, text, options or CheckOptions())
 
 
 def _reference_changes(
     pairs: list[tuple[str | None, str | None, Any]],
+    types: Mapping[tuple[str | None, str | None], SchemaType | None],
+    head_data: Mapping[str, bytes],
+    base_data: Mapping[str, bytes],
+    head: Tree,
+    base: Tree,
+    options: CheckOptions,
+) -> set[tuple[str | None, str | None]]:
+    """The (head path, base path) pairs whose schemas reach, through the files they read (the
+    format's `file_references`) at the head or at the base, a file whose bytes differ between
+    the two sides."""
+    out: set[tuple[str | None, str | None]] = set()
+    for schema_type in dict.fromkeys(types.values()):
+        if schema_type is None or not _reads_files(schema_type):
+            continue
+        fmt = get_format(schema_type)
+
+        def references(path: str, data: bytes | None, fmt: Any = fmt) -> list[str]:
+            if not data:
+                return []
+            found: list[str] = fmt.file_references(
+                path, data.decode("utf-8", "replace"), options
+            )
+            return found
+
+        chosen = [p for p in pairs if types.get((p[0], p[1])) is schema_type]
+        out |= _reach_changes(chosen, references, head_data, base_data, head, base)
+    return out
+
+
+def _reach_changes(
+    pairs: list[tuple[str | None, str | None, Any]],
+    references: Callable[[str, bytes | None], list[str]],
     head_data: Mapping[str, bytes],
     base_data: Mapping[str, bytes],
     head: Tree,
     base: Tree,
 ) -> set[tuple[str | None, str | None]]:
-    """The (head path, base path) pairs whose schemas reach, through relative `$ref`s at the
-    head or at the base, a file whose bytes differ between the two sides."""
+    """`_reference_changes` for the schemas of one format, whose `references` name the files
+    each file reads."""
     edges: dict[tuple[str, bool], list[str]] = {}  # (path, at head) -> paths it references
     contents: dict[tuple[str, bool], bytes | None] = {}
     frontier: set[tuple[str, bool]] = set()
@@ -560,7 +655,7 @@ def _reference_changes(
         for path, at_head, data in ((head_path, True, head_data), (base_path, False, base_data)):
             if path is not None and path in data:
                 contents[(path, at_head)] = data[path]
-                refs = _references_in(path, data[path])
+                refs = references(path, data[path])
                 edges[(path, at_head)] = refs
                 frontier.update((ref, at_head) for ref in refs)
     if not frontier:
@@ -580,7 +675,7 @@ def _reference_changes(
             for path in missing:
                 found = read.get(path)
                 contents[(path, side)] = found
-                refs = _references_in(path, found)
+                refs = references(path, found)
                 edges[(path, side)] = refs
                 frontier.update((ref, side) for ref in refs if (ref, side) not in contents)
         # the other side of every file reached is compared too

@@ -804,7 +804,13 @@ def test_default_config_binds_avro_and_candidate_json_files(tmp_path: Path) -> N
     # YAML files are candidates too: a JSON Schema written in YAML declares `$schema`
     ci = config.match(".github/workflows/ci.yml")
     assert ci is not None and ci.type is None
-    assert config.candidate_globs() == ("**/*.avsc", "**/*.json", "**/*.yaml", "**/*.yml")
+    proto = config.match("protos/shop/orders.proto")
+    assert proto == SubjectBinding(
+        "orders", "protos/shop/orders.proto", SchemaType.PROTOBUF, None, None, (), None
+    )
+    assert config.candidate_globs() == (
+        "**/*.avsc", "**/*.json", "**/*.proto", "**/*.yaml", "**/*.yml"
+    )
 
 
 def test_candidate_globs_cover_subjects_and_contract_files(root: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +14,7 @@ from gate.drift import (
     DRIFT_RULES,
     HISTORY_PREDATES_GIT,
     HISTORY_SHALLOW,
+    HISTORY_UNREADABLE,
     NOT_REGISTERED,
     SUBJECT_NOT_IN_GIT,
     SUBJECT_NOT_IN_REGISTRY,
@@ -126,6 +128,125 @@ def test_text_that_is_not_json_compares_stripped() -> None:
     assert canonical_form(SchemaType.PROTOBUF, 'syntax = "proto3";\n') == 'syntax = "proto3";'
 
 
+PROTO = """syntax = "proto3";
+package shop; // the shop
+/* orders,
+   as checkout writes them */
+message Order {
+  string id = 1 [json_name = "ID"];
+  map<string, int64> totals = 2;
+  string note = 3 [deprecated = true]; // "quoted" // twice
+}
+"""
+
+
+def test_protobuf_canonical_form_ignores_comments_and_layout() -> None:
+    relaid = (
+        "syntax='proto3';package shop;message Order{string id=1[json_name='ID'];"
+        "map < string , int64 > totals = 2;\n\n\tstring note = 3 [ deprecated = true ] ; }"
+    )
+    assert canonical_form(SchemaType.PROTOBUF, PROTO) == canonical_form(SchemaType.PROTOBUF, relaid)
+    assert canonical_form(SchemaType.PROTOBUF, PROTO).splitlines() == [
+        'syntax = "proto3";',
+        "package shop;",
+        "message Order {",
+        'string id = 1 [json_name = "ID"];',
+        "map<string, int64> totals = 2;",
+        "string note = 3 [deprecated = true];",
+        "}",
+    ]
+
+
+def test_protobuf_canonical_form_groups_members_as_the_registry_prints_them() -> None:
+    # as written: nested types first, a oneof between fields, an option last, imports mixed
+    written = """syntax = "proto3";
+import public "b.proto";
+package shop;
+import "a.proto";
+service Orders { rpc Get (Order) returns (Order); }
+message Order {
+  enum State { NEW = 0; }
+  message Line { int32 n = 1; }
+  string id = 1;
+  oneof pay { string card = 5; }
+  int32 count = 2;
+  option deprecated = true;
+  reserved 9;
+}
+"""
+    # as the registry prints it back: reserved, options, fields, oneofs, nested types
+    printed = """// Proto schema formatted by Wire, do not edit.
+syntax = "proto3";
+
+package shop;
+
+import "a.proto";
+import public "b.proto";
+
+message Order {
+  reserved 9;
+
+  option deprecated = true;
+
+  string id = 1;
+  int32 count = 2;
+
+  oneof pay {
+    string card = 5;
+  }
+
+  enum State {
+    NEW = 0;
+  }
+  message Line {
+    int32 n = 1;
+  }
+}
+
+service Orders {
+  rpc Get (Order) returns (Order);
+}
+"""
+    assert canonical_form(SchemaType.PROTOBUF, written) == canonical_form(
+        SchemaType.PROTOBUF, printed
+    )
+    # the order within a kind is the schema's: fields swapped, or two messages, differ
+    swapped = written.replace("  string id = 1;\n", "").replace(
+        "  int32 count = 2;\n", "  int32 count = 2;\n  string id = 1;\n"
+    )
+    assert canonical_form(SchemaType.PROTOBUF, swapped) != canonical_form(
+        SchemaType.PROTOBUF, written
+    )
+    two = "message A {}\nmessage B {}\n"
+    assert canonical_form(SchemaType.PROTOBUF, two) != canonical_form(
+        SchemaType.PROTOBUF, "message B {}\nmessage A {}\n"
+    )
+
+
+def test_protobuf_canonical_form_of_unbalanced_text_keeps_its_tokens() -> None:
+    assert canonical_form(SchemaType.PROTOBUF, "message A {\n int32 a = 1;") == (
+        "message A {\nint32 a = 1;"
+    )
+    assert canonical_form(SchemaType.PROTOBUF, "}}") == "}\n}"
+
+
+@pytest.mark.parametrize(
+    "changed",
+    [
+        PROTO.replace("string note = 3", "bytes note = 3"),
+        PROTO.replace("totals = 2", "totals = 4"),
+        PROTO.replace('"ID"', '"Id"'),
+        PROTO.replace('"ID"', '"// not a comment"'),
+        PROTO.replace("package shop;", "package shop.v2;"),
+        PROTO.replace("map<string, int64>", "map<int64, string>"),
+        PROTO.replace('"ID"]', '"ID", deprecated = true]'),
+    ],
+)
+def test_protobuf_canonical_form_keeps_every_token(changed: str) -> None:
+    ours = canonical_form(SchemaType.PROTOBUF, changed)
+    assert ours != canonical_form(SchemaType.PROTOBUF, PROTO)
+
+
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=5),
     lambda inner: (
@@ -157,6 +278,7 @@ def test_the_rule_catalogue() -> None:
         UNTRACKED_REGISTRY_VERSION,
         HISTORY_PREDATES_GIT,
         HISTORY_SHALLOW,
+        HISTORY_UNREADABLE,
         NOT_REGISTERED,
         COMPATIBILITY_MISMATCH,
         SUBJECT_NOT_IN_GIT,
@@ -166,6 +288,7 @@ def test_the_rule_catalogue() -> None:
         UNTRACKED_REGISTRY_VERSION: Severity.ERROR,
         HISTORY_PREDATES_GIT: Severity.INFO,
         HISTORY_SHALLOW: Severity.INFO,
+        HISTORY_UNREADABLE: Severity.INFO,
         NOT_REGISTERED: Severity.INFO,
         COMPATIBILITY_MISMATCH: Severity.WARNING,
         SUBJECT_NOT_IN_GIT: Severity.WARNING,
@@ -393,7 +516,10 @@ def test_docs_and_long_values_in_differences() -> None:
     (line,) = differences(SchemaType.AVRO, V1, long_name)
     assert line.startswith('/name: "Order" in git, "NNN') and "…" in line
     assert len(line) < 160
-    assert differences(SchemaType.PROTOBUF, 'syntax = "proto3";', 'syntax = "proto2";') == []
+    assert differences(SchemaType.PROTOBUF, 'syntax = "proto3";', 'syntax = "proto2";') == [
+        'only in git: `syntax = "proto3";`',
+        'only in the registry: `syntax = "proto2";`',
+    ]
 
 
 def test_a_version_between_two_git_held_ones_is_history_not_an_error() -> None:
@@ -410,3 +536,31 @@ def test_a_version_between_two_git_held_ones_is_history_not_an_error() -> None:
         "version 1 matches no revision of schemas/orders.avsc; it is older than version 2, the "
         "first git holds, so it was registered before the repository tracked the schema."
     )
+
+
+def test_versions_history_could_not_read_are_not_errors() -> None:
+    """Some revisions of the file are git-lfs pointers whose object was never fetched: a
+    registered version may be one of them, so one that would otherwise be drift is an info
+    finding naming the file, the commits and how to fetch the objects."""
+    import dataclasses
+
+    item = dataclasses.replace(
+        orders(head=V2, history=(V2,), registry=state(*OLD, V2, HAND_MADE)),
+        unreadable_history=("1a2b3c4", "5d6e7f8"),
+    )
+    findings = find_drift([item])
+    assert [(f.rule, f.severity) for f in findings] == [
+        (HISTORY_UNREADABLE, Severity.INFO),
+        (HISTORY_PREDATES_GIT, Severity.INFO),
+    ]
+    unreadable = findings[0]
+    assert unreadable.message == (
+        "orders-value: registry version 6 matches no revision of schemas/orders.avsc that gate "
+        "could read; schemas/orders.avsc is a git-lfs pointer in commits 1a2b3c4, 5d6e7f8 whose "
+        "object is not in the local LFS store, which may hold it, so this is not judged as drift."
+    )
+    assert unreadable.fix is not None and "`git lfs fetch --all origin`" in unreadable.fix
+    assert unreadable.versions == ("registry:orders-value@6 (id 16)",)
+    # everything held: nothing to say
+    held = dataclasses.replace(orders(registry=state(V1, V2)), unreadable_history=("1a2b3c4",))
+    assert find_drift([held]) == []

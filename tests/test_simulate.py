@@ -539,3 +539,79 @@ def test_a_witness_is_only_kept_for_the_finding_it_shows() -> None:
     assert "/b" not in outcome.witnesses["/properties/a"].error
     assert "does not match '^x$'" in outcome.witnesses["/properties/b/pattern"].error
     assert "/properties/c" not in outcome.witnesses  # nothing there to show
+
+
+# -- witness shrinking bounded by counting, never by time ----------------------------------------
+
+
+@pytest.fixture
+def coded(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Encode and decode calls past the first reading of each payload, and their bytes."""
+    work = {"calls": 0, "bytes": 0}
+    encode, decode = avro_payloads.encode, avro_payloads.decode
+
+    def counted_encode(payload: Any, parsed: Any) -> bytes:
+        data = encode(payload, parsed)
+        work["calls"] += 1
+        work["bytes"] += len(data)
+        return data
+
+    def counted_decode(data: bytes, writer: Any, reader: Any) -> Any:
+        work["calls"] += 1
+        work["bytes"] += len(data)
+        return decode(data, writer, reader)
+
+    monkeypatch.setattr(avro_payloads, "encode", counted_encode)
+    monkeypatch.setattr(avro_payloads, "decode", counted_decode)
+    return work
+
+
+def test_shrinking_a_large_witness_stops_at_the_work_budget_with_a_note(
+    coded: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gate.simulate as simulate
+    from tests.support.avro_shapes import record_used_twice
+
+    budget = 300_000
+    monkeypatch.setattr(simulate, "SIMULATION_WORK", budget, raising=False)
+    writer = record_used_twice(11)  # every payload holds 2^11 leaves, each can shrink
+    reader = json.loads(json.dumps(writer).replace('"int"', '"string"'))
+    outcome = _avro(writer, reader, random_count=0)
+    assert outcome.witness is not None
+    assert any("witnesses were not made as small as they could be" in note
+               for note in outcome.notes), outcome.notes
+    # the budget, plus the attempts that find the failure and restate it, each a payload's
+    # weight (written, then read)
+    weight = 2 * len(base64.b64decode(outcome.witness.avro_base64 or ""))
+    assert coded["bytes"] <= budget + 4 * weight, coded
+    body = base64.b64decode(outcome.witness.avro_base64 or "")
+    with pytest.raises(fastavro.read.SchemaResolutionError):
+        fastavro.schemaless_reader(io.BytesIO(body), avro_payloads.parse(writer),
+                                   avro_payloads.parse(reader))
+
+
+def test_a_witness_deep_in_40_nested_arrays_is_shrunk_within_the_work_budget(
+    coded: dict[str, int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import gate.simulate as simulate
+    from tests.support.avro_shapes import nested_arrays
+
+    budget = 100_000
+    monkeypatch.setattr(simulate, "SIMULATION_WORK", budget, raising=False)
+    wide = [{"name": f"f{i}", "type": "long"} for i in range(300)]
+    leaf = {"type": "record", "name": "Cell",
+            "fields": [*wide, {"name": "v", "type": ["int", "string"]}]}
+    writer = nested_arrays(40, leaf)
+    reader = nested_arrays(40, {**leaf, "fields": [*wide, {"name": "v", "type": "int"}]})
+    outcome = _avro(writer, reader, random_count=0)
+    witness = outcome.witness
+    assert witness is not None and "SchemaResolutionError" in witness.error
+    assert any("witnesses were not made as small as they could be" in note
+               for note in outcome.notes), outcome.notes
+
+    def depth(value: Any) -> int:
+        return 1 + max(map(depth, value), default=0) if isinstance(value, list) else 0
+
+    assert depth(witness.payload["cells"]) == 40  # the string sits at the bottom
+    weight = 2 * len(base64.b64decode(witness.avro_base64 or ""))
+    assert coded["bytes"] <= budget + 4 * weight, coded

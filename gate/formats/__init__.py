@@ -35,6 +35,9 @@ class CheckOptions:
     # (origin, path) -> its bytes, or None when it does not exist there. Without it, and for
     # schemas from the work tree, relative `$ref`s are read from the files on disk
     files: Callable[[Origin, str], bytes | None] | None = None
+    # repository-relative folders a Protobuf `import` is looked for in, before the repository
+    # root and the importing file's folder (`protobuf: import_paths:` in gate.yaml)
+    import_paths: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -96,6 +99,7 @@ class SchemaFormat(Protocol):
 
     type: SchemaType
     extensions: tuple[str, ...]  # lower-case, with the dot: (".avsc",)
+    reads_files: bool  # a schema may read other files of the repository (`file_references`)
 
     def rules(self) -> tuple[Rule, ...]:
         """Every rule id this format can report."""
@@ -141,6 +145,18 @@ class SchemaFormat(Protocol):
     def read_wire(self, data: bytes, display: str) -> Sample | SampleProblem:
         """One captured `.bin` message, its framing checked: the magic byte and schema id,
         and whatever the format puts between them and the body (Protobuf: message indexes)."""
+
+    def file_references(self, path: str, text: str, options: CheckOptions) -> list[str]:
+        """The repository paths of the files that parsing `text` (the file at the repository path
+        `path`) may read: a change to one of them can change the schema's verdict. Found in the
+        text without parsing it; a path that may not exist is fine (it costs a subject judged
+        again, nothing more). Empty for a format whose schemas read no other file."""
+        ...
+
+    def canonical(self, text: str) -> str:
+        """`text` reduced to what drift compares: two texts with one canonical form are the same
+        schema written differently (formatting, key order, comments, docs). Never raises: a
+        text the format cannot read is its own stripped text."""
         ...
 
 
@@ -181,15 +197,42 @@ def format_rules() -> list[Rule]:
     return out
 
 
+# extensions whose files may hold more than one schema type (Avro is often written as .json):
+# the type of such a file is read from its content
+_SNIFFED_EXTENSIONS = (".json", ".schema")
+
+
+def _extension_types() -> dict[str, SchemaType]:
+    """Every extension a format claims as its own, with that format's type."""
+    out: dict[str, SchemaType] = {}
+    for schema_type in _FORMAT_MODULES:
+        try:
+            extensions = get_format(schema_type).extensions
+        except ModuleNotFoundError:
+            continue
+        for extension in extensions:
+            out.setdefault(extension, schema_type)
+    return out
+
+
+def subject_extensions() -> tuple[tuple[str, SchemaType | None], ...]:
+    """The extensions of the built-in subject rules (no gate.yaml), from the formats'
+    `extensions`: each with its format's type, or None where the content tells the type."""
+    return tuple(
+        (extension, None if extension in _SNIFFED_EXTENSIONS else schema_type)
+        for extension, schema_type in _extension_types().items()
+    )
+
+
 def infer_type(path: str, text: str | None = None) -> SchemaType | None:
     """The schema type of a file: by extension first, then by sniffing its content (a `.yaml`
     or `.yml` file is a JSON Schema when it declares `$schema`, else no schema)."""
     suffix = Path(path).suffix.lower()
-    if suffix == ".avsc":
-        return SchemaType.AVRO
-    if suffix == ".proto":
-        return SchemaType.PROTOBUF
-    if suffix in (".json", ".schema"):
+    if suffix not in _SNIFFED_EXTENSIONS:
+        claimed = _extension_types().get(suffix)
+        if claimed is not None:
+            return claimed
+    if suffix in _SNIFFED_EXTENSIONS:
         if text is not None:
             for schema_type in (SchemaType.AVRO, SchemaType.JSON):
                 try:

@@ -5,7 +5,9 @@ Everything goes through a handful of git plumbing calls, never a checkout or a s
 files, one `git diff-index -M --raw -z` (or `diff-tree`) tells what changed and what was
 renamed, one `git log --raw` finds every version a file ever had. Every failure is a `GitError`
 (exit 3) naming what failed, the object and what to do next. No call writes the index: a run
-against the work tree leaves `.git/index` as it found it (no lock, no `post-index-change` hook).
+against the work tree leaves `.git/index` as it found it (no lock, no `post-index-change` hook),
+and no call runs a program the repository or its configuration names (filters, textconv,
+external diffs, fsmonitor, hooks).
 
 Each call is a `subprocess` of its own (gitpython is not imported: that alone cost a third of a
 pre-commit hook's start-up), and a run starts as few as it can: one `git rev-parse` finds the
@@ -44,6 +46,7 @@ __all__ = [
     "ChangeStatus",
     "FileChange",
     "GitRepository",
+    "HistoryRead",
     "IndexTree",
     "RevisionTree",
     "Tree",
@@ -58,17 +61,32 @@ _DEEPEN_STEPS = (50, 100, 200, 400, 800, 1600)
 _SAFE_CONFIG = (
     "-c",
     "color.ui=never",
-    # no program named by the repository's or the user's configuration runs for a read
+    # no program named by the repository's or the user's configuration runs for a read: no
+    # fsmonitor, and no hook (a `core.hooksPath` may name a folder of the work tree, and a fetch
+    # runs `reference-transaction`); filters are switched off by name (`_filters_off`), external
+    # diffs and textconv by each diff's `--no-ext-diff --no-textconv`
     "-c",
     "core.fsmonitor=false",
+    "-c",
+    f"core.hooksPath={os.devnull}",
     "-c",
     "log.showSignature=false",
     "-c",
     "log.follow=false",
 )
 # reads must not take the index lock (a concurrent `git commit` would fail), and a fetch must
-# fail rather than wait for a password nobody will type
-_ENV = {"GIT_OPTIONAL_LOCKS": "0", "GIT_TERMINAL_PROMPT": "0"}
+# fail rather than wait for a password nobody will type; the last two are values for
+# `--config-env` (see `_filters_off`)
+_ENV = {
+    "GIT_OPTIONAL_LOCKS": "0",
+    "GIT_TERMINAL_PROMPT": "0",
+    "GATE_GIT_EMPTY": "",
+    "GATE_GIT_FALSE": "false",
+}
+# diff options: no external diff program and no textconv filter, whatever git's configuration
+# and the repository's `.gitattributes` name (plumbing with --raw runs neither today; this keeps
+# it so)
+_NO_PROGRAMS = ("--no-ext-diff", "--no-textconv")
 # variables that would point gate's git calls at another repository or another work tree than
 # the one found from the folder gate runs in: a hook of a linked work tree runs with GIT_DIR set,
 # and a stray GIT_WORK_TREE would hide every change made in the real one. They are cleared for
@@ -86,6 +104,8 @@ _SHORT_SHA = re.compile(r"[0-9a-fA-F]{4,63}")
 _LOG_PATHSPECS = 250  # paths per `git log` in `blob_ids`
 _LS_TRACKED = ("ls-files", "-z", "--cached")
 _LS_UNTRACKED = ("ls-files", "-z", "--others", "--exclude-standard")
+# filters emptied by name (`-c filter.<name>.clean=`): in git 2.39 nothing outranks .gitattributes
+_LIST_FILTERS = ("config", "--null", "--get-regexp", r"^filter\.")  # see `_filters_off`
 
 
 def _ls_tree(sha: str) -> tuple[str, ...]:
@@ -107,6 +127,7 @@ def _log_raw(paths: Sequence[str], revisions: Sequence[str] = ()) -> tuple[str, 
         "--raw",
         "--no-abbrev",
         "--no-renames",
+        *_NO_PROGRAMS,
         "--format=",
         "-z",
         "--",
@@ -152,6 +173,15 @@ class BlobRead:
 
     contents: dict[str, bytes] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class HistoryRead:
+    """Contents of history by object id, and the ids of git-lfs pointers that could not be
+    resolved from the local LFS store (not in `contents`)."""
+
+    contents: dict[str, bytes] = field(default_factory=dict)
+    unreadable: tuple[str, ...] = ()
 
 
 class Tree(Protocol):
@@ -245,17 +275,18 @@ def _execute(
     stdin: bytes | None = None,
     without: Iterable[str] = (),
     hint: str = "",
+    config: Sequence[str] = (),
 ) -> tuple[int, bytes, str]:
     """Run git in `cwd`: (status, stdout, stderr); GitError when git cannot be started.
 
-    `without` names environment variables git must not see besides `_CLEARED`. The input is
-    written while the answers are read (`subprocess` interleaves them), so neither side can
-    block the other.
+    `without` names environment variables git must not see besides `_CLEARED`; `config` holds
+    more options for git itself (`-c` ...), after `_SAFE_CONFIG`. The input is written while the
+    answers are read (`subprocess` interleaves them), so neither side can block the other.
     """
     executable = _git_executable()
     if executable is None:
         raise GitError("git is not installed or not on PATH", _show(args), _NOT_INSTALLED_HINT)
-    command = [executable, *_SAFE_CONFIG, *args]
+    command = [executable, *_SAFE_CONFIG, *config, *args]
     env = {**os.environ, **_LOCALE, **_ENV}
     for name in (*_CLEARED, *without):
         env.pop(name, None)
@@ -538,6 +569,7 @@ class GitRepository:
         self._blobs: dict[str, bytes] = {}  # blobs read with the index, by object id
         self._prefetched: dict[tuple[str, ...], _Prefetch] = {}
         self._dot_git: Path | None = None
+        self._filter_options: tuple[str, ...] | None = None
 
     # ------------------------------------------------------------------ opening and running
 
@@ -575,16 +607,60 @@ class GitRepository:
         hint: str = "",
         stdin: bytes | None = None,
         ok: Iterable[int] = (0,),
+        worktree: bool = False,
     ) -> tuple[int, bytes, str]:
-        """Run git in the work tree; a status outside `ok` becomes a GitError."""
-        started = self._prefetched.pop(tuple(args), None) if stdin is None else None
+        """Run git in the work tree; a status outside `ok` becomes a GitError. With `worktree`
+        (a command that may read the work tree's files), every filter driver is off."""
+        config = self._filters_off() if worktree else ()
+        started = (
+            self._prefetched.pop(tuple(args), None) if stdin is None and not config else None
+        )
         if started is not None:
             status, out, err = started.result()
         else:
-            status, out, err = _execute(args, self.root, stdin=stdin, hint=hint)
+            status, out, err = _execute(args, self.root, stdin=stdin, hint=hint, config=config)
         if status not in set(ok):
             raise self._failure(args, status, err, subject, hint)
         return status, out, err
+
+    def _filters_off(self) -> tuple[str, ...]:
+        """git options that switch off every filter driver git's configuration defines.
+
+        A command that compares the work tree with the index or a revision (`diff-index` with
+        rename detection, `diff-files` or `diff-index` on a racily clean file) hashes work-tree
+        files the way `git add` would, through the `clean` command or `process` of the filter
+        `.gitattributes` names for them: a program of the repository's choosing. git has no
+        switch for "no filters", and no attributes file outranks the work tree's (2.40's
+        GIT_ATTR_SOURCE only picks the tree they are read from, and a committed one is in every
+        tree), so each configured driver gets an empty `clean` and `process` and
+        `required=false` (otherwise git refuses the unfiltered file); a command-line `-c` beats
+        every configuration file. The drivers are listed once per object with `git config
+        --get-regexp`, which reads configuration and runs nothing. Files are then hashed as
+        their bytes are, as gate reads them.
+        """
+        if self._filter_options is None:
+            status, out, _ = self._run(
+                _LIST_FILTERS,
+                subject="git configuration",
+                ok=(0, 1),  # 1: no filter configured
+            )
+            names: set[str] = set()
+            for record in out.split(b"\0") if status == 0 else ():
+                key = _decode(record.partition(b"\n")[0])
+                name, dot, _ = key[len("filter.") :].rpartition(".")
+                if key.startswith("filter.") and dot:
+                    names.add(name)
+            options: list[str] = []
+            for name in sorted(names):
+                for variable, value in (("clean", "EMPTY"), ("process", "EMPTY"),
+                                        ("required", "FALSE")):
+                    key = f"filter.{name}.{variable}"
+                    if "=" in name:  # `-c` would take it for the end of the key
+                        options.append(f"--config-env={key}=GATE_GIT_{value}")
+                    else:
+                        options += ["-c", f"{key}={_ENV['GATE_GIT_' + value]}"]
+            self._filter_options = tuple(options)
+        return self._filter_options
 
     def prefetch_listings(self, revisions: Sequence[str], worktree: bool) -> None:
         """Start listing the trees of `revisions` (full shas) and, with `worktree`, the work
@@ -592,6 +668,8 @@ class GitRepository:
         commands = [_ls_tree(sha) for sha in revisions if sha not in self._trees]
         if worktree:
             commands += [_LS_TRACKED, _LS_UNTRACKED]
+            if self._filter_options is None:
+                commands.append(_LIST_FILTERS)  # the work tree's diff needs it first
         self.prefetch(*commands)
 
     def prefetch(self, *commands: Sequence[str]) -> None:
@@ -1071,7 +1149,8 @@ class GitRepository:
             return None
         index = self._index_listing[1]
         status, out, _ = self._run(
-            ["diff-index", "--cached", "--raw", "-z", "--no-renames", "--no-abbrev", "HEAD"],
+            ["diff-index", "--cached", "--raw", "-z", "--no-renames", "--no-abbrev",
+             *_NO_PROGRAMS, "HEAD"],
             subject="HEAD",
             ok=(0, 128),
         )
@@ -1135,16 +1214,7 @@ class GitRepository:
         nothing is downloaded. A pointer whose object is not there is a SourceError (exit 3)
         naming the files: comparing the pointers' text would judge nothing.
         """
-        missing: list[str] = []
-        for path, data in contents.items():
-            pointer = lfs_pointer(data)
-            if pointer is None:
-                continue
-            found = self._lfs_object(*pointer)
-            if found is None:
-                missing.append(path)
-            else:
-                contents[path] = found
+        missing = self._resolve_lfs_in_place(contents)
         if missing:
             shown = ", ".join(sorted(missing)[:5]) + (
                 f" and {len(missing) - 5} more" if len(missing) > 5 else ""
@@ -1157,6 +1227,21 @@ class GitRepository:
                 "the work tree; in CI, check out with LFS enabled), then rerun gate",
             )
         return contents
+
+    def _resolve_lfs_in_place(self, contents: dict[str, bytes]) -> list[str]:
+        """Replace each git-lfs pointer in `contents` by its object from the local store; the
+        keys of the pointers whose object is not there (left as they are)."""
+        missing: list[str] = []
+        for key, data in contents.items():
+            pointer = lfs_pointer(data)
+            if pointer is None:
+                continue
+            found = self._lfs_object(*pointer)
+            if found is None:
+                missing.append(key)
+            else:
+                contents[key] = found
+        return missing
 
     def _lfs_object(self, oid: str, size: int) -> bytes | None:
         """The content of LFS object `oid` from the local store, if it is there and intact."""
@@ -1258,14 +1343,15 @@ class GitRepository:
         GIT_OPTIONAL_LOCKS=0. `diff-index` reports such a file as modified without an object
         id: its bytes are hashed here and compared with the base's blob instead.
         """
-        options = ["-M", "--raw", "--no-abbrev", "-z"]
+        options = ["-M", "--raw", "--no-abbrev", "-z", *_NO_PROGRAMS]
         base_sha = self.resolve(base)
         if head is not None:
             args = ["diff-tree", "-r", *options, base_sha, self.resolve(head), "--"]
         else:
             args = ["diff-index", *options, *(["--cached"] * staged), base_sha, "--"]
         target = head if head is not None else ("the index" if staged else "the work tree")
-        _, out, _ = self._run(args, subject=f"{base} -> {target}")
+        worktree = head is None and not staged
+        _, out, _ = self._run(args, subject=f"{base} -> {target}", worktree=worktree)
         tokens = [_decode(raw) for raw in out.split(b"\0")]
         changes: list[FileChange] = []
         position = 0
@@ -1441,8 +1527,9 @@ class GitRepository:
         _, out, _ = self._run(
             # plumbing: it never refreshes the index (see `_changes`); a file whose stat data
             # alone changed is listed too, and searched in the index like the others
-            ["diff-files", "--name-only", "-z"],
+            ["diff-files", "--name-only", "-z", *_NO_PROGRAMS],
             subject="the index",
+            worktree=True,
         )
         differing = {_decode(item) for item in out.split(b"\0") if item}
         found = self._grep(wanted, [], pathspecs, None) - differing
@@ -1455,7 +1542,7 @@ class GitRepository:
         self, needles: Sequence[str], where: Sequence[str], pathspecs: Sequence[str],
         sha: str | None,
     ) -> set[str]:
-        args = ["grep", "-l", "-z", "-F", "--no-color", "--no-recurse-submodules"]
+        args = ["grep", "-l", "-z", "-F", "--no-color", "--no-recurse-submodules", "--no-textconv"]
         for needle in needles:
             args += ["-e", needle]
         args += [*where]
@@ -1464,6 +1551,7 @@ class GitRepository:
         status, out, _ = self._run(
             args, subject=sha or "the index", ok=(0, 1),
             hint="check that the revision exists and the repository is readable",
+            worktree=not where,  # the work tree's files
         )
         if status == 1:
             return set()
@@ -1478,6 +1566,41 @@ class GitRepository:
         """The contents of blobs by object id, in one cat-file batch; missing ones are absent."""
         blobs = self._objects(list(dict.fromkeys(shas)), "history")
         return {sha: blobs[sha][1] for sha in shas if sha in blobs and blobs[sha][0] == "blob"}
+
+    def read_history(self, shas: Sequence[str]) -> HistoryRead:
+        """The contents of blobs of history by object id, git-lfs pointers replaced by their
+        objects from the local store (as `resolve_lfs` does). A pointer whose object is not
+        there is left out and named in `unreadable`: older history is not the change under
+        check, so it does not stop the run, and its text is never taken for the file's."""
+        contents = self.read_objects(shas)
+        missing = self._resolve_lfs_in_place(contents)
+        for sha in missing:
+            del contents[sha]
+        return HistoryRead(contents, tuple(missing))
+
+    def commits_introducing(
+        self, path: str, shas: Iterable[str], revisions: Sequence[str] = ()
+    ) -> dict[str, list[str]]:
+        """The commits (full shas, newest first) where `path` took each of the contents
+        `shas`, in the history `blob_ids` reads: one `git log --raw` of that path."""
+        found: dict[str, list[str]] = {sha: [] for sha in shas}
+        relative = normalize_path(path)
+        if not found or relative is None or self._lookup("HEAD") is None:
+            return found
+        revisions = sorted({r for r in revisions if _FULL_SHA.fullmatch(r)})
+        args = [arg for arg in _log_raw([relative], revisions) if arg != "--reverse"]
+        args[args.index("--format=")] = "--format=commit %H"
+        _, out, _ = self._run(args, subject=f"history of {relative}")
+        commit = ""
+        for raw in out.split(b"\0"):
+            token = _decode(raw).strip("\n")
+            if token.startswith("commit "):
+                commit = token[len("commit ") :]
+            elif token.startswith(":") and commit:
+                meta = token[1:].split(" ")
+                if len(meta) >= 4 and meta[3] in found and commit not in found[meta[3]]:
+                    found[meta[3]].append(commit)
+        return found
 
     def blob_history(self, paths: Sequence[str]) -> dict[str, list[bytes]]:
         """Every distinct content each path ever had, oldest first (see `blob_ids`)."""

@@ -283,6 +283,67 @@ def test_lfs_pointers_without_their_objects_are_unreadable_not_compared(
     assert run.exit_code == 3 and "git-lfs pointer" in run.stderr
 
 
+# an Order schema in three compatible generations, each in git as a git-lfs pointer
+NOTED = record([("id", "string"), ("amount", "int"), ("note", ["null", "string"])], note=None)
+TAGGED = record([("id", "string"), ("amount", "int"), ("note", ["null", "string"]),
+                 ("tag", ["null", "string"])], note=None, tag=None)
+
+
+def _lfs_history(tmp_path: Path, server: RegistryServer) -> tuple[RepoBuilder, list[str]]:
+    """A repository whose schema has been tracked by git-lfs from the start (three commits of
+    pointers, objects in the local store) and a registry holding the first two generations."""
+    repo = RepoBuilder(tmp_path / "lfs-history")
+    commits = [repo.commit("v1", {".gitattributes": "*.avsc filter=lfs diff=lfs merge=lfs -text\n",
+                                  "schemas/orders.avsc": _lfs_pointer(V1)})]
+    commits.append(repo.commit("v2", {"schemas/orders.avsc": _lfs_pointer(NOTED)}))
+    commits.append(repo.commit("v3", {"schemas/orders.avsc": _lfs_pointer(TAGGED)}))
+    for content in (V1, NOTED, TAGGED):
+        _lfs_store(repo, content)
+    # as Confluent answers them: compact, so matched with history's contents, not by object id
+    for content in (V1, NOTED):
+        server.register("orders", json.dumps(json.loads(content), separators=(",", ":")))
+    return repo, commits
+
+
+def test_drift_reads_lfs_pointers_in_history_from_the_local_store(
+    gate: GateRunner, tmp_path: Path, server: RegistryServer
+) -> None:
+    repo, _ = _lfs_history(tmp_path, server)
+    run = gate(["drift", "--registry", server.url, "--report", "json"], cwd=repo.root)
+    assert run.exit_code == 0, run.stdout + run.stderr
+    # both registered versions are in history; the head is simply not registered yet
+    assert _rules(run.json()) == [("orders", "DRIFT_NOT_REGISTERED")]
+
+
+def test_an_lfs_pointer_in_history_whose_object_is_missing_is_not_drift(
+    gate: GateRunner, tmp_path: Path, server: RegistryServer
+) -> None:
+    repo, commits = _lfs_history(tmp_path, server)
+    oid = hashlib.sha256(NOTED.encode()).hexdigest()
+    (repo.root / ".git/lfs/objects" / oid[:2] / oid[2:4] / oid).unlink()  # never fetched
+    # the compared revisions are readable: only older history is not
+    for args in (["drift"], ["check", "--base", "HEAD"]):
+        run = gate([*args, "--registry", server.url, "--report", "json"], cwd=repo.root)
+        assert run.exit_code == 0, run.stdout + run.stderr
+        drift = [f for f in run.json()["findings"] if f["rule"].startswith("DRIFT_")]
+        assert [(f["rule"], f["severity"]) for f in drift] == [
+            ("DRIFT_HISTORY_UNREADABLE", "info"), ("DRIFT_NOT_REGISTERED", "info")
+        ]
+        unreadable = drift[0]
+        assert unreadable["versions"] == ["registry:orders@2 (id 2)"]
+        assert unreadable["message"] == (
+            "orders: registry version 2 matches no revision of schemas/orders.avsc that gate "
+            "could read; schemas/orders.avsc is a git-lfs pointer in commit "
+            f"{commits[1][:7]} whose object is not in the local LFS store, which may hold it, "
+            "so this is not judged as drift."
+        )
+        assert "`git lfs fetch --all origin`" in unreadable["fix"]
+    text = gate(["drift", "--registry", server.url], cwd=repo.root)
+    assert text.exit_code == 0
+    assert "info DRIFT_HISTORY_UNREADABLE on 1 subject" in text.stdout
+    assert "git lfs fetch --all origin" in text.stdout
+
+
 # ------------------------------------------------------ a registered version gate cannot parse
 
 # a version registered long ago, naming a type it never defines (no reference either)

@@ -94,3 +94,87 @@ def test_a_real_break_between_types_of_one_short_name_stays_an_error(
     errors = [f for f in run.json()["findings"] if f["severity"] == "error"]
     assert errors
     assert all("Java's decoder" not in f["message"] for f in run.json()["findings"])
+
+
+# ---------------------------------------------------------- captured and configured samples
+
+def _body(value: dict[str, Any]) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    fastavro.schemaless_writer(buffer, fastavro.parse_schema(json.loads(OLD), named_schemas={}),
+                               value)
+    return buffer.getvalue()
+
+
+A_P = {"id": "1", "party": ("a.P", {"x": 1})}
+CONFIG = ("version: 1\nsubjects:\n  - subject: orders-value\n    file: schemas/orders.avsc\n"
+          "    samples: [captured/*]\n")
+
+
+def _only_fastavro_warnings(run: Any) -> list[dict[str, Any]]:
+    report = run.json()
+    assert [f for f in report["findings"] if f["severity"] == "error"] == [], report["findings"]
+    assert [f for f in report["findings"] if f["rule"] == "SIMULATION_DECODE_FAILED"] == []
+    warnings = _warnings(report)
+    for finding in warnings:
+        _says_fastavro_only(finding)
+    return warnings
+
+
+def test_a_captured_message_only_fastavro_fails_on_is_the_one_warning(
+    gate: GateRunner, tmp_path: Path
+) -> None:
+    import struct
+
+    from tests.support.registry_server import RegistryServer
+
+    with RegistryServer() as server:
+        registered = server.register("orders-value", OLD)
+        repo = RepoBuilder(tmp_path / "repo")
+        repo.commit("base", {"gate.yaml": CONFIG, "schemas/orders.avsc": OLD})
+        repo.write("captured/a-party.bin",
+                   b"\x00" + struct.pack(">I", registered.id) + _body(A_P))
+        repo.write("schemas/orders.avsc", NEW)
+        run = gate(["check", "--base", "HEAD", "--report", "json", "--registry", server.url],
+                   cwd=repo.root)
+    assert run.exit_code == 0, run.stdout + run.stderr
+    warnings = _only_fastavro_warnings(run)
+    assert any("captured/a-party.bin" in f["message"] for f in warnings), warnings
+
+
+CONTRACT = CONFIG + """contracts:
+  - subject: orders-value
+    producers:
+      - name: checkout
+    consumers:
+      - name: fraud
+        reader: readers/fraud.avsc
+"""
+
+
+def test_contract_samples_only_fastavro_fails_on_are_one_warning_per_pair(
+    gate: GateRunner, tmp_path: Path
+) -> None:
+    import struct
+
+    from tests.support.registry_server import RegistryServer
+
+    with RegistryServer() as server:
+        registered = server.register("orders-value", OLD)
+        repo = RepoBuilder(tmp_path / "repo")
+        repo.commit("base", {"gate.yaml": CONTRACT, "schemas/orders.avsc": OLD,
+                             "readers/fraud.avsc": OLD})
+        # data in flight, captured with the registered schema, and a producer's JSON sample
+        repo.write("captured/a-party.bin",
+                   b"\x00" + struct.pack(">I", registered.id) + _body(A_P))
+        repo.write("captured/orders.jsonl", '{"id": "2", "party": {"a.P": {"x": 2}}}\n')
+        repo.write("readers/fraud.avsc", NEW)
+        run = gate(["check", "--base", "HEAD", "--report", "json", "--registry", server.url],
+                   cwd=repo.root)
+    assert run.exit_code == 0, run.stdout + run.stderr
+    warnings = _only_fastavro_warnings(run)
+    checks = [f["check"] for f in warnings]
+    assert len(checks) == len(set(checks)), checks  # one warning per check at most
+    said = " ".join(f["message"] for f in warnings)
+    assert "captured/a-party.bin" in said and "captured/orders.jsonl:1" in said, said

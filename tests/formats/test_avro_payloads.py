@@ -380,3 +380,111 @@ def test_random_payloads_of_deeply_nested_arrays_stay_within_their_budget() -> N
     assert all(values(payload) <= 2 * avro_payloads.MAX_RANDOM_VALUES + 1
                for payload, _ in generated.items)
     assert not avro_payloads.payload_set({"type": "array", "items": "int"}).bounded
+
+
+# -- work bounded by counting, never by time ---------------------------------------------------
+
+# every value the coverage set or the random payloads build or look at is one call of these
+_BUILDERS = ("_cover", "_random", "_minimal", "_valid")
+# what generating one schema's payloads may cost at most: the coverage set and the random
+# payloads each build at most MAX_COVERAGE_VALUES values, and a call builds or looks at one
+# value (a union's own call, and the value it holds, are two)
+_WORK_BOUND = 4 * 2 * payloads.MAX_COVERAGE_VALUES
+
+
+class _TooMuchWork(AssertionError):
+    pass
+
+
+@pytest.fixture
+def counted(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """Calls of the payload builders, counted; past `_WORK_BOUND` the generation fails fast
+    instead of running on (exponentially, in the schemas below)."""
+    payloads.clear_caches()
+    calls = {"n": 0}
+    for name in _BUILDERS:
+        original = getattr(payloads, name)
+
+        def counting(*args: Any, _original: Any = original, **kwargs: Any) -> Any:
+            calls["n"] += 1
+            if calls["n"] > _WORK_BOUND:
+                raise _TooMuchWork(f"more than {_WORK_BOUND} values built or looked at")
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(payloads, name, counting)
+    yield calls
+    payloads.clear_caches()
+
+
+def _round_trip(schema: Any, generated: payloads.PayloadSet) -> None:
+    parsed = payloads.parse(schema)
+    for payload, data in generated.items:
+        assert payloads.encode(payload, parsed) == data
+
+
+def test_a_smallest_value_past_the_budget_gives_no_payloads_and_a_note(
+    counted: dict[str, int]
+) -> None:
+    from tests.support.avro_shapes import record_used_twice
+
+    schema = record_used_twice(20)  # its smallest value alone holds 2^20 leaves
+    generated = payloads.payload_set(schema)
+    assert generated.items == () and not generated.exhaustive
+    assert generated.values == 0
+    (note,) = generated.notes
+    assert "no payloads simulated" in note and str(payloads.MAX_COVERAGE_VALUES) in note
+    assert payloads.minimal(schema) is None
+    assert counted["n"] <= _WORK_BOUND
+
+
+def test_payloads_of_a_record_used_twice_at_each_level_stay_within_the_budget(
+    counted: dict[str, int]
+) -> None:
+    from tests.support.avro_shapes import record_used_twice
+
+    schema = record_used_twice(12)  # 2^12 leaves in each payload
+    generated = payloads.payload_set(schema, random_count=20)
+    assert generated.items, "payloads of a schema within the budget are built"
+    assert generated.values <= 2 * payloads.MAX_COVERAGE_VALUES
+    assert any("random payloads were cut short" in note for note in generated.notes)
+    assert counted["n"] <= _WORK_BOUND
+    _round_trip(schema, generated)
+
+
+def test_nested_unions_of_records_are_tagged_not_searched(counted: dict[str, int]) -> None:
+    from tests.support.avro_shapes import unions_of_records
+
+    schema = unions_of_records(8, 4)
+    generated = payloads.payload_set(schema, random_count=20)
+    assert len(generated.items) > payloads.MAX_COVERAGE // 2
+    assert generated.values <= 2 * payloads.MAX_COVERAGE_VALUES
+    assert not generated.exhaustive
+    assert any(f"coverage payloads stopped at {payloads.MAX_COVERAGE}" in note
+               for note in generated.notes)
+    assert counted["n"] <= _WORK_BOUND
+    _round_trip(schema, generated)
+
+
+@pytest.mark.parametrize(
+    ("shape", "note"),
+    [
+        ("nested_arrays(40)", "random payloads stopped at"),
+        ("nested_arrays(40, ['int', 'string'])", "random payloads stopped at"),
+        ("enum_in_arrays(5, 2000)", "coverage payloads stopped at"),
+        ("enum_in_arrays(40, 600)", "coverage payloads stopped at"),
+    ],
+)
+def test_deep_arrays_and_big_enums_stay_within_the_budget_and_say_where_they_stop(
+    counted: dict[str, int], shape: str, note: str
+) -> None:
+    from tests.support import avro_shapes
+
+    schema = eval(shape, vars(avro_shapes))  # noqa: S307 - a fixed expression of this test
+    generated = payloads.payload_set(schema, random_count=20)
+    assert generated.items
+    assert generated.values <= 2 * payloads.MAX_COVERAGE_VALUES
+    assert counted["n"] <= _WORK_BOUND
+    # the coverage set of an enum of more symbols than it has payloads is no longer silently
+    # cut at MAX_COVERAGE
+    assert any(note in said for said in generated.notes), generated.notes
+    _round_trip(schema, generated)

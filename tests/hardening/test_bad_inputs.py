@@ -59,8 +59,16 @@ def assert_clean(
     assert read_outside(run, repository, outside, listings) == []
 
 
+def assert_noted(report: dict[str, Any], expected: dict[str, Any]) -> None:
+    """The expected note (what a budget left out), when one is expected."""
+    if "note" in expected:
+        notes = [note for check in report["checks"] for note in check["notes"]]
+        assert any(expected["note"] in note for note in notes), notes
+
+
 def assert_finding(report: dict[str, Any], expected: dict[str, Any]) -> None:
-    """A finding of the expected rule, located in the expected file (and line, and pointer)."""
+    """A finding of the expected rule, located in the expected file (and line, and pointer),
+    with a witness when one is expected."""
     rule = expected["rule"]
     found = [f for f in report["findings"] if f["rule"] == rule]
     assert found, [f["rule"] for f in report["findings"]]
@@ -73,6 +81,8 @@ def assert_finding(report: dict[str, Any], expected: dict[str, Any]) -> None:
         assert finding["path"] == expected["path"], finding
     if "message" in expected:
         assert expected["message"] in finding["message"], finding["message"]
+    if expected.get("witness"):
+        assert finding["witness"] is not None and finding["witness"]["error"], finding
 
 
 # --------------------------------------------------------------------------- gate compat
@@ -91,6 +101,7 @@ def test_compat_corpus(gate: GateRunner, folder: Path) -> None:
         assert expected["file"] in run.stdout
     else:
         assert report["passed"] is True, report["findings"]
+    assert_noted(report, expected)
 
 
 @pytest.mark.parametrize("folder", _cases("compat"))
@@ -412,6 +423,26 @@ def test_samples_corpus(gate: GateRunner, example: RepoBuilder, folder: Path) ->
     assert_clean(run, example.root)
     assert run.exit_code == expected["exit"], run.output
     assert_finding(run.json(), expected)
+
+
+@pytest.mark.parametrize("folder", _cases("check"))
+def test_check_corpus(gate: GateRunner, tmp_path: Path, folder: Path) -> None:
+    """A small repository per case: committed as the base, with `head/` written over it."""
+    expected = _expected(folder)
+    root = tmp_path / "repo"
+    shutil.copytree(folder, root, ignore=shutil.ignore_patterns("expected.json", "head"))
+    RepoBuilder(root).commit("base")
+    if (folder / "head").is_dir():
+        shutil.copytree(folder / "head", root, dirs_exist_ok=True)
+    args = ["check", "--base", "HEAD", *expected.get("args", []), "--report", "json"]
+    run = gate(args, cwd=root)
+    assert_clean(run, root)
+    assert run.exit_code == expected["exit"], run.output
+    if "rule" in expected:
+        assert_finding(run.json(), expected)
+    assert_noted(run.json(), expected)
+    for rule in expected.get("absent", []):
+        assert rule not in [f["rule"] for f in run.json()["findings"]], run.output
 
 
 def test_deeply_nested_sample_is_a_finding(

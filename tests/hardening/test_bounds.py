@@ -56,6 +56,29 @@ def test_regex_bomb_against_a_sample_is_a_note_in_check(
     assert "Traceback" not in run.output
 
 
+@pytest.mark.parametrize("draft", ["2020-12", "2019-09"])
+def test_regex_bomb_under_unevaluated_properties_is_a_note_in_check(
+    gate_process: SubprocessRunner, repo: RepoBuilder, draft: str
+) -> None:
+    # `unevaluatedProperties` before `patternProperties`: jsonschema's own evaluation of which
+    # properties are evaluated matched the pattern with `re`, and no budget
+    schema = {"$schema": f"https://json-schema.org/draft/{draft}/schema", "type": "object",
+              "unevaluatedProperties": False, "patternProperties": {BOMB: {"type": "integer"}},
+              "properties": {"id": {"type": "string"}}}
+    repo.write("gate.yaml", "version: 1\nsubjects:\n  - subject: codes-value\n"
+               "    file: schemas/codes.json\n    samples: [samples/codes.jsonl]\n")
+    repo.write("schemas/codes.json", json.dumps(schema, indent=2))
+    repo.write("samples/codes.jsonl", json.dumps({"id": "c-1", VICTIM: 1}) + "\n")
+    repo.commit("codes")
+    schema["properties"]["id"]["description"] = "the code's id"
+    repo.write("schemas/codes.json", json.dumps(schema, indent=2))
+    run = gate_process(["check", "--base", "HEAD", "--report", "json"], cwd=repo.root,
+                       timeout=GUARD)
+    assert run.exit_code == 0, run.output
+    notes = _notes(run.json())
+    assert any(BOMB in note and "could not be evaluated" in note for note in notes), notes
+
+
 def test_regex_bomb_in_pattern_properties_is_judged(gate_process: SubprocessRunner) -> None:
     folder = BAD / "compat" / "json-regex-bomb-property-name"
     run = gate_process(["compat", "--format", "json", "old.json", "new.json"], cwd=folder,
@@ -234,3 +257,40 @@ def test_40_nested_arrays_finish_with_a_note_on_the_payload_budget(
     report = run.json()
     assert [f["rule"] for f in report["findings"]] == ["AVRO_TYPE_MISMATCH"]
     assert any("stopped at 2000 values" in note for note in _notes(report)), _notes(report)
+
+
+# ------------------------------------------------- Avro payloads and witnesses: counted work
+
+# (case of fixtures/bad/compat, exit code, the rule of its finding or None, the note it gives)
+AVRO_WORK = [
+    ("avro-record-used-twice-20-deep", 1, "AVRO_TYPE_MISMATCH", "no payloads simulated"),
+    ("avro-record-used-twice-20-deep-compatible", 0, None, "no payloads simulated"),
+    ("avro-record-used-twice-13-deep", 1, "AVRO_TYPE_MISMATCH", "random payloads were cut short"),
+    ("avro-unions-of-records-8-deep", 1, "AVRO_TYPE_MISMATCH", "coverage payloads stopped at"),
+    ("avro-unions-of-records-8-deep-compatible", 0, None, "coverage payloads stopped at"),
+    ("avro-2000-symbols-in-5-nested-arrays", 1, "AVRO_MISSING_ENUM_SYMBOLS",
+     "coverage payloads stopped at"),
+]
+
+
+@pytest.mark.parametrize(("case", "code", "rule", "note"), AVRO_WORK,
+                         ids=[case[0] for case in AVRO_WORK])
+def test_avro_payload_work_is_bounded_in_check_with_the_same_verdict_and_a_note(
+    gate_process: SubprocessRunner, repo: RepoBuilder, case: str, code: int, rule: str | None,
+    note: str
+) -> None:
+    folder = BAD / "compat" / case
+    repo.write("schemas/orders.avsc", (folder / "old.avsc").read_text(encoding="utf-8"))
+    repo.commit("old")
+    new = json.loads((folder / "new.avsc").read_text(encoding="utf-8"))
+    if not rule:
+        # an alias the reader adds: a change `gate check` simulates though it is compatible
+        new["aliases"] = ["Previous"]
+    repo.write("schemas/orders.avsc", json.dumps(new, indent=1))
+    run = gate_process(["check", "--base", "HEAD", "--report", "json"], cwd=repo.root,
+                       timeout=GUARD)
+    assert run.exit_code == code, run.output
+    report = run.json()
+    errors = sorted({f["rule"] for f in report["findings"] if f["severity"] == "error"})
+    assert errors == ([rule] if rule else []), errors
+    assert any(note in said for said in _notes(report)), _notes(report)

@@ -362,6 +362,37 @@ def test_a_breaking_pull_request_fails_with_every_report(
     assert "payments-value" in run.stdout and "fix:" in run.stdout
 
 
+PROTO = (
+    'syntax = "proto3";\npackage shop;\n\n'
+    "message Refund {\n  string id = 1;\n  int64 cents = 2;\n}\n"
+)
+
+
+def test_a_breaking_protobuf_pull_request_is_annotated_and_reported(
+    action: CompositeAction, tmp_path: Path
+) -> None:
+    repo = RepoBuilder(tmp_path / "workspace")
+    gate_yaml = BASE_FILES["gate.yaml"] + (
+        '  - files: "protos/*.proto"\n    subject: "{stem}-value"\n'
+    )
+    base = repo.commit("base", {**BASE_FILES, "gate.yaml": gate_yaml,
+                                "protos/refunds.proto": PROTO})
+    repo.commit("cents as a double", {"protos/refunds.proto": PROTO.replace("int64", "double")})
+    run = run_action(action, tmp_path, repo.root, pull_request_event(base, repo.sha("HEAD")))
+
+    assert run.exit_code == 1, run.stdout + run.stderr
+    rule = "PROTOBUF_FIELD_SCALAR_KIND_CHANGED"
+    assert [m.groups() for m in github_annotations(run.stdout)] == [
+        ("protos/refunds.proto", "6", rule)
+    ]
+    outputs = run.outputs
+    assert (outputs["passed"], outputs["errors"]) == ("false", "1")
+    sarif = json.loads(Path(outputs["sarif-path"]).read_text(encoding="utf-8"))
+    assert [r["ruleId"] for r in sarif["runs"][0]["results"]] == [rule]
+    assert re.search(r"^\| refunds\\?-value \| ❌ FAIL \|", run.summary, re.M), run.summary
+    assert re.search(r"^\| payments\\?-value \| ✅ PASS \|", run.summary, re.M), run.summary
+
+
 @pytest.mark.parametrize("event_name", ["pull_request", "push"])
 def test_a_compatible_change_passes(
     action: CompositeAction, tmp_path: Path, event_name: str

@@ -31,6 +31,7 @@ from tests.integrations.support import (
     BREAKING_RULE,
     COMPATIBLE,
     CURRENCY,
+    GATE_YAML,
     ROOT,
     build_repository,
     clean_environ,
@@ -73,7 +74,7 @@ def test_the_commit_hook_sees_what_gate_reads_and_nothing_else() -> None:
     pattern = re.compile(str(HOOKS["gate"]["files"]))
     read = ("schemas/orders.avsc", "a/b/c.json", "gate.yaml", "svc/gate.yml",
             "schemas/orders.schema.yaml", "samples/orders.jsonl", "samples/orders.ndjson",
-            "samples/captured/orders-0001.bin")
+            "samples/captured/orders-0001.bin", "protos/shop/orders.proto")
     for path in read:
         assert pattern.search(path), path
     for path in ("README.md", "schemas/orders.avsc.bak", "gate.py", "src/Orders.java",
@@ -240,6 +241,32 @@ def test_a_breaking_staged_change_blocks_the_commit(
     line = line_of(BREAKING["schemas/payments.avsc"], CURRENCY)
     assert BREAKING_RULE in text and f"schemas/payments.avsc:{line}" in text
     assert "payments-value" in text and "fix:" in text
+    assert consumer.sha("HEAD") == head
+
+
+PROTO = (
+    'syntax = "proto3";\npackage shop;\n\n'
+    "message Refund {\n  string id = 1;\n  int64 cents = 2;\n}\n"
+)
+PROTO_RULES = GATE_YAML + """  - files: "protos/*.proto"
+    subject: "{stem}-value"
+"""
+
+
+def test_a_breaking_staged_proto_change_blocks_the_commit(
+    consumer: RepoBuilder, hook_env: dict[str, str]
+) -> None:
+    commit_without_hooks(consumer, "refunds", {"gate.yaml": PROTO_RULES,
+                                               "protos/refunds.proto": PROTO})
+    head = consumer.sha("HEAD")
+    # a field that changes type breaks the refunds' readers
+    consumer.write("protos/refunds.proto", PROTO.replace("int64 cents", "double cents"))
+    consumer.git("add", "-A")
+    done = git_with_hooks(consumer, hook_env, "commit", "-m", "cents as a double")
+    text = output(done)
+    assert done.returncode == 1, text
+    assert re.search(re.escape(HOOK_NAME["gate"]) + r"\.*Failed", text), text
+    assert "PROTOBUF_FIELD_SCALAR_KIND_CHANGED" in text and "protos/refunds.proto:6" in text
     assert consumer.sha("HEAD") == head
 
 

@@ -645,3 +645,35 @@ def test_head_listed_from_the_index_equals_ls_tree(tmp_path: Path) -> None:
         assert "gone.json" in derived.entries and "new/n.json" not in derived.paths
         assert "ita.json" not in derived.paths and "mod" in derived.paths
         assert "conflict.json" in derived.entries and "moved.json" in derived.entries
+
+
+# ------------------------------------------------------------------ git-lfs pointers in history
+
+
+def test_history_reads_lfs_objects_and_names_the_commits_of_missing_ones(repo: Any) -> None:
+    import hashlib
+
+    def pointer(content: bytes) -> str:
+        oid = hashlib.sha256(content).hexdigest()
+        return (
+            f"version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize {len(content)}\n"
+        )
+
+    fetched, never = b'{"type": "string"}', b'{"type": "long"}'
+    oid = hashlib.sha256(fetched).hexdigest()
+    store = repo.root / ".git/lfs/objects" / oid[:2] / oid[2:4]
+    store.mkdir(parents=True)
+    (store / oid).write_bytes(fetched)
+    first = repo.commit("one", {"s.avsc": pointer(fetched)})
+    second = repo.commit("two", {"s.avsc": pointer(never)})
+    repo.git("checkout", "-q", "-b", "side", first)
+    third = repo.commit("three", {"s.avsc": pointer(never), "other": "x"})
+    repo.git("checkout", "-q", "main")
+    git = GitRepository.open(repo.root)
+    ids = git.blob_ids(["s.avsc"])["s.avsc"]
+    read = git.read_history(ids)
+    assert list(read.contents.values()) == [fetched]  # the pointer's text is never a version
+    (missing,) = read.unreadable
+    # both branches' commits that gave the file that content (their order is git's)
+    found = git.commits_introducing("s.avsc", read.unreadable)
+    assert list(found) == [missing] and sorted(found[missing]) == sorted([second, third])

@@ -263,7 +263,8 @@ def test_renames_in_the_work_tree_skip_the_untracked_listing(
     trace = traced("worktree")
     git = GitRepository.open(repo.root)
     assert git.renames(base, None) == {"c.avsc": "b.avsc"}
-    assert names(git_commands(trace)) == ["rev-parse", "diff-index"]
+    # the configured filter drivers first: the work tree's diff runs with all of them off
+    assert names(git_commands(trace)) == ["rev-parse", "config", "diff-index"]
     assert {change.path for change in git.changed_paths(base, None)} == {"c.avsc", "untracked.avsc"}
 
 
@@ -339,7 +340,8 @@ def test_a_prefetched_command_runs_once_and_answers_the_run_that_wants_it(
     assert RevisionTree(git, base).list_paths() == ["a.avsc", "b.avsc"]
     assert git.worktree_paths() == (["a.avsc", "b.avsc"], ["c.avsc"])
     git.settle()
-    assert sorted(names(git_commands(trace))) == ["ls-files", "ls-files", "ls-tree"]
+    # the filter drivers' listing too, for the work tree's diff (unasked here: settled)
+    assert sorted(names(git_commands(trace))) == ["config", "ls-files", "ls-files", "ls-tree"]
     # asked again, they run again: a prefetched answer is used once
     assert git.worktree_paths() == (["a.avsc", "b.avsc"], ["c.avsc"])
     assert names(git_commands(trace)).count("ls-files") == 4

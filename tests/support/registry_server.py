@@ -17,6 +17,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -190,6 +191,29 @@ def naive_avro_check(reader: str, writer: str, schema_type: str) -> list[str]:
         elif writer_fields[name].get("type") != reader_field.get("type"):
             messages.append(f"TYPE_MISMATCH: {name}")
     return messages
+
+
+_PROTO_FIELD = re.compile(
+    r"^\s*(?:optional\s+|repeated\s+|required\s+)?([\w.<>, ]+?)\s+\w+\s*=\s*(\d+)\s*[;\[]",
+    re.MULTILINE,
+)
+_PROTO_GENERAL_NUMBER = frozenset({"int32", "int64", "uint32", "uint64", "bool"})
+
+
+def naive_protobuf_check(reader: str, writer: str, schema_type: str) -> list[str]:
+    """A small stand-in for the registry's Protobuf diff, enough for verdicts: a field number
+    whose type changed, except between int32, int64, uint32, uint64 and bool, is incompatible.
+    Other schema types are judged by `naive_avro_check`."""
+    if schema_type != "PROTOBUF":
+        return naive_avro_check(reader, writer, schema_type)
+    new = {number: kind for kind, number in _PROTO_FIELD.findall(reader)}
+    old = {number: kind for kind, number in _PROTO_FIELD.findall(writer)}
+    return [
+        f"FIELD_KIND_CHANGED: field {number} is {old[number]} then {new[number]}"
+        for number in sorted(new.keys() & old.keys(), key=int)
+        if new[number] != old[number]
+        and not {new[number], old[number]} <= _PROTO_GENERAL_NUMBER
+    ]
 
 
 def _context_of(subject: str) -> str:

@@ -6,6 +6,7 @@ Importing this package is cheap: fastavro and the engine modules load on first u
 from __future__ import annotations
 
 import json
+import re
 from typing import TYPE_CHECKING, Any
 
 from gate.model import Incompatibility, Schema, SchemaType
@@ -27,6 +28,7 @@ class AvroFormat:
 
     type = SchemaType.AVRO
     extensions = (".avsc",)
+    reads_files = False
 
     def rules(self) -> tuple[Rule, ...]:
         from gate.formats.avro.rules import RULES
@@ -84,6 +86,43 @@ class AvroFormat:
         from gate.samples import read_wire
 
         return read_wire(data, display)
+
+    def file_references(self, path: str, text: str, options: CheckOptions) -> list[str]:
+        """Avro schemas read no other file: references are registry subjects."""
+        return []
+
+
+    def canonical(self, text: str) -> str:
+        """Parsed JSON with sorted keys and no whitespace, `doc` strings dropped and a bare
+        `{"type": "string"}` written `"string"`."""
+        try:
+            data = json.loads(text)
+            # the walk is only needed when there is something to drop or unwrap
+            if '"doc"' in text or _WRAPPED.search(text):
+                data = _canonical(data)
+            return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        except (ValueError, RecursionError):
+            # nested deeper than the walk may go, the text itself is the best form left
+            return text.strip()
+
+
+_WRAPPED = re.compile(r'\{\s*"type"\s*:\s*"(?:' + "|".join(sorted(_PRIMITIVE_NAMES)) + r')"\s*\}')
+
+
+def _canonical(node: Any) -> Any:
+    if isinstance(node, list):
+        return [_canonical(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out: dict[str, Any] = {}
+    for key, value in node.items():
+        if key == "doc":
+            continue
+        # defaults are data, not schema: a record default may well have a "doc" key
+        out[key] = value if key == "default" else _canonical(value)
+    if set(out) == {"type"} and isinstance(out["type"], str) and out["type"] in _PRIMITIVE_NAMES:
+        return out["type"]
+    return out
 
 
 FORMAT = AvroFormat()

@@ -43,6 +43,11 @@ MAX_COVERAGE = 512  # coverage payloads of one schema; beyond that the set is tr
 # values in one random payload: nested arrays and maps would otherwise multiply their items
 # level by level (3^40 for 40 nested arrays); past it, containers are left empty
 MAX_RANDOM_VALUES = 2000
+# values built for the whole coverage set (each value, and each value fastavro's union choice
+# is predicted on, counts one): a named record used twice in each of 20 nested records has a
+# smallest value of 2^20 values, and wide records under unions multiply the set's size; past
+# it, the set stops at the payloads already built, and says so
+MAX_COVERAGE_VALUES = 200_000
 
 INT_MIN, INT_MAX = -(2**31), 2**31 - 1
 LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
@@ -157,6 +162,7 @@ class _Node:
         "sampler",
         "recursive",
         "ambiguous",
+        "least",
     )
 
     def __init__(self, kind: str, pointer: str, name: str | None = None) -> None:
@@ -178,6 +184,7 @@ class _Node:
         self.sampler: Callable[[random.Random], Any] | None = None  # leaves only
         self.recursive = False  # a record that can contain itself
         self.ambiguous = True  # a union where one Python value may fit several branches
+        self.least = _INF  # values in the smallest value (`_minimal`), at most _INF
 
     @property
     def label(self) -> str:
@@ -210,6 +217,7 @@ class _Model:
         """Compute ranks, widths, edges and samplers once (only generation needs them)."""
         if not self._facts:
             self._rank()
+            self._least()
             self._width()
             self._facts = True
         return self
@@ -338,6 +346,22 @@ class _Model:
                 if rank < node.rank:
                     node.rank = rank
                     changed = True
+
+    def _least(self) -> None:
+        """How many values each type's smallest value holds, without building it: a record's
+        fields have a lower rank than the record, and a union's smallest branch is no union,
+        so one pass in rank order sees every part before the whole."""
+        order = sorted(
+            (node for node in self.nodes if node.rank < _INF),
+            key=lambda node: (node.rank, node.kind == "union"),
+        )
+        for node in order:
+            if node.kind == "record":
+                node.least = min(_INF, 1 + sum(child.least for _, child in node.fields))
+            elif node.kind == "union":
+                node.least = node.branches[_smallest_branch(node)].least
+            else:
+                node.least = 1
 
     def _width(self) -> None:
         done: set[int] = set()
@@ -471,8 +495,11 @@ def _prepared(node: _Node, value: Any) -> Any:
     return value
 
 
-def _valid(node: _Node, value: Any) -> bool:
-    """fastavro's `validate` of `value` against `node` (used to predict its union choice)."""
+def _valid(node: _Node, value: Any, values: _Values | None = None) -> bool:
+    """fastavro's `validate` of `value` against `node` (used to predict its union choice);
+    each value looked at is spent from `values`."""
+    if values is not None:
+        values.spend()
     kind = node.kind
     value = _prepared(node, value)
     if kind == "null":
@@ -498,15 +525,14 @@ def _valid(node: _Node, value: Any) -> bool:
         return (
             isinstance(value, Sequence)
             and not isinstance(value, str)
-            and all(_valid(items, item) for item in value)
+            and all(_valid(items, item, values) for item in value)
         )
     if kind == "map":
         assert node.items is not None
-        values = node.items
         return (
             isinstance(value, Mapping)
             and all(isinstance(key, str) for key in value)
-            and all(_valid(values, item) for item in value.values())
+            and all(_valid(node.items, item, values) for item in value.values())
         )
     if kind == "record":
         if not isinstance(value, Mapping):
@@ -514,17 +540,20 @@ def _valid(node: _Node, value: Any) -> bool:
         if "-type" in value and value["-type"] != node.name:
             return False
         return all(
-            _valid(child, value.get(name, node.defaults.get(name))) for name, child in node.fields
+            _valid(child, value.get(name, node.defaults.get(name)), values)
+            for name, child in node.fields
         )
     if kind == "union":
         if isinstance(value, tuple) and len(value) == 2:
             label, inner = value
-            return any(branch.label == label and _valid(branch, inner) for branch in node.branches)
-        return any(_valid(branch, value) for branch in node.branches)
+            return any(
+                branch.label == label and _valid(branch, inner, values) for branch in node.branches
+            )
+        return any(_valid(branch, value, values) for branch in node.branches)
     return False
 
 
-def _choice(union: _Node, value: Any) -> int:
+def _choice(union: _Node, value: Any, values: _Values | None = None) -> int:
     """The branch index fastavro's writer picks for `value` (-1: none), as its write_union does."""
     best, most_fields, could_be_float = -1, -1, False
     for index, branch in enumerate(union.branches):
@@ -532,7 +561,7 @@ def _choice(union: _Node, value: Any) -> int:
             if branch.kind == "double":
                 return index
             continue
-        if not _valid(branch, value):
+        if not _valid(branch, value, values):
             continue
         if branch.kind == "record":
             fields = len({name for name, _ in branch.fields} & set(value))
@@ -545,8 +574,23 @@ def _choice(union: _Node, value: Any) -> int:
     return best
 
 
-def _tag(union: _Node, index: int, value: Any) -> Any:
-    if not union.ambiguous or _choice(union, value) == index:
+# values one prediction of fastavro's union choice may look at; a larger value is written in
+# tuple notation instead, which names its branch (checking every branch of nested unions of
+# records against every value below would grow exponentially with their nesting)
+_CHOICE_VALUES = 64
+
+
+def _tag(union: _Node, index: int, value: Any, values: _Values | None = None) -> Any:
+    if not union.ambiguous:
+        return value
+    looked = _Values(_CHOICE_VALUES)
+    try:
+        chosen = _choice(union, value, looked)
+    except _OutOfValues:
+        chosen = -1
+    if values is not None:
+        values.spend(_CHOICE_VALUES - max(looked.left, 0))
+    if chosen == index:
         return value
     return (union.branches[index].label, value)
 
@@ -554,13 +598,37 @@ def _tag(union: _Node, index: int, value: Any) -> Any:
 # -- generation ---------------------------------------------------------------------------------
 
 
-def _minimal(node: _Node, depth: int = 0) -> Any:
+class _OutOfValues(Exception):
+    """A payload being built would pass the values it may hold."""
+
+
+class _Values:
+    """The values a payload (or a set of payloads) may still take to build."""
+
+    __slots__ = ("left",)
+
+    def __init__(self, values: int) -> None:
+        self.left = values
+
+    def spend(self, values: int = 1) -> None:
+        self.left -= values
+        if self.left < 0:
+            raise _OutOfValues
+
+
+def _smallest_branch(union: _Node) -> int:
+    return min(range(len(union.branches)), key=lambda i: union.branches[i].rank)
+
+
+def _minimal(node: _Node, depth: int = 0, values: _Values | None = None) -> Any:
+    if values is not None and depth == 0:
+        values.spend(node.least)  # known before it is built: a value too large is never built
     kind = node.kind
     if kind == "record":
-        return {name: _minimal(child, depth + 1) for name, child in node.fields}
+        return {name: _minimal(child, depth + 1, values) for name, child in node.fields}
     if kind == "union":
-        index = min(range(len(node.branches)), key=lambda i: node.branches[i].rank)
-        return _tag(node, index, _minimal(node.branches[index], depth + 1))
+        index = _smallest_branch(node)
+        return _tag(node, index, _minimal(node.branches[index], depth + 1, values), values)
     if kind == "array":
         return []
     if kind == "map":
@@ -568,18 +636,21 @@ def _minimal(node: _Node, depth: int = 0) -> Any:
     return node.edges[0]
 
 
-def _cover(node: _Node, i: int, depth: int, seen: dict[str, int]) -> Any:
+def _cover(node: _Node, i: int, depth: int, seen: dict[str, int], values: _Values) -> Any:
+    values.spend()
     kind = node.kind
     if kind == "record":
         if not node.recursive and depth <= MAX_DEPTH:
-            return {field: _cover(child, i, depth + 1, seen) for field, child in node.fields}
+            return {field: _cover(child, i, depth + 1, seen, values)
+                    for field, child in node.fields}
         name = node.name or ""
         count = seen.get(name, 0)
         if count >= MAX_RECURSION or depth > MAX_DEPTH:
-            return _minimal(node)
+            return _minimal(node, 0, values)
         seen[name] = count + 1
         try:
-            return {field: _cover(child, i, depth + 1, seen) for field, child in node.fields}
+            return {field: _cover(child, i, depth + 1, seen, values)
+                    for field, child in node.fields}
         finally:
             seen[name] = count
     if kind == "union":
@@ -588,21 +659,21 @@ def _cover(node: _Node, i: int, depth: int, seen: dict[str, int]) -> Any:
             if branch.rank >= _INF:
                 continue
             if j < branch.width:
-                return _tag(node, index, _cover(branch, j, depth + 1, seen))
+                return _tag(node, index, _cover(branch, j, depth + 1, seen, values), values)
             j -= branch.width
-        return _minimal(node)
+        return _minimal(node, 0, values)
     if kind in ("array", "map"):
         j = i % node.width
         items = node.items
         assert items is not None
         if j == 0 or items.rank >= _INF or depth > MAX_DEPTH:
             return [] if kind == "array" else {}
-        second = _cover(items, j, depth + 1, seen)
+        second = _cover(items, j, depth + 1, seen, values)
         if depth >= _PAIRED_DEPTH:
             # one item below the first levels: two at every level would grow as 2**depth, and
             # the other payloads of the set still cover the other choices
             return [second] if kind == "array" else {_MAP_KEYS[1]: second}
-        first = _cover(items, j - 1, depth + 1, seen)
+        first = _cover(items, j - 1, depth + 1, seen, values)
         if kind == "array":
             return [first, second]
         return {_MAP_KEYS[0]: first, _MAP_KEYS[1]: second}
@@ -677,17 +748,26 @@ def _sampler(node: _Node) -> Callable[[random.Random], Any]:
     return lambda rng: rng.randbytes(rng.getrandbits(4) % 13)
 
 
-class _Budget:
-    """The values one random payload may still hold; `spent` once it ran out."""
+class _Budget(_Values):
+    """What one random payload may take: `items` container items (past them, containers are
+    left empty and `spent` is set), and `left` values in all, each value counted (past them,
+    the payload is not built: its records would need more than there is)."""
 
-    def __init__(self, values: int) -> None:
-        self.left = values
+    __slots__ = ("items", "spent", "starved")
+
+    def __init__(self, items: int, values: int | None = None) -> None:
+        super().__init__(values if values is not None else 1 << 62)
+        self.items = items
         self.spent = False
+        self.starved = False  # fewer items than wanted for want of values
 
-    def take(self, wanted: int) -> int:
-        granted = min(wanted, self.left)
-        self.left -= granted
-        self.spent = self.spent or granted < wanted
+    def take(self, wanted: int, each: int = 1) -> int:
+        """Container items granted, of `wanted` items of at least `each` values each."""
+        allowed = min(wanted, self.items)
+        granted = min(allowed, max(0, self.left) // max(1, each))
+        self.items -= granted
+        self.spent = self.spent or allowed < wanted
+        self.starved = self.starved or granted < allowed
         return granted
 
 
@@ -695,6 +775,7 @@ def _random(node: _Node, rng: random.Random, depth: int, seen: dict[str, int],
             budget: _Budget | None = None) -> Any:
     if budget is None:
         budget = _Budget(MAX_RANDOM_VALUES)
+    budget.spend()
     if node.sampler is not None:
         return node.sampler(rng)
     kind = node.kind
@@ -705,7 +786,7 @@ def _random(node: _Node, rng: random.Random, depth: int, seen: dict[str, int],
         name = node.name or ""
         count = seen.get(name, 0)
         if count >= MAX_RECURSION or depth > MAX_DEPTH:
-            return _minimal(node)
+            return _minimal(node, 0, budget)
         seen[name] = count + 1
         try:
             return {field: _random(child, rng, depth + 1, seen, budget)
@@ -714,13 +795,16 @@ def _random(node: _Node, rng: random.Random, depth: int, seen: dict[str, int],
             seen[name] = count
     if kind == "union":
         live = [index for index, branch in enumerate(node.branches) if branch.rank < _INF]
-        index = rng.choice(live)
-        return _tag(node, index, _random(node.branches[index], rng, depth + 1, seen, budget))
+        # a branch whose smallest value alone would pass the values left is not chosen
+        fits = [index for index in live if node.branches[index].least <= budget.left]
+        index = rng.choice(fits) if fits else _smallest_branch(node)
+        return _tag(node, index, _random(node.branches[index], rng, depth + 1, seen, budget),
+                    budget)
     if kind in ("array", "map"):
         items = node.items
         assert items is not None
         count = 0 if items.rank >= _INF or depth > MAX_DEPTH else rng.getrandbits(2)
-        count = budget.take(count)
+        count = budget.take(count, items.least)
         values = [_random(items, rng, depth + 1, seen, budget) for _ in range(count)]
         if kind == "array":
             return values
@@ -788,9 +872,12 @@ def root_type(schema_json: Any, *, key: str | None = None) -> NamedType | None:
 
 def minimal(schema_json: Any) -> Any:
     """The schema's smallest value: first symbols and edge values, the lowest union branch,
-    empty arrays and maps (None for a schema with no finite value)."""
+    empty arrays and maps (None for a schema with no finite value, or whose smallest value holds
+    more than `MAX_COVERAGE_VALUES` values)."""
     root = _model(schema_json).facts().root
-    return None if root.rank >= _INF else _minimal(root)
+    if root.rank >= _INF or root.least > MAX_COVERAGE_VALUES:
+        return None
+    return _minimal(root)
 
 
 def empty_unions(schema_json: Any, *, key: str | None = None) -> list[str]:
@@ -861,6 +948,10 @@ class PayloadSet:
     exhaustive: bool
     # some random payload reached `MAX_RANDOM_VALUES` and left containers empty
     bounded: bool = False
+    # what a budget left out, said for the report (a coverage set that stopped early)
+    notes: tuple[str, ...] = ()
+    # values built (and looked at to predict fastavro's union choice) for the whole set
+    values: int = 0
 
 
 def payload_set(
@@ -882,10 +973,52 @@ def payload_set(
         root = model.root
         if root.rank >= _INF:
             return PayloadSet((), 0, False)
-        coverage = [_cover(root, i, 0, {}) for i in range(root.width)]
+        if root.least > MAX_COVERAGE_VALUES:
+            return PayloadSet((), 0, False, notes=(
+                f"no payloads simulated: the writer's smallest value holds more than "
+                f"{MAX_COVERAGE_VALUES} values (named records used several times within each "
+                "other); the checker's verdict stands alone",), values=0)
+        notes: list[str] = []
+        values = _Values(MAX_COVERAGE_VALUES)
+        coverage: list[Any] = []
+        for i in range(root.width):
+            try:
+                coverage.append(_cover(root, i, 0, {}, values))
+            except _OutOfValues:
+                notes.append(
+                    f"coverage payloads stopped at {len(coverage)} of {root.width}: the set "
+                    f"would hold more than {MAX_COVERAGE_VALUES} values; union branches, enum "
+                    "symbols and edge values past them were not tried")
+                break
+        if root.width >= MAX_COVERAGE:
+            notes.append(
+                f"coverage payloads stopped at {MAX_COVERAGE}: the writer has more union "
+                "branches, enum symbols or edge values in one place than that; those past them "
+                "were not tried")
+        built = MAX_COVERAGE_VALUES - max(values.left, 0)
         rng = random.Random(seed)
-        budgets = [_Budget(MAX_RANDOM_VALUES) for _ in range(random_count)]
-        randoms = [_random(root, rng, 0, {}, budget) for budget in budgets]
+        shared = _Values(MAX_COVERAGE_VALUES)  # for the random payloads together
+        randoms: list[Any] = []
+        bounded = starved = False
+        for _ in range(random_count):
+            budget = _Budget(MAX_RANDOM_VALUES, max(shared.left, 0))
+            try:
+                randoms.append(_random(root, rng, 0, {}, budget))
+            except _OutOfValues:
+                starved = True
+            bounded = bounded or budget.spent
+            starved = starved or budget.starved
+            shared.left = budget.left
+        built += MAX_COVERAGE_VALUES - max(shared.left, 0)
+        if bounded:
+            notes.append(
+                f"random payloads stopped at {MAX_RANDOM_VALUES} values each (the writer nests "
+                "arrays or maps deeply); deeper containers were left empty")
+        if starved:
+            notes.append(
+                f"random payloads were cut short ({len(randoms)} of {random_count} built, "
+                f"containers left empty): together they would hold more than "
+                f"{MAX_COVERAGE_VALUES} values")
         out: list[tuple[Any, bytes]] = []
         seen: set[bytes] = set()
         dropped = False
@@ -902,9 +1035,9 @@ def payload_set(
                 seen.add(data)
                 out.append((payload, data))
                 covered += index < len(coverage)
-        exhaustive = not dropped and root.width < MAX_COVERAGE
-        return PayloadSet(tuple(out), covered, exhaustive,
-                          bounded=any(budget.spent for budget in budgets))
+        exhaustive = not dropped and root.width < MAX_COVERAGE and len(coverage) == root.width
+        return PayloadSet(tuple(out), covered, exhaustive, bounded=bounded, notes=tuple(notes),
+                          values=built)
 
     result: PayloadSet = _GENERATED.get_or(f"{seed}\x1f{random_count}\x1f{key}", make)
     return result

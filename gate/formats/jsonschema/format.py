@@ -27,6 +27,7 @@ class JsonSchemaFormat:
 
     type = SchemaType.JSON
     extensions: tuple[str, ...] = (".json",)
+    reads_files = True
 
     def rules(self) -> tuple[Rule, ...]:
         """Every JSON Schema rule: one per incompatible registry difference kind, plus
@@ -51,6 +52,14 @@ class JsonSchemaFormat:
         if isinstance(declared, (dict, list)) and "name" in value:
             return False  # an Avro named type wrapping a complex type
         return bool(_SCHEMA_KEYS & value.keys())
+
+    def canonical(self, text: str) -> str:
+        """Parsed JSON with sorted keys and no whitespace (the stripped text when not JSON)."""
+        try:
+            data = json.loads(text)
+            return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+        except (ValueError, RecursionError):
+            return text.strip()
 
     def parse(
         self,
@@ -167,6 +176,13 @@ class JsonSchemaFormat:
         if not isinstance(original, ParsedJsonSchema) or not isinstance(update, ParsedJsonSchema):
             raise TypeError("the JSON Schema format compares schemas it parsed itself")
         return differences(original, update, options.json_policy, notes=notes)
+
+
+    def file_references(self, path: str, text: str, options: CheckOptions) -> list[str]:
+        """The files the schema's relative `$ref`s name."""
+        from gate.formats.jsonschema.references import file_references
+
+        return file_references(path, text)
 
 
 def _too_deep() -> Incompatibility:

@@ -25,6 +25,7 @@ class ProtobufFormat:
 
     type = SchemaType.PROTOBUF
     extensions = (".proto",)
+    reads_files = True
 
     def rules(self) -> tuple[Rule, ...]:
         from gate.formats.protobuf.kinds import RULES
@@ -146,6 +147,22 @@ class ProtobufFormat:
             return SampleProblem(display, f"invalid Protobuf message indexes in {display} at "
                                  f"byte {error.offset}: {error}")
         return dataclasses.replace(framed, header_size=offset, message_indexes=indexes)
+
+    def canonical(self, text: str) -> str:
+        """The text's declarations without comments or formatting, one per line, each
+        block's members grouped as the registry prints them (see
+        `gate.formats.protobuf.canonical`); no compiler is loaded."""
+        from gate.formats.protobuf.canonical import canonical
+
+        return canonical(text)
+
+
+    def file_references(self, path: str, text: str, options: CheckOptions) -> list[str]:
+        """Every repository file an `import` of `text` may resolve to: below each configured
+        import path, the repository root and the file's own folder."""
+        from gate.formats.protobuf.compile import import_candidates
+
+        return import_candidates(path, text, options.import_paths)
 
 
 FORMAT = ProtobufFormat()

@@ -2,25 +2,33 @@
 
 The schema and every file it imports are written into a fresh temporary folder, then compiled
 with `--include_imports --include_source_info` into a `FileDescriptorSet`. Imports resolve, in
-order, from the schema's registry references, the well-known `google/protobuf/*` files that
-grpcio-tools ships, and the repository at the schema's own revision: first from the repository
-root, then from the schema's folder. An import that leaves the repository is refused. protoc's
-messages name the temporary folder; it is stripped from every message reported.
+order, from the schema's registry references, the well-known files the registry knows without a
+reference (`google/protobuf/*` as grpcio-tools ships them, `google/type/*` from
+googleapis-common-protos, `confluent/*` shipped with gate), and the repository at the schema's
+own revision: each configured import path (`protobuf: import_paths:` in gate.yaml), then the
+repository root, then the importing file's folder. An import that leaves the repository is
+refused. protoc's messages name the temporary folder; it is stripped from every message reported.
 """
 
 from __future__ import annotations
 
+import atexit
+import functools
 import os
 import posixpath
 import re
+import shutil
+import sys
 import tempfile
 import threading
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from gate.errors import SchemaInvalid
-from gate.model import OriginKind, Schema
+from gate.model import Origin, OriginKind, Schema
 
 if TYPE_CHECKING:
     from google.protobuf.descriptor_pb2 import FileDescriptorSet
@@ -42,6 +50,14 @@ _LOCK = threading.Lock()
 _IMPORT = re.compile(r'\bimport\s+(?:public\s+|weak\s+)?"((?:[^"\\]|\\.)*)"\s*;')
 _COMMENT = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"', re.DOTALL)
 _EDITION = re.compile(r'^[ \t]*edition\s*=', re.MULTILINE)
+
+
+# files read at a revision, per reader (a run's `CheckOptions.files`, gone with the run):
+# (origin kind, revision, path) -> bytes, or None where there is no such file
+_READ: weakref.WeakKeyDictionary[
+    Callable[[Origin, str], bytes | None], dict[tuple[OriginKind, str | None, str], bytes | None]
+] = weakref.WeakKeyDictionary()
+_READ_LIMIT = 4096
 
 
 class ProtoInvalid(SchemaInvalid):
@@ -84,11 +100,52 @@ def imports_of(text: str) -> list[tuple[str, int]]:
     ]
 
 
+@functools.lru_cache(maxsize=1)
 def well_known_dir() -> Path:
     """The folder of `google/protobuf/*.proto` that grpcio-tools ships."""
     import grpc_tools
 
     return Path(grpc_tools.__file__).resolve().parent / "_proto"
+
+
+# the vendored `confluent/meta.proto` and `confluent/type/*.proto` (see its NOTICE)
+CONFLUENT_DIR = Path(__file__).resolve().parent / "wellknown"
+
+
+def _google_types_dir() -> Path | None:
+    """The folder holding `google/type/*.proto` as googleapis-common-protos ships them."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("google.type")
+    except (ImportError, ValueError):
+        return None
+    for location in (spec.submodule_search_locations or []) if spec is not None else []:
+        folder = Path(location)
+        if (folder / "date.proto").is_file():
+            return folder.parent.parent
+    return None
+
+
+_WELL_KNOWN_PREFIXES = ("google/protobuf/", "google/type/", "confluent/")
+
+
+def well_known_dirs() -> tuple[Path, ...]:
+    """Every folder protoc is given for the files the registry resolves without a reference."""
+    google_types = _google_types_dir()
+    return (
+        well_known_dir(),
+        *((google_types,) if google_types is not None else ()),
+        CONFLUENT_DIR,
+    )
+
+
+def is_well_known(name: str) -> bool:
+    """An import the registry resolves without a reference: `google/protobuf/*`,
+    `google/type/*` and `confluent/*` files that exist."""
+    if not name.startswith(_WELL_KNOWN_PREFIXES) or not name.endswith(".proto"):
+        return False
+    return any((folder / name).is_file() for folder in well_known_dirs())
 
 
 class _Resolver:
@@ -98,6 +155,10 @@ class _Resolver:
         self.schema = schema
         self.options = options
         self.references = dict(schema.resolved_references)
+        # repository-relative folders searched before the root ("" is the root itself)
+        self.import_paths = tuple(
+            p for p in (_folder(path) for path in options.import_paths) if p
+        )
         origin = schema.origin
         path = origin.path
         self.root_dir: Path | None = None
@@ -107,22 +168,30 @@ class _Resolver:
             return
         file_path = Path(path)
         if origin.kind in _TREE_KINDS:
-            self.name = PurePosixPath(path).as_posix()
-            self.folder = posixpath.dirname(self.name)
-            return
-        root = options.root
-        absolute = (file_path if file_path.is_absolute() else Path.cwd() / file_path).resolve()
-        if root is not None:
-            root_dir = Path(root).resolve()
-            try:
-                relative = absolute.relative_to(root_dir)
-            except ValueError:
-                root_dir, relative = absolute.parent, Path(absolute.name)
+            relative_name = PurePosixPath(path).as_posix()
         else:
-            root_dir, relative = absolute.parent, Path(absolute.name)
-        self.root_dir = root_dir
-        self.name = relative.as_posix()
-        self.folder = posixpath.dirname(self.name)
+            root = options.root
+            absolute = (file_path if file_path.is_absolute() else Path.cwd() / file_path).resolve()
+            if root is not None:
+                root_dir = Path(root).resolve()
+                try:
+                    relative = absolute.relative_to(root_dir)
+                except ValueError:
+                    root_dir, relative = absolute.parent, Path(absolute.name)
+            else:
+                root_dir, relative = absolute.parent, Path(absolute.name)
+            self.root_dir = root_dir
+            relative_name = relative.as_posix()
+        self.folder = posixpath.dirname(relative_name)
+        self.name = self.virtual(relative_name)
+
+    def virtual(self, relative: str) -> str:
+        """The name protoc knows a repository file by: its path below the first import path
+        that holds it, else its path from the repository root."""
+        for base in self.import_paths:
+            if relative.startswith(base + "/"):
+                return relative[len(base) + 1 :]
+        return relative
 
     def where(self) -> str:
         origin = self.schema.origin
@@ -134,17 +203,40 @@ class _Resolver:
             return "the schema's references"
         return "the repository"
 
+    def looked_in(self, folder: str) -> str:
+        places = [f"{base}/" for base in self.import_paths]
+        places.append("the repository root")
+        if folder and f"{folder}/" not in places:
+            places.append(f"{folder}/")
+        return ", ".join(places)
+
     def read(self, relative: str) -> str | None:
         """A repository file's text at the schema's revision, or None."""
         origin = self.schema.origin
         if origin.kind in _TREE_KINDS:
             if self.options.files is None:
                 return None
-            data = self.options.files(origin, relative)
+            # a revision's (or the index's) files do not change during a run, and every
+            # subject at that revision imports the same few: each is read once
+            known = _READ.setdefault(self.options.files, {})
+            key = (origin.kind, origin.rev, relative)
+            if key in known:
+                data = known[key]
+            else:
+                data = self.options.files(origin, relative)
+                if len(known) >= _READ_LIMIT:
+                    known.clear()
+                known[key] = data
         elif self.root_dir is not None:
-            path = self.root_dir / relative
+            path = (self.root_dir / relative).resolve()
             if not path.is_file():
                 return None
+            if not path.is_relative_to(self.root_dir):
+                raise ProtoInvalid(
+                    f"imported file {relative} is a link that points outside the repository: "
+                    "imports are read only from the repository",
+                    rule=UNRESOLVED_IMPORT,
+                )
             try:
                 data = path.read_bytes()
             except OSError:
@@ -160,19 +252,48 @@ class _Resolver:
                 f"imported file {relative} is not UTF-8 text", rule=UNRESOLVED_IMPORT
             ) from None
 
-    def resolve(self, name: str) -> tuple[str, str, str] | None:
-        """(the name protoc will see, the file's text, where it came from) or None when the
-        import is a well-known file protoc finds by itself."""
+    def resolve(self, name: str, folder: str | None) -> tuple[str, str, str, str | None] | None:
+        """(the name protoc will see, the file's text, where it came from, its repository
+        folder) or None when the import is a well-known file protoc finds by itself. `folder`
+        is the importing file's repository folder (None: it is no repository file)."""
         if name in self.references:
-            return name, self.references[name], f"ref:{name}"
-        if name.startswith("google/protobuf/") and (well_known_dir() / name).is_file():
+            return name, self.references[name], f"ref:{name}", None
+        if is_well_known(name):
             return None
-        for base in ("", self.folder):
+        bases = [*self.import_paths, ""]
+        if folder:
+            bases.append(folder)
+        for base in dict.fromkeys(bases):
             relative = posixpath.join(base, name) if base else name
             text = self.read(relative)
             if text is not None:
-                return name, text, f"repo:{relative}"
+                return name, text, f"repo:{relative}", posixpath.dirname(relative)
         raise LookupError(name)
+
+
+def _folder(path: str) -> str:
+    """A configured import path as a repository folder without a trailing slash ("" = root)."""
+    parts = [part for part in path.replace("\\", "/").split("/") if part not in ("", ".")]
+    return "/".join(parts)
+
+
+def import_candidates(path: str, text: str, import_paths: tuple[str, ...]) -> list[str]:
+    """The repository paths each `import` of `text` (the file at repository path `path`) may
+    name, in the order `_Resolver` looks for them (a well-known file's name too: one the
+    registry does not know is read from the repository); imports leaving it name none."""
+    if "import" not in text:
+        return []
+    bases = [folder for folder in (_folder(p) for p in import_paths) if folder]
+    bases.append("")
+    own = posixpath.dirname(path)
+    if own:
+        bases.append(own)
+    out: list[str] = []
+    for name, _ in imports_of(text):
+        if _escapes(name):
+            continue
+        out.extend(posixpath.join(base, name) if base else name for base in bases)
+    return list(dict.fromkeys(out))
 
 
 def _escapes(name: str) -> bool:
@@ -194,10 +315,14 @@ def compile_schema(schema: Schema, options: CheckOptions) -> Compiled:
     resolver = _Resolver(schema, options)
     files: dict[str, str] = {resolver.name: text}
     sources: dict[str, str] = {}
+    root_folder: str | None = resolver.folder if schema.origin.path is not None else None
+    folders: dict[str, str | None] = {resolver.name: root_folder}
+    imports: dict[str, list[str]] = {}  # file -> the files it imports (well-known ones too)
     pending = [(resolver.name, text)]
     while pending:
         importer, importer_text = pending.pop()
         for name, line in imports_of(importer_text):
+            imports.setdefault(importer, []).append(name)
             where = line if importer == resolver.name else None
             via = "" if importer == resolver.name else f" (imported by {importer})"
             if _escapes(name):
@@ -210,52 +335,137 @@ def compile_schema(schema: Schema, options: CheckOptions) -> Compiled:
                 )
             if name in files:
                 continue
+            folder = folders.get(importer)
             try:
-                found = resolver.resolve(name)
+                found = resolver.resolve(name, folder)
             except LookupError:
-                folder = f" or {resolver.folder}/" if resolver.folder else ""
                 raise ProtoInvalid(
                     f'import "{name}"{via} cannot be resolved: no such file in '
-                    f"{resolver.where()} (looked in the repository root{folder}, the "
-                    "registry references and the well-known google/protobuf files)",
+                    f"{resolver.where()} (looked in {resolver.looked_in(folder or '')}, the "
+                    "registry references and the well-known google/protobuf, google/type "
+                    "and confluent files)",
                     line=where,
                     rule=UNRESOLVED_IMPORT,
                 ) from None
             if found is None:
                 continue
-            virtual, imported, source = found
+            virtual, imported, source, imported_folder = found
             files[virtual] = imported
+            folders[virtual] = imported_folder
             sources[virtual] = f"{source}\x00{imported}"
             pending.append((virtual, imported))
-    return _run_protoc(files, resolver.name, sources)
+    return _run_protoc(files, resolver.name, _with_imports(sources, imports))
+
+
+def _with_imports(sources: dict[str, str], imports: dict[str, list[str]]) -> dict[str, str]:
+    """Each imported file's origin and text, followed by those of every file it imports in
+    turn: a file is the same at two sides only when what it imports is too (the registry's
+    references name a version, which fixes its own references)."""
+    done: dict[str, str] = {}
+
+    def identity(name: str, visiting: frozenset[str]) -> str:
+        if name in done:
+            return done[name]
+        parts = [sources[name]]
+        parts.extend(
+            identity(imported, visiting | {name})
+            for imported in imports.get(name, ())
+            if imported in sources and imported not in visiting
+        )
+        done[name] = "\x01".join(parts)
+        return done[name]
+
+    return {name: identity(name, frozenset()) for name in sources}
+
+
+class _Scratch:
+    """The folder protoc compiles in, one per process, kept for the process's life.
+
+    Making and removing a folder per compile costs more than protoc itself on many disks
+    (a removed folder is a journal write), so each process keeps one tree and, under `_LOCK`,
+    writes into it only the files whose text differs from what it already holds. protoc opens
+    only the files it is given and the ones they import, each of which this compile wrote,
+    except the well-known files: a stale file of such a name is removed first. The folder goes
+    when the process ends (a forked worker's too)."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.root = Path(tempfile.mkdtemp(prefix="gate-proto-"))
+        self.tree = self.root / "src"
+        self.out = self.root / "out.pb"
+        self.log = self.root / "protoc.log"
+        self.present: dict[str, str] = {}
+        atexit.register(self.remove)
+        if "multiprocessing" in sys.modules:
+            # a forked pool worker ends through multiprocessing's exit, not atexit's
+            from multiprocessing.util import Finalize
+
+            Finalize(None, self.remove, exitpriority=10)
+
+    def remove(self) -> None:
+        if os.getpid() == self.pid:
+            shutil.rmtree(self.root, ignore_errors=True)
+
+    def write(self, files: dict[str, str]) -> None:
+        if len(self.present) > _SCRATCH_FILES:
+            self.clear()  # a long-lived process: the tree holds no more than this
+        try:
+            self._write(files)
+        except OSError:
+            # a name that was a file is now a folder, or the other way round: start afresh
+            self.clear()
+            self._write(files)
+
+    def clear(self) -> None:
+        shutil.rmtree(self.tree, ignore_errors=True)
+        self.present.clear()
+
+    def _write(self, files: dict[str, str]) -> None:
+        stale = [n for n in self.present if n not in files and n.startswith(_WELL_KNOWN_PREFIXES)]
+        for name in stale:
+            (self.tree / name).unlink(missing_ok=True)
+            del self.present[name]
+        for name, content in files.items():
+            if self.present.get(name) == content:
+                continue
+            target = self.tree / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content, encoding="utf-8")
+            self.present[name] = content
+
+
+_scratch: _Scratch | None = None
+_SCRATCH_FILES = 4096
+
+
+def _scratch_tree() -> _Scratch:
+    """This process's scratch tree (a forked worker makes its own). Call under `_LOCK`."""
+    global _scratch
+    if _scratch is None or _scratch.pid != os.getpid():
+        _scratch = _Scratch()
+    return _scratch
 
 
 def _run_protoc(files: dict[str, str], root: str, sources: dict[str, str]) -> Compiled:
     from google.protobuf.descriptor_pb2 import FileDescriptorSet
     from grpc_tools import _protoc_compiler
 
-    with tempfile.TemporaryDirectory(prefix="gate-proto-") as tmp:
-        tree = Path(tmp) / "src"
-        for name, content in files.items():
-            target = tree / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(content, encoding="utf-8")
-        out = Path(tmp) / "out.pb"
-        log = Path(tmp) / "protoc.log"
+    with _LOCK:
+        scratch = _scratch_tree()
+        scratch.write(files)
         args = [
             "protoc",
-            f"-I{tree}",
-            f"-I{well_known_dir()}",
-            f"--descriptor_set_out={out}",
+            f"-I{scratch.tree}",
+            *(f"-I{folder}" for folder in well_known_dirs()),
+            f"--descriptor_set_out={scratch.out}",
             "--include_imports",
             "--include_source_info",
             root,
         ]
-        with _LOCK:
-            code, errors = _run_quietly(_protoc_compiler, [a.encode() for a in args], log)
+        code, errors = _run_quietly(_protoc_compiler, [a.encode() for a in args], scratch.log)
         if code != 0:
-            raise _protoc_error(errors, str(tree), root)
-        descriptors = FileDescriptorSet.FromString(out.read_bytes())
+            raise _protoc_error(errors, str(scratch.tree), root)
+        descriptors = FileDescriptorSet.FromString(scratch.out.read_bytes())
     for proto in descriptors.file:
         if proto.name == root and proto.syntax == "editions":
             raise ProtoInvalid("editions are not supported by Confluent Schema Registry")
@@ -264,8 +474,6 @@ def _run_protoc(files: dict[str, str], root: str, sources: dict[str, str]) -> Co
 
 def _run_quietly(compiler: object, args: list[bytes], log: Path) -> tuple[int, str]:
     """Run protoc with its fd 2 sent to `log`; its exit code and what it wrote."""
-    import sys
-
     sys.stderr.flush()
     saved = os.dup(2)
     try:
