@@ -72,7 +72,8 @@ def check_candidate(
     """Every violation of `mode` by `candidate` against `history` (oldest first)."""
     check = (memo or CheckMemo()).check
     violations: list[Violation] = []
-    for version in versions_to_check(mode, history):
+    selected = versions_to_check(mode, history)
+    for version in selected:
         if mode.backward:
             violations.extend(
                 Violation(incompatibility, Direction.BACKWARD, version)
@@ -83,4 +84,15 @@ def check_candidate(
                 Violation(incompatibility, Direction.FORWARD, version)
                 for incompatibility in check(fmt, version.parsed, candidate, options)
             )
+    # a format may warn of the edit from the latest version to the candidate (a removal is
+    # an addition read backwards): reported once, with the first direction checked
+    edits = getattr(fmt, "edit_warnings", None)
+    if edits is not None and selected:
+        latest = history[-1]
+        direction = Direction.BACKWARD if mode.backward else Direction.FORWARD
+        side = "reader" if direction is Direction.BACKWARD else "writer"
+        violations.extend(
+            Violation(incompatibility, direction, latest)
+            for incompatibility in edits(latest.parsed, candidate, side)
+        )
     return violations

@@ -26,8 +26,6 @@ from gate.model import (
     Witness,
 )
 
-_SIMULATED = (SchemaType.AVRO, SchemaType.JSON)
-
 
 @dataclass(frozen=True)
 class SimulationSettings:
@@ -37,8 +35,13 @@ class SimulationSettings:
 
 
 def schema_json(parsed: Parsed) -> Any:
-    """The schema as a JSON value with references inlined, as the simulator takes it."""
+    """The schema as a JSON value with references inlined, as the simulator takes it (a format
+    with its own simulator takes its parsed form as it is)."""
     value = parsed.value
+    from gate.simulate import format_simulator
+
+    if value is not None and format_simulator(parsed.schema.type) is not None:
+        return value
     if hasattr(value, "json"):
         return value.json
     return getattr(value, "document", None)
@@ -109,9 +112,15 @@ def with_evidence(
     """
     if not settings.enabled or not (writer.ok and reader.ok):
         return check
-    if writer.schema.type not in _SIMULATED or writer.schema.type is not reader.schema.type:
+    from gate.simulate import format_simulator, simulates
+
+    if not simulates(writer.schema.type) or writer.schema.type is not reader.schema.type:
         return check
-    errors = [f for f in check.findings if f.severity is Severity.ERROR]
+    # a format with its own simulator shows its warnings on data too (what the registry
+    # cannot see but the wire does)
+    own = format_simulator(writer.schema.type) is not None
+    shown_severities = (Severity.ERROR, Severity.WARNING) if own else (Severity.ERROR,)
+    errors = [f for f in check.findings if f.severity in shown_severities]
     if not errors and not always and not samples:
         return check
     targets = tuple(dict.fromkeys(f.path for f in errors))
@@ -134,7 +143,7 @@ def with_evidence(
     writer_json, reader_json = schema_json(writer), schema_json(reader)
     writer_label, reader_label = writer.schema.origin.label(), reader.schema.origin.label()
     outcome = None
-    if memo is not None and not samples and schema_id is None:
+    if memo is not None and not samples and schema_id is None and not own:
         outcome = memo.outcome(writer_json, reader_json, targets)
         if outcome is not None:
             outcome = _relabelled(outcome, writer_label, reader_label)
@@ -164,20 +173,20 @@ def with_evidence(
             return dataclasses.replace(
                 check, notes=(*check.notes, f"payload simulation not run: {slow}")
             )
-        if memo is not None and not samples and schema_id is None:
+        if memo is not None and not samples and schema_id is None and not own:
             memo.outcomes.append((writer_json, reader_json, targets, outcome))
     if key is not None and memo is not None:
         memo.found[key] = {
             pointer: (witness.payload if witness is not None else None)
             for pointer, witness in ((p, outcome.witnesses.get(p)) for p in targets)
         }
-    check = _attach(check, outcome.witnesses)
+    check = _attach(check, outcome.witnesses, shown_severities)
     if outcome.notes:
         check = dataclasses.replace(check, notes=(*check.notes, *outcome.notes))
     versions = (f"writer: {outcome.writer}", f"reader: {outcome.reader}")
     findings = list(check.findings)
     findings += outcome_findings(outcome, subject=check.subject, versions=versions, check=check.id)
-    if not errors:
+    if not any(f.severity is Severity.ERROR for f in errors):
         from gate.simulate import accepted_but_breaks
 
         warning = accepted_but_breaks(
@@ -226,13 +235,18 @@ def _recheck(known: dict[str, Any], writer: Parsed, reader: Parsed) -> dict[str,
     return shown
 
 
-def _attach(check: CheckResult, witnesses: Mapping[str, Witness]) -> CheckResult:
-    """Each error of `check` with the witness found for its own place, if any."""
+def _attach(
+    check: CheckResult,
+    witnesses: Mapping[str, Witness],
+    severities: tuple[Severity, ...] = (Severity.ERROR,),
+) -> CheckResult:
+    """Each error (or finding of `severities`) of `check` with the witness found for its own
+    place, if any."""
     if not witnesses:
         return check
     shown = tuple(
         dataclasses.replace(f, witness=witnesses[f.path])
-        if f.severity is Severity.ERROR and f.path in witnesses
+        if f.severity in severities and f.path in witnesses
         else f
         for f in check.findings
     )

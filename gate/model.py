@@ -155,6 +155,10 @@ class Witness:
     wire_base64: str | None = None  # Confluent wire format (magic byte, schema id, body), base64
     # JSON Pointer into the payload where it shows its finding (None: the payload as a whole)
     pointer: str | None = None
+    # the plain message body of a format other than Avro, base64, and its encoding ("protobuf");
+    # an Avro body stays in `avro_base64`
+    body_base64: str | None = None
+    body_encoding: str | None = None
 
 
 @dataclass(frozen=True)

@@ -1790,7 +1790,7 @@ def _load_sample_items(root: Path, source: SubjectSource) -> list[Any]:
 
     files, items = _sample_files(root, source)
     for path in files:
-        items += load_samples(path, path.relative_to(root).as_posix())
+        items += load_samples(path, path.relative_to(root).as_posix(), source.schema_type)
     return items
 
 
@@ -1935,7 +1935,9 @@ def samples_check(
         )
     plain = [s for s in samples if isinstance(s, Sample) and not s.is_wire]
     notes: list[str] = []
-    if plain and schema_type in (SchemaType.AVRO, SchemaType.JSON):
+    from gate.simulate import simulates
+
+    if plain and simulates(schema_type):
         from gate.errors import SchemaInvalid
         from gate.formats.jsonschema.patterns import PatternTooSlow
         from gate.simulate import outcome_findings

@@ -8,7 +8,8 @@ Formats, chosen by the file's extension:
 - `.jsonl` / `.ndjson`: one sample per line; blank lines are skipped.
 - `.bin`: ONE captured message per file in the Confluent wire format: magic byte 0, the schema id
   as a 4-byte big-endian integer, then the body (Avro binary, or UTF-8 JSON text for JSON
-  Schema). The body is not self-delimiting, so a file cannot hold several messages.
+  Schema; for Protobuf the message-index array comes first, read by the format's `read_wire`).
+  The body is not self-delimiting, so a file cannot hold several messages.
 
 A record that cannot be read is a `SampleProblem` value (rule SAMPLE_INVALID or
 SAMPLE_UNKNOWN_SCHEMA_ID) naming the file and the record, never an exception; only a file that
@@ -49,6 +50,10 @@ class Sample:
     payload: Any | None = None
     wire: bytes | None = None
     schema_id: int | None = None
+    # where the body starts: after the magic byte and schema id, and for Protobuf after the
+    # message-index array, whose indexes these are
+    header_size: int = WIRE_HEADER
+    message_indexes: tuple[int, ...] = ()
 
     @property
     def is_wire(self) -> bool:
@@ -56,8 +61,9 @@ class Sample:
 
     @property
     def body(self) -> bytes | None:
-        """The message without its 5-byte header (the Avro body or the JSON text)."""
-        return None if self.wire is None else self.wire[WIRE_HEADER:]
+        """The message without its header (the Avro body, the JSON text, the Protobuf
+        message)."""
+        return None if self.wire is None else self.wire[self.header_size:]
 
 
 @dataclass(frozen=True)
@@ -93,8 +99,13 @@ class DecodedWire:
         return self.error is not None and fastavro_only(self.kind)
 
 
-def load_samples(path: Path, display: str) -> list[Sample | SampleProblem]:
+def load_samples(
+    path: Path, display: str, schema_type: SchemaType | None = None
+) -> list[Sample | SampleProblem]:
     """Every sample in the file at `path`, in file order, problems included as values.
+
+    A wire-format capture is framed as `schema_type`'s format reads it (`read_wire`; by
+    default the plain Confluent header).
 
     `display` is how the file is named in sources and messages (repository-relative), so
     `path` minus `display` is the repository: a file that symbolic links lead out of it is a
@@ -113,7 +124,11 @@ def load_samples(path: Path, display: str) -> list[Sample | SampleProblem]:
         hint = f"check that the file exists and is readable ({error.strerror})"
         raise SourceError("cannot read sample file", display, hint) from error
     if suffix in WIRE_EXTENSIONS:
-        return [read_wire(data, display)]
+        if schema_type is None:
+            return [read_wire(data, display)]
+        from gate.formats import get_format
+
+        return [get_format(schema_type).read_wire(data, display)]
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -178,6 +193,11 @@ def read_wire(data: bytes, display: str) -> Sample | SampleProblem:
     if not data:
         return SampleProblem(display, "empty file: a wire-format message needs at least 5 bytes "
                              "(magic byte 0 and a 4-byte schema id)")
+    if data[0] == 1:
+        return SampleProblem(display, "not a payload capture: the first byte is 0x01, the "
+                             "header framing of newer clients (magic byte 1 and a GUID, sent in "
+                             "the record header __value_schema_id/__key_schema_id); capture the "
+                             "record value with the schema id prefix (magic byte 0x00) instead")
     if data[0] != WIRE_MAGIC:
         return SampleProblem(display, f"not a Confluent wire-format message: the first byte is "
                              f"0x{data[0]:02x}, the magic byte must be 0x00")
@@ -213,8 +233,13 @@ def decode_wire(
     if schema_type is SchemaType.JSON:
         return _decode_json_wire(sample, writer, reader, body)
     if schema_type is not SchemaType.AVRO:
-        return SampleProblem(sample.source, f"wire-format samples of type {schema_type.value} "
-                             "are not supported")
+        from gate.formats import get_format
+
+        simulator = get_format(schema_type).simulator()
+        if simulator is None:
+            return SampleProblem(sample.source, f"wire-format samples of type "
+                                 f"{schema_type.value} are not supported")
+        return simulator.decode_wire(sample, writer, reader)
     return _decode_avro_wire(sample, writer, reader, body)
 
 

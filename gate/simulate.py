@@ -27,6 +27,7 @@ from gate.model import Finding, Location, SchemaType, Severity, Witness
 from gate.rules import Rule
 
 if TYPE_CHECKING:
+    from gate.formats import Simulator
     from gate.formats.avro.payloads import NamedType
 
 SIMULATION_DECODE_FAILED = "SIMULATION_DECODE_FAILED"
@@ -124,6 +125,9 @@ class FailureKind(enum.StrEnum):
     # applies, matches the full name first, and reads the data. Only fastavro consumers fail.
     NAMES = "names"
     VALIDATION = "validation"  # JSON Schema: the reader rejects an instance the writer accepts
+    # a format's own simulator: the reader's parser rejects the bytes (Protobuf: a parse
+    # error, required fields missing, no message to read them with)
+    DECODE = "decode"
 
 
 # failures of fastavro consumers alone: the Avro rules, and Java's decoder, read the data
@@ -279,7 +283,14 @@ def simulate_pair(
             return _simulate_json(writer_json, reader_json, writer_label, reader_label, samples,
                                   seed, random_count, targets)
     else:
-        raise ValueError(f"payload simulation does not support {schema_type.value} schemas")
+        simulator = format_simulator(schema_type)
+        if simulator is None:
+            raise ValueError(f"payload simulation does not support {schema_type.value} schemas")
+        # the format simulates its own parsed schemas, passed here in place of JSON
+        return simulator.simulate(writer_json, reader_json, writer_label=writer_label,
+                                  reader_label=reader_label, samples=samples, seed=seed,
+                                  random_count=random_count, schema_id=schema_id,
+                                  targets=targets)
     writer_size, writer_depth = _extent(writer_json)
     reader_size, reader_depth = _extent(reader_json)
     if max(writer_size, reader_size) > MAX_SIMULATED_NODES:
@@ -290,6 +301,24 @@ def simulate_pair(
             f"simulate payloads; at most {MAX_SIMULATED_NODES} are simulated"
         )
     return _run_deep(simulate, max(writer_depth, reader_depth))
+
+
+def format_simulator(schema_type: SchemaType) -> Simulator | None:
+    """The format's own simulator (`SchemaFormat.simulator`), if it has one: its simulation
+    takes the parsed schemas, not their JSON. None for Avro and JSON Schema (simulated here)."""
+    from gate.errors import FormatError
+    from gate.formats import get_format
+
+    try:
+        return get_format(schema_type).simulator()
+    except (FormatError, ModuleNotFoundError):
+        return None
+
+
+def simulates(schema_type: SchemaType) -> bool:
+    """Whether payloads of this type can be simulated at all."""
+    return schema_type in (SchemaType.AVRO, SchemaType.JSON) or format_simulator(
+        schema_type) is not None
 
 
 # every generated payload is about as large as its writer schema, and a witness is shrunk by

@@ -16,7 +16,11 @@ from gate.errors import FormatError
 from gate.model import Incompatibility, JsonPolicy, Origin, Schema, SchemaType
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from gate.rules import Rule
+    from gate.samples import DecodedWire, Sample, SampleProblem
+    from gate.simulate import SimulationOutcome
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,34 @@ class Change:
         return "breaks BACKWARD and FORWARD"
 
 
+class Simulator(Protocol):
+    """A format's own consumer simulation, on its parsed schemas (`SchemaFormat.parse`)."""
+
+    def simulate(
+        self,
+        writer: Any,
+        reader: Any,
+        *,
+        writer_label: str,
+        reader_label: str,
+        samples: Sequence[Any] = (),
+        seed: int = 0,
+        random_count: int = 20,
+        schema_id: int | None = None,
+        targets: Sequence[str] = (),
+    ) -> SimulationOutcome:
+        """Payloads written with `writer`, read with `reader`: as `gate.simulate.simulate_pair`
+        promises, with a witness for each target path (error and warning findings alike)."""
+        ...
+
+    def decode_wire(
+        self, sample: Sample, writer: Any, reader: Any | None
+    ) -> DecodedWire | SampleProblem:
+        """A captured message (`read_wire`'s) read with the writer schema of its id, then as
+        `reader` reads it (None: the writer alone)."""
+        ...
+
+
 class SchemaFormat(Protocol):
     """The interface every schema type implements."""
 
@@ -104,6 +136,15 @@ class SchemaFormat(Protocol):
     def diff(self, old: Any, new: Any, options: CheckOptions) -> list[Change]:
         """The changes from `old` to `new`, each classified consistently with `check`."""
         ...
+
+    def simulator(self) -> Simulator | None:
+        """The format's own simulation, run on its parsed schemas; None: `gate.simulate`'s
+        built-in one (Avro, JSON Schema), run on the schemas' JSON."""
+        ...
+
+    def read_wire(self, data: bytes, display: str) -> Sample | SampleProblem:
+        """One captured `.bin` message, its framing checked: the magic byte and schema id,
+        and whatever the format puts between them and the body (Protobuf: message indexes)."""
 
     def file_references(self, path: str, text: str, options: CheckOptions) -> list[str]:
         """The repository paths of the files that parsing `text` (the file at the repository path

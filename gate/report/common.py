@@ -175,8 +175,9 @@ def truncate(text: str, limit: int) -> str:
 
 
 def witness_data(witness: Witness) -> dict[str, Any]:
-    """The witness as JSON data, keys in the documented order."""
-    return {
+    """The witness as JSON data, keys in the documented order; the body of a format other
+    than Avro follows, when there is one."""
+    data = {
         "payload": jsonable(witness.payload),
         "writer": witness.writer,
         "reader": witness.reader,
@@ -184,6 +185,10 @@ def witness_data(witness: Witness) -> dict[str, Any]:
         "avro_base64": witness.avro_base64,
         "wire_base64": witness.wire_base64,
     }
+    if witness.body_base64 is not None:
+        data["body_base64"] = witness.body_base64
+        data["body_encoding"] = witness.body_encoding
+    return data
 
 
 def where(finding: Finding) -> str:
@@ -232,6 +237,9 @@ def describe_witness(witness: Witness) -> list[str]:
     lines.extend("    " + line for line in payload_json(witness.payload, indent=2).splitlines())
     if witness.avro_base64:
         lines.append(f"  avro body (base64): {witness.avro_base64}")
+    if witness.body_base64:
+        lines.append(f"  {witness.body_encoding or 'message'} body (base64): "
+                     f"{witness.body_base64}")
     if witness.wire_base64:
         lines.append(f"  wire format (base64): {witness.wire_base64}")
     return lines

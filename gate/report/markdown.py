@@ -254,6 +254,9 @@ def _witness(witness: Witness) -> str:
     ]
     if witness.avro_base64:
         lines.append("Avro body (base64):\n\n" + fence(witness.avro_base64))
+    if witness.body_base64:
+        encoding = (witness.body_encoding or "message").capitalize()
+        lines.append(f"{md(encoding)} body (base64):\n\n" + fence(witness.body_base64))
     if witness.wire_base64:
         lines.append("Wire format (base64):\n\n" + fence(witness.wire_base64))
     return "\n\n".join(lines)

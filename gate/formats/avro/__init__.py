@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING, Any
 from gate.model import Incompatibility, Schema, SchemaType
 
 if TYPE_CHECKING:
-    from gate.formats import Change, CheckOptions
+    from gate.formats import Change, CheckOptions, Simulator
     from gate.formats.avro.nodes import AvroSchema
     from gate.rules import Rule
+    from gate.samples import Sample, SampleProblem
 
 _PRIMITIVE_NAMES = frozenset(
     {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
@@ -77,6 +78,14 @@ class AvroFormat:
         from gate.formats.avro.diff import diff
 
         return diff(old, new)
+
+    def simulator(self) -> Simulator | None:
+        return None  # gate.simulate's own
+
+    def read_wire(self, data: bytes, display: str) -> Sample | SampleProblem:
+        from gate.samples import read_wire
+
+        return read_wire(data, display)
 
     def file_references(self, path: str, text: str, options: CheckOptions) -> list[str]:
         """Avro schemas read no other file: references are registry subjects."""

@@ -11,9 +11,11 @@ from gate.formats import Change, CheckOptions
 from gate.model import Incompatibility, Schema, SchemaType
 
 if TYPE_CHECKING:
+    from gate.formats import Simulator
     from gate.formats.jsonschema.checker import Difference
     from gate.formats.jsonschema.nodes import ParsedJsonSchema
     from gate.rules import Rule
+    from gate.samples import Sample, SampleProblem
 
 _SCHEMA_KEYS = frozenset({"$schema", "type", "properties", "items", "$ref", "oneOf", "anyOf",
                           "allOf", "enum", "const", "definitions", "$defs"})
@@ -157,6 +159,14 @@ class JsonSchemaFormat:
                 rules=tuple(rules),
             ))
         return changes
+
+    def simulator(self) -> Simulator | None:
+        return None  # gate.simulate's own
+
+    def read_wire(self, data: bytes, display: str) -> Sample | SampleProblem:
+        from gate.samples import read_wire
+
+        return read_wire(data, display)
 
     def _differences(self, original: Any, update: Any, options: CheckOptions,
                      notes: bool) -> list[Difference]:

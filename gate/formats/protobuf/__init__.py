@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 from gate.model import Incompatibility, Schema, SchemaType
 
 if TYPE_CHECKING:
-    from gate.formats import Change, CheckOptions
+    from gate.formats import Change, CheckOptions, Simulator
     from gate.formats.protobuf.model import ProtoSchema
     from gate.rules import Rule
+    from gate.samples import Sample, SampleProblem
 
 _SNIFF = re.compile(r'^\s*(syntax\s*=\s*"proto[23]"|package\s+[\w.]+\s*;|message\s+\w+\s*\{)',
                     re.MULTILINE)
@@ -28,8 +29,9 @@ class ProtobufFormat:
 
     def rules(self) -> tuple[Rule, ...]:
         from gate.formats.protobuf.kinds import RULES
+        from gate.formats.protobuf.warnings import RULES as WARNINGS
 
-        return RULES
+        return (*RULES, *WARNINGS)
 
     def sniff(self, text: str) -> bool:
         return _SNIFF.search(text) is not None
@@ -52,8 +54,10 @@ class ProtobufFormat:
         return build(compile_schema(schema, options))
 
     def check(self, reader: Any, writer: Any, options: CheckOptions) -> list[Incompatibility]:
-        """The registry's incompatible differences of `compare(original=writer, update=reader)`."""
+        """The registry's incompatible differences of `compare(original=writer, update=reader)`,
+        then the warnings of values the reader loses or changes that the registry cannot see."""
         from gate.formats.protobuf.diff import compare
+        from gate.formats.protobuf.warnings import data_warnings
 
         return [
             Incompatibility(
@@ -66,7 +70,15 @@ class ProtobufFormat:
             )
             for d in compare(writer, reader)
             if not d.kind.compatible
-        ]
+        ] + data_warnings(reader, writer)
+
+    def edit_warnings(self, old: Any, new: Any, side: str) -> list[Incompatibility]:
+        """Warnings of the edit from `old` to `new` that no reader/writer check can tell
+        apart from the reverse edit (a removal without `reserved`, a new first message, a
+        rename); `side` is the role `new` plays in the check they are reported with."""
+        from gate.formats.protobuf.warnings import edit_warnings
+
+        return edit_warnings(old, new, side)
 
     def diff(self, old: Any, new: Any, options: CheckOptions) -> list[Change]:
         """Every difference of the BACKWARD diff, judged in both directions; plus the changes
@@ -112,6 +124,29 @@ class ProtobufFormat:
                 )
             )
         return changes
+
+    def simulator(self) -> Simulator:
+        from gate.formats.protobuf.simulate import SIMULATOR
+
+        return SIMULATOR
+
+    def read_wire(self, data: bytes, display: str) -> Sample | SampleProblem:
+        """A captured message: magic byte 0, the schema id, then the message-index array
+        (zigzag varints; the single byte 0 is `[0]`) before the body."""
+        import dataclasses
+
+        from gate.formats.protobuf.payloads import IndexError_, read_indexes
+        from gate.samples import WIRE_HEADER, SampleProblem, read_wire
+
+        framed = read_wire(data, display)
+        if isinstance(framed, SampleProblem):
+            return framed
+        try:
+            indexes, offset = read_indexes(data, WIRE_HEADER)
+        except IndexError_ as error:
+            return SampleProblem(display, f"invalid Protobuf message indexes in {display} at "
+                                 f"byte {error.offset}: {error}")
+        return dataclasses.replace(framed, header_size=offset, message_indexes=indexes)
 
     def canonical(self, text: str) -> str:
         """The text's declarations without comments or formatting, one per line, each

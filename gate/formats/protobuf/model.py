@@ -11,7 +11,7 @@ number that has aliases keeps its last-declared name.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from google.protobuf.descriptor_pb2 import (
@@ -110,6 +110,11 @@ class ProtoSchema:
     # where each imported file came from and its text ("" for the root file)
     sources: dict[str, str]
     package_line: int | None = None
+    # the compiled descriptor set itself (`FileDescriptorSet`), for what the registry's view
+    # leaves out: reserved numbers, enum closedness, and message classes for simulation
+    descriptors: Any = None
+    # views derived from `descriptors` on first use, by their owners' keys
+    derived: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def local_name(self, full_name: str) -> str:
         """The type's name without the package of the file that declares it."""
@@ -188,6 +193,7 @@ def build(compiled: Compiled) -> ProtoSchema:
         packages=packages,
         sources=compiled.sources,
         package_line=package_line,
+        descriptors=compiled.files,
     )
 
 
