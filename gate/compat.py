@@ -86,13 +86,12 @@ def check_candidate(
             )
     # a format may warn of the edit from the latest version to the candidate (a removal is
     # an addition read backwards): reported once, with the first direction checked
-    edits = getattr(fmt, "edit_warnings", None)
-    if edits is not None and selected:
+    if selected:
         latest = history[-1]
         direction = Direction.BACKWARD if mode.backward else Direction.FORWARD
         side = "reader" if direction is Direction.BACKWARD else "writer"
         violations.extend(
             Violation(incompatibility, direction, latest)
-            for incompatibility in edits(latest.parsed, candidate, side)
+            for incompatibility in fmt.edit_warnings(latest.parsed, candidate, side)
         )
     return violations

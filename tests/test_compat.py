@@ -33,6 +33,9 @@ class IntervalFormat:
     def diff(self, old: Any, new: Any, options: CheckOptions) -> list[Change]:
         return []
 
+    def edit_warnings(self, old: Any, new: Any, side: str) -> list[Incompatibility]:
+        return []
+
 
 FMT = IntervalFormat()
 HISTORY = [Version("v1", frozenset({"a"})), Version("v2", frozenset({"a", "b"}))]

@@ -137,6 +137,12 @@ class SchemaFormat(Protocol):
         """The changes from `old` to `new`, each classified consistently with `check`."""
         ...
 
+    def edit_warnings(self, old: Any, new: Any, side: str) -> list[Incompatibility]:
+        """Warnings of the edit from `old` to `new` that a reader/writer check cannot tell from
+        the reverse edit (Protobuf: a removal without `reserved`, a rename); `side` is the role
+        `new` plays in the check they are reported with. Empty for most formats."""
+        ...
+
     def simulator(self) -> Simulator | None:
         """The format's own simulation, run on its parsed schemas; None: `gate.simulate`'s
         built-in one (Avro, JSON Schema), run on the schemas' JSON."""

@@ -79,6 +79,9 @@ class AvroFormat:
 
         return diff(old, new)
 
+    def edit_warnings(self, old: Any, new: Any, side: str) -> list[Incompatibility]:
+        return []
+
     def simulator(self) -> Simulator | None:
         return None  # gate.simulate's own
 

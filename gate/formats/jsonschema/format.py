@@ -160,6 +160,9 @@ class JsonSchemaFormat:
             ))
         return changes
 
+    def edit_warnings(self, old: Any, new: Any, side: str) -> list[Incompatibility]:
+        return []
+
     def simulator(self) -> Simulator | None:
         return None  # gate.simulate's own
 
