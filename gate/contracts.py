@@ -222,8 +222,6 @@ def read_samples(pair: PairCheck, samples: Sequence[Any]) -> CheckResult:
     schema_type = writer.schema.type
     if not (writer.ok and reader.ok) or schema_type is not reader.schema.type:
         return pair.check
-    if schema_type not in (SchemaType.AVRO, SchemaType.JSON):
-        return pair.check
     writer_json, reader_json = schema_json(writer), schema_json(reader)
     writer_id = writer.schema.origin.schema_id
     read_plain = plain_reader(writer_json, reader_json, schema_type=schema_type)
@@ -343,15 +341,20 @@ def _sample_finding(
     body = first.body if wire is None else sample.body
     if body is not None and wire is None:
         schema_id = pair.writer.schema.origin.schema_id or 0
-        wire = b"\x00" + schema_id.to_bytes(4, "big") + body
+        wire = b"\x00" + schema_id.to_bytes(4, "big") + first.index_bytes + body
     is_avro = pair.writer.schema.type is SchemaType.AVRO
+    # a format with its own body encoding (Protobuf) has its wire message and plain body shown
+    own = first.body_encoding is not None
     witness = Witness(
         payload=first.payload,
         writer=writer_label,
         reader=reader_label,
         error=error,
         avro_base64=base64.b64encode(body).decode("ascii") if body and is_avro else None,
-        wire_base64=base64.b64encode(wire).decode("ascii") if wire and is_avro else None,
+        wire_base64=base64.b64encode(wire).decode("ascii") if wire and (is_avro or own)
+        else None,
+        body_base64=base64.b64encode(body).decode("ascii") if body and own else None,
+        body_encoding=first.body_encoding,
     )
     rule = "SIMULATION_DECODE_FAILED"
     return Finding(

@@ -86,6 +86,10 @@ class DecodedWire:
     read: Any  # the value as the reader sees it (the payload when no reader was given)
     error: str | None = None  # the reader's exact error ("Type: message"); None: it decoded
     body: bytes | None = None  # the Avro body the writer wrote (a captured message's own)
+    # a format's own body encoding ("protobuf"; None: Avro or JSON) and the bytes its wire
+    # format puts between the schema id and the body (Protobuf's message-index array)
+    body_encoding: str | None = None
+    index_bytes: bytes = b""
     # Avro: why the reader failed, a `gate.simulate.FailureKind`; NAMES and CONVERSION are
     # failures of fastavro consumers alone (Java's decoder reads the data)
     kind: str | None = None
@@ -338,9 +342,14 @@ def plain_reader(
     if schema_type is SchemaType.JSON:
         return _json_plain_reader(writer, reader)
     if schema_type is not SchemaType.AVRO:
-        return lambda sample: SampleProblem(
-            sample.source, f"samples of type {schema_type.value} are not supported",
-            SAMPLE_NOT_VALID_FOR_WRITER)
+        from gate.formats import get_format
+
+        simulator = get_format(schema_type).simulator()
+        if simulator is None:
+            return lambda sample: SampleProblem(
+                sample.source, f"samples of type {schema_type.value} are not supported",
+                SAMPLE_NOT_VALID_FOR_WRITER)
+        return lambda sample: simulator.read_plain(_plain(sample), writer, reader)
     from gate.errors import SchemaInvalid
     from gate.formats.avro import payloads
 

@@ -93,6 +93,14 @@ class Simulator(Protocol):
         `reader` reads it (None: the writer alone)."""
         ...
 
+    def read_plain(
+        self, sample: Sample, writer: Any, reader: Any
+    ) -> DecodedWire | SampleProblem:
+        """A JSON sample written with `writer`, then read as `reader` reads it: a sample the
+        writer cannot write is a `SampleProblem` (SAMPLE_NOT_VALID_FOR_WRITER); a reader that
+        fails comes back as `DecodedWire.error`."""
+        ...
+
 
 class SchemaFormat(Protocol):
     """The interface every schema type implements."""

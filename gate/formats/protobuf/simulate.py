@@ -25,7 +25,7 @@ from gate.formats.protobuf import payloads
 from gate.formats.protobuf.model import ProtoSchema
 from gate.formats.protobuf.warnings import enum_closed, field_path, message_path
 from gate.model import Witness
-from gate.samples import DecodedWire, Sample, SampleProblem
+from gate.samples import SAMPLE_NOT_VALID_FOR_WRITER, DecodedWire, Sample, SampleProblem
 from gate.simulate import (
     SAMPLE_INVALID,
     SIMULATION_ENUM_DEFAULTED,
@@ -219,12 +219,40 @@ class ProtobufSimulator:
                 f"{sample.schema_id}: {error}", SAMPLE_INVALID)
         payload = payloads.to_json(message)
         if reader is None:
-            return DecodedWire(sample, writer, payload, payload, body=body)
-        result = read(writer, reader, sample.source, message, name, body)
-        failure = result.failure
-        if failure is not None:
-            return DecodedWire(sample, writer, payload, None, failure.message, body=body)
-        return DecodedWire(sample, writer, payload, _read_json(reader, name, body), body=body)
+            return DecodedWire(sample, writer, payload, payload, body=body,
+                               body_encoding="protobuf")
+        return _decoded(sample, writer, reader, message, name, body)
+
+    def read_plain(self, sample: Sample, writer: ProtoSchema,
+                   reader: ProtoSchema) -> DecodedWire | SampleProblem:
+        """A JSON sample as a message of the writer (its first message it parses as), written
+        and then read as Confluent's deserializer reads it with `reader`."""
+        parsed = _from_json(writer, sample.payload)
+        if isinstance(parsed, str):
+            return SampleProblem(sample.source, f"not valid under the writer schema: {parsed}",
+                                 SAMPLE_NOT_VALID_FOR_WRITER)
+        name, message = parsed
+        if not message.IsInitialized():
+            return SampleProblem(sample.source, "not valid under the writer schema: required "
+                                 "field(s) missing: "
+                                 + ", ".join(message.FindInitializationErrors()),
+                                 SAMPLE_NOT_VALID_FOR_WRITER)
+        _PATHS.clear()
+        return _decoded(sample, writer, reader, message, name, message.SerializeToString())
+
+
+def _decoded(sample: Sample, writer: ProtoSchema, reader: ProtoSchema, message: Any, name: str,
+             body: bytes) -> DecodedWire:
+    """`message` (a `name` of the writer, `body` serialised) as `reader` reads it."""
+    payload = payloads.to_json(message)
+    result = read(writer, reader, sample.source, message, name, body)
+    failure = result.failure
+    framing = payloads.index_bytes(result.indexes)
+    if failure is not None:
+        return DecodedWire(sample, writer, payload, None, failure.message, body=body,
+                           body_encoding="protobuf", index_bytes=framing)
+    return DecodedWire(sample, writer, payload, _read_json(reader, name, body), body=body,
+                       body_encoding="protobuf", index_bytes=framing)
 
 
 def writer_type() -> Any:
