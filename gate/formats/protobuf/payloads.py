@@ -197,6 +197,115 @@ def generate(schema: ProtoSchema, full_name: str) -> list[Payload]:
     return out
 
 
+def generate_random(schema: ProtoSchema, full_name: str, rng: Any, count: int) -> list[Payload]:
+    """`count` random messages of `full_name` drawn from `rng` (a `random.Random`): each field
+    set or not by chance (at most one member per oneof; required fields always), repeated
+    fields and maps with up to three entries, numbers over their type's whole range, text and
+    bytes of random length. Message-typed fields stop at `MAX_DEPTH` and at recursion."""
+    cls = message_class(schema, full_name)
+    out: list[Payload] = []
+    for index in range(count):
+        message = cls()
+        _random_fill(schema, message, rng, 0, (full_name,))
+        out.append(Payload(f"random #{index}", message))
+    return out
+
+
+_RANGES: dict[str, tuple[int, int]] = {
+    "int32": (-(2**31), 2**31 - 1), "sint32": (-(2**31), 2**31 - 1),
+    "sfixed32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1),
+    "sint64": (-(2**63), 2**63 - 1), "sfixed64": (-(2**63), 2**63 - 1),
+    "uint32": (0, 2**32 - 1), "fixed32": (0, 2**32 - 1), "uint64": (0, 2**64 - 1),
+    "fixed64": (0, 2**64 - 1),
+}
+
+
+def _random_scalar(schema: ProtoSchema, field: Any, rng: Any) -> Any:
+    if field.type == TYPE_ENUM:
+        return rng.choice([v.number for v in field.enum_type.values] or [0])
+    name = _TYPE_NAMES.get(field.type, "")
+    if name in _RANGES:
+        low, high = _RANGES[name]
+        # small numbers as often as any: a width of bits first, then a number of that width
+        bits = rng.randint(0, max(low.bit_length(), high.bit_length()))
+        return max(low, min(high, rng.randint(-(2**bits) if low < 0 else 0, 2**bits)))
+    if name == "bool":
+        return rng.random() < 0.5
+    if name == "float":
+        import struct
+
+        return struct.unpack("<f", struct.pack("<f", rng.uniform(-1e6, 1e6)))[0]
+    if name == "double":
+        return rng.uniform(-1e12, 1e12)
+    if name == "string":
+        return "".join(rng.choice("abcxyz019 _-é€😀") for _ in range(rng.randint(0, 12)))
+    if name == "bytes":
+        return bytes(rng.randrange(256) for _ in range(rng.randint(0, 12)))
+    return None
+
+
+def _random_fill(schema: ProtoSchema, message: Any, rng: Any, depth: int,
+                 stack: tuple[str, ...]) -> None:
+    chosen: dict[str, Any] = {}
+    for field in _fields(message.DESCRIPTOR):
+        oneof = _real_oneof(schema, field)
+        if oneof is not None:
+            members = chosen.get(oneof)
+            if members is None:
+                group = [f for f in _fields(message.DESCRIPTOR)
+                         if _real_oneof(schema, f) == oneof]
+                members = chosen[oneof] = rng.choice([*group, None])
+            if members is not field:
+                continue
+        elif not field.is_required and rng.random() < 0.5:
+            continue
+        _random_set(schema, message, field, rng, depth, stack)
+
+
+def _random_message(schema: ProtoSchema, target: Any, name: str, rng: Any, depth: int,
+                    stack: tuple[str, ...]) -> None:
+    if depth < MAX_DEPTH and name not in stack:
+        _random_fill(schema, target, rng, depth + 1, (*stack, name))
+    else:
+        _minimal(schema, target, depth + 1)
+
+
+def _random_set(schema: ProtoSchema, message: Any, field: Any, rng: Any, depth: int,
+                stack: tuple[str, ...]) -> None:
+    if _is_map(field):
+        key_field = field.message_type.fields_by_number[1]
+        value_field = field.message_type.fields_by_number[2]
+        target = getattr(message, field.name)
+        for _ in range(rng.randint(0, 3)):
+            key = _random_scalar(schema, key_field, rng)
+            if value_field.type == TYPE_MESSAGE:
+                name = value_field.message_type.full_name
+                _random_message(schema, target[key], name, rng, depth, stack)
+            else:
+                target[key] = _random_scalar(schema, value_field, rng)
+        return
+    if field.type == TYPE_MESSAGE:
+        name = field.message_type.full_name
+        if (depth >= MAX_DEPTH or name in stack) and not field.is_required:
+            return
+        items = rng.randint(0, 3) if field.is_repeated else 1
+        for _ in range(items):
+            value = message_class(schema, name)()
+            _random_message(schema, value, name, rng, depth, stack)
+            if field.is_repeated:
+                getattr(message, field.name).add().CopyFrom(value)
+            else:
+                getattr(message, field.name).CopyFrom(value)
+        return
+    if field.is_repeated:
+        getattr(message, field.name).extend(
+            _random_scalar(schema, field, rng) for _ in range(rng.randint(0, 3)))
+        return
+    value = _random_scalar(schema, field, rng)
+    if value is not None:
+        setattr(message, field.name, value)
+
+
 def _model(schema: ProtoSchema, full_name: str) -> Message | None:
     return schema.all_messages.get(full_name)
 

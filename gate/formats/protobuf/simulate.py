@@ -94,7 +94,7 @@ class ProtobufSimulator:
             raise SchemaInvalid("Protobuf payloads are simulated on compiled schemas only")
         try:
             return self._simulate(writer, reader, writer_label, reader_label, samples,
-                                  schema_id, targets)
+                                  schema_id, targets, seed, random_count)
         except RecursionError:
             from gate.errors import SchemaInvalid
 
@@ -102,7 +102,8 @@ class ProtobufSimulator:
 
     def _simulate(self, writer: ProtoSchema, reader: ProtoSchema, writer_label: str,
                   reader_label: str, samples: Sequence[Any], schema_id: int | None,
-                  targets: Sequence[str]) -> SimulationOutcome:
+                  targets: Sequence[str], seed: int = 0,
+                  random_count: int = 20) -> SimulationOutcome:
         _PATHS.clear()
         reads: list[Read] = []
         rejected: list[SampleRejection] = []
@@ -130,10 +131,22 @@ class ProtobufSimulator:
                                                     message.FindInitializationErrors())))
                 continue
             reads.append(read(writer, reader, source, message, name))
+        import random
+
+        # the coverage set of every message, then `random_count` random messages of each from
+        # `seed`, at most MAX_PAYLOADS random ones in all
+        rng = random.Random(seed)
+        left = payloads.MAX_PAYLOADS
         for name, _ in payloads.records(writer):
             for index, payload in enumerate(payloads.generate(writer, name)):
                 reads.append(read(writer, reader, f"generated #{index} ({name}: "
                                   f"{payload.label})", payload.message, name))
+            count = min(max(random_count, 0), left)
+            left -= count
+            reads.extend(
+                read(writer, reader, f"generated {payload.label} (random, seed {seed}; "
+                     f"{name})", payload.message, name)
+                for payload in payloads.generate_random(writer, name, rng, count))
         wanted = set(targets)
         witnesses: dict[str, Witness] = {}
         for target in targets:
