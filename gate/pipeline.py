@@ -1957,8 +1957,8 @@ def samples_check(
                 for f in outcome_findings(outcome, subject=source.subject, check=check_id)
                 if f.rule.startswith("SAMPLE_")
             ]
-        except SchemaInvalid:
-            pass
+        except SchemaInvalid as unusable:
+            notes.append(f"samples not checked: {unusable.message}")
         except PatternTooSlow as slow:
             notes.append(f"samples not checked: {slow}")
     count = len(items)

@@ -322,6 +322,112 @@ def test_a_deep_witness_renders_in_every_report() -> None:
             assert "nested deeper than" in text, fmt
 
 
+# Protobuf: protoc nests messages 32 deep at most; the runtime (upb) holds at most 64 KiB of
+# field layout per message (some 16,000 fields), a limit protoc and the registry do not have
+
+_PROTO_HEADER = 'syntax = "proto3";\npackage big;\n\n'
+# field numbers 19,000 to 19,999 are protobuf's own
+_WIDE_NUMBERS = [n for n in range(1, 21_001) if not 19_000 <= n <= 19_999][:20_000]
+
+
+def _wide_proto(changed: str) -> str:
+    """A message of 20,000 fields (700 kB); the 10,001st is `changed`, at line 10,005."""
+    return _PROTO_HEADER + "message Wide {\n" + "".join(
+        f"  {changed if n == 10_001 else 'int64'} field_number_{n} = {n};\n"
+        for n in _WIDE_NUMBERS) + "}\n"
+
+
+def _nested_proto(depth: int, leaf: str) -> str:
+    """`depth` messages, each declared inside the one before (M{i} starts at line 4 + 2 i)."""
+    return (_PROTO_HEADER + "".join(f"message M{i} {{\n  int32 v = 1;\n" for i in range(depth))
+            + f"  {leaf} leaf = 2;\n" + "}\n" * depth)
+
+
+def _chained_proto(count: int, leaf: str) -> str:
+    """`count` top-level messages, each holding the next (M{i} starts at line 4 + 5 i)."""
+    return _PROTO_HEADER + "".join(
+        f"message M{i} {{\n  int32 v = 1;\n"
+        + (f"  M{i + 1} next = 2;\n" if i < count - 1 else f"  {leaf} leaf = 2;\n") + "}\n\n"
+        for i in range(count))
+
+
+@pytest.mark.slow
+def test_a_protobuf_message_of_20000_fields_is_judged(gate: GateRunner, tmp_path: Path) -> None:
+    """The registry's verdict at the field's line; the payloads the runtime cannot build are
+    not simulated, with no crash."""
+    names = _write_pair(tmp_path / "case", _wide_proto("int64"), _wide_proto("string"), ".proto")
+    for args in (["compat", "--format", "json"], ["diff", "--format", "json"]):
+        run = gate([*args, *names], cwd=tmp_path / "case")
+        assert_clean(run, tmp_path / "case")
+        assert run.exit_code == 1, run.output[:2000]
+    run = gate(["compat", "--format", "json", *names], cwd=tmp_path / "case")
+    (finding,) = run.json()["findings"]
+    assert finding["rule"] == "PROTOBUF_FIELD_SCALAR_KIND_CHANGED"
+    assert finding["location"] == {"path": "new.proto", "line": 10_005}
+
+
+@pytest.mark.slow
+def test_protobuf_samples_of_a_message_the_runtime_cannot_build(
+    gate: GateRunner, tmp_path: Path
+) -> None:
+    """`gate check` with a JSON sample and a contract: the samples are not checked, said so."""
+    repo = RepoBuilder(tmp_path / "repo")
+    repo.commit("base", {
+        "gate.yaml": "version: 1\nsubjects:\n  - subject: wide-value\n"
+                     "    file: protos/wide.proto\n    samples: [\"samples/*\"]\n"
+                     "contracts:\n  - subject: wide-value\n    producers:\n      - name: p\n"
+                     "    consumers:\n      - name: c\n        reader: protos/wide.proto\n",
+        "protos/wide.proto": _wide_proto("int64"),
+        "samples/orders.jsonl": '{"field_number_1": 5}\n',
+    })
+    repo.write("protos/wide.proto", _wide_proto("sint64"))
+    run = gate(["check", "--base", "HEAD", "--report", "json"], cwd=repo.root)
+    assert_clean(run, repo.root)
+    assert run.exit_code == 1, run.output[:2000]
+    report = run.json()
+    assert {f["rule"] for f in report["findings"] if f["severity"] == "error"} == {
+        "PROTOBUF_FIELD_SCALAR_KIND_CHANGED"}
+    notes = [note for check in report["checks"] for note in check["notes"]]
+    assert any(note.startswith("samples not checked: the protobuf runtime cannot build message "
+                               "classes") for note in notes), notes
+
+
+@pytest.mark.parametrize("depth", [200, 1000])
+def test_protobuf_messages_nested_past_protocs_limit_are_an_invalid_schema(
+    gate: GateRunner, tmp_path: Path, depth: int
+) -> None:
+    names = _write_pair(tmp_path / "case", _nested_proto(3, "int32"),
+                        _nested_proto(depth, "int32"), ".proto")
+    run = gate(["compat", "--format", "json", *names], cwd=tmp_path / "case")
+    assert_clean(run, tmp_path / "case")
+    assert run.exit_code == 1, run.output[:2000]
+    (finding,) = run.json()["findings"]
+    assert finding["rule"] == "PROTOBUF_INVALID_SCHEMA"
+    # the 33rd message, M32, is one level too many
+    assert finding["location"] == {"path": "new.proto", "line": 4 + 2 * 31}
+    assert "maximum recursion limit for nested messages" in finding["message"]
+
+
+@pytest.mark.parametrize(
+    ("make", "size", "line", "path"),
+    [
+        pytest.param(_nested_proto, 31, 4 + 2 * 31, "/" + "/".join(f"M{i}" for i in range(31))
+                     + "/2", id="31-nested"),
+        pytest.param(_chained_proto, 1000, 4 + 5 * 999 + 2, "/M999/2", id="1000-chained"),
+    ],
+)
+def test_deep_protobuf_messages_are_judged(
+    gate: GateRunner, tmp_path: Path, make: Any, size: int, line: int, path: str
+) -> None:
+    names = _write_pair(tmp_path / "case", make(size, "int32"), make(size, "string"), ".proto")
+    run = gate(["compat", "--format", "json", *names], cwd=tmp_path / "case")
+    assert_clean(run, tmp_path / "case")
+    assert run.exit_code == 1, run.output[:2000]
+    (finding,) = run.json()["findings"]
+    assert finding["rule"] == "PROTOBUF_FIELD_SCALAR_KIND_CHANGED"
+    assert (finding["path"], finding["location"]) == (path, {"path": "new.proto", "line": line})
+
+
 def test_compat_of_a_directory_or_missing_file_is_a_source_error(
     gate: GateRunner, tmp_path: Path
 ) -> None:

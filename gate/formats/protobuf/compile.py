@@ -305,6 +305,13 @@ def _escapes(name: str) -> bool:
 def compile_schema(schema: Schema, options: CheckOptions) -> Compiled:
     """The schema compiled with its imports; raises `ProtoInvalid` for what protoc rejects."""
     text = schema.text
+    if not _blank_comments(text).strip():
+        raise ProtoInvalid(
+            "the file is empty (nothing but whitespace and comments): it declares no message, "
+            "so there is nothing to register or to read data with; write the schema's "
+            "messages, or delete the file",
+            line=1,
+        )
     edition = _EDITION.search(_blank_comments(text))
     if edition is not None:
         raise ProtoInvalid(
@@ -501,7 +508,12 @@ def _protoc_error(errors: str, tree: str, root: str) -> ProtoInvalid:
     lines = [line for line in lines if not line.startswith("warning:")] or lines
     if not lines:
         return ProtoInvalid("protoc rejected the file without saying why")
-    first = lines[0]
+    # the first error in the file's own text: protoc reports a type's members before a second
+    # definition of the type itself ("id" already defined before "Order" already defined)
+    located = [(int(m.group("line")), int(m.group("column")), index)
+               for index, m in enumerate(map(_LOCATED.match, lines))
+               if m and m.group("file") == root]
+    first = lines[min(located)[2]] if located else lines[0]
     rule = UNRESOLVED_IMPORT if "File not found" in errors or "Import " in first else INVALID_SCHEMA
     match = _LOCATED.match(first)
     line: int | None = None

@@ -50,8 +50,16 @@ def pool(schema: ProtoSchema) -> Any:
         from google.protobuf import descriptor_pool
 
         known = descriptor_pool.DescriptorPool()
-        for proto in schema.descriptors.file:
-            known.Add(proto)
+        try:
+            for proto in schema.descriptors.file:
+                known.Add(proto)
+        except (TypeError, ValueError) as error:
+            # a file protoc accepts that the runtime cannot load (upb holds at most 64 KiB of
+            # field layout per message: some 16,000 fields)
+            from gate.errors import SchemaInvalid
+
+            raise SchemaInvalid("the protobuf runtime cannot build message classes for the "
+                                f"schema, so its payloads are not simulated: {error}") from None
         schema.derived["pool"] = known
     return known
 

@@ -209,6 +209,15 @@ class ProtobufSimulator:
                     reader: ProtoSchema | None) -> DecodedWire | SampleProblem:
         """A captured message read with the writer schema of its id, then as `reader` reads
         it (None: the writer itself)."""
+        from gate.errors import SchemaInvalid
+
+        try:
+            return self._decode_wire(sample, writer, reader)
+        except (SchemaInvalid, RecursionError) as error:
+            return SampleProblem(sample.source, f"{sample.source} is not read: {_unusable(error)}")
+
+    def _decode_wire(self, sample: Sample, writer: ProtoSchema,
+                     reader: ProtoSchema | None) -> DecodedWire | SampleProblem:
         assert sample.wire is not None
         indexes = sample.message_indexes or (0,)
         name = payloads.by_indexes(writer, indexes)
@@ -240,6 +249,15 @@ class ProtobufSimulator:
                    reader: ProtoSchema) -> DecodedWire | SampleProblem:
         """A JSON sample as a message of the writer (its first message it parses as), written
         and then read as Confluent's deserializer reads it with `reader`."""
+        from gate.errors import SchemaInvalid
+
+        try:
+            return self._read_plain(sample, writer, reader)
+        except (SchemaInvalid, RecursionError) as error:
+            return SampleProblem(sample.source, f"{sample.source} is not read: {_unusable(error)}")
+
+    def _read_plain(self, sample: Sample, writer: ProtoSchema,
+                    reader: ProtoSchema) -> DecodedWire | SampleProblem:
         parsed = _from_json(writer, sample.payload)
         if isinstance(parsed, str):
             return SampleProblem(sample.source, f"not valid under the writer schema: {parsed}",
@@ -252,6 +270,12 @@ class ProtobufSimulator:
                                  SAMPLE_NOT_VALID_FOR_WRITER)
         _PATHS.clear()
         return _decoded(sample, writer, reader, message, name, message.SerializeToString())
+
+
+def _unusable(error: Exception) -> str:
+    if isinstance(error, RecursionError):
+        return "the schemas nest too deeply to simulate payloads"
+    return str(getattr(error, "message", error))
 
 
 def _decoded(sample: Sample, writer: ProtoSchema, reader: ProtoSchema, message: Any, name: str,
