@@ -348,6 +348,9 @@ def open_workspace(sources: SourceOptions, config: Any, repo: Any = None) -> Wor
     if base_sha is not None and head_kind is OriginKind.WORKTREE:
         # both listings are needed below: they run while git's rename detection does
         repo.prefetch_listings([base_sha], worktree=True)
+    elif base_sha is not None and head_sha is not None:
+        # both listings are needed below: git lists the two revisions at once
+        repo.prefetch_listings([base_sha, head_sha], worktree=False)
     only = _only_files(sources, repo.root, config.path)
     scope = ConfigScope(config, prefix)
     try:
@@ -1357,11 +1360,13 @@ def can_fork() -> bool:
 
 def judge_all(judge: SubjectJudge, sources: list[SubjectSource]) -> list[tuple[CheckResult, ...]]:
     """Every subject's checks, in order; on the usable cores when there are enough to share."""
+    busy = [s for s in sources if not (s.unchanged and s.head_path == s.base_path)]
+    if len(busy) < _PARALLEL_FROM:
+        return [judge.judge(source).checks for source in sources]
     from gate.cpus import usable_cpus
 
     workers = min(usable_cpus(), 8)
-    busy = [s for s in sources if not (s.unchanged and s.head_path == s.base_path)]
-    if workers < 2 or len(busy) < _PARALLEL_FROM or not can_fork():
+    if workers < 2 or not can_fork():
         return [judge.judge(source).checks for source in sources]
     import gc
     import multiprocessing
@@ -1466,10 +1471,10 @@ def _kill_workers(pool: Any) -> None:
 
 def _inputs(workspace: Workspace, config: Any) -> tuple[str, ...]:
     """Absolute paths of gate.yaml and of every subject's file of the run."""
-    root = Path(workspace.repo.root)
+    root = str(workspace.repo.root)
     found = {str(config.path)} if config.path is not None else set()
     for source in workspace.subjects:
-        found.update(str(root / p) for p in (source.head_path, source.base_path) if p)
+        found.update(os.path.join(root, p) for p in (source.head_path, source.base_path) if p)
     return tuple(sorted(found))
 
 
