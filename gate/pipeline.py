@@ -1277,9 +1277,8 @@ class SubjectJudge:
         mode = effective_mode(source, self.config, registered)
         in_contract = source.subject in self.contract_subjects
         held = frozenset(
-            v.text.encode("utf-8", "surrogateescape")
-            for v in (registered.versions if registered is not None else ())
-        )
+            v.text.encode("utf-8", "surrogateescape") for v in registered.versions
+        ) if registered is not None else frozenset()
         # an unchanged file that the registry already holds needs no parsing at all
         need = in_contract or bool(source.samples) or (bool(held) and source.head_data not in held)
         candidate, git = git_checks(
@@ -1469,13 +1468,16 @@ def _kill_workers(pool: Any) -> None:
                 os.kill(pid, signal.SIGTERM)
 
 
-def _inputs(workspace: Workspace, config: Any) -> tuple[str, ...]:
-    """Absolute paths of gate.yaml and of every subject's file of the run."""
-    root = str(workspace.repo.root)
-    found = {str(config.path)} if config.path is not None else set()
-    for source in workspace.subjects:
-        found.update(os.path.join(root, p) for p in (source.head_path, source.base_path) if p)
-    return tuple(sorted(found))
+def _inputs(workspace: Workspace, config: Any) -> dict[str, Any]:
+    """gate.yaml and every subject's file of the run: the repository's root and the files'
+    repository-relative paths (made absolute only when a report is written to a file)."""
+    paths = {s.head_path for s in workspace.subjects} | {s.base_path for s in workspace.subjects}
+    paths.discard(None)
+    return {
+        "root": str(workspace.repo.root),
+        "config": str(config.path) if config.path is not None else None,
+        "paths": paths,
+    }
 
 
 def _input_patterns(workspace: Workspace, config: Any) -> dict[str, Any]:

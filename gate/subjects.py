@@ -123,10 +123,17 @@ def collect_subjects(
     configured = config.path is not None
     prefixes = tuple(f"{e.rstrip('/')}/" for e in exclude)
 
+    matched: dict[str, Any] = {}  # most paths are at both sides
+
     def bound(paths: list[str]) -> dict[str, Any]:
-        return {
-            p: b for p in paths if not p.startswith(prefixes) and (b := config.match(p)) is not None
-        }
+        out = {}
+        for p in paths:
+            if p.startswith(prefixes):
+                continue
+            b = matched[p] if p in matched else matched.setdefault(p, config.match(p))
+            if b is not None:
+                out[p] = b
+        return out
 
     head_paths = head.list_paths()
     base_paths = base.list_paths()
