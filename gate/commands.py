@@ -194,9 +194,15 @@ def emit_reports(result: Result, requests: Sequence[ReportRequest], verbosity: i
 
 def _refuse_inputs(requests: Sequence[ReportRequest], result: Result) -> None:
     """A report must not overwrite what the run read: a schema, gate.yaml, a sample."""
+    if not requests:
+        return
     from gate.config import glob_match
 
-    inputs = {_real(Path(p)) for p in result.extra.get("inputs", ())}
+    read = result.extra.get("inputs") or {"root": "", "config": None, "paths": ()}
+    files = [os.path.join(read["root"], path) for path in read["paths"] if path]
+    if read["config"] is not None:
+        files.append(read["config"])
+    inputs = {_real(Path(file)) for file in files}
     globs = result.extra.get("input_patterns") or {"root": "", "patterns": []}
     for request in requests:
         assert request.path is not None

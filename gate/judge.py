@@ -338,6 +338,12 @@ class _TypeChange:
             )
         ]
 
+    def edit_warnings(self, old: Any, new: Any, side: str) -> list[Incompatibility]:
+        if id(old) in self.other_type or id(new) in self.other_type:
+            return []  # no edit within one format: the type change is the finding
+        found: list[Incompatibility] = self.fmt.edit_warnings(old, new, side)
+        return found
+
 
 def decode_text(data: bytes) -> tuple[str, SchemaInvalid | None]:
     """Schema files are UTF-8 (a BOM is tolerated); anything else is an invalid schema."""

@@ -362,6 +362,9 @@ def open_workspace(sources: SourceOptions, config: Any, repo: Any = None) -> Wor
     if base_sha is not None and head_kind is OriginKind.WORKTREE:
         # both listings are needed below: they run while git's rename detection does
         repo.prefetch_listings([base_sha], worktree=True)
+    elif base_sha is not None and head_sha is not None:
+        # both listings are needed below: git lists the two revisions at once
+        repo.prefetch_listings([base_sha, head_sha], worktree=False)
     only = _only_files(sources, repo.root, config.path)
     scope = ConfigScope(config, prefix)
     try:
@@ -1309,9 +1312,8 @@ class SubjectJudge:
         mode = effective_mode(source, self.config, registered)
         in_contract = source.subject in self.contract_subjects
         held = frozenset(
-            v.text.encode("utf-8", "surrogateescape")
-            for v in (registered.versions if registered is not None else ())
-        )
+            v.text.encode("utf-8", "surrogateescape") for v in registered.versions
+        ) if registered is not None else frozenset()
         # an unchanged file that the registry already holds needs no parsing at all
         need = in_contract or bool(source.samples) or (bool(held) and source.head_data not in held)
         candidate, git = git_checks(
@@ -1392,11 +1394,13 @@ def can_fork() -> bool:
 
 def judge_all(judge: SubjectJudge, sources: list[SubjectSource]) -> list[tuple[CheckResult, ...]]:
     """Every subject's checks, in order; on the usable cores when there are enough to share."""
+    busy = [s for s in sources if not (s.unchanged and s.head_path == s.base_path)]
+    if len(busy) < _PARALLEL_FROM:
+        return [judge.judge(source).checks for source in sources]
     from gate.cpus import usable_cpus
 
     workers = min(usable_cpus(), 8)
-    busy = [s for s in sources if not (s.unchanged and s.head_path == s.base_path)]
-    if workers < 2 or len(busy) < _PARALLEL_FROM or not can_fork():
+    if workers < 2 or not can_fork():
         return [judge.judge(source).checks for source in sources]
     import gc
     import multiprocessing
@@ -1499,13 +1503,16 @@ def _kill_workers(pool: Any) -> None:
                 os.kill(pid, signal.SIGTERM)
 
 
-def _inputs(workspace: Workspace, config: Any) -> tuple[str, ...]:
-    """Absolute paths of gate.yaml and of every subject's file of the run."""
-    root = Path(workspace.repo.root)
-    found = {str(config.path)} if config.path is not None else set()
-    for source in workspace.subjects:
-        found.update(str(root / p) for p in (source.head_path, source.base_path) if p)
-    return tuple(sorted(found))
+def _inputs(workspace: Workspace, config: Any) -> dict[str, Any]:
+    """gate.yaml and every subject's file of the run: the repository's root and the files'
+    repository-relative paths (made absolute only when a report is written to a file)."""
+    paths = {s.head_path for s in workspace.subjects} | {s.base_path for s in workspace.subjects}
+    paths.discard(None)
+    return {
+        "root": str(workspace.repo.root),
+        "config": str(config.path) if config.path is not None else None,
+        "paths": paths,
+    }
 
 
 def _input_patterns(workspace: Workspace, config: Any) -> dict[str, Any]:

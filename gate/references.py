@@ -79,6 +79,9 @@ class ReferenceResolver:
     def attach(self, sources: Sequence[Any]) -> list[Any]:
         """`sources` with the references of each side resolved; a subject whose referenced
         texts differ between the two sides counts as changed."""
+        rules = getattr(getattr(self.scope, "config", self.scope), "subjects", None)
+        if rules is not None and not any(rule.references for rule in rules):
+            return list(sources)  # gate.yaml declares none: no file has any
         # each side as gate.yaml binds its file (a renamed file may fall under another rule)
         bindings = {
             id(s): (self._binding_of(s.head_path), self._binding_of(s.base_path)) for s in sources

@@ -641,6 +641,8 @@ def fastavro_only(kind: FailureKind | str | None) -> bool:
 def _avro_samples(samples: Sequence[Any], writer_json: Any, writer_parsed: Any,
                   writer_label: str,
                   schema_id: int | None) -> tuple[list[_Item], list[SampleRejection], int]:
+    if not samples:
+        return [], [], 0
     from gate.formats.avro import payloads
     from gate.samples import Sample
 

@@ -127,10 +127,17 @@ def collect_subjects(
     configured = config.path is not None
     prefixes = tuple(f"{e.rstrip('/')}/" for e in exclude)
 
+    matched: dict[str, Any] = {}  # most paths are at both sides
+
     def bound(paths: list[str]) -> dict[str, Any]:
-        return {
-            p: b for p in paths if not p.startswith(prefixes) and (b := config.match(p)) is not None
-        }
+        out = {}
+        for p in paths:
+            if p.startswith(prefixes):
+                continue
+            b = matched[p] if p in matched else matched.setdefault(p, config.match(p))
+            if b is not None:
+                out[p] = b
+        return out
 
     head_paths = head.list_paths()
     base_paths = base.list_paths()
@@ -205,8 +212,9 @@ def collect_subjects(
         same -= {b for h, b, _ in pairs if b in same and h != b}  # also a renamed file's base
         head_wanted = [p for p in head_wanted if p not in same]
         base_wanted = [p for p in base_wanted if p not in same]
-    if getattr(head, "kind", None) is OriginKind.WORKTREE and len(base_wanted) > 1:
-        # git reads the base revision's files while this thread reads the work tree's
+    if getattr(head, "kind", None) in _READ_ALONGSIDE and len(base_wanted) > 1 and head_wanted:
+        # git reads the base revision's files while this thread reads the head's (the work
+        # tree's, or another git process's answer)
         from concurrent.futures import ThreadPoolExecutor
 
         with ThreadPoolExecutor(1) as pool:
@@ -270,6 +278,9 @@ def collect_subjects(
         subject, first, second = collisions[0]
         raise _collision_error(config, subject, first, second, entries)
     return list(subjects.values())
+
+
+_READ_ALONGSIDE = (OriginKind.WORKTREE, OriginKind.GIT)
 
 
 def with_texts(

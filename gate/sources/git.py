@@ -999,12 +999,12 @@ class GitRepository:
             _, out, _ = self._run(_ls_tree(sha), subject=sha)
             entries: dict[str, _Entry] = {}
             paths: set[str] = set()
-            for record in out.split(b"\0"):
+            # decoded at once: no record splits inside a character (NUL and TAB are ASCII)
+            for record in _decode(out).split("\0"):
                 if not record:
                     continue
-                meta, _, raw_path = record.partition(b"\t")
-                mode, kind, object_sha = _decode(meta).split(" ")
-                path = _decode(raw_path)
+                meta, _, path = record.partition("\t")
+                mode, kind, object_sha = meta.split(" ")
                 paths.add(path)
                 if kind == "blob":
                     entries[path] = _Entry(mode, object_sha)

@@ -495,14 +495,57 @@ def test_a_history_of_edits_parses_as_each_version_alone(values: list[Any], rnd:
     assert_each_parses_as_alone(history)
 
 
-def assert_each_parses_as_alone(history: list[Any]) -> None:
-    """Parsed in turn, sharing what they repeat, the versions give what each gives alone."""
-    warm = [outcome(schema_of(value)) for value in history]
+def assert_each_parses_as_alone(history: list[Any], roles: list[bool] | None = None) -> None:
+    """Parsed in turn, sharing what they repeat, the versions give what each gives alone
+    (`roles`: which of them are parsed as registered versions)."""
+    registered = roles or [False] * len(history)
+    warm = [
+        outcome(schema_of(value), registered=role)
+        for value, role in zip(history, registered, strict=True)
+    ]
     cold = []
-    for value in history:
+    for value, role in zip(history, registered, strict=True):
         clear_caches()
-        cold.append(outcome(schema_of(value)))
+        cold.append(outcome(schema_of(value), registered=role))
     assert warm == cold
+
+
+def test_a_registered_version_shares_the_fields_a_new_schema_built() -> None:
+    # the git base parsed after the candidate: what the candidate did not change is shared
+    inner = {"name": "inner", "type": record([{"name": "x", "type": "int"}], name="Inner")}
+    base = record([NOTE, inner], namespace="shop")
+    new = FORMAT.parse(schema_of(record([NOTE, inner, KIND], namespace="shop")), OPTIONS)
+    old = parse_schema(schema_of(base), registered=True)
+    assert isinstance(old.root, Record) and isinstance(new.root, Record)
+    assert old.root.fields[0] is new.root.fields[0]
+    assert old.root.fields[1] is new.root.fields[1]
+    assert old.names["shop.Inner"] is new.names["shop.Inner"]
+
+
+def test_a_new_schema_never_takes_what_only_a_registered_version_accepts() -> None:
+    # a default of another type and a name beyond ASCII: valid only in a registered version
+    odd = {"name": "n", "type": "int", "default": "x"}
+    inner = {"name": "inner", "type": record([{"name": "é", "type": "int"}], name="Inner")}
+    parse_schema(schema_of(record([odd, inner])), registered=True)
+    with pytest.raises(SchemaInvalid) as caught:
+        parse_schema(schema_of(record([odd, inner, NOTE])))
+    assert caught.value.pointer == "/fields/0/default"
+    with pytest.raises(SchemaInvalid) as caught:
+        parse_schema(schema_of(record([inner, NOTE])))
+    assert caught.value.pointer == "/fields/0/type/fields/0/name"
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(_records(), min_size=2, max_size=4),
+    st.lists(st.booleans(), min_size=5, max_size=5),
+)
+def test_new_schemas_and_registered_versions_parse_in_turn_as_each_alone(
+    values: list[Any], roles: list[bool]
+) -> None:
+    # a candidate and its git base, and the registry's versions, in any order
+    history = [values[0]] + [{**v, "fields": values[0]["fields"] + v["fields"]} for v in values]
+    assert_each_parses_as_alone(history, roles[: len(history)])
 
 
 # -- nesting --------------------------------------------------------------------------------------

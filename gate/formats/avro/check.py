@@ -556,10 +556,12 @@ def resolution_may_change_values(reader: AvroSchema, writer: AvroSchema) -> bool
     for r in readers:
         if r.raw_aliases or (isinstance(r, Record) and any(f.aliases for f in r.fields)):
             return True
+    # no reader has an alias (see above): a reader type matches a writer type by its name alone
+    by_name: dict[tuple[str, str], list[Named]] = {}
+    for r in readers:
+        by_name.setdefault((r.kind, r.name), []).append(r)
     for w in writer.names.values():
-        for r in readers:
-            if r.kind != w.kind or not names_match(r, w):
-                continue
+        for r in by_name.get((w.kind, w.name), ()):
             if isinstance(r, Record) and isinstance(w, Record):
                 written = {f.name for f in w.fields}
                 if written - r.field_map.keys() and any(

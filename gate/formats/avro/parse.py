@@ -104,7 +104,9 @@ _NAMES_LIMIT = 1 << 16
 # Fields of a primitive type or an optional one (`["null", "string"]`), by place (pointer prefix
 # and index), name and type names (see `_share_key`), with their JSON: the commonest, keyed cheaply.
 # One cache per role: a field valid in a registered version (a default of another type, a name
-# beyond ASCII) is not valid in a new schema.
+# beyond ASCII) is not valid in a new schema. A new schema's field is a registered version's too
+# (its rules only add checks), so a registered version also takes what a new schema built: the
+# git base of a changed file then shares the candidate's unchanged fields.
 _SHARED_FIELDS: dict[Any, tuple[Field, dict[str, Any]]] = {}
 _SHARED_FIELDS_REGISTERED: dict[Any, tuple[Field, dict[str, Any]]] = {}
 # enough for the versions of the few subjects worked on at a time; forgotten all at once when full
@@ -579,6 +581,8 @@ class _Builder:
         parse_field = self.field
         shared_fields = _SHARED_FIELDS if self.strict else _SHARED_FIELDS_REGISTERED
         shared_subtrees = _SHARED_SUBTREES if self.strict else _SHARED_SUBTREES_REGISTERED
+        new_fields = None if self.strict else _SHARED_FIELDS
+        new_subtrees = None if self.strict else _SHARED_SUBTREES
         sharing = not self.inlining
         for index, raw in enumerate(fields_value):
             key: Any = None
@@ -596,6 +600,8 @@ class _Builder:
                     subtree_key = _subtree_key(raw, prefix, index, space)
             if subtree_key is not None:
                 subtree = shared_subtrees.get(subtree_key)
+                if subtree is None and new_subtrees is not None:
+                    subtree = new_subtrees.get(subtree_key)
                 if (
                     subtree is not None
                     and (not subtree.outside or subtree.refers_to_same(self.names))
@@ -615,6 +621,8 @@ class _Builder:
                 marks = (len(self.defined), len(self.referred), self.inlined)
             elif key is not None:
                 shared = shared_fields.get(key)
+                if shared is None and new_fields is not None:
+                    shared = new_fields.get(key)
                 if shared is not None:
                     shared_field, shared_raw = shared
                     fields.append(shared_field)
