@@ -309,14 +309,6 @@ class _TypeChange:
         self.candidate_type = candidate_type
         self.other_type = other_type
 
-    def edit_warnings(self, old: Any, new: Any, side: str) -> list[Incompatibility]:
-        """The format's edit warnings, for an edit between two versions of its own type (an
-        edit from another schema type is the one SCHEMA_TYPE_CHANGED)."""
-        if id(old) in self.other_type or id(new) in self.other_type:
-            return []
-        found: list[Incompatibility] = self.fmt.edit_warnings(old, new, side)
-        return found
-
     def check(self, reader: Any, writer: Any, options: CheckOptions) -> list[Incompatibility]:
         older = self.other_type.get(id(reader)) or self.other_type.get(id(writer))
         if older is None:
