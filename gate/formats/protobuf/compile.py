@@ -112,6 +112,7 @@ def well_known_dir() -> Path:
 CONFLUENT_DIR = Path(__file__).resolve().parent / "wellknown"
 
 
+@functools.lru_cache(maxsize=1)
 def _google_types_dir() -> Path | None:
     """The folder holding `google/type/*.proto` as googleapis-common-protos ships them."""
     import importlib.util
@@ -130,6 +131,7 @@ def _google_types_dir() -> Path | None:
 _WELL_KNOWN_PREFIXES = ("google/protobuf/", "google/type/", "confluent/")
 
 
+@functools.lru_cache(maxsize=1)
 def well_known_dirs() -> tuple[Path, ...]:
     """Every folder protoc is given for the files the registry resolves without a reference."""
     google_types = _google_types_dir()
@@ -140,6 +142,7 @@ def well_known_dirs() -> tuple[Path, ...]:
     )
 
 
+@functools.lru_cache(maxsize=256)
 def is_well_known(name: str) -> bool:
     """An import the registry resolves without a reference: `google/protobuf/*`,
     `google/type/*` and `confluent/*` files that exist."""
