@@ -17,9 +17,6 @@ from hypothesis import strategies as st
 from gate.config import (
     Config,
     ConfigFileError,
-    Consumer,
-    RegistryConfig,
-    RegistryPin,
     SubjectBinding,
     SubjectRule,
     default_config,
@@ -27,6 +24,7 @@ from gate.config import (
     glob_match,
     load_config,
 )
+from gate.declarations import Consumer, RegistryConfig, RegistryPin
 from gate.errors import ConfigError, ExitCode, SourceError
 from gate.model import JsonPolicy, Mode, SchemaType
 
