@@ -58,6 +58,14 @@ from gate.model import JsonPolicy, Mode, SchemaType
 
 if TYPE_CHECKING:
     from gate.configschema import ConfigSchema
+    from gate.declarations import (
+        Consumer,
+        Contract,
+        Producer,
+        RegistryConfig,
+        SchemaReference,
+        Waiver,
+    )
 
 CONFIG_NAMES = ("gate.yaml", "gate.yml")
 TEMPLATE_FIELDS = ("stem", "name", "dir", "path")
@@ -65,7 +73,6 @@ CONFIG_VERSION = 1
 
 _MAX_PROBLEMS_SHOWN = 20
 _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_PIN = re.compile(r"(?P<subject>.+)@(?P<version>[0-9]+|latest)")
 _URL = re.compile(r"https?://[^/\s]+", re.IGNORECASE)
 _GLOB_OR_TEMPLATE = re.compile(r"[*?\[{]")
 _DRIVE = re.compile(r"[A-Za-z]:[\\/]")
@@ -88,27 +95,6 @@ Key = tuple[str | int, ...]
 
 
 # ---------------------------------------------------------------------------------- the values
-
-
-@dataclass(frozen=True)
-class SchemaReference:
-    """A Confluent schema reference declared for a subject in gate.yaml.
-
-    It names a `subject` (at `version`, None meaning `latest`) or a repository `file`; `name` is
-    what the referring schema calls it (an Avro type's full name, a JSON Schema `$ref`)."""
-
-    name: str
-    subject: str | None = None
-    version: int | None = None
-    file: str | None = None  # repository-relative (below gate.yaml's folder)
-    line: int = 0  # the reference's line in gate.yaml
-
-    @property
-    def target(self) -> str:
-        """How gate.yaml names what is referenced: `customer-value@latest`, `file a.avsc`."""
-        if self.file is not None:
-            return f"file {self.file}"
-        return f"{self.subject}@{'latest' if self.version is None else self.version}"
 
 
 @dataclass(frozen=True)
@@ -165,99 +151,6 @@ class SubjectRule:
             references=self.references,
             rule=self,
         )
-
-
-@dataclass(frozen=True)
-class RegistryConfig:
-    """The schema registry (and/or its offline snapshot) and how to talk to it."""
-
-    url: str | None = None
-    snapshot: str | None = None  # repository-relative directory
-    user: str | None = None
-    password: str | None = None
-    token: str | None = None
-    headers: tuple[tuple[str, str], ...] = ()
-    ca_bundle: Path | None = None
-    client_cert: Path | None = None
-    client_key: Path | None = None
-    timeout: float = 30.0
-    retries: int = 3
-    concurrency: int = 8
-    context: str | None = None
-
-    def __repr__(self) -> str:
-        # credentials never reach a log or a traceback through repr
-        hidden = {"user", "password", "token"}
-        fields = ", ".join(
-            f"{name}={'***' if name in hidden and value is not None else repr(value)}"
-            for name, value in self.__dict__.items()
-        )
-        return f"RegistryConfig({fields})"
-
-
-@dataclass(frozen=True)
-class Producer:
-    """A service writing a subject, with the subject's file unless `file` names another."""
-
-    name: str
-    file: str | None = None
-    line: int = 0
-
-
-@dataclass(frozen=True)
-class RegistryPin:
-    """A registered version: `version` None means `latest`."""
-
-    subject: str
-    version: int | None
-
-
-@dataclass(frozen=True)
-class Consumer:
-    """A service reading a subject with its own reader schema (a file or a pinned version)."""
-
-    name: str
-    reader: str
-    environment: str | None = None
-    line: int = 0
-
-    @property
-    def pin(self) -> RegistryPin | None:
-        """The registry version `reader` pins (`subject@3`, `subject@latest`), else None."""
-        match = _PIN.fullmatch(self.reader)
-        if match is None:
-            return None
-        version = match.group("version")
-        return RegistryPin(match.group("subject"), None if version == "latest" else int(version))
-
-    @property
-    def is_pinned(self) -> bool:
-        """True when `reader` is `subject@N` / `subject@latest`; False when it is a file."""
-        return self.pin is not None
-
-
-@dataclass(frozen=True)
-class Contract:
-    """The producers and consumers of one subject."""
-
-    subject: str
-    producers: tuple[Producer, ...] = ()
-    consumers: tuple[Consumer, ...] = ()
-    line: int = 0
-
-
-@dataclass(frozen=True)
-class Waiver:
-    """An accepted finding, until `expires`. `file` is the YAML file that declares it."""
-
-    rule: str
-    subject: str
-    fingerprint: str
-    reason: str
-    owner: str
-    expires: date
-    line: int = 0
-    file: str = "gate.yaml"  # repository-relative
 
 
 @dataclass(frozen=True)
@@ -1043,6 +936,8 @@ class _Builder:
     def registry(self, raw: dict[str, Any] | None) -> RegistryConfig | None:
         if raw is None:
             return None
+        from gate.declarations import RegistryConfig
+
         key: Key = ("registry",)
         url = self.optional(raw.get("url"))
         if url is not None:
@@ -1175,6 +1070,8 @@ class _Builder:
         return tuple(rules)
 
     def references(self, key: Key, raw: list[dict[str, Any]] | None) -> tuple[SchemaReference, ...]:
+        from gate.declarations import SchemaReference
+
         out: list[SchemaReference] = []
         names: dict[str, int] = {}
         for index, item in enumerate(raw or []):
@@ -1268,6 +1165,8 @@ class _Builder:
                         stack.append((target, chain))
 
     def contracts(self, raw: list[dict[str, Any]] | None) -> tuple[Contract, ...]:
+        from gate.declarations import PIN, Consumer, Contract, Producer
+
         contracts: list[Contract] = []
         for index, item in enumerate(raw or []):
             key: Key = ("contracts", index)
@@ -1292,7 +1191,7 @@ class _Builder:
                     )
                 names[name] = line
                 reader = consumer["reader"].strip()
-                if _PIN.fullmatch(reader) is None:
+                if PIN.fullmatch(reader) is None:
                     reader = self.repo_path((*ckey, "reader"), reader) or reader
                 consumers.append(Consumer(name, reader, consumer.get("environment"), line))
             contracts.append(
@@ -1303,6 +1202,8 @@ class _Builder:
         return tuple(contracts)
 
     def waivers(self, raw: list[dict[str, Any]] | None, file: str, key: Key) -> list[Waiver]:
+        from gate.declarations import Waiver
+
         waivers: list[Waiver] = []
         for index, item in enumerate(raw or []):
             item_key: Key = (*key, index)

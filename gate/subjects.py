@@ -41,8 +41,6 @@ class SubjectSource:
     base_path: str | None
     head_data: bytes | None
     base_data: bytes | None
-    head_origin: Origin | None
-    base_origin: Origin | None
     config_line: int | None = None
     # a file its relative `$ref`s reach (at either side) differs between the base and the head,
     # or so do the schemas its declared references name
@@ -55,6 +53,23 @@ class SubjectSource:
     # the same at both sides is not read unless a later stage asks for its text (`with_texts`)
     head_blob: str | None = None
     base_blob: str | None = None
+    # what builds the Origin of a path at the head and at the base (one pair for a whole run):
+    # most files of a run are unchanged and never parsed, so their Origins are built on demand
+    origins: tuple[Callable[[str], Origin], Callable[[str], Origin]] | None = dataclasses.field(
+        default=None, compare=False, repr=False
+    )
+
+    @property
+    def head_origin(self) -> Origin | None:
+        if self.head_path is None or self.origins is None:
+            return None
+        return self.origins[0](self.head_path)
+
+    @property
+    def base_origin(self) -> Origin | None:
+        if self.base_path is None or self.origins is None:
+            return None
+        return self.origins[1](self.base_path)
 
     @property
     def at_head(self) -> bool:
@@ -125,6 +140,7 @@ def collect_subjects(
     """
     options = options or CheckOptions()
     configured = config.path is not None
+    origins = (head_origin, base_origin)
     prefixes = tuple(f"{e.rstrip('/')}/" for e in exclude)
 
     matched: dict[str, Any] = {}  # most paths are at both sides
@@ -266,12 +282,11 @@ def collect_subjects(
             base_path=base_path,
             head_data=new_data,
             base_data=old_data,
-            head_origin=head_origin(head_path) if head_path else None,
-            base_origin=base_origin(base_path) if base_path else None,
             config_line=binding.line,
             references_changed=references_changed,
             head_blob=head_blob,
             base_blob=base_blob,
+            origins=origins,
         )
     if collisions:
         entries = list(bound_to.values()) + [second for _, _, second in collisions]

@@ -17,9 +17,6 @@ from hypothesis import strategies as st
 from gate.config import (
     Config,
     ConfigFileError,
-    Consumer,
-    RegistryConfig,
-    RegistryPin,
     SubjectBinding,
     SubjectRule,
     default_config,
@@ -27,6 +24,7 @@ from gate.config import (
     glob_match,
     load_config,
 )
+from gate.declarations import Consumer, RegistryConfig, RegistryPin
 from gate.errors import ConfigError, ExitCode, SourceError
 from gate.model import JsonPolicy, Mode, SchemaType
 
@@ -929,3 +927,41 @@ def test_the_shipped_schema_is_a_valid_json_schema() -> None:
 
     schema = json.loads(files("gate").joinpath("schemas/config.schema.json").read_text("utf-8"))
     validator_for(schema).check_schema(schema)
+
+
+def test_a_run_without_gate_yaml_does_not_import_the_declarations(tmp_path: Path) -> None:
+    # the registry, references, contracts and waivers a gate.yaml declares are built by its
+    # loader alone: a repository without gate.yaml, checked between two commits, never creates
+    # their classes; one whose gate.yaml declares a registry does
+    import os
+
+    from tests.support.gitrepo import PINNED, RepoBuilder
+
+    repo = RepoBuilder(tmp_path / "repo")
+    avro = '{"type": "record", "name": "A", "fields": [{"name": "id", "type": "string"}]}\n'
+    repo.commit("base", {"schemas/a.avsc": avro, "schemas/b.avsc": avro.replace("A", "B")})
+    repo.commit("head", {"schemas/a.avsc": avro.replace("A", "C", 1)})
+    program = (
+        "import sys\n"
+        "from gate.cli import main\n"
+        "sys.argv = ['gate', 'check', '--base', 'HEAD~1', '--head', 'HEAD', '-q', '--offline']\n"
+        "try:\n"
+        "    main()\n"
+        "finally:\n"
+        "    print('gate.declarations' in sys.modules, file=sys.stderr)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, **PINNED, "PYTHONPATH": str(root), "NO_COLOR": "1"}
+
+    def declarations_imported() -> str:
+        done = subprocess.run([sys.executable, "-c", program], cwd=repo.root, env=env,
+                              capture_output=True, text=True, timeout=120, check=False)
+        assert done.returncode == 1, done.stdout + done.stderr  # the record was renamed
+        assert "AVRO_" in done.stdout
+        return str(done.stderr.strip().splitlines()[-1])
+
+    assert declarations_imported() == "False"
+    (repo.root / "gate.yaml").write_text(
+        "version: 1\nregistry:\n  url: https://registry.example.invalid\n", encoding="utf-8"
+    )
+    assert declarations_imported() == "True"

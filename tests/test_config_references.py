@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from gate.config import ConfigFileError, SchemaReference, load_config
+from gate.config import ConfigFileError, load_config
+from gate.declarations import SchemaReference
 
 
 @pytest.fixture

@@ -118,6 +118,29 @@ def test_one_changed_subject_of_many_reads_and_parses_only_its_two_texts(
     assert compat["s07"]["passed"] is True and compat["s07"]["notes"] == []
 
 
+def test_one_changed_subject_of_many_builds_origins_for_its_file_only(
+    gate: GateRunner, catalog: RepoBuilder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # an unchanged subject is a note from the listings: no Origin is built for its file
+    from gate.model import Origin
+
+    built: list[str | None] = []
+    original = Origin.__init__
+
+    def counting(self: Origin, *args: Any, **kwargs: Any) -> None:
+        original(self, *args, **kwargs)
+        built.append(self.path)
+
+    monkeypatch.setattr(Origin, "__init__", counting)
+    run = gate(["check", "--base", "HEAD~1", "--head", "HEAD", "--report", "json"],
+               cwd=catalog.root)
+    assert run.exit_code == 0, run.stdout + run.stderr
+    assert {path for path in built if path is not None and path.endswith(".avsc")} == {
+        "schemas/s07.avsc"
+    }
+    assert len(run.json()["checks"]) == SUBJECTS + 1  # s07's validity, every compat check
+
+
 @posix_only
 def test_unchanged_subjects_are_read_when_a_registry_compares_them(
     gate: GateRunner, catalog: RepoBuilder, tmp_path: Path
