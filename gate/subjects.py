@@ -211,20 +211,11 @@ def collect_subjects(
         # and its text is read only if a later stage asks for it (`with_texts`). A schema of a
         # format that reads other files (`$ref`s, imports) is read all the same: one of them
         # may have changed
-        same = {
-            path
-            for path, base_path, binding in pairs
-            if path is not None
-            and path == base_path
-            and path in head_ids
-            and head_ids[path] == base_ids.get(path)
-            and not _reads_files(_type_from_path(binding, path))
-        }
+        unchanged = _same_objects(pairs, head_ids, base_ids)
+        same = {path for path, schema_type in unchanged.items() if not _reads_files(schema_type)}
         if listed is None:
             # one whose files may have changed only when one of them names a changed file
-            same |= _reading_nothing_changed(
-                config, head, base, head_paths, base_paths, pairs, head_ids, base_ids
-            )
+            same |= _reading_nothing_changed(config, head, base, head_paths, base_paths, unchanged)
         same -= {b for h, b, _ in pairs if b in same and h != b}  # also a renamed file's base
         head_wanted = [p for p in head_wanted if p not in same]
         base_wanted = [p for p in base_wanted if p not in same]
@@ -336,23 +327,17 @@ def _reading_nothing_changed(
     base: Tree,
     head_paths: list[str],
     base_paths: list[str],
-    pairs: list[tuple[str | None, str | None, Any]],
-    head_ids: Mapping[str, str],
-    base_ids: Mapping[str, str],
+    unchanged: Mapping[str, SchemaType | None],
 ) -> set[str]:
-    """The files, the same object at both sides, of subjects whose format reads other files
-    (`$ref`s, imports) but that name no file that differs between the two trees, directly or
-    through other files (found by the trees' own search, without reading them): the files they
-    read are the same at both sides too. Empty when the trees cannot tell."""
+    """Of the `unchanged` files (the same object at both sides), those of subjects whose format
+    reads other files (`$ref`s, imports) but that name no file that differs between the two
+    trees, directly or through other files (found by the trees' own search, without reading
+    them): the files they read are the same at both sides too. Empty when the trees cannot
+    tell."""
     readers = {
         path
-        for path, base_path, binding in pairs
-        if path is not None
-        and path == base_path
-        and path in head_ids
-        and head_ids[path] == base_ids.get(path)
-        and (schema_type := _type_from_path(binding, path)) is not None
-        and _reads_files(schema_type)
+        for path, schema_type in unchanged.items()
+        if schema_type is not None and _reads_files(schema_type)
     }
     if not readers:
         return set()
@@ -548,6 +533,23 @@ _NEVER_REFERENCED = (".avsc",)
 _YAML = (".yaml", ".yml")  # read as JSON Schema when they declare `$schema`
 _MAX_REFERENCED_FILES = 10_000
 _MAX_NAMING_ROUNDS = 8
+
+
+def _same_objects(
+    pairs: list[tuple[str | None, str | None, Any]],
+    head_ids: Mapping[str, str],
+    base_ids: Mapping[str, str],
+) -> dict[str, SchemaType | None]:
+    """The files that are the same object at both sides, each with its schema type (None: not
+    known from its path)."""
+    return {
+        path: _type_from_path(binding, path)
+        for path, base_path, binding in pairs
+        if path is not None
+        and path == base_path
+        and path in head_ids
+        and head_ids[path] == base_ids.get(path)
+    }
 
 
 def _reads_files(schema_type: SchemaType | None) -> bool:
