@@ -174,6 +174,23 @@ class SchemaFormat(Protocol):
         ...
 
 
+class BuiltinSimulation:
+    """What the JSON-document formats (Avro, JSON Schema) share: no edit warnings,
+    `gate.simulate`'s own simulation, and the plain Confluent framing (magic byte, schema id,
+    body)."""
+
+    def edit_warnings(self, old: Any, new: Any, side: str) -> list[Incompatibility]:
+        return []
+
+    def simulator(self) -> Simulator | None:
+        return None
+
+    def read_wire(self, data: bytes, display: str) -> Sample | SampleProblem:
+        from gate.samples import read_wire
+
+        return read_wire(data, display)
+
+
 _FORMAT_MODULES: dict[SchemaType, str] = {
     SchemaType.AVRO: "gate.formats.avro",
     SchemaType.JSON: "gate.formats.jsonschema",

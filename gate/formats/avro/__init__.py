@@ -9,13 +9,13 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from gate.formats import BuiltinSimulation
 from gate.model import Incompatibility, Schema, SchemaType
 
 if TYPE_CHECKING:
-    from gate.formats import Change, CheckOptions, Simulator
+    from gate.formats import Change, CheckOptions
     from gate.formats.avro.nodes import AvroSchema
     from gate.rules import Rule
-    from gate.samples import Sample, SampleProblem
 
 _PRIMITIVE_NAMES = frozenset(
     {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
@@ -23,7 +23,7 @@ _PRIMITIVE_NAMES = frozenset(
 _NAMED = frozenset({"record", "error", "enum", "fixed"})
 
 
-class AvroFormat:
+class AvroFormat(BuiltinSimulation):
     """`gate.formats.SchemaFormat` for Avro, judged as Confluent Schema Registry judges it."""
 
     type = SchemaType.AVRO
@@ -78,17 +78,6 @@ class AvroFormat:
         from gate.formats.avro.diff import diff
 
         return diff(old, new)
-
-    def edit_warnings(self, old: Any, new: Any, side: str) -> list[Incompatibility]:
-        return []
-
-    def simulator(self) -> Simulator | None:
-        return None  # gate.simulate's own
-
-    def read_wire(self, data: bytes, display: str) -> Sample | SampleProblem:
-        from gate.samples import read_wire
-
-        return read_wire(data, display)
 
     def file_references(self, path: str, text: str, options: CheckOptions) -> list[str]:
         """Avro schemas read no other file: references are registry subjects."""

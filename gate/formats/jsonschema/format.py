@@ -7,22 +7,20 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from gate.errors import SchemaInvalid
-from gate.formats import Change, CheckOptions
+from gate.formats import BuiltinSimulation, Change, CheckOptions
 from gate.model import Incompatibility, Schema, SchemaType
 
 if TYPE_CHECKING:
-    from gate.formats import Simulator
     from gate.formats.jsonschema.checker import Difference
     from gate.formats.jsonschema.nodes import ParsedJsonSchema
     from gate.rules import Rule
-    from gate.samples import Sample, SampleProblem
 
 _SCHEMA_KEYS = frozenset({"$schema", "type", "properties", "items", "$ref", "oneOf", "anyOf",
                           "allOf", "enum", "const", "definitions", "$defs"})
 _JSON_TYPES = frozenset({"string", "number", "integer", "boolean", "null", "object", "array"})
 
 
-class JsonSchemaFormat:
+class JsonSchemaFormat(BuiltinSimulation):
     """JSON Schema, judged by the registry's structural diff (STRICT or LENIENT policy)."""
 
     type = SchemaType.JSON
@@ -159,17 +157,6 @@ class JsonSchemaFormat:
                 rules=tuple(rules),
             ))
         return changes
-
-    def edit_warnings(self, old: Any, new: Any, side: str) -> list[Incompatibility]:
-        return []
-
-    def simulator(self) -> Simulator | None:
-        return None  # gate.simulate's own
-
-    def read_wire(self, data: bytes, display: str) -> Sample | SampleProblem:
-        from gate.samples import read_wire
-
-        return read_wire(data, display)
 
     def _differences(self, original: Any, update: Any, options: CheckOptions,
                      notes: bool) -> list[Difference]:
