@@ -9,6 +9,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from gate.canonical import canonical_dumps
 from gate.formats import BuiltinSimulation
 from gate.model import Incompatibility, Schema, SchemaType
 
@@ -17,9 +18,8 @@ if TYPE_CHECKING:
     from gate.formats.avro.nodes import AvroSchema
     from gate.rules import Rule
 
-_PRIMITIVE_NAMES = frozenset(
-    {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
-)
+# Avro's primitive type names: the one definition
+PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
 _NAMED = frozenset({"record", "error", "enum", "fixed"})
 
 
@@ -46,7 +46,7 @@ class AvroFormat(BuiltinSimulation):
         if isinstance(value, list):
             return True
         if isinstance(value, str):
-            return value in _PRIMITIVE_NAMES
+            return value in PRIMITIVES
         if isinstance(value, dict):
             return value.get("type") in _NAMED and isinstance(value.get("name"), str)
         return False
@@ -92,13 +92,13 @@ class AvroFormat(BuiltinSimulation):
             # the walk is only needed when there is something to drop or unwrap
             if '"doc"' in text or _WRAPPED.search(text):
                 data = _canonical(data)
-            return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            return canonical_dumps(data)
         except (ValueError, RecursionError):
             # nested deeper than the walk may go, the text itself is the best form left
             return text.strip()
 
 
-_WRAPPED = re.compile(r'\{\s*"type"\s*:\s*"(?:' + "|".join(sorted(_PRIMITIVE_NAMES)) + r')"\s*\}')
+_WRAPPED = re.compile(r'\{\s*"type"\s*:\s*"(?:' + "|".join(sorted(PRIMITIVES)) + r')"\s*\}')
 
 
 def _canonical(node: Any) -> Any:
@@ -112,7 +112,7 @@ def _canonical(node: Any) -> Any:
             continue
         # defaults are data, not schema: a record default may well have a "doc" key
         out[key] = value if key == "default" else _canonical(value)
-    if set(out) == {"type"} and isinstance(out["type"], str) and out["type"] in _PRIMITIVE_NAMES:
+    if set(out) == {"type"} and isinstance(out["type"], str) and out["type"] in PRIMITIVES:
         return out["type"]
     return out
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from gate.canonical import canonical_json
 from gate.errors import SchemaInvalid
 from gate.formats import BuiltinSimulation, Change, CheckOptions
 from gate.model import Incompatibility, Schema, SchemaType
@@ -53,11 +54,7 @@ class JsonSchemaFormat(BuiltinSimulation):
 
     def canonical(self, text: str) -> str:
         """Parsed JSON with sorted keys and no whitespace (the stripped text when not JSON)."""
-        try:
-            data = json.loads(text)
-            return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        except (ValueError, RecursionError):
-            return text.strip()
+        return canonical_json(text)
 
     def parse(
         self,
