@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from gate.errors import FormatError
-from gate.model import Incompatibility, JsonPolicy, Origin, Schema, SchemaType
+from gate.model import Incompatibility, JsonPolicy, Origin, Schema, SchemaType, Witness
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -67,7 +67,32 @@ class Change:
 
 
 class Simulator(Protocol):
-    """A format's own consumer simulation, on its parsed schemas (`SchemaFormat.parse`)."""
+    """A format's consumer simulation, on what `input` makes of its parsed schemas."""
+
+    # True: `input` is the parsed form itself, and the checker's warnings get witnesses too;
+    # False: the schema's JSON, and outcomes may be reused for equal JSON within a subject
+    parsed_input: bool
+    # a witness found for one version of a history may be tried on the next (`witness_of`)
+    reuses_witnesses: bool
+
+    def input(self, value: Any) -> Any:
+        """What `simulate` and `decode_wire` take for a schema this format parsed to `value`."""
+        ...
+
+    def prepare(self, writer: Any, reader: Any) -> None:
+        """Note that both `input`s come from schemas that parsed (checks need not run again)."""
+        ...
+
+    def witness_of(self, writer: Any, reader: Any, payload: Any, *, writer_label: str,
+                   reader_label: str, target: str | None = None) -> Witness | None:
+        """`payload` as the witness of this pair (at `target`, a finding's place) when it is
+        one, else None."""
+        ...
+
+    def plain_reader(self, writer: Any,
+                     reader: Any) -> Callable[[Sample], DecodedWire | SampleProblem]:
+        """`read_plain` for many samples, with the two schemas prepared once."""
+        ...
 
     def simulate(
         self,
@@ -152,8 +177,7 @@ class SchemaFormat(Protocol):
         ...
 
     def simulator(self) -> Simulator | None:
-        """The format's own simulation, run on its parsed schemas; None: `gate.simulate`'s
-        built-in one (Avro, JSON Schema), run on the schemas' JSON."""
+        """The format's consumer simulation; None: payloads of this type are not simulated."""
         ...
 
     def read_wire(self, data: bytes, display: str) -> Sample | SampleProblem:
@@ -175,15 +199,11 @@ class SchemaFormat(Protocol):
 
 
 class BuiltinSimulation:
-    """What the JSON-document formats (Avro, JSON Schema) share: no edit warnings,
-    `gate.simulate`'s own simulation, and the plain Confluent framing (magic byte, schema id,
-    body)."""
+    """What the JSON-document formats (Avro, JSON Schema) share: no edit warnings and the plain
+    Confluent framing (magic byte, schema id, body)."""
 
     def edit_warnings(self, old: Any, new: Any, side: str) -> list[Incompatibility]:
         return []
-
-    def simulator(self) -> Simulator | None:
-        return None
 
     def read_wire(self, data: bytes, display: str) -> Sample | SampleProblem:
         from gate.samples import read_wire

@@ -14,7 +14,7 @@ from gate.formats import BuiltinSimulation
 from gate.model import Incompatibility, Schema, SchemaType
 
 if TYPE_CHECKING:
-    from gate.formats import Change, CheckOptions
+    from gate.formats import Change, CheckOptions, Simulator
     from gate.formats.avro.nodes import AvroSchema
     from gate.rules import Rule
 
@@ -78,6 +78,12 @@ class AvroFormat(BuiltinSimulation):
         from gate.formats.avro.diff import diff
 
         return diff(old, new)
+
+    def simulator(self) -> Simulator:
+        """fastavro's writer and reader, on the schemas' JSON."""
+        from gate.formats.avro.simulate import SIMULATOR
+
+        return SIMULATOR
 
     def file_references(self, path: str, text: str, options: CheckOptions) -> list[str]:
         """Avro schemas read no other file: references are registry subjects."""

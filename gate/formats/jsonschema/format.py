@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from gate.canonical import canonical_json
 from gate.errors import SchemaInvalid
-from gate.formats import BuiltinSimulation, Change, CheckOptions
+from gate.formats import BuiltinSimulation, Change, CheckOptions, Simulator
 from gate.model import Incompatibility, Schema, SchemaType
 
 if TYPE_CHECKING:
@@ -164,6 +164,12 @@ class JsonSchemaFormat(BuiltinSimulation):
             raise TypeError("the JSON Schema format compares schemas it parsed itself")
         return differences(original, update, options.json_policy, notes=notes)
 
+
+    def simulator(self) -> Simulator:
+        """Instances of the writer, validated by the reader once its defaults are filled in."""
+        from gate.formats.jsonschema.simulate import SIMULATOR
+
+        return SIMULATOR
 
     def file_references(self, path: str, text: str, options: CheckOptions) -> list[str]:
         """The files the schema's relative `$ref`s name."""
