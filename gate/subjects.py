@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from gate.canonical import canonical_json, json_shape  # noqa: F401  (imported from here)
 from gate.errors import ConfigError, GitError
-from gate.formats import CheckOptions, get_format, infer_type, supported_types
+from gate.formats import CheckOptions, default_type, get_format, infer_type, supported_types
 from gate.model import JsonPolicy, Mode, Origin, OriginKind, SchemaType
 
 
@@ -618,7 +618,7 @@ def _may_refer(binding: Any, path: str) -> bool:
 def _reach_type(path: str) -> SchemaType:
     """The format a file's references are read by when nothing else tells: by its name, JSON
     Schema otherwise."""
-    return infer_type(path) or SchemaType.JSON
+    return default_type(path)
 
 
 def file_references(

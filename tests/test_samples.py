@@ -188,7 +188,9 @@ def test_a_plain_reader_writes_each_sample_with_the_writer_and_reads_it_with_the
         assert decoded.read == {"id": 1, "note": "x"} and decoded.body is not None
     foreign = read(Sample("s.jsonl:2", payload={"id": "not a long"}))
     assert isinstance(foreign, SampleProblem) and foreign.rule == "SAMPLE_NOT_VALID_FOR_WRITER"
-    failed = plain_reader(ORDER, reader, schema_type=SchemaType.AVRO)(Sample("s.jsonl:3", payload={"id": 2}))
+    failed = plain_reader(ORDER, reader, schema_type=SchemaType.AVRO)(
+        Sample("s.jsonl:3", payload={"id": 2})
+    )
     assert isinstance(failed, DecodedWire) and failed.read is None
     assert failed.error == "SchemaResolutionError: No default value for field must in Order"
 

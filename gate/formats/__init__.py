@@ -74,6 +74,8 @@ class Simulator(Protocol):
     parsed_input: bool
     # a witness found for one version of a history may be tried on the next (`witness_of`)
     reuses_witnesses: bool
+    # a message body is Avro binary: witnesses show it as `avro_base64` beside the wire message
+    avro_body: bool
 
     def input(self, value: Any) -> Any:
         """What `simulate` and `decode_wire` take for a schema this format parsed to `value`."""
@@ -191,6 +193,29 @@ class SchemaFormat(Protocol):
         again, nothing more). Empty for a format whose schemas read no other file."""
         ...
 
+    # a `trusted` parse skips checks a careful one makes: it may not stand in for one
+    trust_skips_checks: bool
+
+    def parse_key(self, schema: Schema, registered: bool) -> tuple[Any, ...]:
+        """What a parse of `schema` in this role depends on: two schemas with one key parse
+        alike (the text, its references, and its file where the parse may read others)."""
+        ...
+
+    def from_yaml(self, text: str) -> str:
+        """The text `parse` reads for a schema written in a YAML file (JSON Schema: the JSON it
+        stands for; raises `SchemaInvalid` when it is no YAML); other formats: `text`."""
+        ...
+
+    def canonical_shape(self, text: str) -> tuple[int, ...] | None:
+        """Counts that every text with one `canonical` form shares, read without decoding:
+        texts of different shapes differ. None when the text alone cannot tell."""
+        ...
+
+    def structurally_unlike(self, a: Any, b: Any) -> bool:
+        """Whether two schemas this format parsed (`parse`) are known to have different
+        `canonical` forms without reading their texts again; False when it cannot tell."""
+        ...
+
     def canonical(self, text: str) -> str:
         """`text` reduced to what drift compares: two texts with one canonical form are the same
         schema written differently (formatting, key order, comments, docs). Never raises: a
@@ -199,8 +224,21 @@ class SchemaFormat(Protocol):
 
 
 class BuiltinSimulation:
-    """What the JSON-document formats (Avro, JSON Schema) share: no edit warnings and the plain
-    Confluent framing (magic byte, schema id, body)."""
+    """What the JSON-document formats (Avro, JSON Schema) share: no edit warnings, the plain
+    Confluent framing (magic byte, schema id, body), and texts whose shape is JSON's."""
+
+    def canonical_shape(self, text: str) -> tuple[int, ...] | None:
+        if not text.lstrip().startswith(("{", "[")):
+            return None
+        from gate.canonical import json_shape
+
+        return json_shape(text)
+
+    def structurally_unlike(self, a: Any, b: Any) -> bool:
+        return False
+
+    def from_yaml(self, text: str) -> str:
+        return text
 
     def edit_warnings(self, old: Any, new: Any, side: str) -> list[Incompatibility]:
         return []
@@ -217,6 +255,11 @@ _FORMAT_MODULES: dict[SchemaType, str] = {
     SchemaType.PROTOBUF: "gate.formats.protobuf",
 }
 
+# the type a schema registry assumes for a schema whose request or reply names none
+REGISTRY_DEFAULT_TYPE = SchemaType.AVRO
+# the type of a file that nothing else tells (its references are read as this type reads them)
+DEFAULT_TYPE = SchemaType.JSON
+
 _loaded: dict[SchemaType, SchemaFormat] = {}
 
 
@@ -232,6 +275,27 @@ def get_format(schema_type: SchemaType) -> SchemaFormat:
         module = importlib.import_module(module_name)
         _loaded[schema_type] = module.FORMAT
     return _loaded[schema_type]
+
+
+def text_key(schema: Schema, role: bool = False) -> tuple[Any, ...]:
+    """A parse key of a schema whose parse reads no file but its text and references."""
+    return (schema.type, schema.text, schema.resolved_references, None, role)
+
+
+def file_key(schema: Schema, role: bool = False) -> tuple[Any, ...]:
+    """A parse key of a schema whose parse may read files beside its own: resolved in its own
+    file and revision."""
+    origin = schema.origin
+    return (schema.type, schema.text, schema.resolved_references,
+            (origin.path, origin.kind, origin.rev), role)
+
+
+def yaml_schema_text(path: str | None, text: str) -> str:
+    """`text` as the text of its schema: converted when `path` is a YAML file (JSON Schema
+    written in YAML), else as it is; text that is no YAML stays as it is."""
+    from gate.formats.jsonschema.yamltext import schema_text
+
+    return schema_text(path, text)
 
 
 def supported_types() -> tuple[SchemaType, ...]:
@@ -275,6 +339,11 @@ def subject_extensions() -> tuple[tuple[str, SchemaType | None], ...]:
     )
 
 
+def default_type(path: str) -> SchemaType:
+    """The type of a file by its name, else `DEFAULT_TYPE`."""
+    return infer_type(path) or DEFAULT_TYPE
+
+
 def infer_type(path: str, text: str | None = None) -> SchemaType | None:
     """The schema type of a file: by extension first, then by sniffing its content (a `.yaml`
     or `.yml` file is a JSON Schema when it declares `$schema`, else no schema)."""
@@ -291,7 +360,7 @@ def infer_type(path: str, text: str | None = None) -> SchemaType | None:
                         return schema_type
                 except ModuleNotFoundError:
                     continue
-        return SchemaType.JSON
+        return DEFAULT_TYPE
     if suffix in (".yaml", ".yml"):
         # JSON Schema written in YAML declares `$schema`; other YAML (CI files, compose files,
         # gate.yaml) is no schema

@@ -1163,7 +1163,9 @@ class HttpRegistry:
         An empty list means the subject has no versions: nothing to be compatible with.
         """
         body: dict[str, Any] = {"schema": schema_text}
-        if schema_type is not SchemaType.AVRO:
+        from gate.formats import REGISTRY_DEFAULT_TYPE
+
+        if schema_type is not REGISTRY_DEFAULT_TYPE:
             body["schemaType"] = schema_type.value
         if references:
             body["references"] = [

@@ -58,6 +58,7 @@ class AvroSimulator:
 
     parsed_input = False  # takes the schema JSON, not the parsed form
     reuses_witnesses = False
+    avro_body = True
 
     def input(self, value: Any) -> Any:
         """The schema JSON the simulation takes for a parsed schema."""

@@ -27,6 +27,22 @@ class JsonSchemaFormat(BuiltinSimulation):
     type = SchemaType.JSON
     extensions: tuple[str, ...] = (".json",)
     reads_files = True
+    trust_skips_checks = True  # a trusted parse skips the metaschema check
+
+    def parse_key(self, schema: Schema, registered: bool) -> tuple[Any, ...]:
+        """Read alike in both roles; only a text that names a `$ref` (possibly escaped) reads
+        other files, resolved in its own file and revision."""
+        from gate.formats import file_key, text_key
+
+        if "$ref" not in schema.text and "\\u" not in schema.text:
+            return text_key(schema)
+        return file_key(schema)
+
+    def from_yaml(self, text: str) -> str:
+        """The JSON text the YAML stands for, its lines the YAML file's."""
+        from gate.formats.jsonschema.yamltext import yaml_to_json
+
+        return yaml_to_json(text)
 
     def rules(self) -> tuple[Rule, ...]:
         """Every JSON Schema rule: one per incompatible registry difference kind, plus

@@ -42,6 +42,7 @@ class JsonSimulator:
     parsed_input = False  # takes the schema's JSON, not the parsed form
     # a witness found against one version of a history is tried on the next
     reuses_witnesses = True
+    avro_body = False
 
     def input(self, value: Any) -> Any:
         """The schema as one self-contained document (`ParsedJsonSchema.json`)."""

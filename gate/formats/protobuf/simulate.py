@@ -83,6 +83,7 @@ class ProtobufSimulator:
 
     parsed_input = True  # simulates the parsed schemas themselves
     reuses_witnesses = False
+    avro_body = False
 
     def input(self, value: Any) -> Any:
         """The parsed schema, as it is."""
