@@ -99,8 +99,8 @@ def simulate_pair(
 
     Raises `gate.errors.SchemaInvalid` when either schema cannot be used at all, or is too large
     or nests too deeply to be simulated (the checker's verdict on such a pair stands alone), and
-    `gate.formats.jsonschema.patterns.PatternTooSlow` when a JSON Schema pattern cannot be
-    evaluated within its budget.
+    `gate.simulation_types.SimulationNotRun` when it cannot run within its budget (a JSON
+    Schema pattern too slow to evaluate).
     """
     simulator = format_simulator(schema_type)
     if simulator is None:

@@ -109,8 +109,8 @@ class Simulator(Protocol):
         schema_id: int | None = None,
         targets: Sequence[str] = (),
     ) -> SimulationOutcome:
-        """Payloads written with `writer`, read with `reader`: as `gate.simulate.simulate_pair`
-        promises, with a witness for each target path (error and warning findings alike)."""
+        """Payloads written with `writer`, read with `reader` (each an `input`): as
+        `gate.simulate.simulate_pair` promises, with a witness for each target path."""
         ...
 
     def decode_wire(
