@@ -96,6 +96,20 @@ class Simulator(Protocol):
         """`read_plain` for many samples, with the two schemas prepared once."""
         ...
 
+    def worth_simulating(self, reader: Any | None, writer: Any | None) -> bool:
+        """Whether a pair the checker accepts may still show something on data (parsed forms;
+        None: that schema did not parse): a changed pair is then simulated anyway."""
+        ...
+
+    def rules_accept(self, reader: Any, writer: Any) -> bool:
+        """Whether the format's rules let `reader` (parsed) read data `writer` wrote, for samples
+        that only some consumers fail on (`DecodedWire.fastavro_only`); False: not told."""
+        ...
+
+    def payload_json(self, value: Any) -> Any:
+        """A decoded payload as a JSON value, for a witness."""
+        ...
+
     def simulate(
         self,
         writer: Any,

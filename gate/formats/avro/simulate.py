@@ -102,6 +102,25 @@ class AvroSimulator:
                      reader: Any) -> Callable[[Sample], DecodedWire | SampleProblem]:
         return plain_reader(writer, reader)
 
+    def worth_simulating(self, reader: Any | None, writer: Any | None) -> bool:
+        """Whether resolution may change values or part from the Avro rules."""
+        if reader is None or writer is None:
+            return False
+        from gate.formats.avro.check import resolution_may_change_values
+
+        return resolution_may_change_values(reader, writer)
+
+    def rules_accept(self, reader: Any, writer: Any) -> bool:
+        """The registry's Avro rules: no error."""
+        from gate.formats.avro.check import compatible
+
+        return compatible(reader, writer)
+
+    def payload_json(self, value: Any) -> Any:
+        from gate.formats.avro import payloads
+
+        return payloads.to_json(value)
+
 
 SIMULATOR = AvroSimulator()
 

@@ -91,6 +91,17 @@ class JsonSimulator:
                      reader: Any) -> Callable[[Sample], DecodedWire | SampleProblem]:
         return plain_reader(writer, reader)
 
+    def worth_simulating(self, reader: Any | None, writer: Any | None) -> bool:
+        """Always: a change the registry accepts may still reject data (a format, an
+        overlapping oneOf branch)."""
+        return True
+
+    def rules_accept(self, reader: Any, writer: Any) -> bool:
+        return False
+
+    def payload_json(self, value: Any) -> Any:
+        return value
+
 
 SIMULATOR = JsonSimulator()
 

@@ -100,6 +100,15 @@ class ProtobufSimulator:
                      reader: Any) -> Callable[[Sample], DecodedWire | SampleProblem]:
         return lambda sample: self.read_plain(plain_sample(sample), writer, reader)
 
+    def worth_simulating(self, reader: Any | None, writer: Any | None) -> bool:
+        return False
+
+    def rules_accept(self, reader: Any, writer: Any) -> bool:
+        return False
+
+    def payload_json(self, value: Any) -> Any:
+        return value
+
     def simulate(
         self,
         writer: ProtoSchema,
