@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
+from gate.canonical import canonical_dumps
 from gate.formats.avro import PRIMITIVES
 from gate.jsonpos import join_pointer, pointer_tokens
 from gate.model import SchemaType, Witness
@@ -529,7 +530,7 @@ def _avro_candidates(pairs: list[tuple[NamedType, NamedType]], reader_json: Any,
 
 def _value_lost(w: NamedType, r: NamedType, reader_json: Any, writer_label: str,
                 reader_label: str) -> Candidate | None:
-    writer_types = {f["name"]: json.dumps(f.get("type"), sort_keys=True)
+    writer_types = {f["name"]: canonical_dumps(f.get("type"))
                     for f in w.definition.get("fields", ())
                     if isinstance(f, Mapping) and isinstance(f.get("name"), str)}
     writer_fields = list(writer_types)
@@ -561,7 +562,7 @@ def _value_lost(w: NamedType, r: NamedType, reader_json: Any, writer_label: str,
         if len(names) == 1:
             # the dropped field the defaulted one most likely replaces: the only one, or the only
             # one of the same type
-            reader_type = json.dumps(defaulted[0][1].get("type"), sort_keys=True)
+            reader_type = canonical_dumps(defaulted[0][1].get("type"))
             alike = [name for name in dropped if writer_types[name] == reader_type]
             old = dropped[0] if len(dropped) == 1 else alike[0] if len(alike) == 1 else None
             if old is not None:

@@ -15,7 +15,6 @@ Schema deserializers do.
 
 from __future__ import annotations
 
-import json
 import math
 import random
 import re
@@ -24,6 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from gate.canonical import canonical_dumps
 from gate.canonical import content_key as _content_key
 from gate.errors import SchemaInvalid
 from gate.jsonpos import join_pointer, pointer_tokens
@@ -624,7 +624,7 @@ def _round_to(value: float, multiple: float, bounds: _Range) -> float:
 
 
 def _key(value: Any) -> str:
-    return json.dumps(value, sort_keys=True)
+    return canonical_dumps(value)
 
 
 # -- patterns --------------------------------------------------------------------------------------
