@@ -60,7 +60,7 @@ class _Missing(Exception):
 class ReferenceResolver:
     """Resolves the references of subjects against the two trees of a run and the registry.
 
-    `scope` maps repository paths to subject bindings (gate.pipeline.ConfigScope); `state` is
+    `scope` maps repository paths to subject bindings (gate.workspace.ConfigScope); `state` is
     the registry's (or snapshot's) state, or None. Files are read once per revision.
     """
 

@@ -11,11 +11,11 @@ from typing import Any
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from gate.checks.registry import structurally_unlike
 from gate.drift import canonical_form
 from gate.errors import SchemaInvalid
 from gate.judge import Parsed
 from gate.model import Origin, OriginKind, Schema, SchemaType
-from gate.pipeline import structurally_unlike
 from gate.subjects import canonical_json
 from tests.formats.test_avro_differential import PRIMITIVES, Gen, both_parse
 

@@ -255,6 +255,19 @@ class RegistrySource(Protocol):
         """The schema registered under `schema_id`, or None when there is none."""
         ...
 
+    def check_compatibility(
+        self,
+        subject: str,
+        schema_text: str,
+        schema_type: SchemaType,
+        references: Sequence[Reference] = (),
+    ) -> list[RegistryVerdict] | None:
+        """The registry's own verdicts on registering `schema_text` under `subject`; None
+        where the source cannot judge (a snapshot)."""
+        ...
+
+    def close(self) -> None: ...
+
 
 # --------------------------------------------------------------------------------------------
 # HTTP transport

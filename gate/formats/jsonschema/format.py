@@ -193,6 +193,34 @@ class JsonSchemaFormat(BuiltinSimulation):
 
         return file_references(path, text)
 
+    # used by the checks
+
+    def registry_text(self, path: str, text: str) -> str:
+        """A schema written in YAML as the JSON the registry holds."""
+        if not path.lower().endswith((".yaml", ".yml")):
+            return text
+        from gate.formats.jsonschema.yamltext import schema_text
+
+        return schema_text(path, text)
+
+    def structurally_unlike(self, mine: Any, theirs: Any) -> bool:
+        return False
+
+    def simulates_every_change(self, reader: Any | None, writer: Any | None) -> bool:
+        # a change the registry accepts may still reject data (a format, an overlapping oneOf)
+        return True
+
+    def rules_read(self, reader: Any, writer: Any) -> bool:
+        return False
+
+    def payload_json(self, payload: Any) -> Any:
+        return payload
+
+    def simulation_gave_up(self, error: Exception) -> bool:
+        from gate.formats.jsonschema.patterns import PatternTooSlow
+
+        return isinstance(error, PatternTooSlow)
+
 
 def _too_deep() -> Incompatibility:
     from gate.formats.jsonschema.kinds import INVALID_SCHEMA_RULE
