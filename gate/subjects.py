@@ -8,23 +8,13 @@ import posixpath
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote
 
-from gate.canonical import canonical_json, json_shape  # noqa: F401  (imported from here)
 from gate.errors import ConfigError, GitError
 from gate.formats import CheckOptions, default_type, get_format, infer_type, supported_types
 from gate.model import JsonPolicy, Mode, Origin, OriginKind, SchemaType
-
-
-class Tree(Protocol):
-    """A set of files at one point: a git revision, the index, the work tree."""
-
-    label: str
-
-    def list_paths(self) -> list[str]: ...
-
-    def read(self, paths: Sequence[str]) -> dict[str, bytes]: ...
+from gate.sources import Tree
 
 
 @dataclass(frozen=True)

@@ -13,18 +13,7 @@ NAMED_TYPES = ("SchemaType.AVRO", "SchemaType.JSON", "SchemaType.PROTOBUF")
 FORMAT_PACKAGES = ("gate.formats.avro", "gate.formats.jsonschema", "gate.formats.protobuf")
 
 # (module, line) of the places outside gate/formats/ still to be moved behind a format
-ALLOWED: frozenset[tuple[str, int]] = frozenset({
-    ("gate/pipeline.py", 857),
-    ("gate/pipeline.py", 1162),
-    ("gate/pipeline.py", 1184),
-    ("gate/pipeline.py", 1300),
-    ("gate/pipeline.py", 1301),
-    ("gate/pipeline.py", 1302),
-    ("gate/pipeline.py", 1815),
-    ("gate/pipeline.py", 1817),
-    ("gate/pipeline.py", 1829),
-    ("gate/pipeline.py", 1949),
-})
+ALLOWED: frozenset[tuple[str, int]] = frozenset()
 
 
 def _modules() -> list[tuple[str, Path]]:

@@ -16,7 +16,7 @@ from gate.drift import canonical_form
 from gate.errors import SchemaInvalid
 from gate.judge import Parsed
 from gate.model import Origin, OriginKind, Schema, SchemaType
-from gate.subjects import canonical_json
+from gate.canonical import canonical_json
 from tests.formats.test_avro_differential import PRIMITIVES, Gen, both_parse
 
 

@@ -77,9 +77,13 @@ class SubjectJudge:
 
     def _changed_evidence(self, check: CheckResult, writer: Parsed, reader: Parsed) -> CheckResult:
         # a changed file is simulated even when compatible where the format says data may show
-        # what the checker cannot (see `simulates_every_change`)
-        always = self.only_simulation or get_format(writer.schema.type).simulates_every_change(
-            reader.value if reader.ok else None, writer.value if writer.ok else None
+        # what the checker cannot (the simulator's `worth_simulating`)
+        simulator = get_format(writer.schema.type).simulator()
+        always = self.only_simulation or (
+            simulator is not None
+            and simulator.worth_simulating(
+                reader.value if reader.ok else None, writer.value if writer.ok else None
+            )
         )
         return with_evidence(check, writer, reader, self.settings, always=always, memo=self._memo)
 

@@ -12,7 +12,8 @@ from gate.errors import SourceError
 from gate.formats import get_format
 from gate.judge import Parsed, Parser, compat_checks, severity_of
 from gate.model import CheckKind, CheckResult, Finding, Location, Mode
-from gate.subjects import SubjectSource, canonical_json, json_shape
+from gate.canonical import canonical_json, json_shape
+from gate.subjects import SubjectSource
 from gate.workspace import load_configuration
 
 if TYPE_CHECKING:

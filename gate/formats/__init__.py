@@ -242,28 +242,6 @@ class SchemaFormat(Protocol):
         """`text`, the file at `path`, as the registry holds it (drift compares that)."""
         ...
 
-    def structurally_unlike(self, mine: Any, theirs: Any) -> bool:
-        """Whether two parsed schemas are known to differ by more than formatting and docs, so
-        that neither their JSON nor their canonical forms are equal (False: cannot tell)."""
-        ...
-
-    def simulates_every_change(self, reader: Any | None, writer: Any | None) -> bool:
-        """Whether a changed schema is simulated even when compatible (None: did not parse)."""
-        ...
-
-    def rules_read(self, reader: Any, writer: Any) -> bool:
-        """Whether the registry's rules let `reader` read data that only some decoders fail on
-        (captured messages of `writer`); False where no decoder parts from the rules."""
-        ...
-
-    def payload_json(self, payload: Any) -> Any:
-        """A JSON-friendly view of a decoded payload, for a witness."""
-        ...
-
-    def simulation_gave_up(self, error: Exception) -> bool:
-        """Whether `error` leaves samples unchecked rather than failed (a budget ran out)."""
-        ...
-
 
 class BuiltinSimulation:
     """What the JSON-document formats (Avro, JSON Schema) share: no edit warnings, the plain

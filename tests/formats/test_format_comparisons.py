@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from gate.drift import canonical_form
 from gate.formats import get_format
 from gate.model import SchemaType
-from gate.pipeline import structurally_unlike
+from gate.checks.registry import structurally_unlike
 from tests.formats.test_avro_differential import Gen
 from tests.test_structural_prefilter import parsed
 

@@ -130,38 +130,6 @@ class AvroFormat(BuiltinSimulation):
     def registry_text(self, path: str, text: str) -> str:
         return text
 
-    def structurally_unlike(self, mine: AvroSchema, theirs: AvroSchema) -> bool:
-        """Different fingerprints of schemas without references (a fingerprint leaves docs
-        out, and is None where it cannot tell)."""
-        if mine.reference_names or theirs.reference_names:
-            return False
-        known = mine.root.fp is not None and theirs.root.fp is not None
-        return known and bool(mine.root.fp != theirs.root.fp)
-
-    def simulates_every_change(
-        self, reader: AvroSchema | None, writer: AvroSchema | None
-    ) -> bool:
-        # resolution may drop a value or default an enum symbol, which only data shows (or
-        # fastavro may part from the Avro rules)
-        if reader is None or writer is None:
-            return False
-        from gate.formats.avro.check import resolution_may_change_values
-
-        return resolution_may_change_values(reader, writer)
-
-    def rules_read(self, reader: AvroSchema, writer: AvroSchema) -> bool:
-        from gate.formats.avro.check import compatible
-
-        return compatible(reader, writer)
-
-    def payload_json(self, payload: Any) -> Any:
-        from gate.formats.avro import payloads
-
-        return payloads.to_json(payload)
-
-    def simulation_gave_up(self, error: Exception) -> bool:
-        return False
-
 
 _WRAPPED = re.compile(r'\{\s*"type"\s*:\s*"(?:' + "|".join(sorted(PRIMITIVES)) + r')"\s*\}')
 

@@ -203,24 +203,6 @@ class JsonSchemaFormat(BuiltinSimulation):
 
         return schema_text(path, text)
 
-    def structurally_unlike(self, mine: Any, theirs: Any) -> bool:
-        return False
-
-    def simulates_every_change(self, reader: Any | None, writer: Any | None) -> bool:
-        # a change the registry accepts may still reject data (a format, an overlapping oneOf)
-        return True
-
-    def rules_read(self, reader: Any, writer: Any) -> bool:
-        return False
-
-    def payload_json(self, payload: Any) -> Any:
-        return payload
-
-    def simulation_gave_up(self, error: Exception) -> bool:
-        from gate.formats.jsonschema.patterns import PatternTooSlow
-
-        return isinstance(error, PatternTooSlow)
-
 
 def _too_deep() -> Incompatibility:
     from gate.formats.jsonschema.kinds import INVALID_SCHEMA_RULE

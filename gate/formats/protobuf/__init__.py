@@ -186,21 +186,6 @@ class ProtobufFormat:
     def registry_text(self, path: str, text: str) -> str:
         return text
 
-    def structurally_unlike(self, mine: Any, theirs: Any) -> bool:
-        return False
-
-    def simulates_every_change(self, reader: Any | None, writer: Any | None) -> bool:
-        return False
-
-    def rules_read(self, reader: Any, writer: Any) -> bool:
-        return False
-
-    def payload_json(self, payload: Any) -> Any:
-        return payload
-
-    def simulation_gave_up(self, error: Exception) -> bool:
-        return False
-
 
 FORMAT = ProtobufFormat()
 
