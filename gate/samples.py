@@ -29,6 +29,11 @@ from typing import Any
 from gate.errors import SourceError
 from gate.jsonpos import line_of
 from gate.model import SchemaType
+from gate.simulationrules import (
+    SAMPLE_INVALID,
+    SAMPLE_NOT_VALID_FOR_WRITER,
+    SAMPLE_UNKNOWN_SCHEMA_ID,
+)
 
 WIRE_MAGIC = 0
 WIRE_HEADER = 5  # magic byte + 4-byte schema id
@@ -36,10 +41,6 @@ JSON_EXTENSIONS = (".json",)
 JSON_LINES_EXTENSIONS = (".jsonl", ".ndjson")
 WIRE_EXTENSIONS = (".bin",)
 SAMPLE_EXTENSIONS = (*JSON_EXTENSIONS, *JSON_LINES_EXTENSIONS, *WIRE_EXTENSIONS)
-
-SAMPLE_INVALID = "SAMPLE_INVALID"
-SAMPLE_UNKNOWN_SCHEMA_ID = "SAMPLE_UNKNOWN_SCHEMA_ID"
-SAMPLE_NOT_VALID_FOR_WRITER = "SAMPLE_NOT_VALID_FOR_WRITER"
 
 
 @dataclass(frozen=True)

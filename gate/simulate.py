@@ -23,46 +23,20 @@ from io import BytesIO
 from typing import TYPE_CHECKING, Any
 
 from gate.jsonpos import join_pointer, pointer_tokens
-from gate.model import Finding, Location, SchemaType, Severity, Witness
-from gate.rules import Rule
+from gate.model import Finding, Location, SchemaType, Witness
+from gate.simulationrules import SAMPLE_INVALID as SAMPLE_INVALID  # for formats.protobuf.simulate
+from gate.simulationrules import (
+    SAMPLE_NOT_VALID_FOR_WRITER,
+    SIMULATION_BREAKS_ACCEPTED_CHANGE,
+    SIMULATION_ENUM_DEFAULTED,
+    SIMULATION_RULES,
+    SIMULATION_VALUE_LOST,
+)
 
 if TYPE_CHECKING:
     from gate.formats import Simulator
     from gate.formats.avro.payloads import NamedType
 
-SIMULATION_DECODE_FAILED = "SIMULATION_DECODE_FAILED"
-SIMULATION_VALUE_LOST = "SIMULATION_VALUE_LOST"
-SIMULATION_ENUM_DEFAULTED = "SIMULATION_ENUM_DEFAULTED"
-SIMULATION_BREAKS_ACCEPTED_CHANGE = "SIMULATION_BREAKS_ACCEPTED_CHANGE"
-SAMPLE_INVALID = "SAMPLE_INVALID"
-SAMPLE_UNKNOWN_SCHEMA_ID = "SAMPLE_UNKNOWN_SCHEMA_ID"
-SAMPLE_NOT_VALID_FOR_WRITER = "SAMPLE_NOT_VALID_FOR_WRITER"
-
-SIMULATION_RULES: tuple[Rule, ...] = (
-    Rule(SIMULATION_DECODE_FAILED,
-         "A captured message cannot be decoded with the candidate schema.",
-         Severity.ERROR, "simulation"),
-    Rule(SIMULATION_BREAKS_ACCEPTED_CHANGE,
-         "The registry accepts the change, but data it allows would still break: a payload "
-         "written with the writer schema is rejected by the reader schema.",
-         Severity.WARNING, "simulation"),
-    Rule(SIMULATION_VALUE_LOST,
-         "A payload decodes, but a writer field's value is dropped (the reader has no field for "
-         "it) while a reader field takes its default: a likely rename without an alias.",
-         Severity.WARNING, "simulation"),
-    Rule(SIMULATION_ENUM_DEFAULTED,
-         "A payload decodes, but an enum symbol the reader does not know is replaced by the "
-         "reader's enum default.", Severity.WARNING, "simulation"),
-    Rule(SAMPLE_INVALID,
-         "A configured sample record cannot be read: invalid JSON, or a corrupt or truncated "
-         "wire-format message.", Severity.ERROR, "simulation"),
-    Rule(SAMPLE_UNKNOWN_SCHEMA_ID,
-         "A captured wire-format sample names a schema id that is not in the registry or "
-         "snapshot.", Severity.ERROR, "simulation"),
-    Rule(SAMPLE_NOT_VALID_FOR_WRITER,
-         "A configured sample is not valid under the writer schema, so it is no evidence.",
-         Severity.ERROR, "simulation"),
-)
 _SEVERITY = {rule.id: rule.severity for rule in SIMULATION_RULES}
 
 SHRINK_BUDGET = 400  # encode+decode attempts spent on making a witness smaller

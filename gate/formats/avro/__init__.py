@@ -15,7 +15,7 @@ from gate.model import Incompatibility, Schema, SchemaType
 if TYPE_CHECKING:
     from gate.formats import Change, CheckOptions
     from gate.formats.avro.nodes import AvroSchema
-    from gate.rules import Rule
+    from gate.model import Rule
 
 _PRIMITIVE_NAMES = frozenset(
     {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}

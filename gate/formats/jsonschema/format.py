@@ -13,7 +13,7 @@ from gate.model import Incompatibility, Schema, SchemaType
 if TYPE_CHECKING:
     from gate.formats.jsonschema.checker import Difference
     from gate.formats.jsonschema.nodes import ParsedJsonSchema
-    from gate.rules import Rule
+    from gate.model import Rule
 
 _SCHEMA_KEYS = frozenset({"$schema", "type", "properties", "items", "$ref", "oneOf", "anyOf",
                           "allOf", "enum", "const", "definitions", "$defs"})

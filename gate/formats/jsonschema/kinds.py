@@ -9,12 +9,8 @@ from __future__ import annotations
 
 import enum
 from functools import cache
-from typing import TYPE_CHECKING
 
-from gate.model import JsonPolicy, Severity
-
-if TYPE_CHECKING:
-    from gate.rules import Rule
+from gate.model import Category, JsonPolicy, Rule, Severity
 
 
 class Kind(enum.Enum):
@@ -384,17 +380,15 @@ def incompatible_kinds() -> list[Kind]:
 @cache
 def json_rules() -> tuple[Rule, ...]:
     """Every JSON Schema rule, as `gate rules` lists them."""
-    from gate.rules import Rule
-
     rules = [
         Rule(INVALID_SCHEMA_RULE, "The JSON Schema is invalid: malformed JSON, duplicate keys, "
-             "or a keyword its draft's metaschema rejects.", Severity.ERROR, "json"),
+             "or a keyword its draft's metaschema rejects.", Severity.ERROR, Category.JSON),
         Rule(UNRESOLVED_REF_RULE, "A `$ref` cannot be resolved: missing target, a file outside "
              "the repository, or a remote document while remote references are off.",
-             Severity.ERROR, "json"),
+             Severity.ERROR, Category.JSON),
     ]
     rules.extend(
-        Rule(kind.rule_id, PURPOSES[kind], Severity.ERROR, "json", registry_name=kind.name)
+        Rule(kind.rule_id, PURPOSES[kind], Severity.ERROR, Category.JSON, registry_name=kind.name)
         for kind in incompatible_kinds()
     )
     return tuple(rules)
