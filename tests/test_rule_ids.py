@@ -79,3 +79,47 @@ def test_pending_entries_are_still_needed() -> None:
     present = {(place.partition(":")[0], rule) for rule, places in others.items()
                for place in places}
     assert PENDING <= present, f"remove from PENDING: {sorted(PENDING - present)}"
+
+
+def test_the_catalogue_is_at_the_top_of_the_import_graph() -> None:
+    """No module gate.rules reaches (its imports, and theirs at module level) imports it back."""
+
+    def module_of(path: Path) -> str:
+        parts = path.relative_to(GATE.parent).with_suffix("").parts
+        return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+    modules = {module_of(path): path for path in GATE.rglob("*.py")}
+
+    def imported(name: str, everywhere: bool) -> set[str]:
+        tree = ast.parse(modules[name].read_text(encoding="utf-8"))
+        nodes: list[ast.stmt] = []
+        pending = list(tree.body)
+        while pending:
+            node = pending.pop()
+            if isinstance(node, ast.Import | ast.ImportFrom):
+                nodes.append(node)
+            elif isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+                continue
+            elif isinstance(node, ast.If | ast.Try):
+                pending.extend(ast.iter_child_nodes(node))  # type: ignore[arg-type]
+            elif everywhere:
+                kinds = ast.Import | ast.ImportFrom
+                pending.extend(inner for inner in ast.walk(node) if isinstance(inner, kinds))
+        found = set()
+        for node in nodes:
+            targets = ([alias.name for alias in node.names] if isinstance(node, ast.Import)
+                       else [f"{node.module}.{alias.name}" for alias in node.names])
+            for target in targets:
+                parts = target.split(".")
+                found |= {".".join(parts[:i]) for i in range(1, len(parts) + 1)} & modules.keys()
+        return found - {name}
+
+    reached: set[str] = set()
+    pending = list(imported("gate.rules", everywhere=True))
+    while pending:
+        name = pending.pop()
+        if name not in reached:
+            reached.add(name)
+            pending.extend(imported(name, everywhere=False))
+    back = sorted(name for name in reached if "gate.rules" in imported(name, everywhere=False))
+    assert not back, f"import gate.rules at module level, though gate.rules imports them: {back}"
