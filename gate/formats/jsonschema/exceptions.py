@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from gate.errors import SchemaInvalid
-from gate.formats.jsonschema.kinds import UNRESOLVED_REF_RULE
+from gate.formats.jsonschema.rules import UNRESOLVED_REF_RULE
 
 
 class UnresolvedReference(SchemaInvalid):

@@ -176,7 +176,7 @@ class JsonSchemaFormat(BuiltinSimulation):
 
 
 def _too_deep() -> Incompatibility:
-    from gate.formats.jsonschema.kinds import INVALID_SCHEMA_RULE
+    from gate.formats.jsonschema.rules import INVALID_SCHEMA_RULE
 
     return Incompatibility(
         rule=INVALID_SCHEMA_RULE,

@@ -11,6 +11,7 @@ import enum
 from dataclasses import dataclass
 from functools import cache
 
+from gate.formats.jsonschema.rules import RULES
 from gate.model import Category, JsonPolicy, Rule, Severity
 
 
@@ -938,20 +939,10 @@ def compatible_kinds(policy: JsonPolicy) -> frozenset[Kind]:
     return LENIENT_COMPATIBLE if policy is JsonPolicy.LENIENT else STRICT_COMPATIBLE
 
 
-INVALID_SCHEMA_RULE = "JSON_INVALID_SCHEMA"
-UNRESOLVED_REF_RULE = "JSON_UNRESOLVED_REF"
-
-
 @cache
 def json_rules() -> tuple[Rule, ...]:
     """Every JSON Schema rule, as `gate rules` lists them."""
-    rules = [
-        Rule(INVALID_SCHEMA_RULE, "The JSON Schema is invalid: malformed JSON, duplicate keys, "
-             "or a keyword its draft's metaschema rejects.", Severity.ERROR, Category.JSON),
-        Rule(UNRESOLVED_REF_RULE, "A `$ref` cannot be resolved: missing target, a file outside "
-             "the repository, or a remote document while remote references are off.",
-             Severity.ERROR, Category.JSON),
-    ]
+    rules = list(RULES)
     rules.extend(
         Rule(row.kind.rule_id, row.purpose, Severity.ERROR, Category.JSON, row.kind.name)
         for row in KINDS
