@@ -14,9 +14,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from gate.corerules import CONTRACT_SCHEMA_UNRESOLVED
 from gate.formats import CheckOptions, get_format
 from gate.judge import Parsed, baseline_name, location_of, severity_of
 from gate.model import CheckKind, CheckResult, Finding, Location, Severity, Witness
+from gate.simulationrules import SIMULATION_DECODE_FAILED
 
 _PINNED = re.compile(r"^(?P<subject>[^@\s]+)@(?P<version>\d+|latest)$")
 
@@ -120,8 +122,8 @@ def pair_check(
 
 def _unresolved(subject: str, party: Party, check_id: str) -> CheckResult:
     finding = Finding(
-        rule="CONTRACT_SCHEMA_UNRESOLVED",
-        severity=severity_of("CONTRACT_SCHEMA_UNRESOLVED"),
+        rule=CONTRACT_SCHEMA_UNRESOLVED,
+        severity=severity_of(CONTRACT_SCHEMA_UNRESOLVED),
         subject=subject,
         message=f"{party.label}: {party.problem}",
         check=check_id,
@@ -289,7 +291,8 @@ def _with_fastavro_only(
     """`findings` (the pair's) with the one accepted-but-breaks warning for the samples only
     fastavro consumers fail on: when the simulation of the pair already gave that warning, it
     names the samples too; else it is added, with the first such sample as its witness."""
-    from gate.simulate import SIMULATION_BREAKS_ACCEPTED_CHANGE, samples_only_fastavro_fails
+    from gate.simulate import samples_only_fastavro_fails
+    from gate.simulationrules import SIMULATION_BREAKS_ACCEPTED_CHANGE
 
     sources = [result.sample.source for result in failed]
     for index, finding in enumerate(findings):
@@ -359,7 +362,7 @@ def _sample_finding(
         body_base64=base64.b64encode(body).decode("ascii") if body and own else None,
         body_encoding=first.body_encoding,
     )
-    rule = "SIMULATION_DECODE_FAILED"
+    rule = SIMULATION_DECODE_FAILED
     return Finding(
         rule=rule,
         severity=Severity.WARNING if pair.compatible else severity_of(rule),

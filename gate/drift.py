@@ -26,8 +26,17 @@ from typing import Any
 
 from gate.errors import FormatError
 from gate.formats import get_format
-from gate.model import CheckKind, CheckResult, Finding, Location, Mode, SchemaType, Severity
-from gate.rules import Rule
+from gate.model import (
+    Category,
+    CheckKind,
+    CheckResult,
+    Finding,
+    Location,
+    Mode,
+    Rule,
+    SchemaType,
+    Severity,
+)
 from gate.sources.state import RegisteredSchema, SubjectState
 
 UNTRACKED_REGISTRY_VERSION = "DRIFT_UNTRACKED_REGISTRY_VERSION"
@@ -46,21 +55,21 @@ DRIFT_RULES: tuple[Rule, ...] = (
         "newest one git holds (or the latest, when git holds none): someone registered it by "
         "hand.",
         Severity.ERROR,
-        "drift",
+        Category.DRIFT,
     ),
     Rule(
         HISTORY_PREDATES_GIT,
         "Registered versions that no git revision holds, older than one git holds: registry "
         "history from before the repository tracked the schema (one finding per subject).",
         Severity.INFO,
-        "drift",
+        Category.DRIFT,
     ),
     Rule(
         HISTORY_SHALLOW,
         "Registered versions that git's history does not hold in a shallow clone: they may be in "
         "the history it lacks (fetch it, or run with --fetch-base, to tell).",
         Severity.INFO,
-        "drift",
+        Category.DRIFT,
     ),
     Rule(
         HISTORY_UNREADABLE,
@@ -68,31 +77,31 @@ DRIFT_RULES: tuple[Rule, ...] = (
         "file are git-lfs pointers whose object is not in the local LFS store: they may be those "
         "revisions (fetch the objects, `git lfs fetch --all origin`, to tell).",
         Severity.INFO,
-        "drift",
+        Category.DRIFT,
     ),
     Rule(
         NOT_REGISTERED,
         "The schema at git head is not registered yet (expected before a deploy).",
         Severity.INFO,
-        "drift",
+        Category.DRIFT,
     ),
     Rule(
         COMPATIBILITY_MISMATCH,
         "The compatibility level in gate.yaml differs from the one the registry applies.",
         Severity.WARNING,
-        "drift",
+        Category.DRIFT,
     ),
     Rule(
         SUBJECT_NOT_IN_GIT,
         "A registry subject with no schema file in git.",
         Severity.WARNING,
-        "drift",
+        Category.DRIFT,
     ),
     Rule(
         SUBJECT_NOT_IN_REGISTRY,
         "A subject in git that the registry has never seen (registered on first deploy).",
         Severity.INFO,
-        "drift",
+        Category.DRIFT,
     ),
 )
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gate.compat import CheckMemo, Version, Violation, check_candidate, versions_to_check
+from gate.corerules import SCHEMA_TYPE_CHANGED
 from gate.errors import FormatError, SchemaInvalid
 from gate.formats import CheckOptions, file_key, get_format
 from gate.jsonpos import line_of
@@ -29,7 +30,7 @@ from gate.model import (
     SchemaType,
     Severity,
 )
-from gate.rules import SCHEMA_TYPE_CHANGED, all_rules
+from gate.rules import all_rules
 
 Evidence = Callable[[CheckResult, "Parsed", "Parsed"], CheckResult]
 

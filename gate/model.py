@@ -206,6 +206,34 @@ class CheckKind(enum.StrEnum):
     DRIFT = "drift"
 
 
+class Category(enum.StrEnum):
+    """What part of gate a rule belongs to (`gate rules` groups by it)."""
+
+    GENERAL = "general"
+    GIT = "git"
+    REGISTRY = "registry"
+    COMPATIBILITY = "compatibility"
+    CONTRACT = "contract"
+    POLICY = "policy"
+    DRIFT = "drift"
+    SIMULATION = "simulation"
+    AVRO = "avro"
+    JSON = "json"
+    PROTOBUF = "protobuf"
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A stable rule id, what it guards against, and how severe a finding of it is by default."""
+
+    id: str
+    purpose: str
+    severity: Severity = Severity.ERROR
+    category: Category = Category.GENERAL
+    # the name the registry itself uses for this kind of difference, where there is one
+    registry_name: str | None = None
+
+
 @dataclass(frozen=True)
 class CheckResult:
     """One check that ran (or was skipped), with what it found; passed checks are kept too."""

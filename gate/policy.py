@@ -7,21 +7,23 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from gate.model import CheckKind, CheckResult, Finding, Location, Severity
-from gate.rules import Rule
+from gate.model import Category, CheckKind, CheckResult, Finding, Location, Rule, Severity
+
+WAIVER_EXPIRED = "WAIVER_EXPIRED"
+WAIVER_STALE = "WAIVER_STALE"
 
 POLICY_RULES: tuple[Rule, ...] = (
     Rule(
-        "WAIVER_EXPIRED",
+        WAIVER_EXPIRED,
         "A waiver passed its expiry date; the finding it covered counts again.",
         Severity.ERROR,
-        "policy",
+        Category.POLICY,
     ),
     Rule(
-        "WAIVER_STALE",
+        WAIVER_STALE,
         "A waiver matches no finding any more; remove it (`gate unwaive FINGERPRINT`).",
         Severity.WARNING,
-        "policy",
+        Category.POLICY,
     ),
 )
 
@@ -84,7 +86,7 @@ def apply_waivers(
             still = "; the finding it covered fails the gate again" if index in expired_hits else ""
             expired.append(
                 Finding(
-                    rule="WAIVER_EXPIRED",
+                    rule=WAIVER_EXPIRED,
                     severity=Severity.ERROR,
                     subject=waiver.subject,
                     message=f"{label} expired on {waiver.expires.isoformat()}{still}",
@@ -98,7 +100,7 @@ def apply_waivers(
             where = f" from {declared_in}" if declared_in else ""
             stale.append(
                 Finding(
-                    rule="WAIVER_STALE",
+                    rule=WAIVER_STALE,
                     severity=Severity.WARNING,
                     subject=waiver.subject,
                     message=f"{label} is stale: the finding it waives no longer occurs",

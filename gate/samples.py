@@ -28,6 +28,11 @@ from typing import TYPE_CHECKING, Any
 from gate.errors import SourceError
 from gate.jsonpos import line_of
 from gate.model import SchemaType
+from gate.simulationrules import (
+    SAMPLE_INVALID,
+    SAMPLE_NOT_VALID_FOR_WRITER,
+    SAMPLE_UNKNOWN_SCHEMA_ID,
+)
 
 if TYPE_CHECKING:
     from gate.formats import Simulator
@@ -38,10 +43,6 @@ JSON_EXTENSIONS = (".json",)
 JSON_LINES_EXTENSIONS = (".jsonl", ".ndjson")
 WIRE_EXTENSIONS = (".bin",)
 SAMPLE_EXTENSIONS = (*JSON_EXTENSIONS, *JSON_LINES_EXTENSIONS, *WIRE_EXTENSIONS)
-
-SAMPLE_INVALID = "SAMPLE_INVALID"
-SAMPLE_UNKNOWN_SCHEMA_ID = "SAMPLE_UNKNOWN_SCHEMA_ID"
-SAMPLE_NOT_VALID_FOR_WRITER = "SAMPLE_NOT_VALID_FOR_WRITER"
 
 
 @dataclass(frozen=True)

@@ -13,17 +13,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from gate.model import Finding, Location, SchemaType, Severity, Witness
-from gate.rules import Rule
+from gate.model import Finding, Location, SchemaType, Witness
 from gate.simulation_types import (
     FASTAVRO_ONLY,
-    SAMPLE_INVALID,
-    SAMPLE_NOT_VALID_FOR_WRITER,
-    SAMPLE_UNKNOWN_SCHEMA_ID,
-    SIMULATION_BREAKS_ACCEPTED_CHANGE,
-    SIMULATION_DECODE_FAILED,
-    SIMULATION_ENUM_DEFAULTED,
-    SIMULATION_VALUE_LOST,
     Agreement,
     FailureKind,
     SampleRejection,
@@ -32,44 +24,21 @@ from gate.simulation_types import (
     ValueChange,
     fastavro_only,
 )
+from gate.simulationrules import (
+    SIMULATION_BREAKS_ACCEPTED_CHANGE,
+    SIMULATION_RULES,
+)
 
 if TYPE_CHECKING:
     from gate.formats import Simulator
 
 __all__ = [
-    "SAMPLE_INVALID", "SAMPLE_NOT_VALID_FOR_WRITER", "SAMPLE_UNKNOWN_SCHEMA_ID",
-    "SIMULATION_BREAKS_ACCEPTED_CHANGE", "SIMULATION_DECODE_FAILED", "SIMULATION_ENUM_DEFAULTED",
-    "SIMULATION_RULES", "SIMULATION_VALUE_LOST", "Agreement", "FailureKind", "SampleRejection",
+    "Agreement", "FailureKind", "SampleRejection",
     "SimulatedFailure", "SimulationOutcome", "ValueChange", "accepted_but_breaks", "agreement",
     "fastavro_only", "find_witness", "format_simulator", "outcome_findings", "problem_finding",
     "samples_only_fastavro_fails", "simulate_pair", "simulates",
 ]
 
-SIMULATION_RULES: tuple[Rule, ...] = (
-    Rule(SIMULATION_DECODE_FAILED,
-         "A captured message cannot be decoded with the candidate schema.",
-         Severity.ERROR, "simulation"),
-    Rule(SIMULATION_BREAKS_ACCEPTED_CHANGE,
-         "The registry accepts the change, but data it allows would still break: a payload "
-         "written with the writer schema is rejected by the reader schema.",
-         Severity.WARNING, "simulation"),
-    Rule(SIMULATION_VALUE_LOST,
-         "A payload decodes, but a writer field's value is dropped (the reader has no field for "
-         "it) while a reader field takes its default: a likely rename without an alias.",
-         Severity.WARNING, "simulation"),
-    Rule(SIMULATION_ENUM_DEFAULTED,
-         "A payload decodes, but an enum symbol the reader does not know is replaced by the "
-         "reader's enum default.", Severity.WARNING, "simulation"),
-    Rule(SAMPLE_INVALID,
-         "A configured sample record cannot be read: invalid JSON, or a corrupt or truncated "
-         "wire-format message.", Severity.ERROR, "simulation"),
-    Rule(SAMPLE_UNKNOWN_SCHEMA_ID,
-         "A captured wire-format sample names a schema id that is not in the registry or "
-         "snapshot.", Severity.ERROR, "simulation"),
-    Rule(SAMPLE_NOT_VALID_FOR_WRITER,
-         "A configured sample is not valid under the writer schema, so it is no evidence.",
-         Severity.ERROR, "simulation"),
-)
 _SEVERITY = {rule.id: rule.severity for rule in SIMULATION_RULES}
 
 def simulate_pair(

@@ -10,15 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gate.model import SchemaType, Witness
-
-SIMULATION_DECODE_FAILED = "SIMULATION_DECODE_FAILED"
-SIMULATION_VALUE_LOST = "SIMULATION_VALUE_LOST"
-SIMULATION_ENUM_DEFAULTED = "SIMULATION_ENUM_DEFAULTED"
-SIMULATION_BREAKS_ACCEPTED_CHANGE = "SIMULATION_BREAKS_ACCEPTED_CHANGE"
-SAMPLE_INVALID = "SAMPLE_INVALID"
-SAMPLE_UNKNOWN_SCHEMA_ID = "SAMPLE_UNKNOWN_SCHEMA_ID"
-SAMPLE_NOT_VALID_FOR_WRITER = "SAMPLE_NOT_VALID_FOR_WRITER"
-
+from gate.simulationrules import SAMPLE_NOT_VALID_FOR_WRITER
 
 SHRINK_BUDGET = 400  # encode+decode attempts spent on making a witness smaller
 # what one Avro simulation may spend past reading each payload once (confirming value changes,

@@ -18,12 +18,6 @@ from gate.formats.avro import payloads as avro_payloads
 from gate.model import SchemaType, Severity
 from gate.samples import Sample, SampleProblem
 from gate.simulate import (
-    SAMPLE_NOT_VALID_FOR_WRITER,
-    SIMULATION_BREAKS_ACCEPTED_CHANGE,
-    SIMULATION_DECODE_FAILED,
-    SIMULATION_ENUM_DEFAULTED,
-    SIMULATION_RULES,
-    SIMULATION_VALUE_LOST,
     FailureKind,
     SimulationOutcome,
     accepted_but_breaks,
@@ -32,6 +26,14 @@ from gate.simulate import (
     outcome_findings,
     problem_finding,
     simulate_pair,
+)
+from gate.simulationrules import (
+    SAMPLE_NOT_VALID_FOR_WRITER,
+    SIMULATION_BREAKS_ACCEPTED_CHANGE,
+    SIMULATION_DECODE_FAILED,
+    SIMULATION_ENUM_DEFAULTED,
+    SIMULATION_RULES,
+    SIMULATION_VALUE_LOST,
 )
 from tests.support.paths import CONFORMANCE
 

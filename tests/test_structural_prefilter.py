@@ -11,12 +11,12 @@ from typing import Any
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from gate.canonical import canonical_json
 from gate.checks.registry import structurally_unlike
 from gate.drift import canonical_form
 from gate.errors import SchemaInvalid
 from gate.judge import Parsed
 from gate.model import Origin, OriginKind, Schema, SchemaType
-from gate.canonical import canonical_json
 from tests.formats.test_avro_differential import PRIMITIVES, Gen, both_parse
 
 

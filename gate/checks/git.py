@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from gate.checks.compat import with_change_summary
 from gate.checks.validity import parse_side
+from gate.corerules import SUBJECT_DELETED
 from gate.judge import Parsed, Parser, compat_checks, severity_of, validity_check
 from gate.model import CheckKind, CheckResult, Finding, Location, Mode
 from gate.subjects import SubjectSource
@@ -20,8 +21,8 @@ if TYPE_CHECKING:
 
 def deleted_check(source: SubjectSource, base_label: str) -> CheckResult:
     finding = Finding(
-        rule="SUBJECT_DELETED",
-        severity=severity_of("SUBJECT_DELETED"),
+        rule=SUBJECT_DELETED,
+        severity=severity_of(SUBJECT_DELETED),
         subject=source.subject,
         # the base's revision is in `versions`, not in the message: the fingerprint (waivers,
         # code-scanning and Code Quality entries) stays the same from run to run

@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from gate.canonical import canonical_json, json_shape
 from gate.checks.git import mode_words
+from gate.corerules import REGISTRY_VERDICT_DISAGREES
 from gate.errors import SourceError
 from gate.formats import get_format
 from gate.judge import Parsed, Parser, compat_checks, severity_of
 from gate.model import CheckKind, CheckResult, Finding, Location, Mode
-from gate.canonical import canonical_json, json_shape
 from gate.subjects import SubjectSource
 from gate.workspace import load_configuration
 
@@ -240,8 +241,8 @@ def verify_with_registry(
         messages = "; ".join(m for v in verdicts for m in v.messages)[:800]
         findings = (
             Finding(
-                rule="REGISTRY_VERDICT_DISAGREES",
-                severity=severity_of("REGISTRY_VERDICT_DISAGREES"),
+                rule=REGISTRY_VERDICT_DISAGREES,
+                severity=severity_of(REGISTRY_VERDICT_DISAGREES),
                 subject=source.subject,
                 message=f"the registry calls the candidate {said}, gate calls it "
                 f"{'compatible' if local_ok else 'incompatible'}"

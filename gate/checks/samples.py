@@ -10,6 +10,7 @@ from gate.formats import get_format
 from gate.judge import Parsed, Parser, severity_of
 from gate.model import CheckKind, CheckResult, Finding, Location, Witness
 from gate.simulation_types import SimulationNotRun
+from gate.simulationrules import SIMULATION_DECODE_FAILED
 from gate.subjects import SubjectSource
 
 if TYPE_CHECKING:
@@ -199,8 +200,8 @@ def samples_check(
         elif decoded.error is not None:
             findings.append(
                 Finding(
-                    rule="SIMULATION_DECODE_FAILED",
-                    severity=severity_of("SIMULATION_DECODE_FAILED"),
+                    rule=SIMULATION_DECODE_FAILED,
+                    severity=severity_of(SIMULATION_DECODE_FAILED),
                     subject=source.subject,
                     message=f"captured message {sample.source} (schema id {sample.schema_id}) "
                     f"cannot be read with the candidate schema: {decoded.error}",

@@ -18,7 +18,7 @@ from gate.model import Incompatibility, JsonPolicy, Origin, Schema, SchemaType, 
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from gate.rules import Rule
+    from gate.model import Rule
     from gate.samples import DecodedWire, Sample, SampleProblem
     from gate.simulate import SimulationOutcome
 

@@ -10,8 +10,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from gate.model import CheckResult, Finding, Result, Severity, Witness
-from gate.rules import Rule
+from gate.model import CheckResult, Finding, Result, Rule, Severity, Witness
 
 
 class Verdict(enum.StrEnum):

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from gate.model import CheckResult, Finding, Result, Witness
+from gate.policy import WAIVER_STALE
 from gate.report import RenderOptions
 from gate.report.common import (
     Summary,
@@ -79,14 +80,14 @@ def render(result: Result, options: RenderOptions) -> str:
         parts.append(f"### Failing findings ({len(failing)})")
         shown, budget = _findings(result, failing, budget)
         parts.extend(shown)
-    stale = [f for f in result.findings if f.rule == "WAIVER_STALE" and not fails(result, f)]
+    stale = [f for f in result.findings if f.rule == WAIVER_STALE and not fails(result, f)]
     if stale:
         parts.append(f"### Stale waivers ({len(stale)})")
         parts.append(_stale_table(stale))
     other = [
         f
         for f in result.findings
-        if f.waived_by is None and not fails(result, f) and f.rule != "WAIVER_STALE"
+        if f.waived_by is None and not fails(result, f) and f.rule != WAIVER_STALE
     ]
     if other:
         parts.append(f"### Warnings and notices ({len(other)})")

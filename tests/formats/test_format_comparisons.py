@@ -7,10 +7,10 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from gate.checks.registry import structurally_unlike
 from gate.drift import canonical_form
 from gate.formats import get_format
 from gate.model import SchemaType
-from gate.checks.registry import structurally_unlike
 from tests.formats.test_avro_differential import Gen
 from tests.test_structural_prefilter import parsed
 

@@ -76,3 +76,12 @@ def test_every_folder_is_named_after_a_rule() -> None:
     for folder in FOLDERS:
         assert folder.name.split("-", 1)[0] in ids, folder.name
         assert {"old.json", "new.json", "expected.json"} <= {p.name for p in folder.iterdir()}
+
+
+def test_kind_table_inverses_pair_up() -> None:
+    from gate.formats.jsonschema.kinds import KINDS, ROWS, Kind
+
+    assert [row.kind for row in KINDS] == list(Kind)
+    for row in KINDS:
+        if row.inverse is not None:
+            assert ROWS[row.inverse].inverse is row.kind, row.kind

@@ -16,7 +16,7 @@ from gate.model import Incompatibility, Schema, SchemaType
 if TYPE_CHECKING:
     from gate.formats import Change, CheckOptions, Simulator
     from gate.formats.avro.nodes import AvroSchema
-    from gate.rules import Rule
+    from gate.model import Rule
 
 # Avro's primitive type names: the one definition
 PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})

@@ -7,8 +7,7 @@ whose meaning changes for a consumer.
 
 from __future__ import annotations
 
-from gate.model import Severity
-from gate.rules import Rule
+from gate.model import Category, Rule, Severity
 
 INVALID_SCHEMA = "AVRO_INVALID_SCHEMA"
 READER_FIELD_MISSING_DEFAULT = "AVRO_READER_FIELD_MISSING_DEFAULT"
@@ -22,7 +21,7 @@ DECIMAL_SCALE_CHANGED = "AVRO_DECIMAL_SCALE_CHANGED"
 TIMESTAMP_PRECISION_CHANGED = "AVRO_TIMESTAMP_PRECISION_CHANGED"
 LOGICAL_TYPE_CHANGED = "AVRO_LOGICAL_TYPE_CHANGED"
 
-_CATEGORY = "avro"
+_CATEGORY = Category.AVRO
 
 RULES: tuple[Rule, ...] = (
     Rule(

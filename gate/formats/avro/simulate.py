@@ -31,8 +31,6 @@ from gate.samples import (
     plain_sample,
 )
 from gate.simulation_types import (
-    SIMULATION_ENUM_DEFAULTED,
-    SIMULATION_VALUE_LOST,
     Candidate,
     FailureKind,
     Item,
@@ -49,6 +47,7 @@ from gate.simulation_types import (
     shrink,
     worst,
 )
+from gate.simulationrules import SIMULATION_ENUM_DEFAULTED, SIMULATION_VALUE_LOST
 
 if TYPE_CHECKING:
     from gate.formats.avro.payloads import NamedType

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from gate.errors import SchemaInvalid
+from gate.formats.jsonschema.rules import UNRESOLVED_REF_RULE
 
 
 class UnresolvedReference(SchemaInvalid):
@@ -13,7 +14,7 @@ class UnresolvedReference(SchemaInvalid):
     `JSON_INVALID_SCHEMA`).
     """
 
-    rule = "JSON_UNRESOLVED_REF"
+    rule = UNRESOLVED_REF_RULE
 
     def __init__(self, message: str, pointer: str = "", line: int | None = None,
                  ref: str = "") -> None:

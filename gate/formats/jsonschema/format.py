@@ -14,7 +14,7 @@ from gate.model import Incompatibility, Schema, SchemaType
 if TYPE_CHECKING:
     from gate.formats.jsonschema.checker import Difference
     from gate.formats.jsonschema.nodes import ParsedJsonSchema
-    from gate.rules import Rule
+    from gate.model import Rule
 
 _SCHEMA_KEYS = frozenset({"$schema", "type", "properties", "items", "$ref", "oneOf", "anyOf",
                           "allOf", "enum", "const", "definitions", "$defs"})
@@ -205,7 +205,7 @@ class JsonSchemaFormat(BuiltinSimulation):
 
 
 def _too_deep() -> Incompatibility:
-    from gate.formats.jsonschema.kinds import INVALID_SCHEMA_RULE
+    from gate.formats.jsonschema.rules import INVALID_SCHEMA_RULE
 
     return Incompatibility(
         rule=INVALID_SCHEMA_RULE,

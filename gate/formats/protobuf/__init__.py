@@ -13,7 +13,7 @@ from gate.model import Incompatibility, Schema, SchemaType
 if TYPE_CHECKING:
     from gate.formats import Change, CheckOptions, Simulator
     from gate.formats.protobuf.model import ProtoSchema
-    from gate.rules import Rule
+    from gate.model import Rule
     from gate.samples import Sample, SampleProblem
 
 _SNIFF = re.compile(r'^\s*(syntax\s*=\s*"proto[23]"|package\s+[\w.]+\s*;|message\s+\w+\s*\{)',

@@ -28,15 +28,13 @@ from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from gate.errors import SchemaInvalid
+from gate.formats.protobuf.kinds import INVALID_SCHEMA, UNRESOLVED_IMPORT
 from gate.model import Origin, OriginKind, Schema
 
 if TYPE_CHECKING:
     from google.protobuf.descriptor_pb2 import FileDescriptorSet
 
     from gate.formats import CheckOptions
-
-INVALID_SCHEMA = "PROTOBUF_INVALID_SCHEMA"
-UNRESOLVED_IMPORT = "PROTOBUF_UNRESOLVED_IMPORT"
 
 _TREE_KINDS = frozenset({OriginKind.GIT, OriginKind.INDEX})
 _FILE_KINDS = frozenset({OriginKind.FILE, OriginKind.WORKTREE})

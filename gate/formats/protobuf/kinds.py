@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import enum
 
-from gate.model import Severity
-from gate.rules import Rule
+from gate.model import Category, Rule, Severity
 
 
 class Kind(enum.Enum):
@@ -74,7 +73,7 @@ COMPATIBLE = frozenset(
 INVALID_SCHEMA = "PROTOBUF_INVALID_SCHEMA"
 UNRESOLVED_IMPORT = "PROTOBUF_UNRESOLVED_IMPORT"
 
-_CATEGORY = "protobuf"
+_CATEGORY = Category.PROTOBUF
 
 # one line of purpose per incompatible kind
 _PURPOSES: dict[Kind, str] = {

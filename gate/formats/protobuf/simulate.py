@@ -33,15 +33,13 @@ from gate.samples import (
     plain_sample,
 )
 from gate.simulation_types import (
-    SAMPLE_INVALID,
-    SIMULATION_ENUM_DEFAULTED,
-    SIMULATION_VALUE_LOST,
     FailureKind,
     SampleRejection,
     SimulatedFailure,
     SimulationOutcome,
     ValueChange,
 )
+from gate.simulationrules import SAMPLE_INVALID, SIMULATION_ENUM_DEFAULTED, SIMULATION_VALUE_LOST
 
 LOST, CHANGED, OVERWRITTEN, DEFAULTED = "lost", "changed", "overwritten", "defaulted"
 

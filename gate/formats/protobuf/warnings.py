@@ -18,8 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from gate.formats.protobuf.model import MAP, SCALAR, SCALAR_GROUPS, Field, Message, ProtoSchema
-from gate.model import Incompatibility, Severity
-from gate.rules import Rule
+from gate.model import Category, Incompatibility, Rule, Severity
 
 NUMERIC_NARROWED = "PROTOBUF_NUMERIC_NARROWED"
 BYTES_TO_STRING = "PROTOBUF_BYTES_TO_STRING"
@@ -30,7 +29,7 @@ ENUM_TYPE_CHANGED = "PROTOBUF_ENUM_TYPE_CHANGED"
 DEFAULT_MESSAGE_CHANGED = "PROTOBUF_DEFAULT_MESSAGE_CHANGED"
 FIELD_RENAMED = "PROTOBUF_FIELD_RENAMED"
 
-_CATEGORY = "protobuf"
+_CATEGORY = Category.PROTOBUF
 
 RULES: tuple[Rule, ...] = (
     Rule(NUMERIC_NARROWED, "A numeric field changes inside a scalar group the registry treats "
