@@ -19,7 +19,7 @@ from typing import Any
 import click
 
 from gate.errors import SourceError, UsageError
-from gate.model import JsonPolicy, Mode, Result, SchemaType, Severity
+from gate.model import InputPatterns, JsonPolicy, Mode, Result, RunInputs, SchemaType, Severity
 from gate.options import CompatOptions, RunOptions, Shard, SourceOptions
 
 
@@ -159,7 +159,7 @@ def emit_reports(result: Result, requests: Sequence[ReportRequest], verbosity: i
             color=request.path is None and _color_wanted(),
             verbosity=verbosity,
             tool_version=__version__,
-            root=result.extra.get("root"),
+            root=result.info.root,
         )
         rendered.append((request, render(ReportFormat(request.format), result, options)))
     _refuse_inputs([r for r, _ in rendered if r.path is not None], result)
@@ -198,12 +198,12 @@ def _refuse_inputs(requests: Sequence[ReportRequest], result: Result) -> None:
         return
     from gate.config import glob_match
 
-    read = result.extra.get("inputs") or {"root": "", "config": None, "paths": ()}
+    read = result.info.inputs or RunInputs(root="", config=None, paths=())
     files = [os.path.join(read["root"], path) for path in read["paths"] if path]
     if read["config"] is not None:
         files.append(read["config"])
     inputs = {_real(Path(file)) for file in files}
-    globs = result.extra.get("input_patterns") or {"root": "", "patterns": []}
+    globs = result.info.input_patterns or InputPatterns(root="", patterns=[])
     for request in requests:
         assert request.path is not None
         real = _real(request.path)

@@ -18,6 +18,7 @@ from gate.model import (
     Finding,
     Location,
     Result,
+    RunInfo,
     Severity,
     Witness,
 )
@@ -105,12 +106,11 @@ def result_from_json(document: dict[str, Any]) -> Result:
                 seconds=float(data.get("seconds") or 0.0),
             )
         )
-    extra = {key: document[key] for key in ("base", "head") if document.get(key)}
     return Result(
         checks=tuple(checks),
         fail_on=Severity(document.get("fail_on", "error")),
         notes=tuple(document.get("notes") or ()),
-        extra=extra,
+        info=RunInfo(base=document.get("base") or None, head=document.get("head") or None),
     )
 
 
@@ -137,8 +137,8 @@ def merge_results(results: Sequence[Result]) -> Result:
             )
     notes = tuple(dict.fromkeys(n for r in results for n in r.notes))
     fail_on = min((r.fail_on for r in results), key=lambda s: s.rank, default=Severity.ERROR)
-    extra = dict(results[0].extra) if results else {}
-    return Result(tuple(merged.values()), fail_on=fail_on, notes=notes, extra=extra)
+    info = results[0].info if results else RunInfo()
+    return Result(tuple(merged.values()), fail_on=fail_on, notes=notes, info=info)
 
 
 def _merge_junit(paths: Sequence[Path]) -> tuple[str, bool]:

@@ -33,6 +33,7 @@ from gate.model import (
     Origin,
     OriginKind,
     Result,
+    RunInfo,
     SchemaType,
     Severity,
     Witness,
@@ -1732,7 +1733,7 @@ def run_check(options: RunOptions) -> Result:
         )
     if edges:
         extra["graph"] = edges
-    return Result(tuple(checks), fail_on=options.fail_on, notes=tuple(notes), extra=extra)
+    return Result(tuple(checks), options.fail_on, tuple(notes), RunInfo(**extra))
 
 
 def _relative(path: Path | None, root: Path) -> str | None:

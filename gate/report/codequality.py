@@ -27,8 +27,8 @@ _SEVERITY = {Severity.ERROR: "critical", Severity.WARNING: "minor", Severity.INF
 
 def render(result: Result, options: RenderOptions) -> str:
     """The report as indented JSON."""
-    files: dict[str, str] = result.extra.get("files") or {}
-    fallback = f"{result.extra.get('prefix') or ''}gate.yaml"
+    files = result.info.files
+    fallback = f"{result.info.prefix or ''}gate.yaml"
     groups: dict[str, list[Finding]] = {}
     paths: dict[str, str] = {}
     for finding in result.findings:

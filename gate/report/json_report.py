@@ -21,8 +21,8 @@ def render(result: Result, options: RenderOptions) -> str:
         "exit_code": result.exit_code,
         "fail_on": result.fail_on.value,
         "tool": {"name": "gate", "version": options.tool_version},
-        "base": _label(result.extra.get("base")),
-        "head": _label(result.extra.get("head")),
+        "base": _label(result.info.base),
+        "head": _label(result.info.head),
         "notes": list(result.notes),
         "summary": {
             "subjects": summary.subjects,

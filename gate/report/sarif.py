@@ -63,7 +63,7 @@ def render(result: Result, options: RenderOptions) -> str:
         driver["semanticVersion"] = options.tool_version
     run: dict[str, Any] = {
         "tool": {"driver": driver},
-        "automationDetails": {"id": automation_id(result.extra.get("prefix"))},
+        "automationDetails": {"id": automation_id(result.info.prefix)},
     }
     if options.root is not None:
         run["originalUriBaseIds"] = {ROOT_BASE_ID: {"uri": _directory_uri(options.root)}}
