@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
 
 from gate.model import Finding, Result, Severity
 from gate.report import RenderOptions
@@ -52,7 +51,7 @@ def fingerprint(finding: Finding, path: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def _entry(result: Result, key: str, group: list[Finding], path: str) -> dict[str, Any]:
+def _entry(result: Result, key: str, group: list[Finding], path: str) -> dict[str, object]:
     finding = group[0]
     rule = rule_info(finding.rule)
     baselines = list(
