@@ -734,7 +734,7 @@ _TYPE_WORDS = {
 }
 
 
-def _describe(value: Any, secret: bool = False) -> str:
+def _describe(value: object, secret: bool = False) -> str:
     if value is None:
         return "nothing"
     if isinstance(value, bool):
@@ -912,7 +912,7 @@ class _Builder:
         path = Path(os.path.expanduser(value))
         return path if path.is_absolute() else self.root / path
 
-    def optional(self, value: Any) -> str | None:
+    def optional(self, value: object) -> str | None:
         return value if isinstance(value, str) and value.strip() else None
 
     def import_paths(self, raw: dict[str, Any] | None) -> tuple[str, ...]:

@@ -232,7 +232,7 @@ def _field(path: Path, data: dict[str, object], key: str, kind: type | tuple[typ
     return value
 
 
-def _mode(path: Path, value: Any, key: str) -> Mode:
+def _mode(path: Path, value: object, key: str) -> Mode:
     try:
         return Mode.parse(str(value))
     except ValueError:
