@@ -36,6 +36,8 @@ from gate.sources.state import (
 )
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
 
 log = logging.getLogger(__name__)
@@ -319,7 +321,7 @@ class _Transport:
         import httpx
 
         settings = self.settings
-        verify: Any = True
+        verify: ssl.SSLContext | bool = True
         if settings.ca_bundle or settings.client_cert:
             verify = self._ssl_context()
         # only encodings whose decompressed size `_read_body` counts as it goes
@@ -342,7 +344,7 @@ class _Transport:
             ),
         )
 
-    def _ssl_context(self) -> Any:
+    def _ssl_context(self) -> ssl.SSLContext:
         import ssl
 
         settings = self.settings
