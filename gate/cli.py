@@ -10,7 +10,7 @@ import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, NoReturn, ParamSpec, Protocol, TypeVar
 
 import click
 
@@ -19,24 +19,25 @@ from gate.errors import ExitCode, UsageError, error_handler
 from gate.model import JsonPolicy, Mode, SchemaType, Severity
 from gate.secrets import Redactor
 
+if TYPE_CHECKING:
+    import datetime as dt
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+class _Decorator(Protocol):
+    def __call__(self, function: Callable[_P, _R], /) -> Callable[_P, _R]: ...
 _TYPE_CHOICES = [t.value.lower() for t in SchemaType]
 _MODE_CHOICES = [m.value for m in Mode]
 _FAIL_ON_CHOICES = [Severity.ERROR.value, Severity.WARNING.value]
 _POLICY_CHOICES = [p.value for p in JsonPolicy]
 
 
-def _dispatch(command: str, params: dict[str, Any]) -> NoReturn:
-    """Run `gate.commands.<command>(params, verbosity)` under the one error handler."""
-    context = _Context(params.pop("verbose", 0), params.pop("quiet", 0))
-    params.pop("color", None)  # read from click's context where output is written
-
-    def action() -> int:
-        from gate import commands
-
-        function: Callable[[dict[str, Any], int], int] = getattr(commands, command)
-        return function(params, context.verbosity)
-
-    context.run(action)
+def _execute(verbose: int, quiet: int, command: Callable[[int], int]) -> NoReturn:
+    """Run `command(verbosity)` under the one error handler; `--color` is read from click's
+    context where output is written."""
+    _Context(verbose, quiet).run(command)
 
 
 class _Context:
@@ -46,9 +47,9 @@ class _Context:
         self.verbosity = verbose - quiet
         self.redact = Redactor.from_environ(os.environ)
 
-    def run(self, action: Callable[[], int]) -> NoReturn:
+    def run(self, action: Callable[[int], int]) -> NoReturn:
         with error_handler(self.verbosity, redact=self.redact):
-            code = action()
+            code = action(self.verbosity)
             sys.exit(code)
         sys.exit(int(ExitCode.INTERNAL))  # pragma: no cover - error_handler always exits
 
@@ -61,7 +62,7 @@ def _color_callback(context: click.Context, _: click.Parameter, value: str) -> s
     return value
 
 
-def _verbosity_options(function: Callable[..., Any]) -> Callable[..., Any]:
+def _verbosity_options(function: Callable[_P, _R]) -> Callable[_P, _R]:
     function = click.option(
         "--color",
         type=click.Choice(["auto", "always", "never"]),
@@ -78,7 +79,7 @@ def _verbosity_options(function: Callable[..., Any]) -> Callable[..., Any]:
     )
 
 
-def _source_options(function: Callable[..., Any]) -> Callable[..., Any]:
+def _source_options(function: Callable[_P, _R]) -> Callable[_P, _R]:
     decorators = [
         click.option(
             "--config",
@@ -174,12 +175,23 @@ def cli() -> None:
     help="Check only the K-th of N stable partitions of the subjects.",
 )
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
-def check(**params: Any) -> None:
+def check(
+    verbose: int, quiet: int, color: str, config: Path | None, registry_url: str | None,
+    snapshot: Path | None, offline: bool, reports: tuple[str, ...], fail_on: str,
+    base: str | None, head: str | None, staged: bool, fetch_base: bool, hook: bool,
+    verify_with_registry: bool, no_simulate: bool, shard: str | None, files: tuple[Path, ...],
+) -> None:
     """Check changed schemas against the base revision, the registry and the consumers."""
-    _dispatch("check_command", params)
+    from gate.commands import CheckArgs, SourceArgs, check_command
+
+    sources = SourceArgs(
+        config, registry_url, snapshot, offline, base, head, staged, hook, fetch_base, files
+    )
+    args = CheckArgs(sources, reports, fail_on, verify_with_registry, not no_simulate, shard)
+    _execute(verbose, quiet, lambda verbosity: check_command(args, verbosity))
 
 
-def _schema_options(mode_help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def _schema_options(mode_help: str) -> _Decorator:
     """--type, --mode, --policy and --format, shared by `compat` and `diff`."""
     decorators = [
         click.option(
@@ -212,7 +224,7 @@ def _schema_options(mode_help: str) -> Callable[[Callable[..., Any]], Callable[.
         ),
     ]
 
-    def apply(function: Callable[..., Any]) -> Callable[..., Any]:
+    def apply(function: Callable[_P, _R]) -> Callable[_P, _R]:
         for decorator in reversed(decorators):
             function = decorator(function)
         return function
@@ -225,9 +237,15 @@ def _schema_options(mode_help: str) -> Callable[[Callable[..., Any]], Callable[.
 @click.option("--no-simulate", is_flag=True, help="Skip the search for witness payloads.")
 @_verbosity_options
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
-def compat(**params: Any) -> None:
+def compat(
+    schema_type: str | None, mode: str, policy: str, output_format: str, no_simulate: bool,
+    verbose: int, quiet: int, color: str, files: tuple[Path, ...],
+) -> None:
     """Check NEW (the last file) against OLD versions (oldest first), without configuration."""
-    _dispatch("compat_command", params)
+    from gate.commands import SchemaArgs, compat_command
+
+    args = SchemaArgs(files, schema_type, mode, policy, output_format, not no_simulate)
+    _execute(verbose, quiet, lambda verbosity: compat_command(args, verbosity))
 
 
 @cli.command()
@@ -235,9 +253,15 @@ def compat(**params: Any) -> None:
 @_verbosity_options
 @click.argument("old", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
-def diff(**params: Any) -> None:
+def diff(
+    schema_type: str | None, mode: str, policy: str, output_format: str, verbose: int,
+    quiet: int, color: str, old: Path, new: Path,
+) -> None:
     """A changelog of one schema change, each change classified."""
-    _dispatch("diff_command", params)
+    from gate.commands import SchemaArgs, diff_command
+
+    args = SchemaArgs((old, new), schema_type, mode, policy, output_format)
+    _execute(verbose, quiet, lambda verbosity: diff_command(args, verbosity))
 
 
 @cli.command()
@@ -247,16 +271,30 @@ def diff(**params: Any) -> None:
     is_flag=True,
     help="In a shallow clone, fetch from origin as much history as drift needs.",
 )
-def drift(**params: Any) -> None:
+def drift(
+    verbose: int, quiet: int, color: str, config: Path | None, registry_url: str | None,
+    snapshot: Path | None, offline: bool, reports: tuple[str, ...], fail_on: str,
+    fetch_base: bool,
+) -> None:
     """Compare git with the registry: unregistered schemas, hand-registered versions, levels."""
-    _dispatch("drift_command", params)
+    from gate.commands import CheckArgs, SourceArgs, drift_command
+
+    sources = SourceArgs(config, registry_url, snapshot, offline, fetch_base=fetch_base)
+    args = CheckArgs(sources, reports, fail_on)
+    _execute(verbose, quiet, lambda verbosity: drift_command(args, verbosity))
 
 
 @cli.command()
 @_source_options
-def simulate(**params: Any) -> None:
+def simulate(
+    verbose: int, quiet: int, color: str, config: Path | None, registry_url: str | None,
+    snapshot: Path | None, offline: bool, reports: tuple[str, ...], fail_on: str,
+) -> None:
     """Decode sample and generated payloads with every consumer's reader schema."""
-    _dispatch("simulate_command", params)
+    from gate.commands import CheckArgs, SourceArgs, simulate_command
+
+    args = CheckArgs(SourceArgs(config, registry_url, snapshot, offline), reports, fail_on)
+    _execute(verbose, quiet, lambda verbosity: simulate_command(args, verbosity))
 
 
 @cli.group()
@@ -276,9 +314,15 @@ def registry() -> None:
 @click.option("--subject", "subjects", multiple=True, help="Only these subjects (repeatable).")
 @_verbosity_options
 @click.argument("directory", type=click.Path(path_type=Path))
-def registry_export(**params: Any) -> None:
+def registry_export(
+    registry_url: str | None, config: Path | None, subjects: tuple[str, ...], verbose: int,
+    quiet: int, color: str, directory: Path,
+) -> None:
     """Write a registry snapshot to DIRECTORY, for offline runs."""
-    _dispatch("export_command", params)
+    from gate.commands import ExportArgs, SourceArgs, export_command
+
+    args = ExportArgs(SourceArgs(config, registry_url), directory, subjects)
+    _execute(verbose, quiet, lambda verbosity: export_command(args, verbosity))
 
 
 @cli.command()
@@ -301,9 +345,18 @@ def registry_export(**params: Any) -> None:
 @click.option("--snapshot", type=click.Path(path_type=Path), default=None, metavar="DIR")
 @click.option("--offline", is_flag=True)
 @_verbosity_options
-def waive(**params: Any) -> None:
+def waive(
+    fingerprint: str, reason: str, owner: str, expires: dt.datetime, rule: str | None,
+    subject: str | None, config: Path | None, base: str | None, head: str | None, staged: bool,
+    registry_url: str | None, snapshot: Path | None, offline: bool, verbose: int, quiet: int,
+    color: str,
+) -> None:
     """Append a waiver for the finding with FINGERPRINT to gate.yaml (once)."""
-    _dispatch("waive_command", params)
+    from gate.commands import SourceArgs, WaiveArgs, waive_command
+
+    sources = SourceArgs(config, registry_url, snapshot, offline, base, head, staged)
+    args = WaiveArgs(sources, fingerprint, reason, owner, expires, rule, subject)
+    _execute(verbose, quiet, lambda verbosity: waive_command(args, verbosity))
 
 
 @cli.command()
@@ -312,9 +365,15 @@ def waive(**params: Any) -> None:
 @click.option("--subject", default=None, help="Subject, when several waivers share it.")
 @click.option("--config", "config", type=click.Path(path_type=Path), default=None)
 @_verbosity_options
-def unwaive(**params: Any) -> None:
+def unwaive(
+    fingerprint: str, rule: str | None, subject: str | None, config: Path | None, verbose: int,
+    quiet: int, color: str,
+) -> None:
     """Remove the waiver with FINGERPRINT from gate.yaml (or its waivers file)."""
-    _dispatch("unwaive_command", params)
+    from gate.commands import UnwaiveArgs, unwaive_command
+
+    args = UnwaiveArgs(config, fingerprint, rule, subject)
+    _execute(verbose, quiet, lambda verbosity: unwaive_command(args, verbosity))
 
 
 @cli.command("merge-reports")
@@ -333,9 +392,14 @@ def unwaive(**params: Any) -> None:
     help="Write the merged report here (default: standard output).",
 )
 @click.argument("reports", nargs=-1, required=True, type=click.Path(path_type=Path))
-def merge_reports(**params: Any) -> None:
+def merge_reports(
+    output_format: str | None, output: Path | None, reports: tuple[Path, ...]
+) -> None:
     """Combine the JSON or JUnit reports of `gate check --shard K/N` runs into one."""
-    _dispatch("merge_command", params)
+    from gate.commands import MergeArgs, merge_command
+
+    args = MergeArgs(reports, output_format, output)
+    _execute(0, 0, lambda verbosity: merge_command(args, verbosity))
 
 
 @cli.command()
@@ -348,7 +412,9 @@ def merge_reports(**params: Any) -> None:
 )
 def rules(output_format: str) -> None:
     """Every rule id, its purpose and default severity."""
-    _dispatch("rules_command", {"output_format": output_format})
+    from gate.commands import rules_command
+
+    _execute(0, 0, lambda verbosity: rules_command(output_format, verbosity))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

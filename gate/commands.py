@@ -14,13 +14,89 @@ import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
 import click
 
 from gate.errors import SourceError, UsageError
-from gate.model import JsonPolicy, Mode, Result, SchemaType, Severity
+from gate.model import InputPatterns, JsonPolicy, Mode, Result, RunInputs, SchemaType, Severity
 from gate.options import CompatOptions, RunOptions, Shard, SourceOptions
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+
+@dataclass(frozen=True)
+class SourceArgs:
+    """The source options as given: the sides of the repository and the registry baseline."""
+
+    config: Path | None = None
+    registry_url: str | None = None
+    snapshot: Path | None = None
+    offline: bool = False
+    base: str | None = None
+    head: str | None = None
+    staged: bool = False
+    hook: bool = False
+    fetch_base: bool = False
+    files: tuple[Path, ...] = ()
+
+
+@dataclass(frozen=True)
+class CheckArgs:
+    """`gate check`, `gate drift` and `gate simulate`."""
+
+    sources: SourceArgs
+    reports: tuple[str, ...] = ()
+    fail_on: str = "error"
+    verify_with_registry: bool = False
+    simulate: bool = True
+    shard: str | None = None
+
+
+@dataclass(frozen=True)
+class SchemaArgs:
+    """`gate compat` (every file, the last the candidate) and `gate diff` (old, new)."""
+
+    files: tuple[Path, ...]
+    schema_type: str | None = None
+    mode: str = "BACKWARD"
+    policy: str = "STRICT"
+    output_format: str = "text"
+    simulate: bool = True
+
+
+@dataclass(frozen=True)
+class ExportArgs:
+    sources: SourceArgs
+    directory: Path
+    subjects: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class WaiveArgs:
+    sources: SourceArgs
+    fingerprint: str
+    reason: str
+    owner: str
+    expires: dt.datetime
+    rule: str | None = None
+    subject: str | None = None
+
+
+@dataclass(frozen=True)
+class UnwaiveArgs:
+    config: Path | None
+    fingerprint: str
+    rule: str | None = None
+    subject: str | None = None
+
+
+@dataclass(frozen=True)
+class MergeArgs:
+    reports: tuple[Path, ...]
+    output_format: str | None = None
+    output: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -159,7 +235,7 @@ def emit_reports(result: Result, requests: Sequence[ReportRequest], verbosity: i
             color=request.path is None and _color_wanted(),
             verbosity=verbosity,
             tool_version=__version__,
-            root=result.extra.get("root"),
+            root=result.info.root,
         )
         rendered.append((request, render(ReportFormat(request.format), result, options)))
     _refuse_inputs([r for r, _ in rendered if r.path is not None], result)
@@ -198,12 +274,12 @@ def _refuse_inputs(requests: Sequence[ReportRequest], result: Result) -> None:
         return
     from gate.config import glob_match
 
-    read = result.extra.get("inputs") or {"root": "", "config": None, "paths": ()}
+    read = result.info.inputs or RunInputs(root="", config=None, paths=())
     files = [os.path.join(read["root"], path) for path in read["paths"] if path]
     if read["config"] is not None:
         files.append(read["config"])
     inputs = {_real(Path(file)) for file in files}
-    globs = result.extra.get("input_patterns") or {"root": "", "patterns": []}
+    globs = result.info.input_patterns or InputPatterns(root="", patterns=[])
     for request in requests:
         assert request.path is not None
         real = _real(request.path)
@@ -227,33 +303,31 @@ def _real(path: Path) -> str:
         return str(path.absolute())
 
 
-def _compat_options(params: dict[str, Any], files: tuple[Path, ...]) -> CompatOptions:
-    schema_type = params.get("schema_type")
+def _compat_options(args: SchemaArgs) -> CompatOptions:
     return CompatOptions(
-        files=files,
-        schema_type=SchemaType.parse(schema_type) if schema_type else None,
-        mode=Mode.parse(params.get("mode") or "BACKWARD"),
-        json_policy=JsonPolicy.parse(params.get("policy") or "STRICT"),
-        simulate=not params.get("no_simulate", False),
+        files=args.files,
+        schema_type=SchemaType.parse(args.schema_type) if args.schema_type else None,
+        mode=Mode.parse(args.mode or "BACKWARD"),
+        json_policy=JsonPolicy.parse(args.policy or "STRICT"),
+        simulate=args.simulate,
     )
 
 
-def compat_command(params: dict[str, Any], verbosity: int) -> int:
+def compat_command(args: SchemaArgs, verbosity: int) -> int:
     from gate.checks.compat import run_compat
 
-    options = _compat_options(params, tuple(params["files"]))
-    shown = params["output_format"] == "text" and verbosity >= 0
-    result = run_compat(dataclasses.replace(options, describe_changes=shown))
-    emit_reports(result, [ReportRequest(params["output_format"], None)], verbosity)
+    shown = args.output_format == "text" and verbosity >= 0
+    result = run_compat(dataclasses.replace(_compat_options(args), describe_changes=shown))
+    emit_reports(result, [ReportRequest(args.output_format, None)], verbosity)
     return result.exit_code
 
 
-def diff_command(params: dict[str, Any], verbosity: int) -> int:
+def diff_command(args: SchemaArgs, verbosity: int) -> int:
     from gate.checks.compat import run_diff
     from gate.report.changelog import render_changelog
 
-    changelog = run_diff(_compat_options(params, (params["old"], params["new"])))
-    sys.stdout.write(render_changelog(changelog, params["output_format"], color=_color_wanted()))
+    changelog = run_diff(_compat_options(args))
+    sys.stdout.write(render_changelog(changelog, args.output_format, color=_color_wanted()))
     return changelog.exit_code
 
 
@@ -270,13 +344,14 @@ def _shard(value: str | None) -> Shard | None:
     return shard
 
 
-def _hook_range(params: dict[str, Any], environ: dict[str, str]) -> dict[str, Any]:
+def _hook_range(args: SourceArgs, environ: Mapping[str, str]) -> SourceArgs:
     """`--hook`: the revisions pre-commit names, or the staged change against HEAD.
 
     pre-commit sets PRE_COMMIT_FROM_REF and PRE_COMMIT_TO_REF for a pre-push hook and for
     `pre-commit run --from-ref X --to-ref Y`; a plain commit sets neither.
     """
-    given = [f"--{name}" for name in ("base", "head", "staged") if params.get(name)]
+    named = {"base": args.base, "head": args.head, "staged": args.staged}
+    given = [f"--{name}" for name, value in named.items() if value]
     if given:
         raise UsageError(
             f"--hook takes its range from pre-commit; drop {', '.join(given)} "
@@ -286,41 +361,39 @@ def _hook_range(params: dict[str, Any], environ: dict[str, str]) -> dict[str, An
     from_ref = environ.get("PRE_COMMIT_FROM_REF", "").strip()
     to_ref = environ.get("PRE_COMMIT_TO_REF", "").strip()
     if from_ref and to_ref:
-        return {"base": from_ref, "head": to_ref, "staged": False}
-    return {"base": "HEAD", "head": None, "staged": True}
+        return dataclasses.replace(args, base=from_ref, head=to_ref, staged=False)
+    return dataclasses.replace(args, base="HEAD", head=None, staged=True)
 
 
-def _source_options(params: dict[str, Any]) -> SourceOptions:
+def _source_options(args: SourceArgs) -> SourceOptions:
     environ = dict(os.environ)
-    if params.get("hook"):
-        params = {**params, **_hook_range(params, environ)}
-    if params.get("head") and params.get("staged"):
+    if args.hook:
+        args = _hook_range(args, environ)
+    if args.head and args.staged:
         raise UsageError("--head and --staged exclude each other", "--head/--staged")
     return SourceOptions(
         cwd=Path.cwd(),
-        config=params.get("config"),
-        base=params.get("base"),
-        head=params.get("head"),
-        staged=bool(params.get("staged")),
-        registry_url=params.get("registry_url"),
-        snapshot=params.get("snapshot"),
-        offline=bool(params.get("offline")),
-        fetch_base=bool(params.get("fetch_base")),
-        files=tuple(str(f) for f in params.get("files", ())),
+        config=args.config,
+        base=args.base,
+        head=args.head,
+        staged=args.staged,
+        registry_url=args.registry_url,
+        snapshot=args.snapshot,
+        offline=args.offline,
+        fetch_base=args.fetch_base,
+        files=tuple(str(f) for f in args.files),
         environ=environ,
     )
 
 
-def _run_options(params: dict[str, Any], **overrides: Any) -> RunOptions:
-    values: dict[str, Any] = {
-        "sources": _source_options(params),
-        "fail_on": Severity(params.get("fail_on") or "error"),
-        "verify_with_registry": bool(params.get("verify_with_registry")),
-        "simulate": not params.get("no_simulate", False),
-        "shard": _shard(params.get("shard")),
-    }
-    values.update(overrides)
-    return RunOptions(**values)
+def _run_options(args: CheckArgs) -> RunOptions:
+    return RunOptions(
+        sources=_source_options(args.sources),
+        fail_on=Severity(args.fail_on or "error"),
+        verify_with_registry=args.verify_with_registry,
+        simulate=args.simulate,
+        shard=_shard(args.shard),
+    )
 
 
 def _shows_text(requests: Sequence[ReportRequest], verbosity: int) -> bool:
@@ -329,47 +402,52 @@ def _shows_text(requests: Sequence[ReportRequest], verbosity: int) -> bool:
     return verbosity >= 0 and (every_to_a_file or any(r.format == "text" for r in requests))
 
 
-def check_command(params: dict[str, Any], verbosity: int) -> int:
+def check_command(args: CheckArgs, verbosity: int) -> int:
     from gate.pipeline import run_check
 
-    requests = parse_report_requests(params["reports"])
-    result = run_check(_run_options(params, describe_changes=_shows_text(requests, verbosity)))
+    requests = parse_report_requests(args.reports)
+    options = _run_options(args)
+    shown = _shows_text(requests, verbosity)
+    result = run_check(dataclasses.replace(options, describe_changes=shown))
     emit_reports(result, requests, verbosity)
     return result.exit_code
 
 
-def drift_command(params: dict[str, Any], verbosity: int) -> int:
+def drift_command(args: CheckArgs, verbosity: int) -> int:
     from gate.pipeline import run_check
 
-    requests = parse_report_requests(params["reports"])
-    result = run_check(_run_options(params, compat=False, simulate=False, describe_changes=False))
+    requests = parse_report_requests(args.reports)
+    options = dataclasses.replace(
+        _run_options(args), compat=False, simulate=False, describe_changes=False
+    )
+    result = run_check(options)
     emit_reports(result, requests, verbosity)
     return result.exit_code
 
 
-def simulate_command(params: dict[str, Any], verbosity: int) -> int:
+def simulate_command(args: CheckArgs, verbosity: int) -> int:
     from gate.pipeline import run_check
 
-    requests = parse_report_requests(params["reports"])
-    result = run_check(_run_options(
-        params, compat=False, drift=False, simulate=True,
+    requests = parse_report_requests(args.reports)
+    options = dataclasses.replace(
+        _run_options(args), compat=False, drift=False, simulate=True,
         describe_changes=_shows_text(requests, verbosity),
-    ))
+    )
+    result = run_check(options)
     emit_reports(result, requests, verbosity)
     return result.exit_code
 
 
-def export_command(params: dict[str, Any], verbosity: int) -> int:
+def export_command(args: ExportArgs, verbosity: int) -> int:
     from gate.checks.registry import export_registry
 
-    written = export_registry(_source_options(params), params["directory"], params["subjects"])
+    written = export_registry(_source_options(args.sources), args.directory, args.subjects)
     if verbosity >= 0:
-        sys.stderr.write(f"wrote {written} schema versions to {params['directory']}\n")
+        sys.stderr.write(f"wrote {written} schema versions to {args.directory}\n")
     return 0
 
 
-def rules_command(params: dict[str, Any], verbosity: int = 0) -> int:
-    output_format = params["output_format"]
+def rules_command(output_format: str, verbosity: int = 0) -> int:
     from gate.rules import all_rules
 
     table = sorted(all_rules().values(), key=lambda r: (r.category, r.id))
@@ -396,7 +474,7 @@ def rules_command(params: dict[str, Any], verbosity: int = 0) -> int:
     return 0
 
 
-def waive_command(params: dict[str, Any], verbosity: int = 0) -> int:
+def waive_command(args: WaiveArgs, verbosity: int = 0) -> int:
     import datetime as dt
 
     from gate.pipeline import run_check
@@ -410,21 +488,22 @@ def waive_command(params: dict[str, Any], verbosity: int = 0) -> int:
     )
     from gate.workspace import load_configuration
 
-    expires = params["expires"].date()
+    expires = args.expires.date()
     if expires < dt.date.today():
         raise UsageError(
             "the expiry date is in the past",
             expires.isoformat(),
             "give a date from today on: --expires YYYY-MM-DD",
         )
-    sources = _source_options(params)
-    if params.get("rule") and params.get("subject"):
-        rule, subject, fingerprint = params["rule"], params["subject"], params["fingerprint"]
+    sources = _source_options(args.sources)
+    if args.rule and args.subject:
+        rule, subject, fingerprint = args.rule, args.subject, args.fingerprint
     else:
-        result = run_check(_run_options(params, simulate=False, describe_changes=False))
-        finding = find_finding(result, params["fingerprint"])
+        options = _run_options(CheckArgs(args.sources, simulate=False))
+        result = run_check(dataclasses.replace(options, describe_changes=False))
+        finding = find_finding(result, args.fingerprint)
         rule, subject, fingerprint = finding.rule, finding.subject, finding.fingerprint
-    entry = WaiverEntry(rule, subject, fingerprint, params["reason"], params["owner"], expires)
+    entry = WaiverEntry(rule, subject, fingerprint, args.reason, args.owner, expires)
     config = load_configuration(sources)
     held = next((w for w in config.waivers if same_finding(w, rule, subject, fingerprint)), None)
     if held is not None:
@@ -467,22 +546,20 @@ def _rewrite_config(
         raise
 
 
-def unwaive_command(params: dict[str, Any], verbosity: int = 0) -> int:
+def unwaive_command(args: UnwaiveArgs, verbosity: int = 0) -> int:
     from gate.report.common import printable
     from gate.waive import find_waiver, remove_entry
     from gate.workspace import load_configuration
 
-    sources = _source_options(params)
+    sources = _source_options(SourceArgs(config=args.config))
     config = load_configuration(sources)
-    waiver = find_waiver(
-        config.waivers, params["fingerprint"], params.get("rule"), params.get("subject")
-    )
+    waiver = find_waiver(config.waivers, args.fingerprint, args.rule, args.subject)
     declared_in_config = config.path is not None and waiver.file == config.path.name
     target = config.path if declared_in_config or config.waivers_file is None else (
         config.waivers_file
     )
     if target is None:
-        raise UsageError("no gate.yaml holds the waiver", params["fingerprint"])
+        raise UsageError("no gate.yaml holds the waiver", args.fingerprint)
     text = target.read_text(encoding="utf-8")
     updated = remove_entry(text, waiver.line, waiver.file)
     _rewrite_config(target, text, updated, config.path or target, sources.environ)
@@ -500,13 +577,12 @@ def _read_or_empty(path: Path) -> str:
         return ""
 
 
-def merge_command(params: dict[str, Any], verbosity: int = 0) -> int:
+def merge_command(args: MergeArgs, verbosity: int = 0) -> int:
     from gate.merge import merge_reports
 
-    paths = list(params["reports"])
-    merged, passed = merge_reports(paths, params.get("output_format"))
-    if params.get("output") is not None:
-        write_atomically(params["output"], merged)
+    merged, passed = merge_reports(list(args.reports), args.output_format)
+    if args.output is not None:
+        write_atomically(args.output, merged)
     else:
         sys.stdout.write(merged)
     return 0 if passed else 1

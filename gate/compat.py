@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from gate.formats import CheckOptions, SchemaFormat
 from gate.model import Direction, Incompatibility, Mode
@@ -21,7 +20,7 @@ class Version:
     """One parsed version of a subject's history, with a label for reports."""
 
     label: str
-    parsed: Any
+    parsed: object  # the format's parsed form
 
 
 @dataclass(frozen=True)
@@ -42,17 +41,20 @@ def versions_to_check(mode: Mode, history: Sequence[Version]) -> list[Version]:
     return [history[-1]]
 
 
+_Checked = tuple[object, object, CheckOptions, list[Incompatibility]]
+
+
 class CheckMemo:
     """Verdicts of reader/writer pairs already checked, by identity of the parsed schemas: the
     base revision's version is most often the latest registered one, parsed once and checked
     against the candidate twice. Holds both schemas, so neither id can be reused meanwhile."""
 
     def __init__(self) -> None:
-        self._known: dict[tuple[int, int], tuple[Any, Any, CheckOptions, list[Any]]] = {}
+        self._known: dict[tuple[int, int], _Checked] = {}
 
     def check(
-        self, fmt: SchemaFormat, reader: Any, writer: Any, options: CheckOptions
-    ) -> list[Any]:
+        self, fmt: SchemaFormat, reader: object, writer: object, options: CheckOptions
+    ) -> list[Incompatibility]:
         known = self._known.get((id(reader), id(writer)))
         if known is not None and known[0] is reader and known[1] is writer and known[2] is options:
             return known[3]
@@ -63,7 +65,7 @@ class CheckMemo:
 
 def check_candidate(
     fmt: SchemaFormat,
-    candidate: Any,
+    candidate: object,
     history: Sequence[Version],
     mode: Mode,
     options: CheckOptions,

@@ -734,7 +734,7 @@ _TYPE_WORDS = {
 }
 
 
-def _describe(value: Any, secret: bool = False) -> str:
+def _describe(value: object, secret: bool = False) -> str:
     if value is None:
         return "nothing"
     if isinstance(value, bool):
@@ -753,13 +753,13 @@ def _is_secret(key: Key) -> bool:
     return len(key) == 2 and key[0] == "registry" and key[1] in _OPTIONAL_KEYS
 
 
-def _set(instance: Any, key: Key, value: Any) -> None:
+def _set(instance: Any, key: Key, value: object) -> None:
     for part in key[:-1]:
         instance = instance[part]
     instance[key[-1]] = value
 
 
-def _schema_problems(instance: Any, document: _Document, definition: str | None) -> None:
+def _schema_problems(instance: object, document: _Document, definition: str | None) -> None:
     """Add a problem per schema violation, in words a user of gate.yaml understands.
 
     A plain scalar YAML reads as a number where a string belongs (a subject `123`, a fingerprint
@@ -780,7 +780,9 @@ def _schema_problems(instance: Any, document: _Document, definition: str | None)
             document.problem(key, message, hint, line=line)
 
 
-def _explain(error: Any, document: _Document) -> Iterator[tuple[Key, int | None, str, str]]:
+def _explain(
+    error: Any, document: _Document
+) -> Iterator[tuple[Key, int | None, str, str]]:
     key: Key = tuple(error.absolute_path)
     line = document.line(key)
     kind = error.validator
@@ -837,7 +839,7 @@ def _explain(error: Any, document: _Document) -> Iterator[tuple[Key, int | None,
         yield key, line, str(error.message), ""
 
 
-def _normalize_enums(value: Any, document: _Document, key: Key = ()) -> None:
+def _normalize_enums(value: object, document: _Document, key: Key = ()) -> None:
     """Upper-case enum values (the CLI accepts any case too), remembering what was written."""
     if isinstance(value, dict):
         for name, item in value.items():
@@ -912,7 +914,7 @@ class _Builder:
         path = Path(os.path.expanduser(value))
         return path if path.is_absolute() else self.root / path
 
-    def optional(self, value: Any) -> str | None:
+    def optional(self, value: object) -> str | None:
         return value if isinstance(value, str) and value.strip() else None
 
     def import_paths(self, raw: dict[str, Any] | None) -> tuple[str, ...]:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import numbers
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any
+from typing import cast
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 
@@ -75,9 +75,9 @@ class SchemaViolation:
     def __init__(
         self,
         validator: str,
-        validator_value: Any,
-        schema: Mapping[str, Any],
-        instance: Any,
+        validator_value: object,
+        schema: Mapping[str, object],
+        instance: object,
         absolute_path: Path,
         message: str,
     ) -> None:
@@ -97,7 +97,7 @@ class SchemaViolation:
         return f"<SchemaViolation {self.validator} at {list(self.absolute_path)}: {self.message}>"
 
 
-def is_type(instance: Any, kind: str) -> bool:
+def is_type(instance: object, kind: str) -> bool:
     """jsonschema's Draft 2020-12 type checker."""
     if kind == "string":
         return isinstance(instance, str)
@@ -121,7 +121,7 @@ def is_type(instance: Any, kind: str) -> bool:
 _TRUE, _FALSE = object(), object()
 
 
-def _unbool(value: Any) -> Any:
+def _unbool(value: object) -> object:
     if value is True:
         return _TRUE
     if value is False:
@@ -129,7 +129,7 @@ def _unbool(value: Any) -> Any:
     return value
 
 
-def equal(one: Any, two: Any) -> bool:
+def equal(one: object, two: object) -> bool:
     """jsonschema's equality: `true` is not `1`, `1.0` is `1`, lists and mappings deeply."""
     if one is two:
         return True
@@ -152,7 +152,7 @@ def _extras_message(extras: list[str]) -> str:
 class ConfigSchema:
     """A validator of instances against `schema` (or against its `$defs[definition]`)."""
 
-    def __init__(self, schema: Mapping[str, Any], definition: str | None = None) -> None:
+    def __init__(self, schema: Mapping[str, object], definition: str | None = None) -> None:
         if schema.get("$schema") != DRAFT_2020_12:
             raise UnsupportedSchemaError(
                 f"config schema: $schema must be {DRAFT_2020_12!r}, not {schema.get('$schema')!r}"
@@ -160,13 +160,13 @@ class ConfigSchema:
         defs = schema.get("$defs", {})
         if not isinstance(defs, dict):
             raise UnsupportedSchemaError("config schema: $defs must be a mapping")
-        self._defs: dict[str, Mapping[str, Any]] = defs
+        self._defs: dict[str, Mapping[str, object]] = defs
         self._patterns: dict[str, re.Pattern[str]] = {}
         self._check(schema, "#", root=True)
         for name, subschema in defs.items():
             self._check(subschema, f"#/$defs/{name}")
         if definition is None:
-            self.schema: Mapping[str, Any] = schema
+            self.schema: Mapping[str, object] = schema
         elif definition in defs:
             self.schema = defs[definition]
         else:
@@ -181,7 +181,7 @@ class ConfigSchema:
             "test, before using it in gate/schemas/config.schema.json)"
         )
 
-    def _check(self, schema: Any, where: str, root: bool = False) -> None:
+    def _check(self, schema: object, where: str, root: bool = False) -> None:
         if not isinstance(schema, dict):
             raise self._fail(where, f"a subschema must be a mapping, not {schema!r}")
         for keyword, value in schema.items():
@@ -205,7 +205,7 @@ class ConfigSchema:
                 ):
                     raise self._fail(at, f"unsupported $ref {value!r} (only #/$defs/<name>)")
             elif keyword == "type":
-                kinds = [value] if isinstance(value, str) else value
+                kinds = [value] if isinstance(value, str) else cast(list[str], value)
                 if not isinstance(kinds, list) or not kinds or not set(kinds) <= TYPES:
                     raise self._fail(at, f"unsupported type {value!r}")
             elif keyword in ("enum", "required"):
@@ -234,31 +234,34 @@ class ConfigSchema:
 
     # ------------------------------------------------------------------ validating
 
-    def iter_errors(self, instance: Any) -> Iterator[SchemaViolation]:
+    def iter_errors(self, instance: object) -> Iterator[SchemaViolation]:
         """Every violation, in the order `jsonschema`'s `iter_errors` yields them."""
         return self._errors(self.schema, instance, ())
 
-    def is_valid(self, instance: Any) -> bool:
+    def is_valid(self, instance: object) -> bool:
         return next(self.iter_errors(instance), None) is None
 
     def _errors(
-        self, schema: Mapping[str, Any], instance: Any, path: Path
+        self, schema: Mapping[str, object], instance: object, path: Path
     ) -> Iterator[SchemaViolation]:
         for keyword, value in schema.items():
             if keyword == "$ref":
-                yield from self._errors(self._defs[value[len(_REF_PREFIX) :]], instance, path)
+                definition = self._defs[cast(str, value)[len(_REF_PREFIX) :]]
+                yield from self._errors(definition, instance, path)
             elif keyword == "properties":
                 if isinstance(instance, dict):
-                    for name, subschema in value.items():
+                    properties = cast(Mapping[str, Mapping[str, object]], value)
+                    for name, subschema in properties.items():
                         if name in instance:
                             yield from self._errors(subschema, instance[name], (*path, name))
             elif keyword == "items":
                 if isinstance(instance, list):
                     for index, item in enumerate(instance):
-                        yield from self._errors(value, item, (*path, index))
+                        subschema = cast(Mapping[str, object], value)
+                        yield from self._errors(subschema, item, (*path, index))
             elif keyword == "required":
                 if isinstance(instance, dict):
-                    for name in value:
+                    for name in cast(list[str], value):
                         if name not in instance:
                             missing = f"{name!r} is a required property"
                             yield SchemaViolation(keyword, value, schema, instance, path, missing)
@@ -268,45 +271,46 @@ class ConfigSchema:
                     yield SchemaViolation(keyword, value, schema, instance, path, failed)
 
     def _message(
-        self, keyword: str, value: Any, instance: Any, schema: Mapping[str, Any]
+        self, keyword: str, value: object, instance: object, schema: Mapping[str, object]
     ) -> str | None:
         """jsonschema's message when `keyword` fails on `instance`, else None."""
         if keyword == "type":
-            kinds = [value] if isinstance(value, str) else value
+            kinds = [value] if isinstance(value, str) else cast(list[str], value)
             if any(is_type(instance, kind) for kind in kinds):
                 return None
             return f"{instance!r} is not of type {', '.join(repr(kind) for kind in kinds)}"
         if keyword == "additionalProperties":
             if value or not isinstance(instance, dict):
                 return None
-            properties = schema.get("properties", {})
+            properties = cast(Mapping[str, object], schema.get("properties", {}))
             extras = {name for name in instance if name not in properties}
             if not extras:
                 return None
             unexpected = _extras_message(sorted(extras, key=str))
             return f"Additional properties are not allowed ({unexpected} unexpected)"
         if keyword == "enum":
-            if any(equal(each, instance) for each in value):
+            if any(equal(each, instance) for each in cast(list[object], value)):
                 return None
             return f"{instance!r} is not one of {value!r}"
         if keyword == "const":
             return None if equal(instance, value) else f"{value!r} was expected"
         if keyword == "minLength":
-            if not isinstance(instance, str) or len(instance) >= value:
+            if not isinstance(instance, str) or len(instance) >= cast(int, value):
                 return None
             return f"{instance!r} {'should be non-empty' if value == 1 else 'is too short'}"
         if keyword == "pattern":
-            if not isinstance(instance, str) or self._patterns[value].search(instance):
+            if not isinstance(instance, str) or self._patterns[cast(str, value)].search(instance):
                 return None
             return f"{instance!r} does not match {value!r}"
         if keyword in ("minimum", "maximum", "exclusiveMinimum"):
             if not is_type(instance, "number"):
                 return None
-            if keyword == "minimum" and instance < value:
+            number, bound = cast(float, instance), cast(float, value)
+            if keyword == "minimum" and number < bound:
                 return f"{instance!r} is less than the minimum of {value!r}"
-            if keyword == "maximum" and instance > value:
+            if keyword == "maximum" and number > bound:
                 return f"{instance!r} is greater than the maximum of {value!r}"
-            if keyword == "exclusiveMinimum" and instance <= value:
+            if keyword == "exclusiveMinimum" and number <= bound:
                 return f"{instance!r} is less than or equal to the minimum of {value!r}"
             return None
         return None  # annotations, $schema, $id, $defs

@@ -72,7 +72,13 @@ class RegistryError(SourceError):
 
 
 class FormatError(GateError):
-    """A schema type was asked for that is not supported, or a format failed unexpectedly."""
+    """A format failed unexpectedly: a bug in gate, not in the schemas or the command line."""
+
+    exit_code = ExitCode.INTERNAL
+
+
+class UnsupportedFormat(FormatError):
+    """A schema type was asked for that no format supports: a usage error."""
 
     exit_code = ExitCode.USAGE
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from gate.errors import SourceError, UsageError
 from gate.model import (
@@ -18,12 +18,56 @@ from gate.model import (
     Finding,
     Location,
     Result,
+    RunInfo,
     Severity,
     Witness,
 )
 
 
-def _load_json(path: Path) -> dict[str, Any]:
+class _LocationDocument(TypedDict, total=False):
+    path: str
+    line: int | None
+
+
+class _FindingDocument(TypedDict, total=False):
+    """A finding of a JSON report (schemas/report.schema.json)."""
+
+    rule: str
+    severity: str
+    subject: str
+    message: str
+    path: str
+    location: _LocationDocument | None
+    versions: list[str]
+    witness: dict[str, Any] | None
+    fix: str | None
+    check: str
+    waived: str | None
+
+
+class _CheckDocument(TypedDict, total=False):
+    id: str
+    subject: str
+    kind: str
+    name: str
+    findings: list[str]
+    notes: list[str]
+    skipped: str | None
+    seconds: float
+
+
+class ReportDocument(TypedDict, total=False):
+    """A JSON report as `gate check --report json` writes it, validated against its schema."""
+
+    base: str | None
+    head: str | None
+    fail_on: str
+    notes: list[str]
+    checks: list[_CheckDocument]
+    findings: list[_FindingDocument]
+
+
+def _load_json(path: Path) -> ReportDocument:
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -41,10 +85,10 @@ def _load_json(path: Path) -> dict[str, Any]:
             str(path),
             "pass the files that `gate check --report json=...` wrote, unedited",
         )
-    return document
+    return cast(ReportDocument, document)
 
 
-def _report_problem(document: dict[str, Any]) -> str | None:
+def _report_problem(document: dict[str, object]) -> str | None:
     """The first place where `document` departs from the documented report schema, if any."""
     from importlib import resources
 
@@ -62,7 +106,7 @@ def _report_problem(document: dict[str, Any]) -> str | None:
     return f"at {where}: {message}"
 
 
-def _finding(data: dict[str, Any]) -> Finding:
+def _finding(data: _FindingDocument) -> Finding:
     location = data.get("location")
     witness = data.get("witness")
     return Finding(
@@ -80,11 +124,11 @@ def _finding(data: dict[str, Any]) -> Finding:
     )
 
 
-def result_from_json(document: dict[str, Any]) -> Result:
+def result_from_json(document: ReportDocument) -> Result:
     """The `Result` a JSON report was rendered from (timings and payload types aside)."""
     by_fingerprint: dict[str, list[Finding]] = {}
-    for data in document["findings"]:
-        finding = _finding(data)
+    for item in document["findings"]:
+        finding = _finding(item)
         by_fingerprint.setdefault(f"{finding.check}\x1f{finding.fingerprint}", []).append(finding)
     checks = []
     for data in document["checks"]:
@@ -105,12 +149,11 @@ def result_from_json(document: dict[str, Any]) -> Result:
                 seconds=float(data.get("seconds") or 0.0),
             )
         )
-    extra = {key: document[key] for key in ("base", "head") if document.get(key)}
     return Result(
         checks=tuple(checks),
         fail_on=Severity(document.get("fail_on", "error")),
         notes=tuple(document.get("notes") or ()),
-        extra=extra,
+        info=RunInfo(base=document.get("base") or None, head=document.get("head") or None),
     )
 
 
@@ -137,8 +180,8 @@ def merge_results(results: Sequence[Result]) -> Result:
             )
     notes = tuple(dict.fromkeys(n for r in results for n in r.notes))
     fail_on = min((r.fail_on for r in results), key=lambda s: s.rank, default=Severity.ERROR)
-    extra = dict(results[0].extra) if results else {}
-    return Result(tuple(merged.values()), fail_on=fail_on, notes=notes, extra=extra)
+    info = results[0].info if results else RunInfo()
+    return Result(tuple(merged.values()), fail_on=fail_on, notes=notes, info=info)
 
 
 def _merge_junit(paths: Sequence[Path]) -> tuple[str, bool]:

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import enum
 import hashlib
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TypedDict
+
+# a JSON value as `json.loads` returns it
+JSON = dict[str, "JSON"] | list["JSON"] | str | int | float | bool | None
 
 
 class SchemaType(enum.StrEnum):
@@ -147,7 +151,7 @@ class Location:
 class Witness:
     """A concrete payload that shows an incompatibility."""
 
-    payload: Any  # JSON-compatible value as the writer wrote it
+    payload: object  # JSON-compatible value as the writer wrote it
     writer: str  # label of the writer schema version
     reader: str  # label of the reader schema version
     error: str  # what the consumer would hit
@@ -251,6 +255,40 @@ class CheckResult:
     summary: str | None = None
 
 
+class RunInputs(TypedDict):
+    """What a run read from the work tree: the repository's root, gate.yaml, the schema files."""
+
+    root: str
+    config: str | None
+    paths: Collection[str]  # repository-relative
+
+
+class InputPatterns(TypedDict):
+    """The sample globs of a run, relative to the configuration's folder `root`."""
+
+    root: str
+    patterns: list[str]
+
+
+# (producer, subject, consumer, broken) of one judged pair; a producer of None: data in flight
+GraphEdge = tuple[str | None, str, str, bool]
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """What a run compared and read, beside its checks; what reports need besides findings."""
+
+    base: str | None = None  # label of the base revision
+    head: str | None = None  # label of the head
+    root: str | None = None  # the repository's root
+    prefix: str | None = None  # the configuration's folder within it ("" or "dir/")
+    files: Mapping[str, str] = field(default_factory=dict)  # subject -> its schema's path
+    inputs: RunInputs | None = None  # which no report may overwrite
+    input_patterns: InputPatterns | None = None
+    unchanged: tuple[str, ...] = ()  # subjects whose schema is as it was at the base
+    graph: Collection[GraphEdge] | None = None  # the contract graph, when the run has contracts
+
+
 @dataclass(frozen=True)
 class Result:
     """The outcome of a whole run."""
@@ -258,7 +296,7 @@ class Result:
     checks: tuple[CheckResult, ...]
     fail_on: Severity = Severity.ERROR
     notes: tuple[str, ...] = ()
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    info: RunInfo = field(default_factory=RunInfo, compare=False)
 
     @property
     def findings(self) -> tuple[Finding, ...]:

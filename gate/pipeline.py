@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gate.checks.contracts import contract_checks, contract_graph
 from gate.checks.drift import in_doubt, registry_only_drift
@@ -16,7 +16,7 @@ from gate.errors import UsageError
 from gate.evidence import SimulationSettings, with_evidence
 from gate.formats import CheckOptions
 from gate.judge import Parsed, Parser
-from gate.model import CheckResult, Result
+from gate.model import CheckResult, InputPatterns, Result, RunInfo, RunInputs
 from gate.options import RunOptions
 from gate.pool import judge_all
 from gate.references import ReferenceResolver, required_subjects
@@ -38,19 +38,18 @@ if TYPE_CHECKING:
     from gate.workspace import StateView
 
 
-def _inputs(workspace: Workspace, config: Config) -> dict[str, object]:
+def _inputs(workspace: Workspace, config: Config) -> RunInputs:
     """gate.yaml and every subject's file of the run: the repository's root and the files'
     repository-relative paths (made absolute only when a report is written to a file)."""
     paths = {s.head_path for s in workspace.subjects} | {s.base_path for s in workspace.subjects}
-    paths.discard(None)
     return {
         "root": str(workspace.repo.root),
         "config": str(config.path) if config.path is not None else None,
-        "paths": paths,
+        "paths": {p for p in paths if p is not None},
     }
 
 
-def _input_patterns(workspace: Workspace, config: Config) -> dict[str, object]:
+def _input_patterns(workspace: Workspace, config: Config) -> InputPatterns:
     """The sample globs of the run, matched against report paths as text: listing the file
     system for them could follow a link out of the repository."""
     patterns = sorted({p for source in workspace.subjects for p in source.samples})
@@ -248,24 +247,22 @@ def run_check(options: RunOptions) -> Result:
         in_run = {check.subject for check in checks}
         waivers = tuple(w for w in waivers if w.subject in in_run)
     checks = apply_waivers(checks, waivers, today, relative(config.path, config.root))
-    extra: dict[str, Any] = {
-        "base": workspace.base_label,
-        "head": workspace.head_label,
-        # report paths are repository-relative: the reports that anchor them (SARIF) need the
-        # repository's root, and the configuration's folder within it tells monorepo runs apart
-        "root": str(workspace.repo.root),
-        "prefix": workspace.prefix,
-        "files": {s.subject: s.path for s in subjects},
-        # what the run read from the work tree, which no report may overwrite
-        "inputs": _inputs(workspace, config),
-        "input_patterns": _input_patterns(workspace, config),
-    }
     edges = contract_graph(pairs, checks)
-    if options.compat or options.simulate:
+    info = RunInfo(
+        base=workspace.base_label,
+        head=workspace.head_label,
+        # report paths are repository-relative: SARIF anchors them at the root, and the
+        # configuration's folder within it tells monorepo runs apart
+        root=str(workspace.repo.root),
+        prefix=workspace.prefix,
+        files={s.subject: s.path for s in subjects},
+        # what the run read from the work tree, which no report may overwrite
+        inputs=_inputs(workspace, config),
+        input_patterns=_input_patterns(workspace, config),
         # the subjects whose schema (and every file it reaches) is as it was at the base
-        extra["unchanged"] = tuple(
-            s.subject for s in subjects if s.unchanged and s.head_path == s.base_path
-        )
-    if edges:
-        extra["graph"] = edges
-    return Result(tuple(checks), fail_on=options.fail_on, notes=tuple(notes), extra=extra)
+        unchanged=tuple(s.subject for s in subjects if s.unchanged and s.head_path == s.base_path)
+        if options.compat or options.simulate
+        else (),
+        graph=edges or None,
+    )
+    return Result(tuple(checks), options.fail_on, tuple(notes), info)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING
 
 from gate.model import Category, CheckKind, CheckResult, Finding, Location, Rule, Severity
 
 WAIVER_EXPIRED = "WAIVER_EXPIRED"
 WAIVER_STALE = "WAIVER_STALE"
+
+if TYPE_CHECKING:
+    from gate.declarations import Waiver
 
 POLICY_RULES: tuple[Rule, ...] = (
     Rule(
@@ -32,7 +35,7 @@ EXPIRED_CHECK = "waivers: expired"
 STALE_CHECK = "waivers: stale"
 
 
-def _matches(waiver: Any, finding: Finding) -> bool:
+def _matches(waiver: Waiver, finding: Finding) -> bool:
     return (
         waiver.rule == finding.rule
         and waiver.subject == finding.subject
@@ -42,7 +45,7 @@ def _matches(waiver: Any, finding: Finding) -> bool:
 
 def apply_waivers(
     checks: Sequence[CheckResult],
-    waivers: Sequence[Any],
+    waivers: Sequence[Waiver],
     today: dt.date,
     config_path: str | None = None,
 ) -> list[CheckResult]:

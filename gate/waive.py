@@ -8,10 +8,13 @@ import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from gate.errors import UsageError
 from gate.model import Finding, Result
+
+if TYPE_CHECKING:
+    from gate.declarations import Waiver
 
 _TOP_LEVEL_KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:")
 
@@ -94,7 +97,7 @@ def append_to_list_file(text: str, entry: WaiverEntry) -> str:
     return (body + "\n" if body.strip() else "") + "\n".join(entry.lines("")) + "\n"
 
 
-def same_finding(waiver: Any, rule: str, subject: str, fingerprint: str) -> bool:
+def same_finding(waiver: Waiver, rule: str, subject: str, fingerprint: str) -> bool:
     """True when `waiver` already covers the finding (a fingerprint may be given shortened)."""
     held, wanted = str(waiver.fingerprint).lower(), fingerprint.lower()
     return (
@@ -105,8 +108,8 @@ def same_finding(waiver: Any, rule: str, subject: str, fingerprint: str) -> bool
 
 
 def find_waiver(
-    waivers: Sequence[Any], fingerprint: str, rule: str | None, subject: str | None
-) -> Any:
+    waivers: Sequence[Waiver], fingerprint: str, rule: str | None, subject: str | None
+) -> Waiver:
     """The one waiver with `fingerprint` (and `rule`, `subject` when given)."""
     wanted = fingerprint.strip().lower()
     matches = [

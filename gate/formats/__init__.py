@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from gate.errors import FormatError
+from gate.errors import UnsupportedFormat
 from gate.model import Incompatibility, JsonPolicy, Origin, Schema, SchemaType, Witness
 
 if TYPE_CHECKING:
@@ -288,7 +288,7 @@ def get_format(schema_type: SchemaType) -> SchemaFormat:
     if schema_type not in _loaded:
         module_name = _FORMAT_MODULES.get(schema_type)
         if module_name is None:
-            raise FormatError(
+            raise UnsupportedFormat(
                 f"schema type {schema_type.value} is not supported yet",
                 hint="supported types: " + ", ".join(t.value for t in _FORMAT_MODULES),
             )

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
 
 from gate.model import Finding, Result, Severity
 from gate.report import RenderOptions
@@ -27,8 +26,8 @@ _SEVERITY = {Severity.ERROR: "critical", Severity.WARNING: "minor", Severity.INF
 
 def render(result: Result, options: RenderOptions) -> str:
     """The report as indented JSON."""
-    files: dict[str, str] = result.extra.get("files") or {}
-    fallback = f"{result.extra.get('prefix') or ''}gate.yaml"
+    files = result.info.files
+    fallback = f"{result.info.prefix or ''}gate.yaml"
     groups: dict[str, list[Finding]] = {}
     paths: dict[str, str] = {}
     for finding in result.findings:
@@ -52,7 +51,7 @@ def fingerprint(finding: Finding, path: str) -> str:
     return hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:32]
 
 
-def _entry(result: Result, key: str, group: list[Finding], path: str) -> dict[str, Any]:
+def _entry(result: Result, key: str, group: list[Finding], path: str) -> dict[str, object]:
     finding = group[0]
     rule = rule_info(finding.rule)
     baselines = list(

@@ -8,9 +8,8 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from typing import Any
 
-from gate.model import CheckResult, Finding, Result, Rule, Severity, Witness
+from gate.model import JSON, CheckResult, Finding, Result, Rule, Severity, Witness
 
 
 class Verdict(enum.StrEnum):
@@ -131,7 +130,7 @@ MAX_PAYLOAD_DEPTH = 64
 TOO_DEEP = f"… (nested deeper than {MAX_PAYLOAD_DEPTH} levels)"
 
 
-def jsonable(value: Any, _depth: int = 0) -> Any:
+def jsonable(value: object, _depth: int = 0) -> JSON:
     """`value` as plain JSON data: bytes as Avro's JSON encoding (one code point per byte),
     decimals, dates and UUIDs as strings, non-finite floats as their names, and containers
     nested deeper than `MAX_PAYLOAD_DEPTH` as the `TOO_DEEP` marker."""
@@ -154,7 +153,7 @@ def jsonable(value: Any, _depth: int = 0) -> Any:
     return str(value)  # decimals and UUIDs among them
 
 
-def payload_json(payload: Any, *, indent: int | None = None) -> str:
+def payload_json(payload: object, *, indent: int | None = None) -> str:
     """A witness payload as JSON text: one line when `indent` is None. The line separators JSON
     leaves raw (U+2028, U+2029, U+0085; a property name may hold one) are written as escapes,
     so the text breaks lines only where the indentation does."""
@@ -173,10 +172,10 @@ def truncate(text: str, limit: int) -> str:
     return f"{text[:limit]}… ({len(text) - limit} more characters)"
 
 
-def witness_data(witness: Witness) -> dict[str, Any]:
+def witness_data(witness: Witness) -> dict[str, JSON]:
     """The witness as JSON data, keys in the documented order; the body of a format other
     than Avro follows, when there is one."""
-    data = {
+    data: dict[str, JSON] = {
         "payload": jsonable(witness.payload),
         "writer": witness.writer,
         "reader": witness.reader,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from gate.model import CheckResult, Finding, Result
 from gate.report import RenderOptions
@@ -15,14 +14,14 @@ REPORT_VERSION = 1  # bumped only on an incompatible change of the document
 def render(result: Result, options: RenderOptions) -> str:
     """One JSON object, keys in a fixed order, indented by two spaces."""
     summary = Summary.of(result)
-    document: dict[str, Any] = {
+    document: dict[str, object] = {
         "report_version": REPORT_VERSION,
         "passed": result.passed,
         "exit_code": result.exit_code,
         "fail_on": result.fail_on.value,
         "tool": {"name": "gate", "version": options.tool_version},
-        "base": _label(result.extra.get("base")),
-        "head": _label(result.extra.get("head")),
+        "base": _label(result.info.base),
+        "head": _label(result.info.head),
         "notes": list(result.notes),
         "summary": {
             "subjects": summary.subjects,
@@ -50,11 +49,11 @@ def render(result: Result, options: RenderOptions) -> str:
     return text + "\n"
 
 
-def _label(value: Any) -> str | None:
+def _label(value: object) -> str | None:
     return None if value is None else str(value)
 
 
-def _check(result: Result, check: CheckResult) -> dict[str, Any]:
+def _check(result: Result, check: CheckResult) -> dict[str, object]:
     return {
         "id": check.id,
         "subject": check.subject,
@@ -68,7 +67,7 @@ def _check(result: Result, check: CheckResult) -> dict[str, Any]:
     }
 
 
-def _finding(result: Result, finding: Finding) -> dict[str, Any]:
+def _finding(result: Result, finding: Finding) -> dict[str, object]:
     location = finding.location
     return {
         "rule": finding.rule,

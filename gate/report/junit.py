@@ -43,10 +43,9 @@ def render(result: Result, options: RenderOptions) -> str:
     root = ET.Element("testsuites", {"name": _xml(options.title)})
     totals = {"tests": 0, "failures": 0, "errors": 0}
     seconds = 0.0
-    files: dict[str, str] = result.extra.get("files") or {}
-    revisions = {
-        name: _xml(str(result.extra[name])) for name in ("base", "head") if result.extra.get(name)
-    }
+    files = result.info.files
+    labels = {"base": result.info.base, "head": result.info.head}
+    revisions = {name: _xml(str(label)) for name, label in labels.items() if label}
     for subject, checks in checks_by_subject(result).items():
         file = files.get(subject) or next(
             (f.location.path for c in checks for f in c.findings if f.location is not None), None

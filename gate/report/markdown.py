@@ -16,10 +16,9 @@ and SARIF reports, which hold everything.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Collection, Iterable, Sequence
 
-from gate.model import CheckResult, Finding, Result, Witness
+from gate.model import CheckResult, Finding, GraphEdge, Result, Witness
 from gate.policy import WAIVER_STALE
 from gate.report import RenderOptions
 from gate.report.common import (
@@ -107,7 +106,7 @@ def render(result: Result, options: RenderOptions) -> str:
     passed = [c for c in result.checks if check_verdict(result, c) in (Verdict.PASS, Verdict.WARN)]
     if passed:
         parts.append(_details(f"Passed checks ({len(passed)})", _passed(passed)))
-    parts.extend(_graph_section(result.extra.get("graph")))
+    parts.extend(_graph_section(result.info.graph))
     if result.checks:
         parts.append(ARTIFACTS_POINTER)
     text = "\n\n".join(parts) + "\n"
@@ -152,7 +151,7 @@ def fence(text: str, info: str = "") -> str:
 
 
 def _revisions(result: Result) -> str:
-    base, head = result.extra.get("base"), result.extra.get("head")
+    base, head = result.info.base, result.info.head
     parts = [f"{name} {code(str(value))}" for name, value in (("base", base), ("head", head))
              if value is not None]
     return f" ({', '.join(parts)})" if parts else ""
@@ -340,7 +339,7 @@ def mermaid_label(text: str) -> str:
     return "".join(out)
 
 
-def _graph_section(edges: Any) -> list[str]:
+def _graph_section(edges: Collection[GraphEdge] | None) -> list[str]:
     """The diagram's heading, a note when it is limited or left out, and the diagram.
 
     Drawn whole when it fits Mermaid's limits (`MERMAID_LIMIT` characters, `MERMAID_MAX_EDGES`
@@ -348,7 +347,7 @@ def _graph_section(edges: Any) -> list[str]:
     consumer of a subject with a broken edge); else the broken edges with their producers; else
     the broken edges alone; else as many broken edges as fit; else left out with a note.
     """
-    rows = [tuple(edge) for edge in edges or () if len(tuple(edge)) == 4]
+    rows: list[GraphEdge] = [edge for edge in edges or () if len(edge) == 4]
     rows = [row for row in rows if row[1] is not None]
     if not rows:
         return []
@@ -393,13 +392,13 @@ def _fits(diagram: str) -> bool:
     return len(diagram) <= MERMAID_LIMIT and links <= MERMAID_MAX_EDGES
 
 
-def _graph(edges: Any) -> str:
+def _graph(edges: Sequence[GraphEdge]) -> str:
     """A Mermaid flowchart of (producer, subject, consumer, broken) edges; empty without edges.
 
     A broken edge is drawn dotted and red, from the subject to the consumer that cannot read
     what the producer writes; a producer or consumer that is None is left out.
     """
-    rows = [tuple(edge) for edge in edges or () if len(tuple(edge)) == 4]
+    rows: list[GraphEdge] = [edge for edge in edges or () if len(edge) == 4]
     if not rows:
         return ""
     ids: dict[tuple[str, str], str] = {}

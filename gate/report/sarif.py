@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path, PurePosixPath
-from typing import Any
 from urllib.parse import quote
 
 from gate.model import Finding, Result, Severity
@@ -45,15 +44,15 @@ _SEMVER = re.compile(
 def render(result: Result, options: RenderOptions) -> str:
     """The SARIF log as indented JSON."""
     rule_index: dict[str, int] = {}
-    descriptors: list[dict[str, Any]] = []
-    results: list[dict[str, Any]] = []
+    descriptors: list[dict[str, object]] = []
+    results: list[dict[str, object]] = []
     for group in _same_finding_groups(result.findings):
         rule = group[0].rule
         if rule not in rule_index:
             rule_index[rule] = len(descriptors)
             descriptors.append(_descriptor(group[0]))
         results.append(_result(result, group, rule_index[rule], options.root))
-    driver: dict[str, Any] = {
+    driver: dict[str, object] = {
         "name": "gate",
         "version": options.tool_version,
         "informationUri": INFORMATION_URI,
@@ -61,9 +60,9 @@ def render(result: Result, options: RenderOptions) -> str:
     }
     if _SEMVER.match(options.tool_version):
         driver["semanticVersion"] = options.tool_version
-    run: dict[str, Any] = {
+    run: dict[str, object] = {
         "tool": {"driver": driver},
-        "automationDetails": {"id": automation_id(result.extra.get("prefix"))},
+        "automationDetails": {"id": automation_id(result.info.prefix)},
     }
     if options.root is not None:
         run["originalUriBaseIds"] = {ROOT_BASE_ID: {"uri": _directory_uri(options.root)}}
@@ -87,7 +86,7 @@ def automation_id(prefix: str | None) -> str:
 def _same_finding_groups(findings: tuple[Finding, ...]) -> list[list[Finding]]:
     """The findings grouped by what they say and where (rule, subject, schema path, message,
     file and line), in order of first appearance: one group per SARIF result."""
-    groups: dict[tuple[Any, ...], list[Finding]] = {}
+    groups: dict[tuple[object, ...], list[Finding]] = {}
     for finding in findings:
         location = finding.location
         key = (
@@ -101,7 +100,7 @@ def _same_finding_groups(findings: tuple[Finding, ...]) -> list[list[Finding]]:
     return list(groups.values())
 
 
-def _descriptor(finding: Finding) -> dict[str, Any]:
+def _descriptor(finding: Finding) -> dict[str, object]:
     rule = rule_info(finding.rule)
     severity = rule.severity if rule is not None else finding.severity
     if rule is None:
@@ -170,13 +169,13 @@ def baseline(finding: Finding) -> str:
 
 def _result(
     result: Result, group: list[Finding], index: int, root: str | None
-) -> dict[str, Any]:
+) -> dict[str, object]:
     finding = group[0]
     baselines = list(dict.fromkeys(baseline(f) for f in group if f.check))
     text = finding.message + (f"\nFix: {finding.fix}" if finding.fix else "")
     if len(baselines) > 1:
         text += "\nBreaks: " + "; ".join(baselines)
-    location: dict[str, Any] = {}
+    location: dict[str, object] = {}
     if finding.location is not None:
         line = finding.location.line
         location["physicalLocation"] = {
@@ -185,11 +184,11 @@ def _result(
             # points at its first line, which GitHub needs to place and fingerprint it
             "region": {"startLine": line if line is not None and line >= 1 else 1},
         }
-    logical: dict[str, Any] = {"name": finding.subject, "kind": "module"}
+    logical: dict[str, object] = {"name": finding.subject, "kind": "module"}
     if finding.path:
         logical["fullyQualifiedName"] = f"{finding.subject}#{finding.path}"
     location["logicalLocations"] = [logical]
-    properties: dict[str, Any] = {
+    properties: dict[str, object] = {
         "subject": finding.subject,
         "check": finding.check,
         "checks": list(dict.fromkeys(f.check for f in group if f.check)),
@@ -203,7 +202,7 @@ def _result(
     witness = next((f.witness for f in group if f.witness is not None), None)
     if witness is not None:
         properties["witness"] = witness_data(witness)
-    out: dict[str, Any] = {
+    out: dict[str, object] = {
         "ruleId": finding.rule,
         "ruleIndex": index,
         "level": _LEVEL[finding.severity],
@@ -217,7 +216,7 @@ def _result(
     return out
 
 
-def _artifact(path: str, root: str | None) -> dict[str, Any]:
+def _artifact(path: str, root: str | None) -> dict[str, object]:
     """An artifactLocation: relative to SRCROOT when a root is known, absolute paths as file
     URIs (made relative when they lie under the root)."""
     target = PurePosixPath(path.replace("\\", "/"))
@@ -228,7 +227,7 @@ def _artifact(path: str, root: str | None) -> dict[str, Any]:
             pass
     if target.is_absolute():
         return {"uri": "file://" + _quote(target.as_posix())}
-    artifact: dict[str, Any] = {"uri": _quote(target.as_posix())}
+    artifact: dict[str, object] = {"uri": _quote(target.as_posix())}
     if root is not None:
         artifact["uriBaseId"] = ROOT_BASE_ID
     return artifact

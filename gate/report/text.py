@@ -59,7 +59,7 @@ def render(result: Result, options: RenderOptions) -> str:
                 lines.extend(_finding(finding, options, paint, "", with_subject=True))
     else:
         lines.extend(_header(result))
-        unchanged = set(result.extra.get("unchanged", ()))
+        unchanged = set(result.info.unchanged)
         counts = {"unchanged": 0, "passed": 0}
         for subject, checks in checks_by_subject(result).items():
             if options.verbosity >= 1 or not _passed_quietly(result, checks):
@@ -158,7 +158,7 @@ def _hidden(finding: Finding) -> bool:
 
 
 def _header(result: Result) -> list[str]:
-    base, head = result.extra.get("base"), result.extra.get("head")
+    base, head = result.info.base, result.info.head
     if not base and not head:
         return []
     labels = (("base", base), ("head", head))

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
 
 from gate.errors import ConfigError, RegistryError
-from gate.model import Mode, Reference, SchemaType
+from gate.model import JSON, Mode, Reference, SchemaType
 from gate.secrets import redact_text, redact_url, split_userinfo
 from gate.sources.state import (
     RegisteredSchema,
@@ -36,6 +36,8 @@ from gate.sources.state import (
 )
 
 if TYPE_CHECKING:
+    import ssl
+
     import httpx
 
 log = logging.getLogger(__name__)
@@ -276,7 +278,7 @@ class RegistrySource(Protocol):
 @dataclass(frozen=True)
 class _Reply:
     status: int
-    data: Any  # parsed JSON body, or None when the body was empty or not JSON
+    data: JSON  # parsed JSON body, or None when the body was empty or not JSON
     text: str
 
     @property
@@ -332,7 +334,7 @@ class _Transport:
         import httpx
 
         settings = self.settings
-        verify: Any = True
+        verify: ssl.SSLContext | bool = True
         if settings.ca_bundle or settings.client_cert:
             verify = self._ssl_context()
         # only encodings whose decompressed size `_read_body` counts as it goes
@@ -355,7 +357,7 @@ class _Transport:
             ),
         )
 
-    def _ssl_context(self) -> Any:
+    def _ssl_context(self) -> ssl.SSLContext:
         import ssl
 
         settings = self.settings
@@ -402,7 +404,7 @@ class _Transport:
         method: str,
         path: str,
         params: Mapping[str, str] | None = None,
-        body: Any = None,
+        body: JSON = None,
     ) -> _Reply:
         """Send one logical request; 2xx and the 4xx other than 401/403 come back as replies."""
         import httpx
@@ -719,7 +721,7 @@ _T = TypeVar("_T")
 _R = TypeVar("_R")
 
 
-def _integer(value: Any) -> int:
+def _integer(value: object) -> int:
     """A version or id as the registry's JSON gives it: an integer, or a numeric string
     (some vendors quote them). `ValueError` for anything else: text, a fraction, `Infinity`,
     `1e400`, true/false, or a number too long to be a registry's."""
@@ -743,7 +745,7 @@ def _segment(text: str) -> str:
     return quote(text, safe="")
 
 
-def _mode(value: Any) -> Mode | None:
+def _mode(value: object) -> Mode | None:
     if not isinstance(value, str):
         return None
     try:
@@ -752,7 +754,7 @@ def _mode(value: Any) -> Mode | None:
         return None
 
 
-def _level_of(data: Any) -> Mode | None:
+def _level_of(data: object) -> Mode | None:
     """The level in a config answer: `compatibilityLevel` (Confluent) or `compatibility`."""
     if not isinstance(data, dict):
         return None
@@ -837,7 +839,7 @@ class HttpRegistry:
         return self._http.request("GET", path, params)
 
     def _registered(
-        self, display: str, data: Any, method: str, path: str, version: int | None = None
+        self, display: str, data: object, method: str, path: str, version: int | None = None
     ) -> RegisteredSchema:
         if not isinstance(data, dict) or not isinstance(data.get("schema"), str):
             raise self._http.malformed(method, path, "no schema text in the answer")
@@ -1175,7 +1177,7 @@ class HttpRegistry:
         where the server lacks it, `/versions/latest`, or each version for a transitive level.
         An empty list means the subject has no versions: nothing to be compatible with.
         """
-        body: dict[str, Any] = {"schema": schema_text}
+        body: dict[str, JSON] = {"schema": schema_text}
         from gate.formats import REGISTRY_DEFAULT_TYPE
 
         if schema_type is not REGISTRY_DEFAULT_TYPE:
@@ -1210,7 +1212,7 @@ class HttpRegistry:
 
         return self._map(one, numbers)
 
-    def _post_verbose(self, path: str, body: Any) -> _Reply:
+    def _post_verbose(self, path: str, body: JSON) -> _Reply:
         reply = self._http.request("POST", path, {"verbose": "true"}, body)
         if reply.status in (400, 422):
             # some servers reject the verbose flag; the plain request tells them apart
@@ -1228,7 +1230,7 @@ class HttpRegistry:
             messages = [messages]
         return RegistryVerdict(
             version=version,
-            is_compatible=data["is_compatible"],
+            is_compatible=bool(data["is_compatible"]),
             # the registry's words enter reports: a server or proxy may echo the request's
             # credentials in them
             messages=tuple(

@@ -72,17 +72,17 @@ def _folders(subjects: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def _dump(data: Any) -> str:
+def _dump(data: object) -> str:
     return json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False) + "\n"
 
 
-def _write(path: Path, data: Any) -> None:
+def _write(path: Path, data: object) -> None:
     with open(path, "w", encoding="utf-8", newline="\n") as handle:
         handle.write(_dump(data))
 
 
-def _version_document(version: RegisteredSchema) -> dict[str, Any]:
-    document: dict[str, Any] = {
+def _version_document(version: RegisteredSchema) -> dict[str, object]:
+    document: dict[str, object] = {
         "subject": version.subject,
         "version": version.version,
         "id": version.id,
@@ -225,14 +225,14 @@ def _read_json(path: Path, root: str, link: bool | None = None) -> Any:
         raise _Corrupt(path, "the JSON is nested too deeply") from None
 
 
-def _field(path: Path, data: dict[str, Any], key: str, kind: type | tuple[type, ...]) -> Any:
+def _field(path: Path, data: dict[str, object], key: str, kind: type | tuple[type, ...]) -> Any:
     value = data.get(key)
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise _Corrupt(path, f"`{key}` is missing or not of the right type")
     return value
 
 
-def _mode(path: Path, value: Any, key: str) -> Mode:
+def _mode(path: Path, value: object, key: str) -> Mode:
     try:
         return Mode.parse(str(value))
     except ValueError:

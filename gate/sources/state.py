@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from gate.model import Mode, Origin, OriginKind, Reference, Schema, SchemaType
 
@@ -106,7 +105,7 @@ class RegistryState:
     source_label: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
-        subjects: Any = self.subjects
+        subjects: Mapping[str, SubjectState] | Iterable[SubjectState] = self.subjects
         if not isinstance(subjects, SubjectMap):
             # a plain dict of states, or any iterable of them, is accepted and frozen
             states = subjects.values() if isinstance(subjects, Mapping) else subjects

@@ -17,6 +17,7 @@ from gate.model import (
     Finding,
     Location,
     Result,
+    RunInfo,
     Severity,
     Witness,
 )
@@ -106,15 +107,15 @@ def failing_result() -> Result:
     return Result(
         checks=checks,
         notes=("registry snapshot is 3 days old",),
-        extra={
-            "base": "main",
-            "head": "HEAD",
-            "graph": [
+        info=RunInfo(
+            base="main",
+            head="HEAD",
+            graph=[
                 ("checkout", "orders-value", "fraud-detector", False),
                 ("checkout", "orders-value", 'analytics "prod"', True),
                 ("billing", "orders-value", "fraud-detector", False),
             ],
-        },
+        ),
     )
 
 

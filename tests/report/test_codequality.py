@@ -7,7 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from gate.model import CheckKind, CheckResult, Finding, Location, Result, Severity
+from gate.model import CheckKind, CheckResult, Finding, Location, Result, RunInfo, Severity
 from gate.report import RenderOptions
 from gate.report.codequality import render
 
@@ -91,11 +91,11 @@ def test_a_finding_without_a_file_points_at_its_subjects_file() -> None:
                       check="orders-value: reader")
     check = CheckResult("orders-value: reader", "orders-value", CheckKind.CONTRACT, "r",
                         (finding,))
-    result = Result((check,), extra={"files": {"orders-value": "svc/schemas/orders.avsc"},
-                                     "prefix": "svc/"})
+    result = Result((check,), info=RunInfo(files={"orders-value": "svc/schemas/orders.avsc"},
+                                         prefix="svc/"))
     (entry,) = json.loads(render(result, RenderOptions()))
     assert entry["location"] == {"path": "svc/schemas/orders.avsc", "lines": {"begin": 1}}
-    other = Result((check,), extra={"prefix": "svc/"})
+    other = Result((check,), info=RunInfo(prefix="svc/"))
     (entry,) = json.loads(render(other, RenderOptions()))
     assert entry["location"]["path"] == "svc/gate.yaml"
 

@@ -5,7 +5,7 @@ import re
 from collections.abc import Callable
 from pathlib import Path
 
-from gate.model import CheckKind, CheckResult, Finding, Location, Result, Severity, Witness
+from gate.model import CheckKind, CheckResult, Finding, Location, Result, RunInfo, Severity, Witness
 from gate.report import RenderOptions
 from gate.report.markdown import (
     ARTIFACTS_POINTER,
@@ -244,7 +244,7 @@ def _monorepo_scale(subjects: int, failing: int, consumers: int = 3) -> Result:
                                       CheckKind.CONTRACT, f"{consumer} reads what is written",
                                       found))
             edges.append((f"producer-{n:04d}", subject, consumer, bad))
-    return Result(tuple(checks), extra={"base": "0e5704b", "head": "worktree", "graph": edges})
+    return Result(tuple(checks), info=RunInfo(base="0e5704b", head="worktree", graph=edges))
 
 
 def test_5000_subjects_with_300_failing_stay_within_the_summary_budget(
@@ -306,7 +306,7 @@ def test_mermaid_refuses_what_the_limits_keep_out(
 ) -> None:
     # the unlimited graph of 502 edges: what GitHub showed as an error before
     edges = [(f"p{n}", f"subject-{n}", f"c{n}", False) for n in range(251)]
-    result = Result((), extra={"graph": edges})
+    result = Result((), info=RunInfo(graph=edges))
     from gate.report.markdown import _graph
 
     (verdict,) = mermaid_parse([_graph(edges)])
@@ -318,7 +318,7 @@ def test_mermaid_refuses_what_the_limits_keep_out(
 
 def test_a_graph_nothing_of_which_fits_is_left_out_with_a_note() -> None:
     edges = [("p", "s" * 60_000, "c", True)]
-    text = _md(Result((), extra={"graph": edges}))
+    text = _md(Result((), info=RunInfo(graph=edges)))
     assert _mermaid(text) is None
     assert "and so are its 1 broken edges: not drawn" in text
     calm = _md(_monorepo_scale(3000, 0))

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 import re
 
-from gate.model import CheckKind, CheckResult, Finding, Result, Severity, Witness
+from gate.model import CheckKind, CheckResult, Finding, Result, RunInfo, Severity, Witness
 from gate.report import RenderOptions
 from gate.report.text import PAYLOAD_LIMIT, render
 
@@ -170,7 +170,7 @@ def test_changed_subjects_that_pass_are_one_line_and_unchanged_ones_a_count() ->
     checks = tuple(passed(f"s{i}-value") for i in range(124))
     changed = passed("orders-value", "BACKWARD vs main: field `coupon` added\n::error x")
     unchanged = tuple(f"s{i}-value" for i in range(124))
-    result = Result((*checks, changed), extra={"unchanged": unchanged})
+    result = Result((*checks, changed), info=RunInfo(unchanged=unchanged))
     assert _lines(result) == [
         "PASS orders-value (BACKWARD vs main: field `coupon` added\\n::error x)",
         "124 subjects unchanged",
