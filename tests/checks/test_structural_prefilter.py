@@ -17,7 +17,7 @@ from gate.judge import Parsed
 from gate.model import Origin, OriginKind, Schema, SchemaType
 from gate.pipeline import structurally_unlike
 from gate.subjects import canonical_json
-from tests.formats.test_avro_differential import PRIMITIVES, Gen, both_parse
+from tests.support.avro_shapes import PRIMITIVES, Gen, both_parse
 
 
 def parsed(value: Any, text: str | None = None) -> Parsed | None:

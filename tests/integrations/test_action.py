@@ -1,6 +1,6 @@
 """action.yml read as code: its inputs, its scripts, and its steps run as the Actions runner would.
 
-The composite action's `run:` steps are executed by tests/integrations/action_harness.py. Its
+The composite action's `run:` steps are executed by tests/support/action_harness.py. Its
 install step (`pip install "$GITHUB_ACTION_PATH"`) is replaced by PYTHONPATH=<this checkout>:
 the same code, without reinstalling into the interpreter the other tests share or fetching a
 build backend. That install command is the one pre-commit's `language: python` runs on the same
@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.integrations.action_harness import (
+from tests.support.action_harness import (
     ActionRun,
     CompositeAction,
     UnsupportedExpression,
@@ -30,7 +30,8 @@ from tests.integrations.action_harness import (
     run_bash,
     substitute,
 )
-from tests.integrations.support import (
+from tests.support.gitrepo import RepoBuilder
+from tests.support.integrations import (
     BASE_FILES,
     BREAKING,
     BREAKING_RULE,
@@ -42,7 +43,6 @@ from tests.integrations.support import (
     line_of,
     pull_request_event,
 )
-from tests.support.gitrepo import RepoBuilder
 from tests.support.registry_server import RegistryServer
 
 ACTION = ROOT / "action.yml"
