@@ -38,6 +38,7 @@ from tests.support.integrations import (
     COMPATIBLE,
     CURRENCY,
     ROOT,
+    STEERING,
     build_repository,
     clean_environ,
     line_of,
@@ -737,8 +738,10 @@ def test_the_real_install_step_leaves_the_callers_python_untouched(
     in a virtual environment under the runner's temp folder, the gate step runs it, and the
     job's own python has exactly the packages it had."""
     def freeze() -> str:
+        # the job's python as the runner starts it: without this suite's PYTHONPATH
+        env = {key: value for key, value in os.environ.items() if key not in STEERING}
         return subprocess.run([sys.executable, "-m", "pip", "freeze", "--all"],
-                              capture_output=True, text=True, check=True).stdout
+                              capture_output=True, text=True, check=True, env=env).stdout
 
     before = freeze()
     repo, base = build_repository(tmp_path / "workspace", BREAKING)

@@ -1,4 +1,4 @@
-"""Builders of real git repositories in tmp_path, with a pinned identity and no global config."""
+"""Builders of real git repositories in tmp_path (pinned by tests/conftest.py), and git traces."""
 
 from __future__ import annotations
 
