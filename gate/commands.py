@@ -239,7 +239,7 @@ def _compat_options(params: dict[str, Any], files: tuple[Path, ...]) -> CompatOp
 
 
 def compat_command(params: dict[str, Any], verbosity: int) -> int:
-    from gate.pipeline import run_compat
+    from gate.checks.compat import run_compat
 
     options = _compat_options(params, tuple(params["files"]))
     shown = params["output_format"] == "text" and verbosity >= 0
@@ -249,7 +249,7 @@ def compat_command(params: dict[str, Any], verbosity: int) -> int:
 
 
 def diff_command(params: dict[str, Any], verbosity: int) -> int:
-    from gate.pipeline import run_diff
+    from gate.checks.compat import run_diff
     from gate.report.changelog import render_changelog
 
     changelog = run_diff(_compat_options(params, (params["old"], params["new"])))
@@ -360,7 +360,7 @@ def simulate_command(params: dict[str, Any], verbosity: int) -> int:
 
 
 def export_command(params: dict[str, Any], verbosity: int) -> int:
-    from gate.pipeline import export_registry
+    from gate.checks.registry import export_registry
 
     written = export_registry(_source_options(params), params["directory"], params["subjects"])
     if verbosity >= 0:
@@ -399,7 +399,7 @@ def rules_command(params: dict[str, Any], verbosity: int = 0) -> int:
 def waive_command(params: dict[str, Any], verbosity: int = 0) -> int:
     import datetime as dt
 
-    from gate.pipeline import load_configuration, run_check
+    from gate.pipeline import run_check
     from gate.report.common import printable
     from gate.waive import (
         WaiverEntry,
@@ -408,6 +408,7 @@ def waive_command(params: dict[str, Any], verbosity: int = 0) -> int:
         find_finding,
         same_finding,
     )
+    from gate.workspace import load_configuration
 
     expires = params["expires"].date()
     if expires < dt.date.today():
@@ -467,9 +468,9 @@ def _rewrite_config(
 
 
 def unwaive_command(params: dict[str, Any], verbosity: int = 0) -> int:
-    from gate.pipeline import load_configuration
     from gate.report.common import printable
     from gate.waive import find_waiver, remove_entry
+    from gate.workspace import load_configuration
 
     sources = _source_options(params)
     config = load_configuration(sources)

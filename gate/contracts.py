@@ -16,7 +16,7 @@ from typing import Any
 
 from gate.formats import CheckOptions, get_format
 from gate.judge import Parsed, baseline_name, location_of, severity_of
-from gate.model import CheckKind, CheckResult, Finding, Location, SchemaType, Severity, Witness
+from gate.model import CheckKind, CheckResult, Finding, Location, Severity, Witness
 
 _PINNED = re.compile(r"^(?P<subject>[^@\s]+)@(?P<version>\d+|latest)$")
 
@@ -342,7 +342,10 @@ def _sample_finding(
     if body is not None and wire is None:
         schema_id = pair.writer.schema.origin.schema_id or 0
         wire = b"\x00" + schema_id.to_bytes(4, "big") + first.index_bytes + body
-    is_avro = pair.writer.schema.type is SchemaType.AVRO
+    from gate.simulate import format_simulator
+
+    simulator = format_simulator(pair.writer.schema.type)
+    is_avro = simulator is not None and simulator.avro_body
     # a format with its own body encoding (Protobuf) has its wire message and plain body shown
     own = first.body_encoding is not None
     witness = Witness(

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,7 +29,6 @@ from gate.formats import get_format
 from gate.model import CheckKind, CheckResult, Finding, Location, Mode, SchemaType, Severity
 from gate.rules import Rule
 from gate.sources.state import RegisteredSchema, SubjectState
-from gate.subjects import json_shape
 
 UNTRACKED_REGISTRY_VERSION = "DRIFT_UNTRACKED_REGISTRY_VERSION"
 HISTORY_PREDATES_GIT = "DRIFT_REGISTRY_HISTORY_PREDATES_GIT"
@@ -99,10 +97,6 @@ DRIFT_RULES: tuple[Rule, ...] = (
 )
 
 _RULES = {rule.id: rule for rule in DRIFT_RULES}
-_PRIMITIVES = ("boolean", "bytes", "double", "float", "int", "long", "null", "string")
-_WRAPPED = re.compile(
-    r'\{\s*"type"\s*:\s*"(?:' + "|".join(sorted(_PRIMITIVES)) + r')"\s*\}'
-)
 
 
 # --------------------------------------------------------------------------------------------
@@ -507,14 +501,11 @@ def describe_difference(item: DriftInput, version: RegisteredSchema) -> str:
 
 
 def _shape(schema_type: SchemaType, text: str) -> tuple[int, ...] | None:
-    """Counts that texts with one canonical form share, or None when that cannot be told
-    without decoding (escapes may spell the same string differently; Avro docs are dropped and
-    wrapped primitives unwrapped by the canonical form)."""
-    if schema_type is SchemaType.AVRO and ('"doc"' in text or _WRAPPED.search(text)):
+    """The format's `canonical_shape` of `text`; None for a type gate does not know."""
+    try:
+        return get_format(schema_type).canonical_shape(text)
+    except (FormatError, ModuleNotFoundError):
         return None
-    if not text.lstrip().startswith(("{", "[")):
-        return None  # not a JSON document (Protobuf): its canonical form is not JSON's
-    return json_shape(text)
 
 
 def _registered_as(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate.errors import SchemaInvalid
 from gate.judge import Parsed, location_of
@@ -21,10 +21,12 @@ from gate.model import (
     Finding,
     Location,
     OriginKind,
-    SchemaType,
     Severity,
     Witness,
 )
+
+if TYPE_CHECKING:
+    from gate.formats import Simulator
 
 
 @dataclass(frozen=True)
@@ -35,16 +37,14 @@ class SimulationSettings:
 
 
 def schema_json(parsed: Parsed) -> Any:
-    """The schema as a JSON value with references inlined, as the simulator takes it (a format
-    with its own simulator takes its parsed form as it is)."""
-    value = parsed.value
+    """The schema as its format's simulator takes it (`Simulator.input`): for Avro and JSON
+    Schema its JSON with references inlined, for a format such as Protobuf its parsed form."""
     from gate.simulate import format_simulator
 
-    if value is not None and format_simulator(parsed.schema.type) is not None:
-        return value
-    if hasattr(value, "json"):
-        return value.json
-    return getattr(value, "document", None)
+    simulator = format_simulator(parsed.schema.type)
+    if parsed.value is None or simulator is None:
+        return None
+    return simulator.input(parsed.value)
 
 
 class WitnessMemo:
@@ -112,20 +112,21 @@ def with_evidence(
     """
     if not settings.enabled or not (writer.ok and reader.ok):
         return check
-    from gate.simulate import format_simulator, simulates
+    from gate.simulate import format_simulator
 
-    if not simulates(writer.schema.type) or writer.schema.type is not reader.schema.type:
+    simulator = format_simulator(writer.schema.type)
+    if simulator is None or writer.schema.type is not reader.schema.type:
         return check
-    # a format with its own simulator shows its warnings on data too (what the registry
+    # a simulator of the parsed forms shows the warnings on data too (what the registry
     # cannot see but the wire does)
-    own = format_simulator(writer.schema.type) is not None
+    own = simulator.parsed_input
     shown_severities = (Severity.ERROR, Severity.WARNING) if own else (Severity.ERROR,)
     errors = [f for f in check.findings if f.severity in shown_severities]
     if not errors and not always and not samples:
         return check
     targets = tuple(dict.fromkeys(f.path for f in errors))
     key = None
-    if memo is not None and errors and not samples and writer.schema.type is SchemaType.JSON:
+    if memo is not None and errors and not samples and simulator.reuses_witnesses:
         # the same errors in the other direction need a payload the other side writes
         key = (
             writer.schema.origin.kind,
@@ -134,11 +135,11 @@ def with_evidence(
         )
         known = memo.found.get(key)
         if known is not None:
-            shown = _recheck(known, writer, reader)
+            shown = _recheck(simulator, known, writer, reader)
             if shown is not None:
                 return _attach(check, shown)
-    from gate.formats.jsonschema.patterns import PatternTooSlow
     from gate.simulate import outcome_findings, simulate_pair
+    from gate.simulation_types import SimulationNotRun
 
     writer_json, reader_json = schema_json(writer), schema_json(reader)
     writer_label, reader_label = writer.schema.origin.label(), reader.schema.origin.label()
@@ -148,12 +149,7 @@ def with_evidence(
         if outcome is not None:
             outcome = _relabelled(outcome, writer_label, reader_label)
     if outcome is None:
-        if writer.schema.type is SchemaType.JSON:
-            from gate.formats.jsonschema import payloads
-
-            # both passed their metaschema when parsed: the simulation need not check again
-            payloads.trust(writer_json)
-            payloads.trust(reader_json)
+        simulator.prepare(writer_json, reader_json)
         try:
             outcome = simulate_pair(
                 writer.schema.type,
@@ -169,7 +165,7 @@ def with_evidence(
             )
         except SchemaInvalid:
             return check  # the checker already reported what is wrong with the schema
-        except PatternTooSlow as slow:
+        except SimulationNotRun as slow:
             return dataclasses.replace(
                 check, notes=(*check.notes, f"payload simulation not run: {slow}")
             )
@@ -213,15 +209,15 @@ def _place(finding: Finding, reader: Parsed, fallback: Location | None) -> Locat
     return fallback
 
 
-def _recheck(known: dict[str, Any], writer: Parsed, reader: Parsed) -> dict[str, Witness] | None:
+def _recheck(
+    simulator: Simulator, known: dict[str, Any], writer: Parsed, reader: Parsed
+) -> dict[str, Witness] | None:
     """The witnesses remembered from another version, when each still shows its finding here."""
-    from gate.simulate import json_witness
-
     shown: dict[str, Witness] = {}
     for pointer, payload in known.items():
         if payload is None:
             continue
-        witness = json_witness(
+        witness = simulator.witness_of(
             schema_json(writer),
             schema_json(reader),
             payload,

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from gate.compat import CheckMemo, Version, Violation, check_candidate, versions_to_check
-from gate.errors import SchemaInvalid
-from gate.formats import CheckOptions, get_format
+from gate.errors import FormatError, SchemaInvalid
+from gate.formats import CheckOptions, file_key, get_format
 from gate.jsonpos import line_of
 from gate.model import (
     CheckKind,
@@ -64,11 +64,10 @@ def baseline_name(origin: Origin, latest: bool = False) -> str:
 
 
 def invalid_rule(schema_type: SchemaType, error: SchemaInvalid) -> str:
+    # a format's own errors name their rule (JSON Schema's UnresolvedReference)
     rule_id = getattr(error, "rule", None)
     if isinstance(rule_id, str) and rule_id:
         return rule_id
-    if type(error).__name__ == "UnresolvedReference":
-        return "JSON_UNRESOLVED_REF"
     return f"{schema_type.value}_INVALID_SCHEMA"
 
 
@@ -132,7 +131,7 @@ class Parser:
                 )
             except SchemaInvalid as error:
                 value = error
-            entry = (value, trusted and schema.type is SchemaType.JSON)
+            entry = (value, trusted and _trust_skips_checks(schema.type))
             self._cache[key] = entry
             if len(self._cache) > self.capacity:
                 self._cache.popitem(last=False)
@@ -148,24 +147,15 @@ _TRUSTED_KINDS = frozenset({OriginKind.REGISTRY, OriginKind.SNAPSHOT})
 
 
 def _cache_key(schema: Schema, registered: bool = False) -> tuple[Any, ...]:
-    # the text itself, not a digest of it: a string hashes once (the hash is kept), faster
-    # than any digest, and two texts are equal only when they are. An Avro text is valid or
-    # not by its role (new or registered); a JSON Schema is read alike in both
-    role = registered and schema.type is SchemaType.AVRO
-    return (schema.type, schema.text, schema.resolved_references, _path_key(schema), role)
+    # the text itself, not a digest of it: a string hashes once, faster than any digest
+    try:
+        return get_format(schema.type).parse_key(schema, registered)
+    except (FormatError, ModuleNotFoundError):
+        return file_key(schema)
 
 
-def _path_key(schema: Schema) -> tuple[str | None, OriginKind, str | None] | None:
-    """Where a schema's parse depends on its file: Avro resolves no files; JSON Schema resolves
-    relative file references, and only text that names a `$ref` (possibly escaped) has any;
-    other formats may import files. They resolve in the schema's own file and revision."""
-    if schema.type is SchemaType.AVRO:
-        return None
-    text = schema.text
-    if schema.type is SchemaType.JSON and "$ref" not in text and "\\u" not in text:
-        return None
-    origin = schema.origin
-    return origin.path, origin.kind, origin.rev
+def _trust_skips_checks(schema_type: SchemaType) -> bool:
+    return get_format(schema_type).trust_skips_checks
 
 
 def validity_check(subject: str, parsed: Parsed, label: str) -> CheckResult:
@@ -372,13 +362,11 @@ def parse_bytes(
     if registered is None:
         registered = trusted
     text, problem = decode_text(data)
-    if problem is None and schema_type is SchemaType.JSON and _is_yaml(origin):
-        # JSON Schema written in YAML: parsed as the JSON text it stands for, whose lines are
-        # the YAML file's
-        from gate.formats.jsonschema.yamltext import yaml_to_json
-
+    if problem is None and _is_yaml(origin):
+        # a schema written in YAML: parsed as the text its format reads (JSON Schema: the JSON
+        # it stands for, whose lines are the YAML file's)
         try:
-            text = yaml_to_json(text)
+            text = get_format(schema_type).from_yaml(text)
         except SchemaInvalid as error:
             problem = error
     if references is None:

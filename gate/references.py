@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from gate.errors import ConfigError
-from gate.formats.jsonschema.yamltext import schema_text
+from gate.formats import yaml_schema_text
 from gate.model import Reference
 
 
@@ -60,7 +60,7 @@ class _Missing(Exception):
 class ReferenceResolver:
     """Resolves the references of subjects against the two trees of a run and the registry.
 
-    `scope` maps repository paths to subject bindings (gate.pipeline.ConfigScope); `state` is
+    `scope` maps repository paths to subject bindings (gate.workspace.ConfigScope); `state` is
     the registry's (or snapshot's) state, or None. Files are read once per revision.
     """
 
@@ -220,7 +220,7 @@ class ReferenceResolver:
         return _Target(
             key=("file", path),
             # a JSON Schema written in YAML is referenced as the JSON it stands for
-            text=schema_text(path, data.decode("utf-8", "replace")),
+            text=yaml_schema_text(path, data.decode("utf-8", "replace")),
             nested=tuple(binding.references) if binding is not None else (),
             reference=told,
             where=path,

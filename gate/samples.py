@@ -18,17 +18,19 @@ cannot be read at all raises `SourceError`.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate.errors import SourceError
 from gate.jsonpos import line_of
 from gate.model import SchemaType
+
+if TYPE_CHECKING:
+    from gate.formats import Simulator
 
 WIRE_MAGIC = 0
 WIRE_HEADER = 5  # magic byte + 4-byte schema id
@@ -90,7 +92,7 @@ class DecodedWire:
     # format puts between the schema id and the body (Protobuf's message-index array)
     body_encoding: str | None = None
     index_bytes: bytes = b""
-    # Avro: why the reader failed, a `gate.simulate.FailureKind`; NAMES and CONVERSION are
+    # Avro: why the reader failed, a `gate.simulation_types.FailureKind`; NAMES and CONVERSION are
     # failures of fastavro consumers alone (Java's decoder reads the data)
     kind: str | None = None
 
@@ -98,7 +100,7 @@ class DecodedWire:
     def fastavro_only(self) -> bool:
         """Whether only fastavro consumers fail on this sample: the Avro rules the registry
         applies, and Java's decoder, read it."""
-        from gate.simulate import fastavro_only
+        from gate.simulation_types import fastavro_only
 
         return self.error is not None and fastavro_only(self.kind)
 
@@ -217,7 +219,7 @@ def decode_wire(
     resolve_id: Callable[[int], Any | None],
     reader: Any | None = None,
     *,
-    schema_type: SchemaType = SchemaType.AVRO,
+    schema_type: SchemaType,
 ) -> DecodedWire | SampleProblem:
     """Decode a captured message with the writer schema of its id, then as `reader` sees it.
 
@@ -233,102 +235,15 @@ def decode_wire(
     if writer is None:
         return SampleProblem(sample.source, f"schema id {schema_id} in {sample.source} is not in "
                              "the registry or snapshot", SAMPLE_UNKNOWN_SCHEMA_ID)
-    body = sample.wire[WIRE_HEADER:]
-    if schema_type is SchemaType.JSON:
-        return _decode_json_wire(sample, writer, reader, body)
-    if schema_type is not SchemaType.AVRO:
-        from gate.formats import get_format
-
-        simulator = get_format(schema_type).simulator()
-        if simulator is None:
-            return SampleProblem(sample.source, f"wire-format samples of type "
-                                 f"{schema_type.value} are not supported")
-        return simulator.decode_wire(sample, writer, reader)
-    return _decode_avro_wire(sample, writer, reader, body)
-
-
-def _decode_avro_wire(sample: Sample, writer: Any, reader: Any | None,
-                      body: bytes) -> DecodedWire | SampleProblem:
-    import io
-
-    from fastavro import schemaless_reader
-
-    from gate.errors import SchemaInvalid
-    from gate.formats.avro import payloads
-
-    try:
-        writer_parsed = payloads.parse(writer)
-    except SchemaInvalid as error:
-        return SampleProblem(sample.source, f"the schema of id {sample.schema_id} cannot be "
-                             f"parsed: {error.message}")
-    negative = negative_index(body, writer_parsed)
-    if negative is not None:
-        return SampleProblem(sample.source, f"invalid wire-format message: {negative}; the body "
-                             f"does not decode with schema id {sample.schema_id}")
-    stream = io.BytesIO(body)
-    try:
-        payload = schemaless_reader(stream, writer_parsed, None)
-    except Exception as error:  # a corrupt body makes fastavro raise many kinds of errors
-        return SampleProblem(sample.source, _corrupt(sample, error))
-    left = len(body) - stream.tell()
-    if left:
-        return SampleProblem(sample.source, f"{left} byte(s) left over after decoding the body "
-                             f"with schema id {sample.schema_id}: corrupt message or wrong id")
-    if reader is None:
-        return DecodedWire(sample, writer, payload, payload)
-    try:
-        reader_parsed = payloads.parse(reader)
-    except Exception as error:  # the consumer's own failure, reported as such
-        return DecodedWire(sample, writer, payload, None, f"{type(error).__name__}: {error}")
-    try:
-        read = payloads.decode(body, writer_parsed, reader_parsed)
-    except Exception as error:  # the consumer's own failure, reported as such
-        return DecodedWire(sample, writer, payload, None, f"{type(error).__name__}: {error}",
-                           kind=_avro_failure_kind(error, body, writer, reader))
-    return DecodedWire(sample, writer, payload, read)
-
-
-def _avro_failure_kind(error: Exception, body: bytes, writer: Any, reader: Any) -> str:
-    from gate.simulate import avro_failure_kind
-
-    return avro_failure_kind(error, body, writer, reader)
-
-
-def _decode_json_wire(sample: Sample, writer: Any, reader: Any | None,
-                      body: bytes) -> DecodedWire | SampleProblem:
-    from gate.errors import SchemaInvalid
-    from gate.formats.jsonschema import payloads
-    from gate.formats.jsonschema.patterns import PatternTooSlow
-
-    try:
-        payload = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
-        return SampleProblem(sample.source, _corrupt(sample, error))
-    try:
-        problems = payloads.decode(payload, writer)
-    except SchemaInvalid as error:
-        return SampleProblem(sample.source, f"the schema of id {sample.schema_id} cannot be "
-                             f"used: {error.message}")
-    except PatternTooSlow as error:
-        return SampleProblem(sample.source, f"the schema of id {sample.schema_id} cannot be "
-                             f"used: {error}")
-    if problems:
-        return SampleProblem(sample.source, f"not valid under schema id {sample.schema_id}: "
-                             + "; ".join(problems))
-    if reader is None:
-        return DecodedWire(sample, writer, payload, payload)
-    try:
-        errors = payloads.decode(payload, reader)
-    except SchemaInvalid as error:
-        return DecodedWire(sample, writer, payload, None, error.message)
-    except PatternTooSlow as error:
-        return DecodedWire(sample, writer, payload, None, str(error))
-    return DecodedWire(sample, writer, payload, None if errors else payload,
-                       "; ".join(errors) or None)
+    simulator = _simulator(schema_type)
+    if simulator is None:
+        return SampleProblem(sample.source, f"wire-format samples of type "
+                             f"{schema_type.value} are not supported")
+    return simulator.decode_wire(sample, writer, reader)
 
 
 def plain_reader(
-    writer: Any, reader: Any, *, schema_type: SchemaType = SchemaType.AVRO
+    writer: Any, reader: Any, *, schema_type: SchemaType
 ) -> Callable[[Sample], DecodedWire | SampleProblem]:
     """A function that writes a JSON sample with the writer schema, then reads it as `reader`
     does (both schema JSON values, prepared once for every sample).
@@ -339,212 +254,29 @@ def plain_reader(
     as `DecodedWire.error`, its exact error; a JSON Schema consumer fills in the reader's
     defaults, then validates.
     """
-    if schema_type is SchemaType.JSON:
-        return _json_plain_reader(writer, reader)
-    if schema_type is not SchemaType.AVRO:
-        from gate.formats import get_format
-
-        simulator = get_format(schema_type).simulator()
-        if simulator is None:
-            return lambda sample: SampleProblem(
-                sample.source, f"samples of type {schema_type.value} are not supported",
-                SAMPLE_NOT_VALID_FOR_WRITER)
-        return lambda sample: simulator.read_plain(_plain(sample), writer, reader)
-    from gate.errors import SchemaInvalid
-    from gate.formats.avro import payloads
-
-    try:
-        writer_parsed = payloads.parse(writer)
-        reader_parsed = payloads.parse(reader)
-    except SchemaInvalid as invalid:
-        message = invalid.message
-        return lambda sample: SampleProblem(sample.source, message, SAMPLE_NOT_VALID_FOR_WRITER)
-
-    def read(sample: Sample) -> DecodedWire | SampleProblem:
-        value = _plain(sample).payload
-        try:
-            body = payloads.encode(value, writer_parsed)
-        except Exception as error:  # tried again as Avro's JSON encoding
-            try:
-                value = payloads.from_avro_json(sample.payload, writer_parsed)
-                body = payloads.encode(value, writer_parsed)
-            except Exception:  # neither form fits: report the plain form's problem
-                return SampleProblem(sample.source, f"not valid under the writer schema: "
-                                     f"{type(error).__name__}: {error}",
-                                     SAMPLE_NOT_VALID_FOR_WRITER)
-        decoded = DecodedWire(sample, writer, payloads.to_json(value), None, body=body)
-        try:
-            result = payloads.decode(body, writer_parsed, reader_parsed)
-        except Exception as error:  # the consumer's own failure, reported as such
-            return dataclasses.replace(decoded, error=f"{type(error).__name__}: {error}",
-                                       kind=_avro_failure_kind(error, body, writer, reader))
-        return dataclasses.replace(decoded, read=payloads.to_json(result))
-
-    return read
+    simulator = _simulator(schema_type)
+    if simulator is None:
+        return lambda sample: SampleProblem(
+            sample.source, f"samples of type {schema_type.value} are not supported",
+            SAMPLE_NOT_VALID_FOR_WRITER)
+    return simulator.plain_reader(writer, reader)
 
 
-def _plain(sample: Sample) -> Sample:
+def _simulator(schema_type: SchemaType) -> Simulator | None:
+    from gate.formats import get_format
+
+    return get_format(schema_type).simulator()
+
+
+def plain_sample(sample: Sample) -> Sample:
+    """`sample`, which must be a JSON sample."""
     if sample.wire is not None:
         raise ValueError("a plain reader reads JSON samples, not captured messages")
     return sample
 
 
-def _json_plain_reader(
-    writer: Any, reader: Any
-) -> Callable[[Sample], DecodedWire | SampleProblem]:
-    from referencing.exceptions import Unresolvable
-
-    from gate.errors import SchemaInvalid
-    from gate.formats.jsonschema import payloads
-    from gate.formats.jsonschema.patterns import PatternTooSlow
-
-    def errors_of(check: Any, instance: Any) -> list[str]:
-        try:
-            found = list(check.iter_errors(instance))
-        except Unresolvable as error:
-            raise SchemaInvalid(f"unresolvable reference: {error}") from error
-        except PatternTooSlow as error:
-            raise SchemaInvalid(str(error)) from None
-        found.sort(key=lambda e: ([str(p) for p in e.absolute_path], e.message))
-        return [payloads.describe(e) for e in found]
-
-    try:
-        writer_check = payloads.validator(writer)
-    except SchemaInvalid as invalid:
-        message = invalid.message
-        return lambda sample: SampleProblem(sample.source, message, SAMPLE_NOT_VALID_FOR_WRITER)
-    try:
-        reader_check = payloads.validator(reader)
-    except SchemaInvalid as invalid:
-        message = invalid.message
-        return lambda sample: DecodedWire(_plain(sample), writer, sample.payload, None, message)
-
-    def read(sample: Sample) -> DecodedWire | SampleProblem:
-        payload = _plain(sample).payload
-        try:
-            problems = errors_of(writer_check, payload)
-        except SchemaInvalid as error:
-            return SampleProblem(sample.source, error.message, SAMPLE_NOT_VALID_FOR_WRITER)
-        if problems:
-            return SampleProblem(sample.source, "not valid under the writer schema: "
-                                 + "; ".join(problems), SAMPLE_NOT_VALID_FOR_WRITER)
-        try:
-            filled = payloads.fill_defaults(payload, reader)
-            errors = errors_of(reader_check, filled)
-        except SchemaInvalid as error:
-            return DecodedWire(sample, writer, payload, None, error.message)
-        return DecodedWire(sample, writer, payload, None if errors else filled,
-                           "; ".join(errors) or None)
-
-    return read
-
-
-class _Truncated(Exception):
-    """The body ended in the middle of a value, or the walk cannot follow it: fastavro's decoder
-    then says what is wrong, if anything."""
-
-
-_FIXED_SIZES = {"float": 4, "double": 8}
-
-
-def negative_index(body: bytes, writer_parsed: Any) -> str | None:
-    """Where an Avro body written with `writer_parsed` (fastavro's parsed form) holds a negative
-    enum symbol or union branch index, said for a message; None when it holds none.
-
-    No Avro writer encodes one, and Java's decoder refuses it, but fastavro indexes a Python list
-    with it and reads the LAST symbol or branch: a corrupt message would pass for a good one. A
-    body that ends early or is otherwise corrupt is left to fastavro's decoder to describe.
-    """
-    named: dict[str, Any] = dict(writer_parsed.get("__named_schemas", {})) if isinstance(
-        writer_parsed, dict) else {}
-    position = 0
-
-    def long() -> int:
-        nonlocal position
-        shift = value = 0
-        while True:
-            if position >= len(body) or shift > 63:
-                raise _Truncated
-            byte = body[position]
-            position += 1
-            value |= (byte & 0x7F) << shift
-            if not byte & 0x80:
-                return (value >> 1) ^ -(value & 1)
-            shift += 7
-
-    def skip(size: int) -> None:
-        nonlocal position
-        if size < 0 or position + size > len(body):
-            raise _Truncated
-        position += size
-
-    def walk(schema: Any, where: str) -> str | None:
-        if isinstance(schema, str):
-            if schema in named:
-                return walk(named[schema], where)
-            if schema in ("int", "long"):
-                long()
-            elif schema == "boolean":
-                skip(1)
-            elif schema in _FIXED_SIZES:
-                skip(_FIXED_SIZES[schema])
-            elif schema in ("bytes", "string"):
-                skip(long())
-            elif schema != "null":
-                raise _Truncated  # a type this walk does not know: fastavro alone decides
-            return None
-        if isinstance(schema, list):
-            start = position
-            index = long()
-            if index < 0:
-                return f"union index {index} at byte {start} of the body{where}"
-            if index >= len(schema):
-                raise _Truncated  # out of range: fastavro says so
-            return walk(schema[index], where)
-        kind = schema.get("type")
-        if kind in ("record", "error"):
-            for item in schema.get("fields", ()):
-                found = walk(item["type"], f"{where}.{item['name']}" if where else
-                             f" (field {item['name']}")
-                if found is not None:
-                    return found
-            return None
-        if kind == "enum":
-            start = position
-            index = long()
-            if index < 0:
-                return f"enum index {index} at byte {start} of the body{where}"
-            return None
-        if kind == "fixed":
-            skip(int(schema.get("size", 0)))
-            return None
-        if kind in ("array", "map"):
-            inner = schema.get("items" if kind == "array" else "values")
-            while True:
-                count = long()
-                if count == 0:
-                    return None
-                if count < 0:
-                    count = -count
-                    long()  # the block's size in bytes
-                for _ in range(count):
-                    if kind == "map":
-                        skip(long())
-                    found = walk(inner, where)
-                    if found is not None:
-                        return found
-        return walk(kind, where)  # a logical type over its underlying type
-
-    try:
-        found = walk(writer_parsed, "")
-    except (_Truncated, RecursionError, KeyError, TypeError, ValueError, AttributeError):
-        return None
-    if found is not None and "(field " in found:
-        found += ")"
-    return found
-
-
-def _corrupt(sample: Sample, error: Exception) -> str:
+def corrupt(sample: Sample, error: Exception) -> str:
+    """The message of a captured body that does not decode."""
     kind = "truncated" if isinstance(error, (EOFError, StopIteration)) else "corrupt"
     return (f"{kind} wire-format message: the body does not decode with schema id "
             f"{sample.schema_id}: {type(error).__name__}: {error}")

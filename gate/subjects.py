@@ -4,28 +4,17 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import json
 import posixpath
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import quote
 
 from gate.errors import ConfigError, GitError
-from gate.formats import CheckOptions, get_format, infer_type, supported_types
+from gate.formats import CheckOptions, default_type, get_format, infer_type, supported_types
 from gate.model import JsonPolicy, Mode, Origin, OriginKind, SchemaType
-
-
-class Tree(Protocol):
-    """A set of files at one point: a git revision, the index, the work tree."""
-
-    label: str
-
-    def list_paths(self) -> list[str]: ...
-
-    def read(self, paths: Sequence[str]) -> dict[str, bytes]: ...
+from gate.sources import Tree
 
 
 @dataclass(frozen=True)
@@ -619,7 +608,7 @@ def _may_refer(binding: Any, path: str) -> bool:
 def _reach_type(path: str) -> SchemaType:
     """The format a file's references are read by when nothing else tells: by its name, JSON
     Schema otherwise."""
-    return infer_type(path) or SchemaType.JSON
+    return default_type(path)
 
 
 def file_references(
@@ -742,22 +731,3 @@ def in_shard(subject: str, index: int, count: int) -> bool:
     """A stable partition: the same subject lands in the same shard on every machine."""
     digest = hashlib.sha256(subject.encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big") % count == index - 1
-
-
-@lru_cache(maxsize=256)
-def json_shape(text: str) -> tuple[int, int] | None:
-    """Counts that every text of one JSON document shares, whatever its whitespace and key
-    order: a cheap test that two texts differ before decoding both. None when escapes could
-    spell the same strings differently.
-
-    Remembered: a registered version's text is compared this way by the already-registered
-    check and again by drift."""
-    return None if "\\" in text else (text.count(":"), text.count(","))
-
-
-def canonical_json(text: str) -> str:
-    """Whitespace- and key-order-insensitive form of a JSON text (the text itself if invalid)."""
-    try:
-        return json.dumps(json.loads(text), sort_keys=True, separators=(",", ":"))
-    except (ValueError, RecursionError):
-        return text.strip()

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from gate.errors import FormatError
-from gate.model import Incompatibility, JsonPolicy, Origin, Schema, SchemaType
+from gate.model import Incompatibility, JsonPolicy, Origin, Schema, SchemaType, Witness
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -67,7 +67,48 @@ class Change:
 
 
 class Simulator(Protocol):
-    """A format's own consumer simulation, on its parsed schemas (`SchemaFormat.parse`)."""
+    """A format's consumer simulation, on what `input` makes of its parsed schemas."""
+
+    # True: `input` is the parsed form itself, and the checker's warnings get witnesses too;
+    # False: the schema's JSON, and outcomes may be reused for equal JSON within a subject
+    parsed_input: bool
+    # a witness found for one version of a history may be tried on the next (`witness_of`)
+    reuses_witnesses: bool
+    # a message body is Avro binary: witnesses show it as `avro_base64` beside the wire message
+    avro_body: bool
+
+    def input(self, value: Any) -> Any:
+        """What `simulate` and `decode_wire` take for a schema this format parsed to `value`."""
+        ...
+
+    def prepare(self, writer: Any, reader: Any) -> None:
+        """Note that both `input`s come from schemas that parsed (checks need not run again)."""
+        ...
+
+    def witness_of(self, writer: Any, reader: Any, payload: Any, *, writer_label: str,
+                   reader_label: str, target: str | None = None) -> Witness | None:
+        """`payload` as the witness of this pair (at `target`, a finding's place) when it is
+        one, else None."""
+        ...
+
+    def plain_reader(self, writer: Any,
+                     reader: Any) -> Callable[[Sample], DecodedWire | SampleProblem]:
+        """`read_plain` for many samples, with the two schemas prepared once."""
+        ...
+
+    def worth_simulating(self, reader: Any | None, writer: Any | None) -> bool:
+        """Whether a pair the checker accepts may still show something on data (parsed forms;
+        None: that schema did not parse): a changed pair is then simulated anyway."""
+        ...
+
+    def rules_accept(self, reader: Any, writer: Any) -> bool:
+        """Whether the format's rules let `reader` (parsed) read data `writer` wrote, for samples
+        that only some consumers fail on (`DecodedWire.fastavro_only`); False: not told."""
+        ...
+
+    def payload_json(self, value: Any) -> Any:
+        """A decoded payload as a JSON value, for a witness."""
+        ...
 
     def simulate(
         self,
@@ -82,8 +123,8 @@ class Simulator(Protocol):
         schema_id: int | None = None,
         targets: Sequence[str] = (),
     ) -> SimulationOutcome:
-        """Payloads written with `writer`, read with `reader`: as `gate.simulate.simulate_pair`
-        promises, with a witness for each target path (error and warning findings alike)."""
+        """Payloads written with `writer`, read with `reader` (each an `input`): as
+        `gate.simulate.simulate_pair` promises, with a witness for each target path."""
         ...
 
     def decode_wire(
@@ -152,8 +193,7 @@ class SchemaFormat(Protocol):
         ...
 
     def simulator(self) -> Simulator | None:
-        """The format's own simulation, run on its parsed schemas; None: `gate.simulate`'s
-        built-in one (Avro, JSON Schema), run on the schemas' JSON."""
+        """The format's consumer simulation; None: payloads of this type are not simulated."""
         ...
 
     def read_wire(self, data: bytes, display: str) -> Sample | SampleProblem:
@@ -167,23 +207,61 @@ class SchemaFormat(Protocol):
         again, nothing more). Empty for a format whose schemas read no other file."""
         ...
 
+    # a `trusted` parse skips checks a careful one makes: it may not stand in for one
+    trust_skips_checks: bool
+
+    def parse_key(self, schema: Schema, registered: bool) -> tuple[Any, ...]:
+        """What a parse of `schema` in this role depends on: two schemas with one key parse
+        alike (the text, its references, and its file where the parse may read others)."""
+        ...
+
+    def from_yaml(self, text: str) -> str:
+        """The text `parse` reads for a schema written in a YAML file (JSON Schema: the JSON it
+        stands for; raises `SchemaInvalid` when it is no YAML); other formats: `text`."""
+        ...
+
+    def canonical_shape(self, text: str) -> tuple[int, ...] | None:
+        """Counts that every text with one `canonical` form shares, read without decoding:
+        texts of different shapes differ. None when the text alone cannot tell."""
+        ...
+
+    def structurally_unlike(self, a: Any, b: Any) -> bool:
+        """Whether two schemas this format parsed (`parse`) are known to have different
+        `canonical` forms without reading their texts again; False when it cannot tell."""
+        ...
+
     def canonical(self, text: str) -> str:
         """`text` reduced to what drift compares: two texts with one canonical form are the same
         schema written differently (formatting, key order, comments, docs). Never raises: a
         text the format cannot read is its own stripped text."""
         ...
 
+    # used by the checks
+
+    def registry_text(self, path: str, text: str) -> str:
+        """`text`, the file at `path`, as the registry holds it (drift compares that)."""
+        ...
+
 
 class BuiltinSimulation:
-    """What the JSON-document formats (Avro, JSON Schema) share: no edit warnings,
-    `gate.simulate`'s own simulation, and the plain Confluent framing (magic byte, schema id,
-    body)."""
+    """What the JSON-document formats (Avro, JSON Schema) share: no edit warnings, the plain
+    Confluent framing (magic byte, schema id, body), and texts whose shape is JSON's."""
+
+    def canonical_shape(self, text: str) -> tuple[int, ...] | None:
+        if not text.lstrip().startswith(("{", "[")):
+            return None
+        from gate.canonical import json_shape
+
+        return json_shape(text)
+
+    def structurally_unlike(self, a: Any, b: Any) -> bool:
+        return False
+
+    def from_yaml(self, text: str) -> str:
+        return text
 
     def edit_warnings(self, old: Any, new: Any, side: str) -> list[Incompatibility]:
         return []
-
-    def simulator(self) -> Simulator | None:
-        return None
 
     def read_wire(self, data: bytes, display: str) -> Sample | SampleProblem:
         from gate.samples import read_wire
@@ -196,6 +274,11 @@ _FORMAT_MODULES: dict[SchemaType, str] = {
     SchemaType.JSON: "gate.formats.jsonschema",
     SchemaType.PROTOBUF: "gate.formats.protobuf",
 }
+
+# the type a schema registry assumes for a schema whose request or reply names none
+REGISTRY_DEFAULT_TYPE = SchemaType.AVRO
+# the type of a file that nothing else tells (its references are read as this type reads them)
+DEFAULT_TYPE = SchemaType.JSON
 
 _loaded: dict[SchemaType, SchemaFormat] = {}
 
@@ -212,6 +295,27 @@ def get_format(schema_type: SchemaType) -> SchemaFormat:
         module = importlib.import_module(module_name)
         _loaded[schema_type] = module.FORMAT
     return _loaded[schema_type]
+
+
+def text_key(schema: Schema, role: bool = False) -> tuple[Any, ...]:
+    """A parse key of a schema whose parse reads no file but its text and references."""
+    return (schema.type, schema.text, schema.resolved_references, None, role)
+
+
+def file_key(schema: Schema, role: bool = False) -> tuple[Any, ...]:
+    """A parse key of a schema whose parse may read files beside its own: resolved in its own
+    file and revision."""
+    origin = schema.origin
+    return (schema.type, schema.text, schema.resolved_references,
+            (origin.path, origin.kind, origin.rev), role)
+
+
+def yaml_schema_text(path: str | None, text: str) -> str:
+    """`text` as the text of its schema: converted when `path` is a YAML file (JSON Schema
+    written in YAML), else as it is; text that is no YAML stays as it is."""
+    from gate.formats.jsonschema.yamltext import schema_text
+
+    return schema_text(path, text)
 
 
 def supported_types() -> tuple[SchemaType, ...]:
@@ -255,6 +359,11 @@ def subject_extensions() -> tuple[tuple[str, SchemaType | None], ...]:
     )
 
 
+def default_type(path: str) -> SchemaType:
+    """The type of a file by its name, else `DEFAULT_TYPE`."""
+    return infer_type(path) or DEFAULT_TYPE
+
+
 def infer_type(path: str, text: str | None = None) -> SchemaType | None:
     """The schema type of a file: by extension first, then by sniffing its content (a `.yaml`
     or `.yml` file is a JSON Schema when it declares `$schema`, else no schema)."""
@@ -271,7 +380,7 @@ def infer_type(path: str, text: str | None = None) -> SchemaType | None:
                         return schema_type
                 except ModuleNotFoundError:
                     continue
-        return SchemaType.JSON
+        return DEFAULT_TYPE
     if suffix in (".yaml", ".yml"):
         # JSON Schema written in YAML declares `$schema`; other YAML (CI files, compose files,
         # gate.yaml) is no schema

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 from gate.report.common import printable
 
 if TYPE_CHECKING:
-    from gate.pipeline import Changelog
+    from gate.checks.compat import Changelog
 
 _RED, _GREEN, _YELLOW, _RESET = "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[0m"
 

@@ -35,10 +35,11 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple, Protocol
+from typing import NamedTuple
 
 from gate.errors import GitError, SourceError
 from gate.model import OriginKind
+from gate.sources import Tree
 from gate.sources.worktree import WorktreeTree, normalize_path, resolve_link
 
 __all__ = [
@@ -182,17 +183,6 @@ class HistoryRead:
 
     contents: dict[str, bytes] = field(default_factory=dict)
     unreadable: tuple[str, ...] = ()
-
-
-class Tree(Protocol):
-    """A set of files at one point: a git revision, the index, the work tree."""
-
-    label: str
-    problems: list[str]
-
-    def list_paths(self) -> list[str]: ...
-
-    def read(self, paths: Sequence[str]) -> dict[str, bytes]: ...
 
 
 class _Entry(NamedTuple):  # a tuple, not a dataclass: cheaper to define and to build

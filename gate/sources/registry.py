@@ -255,6 +255,19 @@ class RegistrySource(Protocol):
         """The schema registered under `schema_id`, or None when there is none."""
         ...
 
+    def check_compatibility(
+        self,
+        subject: str,
+        schema_text: str,
+        schema_type: SchemaType,
+        references: Sequence[Reference] = (),
+    ) -> list[RegistryVerdict] | None:
+        """The registry's own verdicts on registering `schema_text` under `subject`; None
+        where the source cannot judge (a snapshot)."""
+        ...
+
+    def close(self) -> None: ...
+
 
 # --------------------------------------------------------------------------------------------
 # HTTP transport
@@ -1163,7 +1176,9 @@ class HttpRegistry:
         An empty list means the subject has no versions: nothing to be compatible with.
         """
         body: dict[str, Any] = {"schema": schema_text}
-        if schema_type is not SchemaType.AVRO:
+        from gate.formats import REGISTRY_DEFAULT_TYPE
+
+        if schema_type is not REGISTRY_DEFAULT_TYPE:
             body["schemaType"] = schema_type.value
         if references:
             body["references"] = [

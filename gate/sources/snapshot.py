@@ -21,7 +21,7 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Collection, Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -255,6 +255,19 @@ class SnapshotRegistry:
     @property
     def label(self) -> str:
         return f"snapshot:{self.display}"
+
+    def check_compatibility(
+        self,
+        subject: str,
+        schema_text: str,
+        schema_type: SchemaType,
+        references: Sequence[Reference] = (),
+    ) -> None:
+        """A snapshot holds no verdicts: only a live registry judges."""
+        return None
+
+    def close(self) -> None:
+        pass
 
     def load(self, subjects: Collection[str] | None = None) -> RegistryState:
         """The snapshot's state of `subjects` (None: every subject); unknown ones are absent."""

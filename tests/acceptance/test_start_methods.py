@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from gate import pipeline
+from gate import pool
 from tests.support.avro_shapes import record
 from tests.support.gitrepo import RepoBuilder
 from tests.support.runner import GateRunner
@@ -32,7 +32,7 @@ def _report(gate: GateRunner, repo: RepoBuilder, out: Path) -> Any:
 def test_without_fork_the_subjects_are_judged_serially_with_the_same_verdicts(
     gate: GateRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert SUBJECTS >= pipeline._PARALLEL_FROM
+    assert SUBJECTS >= pool._PARALLEL_FROM
     repo = RepoBuilder(tmp_path / "repo")
     repo.commit("base", {f"schemas/s{i:02d}.avsc": OLD for i in range(SUBJECTS)})
     for i in range(SUBJECTS):
@@ -59,10 +59,10 @@ def test_without_fork_the_subjects_are_judged_serially_with_the_same_verdicts(
 
 def test_macos_is_judged_serially(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.platform", "darwin")
-    assert not pipeline.can_fork()
+    assert not pool.can_fork()
     monkeypatch.setattr("sys.platform", "linux")
     monkeypatch.setattr(multiprocessing, "get_all_start_methods",
                         lambda: ["fork", "spawn", "forkserver"])
-    assert pipeline.can_fork()
+    assert pool.can_fork()
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
-    assert not pipeline.can_fork()
+    assert not pool.can_fork()

@@ -110,7 +110,7 @@ def test_a_wire_message_is_read_and_decoded_with_its_schema_id(tmp_path: Path) -
     assert sample.is_wire and sample.wire is not None
     assert sample.body == sample.wire[5:]
     reader = {**ORDER, "fields": [*ORDER["fields"], {"name": "v", "type": "int", "default": 1}]}
-    decoded = decode_wire(sample, {42: ORDER}.get, reader)
+    decoded = decode_wire(sample, {42: ORDER}.get, reader, schema_type=SchemaType.AVRO)
     assert isinstance(decoded, DecodedWire)
     assert decoded.payload == {"id": 7, "note": "hi"}
     assert decoded.read == {"id": 7, "note": "hi", "v": 1}
@@ -122,7 +122,7 @@ def test_a_reader_that_fails_on_a_good_message_is_not_a_sample_problem(tmp_path:
     [sample] = load_samples(path, "order.bin")
     assert isinstance(sample, Sample)
     reader = {**ORDER, "fields": [*ORDER["fields"], {"name": "v", "type": "int"}]}
-    decoded = decode_wire(sample, {1: ORDER}.get, reader)
+    decoded = decode_wire(sample, {1: ORDER}.get, reader, schema_type=SchemaType.AVRO)
     assert isinstance(decoded, DecodedWire)
     assert decoded.error == "SchemaResolutionError: No default value for field v in Order"
 
@@ -131,7 +131,7 @@ def test_an_unknown_schema_id_is_a_problem_naming_the_id(tmp_path: Path) -> None
     path = _write(tmp_path, "x.bin", _wire(ORDER, {"id": 1, "note": None}, 4711))
     [sample] = load_samples(path, "samples/x.bin")
     assert isinstance(sample, Sample)
-    problem = decode_wire(sample, lambda _id: None)
+    problem = decode_wire(sample, lambda _id: None, schema_type=SchemaType.AVRO)
     assert problem == SampleProblem(
         "samples/x.bin", "schema id 4711 in samples/x.bin is not in the registry or snapshot",
         SAMPLE_UNKNOWN_SCHEMA_ID)
@@ -157,7 +157,7 @@ def test_a_truncated_or_padded_body_is_a_problem_naming_the_file(tmp_path: Path)
     ):
         [sample] = load_samples(_write(tmp_path, name, content), f"samples/{name}")
         assert isinstance(sample, Sample)
-        problem = decode_wire(sample, {3: ORDER}.get, ORDER)
+        problem = decode_wire(sample, {3: ORDER}.get, ORDER, schema_type=SchemaType.AVRO)
         assert isinstance(problem, SampleProblem), name
         assert problem.source == f"samples/{name}" and fragment in problem.message
         assert "schema id 3" in problem.message
@@ -180,7 +180,7 @@ def test_json_schema_wire_messages(tmp_path: Path) -> None:
 
 def test_a_plain_reader_writes_each_sample_with_the_writer_and_reads_it_with_the_reader() -> None:
     reader = {**ORDER, "fields": [*ORDER["fields"], {"name": "must", "type": "int"}]}
-    read = plain_reader(ORDER, ORDER)
+    read = plain_reader(ORDER, ORDER, schema_type=SchemaType.AVRO)
     # a plain value, and the same in Avro's JSON encoding of unions
     for payload in ({"id": 1, "note": "x"}, {"id": 1, "note": {"string": "x"}}):
         decoded = read(Sample("s.jsonl:1", payload=payload))
@@ -188,7 +188,9 @@ def test_a_plain_reader_writes_each_sample_with_the_writer_and_reads_it_with_the
         assert decoded.read == {"id": 1, "note": "x"} and decoded.body is not None
     foreign = read(Sample("s.jsonl:2", payload={"id": "not a long"}))
     assert isinstance(foreign, SampleProblem) and foreign.rule == "SAMPLE_NOT_VALID_FOR_WRITER"
-    failed = plain_reader(ORDER, reader)(Sample("s.jsonl:3", payload={"id": 2}))
+    failed = plain_reader(ORDER, reader, schema_type=SchemaType.AVRO)(
+        Sample("s.jsonl:3", payload={"id": 2})
+    )
     assert isinstance(failed, DecodedWire) and failed.read is None
     assert failed.error == "SchemaResolutionError: No default value for field must in Order"
 
@@ -226,7 +228,7 @@ RICH = {
 
 def test_no_good_body_is_taken_for_one_with_a_negative_index() -> None:
     from gate.formats.avro import payloads
-    from gate.samples import negative_index
+    from gate.formats.avro.simulate import negative_index
 
     parsed = payloads.parse(RICH)
     bodies = [body for _, body in payloads.payload_set(RICH, random_count=200).items]

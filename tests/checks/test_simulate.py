@@ -569,7 +569,7 @@ def coded(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
 def test_shrinking_a_large_witness_stops_at_the_work_budget_with_a_note(
     coded: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import gate.simulate as simulate
+    import gate.simulation_types as simulate
     from tests.support.avro_shapes import record_used_twice
 
     budget = 300_000
@@ -593,7 +593,7 @@ def test_shrinking_a_large_witness_stops_at_the_work_budget_with_a_note(
 def test_a_witness_deep_in_40_nested_arrays_is_shrunk_within_the_work_budget(
     coded: dict[str, int], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import gate.simulate as simulate
+    import gate.simulation_types as simulate
     from tests.support.avro_shapes import nested_arrays
 
     budget = 100_000

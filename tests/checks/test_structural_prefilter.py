@@ -11,21 +11,13 @@ from typing import Any
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from gate.canonical import canonical_json
+from gate.checks.registry import structurally_unlike
 from gate.drift import canonical_form
 from gate.errors import SchemaInvalid
 from gate.judge import Parsed
 from gate.model import Origin, OriginKind, Schema, SchemaType
-from gate.pipeline import structurally_unlike
-from gate.subjects import canonical_json
-from tests.support.avro_shapes import PRIMITIVES, Gen, both_parse
-
-
-def parsed(value: Any, text: str | None = None) -> Parsed | None:
-    text = json.dumps(value) if text is None else text
-    schema = Schema(SchemaType.AVRO, text, Origin(OriginKind.SNAPSHOT))
-    result = both_parse(json.loads(text))
-    return None if result is None else Parsed(schema, value=result)
-
+from tests.support.avro_shapes import PRIMITIVES, Gen, parsed
 
 _TYPE_KEYS = ("type", "items", "values")
 

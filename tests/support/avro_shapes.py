@@ -16,6 +16,7 @@ from gate.errors import SchemaInvalid
 from gate.formats import CheckOptions
 from gate.formats.avro import FORMAT
 from gate.formats.avro.nodes import AvroSchema
+from gate.judge import Parsed
 from gate.model import Origin, OriginKind, Schema, SchemaType
 
 
@@ -359,6 +360,15 @@ def both_parse(value: Any) -> AvroSchema | None:
     except (SchemaInvalid, avro.errors.AvroException):
         return None
     return parsed
+
+
+def parsed(value: Any, text: str | None = None) -> Parsed | None:
+    """`value` (or its spelling `text`) parsed as a registered schema; None where either parser
+    refuses it."""
+    text = json.dumps(value) if text is None else text
+    schema = Schema(SchemaType.AVRO, text, Origin(OriginKind.SNAPSHOT))
+    result = both_parse(json.loads(text))
+    return None if result is None else Parsed(schema, value=result)
 
 
 def nested_arrays(levels: int, leaf: Any = "int") -> dict[str, Any]:

@@ -9,17 +9,17 @@ import json
 import re
 from typing import TYPE_CHECKING, Any
 
+from gate.canonical import canonical_dumps
 from gate.formats import BuiltinSimulation
 from gate.model import Incompatibility, Schema, SchemaType
 
 if TYPE_CHECKING:
-    from gate.formats import Change, CheckOptions
+    from gate.formats import Change, CheckOptions, Simulator
     from gate.formats.avro.nodes import AvroSchema
     from gate.rules import Rule
 
-_PRIMITIVE_NAMES = frozenset(
-    {"null", "boolean", "int", "long", "float", "double", "bytes", "string"}
-)
+# Avro's primitive type names: the one definition
+PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
 _NAMED = frozenset({"record", "error", "enum", "fixed"})
 
 
@@ -29,6 +29,14 @@ class AvroFormat(BuiltinSimulation):
     type = SchemaType.AVRO
     extensions = (".avsc",)
     reads_files = False
+    trust_skips_checks = False  # validation is part of building the parsed form
+
+    def parse_key(self, schema: Schema, registered: bool) -> tuple[Any, ...]:
+        """The text and its references; the registry parses a new and a registered version by
+        different rules, so the role counts."""
+        from gate.formats import text_key
+
+        return text_key(schema, registered)
 
     def rules(self) -> tuple[Rule, ...]:
         from gate.formats.avro.rules import RULES
@@ -46,7 +54,7 @@ class AvroFormat(BuiltinSimulation):
         if isinstance(value, list):
             return True
         if isinstance(value, str):
-            return value in _PRIMITIVE_NAMES
+            return value in PRIMITIVES
         if isinstance(value, dict):
             return value.get("type") in _NAMED and isinstance(value.get("name"), str)
         return False
@@ -79,9 +87,29 @@ class AvroFormat(BuiltinSimulation):
 
         return diff(old, new)
 
+    def simulator(self) -> Simulator:
+        """fastavro's writer and reader, on the schemas' JSON."""
+        from gate.formats.avro.simulate import SIMULATOR
+
+        return SIMULATOR
+
     def file_references(self, path: str, text: str, options: CheckOptions) -> list[str]:
         """Avro schemas read no other file: references are registry subjects."""
         return []
+
+    def canonical_shape(self, text: str) -> tuple[int, ...] | None:
+        """JSON's shape, unless the canonical form drops docs or unwraps primitives."""
+        if '"doc"' in text or _WRAPPED.search(text):
+            return None
+        return super().canonical_shape(text)
+
+    def structurally_unlike(self, a: Any, b: Any) -> bool:
+        """Two schemas without references whose fingerprints differ (a fingerprint leaves docs
+        out, and is None where it cannot tell)."""
+        if a.reference_names or b.reference_names:
+            return False
+        known = a.root.fp is not None and b.root.fp is not None
+        return known and bool(a.root.fp != b.root.fp)
 
 
     def canonical(self, text: str) -> str:
@@ -92,13 +120,18 @@ class AvroFormat(BuiltinSimulation):
             # the walk is only needed when there is something to drop or unwrap
             if '"doc"' in text or _WRAPPED.search(text):
                 data = _canonical(data)
-            return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+            return canonical_dumps(data)
         except (ValueError, RecursionError):
             # nested deeper than the walk may go, the text itself is the best form left
             return text.strip()
 
+    # used by the checks
 
-_WRAPPED = re.compile(r'\{\s*"type"\s*:\s*"(?:' + "|".join(sorted(_PRIMITIVE_NAMES)) + r')"\s*\}')
+    def registry_text(self, path: str, text: str) -> str:
+        return text
+
+
+_WRAPPED = re.compile(r'\{\s*"type"\s*:\s*"(?:' + "|".join(sorted(PRIMITIVES)) + r')"\s*\}')
 
 
 def _canonical(node: Any) -> Any:
@@ -112,7 +145,7 @@ def _canonical(node: Any) -> Any:
             continue
         # defaults are data, not schema: a record default may well have a "doc" key
         out[key] = value if key == "default" else _canonical(value)
-    if set(out) == {"type"} and isinstance(out["type"], str) and out["type"] in _PRIMITIVE_NAMES:
+    if set(out) == {"type"} and isinstance(out["type"], str) and out["type"] in PRIMITIVES:
         return out["type"]
     return out
 

@@ -25,6 +25,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from gate.canonical import canonical_dumps
 from gate.formats import Change
 from gate.formats.avro.check import (
     Checker,
@@ -106,7 +107,7 @@ def _shown(value: Any) -> str:
 
 
 def _same_json(a: Any, b: Any) -> bool:
-    return json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+    return canonical_dumps(a) == canonical_dumps(b)
 
 
 class _Walker:

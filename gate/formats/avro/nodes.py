@@ -15,7 +15,8 @@ from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
-PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
+from gate.formats.avro import PRIMITIVES as PRIMITIVES
+
 NAMED_KINDS = frozenset({"record", "enum", "fixed"})
 
 # writer kind -> reader kinds that read it by promotion

@@ -27,14 +27,16 @@ import random
 import struct
 import sys
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from gate.canonical import content_key
 from gate.errors import SchemaInvalid
+from gate.formats.avro.nodes import PRIMITIVES
 from gate.jsonpos import join_pointer
+from gate.lru import Lru
 
 MAX_RECURSION = 2  # expansions of one named type on a path before it is closed
 MAX_DEPTH = 48  # containers nested in one payload, against pathological schemas
@@ -54,7 +56,6 @@ LONG_MIN, LONG_MAX = -(2**63), 2**63 - 1
 FLOAT_MAX = 3.4028234663852886e38
 FLOAT_TRUE_MIN = 1.401298464324817e-45
 
-PRIMITIVES = frozenset({"null", "boolean", "int", "long", "float", "double", "bytes", "string"})
 _RECORD_KINDS = frozenset({"record", "error"})
 _INF = 1 << 30
 
@@ -816,36 +817,15 @@ def _random(node: _Node, rng: random.Random, depth: int, seen: dict[str, int],
 # -- caches ---------------------------------------------------------------------------------------
 
 
-class _Lru(OrderedDict[str, Any]):
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self.size = size
-
-    def get_or(self, key: str, make: Any) -> Any:
-        if key in self:
-            self.move_to_end(key)
-            return self[key]
-        value = make()
-        self[key] = value
-        if len(self) > self.size:
-            self.popitem(last=False)
-        return value
-
-
-_PARSED = _Lru(256)
-_MODELS = _Lru(64)
-_GENERATED = _Lru(64)
+_PARSED = Lru(256)
+_MODELS = Lru(64)
+_GENERATED = Lru(64)
 
 
 def clear_caches() -> None:
     """Forget every parsed schema and generated payload (for benchmarks and long sessions)."""
     for cache in (_PARSED, _MODELS, _GENERATED):
         cache.clear()
-
-
-def content_key(schema_json: Any) -> str:
-    """A key that is equal for equal schema JSON values (used by every cache here)."""
-    return json.dumps(schema_json, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
 
 def _model(schema_json: Any, key: str | None = None) -> _Model:

@@ -43,7 +43,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from gate.formats.jsonschema.deep import SHALLOW, call_deep
+from gate.deep import SHALLOW, call_deep
 from gate.formats.jsonschema.kinds import Kind, compatible_kinds
 from gate.formats.jsonschema.nodes import (
     ArrayNode,

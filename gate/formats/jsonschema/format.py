@@ -6,8 +6,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from gate.canonical import canonical_json
 from gate.errors import SchemaInvalid
-from gate.formats import BuiltinSimulation, Change, CheckOptions
+from gate.formats import BuiltinSimulation, Change, CheckOptions, Simulator
 from gate.model import Incompatibility, Schema, SchemaType
 
 if TYPE_CHECKING:
@@ -26,6 +27,22 @@ class JsonSchemaFormat(BuiltinSimulation):
     type = SchemaType.JSON
     extensions: tuple[str, ...] = (".json",)
     reads_files = True
+    trust_skips_checks = True  # a trusted parse skips the metaschema check
+
+    def parse_key(self, schema: Schema, registered: bool) -> tuple[Any, ...]:
+        """Read alike in both roles; only a text that names a `$ref` (possibly escaped) reads
+        other files, resolved in its own file and revision."""
+        from gate.formats import file_key, text_key
+
+        if "$ref" not in schema.text and "\\u" not in schema.text:
+            return text_key(schema)
+        return file_key(schema)
+
+    def from_yaml(self, text: str) -> str:
+        """The JSON text the YAML stands for, its lines the YAML file's."""
+        from gate.formats.jsonschema.yamltext import yaml_to_json
+
+        return yaml_to_json(text)
 
     def rules(self) -> tuple[Rule, ...]:
         """Every JSON Schema rule: one per incompatible registry difference kind, plus
@@ -53,11 +70,7 @@ class JsonSchemaFormat(BuiltinSimulation):
 
     def canonical(self, text: str) -> str:
         """Parsed JSON with sorted keys and no whitespace (the stripped text when not JSON)."""
-        try:
-            data = json.loads(text)
-            return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-        except (ValueError, RecursionError):
-            return text.strip()
+        return canonical_json(text)
 
     def parse(
         self,
@@ -168,11 +181,27 @@ class JsonSchemaFormat(BuiltinSimulation):
         return differences(original, update, options.json_policy, notes=notes)
 
 
+    def simulator(self) -> Simulator:
+        """Instances of the writer, validated by the reader once its defaults are filled in."""
+        from gate.formats.jsonschema.simulate import SIMULATOR
+
+        return SIMULATOR
+
     def file_references(self, path: str, text: str, options: CheckOptions) -> list[str]:
         """The files the schema's relative `$ref`s name."""
         from gate.formats.jsonschema.references import file_references
 
         return file_references(path, text)
+
+    # used by the checks
+
+    def registry_text(self, path: str, text: str) -> str:
+        """A schema written in YAML as the JSON the registry holds."""
+        if not path.lower().endswith((".yaml", ".yml")):
+            return text
+        from gate.formats.jsonschema.yamltext import schema_text
+
+        return schema_text(path, text)
 
 
 def _too_deep() -> Incompatibility:

@@ -27,9 +27,9 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
+from gate.deep import MAX_DEPTH, call_deep
 from gate.errors import SchemaInvalid
 from gate.formats import CheckOptions
-from gate.formats.jsonschema.deep import MAX_DEPTH, call_deep
 from gate.formats.jsonschema.exceptions import UnresolvedReference
 from gate.formats.jsonschema.nodes import (
     ArrayNode,

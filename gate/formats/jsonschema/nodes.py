@@ -358,7 +358,7 @@ class ParsedJsonSchema:
 
     def errors(self, instance: Any) -> list[str]:
         """Why `instance` does not validate (empty: it does)."""
-        from gate.formats.jsonschema.deep import call_deep
+        from gate.deep import call_deep
 
         def run() -> list[str]:
             from referencing.exceptions import Unresolvable

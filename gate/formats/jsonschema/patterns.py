@@ -16,10 +16,12 @@ from collections.abc import Iterator
 from functools import cache, lru_cache
 from typing import Any
 
+from gate.simulation_types import SimulationNotRun
+
 MATCH_BUDGET = 0.5  # seconds of one match of one pattern against one string
 
 
-class PatternTooSlow(Exception):
+class PatternTooSlow(SimulationNotRun):
     """A pattern's match did not finish within the budget (catastrophic backtracking)."""
 
     def __init__(self, pattern: str) -> None:

@@ -15,7 +15,6 @@ Schema deserializers do.
 
 from __future__ import annotations
 
-import json
 import math
 import random
 import re
@@ -24,8 +23,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from gate.canonical import canonical_dumps
+from gate.canonical import content_key as _content_key
 from gate.errors import SchemaInvalid
 from gate.jsonpos import join_pointer, pointer_tokens
+from gate.lru import Lru
 
 MAX_DEPTH = 6  # nested subschemas expanded through $ref recursion before closing
 MAX_COVERAGE = 256
@@ -622,7 +624,7 @@ def _round_to(value: float, multiple: float, bounds: _Range) -> float:
 
 
 def _key(value: Any) -> str:
-    return json.dumps(value, sort_keys=True)
+    return canonical_dumps(value)
 
 
 # -- patterns --------------------------------------------------------------------------------------
@@ -736,43 +738,16 @@ def _class_regex(members: Any) -> str:
 # -- validation -----------------------------------------------------------------------------------
 
 
-class _Lru(OrderedDict[str, Any]):
-    def __init__(self, size: int) -> None:
-        super().__init__()
-        self.size = size
-
-    def get_or(self, key: str, make: Callable[[], Any]) -> Any:
-        if key in self:
-            self.move_to_end(key)
-            return self[key]
-        value = make()
-        self[key] = value
-        if len(self) > self.size:
-            self.popitem(last=False)
-        return value
+_VALIDATORS = Lru(128)
+_GENERATED = Lru(64)
 
 
-_VALIDATORS = _Lru(128)
-_GENERATED = _Lru(64)
-
-
-_KEYS: OrderedDict[int, tuple[Any, str]] = OrderedDict()
 _TRUSTED: OrderedDict[int, Any] = OrderedDict()  # schemas known valid, by identity (kept alive)
 
 
 def content_key(schema_json: Any) -> str:
-    """A key that is equal for equal schema JSON values. Remembered for the most recent schema
-    objects: a run hands the same parsed schema to every pair it is part of."""
-    known = _KEYS.get(id(schema_json))
-    if known is not None and known[0] is schema_json:
-        _KEYS.move_to_end(id(schema_json))
-        return known[1]
-    key = json.dumps(schema_json, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    if isinstance(schema_json, (dict, list)):
-        _KEYS[id(schema_json)] = (schema_json, key)
-        if len(_KEYS) > 64:
-            _KEYS.popitem(last=False)
-    return key
+    """A key that is equal for equal schema JSON values, remembered for recent schema objects."""
+    return _content_key(schema_json, remember=True)
 
 
 def trust(schema_json: Any) -> None:

@@ -26,6 +26,7 @@ class ProtobufFormat:
     type = SchemaType.PROTOBUF
     extensions = (".proto",)
     reads_files = True
+    trust_skips_checks = False
 
     def rules(self) -> tuple[Rule, ...]:
         from gate.formats.protobuf.kinds import RULES
@@ -148,6 +149,22 @@ class ProtobufFormat:
                                  f"byte {error.offset}: {error}")
         return dataclasses.replace(framed, header_size=offset, message_indexes=indexes)
 
+    def parse_key(self, schema: Schema, registered: bool) -> tuple[Any, ...]:
+        """The text, its references, and its file (imports resolve beside it)."""
+        from gate.formats import file_key
+
+        return file_key(schema)
+
+    def from_yaml(self, text: str) -> str:
+        return text
+
+    def canonical_shape(self, text: str) -> tuple[int, ...] | None:
+        """Not told without reading the declarations."""
+        return None
+
+    def structurally_unlike(self, a: Any, b: Any) -> bool:
+        return False
+
     def canonical(self, text: str) -> str:
         """The text's declarations without comments or formatting, one per line, each
         block's members grouped as the registry prints them (see
@@ -163,6 +180,11 @@ class ProtobufFormat:
         from gate.formats.protobuf.compile import import_candidates
 
         return import_candidates(path, text, options.import_paths)
+
+    # used by the checks
+
+    def registry_text(self, path: str, text: str) -> str:
+        return text
 
 
 FORMAT = ProtobufFormat()

@@ -17,7 +17,7 @@ on its own (SIMULATION_VALUE_LOST, SIMULATION_ENUM_DEFAULTED, a decode failure).
 from __future__ import annotations
 
 import base64
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,8 +25,14 @@ from gate.formats.protobuf import payloads
 from gate.formats.protobuf.model import ProtoSchema
 from gate.formats.protobuf.warnings import enum_closed, field_path, message_path
 from gate.model import Witness
-from gate.samples import SAMPLE_NOT_VALID_FOR_WRITER, DecodedWire, Sample, SampleProblem
-from gate.simulate import (
+from gate.samples import (
+    SAMPLE_NOT_VALID_FOR_WRITER,
+    DecodedWire,
+    Sample,
+    SampleProblem,
+    plain_sample,
+)
+from gate.simulation_types import (
     SAMPLE_INVALID,
     SIMULATION_ENUM_DEFAULTED,
     SIMULATION_VALUE_LOST,
@@ -74,6 +80,34 @@ class Read:
 
 class ProtobufSimulator:
     """`gate.formats.Simulator` for Protobuf."""
+
+    parsed_input = True  # simulates the parsed schemas themselves
+    reuses_witnesses = False
+    avro_body = False
+
+    def input(self, value: Any) -> Any:
+        """The parsed schema, as it is."""
+        return value
+
+    def prepare(self, writer: Any, reader: Any) -> None:
+        """Nothing to note."""
+
+    def witness_of(self, writer: Any, reader: Any, payload: Any, *, writer_label: str,
+                   reader_label: str, target: str | None = None) -> Witness | None:
+        return None
+
+    def plain_reader(self, writer: Any,
+                     reader: Any) -> Callable[[Sample], DecodedWire | SampleProblem]:
+        return lambda sample: self.read_plain(plain_sample(sample), writer, reader)
+
+    def worth_simulating(self, reader: Any | None, writer: Any | None) -> bool:
+        return False
+
+    def rules_accept(self, reader: Any, writer: Any) -> bool:
+        return False
+
+    def payload_json(self, value: Any) -> Any:
+        return value
 
     def simulate(
         self,

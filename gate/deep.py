@@ -1,4 +1,4 @@
-"""Run deeply recursive work (parsing, validating, comparing) without a RecursionError.
+"""Run deeply recursive work (parsing, validating, comparing, simulating) without a RecursionError.
 
 Schemas nested thousands of levels deep are legal. The JSON decoder, the metaschema validator and
 the checker all recurse once or more per level, so such work runs in a worker thread with a large
