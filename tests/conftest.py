@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import os
 
+import pytest
 from hypothesis import HealthCheck, settings
+
+from tests.support.gitrepo import pin_environment
 
 # no wall-clock budget per example (hypothesis' default deadline of 200 ms, and its health check
 # of slow data generation), which a slower or busier machine would miss: speed is measured in
@@ -20,3 +23,10 @@ for name, fixed in (("gate-fixed", True), ("gate-explore", False)):
 settings.load_profile(
     "gate-explore" if os.environ.get("GATE_HYPOTHESIS") == "explore" else "gate-fixed"
 )
+
+
+@pytest.fixture(autouse=True)
+def pinned_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test: a pinned git identity, no global git config, no CI, hook or registry
+    variables, no colour (tests/support/gitrepo.py)."""
+    pin_environment(monkeypatch)

@@ -104,9 +104,9 @@ def _modules() -> list[Path]:
 
 def test_the_scan_covers_the_whole_suite() -> None:
     modules = {path.relative_to(REPO_ROOT).as_posix() for path in _modules()}
-    assert "tests/test_simulate.py" in modules
+    assert "tests/checks/test_simulate.py" in modules
     assert "tests/report/test_sarif.py" in modules
-    assert "tests/formats/test_jsonschema.py" in modules
+    assert "tests/formats/jsonschema/test_jsonschema.py" in modules
     assert "benchmarks/run.py" in modules
 
 

@@ -12,8 +12,7 @@ import avro.schema
 import pytest
 
 from tests.support.gitrepo import RepoBuilder
-
-from .conftest import GateRunner
+from tests.support.runner import GateRunner
 
 CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "avro-validity" / "cases.json"
 CASES: list[dict[str, Any]] = json.loads(CORPUS.read_text(encoding="utf-8"))

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import GateRunner
+from tests.support.runner import GateRunner
 
 CHANGES = Path(__file__).resolve().parents[2] / "fixtures" / "changes"
 FOLDERS = sorted(p for p in CHANGES.glob("*/*") if (p / "expected.json").is_file())

@@ -9,9 +9,9 @@ from pathlib import Path
 import junitparser
 import pytest
 
+from tests.support.avro_shapes import record
 from tests.support.gitrepo import RepoBuilder, snapshot_worktree
-
-from .conftest import GateRunner, record
+from tests.support.runner import GateRunner
 
 V1 = record([("id", "string"), ("amount", "int")])
 V2_OK = record([("id", "string"), ("amount", "long"), ("note", ["null", "string"])], note=None)

@@ -20,8 +20,7 @@ import pytest
 
 from gate.judge import Parser
 from tests.support.gitrepo import RepoBuilder
-
-from .conftest import GateRunner
+from tests.support.runner import GateRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBJECTS = 60

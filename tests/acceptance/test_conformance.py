@@ -9,8 +9,7 @@ from typing import Any
 import pytest
 
 from tests.support.paths import CONFORMANCE
-
-from .conftest import GateRunner
+from tests.support.runner import GateRunner
 
 
 def _cases(relative: str) -> list[Any]:

@@ -24,8 +24,7 @@ import pytest
 import yaml
 
 from tests.support.gitrepo import PINNED, run_git
-
-from .conftest import GateRunner
+from tests.support.runner import GateRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 FRAUD_READER = "contracts/fraud-detector/orders.avsc"

@@ -12,9 +12,9 @@ from typing import Any
 import fastavro
 import pytest
 
+from tests.support.avro_shapes import record
 from tests.support.gitrepo import RepoBuilder
-
-from .conftest import GateRunner, record
+from tests.support.runner import GateRunner
 
 CONFIG = """version: 1
 subjects:

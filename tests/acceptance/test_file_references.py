@@ -10,8 +10,7 @@ import pytest
 
 from gate.subjects import file_references
 from tests.support.gitrepo import RepoBuilder
-
-from .conftest import GateRunner, Run
+from tests.support.runner import GateRunner, Run
 
 CONFIG = """version: 1
 subjects:

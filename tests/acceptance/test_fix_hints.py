@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.gitrepo import RepoBuilder
-
-from .conftest import GateRunner
+from tests.support.runner import GateRunner
 
 
 def _object(**properties: object) -> str:

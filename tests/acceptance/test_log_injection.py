@@ -13,8 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.gitrepo import RepoBuilder
-
-from .conftest import GateRunner
+from tests.support.runner import GateRunner
 
 HOSTILE = "a\n::error title=x::y"
 SEPARATED = "b\u2028::warning::z\r::notice::w"  # other line breaks a log viewer may honour

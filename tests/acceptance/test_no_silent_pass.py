@@ -14,10 +14,10 @@ from typing import Any
 
 import pytest
 
+from tests.support.avro_shapes import record
 from tests.support.gitrepo import RepoBuilder
 from tests.support.registry_server import RegistryServer
-
-from .conftest import GateRunner, record
+from tests.support.runner import GateRunner
 
 V1 = record([("id", "string"), ("amount", "int")])
 V2_BREAKS = record([("id", "string"), ("amount", "int"), ("currency", "string")])

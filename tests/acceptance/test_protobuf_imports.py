@@ -10,8 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.gitrepo import RepoBuilder
-
-from .conftest import GateRunner, Run
+from tests.support.runner import GateRunner, Run
 
 CONFIG = """version: 1
 subjects:

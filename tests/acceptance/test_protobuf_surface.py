@@ -13,8 +13,7 @@ import pytest
 
 from tests.support.gitrepo import RepoBuilder
 from tests.support.registry_server import RegistryServer, naive_protobuf_check
-
-from .conftest import GateRunner
+from tests.support.runner import GateRunner
 
 MONEY = (
     'syntax = "proto3";\npackage shop;\n\n'

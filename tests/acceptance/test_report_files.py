@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.avro_shapes import record
 from tests.support.gitrepo import PINNED, RepoBuilder
-
-from .conftest import GateRunner, record
+from tests.support.runner import GateRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 OLD = record([("id", "string")])

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import GateRunner
+from tests.support.runner import GateRunner
 
 RULES = Path(__file__).resolve().parents[2] / "fixtures" / "rules"
 FOLDERS = sorted(p for p in RULES.glob("*/*") if (p / "expected.json").is_file())

@@ -13,8 +13,7 @@ import pytest
 
 from tests.support.gitrepo import RepoBuilder
 from tests.support.registry_server import RegistryServer
-
-from .conftest import GateRunner, Run
+from tests.support.runner import GateRunner, Run
 
 
 def _avro(name: str, fields: list[dict[str, Any]]) -> str:

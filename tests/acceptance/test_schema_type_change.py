@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
+from tests.support.avro_shapes import record
 from tests.support.gitrepo import RepoBuilder
 from tests.support.registry_server import RegistryServer
-
-from .conftest import GateRunner, record
+from tests.support.runner import GateRunner
 
 CONFIG = """version: 1
 subjects:

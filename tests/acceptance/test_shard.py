@@ -9,9 +9,9 @@ from typing import Any
 import junitparser
 import pytest
 
+from tests.support.avro_shapes import record
 from tests.support.gitrepo import RepoBuilder
-
-from .conftest import GateRunner, record
+from tests.support.runner import GateRunner
 
 OLD = record([("id", "string")])
 OK = record([("id", "string"), ("x", ["null", "int"])], x=None)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.avro_shapes import record
 from tests.support.gitrepo import RepoBuilder
-
-from .conftest import GateRunner, record
+from tests.support.runner import GateRunner
 
 CREATED = record([("id", "string"), ("amount", "int")], name="Created")
 CREATED_BREAKS = record([("id", "string"), ("amount", "int"), ("currency", "string")],

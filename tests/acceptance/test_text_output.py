@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.avro_shapes import record
 from tests.support.gitrepo import RepoBuilder
-
-from .conftest import GateRunner, record
+from tests.support.runner import GateRunner
 
 UNCHANGED = 124
 ORDERS = record([("id", "string"), ("amount", "int")], name="Order")

@@ -12,8 +12,7 @@ import fastavro
 import pytest
 
 from tests.support.gitrepo import RepoBuilder
-
-from .conftest import GateRunner
+from tests.support.runner import GateRunner
 
 
 def _p(namespace: str, field: str, kind: str) -> dict[str, Any]:

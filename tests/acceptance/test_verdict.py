@@ -11,8 +11,7 @@ from typing import Any
 import pytest
 
 from tests.support.gitrepo import RepoBuilder
-
-from .conftest import GateRunner
+from tests.support.runner import GateRunner
 
 DRAFT7 = "http://json-schema.org/draft-07/schema#"
 

@@ -9,9 +9,9 @@ import junitparser
 import pytest
 import yaml
 
+from tests.support.avro_shapes import record
 from tests.support.gitrepo import RepoBuilder
-
-from .conftest import GateRunner, record
+from tests.support.runner import GateRunner
 
 CONFIG = """version: 1
 # the team's subjects

@@ -13,8 +13,7 @@ import pytest
 
 from tests.support.gitrepo import RepoBuilder
 from tests.support.registry_server import RegistryServer
-
-from .conftest import GateRunner
+from tests.support.runner import GateRunner
 
 ORDER = """\
 # the order placed by a customer

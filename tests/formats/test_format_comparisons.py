@@ -11,8 +11,7 @@ from gate.checks.registry import structurally_unlike
 from gate.drift import canonical_form
 from gate.formats import get_format
 from gate.model import SchemaType
-from tests.formats.test_avro_differential import Gen
-from tests.test_structural_prefilter import parsed
+from tests.support.avro_shapes import Gen, parsed
 
 
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -19,19 +19,18 @@ from typing import Any
 import pytest
 
 from tests.support.gitrepo import RepoBuilder
-
-from .conftest import (
+from tests.support.paths import REPO_ROOT
+from tests.support.watched import (
     BAD,
     HANG_GUARD,
     ORDERS,
-    REPOSITORY,
     GateRunner,
     Run,
     SubprocessRunner,
     read_outside,
 )
 
-EXAMPLE = REPOSITORY / "fixtures" / "example" / "base"
+EXAMPLE = REPO_ROOT / "fixtures" / "example" / "base"
 
 
 def _cases(kind: str) -> list[Any]:

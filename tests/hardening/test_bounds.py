@@ -13,8 +13,7 @@ import pytest
 
 from tests.support.gitrepo import RepoBuilder
 from tests.support.registry_server import RegistryServer
-
-from .conftest import BAD, SubprocessRunner
+from tests.support.watched import BAD, SubprocessRunner
 
 GUARD = 120.0  # seconds; a hang guard only
 BOMB = "^(a|a)*$"  # backtracks 2^n times on n `a`s followed by a character it cannot match

@@ -25,8 +25,7 @@ import pytest
 
 from tests.support.gitrepo import RepoBuilder
 from tests.support.registry_server import RegistryServer
-
-from .conftest import GateRunner, Run
+from tests.support.watched import GateRunner, Run
 
 V1 = json.dumps(
     {"type": "record", "name": "Order", "fields": [{"name": "id", "type": "string"}]}, indent=2

@@ -1,6 +1,6 @@
 """action.yml read as code: its inputs, its scripts, and its steps run as the Actions runner would.
 
-The composite action's `run:` steps are executed by tests/integrations/action_harness.py. Its
+The composite action's `run:` steps are executed by tests/support/action_harness.py. Its
 install step (`pip install "$GITHUB_ACTION_PATH"`) is replaced by PYTHONPATH=<this checkout>:
 the same code, without reinstalling into the interpreter the other tests share or fetching a
 build backend. That install command is the one pre-commit's `language: python` runs on the same
@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.integrations.action_harness import (
+from tests.support.action_harness import (
     ActionRun,
     CompositeAction,
     UnsupportedExpression,
@@ -30,19 +30,20 @@ from tests.integrations.action_harness import (
     run_bash,
     substitute,
 )
-from tests.integrations.support import (
+from tests.support.gitrepo import RepoBuilder
+from tests.support.integrations import (
     BASE_FILES,
     BREAKING,
     BREAKING_RULE,
     COMPATIBLE,
     CURRENCY,
     ROOT,
+    STEERING,
     build_repository,
     clean_environ,
     line_of,
     pull_request_event,
 )
-from tests.support.gitrepo import RepoBuilder
 from tests.support.registry_server import RegistryServer
 
 ACTION = ROOT / "action.yml"
@@ -737,8 +738,10 @@ def test_the_real_install_step_leaves_the_callers_python_untouched(
     in a virtual environment under the runner's temp folder, the gate step runs it, and the
     job's own python has exactly the packages it had."""
     def freeze() -> str:
+        # the job's python as the runner starts it: without this suite's PYTHONPATH
+        env = {key: value for key, value in os.environ.items() if key not in STEERING}
         return subprocess.run([sys.executable, "-m", "pip", "freeze", "--all"],
-                              capture_output=True, text=True, check=True).stdout
+                              capture_output=True, text=True, check=True, env=env).stdout
 
     before = freeze()
     repo, base = build_repository(tmp_path / "workspace", BREAKING)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integrations.support import clean_environ
+from tests.support.integrations import clean_environ
 
 PROBE = "import sys; print(sys.prefix); print(sys.argv[1:])"
 

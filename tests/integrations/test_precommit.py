@@ -25,7 +25,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.integrations.support import (
+from tests.support.gitrepo import PINNED, RepoBuilder
+from tests.support.integrations import (
     BASE_FILES,
     BREAKING,
     BREAKING_RULE,
@@ -37,7 +38,6 @@ from tests.integrations.support import (
     clean_environ,
     line_of,
 )
-from tests.support.gitrepo import PINNED, RepoBuilder
 from tests.support.registry_server import RegistryServer
 
 MANIFEST = ROOT / ".pre-commit-hooks.yaml"

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from gate.model import CheckKind, CheckResult, Finding, Location, Result, RunInfo, Severity
 from gate.report import RenderOptions
 from gate.report.codequality import render
-
-from .conftest import ORDERS_BROKEN, PROJECT, CliRun, build_monorepo
+from tests.support.reports import ORDERS_BROKEN, PROJECT, build_monorepo
+from tests.support.runner import GateRunner
 
 SEVERITIES = {"info", "minor", "major", "critical", "blocker"}
 
@@ -32,7 +31,7 @@ def assert_gitlab_format(entries: Any) -> None:
     assert len(fingerprints) == len(set(fingerprints))
 
 
-def _report(gate_cli: Callable[..., CliRun], cwd: Path, path: Path, *args: str) -> Any:
+def _report(gate_cli: GateRunner, cwd: Path, path: Path, *args: str) -> Any:
     run = gate_cli(["check", "--base", "HEAD", "--report", f"codequality={path}", *args],
                    cwd=cwd)
     assert run.exit_code == 1, run.stdout + run.stderr
@@ -40,7 +39,7 @@ def _report(gate_cli: Callable[..., CliRun], cwd: Path, path: Path, *args: str) 
 
 
 def test_a_real_run_writes_gitlabs_format_with_fingerprints_stable_across_runs(
-    gate_cli: Callable[..., CliRun], tmp_path: Path
+    gate_cli: GateRunner, tmp_path: Path
 ) -> None:
     repo = build_monorepo(tmp_path / "repo")
     project = repo.root / PROJECT
@@ -101,7 +100,7 @@ def test_a_finding_without_a_file_points_at_its_subjects_file() -> None:
 
 
 def test_the_readme_gitlab_job_publishes_what_it_writes(
-    gate_cli: Callable[..., CliRun], tmp_path: Path
+    gate_cli: GateRunner, tmp_path: Path
 ) -> None:
     import shlex
 

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -10,8 +9,8 @@ from hypothesis import strategies as st
 from gate.model import CheckKind, CheckResult, Finding, Location, Result, Severity
 from gate.report import RenderOptions
 from gate.report.github import MAX_PER_LEVEL, escape_data, escape_property, render
-
-from .conftest import CliRun, build_many_breaks
+from tests.support.reports import build_many_breaks
+from tests.support.runner import GateRunner
 
 COMMAND = re.compile(r"^::(error|warning|notice)(?: (.*?))?::(.*)$")
 
@@ -146,7 +145,7 @@ def test_the_same_finding_against_two_baselines_is_one_annotation() -> None:
 
 
 def test_a_real_run_with_many_breaks_stays_within_the_display_limit(
-    gate_cli: Callable[..., CliRun], tmp_path: Path
+    gate_cli: GateRunner, tmp_path: Path
 ) -> None:
     repo = build_many_breaks(tmp_path / "repo", broken=14, renamed=12)
     run = gate_cli(["check", "--base", "HEAD", "--report", "github"], cwd=repo.root)

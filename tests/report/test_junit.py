@@ -3,7 +3,6 @@ from __future__ import annotations
 import json
 import os
 import stat
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -14,8 +13,8 @@ from gate.model import CheckKind, CheckResult, Finding, Result, Severity
 from gate.report import RenderOptions
 from gate.report.junit import render
 from tests.support.paths import REPORT_SCHEMAS
-
-from .conftest import ORDERS_V1, PROJECT, CliRun, build_monorepo, export_snapshot
+from tests.support.reports import ORDERS_V1, PROJECT, build_monorepo, export_snapshot
+from tests.support.runner import GateRunner
 
 XSD_PATH = REPORT_SCHEMAS / "junit.xsd"
 
@@ -171,7 +170,7 @@ def _names_and_files(path: Path) -> tuple[list[tuple[str, str]], list[str | None
 
 
 def test_names_are_the_same_against_another_base_and_other_registry_ids(
-    gate_cli: Callable[..., CliRun], tmp_path: Path, xsd: JenkinsXsd
+    gate_cli: GateRunner, tmp_path: Path, xsd: JenkinsXsd
 ) -> None:
     repo = build_monorepo(tmp_path / "repo")
     project = repo.root / PROJECT
@@ -213,7 +212,7 @@ def test_names_are_the_same_against_another_base_and_other_registry_ids(
 
 @pytest.mark.parametrize("umask", [0o022, 0o002])
 def test_report_files_get_the_umask_permissions(
-    gate_cli: Callable[..., CliRun], tmp_path: Path, umask: int
+    gate_cli: GateRunner, tmp_path: Path, umask: int
 ) -> None:
     repo = build_monorepo(tmp_path / "repo")
     previous = os.umask(umask)

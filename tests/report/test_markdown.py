@@ -18,8 +18,8 @@ from gate.report.markdown import (
     mermaid_label,
     render,
 )
-
-from .conftest import PROJECT, CliRun, build_monorepo
+from tests.support.reports import PROJECT, build_monorepo
+from tests.support.runner import GateRunner
 
 
 def _md(result: Result, **options: object) -> str:
@@ -341,7 +341,7 @@ def test_huge_witnesses_and_long_lists_are_cut_to_the_budget() -> None:
 
 
 def test_a_real_run_summary_points_to_the_full_reports(
-    gate_cli: Callable[..., CliRun], tmp_path: Path
+    gate_cli: GateRunner, tmp_path: Path
 ) -> None:
     repo = build_monorepo(tmp_path / "repo")
     summary = tmp_path / "summary.md"

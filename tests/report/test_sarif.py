@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +11,8 @@ from gate.model import CheckKind, CheckResult, Finding, Location, Result, Severi
 from gate.report import RenderOptions
 from gate.report.sarif import FINGERPRINT_KEY, render
 from tests.support.paths import REPORT_SCHEMAS
-
-from .conftest import PROJECT, CliRun, build_monorepo, multitool_problems
+from tests.support.reports import PROJECT, build_monorepo, multitool_problems
+from tests.support.runner import GateRunner
 
 SARIF_SCHEMA = REPORT_SCHEMAS / "sarif-2.1.0.json"
 
@@ -182,7 +181,7 @@ def test_driver_names_where_to_learn_more_and_a_semantic_version(failing_result:
 
 
 @pytest.fixture
-def monorepo_sarif(gate_cli: Callable[..., CliRun], tmp_path: Path) -> tuple[Path, Path]:
+def monorepo_sarif(gate_cli: GateRunner, tmp_path: Path) -> tuple[Path, Path]:
     """A SARIF log written by `gate check` run in `services/orders/` of a monorepo, where a
     breaking change breaks the git base and the registry snapshot alike, a consumer breaks, a
     schema file was deleted and the simulation shows a renamed field's values lost."""
@@ -263,7 +262,7 @@ def test_every_result_has_a_file_and_a_line_relative_to_the_repository_root(
 
 
 def test_automation_id_tells_the_projects_of_a_monorepo_apart(
-    gate_cli: Callable[..., CliRun], tmp_path: Path
+    gate_cli: GateRunner, tmp_path: Path
 ) -> None:
     repo = build_monorepo(tmp_path / "repo")
     inner = tmp_path / "inner.sarif"

@@ -1,4 +1,4 @@
-"""Builders of real git repositories in tmp_path, with a pinned identity and no global config."""
+"""Builders of real git repositories in tmp_path (pinned by tests/conftest.py), and git traces."""
 
 from __future__ import annotations
 
@@ -7,17 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.gitrepo import CLEARED, PINNED, RepoBuilder, run_git, snapshot_worktree
-
-__all__ = ["RepoBuilder", "run_git", "snapshot_worktree"]
-
-
-@pytest.fixture(autouse=True)
-def pinned_git_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name, value in PINNED.items():
-        monkeypatch.setenv(name, value)
-    for name in CLEARED:
-        monkeypatch.delenv(name, raising=False)
+from tests.support.gitrepo import RepoBuilder, snapshot_worktree
 
 
 @pytest.fixture

@@ -1,10 +1,16 @@
-"""Real git repositories for tests, with a pinned identity and no global config."""
+"""Real git repositories for tests, and the one environment every test runs in (`pin_environment`,
+applied by tests/conftest.py): a pinned git identity, no global git config, no colour, and none
+of the variables of a CI runner, a hook or a registry that would steer git or gate."""
 
 from __future__ import annotations
 
 import os
 import subprocess
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pytest
 
 PINNED = {
     "GIT_CONFIG_GLOBAL": os.devnull,
@@ -25,7 +31,36 @@ CLEARED = (
     "GIT_ALTERNATE_OBJECT_DIRECTORIES",
     "GIT_CEILING_DIRECTORIES",
     "GIT_TRACE",
+    "CI",
+    "GITHUB_ACTIONS",
+    "GITHUB_BASE_REF",
+    "GITHUB_EVENT_NAME",
+    "GITHUB_EVENT_PATH",
+    "GITHUB_OUTPUT",
+    "GITHUB_STEP_SUMMARY",
+    "GITHUB_ENV",
+    "GITHUB_WORKSPACE",
+    "GITHUB_ACTION_PATH",
+    "RUNNER_TEMP",
+    "PRE_COMMIT_FROM_REF",
+    "PRE_COMMIT_TO_REF",
+    "PRE_COMMIT_HOME",
+    "CI_MERGE_REQUEST_DIFF_BASE_SHA",
+    "GATE_REGISTRY_URL",
+    "GATE_REGISTRY_USER",
+    "GATE_REGISTRY_PASSWORD",
+    "GATE_REGISTRY_TOKEN",
 )
+# set for every test, beside PINNED
+NO_COLOR = {"NO_COLOR": "1"}
+
+
+def pin_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Set PINNED and NO_COLOR, remove CLEARED, for the rest of the test."""
+    for name, value in {**PINNED, **NO_COLOR}.items():
+        monkeypatch.setenv(name, value)
+    for name in CLEARED:
+        monkeypatch.delenv(name, raising=False)
 
 
 def run_git(cwd: Path, *args: str) -> str:

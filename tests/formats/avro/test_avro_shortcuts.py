@@ -27,7 +27,7 @@ from gate.formats.avro.nodes import AvroSchema, Named, Node, Record, Union
 from gate.formats.avro.parse import clear_caches, parse_schema
 from gate.formats.avro.rules import NAME_MISMATCH
 from gate.model import Origin, OriginKind, Schema, SchemaType
-from tests.formats.test_avro_differential import Gen
+from tests.support.avro_shapes import Gen
 
 OPTIONS = CheckOptions()
 

@@ -20,8 +20,9 @@ from gate.formats import CheckOptions
 from gate.formats.avro import FORMAT
 from gate.jsonpos import line_of
 from gate.model import Mode, Origin, OriginKind, Schema, SchemaType
+from tests.support.paths import REPO_ROOT
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "rules" / "avro"
+FIXTURES = REPO_ROOT / "fixtures" / "rules" / "avro"
 OPTIONS = CheckOptions()
 
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import fnmatch
 import tomllib
-from pathlib import Path
 
 import pytest
 
 from gate.formats import CheckOptions, get_format
 from gate.model import SchemaType
+from tests.support.paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = REPO_ROOT
 PROTO = 'syntax = "proto3";\npackage shop;\n'
 
 

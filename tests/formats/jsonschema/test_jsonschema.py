@@ -20,9 +20,9 @@ from gate.formats import CheckOptions, get_format, infer_type
 from gate.formats.jsonschema import FORMAT, UnresolvedReference
 from gate.formats.jsonschema.nodes import Draft, ParsedJsonSchema
 from gate.model import JsonPolicy, Origin, OriginKind, Schema, SchemaType, Severity
-from tests.support.paths import CONFORMANCE
+from tests.support.paths import CONFORMANCE, REPO_ROOT
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = REPO_ROOT
 CONFORMANCE_STRICT = CONFORMANCE / "jsonschema" / "confluent-strict.json"
 D4 = "http://json-schema.org/draft-04/schema#"
 D6 = "http://json-schema.org/draft-06/schema#"

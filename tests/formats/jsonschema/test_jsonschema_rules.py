@@ -19,8 +19,9 @@ from gate.errors import SchemaInvalid
 from gate.formats import CheckOptions
 from gate.formats.jsonschema import FORMAT, UnresolvedReference
 from gate.model import JsonPolicy, Mode, Origin, OriginKind, Schema, SchemaType
+from tests.support.paths import REPO_ROOT
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = REPO_ROOT
 FIXTURES = REPO / "fixtures" / "rules" / "json"
 FOLDERS = sorted(path for path in FIXTURES.iterdir() if path.is_dir()) if FIXTURES.is_dir() else []
 

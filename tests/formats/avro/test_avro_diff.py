@@ -14,9 +14,10 @@ from gate.formats.avro import FORMAT
 from gate.formats.avro.nodes import AvroSchema
 from gate.formats.avro.rules import ERROR_RULES
 from gate.model import Origin, OriginKind, Schema, SchemaType
+from tests.support.paths import REPO_ROOT
 
 OPTIONS = CheckOptions()
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "rules" / "avro"
+FIXTURES = REPO_ROOT / "fixtures" / "rules" / "avro"
 
 
 def parse(value: Any) -> AvroSchema:

@@ -17,15 +17,7 @@ from gate.drift import canonical_form
 from gate.errors import SchemaInvalid
 from gate.judge import Parsed
 from gate.model import Origin, OriginKind, Schema, SchemaType
-from tests.formats.test_avro_differential import PRIMITIVES, Gen, both_parse
-
-
-def parsed(value: Any, text: str | None = None) -> Parsed | None:
-    text = json.dumps(value) if text is None else text
-    schema = Schema(SchemaType.AVRO, text, Origin(OriginKind.SNAPSHOT))
-    result = both_parse(json.loads(text))
-    return None if result is None else Parsed(schema, value=result)
-
+from tests.support.avro_shapes import PRIMITIVES, Gen, parsed
 
 _TYPE_KEYS = ("type", "items", "values")
 

@@ -14,8 +14,9 @@ from gate.formats import CheckOptions, get_format
 from gate.formats.protobuf.model import ProtoSchema
 from gate.model import Origin, OriginKind, Schema, SchemaType
 from tests.support.gitrepo import PINNED, RepoBuilder
+from tests.support.paths import REPO_ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = REPO_ROOT
 FORMAT = get_format(SchemaType.PROTOBUF)
 
 
