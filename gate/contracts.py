@@ -348,19 +348,16 @@ def _sample_finding(
     from gate.simulate import format_simulator
 
     simulator = format_simulator(pair.writer.schema.type)
-    is_avro = simulator is not None and simulator.avro_body
-    # a format with its own body encoding (Protobuf) has its wire message and plain body shown
-    own = first.body_encoding is not None
+    # a format with a binary body encoding has its wire message and plain body shown
+    encoding = simulator.body_encoding if simulator is not None else None
     witness = Witness(
         payload=first.payload,
         writer=writer_label,
         reader=reader_label,
         error=error,
-        avro_base64=base64.b64encode(body).decode("ascii") if body and is_avro else None,
-        wire_base64=base64.b64encode(wire).decode("ascii") if wire and (is_avro or own)
-        else None,
-        body_base64=base64.b64encode(body).decode("ascii") if body and own else None,
-        body_encoding=first.body_encoding,
+        wire_base64=base64.b64encode(wire).decode("ascii") if wire and encoding else None,
+        body_base64=base64.b64encode(body).decode("ascii") if body and encoding else None,
+        body_encoding=encoding,
     )
     rule = SIMULATION_DECODE_FAILED
     return Finding(

@@ -106,6 +106,15 @@ def _report_problem(document: dict[str, object]) -> str | None:
     return f"at {where}: {message}"
 
 
+def _witness(data: dict[str, Any]) -> Witness:
+    """A report's witness: `avro_base64` is the body of an Avro witness."""
+    fields = dict(data)
+    avro = fields.pop("avro_base64", None)
+    if avro is not None:
+        fields["body_base64"], fields["body_encoding"] = avro, "avro"
+    return Witness(**fields)
+
+
 def _finding(data: _FindingDocument) -> Finding:
     location = data.get("location")
     witness = data.get("witness")
@@ -117,7 +126,7 @@ def _finding(data: _FindingDocument) -> Finding:
         path=data.get("path") or "",
         location=Location(location["path"], location.get("line")) if location else None,
         versions=tuple(data.get("versions") or ()),
-        witness=Witness(**witness) if witness else None,
+        witness=_witness(witness) if witness else None,
         fix=data.get("fix"),
         check=data.get("check") or "",
         waived_by=data.get("waived"),

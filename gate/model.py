@@ -155,12 +155,10 @@ class Witness:
     writer: str  # label of the writer schema version
     reader: str  # label of the reader schema version
     error: str  # what the consumer would hit
-    avro_base64: str | None = None  # the Avro body, base64
     wire_base64: str | None = None  # Confluent wire format (magic byte, schema id, body), base64
     # JSON Pointer into the payload where it shows its finding (None: the payload as a whole)
     pointer: str | None = None
-    # the plain message body of a format other than Avro, base64, and its encoding ("protobuf");
-    # an Avro body stays in `avro_base64`
+    # the plain message body, base64, and its encoding ("avro", "protobuf"; None: no body)
     body_base64: str | None = None
     body_encoding: str | None = None
 

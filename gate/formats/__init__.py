@@ -74,8 +74,9 @@ class Simulator(Protocol):
     parsed_input: bool
     # a witness found for one version of a history may be tried on the next (`witness_of`)
     reuses_witnesses: bool
-    # a message body is Avro binary: witnesses show it as `avro_base64` beside the wire message
-    avro_body: bool
+    # the encoding of a message body ("avro", "protobuf"), which witnesses show beside the wire
+    # message; None: the format has no binary body
+    body_encoding: str | None
 
     def input(self, value: Any) -> Any:
         """What `simulate` and `decode_wire` take for a schema this format parsed to `value`."""
