@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import enum
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 from gate.corerules import CONTRACT_SCHEMA_UNRESOLVED
 from gate.formats import CheckOptions, get_format
 from gate.judge import Parsed, baseline_name, location_of, severity_of
-from gate.model import CheckKind, CheckResult, Finding, Location, Severity, Witness
+from gate.model import CheckKind, CheckResult, Finding, Location, Severity, Side, Witness
 from gate.simulationrules import SIMULATION_DECODE_FAILED
 
 _PINNED = re.compile(r"^(?P<subject>[^@\s]+)@(?P<version>\d+|latest)$")
@@ -39,11 +40,18 @@ class PinnedVersion:
         return cls(match.group("subject"), None if version == "latest" else int(version))
 
 
+class Role(enum.StrEnum):
+    """What a party of a contract does with the subject's data."""
+
+    PRODUCER = "producer"
+    CONSUMER = "consumer"
+
+
 @dataclass(frozen=True)
 class Party:
     """A producer or a consumer with the schema it writes or reads with."""
 
-    role: str  # "producer" or "consumer"
+    role: Role
     name: str
     schema: Parsed | None  # None when it could not be resolved
     environment: str | None = None
@@ -96,7 +104,7 @@ def pair_check(
     incompatibilities = fmt.check(reader.value, writer.value, options)
     findings = []
     for incompatibility in incompatibilities:
-        pointed = reader if incompatibility.side == "reader" else writer
+        pointed = reader if incompatibility.side == Side.READER else writer
         findings.append(
             Finding(
                 rule=incompatibility.rule,

@@ -163,6 +163,13 @@ class Witness:
     body_encoding: str | None = None
 
 
+class Side(enum.StrEnum):
+    """Which schema of a pair a finding's path points into."""
+
+    READER = "reader"
+    WRITER = "writer"
+
+
 @dataclass(frozen=True)
 class Incompatibility:
     """One problem a format's checker found between a reader and a writer (or old and new)."""
@@ -170,7 +177,7 @@ class Incompatibility:
     rule: str
     message: str
     path: str = ""  # JSON Pointer into the schema named by `side`
-    side: str = "reader"  # "reader" or "writer": which schema `path` points into
+    side: Side = Side.READER  # which schema `path` points into
     fix: str | None = None
     # the 1-based line of `path` in that schema's text, for formats whose paths are no JSON
     # Pointers (None: found from `path`)
