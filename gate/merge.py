@@ -22,6 +22,7 @@ from gate.model import (
     Severity,
     Witness,
 )
+from gate.report import ReportFormat
 
 
 class _LocationDocument(TypedDict, total=False):
@@ -234,15 +235,18 @@ def _merge_junit(paths: Sequence[Path]) -> tuple[str, bool]:
     return text + "\n", totals["failures"] == 0 and totals["errors"] == 0
 
 
-def merge_reports(paths: Sequence[Path], output_format: str | None) -> tuple[str, bool]:
+def merge_reports(
+    paths: Sequence[Path], output_format: ReportFormat | None
+) -> tuple[str, bool]:
     """The merged report's text and whether the merged run passed."""
     if not paths:
         raise UsageError("nothing to merge", "merge-reports", "pass the shards' report files")
-    chosen = output_format or ("junit" if paths[0].suffix.lower() == ".xml" else "json")
-    if chosen == "junit":
+    xml = paths[0].suffix.lower() == ".xml"
+    chosen = output_format or (ReportFormat.JUNIT if xml else ReportFormat.JSON)
+    if chosen is ReportFormat.JUNIT:
         return _merge_junit(paths)
     from gate import __version__
-    from gate.report import RenderOptions, ReportFormat, render
+    from gate.report import RenderOptions, render
 
     results = []
     for path in paths:
