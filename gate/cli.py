@@ -182,13 +182,18 @@ def check(
     verify_with_registry: bool, no_simulate: bool, shard: str | None, files: tuple[Path, ...],
 ) -> None:
     """Check changed schemas against the base revision, the registry and the consumers."""
-    from gate.commands import CheckArgs, SourceArgs, check_command
+    from gate.commands import CheckArgs, SourceArgs, check_command, parse_report_requests
 
     sources = SourceArgs(
         config, registry_url, snapshot, offline, base, head, staged, hook, fetch_base, files
     )
-    args = CheckArgs(sources, reports, fail_on, verify_with_registry, not no_simulate, shard)
-    _execute(verbose, quiet, lambda verbosity: check_command(args, verbosity))
+
+    def run(verbosity: int) -> int:
+        requests = parse_report_requests(reports)
+        args = CheckArgs(sources, requests, fail_on, verify_with_registry, not no_simulate, shard)
+        return check_command(args, verbosity)
+
+    _execute(verbose, quiet, run)
 
 
 def _schema_options(mode_help: str) -> _Decorator:
@@ -243,8 +248,11 @@ def compat(
 ) -> None:
     """Check NEW (the last file) against OLD versions (oldest first), without configuration."""
     from gate.commands import SchemaArgs, compat_command
+    from gate.report import ReportFormat
 
-    args = SchemaArgs(files, schema_type, mode, policy, output_format, not no_simulate)
+    args = SchemaArgs(
+        files, schema_type, mode, policy, ReportFormat(output_format), not no_simulate
+    )
     _execute(verbose, quiet, lambda verbosity: compat_command(args, verbosity))
 
 
@@ -259,8 +267,9 @@ def diff(
 ) -> None:
     """A changelog of one schema change, each change classified."""
     from gate.commands import SchemaArgs, diff_command
+    from gate.report import ReportFormat
 
-    args = SchemaArgs((old, new), schema_type, mode, policy, output_format)
+    args = SchemaArgs((old, new), schema_type, mode, policy, ReportFormat(output_format))
     _execute(verbose, quiet, lambda verbosity: diff_command(args, verbosity))
 
 
@@ -277,11 +286,11 @@ def drift(
     fetch_base: bool,
 ) -> None:
     """Compare git with the registry: unregistered schemas, hand-registered versions, levels."""
-    from gate.commands import CheckArgs, SourceArgs, drift_command
+    from gate.commands import CheckArgs, SourceArgs, drift_command, parse_report_requests
 
     sources = SourceArgs(config, registry_url, snapshot, offline, fetch_base=fetch_base)
-    args = CheckArgs(sources, reports, fail_on)
-    _execute(verbose, quiet, lambda verbosity: drift_command(args, verbosity))
+    _execute(verbose, quiet, lambda verbosity: drift_command(
+        CheckArgs(sources, parse_report_requests(reports), fail_on), verbosity))
 
 
 @cli.command()
@@ -291,10 +300,11 @@ def simulate(
     snapshot: Path | None, offline: bool, reports: tuple[str, ...], fail_on: str,
 ) -> None:
     """Decode sample and generated payloads with every consumer's reader schema."""
-    from gate.commands import CheckArgs, SourceArgs, simulate_command
+    from gate.commands import CheckArgs, SourceArgs, parse_report_requests, simulate_command
 
-    args = CheckArgs(SourceArgs(config, registry_url, snapshot, offline), reports, fail_on)
-    _execute(verbose, quiet, lambda verbosity: simulate_command(args, verbosity))
+    sources = SourceArgs(config, registry_url, snapshot, offline)
+    _execute(verbose, quiet, lambda verbosity: simulate_command(
+        CheckArgs(sources, parse_report_requests(reports), fail_on), verbosity))
 
 
 @cli.group()
@@ -397,8 +407,9 @@ def merge_reports(
 ) -> None:
     """Combine the JSON or JUnit reports of `gate check --shard K/N` runs into one."""
     from gate.commands import MergeArgs, merge_command
+    from gate.report import ReportFormat
 
-    args = MergeArgs(reports, output_format, output)
+    args = MergeArgs(reports, ReportFormat(output_format) if output_format else None, output)
     _execute(0, 0, lambda verbosity: merge_command(args, verbosity))
 
 
@@ -413,8 +424,9 @@ def merge_reports(
 def rules(output_format: str) -> None:
     """Every rule id, its purpose and default severity."""
     from gate.commands import rules_command
+    from gate.report import ReportFormat
 
-    _execute(0, 0, lambda verbosity: rules_command(output_format, verbosity))
+    _execute(0, 0, lambda verbosity: rules_command(ReportFormat(output_format), verbosity))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -21,6 +21,7 @@ import click
 from gate.errors import SourceError, UsageError
 from gate.model import InputPatterns, JsonPolicy, Mode, Result, RunInputs, SchemaType, Severity
 from gate.options import CompatOptions, RunOptions, Shard, SourceOptions
+from gate.report import ReportFormat
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -47,7 +48,7 @@ class CheckArgs:
     """`gate check`, `gate drift` and `gate simulate`."""
 
     sources: SourceArgs
-    reports: tuple[str, ...] = ()
+    reports: tuple[ReportRequest, ...] = ()  # `parse_report_requests` of `--report`
     fail_on: str = "error"
     verify_with_registry: bool = False
     simulate: bool = True
@@ -62,7 +63,7 @@ class SchemaArgs:
     schema_type: str | None = None
     mode: str = "BACKWARD"
     policy: str = "STRICT"
-    output_format: str = "text"
+    output_format: ReportFormat = ReportFormat.TEXT
     simulate: bool = True
 
 
@@ -95,7 +96,7 @@ class UnwaiveArgs:
 @dataclass(frozen=True)
 class MergeArgs:
     reports: tuple[Path, ...]
-    output_format: str | None = None
+    output_format: ReportFormat | None = None
     output: Path | None = None
 
 
@@ -103,24 +104,24 @@ class MergeArgs:
 class ReportRequest:
     """One `--report FORMAT[=PATH]`: a format and a file, or standard output."""
 
-    format: str
+    format: ReportFormat
     path: Path | None
 
 
-def parse_report_requests(values: Sequence[str], default: str = "text") -> list[ReportRequest]:
-    from gate.report import ReportFormat
-
+def parse_report_requests(
+    values: Sequence[str], default: str = "text"
+) -> tuple[ReportRequest, ...]:
     requests: list[ReportRequest] = []
     for value in values or (default,):
         name, _, path = value.partition("=")
         try:
-            ReportFormat(name.strip().lower())
+            fmt = ReportFormat(name.strip().lower())
         except ValueError:
             choices = ", ".join(f.value for f in ReportFormat)
             raise UsageError(
                 f"unknown report format {name!r}", f"--report {value}", f"choose one of {choices}"
             ) from None
-        requests.append(ReportRequest(name.strip().lower(), Path(path) if path else None))
+        requests.append(ReportRequest(fmt, Path(path) if path else None))
     to_stdout = [r for r in requests if r.path is None]
     if len(to_stdout) > 1:
         raise UsageError(
@@ -128,7 +129,7 @@ def parse_report_requests(values: Sequence[str], default: str = "text") -> list[
             ", ".join(r.format for r in to_stdout),
             "give the others a path: --report junit=reports/gate.xml",
         )
-    return requests
+    return tuple(requests)
 
 
 def use_color(choice: str, environ: Mapping[str, str], isatty: bool) -> bool:
@@ -225,10 +226,10 @@ def emit_reports(result: Result, requests: Sequence[ReportRequest], verbosity: i
     of the CI job), unless -q asks for silence.
     """
     from gate import __version__
-    from gate.report import RenderOptions, ReportFormat, render
+    from gate.report import RenderOptions, render
 
     if requests and all(r.path is not None for r in requests) and verbosity >= 0:
-        requests = [*requests, ReportRequest(ReportFormat.TEXT.value, None)]
+        requests = [*requests, ReportRequest(ReportFormat.TEXT, None)]
     rendered: list[tuple[ReportRequest, str]] = []
     for request in requests:
         options = RenderOptions(
@@ -237,7 +238,7 @@ def emit_reports(result: Result, requests: Sequence[ReportRequest], verbosity: i
             tool_version=__version__,
             root=result.info.root,
         )
-        rendered.append((request, render(ReportFormat(request.format), result, options)))
+        rendered.append((request, render(request.format, result, options)))
     _refuse_inputs([r for r, _ in rendered if r.path is not None], result)
     # every file is written to a temporary first, and only then are they all put in place: a
     # report that cannot be written leaves none of them changed
@@ -316,7 +317,7 @@ def _compat_options(args: SchemaArgs) -> CompatOptions:
 def compat_command(args: SchemaArgs, verbosity: int) -> int:
     from gate.checks.compat import run_compat
 
-    shown = args.output_format == "text" and verbosity >= 0
+    shown = args.output_format is ReportFormat.TEXT and verbosity >= 0
     result = run_compat(dataclasses.replace(_compat_options(args), describe_changes=shown))
     emit_reports(result, [ReportRequest(args.output_format, None)], verbosity)
     return result.exit_code
@@ -399,13 +400,14 @@ def _run_options(args: CheckArgs) -> RunOptions:
 def _shows_text(requests: Sequence[ReportRequest], verbosity: int) -> bool:
     """True when the text report will be shown (see `emit_reports`)."""
     every_to_a_file = all(r.path is not None for r in requests)
-    return verbosity >= 0 and (every_to_a_file or any(r.format == "text" for r in requests))
+    text = any(r.format is ReportFormat.TEXT for r in requests)
+    return verbosity >= 0 and (every_to_a_file or text)
 
 
 def check_command(args: CheckArgs, verbosity: int) -> int:
     from gate.pipeline import run_check
 
-    requests = parse_report_requests(args.reports)
+    requests = args.reports
     options = _run_options(args)
     shown = _shows_text(requests, verbosity)
     result = run_check(dataclasses.replace(options, describe_changes=shown))
@@ -416,7 +418,7 @@ def check_command(args: CheckArgs, verbosity: int) -> int:
 def drift_command(args: CheckArgs, verbosity: int) -> int:
     from gate.pipeline import run_check
 
-    requests = parse_report_requests(args.reports)
+    requests = args.reports
     options = dataclasses.replace(
         _run_options(args), compat=False, simulate=False, describe_changes=False
     )
@@ -428,7 +430,7 @@ def drift_command(args: CheckArgs, verbosity: int) -> int:
 def simulate_command(args: CheckArgs, verbosity: int) -> int:
     from gate.pipeline import run_check
 
-    requests = parse_report_requests(args.reports)
+    requests = args.reports
     options = dataclasses.replace(
         _run_options(args), compat=False, drift=False, simulate=True,
         describe_changes=_shows_text(requests, verbosity),
@@ -447,11 +449,11 @@ def export_command(args: ExportArgs, verbosity: int) -> int:
     return 0
 
 
-def rules_command(output_format: str, verbosity: int = 0) -> int:
+def rules_command(output_format: ReportFormat, verbosity: int = 0) -> int:
     from gate.rules import all_rules
 
     table = sorted(all_rules().values(), key=lambda r: (r.category, r.id))
-    if output_format == "json":
+    if output_format is ReportFormat.JSON:
         payload = [
             {
                 "id": r.id,
@@ -463,7 +465,7 @@ def rules_command(output_format: str, verbosity: int = 0) -> int:
             for r in table
         ]
         sys.stdout.write(json.dumps(payload, indent=2) + "\n")
-    elif output_format == "markdown":
+    elif output_format is ReportFormat.MARKDOWN:
         lines = ["| Rule | Severity | Purpose |", "|---|---|---|"]
         lines += [f"| `{r.id}` | {r.severity.value} | {r.purpose} |" for r in table]
         sys.stdout.write("\n".join(lines) + "\n")

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gate.formats import CheckOptions, SchemaFormat
-from gate.model import Direction, Incompatibility, Mode
+from gate.model import Direction, Incompatibility, Mode, Side
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def check_candidate(
     if selected:
         latest = history[-1]
         direction = Direction.BACKWARD if mode.backward else Direction.FORWARD
-        side = "reader" if direction is Direction.BACKWARD else "writer"
+        side = Side.READER if direction is Direction.BACKWARD else Side.WRITER
         violations.extend(
             Violation(incompatibility, direction, latest)
             for incompatibility in fmt.edit_warnings(latest.parsed, candidate, side)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import dataclasses
+import enum
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 from gate.corerules import CONTRACT_SCHEMA_UNRESOLVED
 from gate.formats import CheckOptions, get_format
 from gate.judge import Parsed, baseline_name, location_of, severity_of
-from gate.model import CheckKind, CheckResult, Finding, Location, Severity, Witness
+from gate.model import CheckKind, CheckResult, Finding, Location, Severity, Side, Witness
 from gate.simulationrules import SIMULATION_DECODE_FAILED
 
 _PINNED = re.compile(r"^(?P<subject>[^@\s]+)@(?P<version>\d+|latest)$")
@@ -39,11 +40,18 @@ class PinnedVersion:
         return cls(match.group("subject"), None if version == "latest" else int(version))
 
 
+class Role(enum.StrEnum):
+    """What a party of a contract does with the subject's data."""
+
+    PRODUCER = "producer"
+    CONSUMER = "consumer"
+
+
 @dataclass(frozen=True)
 class Party:
     """A producer or a consumer with the schema it writes or reads with."""
 
-    role: str  # "producer" or "consumer"
+    role: Role
     name: str
     schema: Parsed | None  # None when it could not be resolved
     environment: str | None = None
@@ -96,7 +104,7 @@ def pair_check(
     incompatibilities = fmt.check(reader.value, writer.value, options)
     findings = []
     for incompatibility in incompatibilities:
-        pointed = reader if incompatibility.side == "reader" else writer
+        pointed = reader if incompatibility.side == Side.READER else writer
         findings.append(
             Finding(
                 rule=incompatibility.rule,
@@ -348,19 +356,16 @@ def _sample_finding(
     from gate.simulate import format_simulator
 
     simulator = format_simulator(pair.writer.schema.type)
-    is_avro = simulator is not None and simulator.avro_body
-    # a format with its own body encoding (Protobuf) has its wire message and plain body shown
-    own = first.body_encoding is not None
+    # a format with a binary body encoding has its wire message and plain body shown
+    encoding = simulator.body_encoding if simulator is not None else None
     witness = Witness(
         payload=first.payload,
         writer=writer_label,
         reader=reader_label,
         error=error,
-        avro_base64=base64.b64encode(body).decode("ascii") if body and is_avro else None,
-        wire_base64=base64.b64encode(wire).decode("ascii") if wire and (is_avro or own)
-        else None,
-        body_base64=base64.b64encode(body).decode("ascii") if body and own else None,
-        body_encoding=first.body_encoding,
+        wire_base64=base64.b64encode(wire).decode("ascii") if wire and encoding else None,
+        body_base64=base64.b64encode(body).decode("ascii") if body and encoding else None,
+        body_encoding=encoding,
     )
     rule = SIMULATION_DECODE_FAILED
     return Finding(

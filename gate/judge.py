@@ -29,6 +29,7 @@ from gate.model import (
     Schema,
     SchemaType,
     Severity,
+    Side,
 )
 from gate.rules import all_rules
 
@@ -200,7 +201,7 @@ def violation_finding(
     incompatibility = violation.incompatibility
     new_is_reader = violation.direction is Direction.BACKWARD
     reader, writer = (candidate, against) if new_is_reader else (against, candidate)
-    pointed = reader if incompatibility.side == "reader" else writer
+    pointed = reader if incompatibility.side == Side.READER else writer
     location = location_of(pointed.schema, incompatibility.path, incompatibility.line)
     if pointed is not candidate:
         # the pointer is into an older version: the finding still belongs to the candidate's
@@ -314,14 +315,14 @@ class _TypeChange:
                 f"but NONE, and consumers of the {older.value} data cannot read {new} data",
                 path="",
                 # the candidate's side: the older version's file is not the one being changed
-                side="writer" if id(reader) in self.other_type else "reader",
+                side=Side.WRITER if id(reader) in self.other_type else Side.READER,
                 fix=f"keep the subject {older.value}, or register the {new} schema under a new "
                 "subject (a new topic, or another subject name strategy) and move producers and "
                 "consumers to it",
             )
         ]
 
-    def edit_warnings(self, old: Any, new: Any, side: str) -> list[Incompatibility]:
+    def edit_warnings(self, old: Any, new: Any, side: Side) -> list[Incompatibility]:
         if id(old) in self.other_type or id(new) in self.other_type:
             return []  # no edit within one format: the type change is the finding
         found: list[Incompatibility] = self.fmt.edit_warnings(old, new, side)

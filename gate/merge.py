@@ -22,6 +22,7 @@ from gate.model import (
     Severity,
     Witness,
 )
+from gate.report import ReportFormat
 
 
 class _LocationDocument(TypedDict, total=False):
@@ -106,6 +107,15 @@ def _report_problem(document: dict[str, object]) -> str | None:
     return f"at {where}: {message}"
 
 
+def _witness(data: dict[str, Any]) -> Witness:
+    """A report's witness: `avro_base64` is the body of an Avro witness."""
+    fields = dict(data)
+    avro = fields.pop("avro_base64", None)
+    if avro is not None:
+        fields["body_base64"], fields["body_encoding"] = avro, "avro"
+    return Witness(**fields)
+
+
 def _finding(data: _FindingDocument) -> Finding:
     location = data.get("location")
     witness = data.get("witness")
@@ -117,7 +127,7 @@ def _finding(data: _FindingDocument) -> Finding:
         path=data.get("path") or "",
         location=Location(location["path"], location.get("line")) if location else None,
         versions=tuple(data.get("versions") or ()),
-        witness=Witness(**witness) if witness else None,
+        witness=_witness(witness) if witness else None,
         fix=data.get("fix"),
         check=data.get("check") or "",
         waived_by=data.get("waived"),
@@ -225,15 +235,18 @@ def _merge_junit(paths: Sequence[Path]) -> tuple[str, bool]:
     return text + "\n", totals["failures"] == 0 and totals["errors"] == 0
 
 
-def merge_reports(paths: Sequence[Path], output_format: str | None) -> tuple[str, bool]:
+def merge_reports(
+    paths: Sequence[Path], output_format: ReportFormat | None
+) -> tuple[str, bool]:
     """The merged report's text and whether the merged run passed."""
     if not paths:
         raise UsageError("nothing to merge", "merge-reports", "pass the shards' report files")
-    chosen = output_format or ("junit" if paths[0].suffix.lower() == ".xml" else "json")
-    if chosen == "junit":
+    xml = paths[0].suffix.lower() == ".xml"
+    chosen = output_format or (ReportFormat.JUNIT if xml else ReportFormat.JSON)
+    if chosen is ReportFormat.JUNIT:
         return _merge_junit(paths)
     from gate import __version__
-    from gate.report import RenderOptions, ReportFormat, render
+    from gate.report import RenderOptions, render
 
     results = []
     for path in paths:

@@ -155,14 +155,19 @@ class Witness:
     writer: str  # label of the writer schema version
     reader: str  # label of the reader schema version
     error: str  # what the consumer would hit
-    avro_base64: str | None = None  # the Avro body, base64
     wire_base64: str | None = None  # Confluent wire format (magic byte, schema id, body), base64
     # JSON Pointer into the payload where it shows its finding (None: the payload as a whole)
     pointer: str | None = None
-    # the plain message body of a format other than Avro, base64, and its encoding ("protobuf");
-    # an Avro body stays in `avro_base64`
+    # the plain message body, base64, and its encoding ("avro", "protobuf"; None: no body)
     body_base64: str | None = None
     body_encoding: str | None = None
+
+
+class Side(enum.StrEnum):
+    """Which schema of a pair a finding's path points into."""
+
+    READER = "reader"
+    WRITER = "writer"
 
 
 @dataclass(frozen=True)
@@ -172,7 +177,7 @@ class Incompatibility:
     rule: str
     message: str
     path: str = ""  # JSON Pointer into the schema named by `side`
-    side: str = "reader"  # "reader" or "writer": which schema `path` points into
+    side: Side = Side.READER  # which schema `path` points into
     fix: str | None = None
     # the 1-based line of `path` in that schema's text, for formats whose paths are no JSON
     # Pointers (None: found from `path`)

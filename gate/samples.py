@@ -89,9 +89,8 @@ class DecodedWire:
     read: Any  # the value as the reader sees it (the payload when no reader was given)
     error: str | None = None  # the reader's exact error ("Type: message"); None: it decoded
     body: bytes | None = None  # the Avro body the writer wrote (a captured message's own)
-    # a format's own body encoding ("protobuf"; None: Avro or JSON) and the bytes its wire
-    # format puts between the schema id and the body (Protobuf's message-index array)
-    body_encoding: str | None = None
+    # the bytes its wire format puts between the schema id and the body (Protobuf's message-index
+    # array)
     index_bytes: bytes = b""
     # Avro: why the reader failed, a `gate.simulation_types.FailureKind`; NAMES and CONVERSION are
     # failures of fastavro consumers alone (Java's decoder reads the data)

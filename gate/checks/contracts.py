@@ -77,7 +77,7 @@ def contract_checks(
     consumer, for simulation, samples and the graph."""
     if not contracts:
         return [], []
-    from gate.contracts import Party, contract_pairs
+    from gate.contracts import Party, Role, contract_pairs
 
     checks: list[CheckResult] = []
     pairs: list[PairCheck] = []
@@ -89,7 +89,7 @@ def contract_checks(
             schema, problem = _contract_party_schema(
                 workspace, parser, state, candidates, subject, producer.file, None, references
             )
-            producers.append(Party("producer", producer.name, schema, problem=problem))
+            producers.append(Party(Role.PRODUCER, producer.name, schema, problem=problem))
         consumers = []
         for consumer in contract.consumers:
             pin = consumer.pin
@@ -104,7 +104,7 @@ def contract_checks(
                 references,
             )
             consumers.append(
-                Party("consumer", consumer.name, schema, consumer.environment, problem)
+                Party(Role.CONSUMER, consumer.name, schema, consumer.environment, problem)
             )
         extra, subject_pairs = contract_pairs(
             subject, producers, consumers, in_flight.get(subject, []), options_for

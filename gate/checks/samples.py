@@ -119,8 +119,9 @@ def _fastavro_only_samples(
         writer=writer_label,
         reader=reader_label,
         error=first.error or "",
-        avro_base64=base64.b64encode(body).decode("ascii"),
         wire_base64=base64.b64encode(wire).decode("ascii"),
+        body_base64=base64.b64encode(body).decode("ascii"),
+        body_encoding="avro",
     )
     return samples_only_fastavro_fails(
         failed,

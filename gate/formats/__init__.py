@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from gate.errors import UnsupportedFormat
-from gate.model import Incompatibility, JsonPolicy, Origin, Schema, SchemaType, Witness
+from gate.model import Incompatibility, JsonPolicy, Origin, Schema, SchemaType, Side, Witness
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -74,8 +74,9 @@ class Simulator(Protocol):
     parsed_input: bool
     # a witness found for one version of a history may be tried on the next (`witness_of`)
     reuses_witnesses: bool
-    # a message body is Avro binary: witnesses show it as `avro_base64` beside the wire message
-    avro_body: bool
+    # the encoding of a message body ("avro", "protobuf"), which witnesses show beside the wire
+    # message; None: the format has no binary body
+    body_encoding: str | None
 
     def input(self, value: Any) -> Any:
         """What `simulate` and `decode_wire` take for a schema this format parsed to `value`."""
@@ -186,7 +187,7 @@ class SchemaFormat(Protocol):
         """The changes from `old` to `new`, each classified consistently with `check`."""
         ...
 
-    def edit_warnings(self, old: Any, new: Any, side: str) -> list[Incompatibility]:
+    def edit_warnings(self, old: Any, new: Any, side: Side) -> list[Incompatibility]:
         """Warnings of the edit from `old` to `new` that a reader/writer check cannot tell from
         the reverse edit (Protobuf: a removal without `reserved`, a rename); `side` is the role
         `new` plays in the check they are reported with. Empty for most formats."""
@@ -260,7 +261,7 @@ class BuiltinSimulation:
     def from_yaml(self, text: str) -> str:
         return text
 
-    def edit_warnings(self, old: Any, new: Any, side: str) -> list[Incompatibility]:
+    def edit_warnings(self, old: Any, new: Any, side: Side) -> list[Incompatibility]:
         return []
 
     def read_wire(self, data: bytes, display: str) -> Sample | SampleProblem:

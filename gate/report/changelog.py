@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
+from gate.report import ReportFormat
 from gate.report.common import printable
 
 if TYPE_CHECKING:
@@ -13,8 +14,10 @@ if TYPE_CHECKING:
 _RED, _GREEN, _YELLOW, _RESET = "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[0m"
 
 
-def render_changelog(changelog: Changelog, output_format: str, color: bool = False) -> str:
-    if output_format == "json":
+def render_changelog(
+    changelog: Changelog, output_format: ReportFormat, color: bool = False
+) -> str:
+    if output_format is ReportFormat.JSON:
         return json.dumps(_as_json(changelog), indent=2) + "\n"
     return _as_text(changelog, color)
 

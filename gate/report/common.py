@@ -173,17 +173,18 @@ def truncate(text: str, limit: int) -> str:
 
 
 def witness_data(witness: Witness) -> dict[str, JSON]:
-    """The witness as JSON data, keys in the documented order; the body of a format other
-    than Avro follows, when there is one."""
+    """The witness as JSON data, keys in the documented order: an Avro body is `avro_base64`, the
+    body of another format follows as `body_base64` and `body_encoding`."""
+    avro = witness.body_encoding == "avro"
     data: dict[str, JSON] = {
         "payload": jsonable(witness.payload),
         "writer": witness.writer,
         "reader": witness.reader,
         "error": witness.error,
-        "avro_base64": witness.avro_base64,
+        "avro_base64": witness.body_base64 if avro else None,
         "wire_base64": witness.wire_base64,
     }
-    if witness.body_base64 is not None:
+    if witness.body_base64 is not None and not avro:
         data["body_base64"] = witness.body_base64
         data["body_encoding"] = witness.body_encoding
     return data
@@ -233,8 +234,6 @@ def describe_witness(witness: Witness) -> list[str]:
         "  payload:",
     ]
     lines.extend("    " + line for line in payload_json(witness.payload, indent=2).splitlines())
-    if witness.avro_base64:
-        lines.append(f"  avro body (base64): {witness.avro_base64}")
     if witness.body_base64:
         lines.append(f"  {witness.body_encoding or 'message'} body (base64): "
                      f"{witness.body_base64}")

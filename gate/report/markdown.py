@@ -252,8 +252,6 @@ def _witness(witness: Witness) -> str:
         f"Error: {md(witness.error)}",
         fence(truncate(payload_json(witness.payload, indent=2), MAX_WITNESS_CHARS), "json"),
     ]
-    if witness.avro_base64:
-        lines.append("Avro body (base64):\n\n" + fence(witness.avro_base64))
     if witness.body_base64:
         encoding = (witness.body_encoding or "message").capitalize()
         lines.append(f"{md(encoding)} body (base64):\n\n" + fence(witness.body_base64))

@@ -84,8 +84,9 @@ def test_a_field_added_without_default_breaks_with_a_small_exact_witness() -> No
     assert (witness.writer, witness.reader) == ("orders@1", "orders@2")
     # shrunk: strings empty, numbers zero, optionals null, arrays empty
     assert witness.payload == {"id": 0, "email": "", "status": "NEW", "note": None, "tags": []}
-    assert witness.avro_base64 is not None and witness.wire_base64 is not None
-    body = base64.b64decode(witness.avro_base64)
+    assert witness.body_base64 is not None and witness.wire_base64 is not None
+    assert witness.body_encoding == "avro"
+    body = base64.b64decode(witness.body_base64)
     wire = base64.b64decode(witness.wire_base64)
     assert wire == b"\x00" + (4711).to_bytes(4, "big") + body
     assert _independent_decode_error(V1, reader, body) == witness.error
@@ -103,7 +104,7 @@ def test_the_witness_keeps_the_value_that_breaks_and_only_that() -> None:
     assert outcome.witness.payload == {"id": 0, "email": "", "status": "NEW", "note": 0,
                                        "tags": []}
     assert outcome.witness.error.startswith("SchemaResolutionError: schema mismatch")
-    body = base64.b64decode(outcome.witness.avro_base64 or "")
+    body = base64.b64decode(outcome.witness.body_base64 or "")
     assert _independent_decode_error(writer, reader, body) == outcome.witness.error
     assert outcome.failed_count < outcome.payload_count  # payloads without a long still decode
 
@@ -236,7 +237,7 @@ def test_json_schema_simulation_finds_a_narrowing_with_a_shrunk_witness() -> Non
     assert outcome.rejected_samples[0].message.startswith("not valid under w: /qty: 'x'")
     assert outcome.failures and outcome.failures[0].kind is FailureKind.VALIDATION
     witness = outcome.witness
-    assert witness is not None and witness.avro_base64 is None and witness.wire_base64 is None
+    assert witness is not None and witness.body_base64 is None and witness.wire_base64 is None
     assert witness.payload == {"qty": -1}
     assert witness.error == "/qty: -1 is less than the minimum of 0"
     widened = {**writer, "properties": {**writer["properties"], "qty": {"type": "number"}}}
@@ -489,7 +490,7 @@ def test_checker_and_simulation_agree_on_generated_pairs(
         assert hard == [], hard  # every payload decodes
     else:
         assert outcome.witness is not None  # a witness exists in the generated space: found
-        body = base64.b64decode(outcome.witness.avro_base64 or "")
+        body = base64.b64decode(outcome.witness.body_base64 or "")
         assert _independent_decode_error(writer, reader, body) == outcome.witness.error
     assert agreement(compatible, outcome).disagrees is False
 
@@ -584,9 +585,9 @@ def test_shrinking_a_large_witness_stops_at_the_work_budget_with_a_note(
                for note in outcome.notes), outcome.notes
     # the budget, plus the attempts that find the failure and restate it, each a payload's
     # weight (written, then read)
-    weight = 2 * len(base64.b64decode(outcome.witness.avro_base64 or ""))
+    weight = 2 * len(base64.b64decode(outcome.witness.body_base64 or ""))
     assert coded["bytes"] <= budget + 4 * weight, coded
-    body = base64.b64decode(outcome.witness.avro_base64 or "")
+    body = base64.b64decode(outcome.witness.body_base64 or "")
     with pytest.raises(fastavro.read.SchemaResolutionError):
         fastavro.schemaless_reader(io.BytesIO(body), avro_payloads.parse(writer),
                                    avro_payloads.parse(reader))
@@ -615,5 +616,5 @@ def test_a_witness_deep_in_40_nested_arrays_is_shrunk_within_the_work_budget(
         return 1 + max(map(depth, value), default=0) if isinstance(value, list) else 0
 
     assert depth(witness.payload["cells"]) == 40  # the string sits at the bottom
-    weight = 2 * len(base64.b64decode(witness.avro_base64 or ""))
+    weight = 2 * len(base64.b64decode(witness.body_base64 or ""))
     assert coded["bytes"] <= budget + 4 * weight, coded

@@ -30,8 +30,9 @@ def _witness() -> Witness:
         writer="git:main:schemas/orders.avsc",
         reader="git:HEAD:schemas/orders.avsc",
         error="missing field 'currency' with no default",
-        avro_base64="DgxoZWxsbw==",
         wire_base64="AAAAAAEODGhlbGxv",
+        body_base64="DgxoZWxsbw==",
+        body_encoding="avro",
     )
 
 

@@ -212,7 +212,8 @@ def _monorepo_scale(subjects: int, failing: int, consumers: int = 3) -> Result:
     witness = Witness({"id": "order-0001", "amount": 1250, "lines": [{"sku": "A-1"}] * 20},
                       "git:0e5704b:schemas/orders.avsc", "schemas/orders.avsc",
                       "SchemaResolutionError: No default value for field contact",
-                      avro_base64="AAAA" * 40, wire_base64="AAAAAAEA" * 20)
+                      wire_base64="AAAAAAEA" * 20, body_base64="AAAA" * 40,
+                      body_encoding="avro")
     for n in range(subjects):
         subject = f"team-{n % 40:02d}.domain-{n:04d}.orders-value"
         path = f"services/team-{n % 40:02d}/schemas/orders-{n:04d}.avsc"

@@ -62,7 +62,7 @@ from gate.formats.avro.nodes import (
     Union,
     names_match,
 )
-from gate.model import Incompatibility
+from gate.model import Incompatibility, Side
 
 __all__ = [
     "PROMOTIONS",
@@ -527,7 +527,7 @@ def check_issues(reader: AvroSchema, writer: AvroSchema) -> list[Issue]:
 def check(reader: AvroSchema, writer: AvroSchema) -> list[Incompatibility]:
     """Every incompatibility (and meaning-change warning) of `reader` reading `writer`'s data."""
     return [
-        Incompatibility(issue.rule, issue.message, issue.reader_path, "reader", issue.fix)
+        Incompatibility(issue.rule, issue.message, issue.reader_path, Side.READER, issue.fix)
         for issue in check_issues(reader, writer)
     ]
 

@@ -58,7 +58,7 @@ class AvroSimulator:
 
     parsed_input = False  # takes the schema JSON, not the parsed form
     reuses_witnesses = False
-    avro_body = True
+    body_encoding: str | None = "avro"
 
     def input(self, value: Any) -> Any:
         """The schema JSON the simulation takes for a parsed schema."""
@@ -671,8 +671,9 @@ def _avro_witness(item: Item | None, writer_json: Any, writer_parsed: Any,
         writer=writer_label,
         reader=reader_label,
         error=error,
-        avro_base64=base64.b64encode(data).decode("ascii"),
         wire_base64=base64.b64encode(wire).decode("ascii"),
+        body_base64=base64.b64encode(data).decode("ascii"),
+        body_encoding="avro",
     )
 
 

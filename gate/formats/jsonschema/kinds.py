@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from gate.formats.jsonschema.rules import RULES
-from gate.model import Category, JsonPolicy, Rule, Severity
+from gate.model import Category, JsonPolicy, Rule, Severity, Side
 
 
 class Kind(enum.Enum):
@@ -153,8 +153,8 @@ class Kind(enum.Enum):
         return f"JSON_{self.name}"
 
 
-READER = "reader"
-WRITER = "writer"
+READER = Side.READER
+WRITER = Side.WRITER
 
 
 @dataclass(frozen=True)
@@ -165,7 +165,7 @@ class KindRow:
     strict: bool  # compatible under the STRICT policy
     # compatible under LENIENT, which also accepts changes to open and partially open objects
     lenient: bool
-    side: str  # the schema a finding points into: READER (the update) or WRITER (the original)
+    side: Side  # the schema a finding points into: READER (the update) or WRITER (the original)
     inverse: Kind | None  # the same change seen with original and update swapped
     purpose: str | None  # the rule's purpose, for kinds incompatible under some policy
     # what changed / why data breaks / what to do; fields: {loc} the schema concerned, {at}

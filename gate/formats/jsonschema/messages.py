@@ -12,7 +12,7 @@ from typing import Any
 from gate.formats.jsonschema.checker import Difference, Pos
 from gate.formats.jsonschema.kinds import ROWS, WRITER, Kind
 from gate.jsonpos import pointer_tokens
-from gate.model import Incompatibility
+from gate.model import Incompatibility, Side
 
 # a keyword at the end of a pointer: the difference is about the schema holding it
 _KEYWORDS = frozenset({
@@ -155,7 +155,7 @@ def _fields(diff: Difference, pos: Pos) -> dict[str, str]:
     return fields
 
 
-def shown(diff: Difference) -> tuple[str, Pos]:
+def shown(diff: Difference) -> tuple[Side, Pos]:
     """Which schema a finding about `diff` points into, and where."""
     side = ROWS[diff.kind].side
     return side, diff.original if side == WRITER else diff.update

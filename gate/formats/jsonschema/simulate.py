@@ -42,7 +42,7 @@ class JsonSimulator:
     parsed_input = False  # takes the schema's JSON, not the parsed form
     # a witness found against one version of a history is tried on the next
     reuses_witnesses = True
-    avro_body = False
+    body_encoding: str | None = None
 
     def input(self, value: Any) -> Any:
         """The schema as one self-contained document (`ParsedJsonSchema.json`)."""

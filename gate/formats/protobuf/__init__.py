@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from gate.model import Incompatibility, Schema, SchemaType
+from gate.model import Incompatibility, Schema, SchemaType, Side
 
 if TYPE_CHECKING:
     from gate.formats import Change, CheckOptions, Simulator
@@ -65,7 +65,7 @@ class ProtobufFormat:
                 rule=d.kind.rule_id,
                 message=d.message,
                 path=d.path,
-                side="reader" if d.side == "update" else "writer",
+                side=Side.READER if d.side == "update" else Side.WRITER,
                 fix=d.fix,
                 line=d.line,
             )
@@ -73,7 +73,7 @@ class ProtobufFormat:
             if not d.kind.compatible
         ] + data_warnings(reader, writer)
 
-    def edit_warnings(self, old: Any, new: Any, side: str) -> list[Incompatibility]:
+    def edit_warnings(self, old: Any, new: Any, side: Side) -> list[Incompatibility]:
         """Warnings of the edit from `old` to `new` that no reader/writer check can tell
         apart from the reverse edit (a removal without `reserved`, a new first message, a
         rename); `side` is the role `new` plays in the check they are reported with."""

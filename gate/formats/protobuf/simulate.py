@@ -81,7 +81,7 @@ class ProtobufSimulator:
 
     parsed_input = True  # simulates the parsed schemas themselves
     reuses_witnesses = False
-    avro_body = False
+    body_encoding: str | None = "protobuf"
 
     def input(self, value: Any) -> Any:
         """The parsed schema, as it is."""
@@ -273,8 +273,7 @@ class ProtobufSimulator:
                 f"{sample.schema_id}: {error}", SAMPLE_INVALID)
         payload = payloads.to_json(message)
         if reader is None:
-            return DecodedWire(sample, writer, payload, payload, body=body,
-                               body_encoding="protobuf")
+            return DecodedWire(sample, writer, payload, payload, body=body)
         return _decoded(sample, writer, reader, message, name, body)
 
     def read_plain(self, sample: Sample, writer: ProtoSchema,
@@ -319,9 +318,9 @@ def _decoded(sample: Sample, writer: ProtoSchema, reader: ProtoSchema, message: 
     framing = payloads.index_bytes(result.indexes)
     if failure is not None:
         return DecodedWire(sample, writer, payload, None, failure.message, body=body,
-                           body_encoding="protobuf", index_bytes=framing)
+                           index_bytes=framing)
     return DecodedWire(sample, writer, payload, _read_json(reader, name, body), body=body,
-                       body_encoding="protobuf", index_bytes=framing)
+                       index_bytes=framing)
 
 
 def writer_type() -> Any:

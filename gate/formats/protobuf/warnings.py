@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from gate.formats.protobuf.model import MAP, SCALAR, SCALAR_GROUPS, Field, Message, ProtoSchema
-from gate.model import Category, Incompatibility, Rule, Severity
+from gate.model import Category, Incompatibility, Rule, Severity, Side
 
 NUMERIC_NARROWED = "PROTOBUF_NUMERIC_NARROWED"
 BYTES_TO_STRING = "PROTOBUF_BYTES_TO_STRING"
@@ -199,7 +199,7 @@ def _scalar(writer: ProtoSchema, reader: ProtoSchema, w: Field, r: Field, here: 
             f"{what} is bytes in the writer's schema but string in the reader's: the registry "
             "treats them as one, but bytes that are not UTF-8 make the whole message fail to "
             "parse in consumers reading with the reader's schema",
-            here, "reader",
+            here, Side.READER,
             "keep the field bytes, or add a new string field and write UTF-8 text only there",
             line)]
     written, read = value_range(writer, w), _RANGES.get(r.scalar)
@@ -222,7 +222,7 @@ def _scalar(writer: ProtoSchema, reader: ProtoSchema, w: Field, r: Field, here: 
         f"{what} is {w.type_text(writer)} in the writer's schema but {r.type_text(reader)} in "
         "the reader's: the registry sees no change, but " + " and ".join(lost)
         + " for consumers reading with the reader's schema",
-        here, "reader",
+        here, Side.READER,
         f"keep {w.type_text(writer)} (or widen to a type that holds every written value), or "
         "add a new field", line)]
 
@@ -261,21 +261,21 @@ def _cardinality(w: Field, r: Field, here: str, what: str) -> list[Incompatibili
             CARDINALITY_CHANGED,
             f"{what} is repeated in the writer's schema but single in the reader's: the "
             f"registry accepts it, but {effect}",
-            here, "reader", "keep the field repeated, or add a new single field", r.line)]
+            here, Side.READER, "keep the field repeated, or add a new single field", r.line)]
     if r.label == "required" and w.label != "required":
         return [Incompatibility(
             CARDINALITY_CHANGED,
             f"{what} is required in the reader's schema but not in the writer's: messages "
             "written without it fail the reader's required-field check",
-            here, "reader", "keep the field optional", r.line)]
+            here, Side.READER, "keep the field optional", r.line)]
     return []
 
 
-def edit_warnings(old: ProtoSchema, new: ProtoSchema, side: str) -> list[Incompatibility]:
+def edit_warnings(old: ProtoSchema, new: ProtoSchema, side: Side) -> list[Incompatibility]:
     """Changes from `old` to `new` the registry cannot see; paths and lines are `new`'s where
     the change is in it, else `old`'s. `side` names the role `new` plays in the check the
-    warnings are reported with ("reader" or "writer"); `old` plays the other."""
-    other = "writer" if side == "reader" else "reader"
+    warnings are reported with; `old` plays the other."""
+    other = Side.WRITER if side == Side.READER else Side.READER
     found: list[Incompatibility] = []
     if old.first_message and new.first_message and old.local_name(
             old.first_message) != new.local_name(new.first_message):
