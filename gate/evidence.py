@@ -210,7 +210,7 @@ def _place(finding: Finding, reader: Parsed, fallback: Location | None) -> Locat
 
 
 def _recheck(
-    simulator: Simulator, known: dict[str, Any], writer: Parsed, reader: Parsed
+    simulator: Simulator[object], known: dict[str, Any], writer: Parsed, reader: Parsed
 ) -> dict[str, Witness] | None:
     """The witnesses remembered from another version, when each still shows its finding here."""
     shown: dict[str, Witness] = {}

@@ -263,7 +263,7 @@ def plain_reader(
     return simulator.plain_reader(writer, reader)
 
 
-def _simulator(schema_type: SchemaType) -> Simulator | None:
+def _simulator(schema_type: SchemaType) -> Simulator[object] | None:
     from gate.formats import get_format
 
     return get_format(schema_type).simulator()

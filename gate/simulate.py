@@ -79,7 +79,7 @@ def simulate_pair(
                               random_count=random_count, schema_id=schema_id, targets=targets)
 
 
-def format_simulator(schema_type: SchemaType) -> Simulator | None:
+def format_simulator(schema_type: SchemaType) -> Simulator[object] | None:
     """The format's simulator (`SchemaFormat.simulator`), None when it has none."""
     from gate.errors import FormatError
     from gate.formats import get_format
