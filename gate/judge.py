@@ -101,7 +101,7 @@ class Parser:
     def __init__(self, options: CheckOptions, capacity: int = 64) -> None:
         self.options = options
         self.capacity = capacity
-        # key -> (parsed value or why it is invalid, whether that parse was trusted)
+        # key -> (parsed value or why it is invalid, whether that parse skipped checks)
         self._cache: OrderedDict[tuple[object, ...], tuple[object, bool]] = OrderedDict()
 
     def peek(self, schema: Schema) -> Parsed | None:
