@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 from collections import OrderedDict
 from functools import lru_cache
-from typing import Any
 
 
-def canonical_dumps(value: Any) -> str:
+def canonical_dumps(value: object) -> str:
     """`value` as JSON with sorted keys and no whitespace."""
     return json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
 
@@ -21,10 +20,10 @@ def canonical_json(text: str) -> str:
         return text.strip()
 
 
-_KEYS: OrderedDict[int, tuple[Any, str]] = OrderedDict()
+_KEYS: OrderedDict[int, tuple[object, str]] = OrderedDict()
 
 
-def content_key(schema_json: Any, *, remember: bool = False) -> str:
+def content_key(schema_json: object, *, remember: bool = False) -> str:
     """A key that is equal for equal schema JSON values; with `remember`, kept for the most
     recent schema objects (a run hands the same parsed schema to every pair it is part of)."""
     if not remember:

@@ -57,6 +57,8 @@ from gate.errors import ConfigError, SourceError
 from gate.model import JsonPolicy, Mode, SchemaType
 
 if TYPE_CHECKING:
+    import yaml
+
     from gate.configschema import ConfigSchema
     from gate.declarations import (
         Consumer,
@@ -468,12 +470,12 @@ class _AliasFound(Exception):
         self.anchor = anchor
 
 
-def _compose(text: str, file: str) -> Any:
+def _compose(text: str, file: str) -> yaml.Node | None:
     """The YAML node tree of `text` (None for an empty document); aliases are refused."""
     import yaml
 
     class Loader(yaml.SafeLoader):
-        def compose_node(self, parent: Any, index: Any) -> Any:
+        def compose_node(self, parent: yaml.Node | None, index: int) -> yaml.Node | None:
             if self.check_event(yaml.AliasEvent):
                 event = self.peek_event()
                 raise _AliasFound(event.start_mark.line + 1, str(event.anchor))

@@ -13,13 +13,16 @@ import enum
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 from gate.corerules import CONTRACT_SCHEMA_UNRESOLVED
 from gate.formats import CheckOptions, get_format
 from gate.judge import Parsed, baseline_name, location_of, severity_of
 from gate.model import CheckKind, CheckResult, Finding, Location, Severity, Side, Witness
 from gate.simulationrules import SIMULATION_DECODE_FAILED
+
+if TYPE_CHECKING:
+    from gate.samples import DecodedWire, Sample
 
 _PINNED = re.compile(r"^(?P<subject>[^@\s]+)@(?P<version>\d+|latest)$")
 
@@ -212,7 +215,7 @@ def contract_pairs(
     return checks, pairs
 
 
-def read_samples(pair: PairCheck, samples: Sequence[Any]) -> CheckResult:
+def read_samples(pair: PairCheck, samples: Sequence[Sample]) -> CheckResult:
     """`pair.check` with what its consumer makes of the subject's configured samples.
 
     A producer's pair reads the JSON samples its writer schema writes (a sample it cannot write
@@ -253,10 +256,10 @@ def read_samples(pair: PairCheck, samples: Sequence[Any]) -> CheckResult:
         return pair.check
     writer_label = writer.schema.origin.label()
     reader_label = reader.schema.origin.label()
-    failed: dict[str, list[Any]] = {}
+    failed: dict[str, list[DecodedWire]] = {}
     # samples the registry's rules let the reader read, and Java's decoder reads, which only
     # fastavro consumers fail on: the one accepted-but-breaks warning, never an error
-    fastavro_only: list[Any] = []
+    fastavro_only: list[DecodedWire] = []
     for result in decoded:
         if result.error is None:
             continue
@@ -291,7 +294,7 @@ def read_samples(pair: PairCheck, samples: Sequence[Any]) -> CheckResult:
 def _with_fastavro_only(
     pair: PairCheck,
     findings: list[Finding],
-    failed: list[Any],
+    failed: list[DecodedWire],
     tried: int,
     writer_label: str,
     reader_label: str,
@@ -327,7 +330,7 @@ def _with_fastavro_only(
 
 
 def _sample_finding(
-    pair: PairCheck, group: list[Any], error: str, writer_label: str, reader_label: str
+    pair: PairCheck, group: list[DecodedWire], error: str, writer_label: str, reader_label: str
 ) -> Finding:
     first = group[0]
     sample = first.sample

@@ -22,7 +22,6 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
 
 from gate.errors import FormatError
 from gate.formats import get_format
@@ -429,12 +428,12 @@ _MAX_DIFFERENCES = 5
 _MAX_VALUE = 60
 
 
-def _pointer(path: Iterable[Any]) -> str:
+def _pointer(path: Iterable[object]) -> str:
     parts = [str(p).replace("~", "~0").replace("/", "~1") for p in path]
     return "/" + "/".join(parts) if parts else "(the whole schema)"
 
 
-def _show_value(value: Any) -> str:
+def _show_value(value: object) -> str:
     text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(", ", ": "))
     return text if len(text) <= _MAX_VALUE else text[: _MAX_VALUE - 1] + "…"
 
@@ -518,7 +517,10 @@ def _shape(schema_type: SchemaType, text: str) -> tuple[int, ...] | None:
 
 
 def _registered_as(
-    schema_type: SchemaType, text: str, versions: Any, unlike: frozenset[int] = frozenset()
+    schema_type: SchemaType,
+    text: str,
+    versions: Iterable[RegisteredSchema],
+    unlike: frozenset[int] = frozenset(),
 ) -> bool:
     """Whether some version has the canonical form of `text`; versions known to differ
     (`unlike`, by number) or whose shape already differs are not decoded at all."""

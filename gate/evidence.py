@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gate.errors import SchemaInvalid
 from gate.judge import Parsed, location_of
@@ -27,6 +27,7 @@ from gate.model import (
 
 if TYPE_CHECKING:
     from gate.formats import Simulator
+    from gate.simulation_types import SimulationOutcome
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class SimulationSettings:
     random_count: int = 20
 
 
-def schema_json(parsed: Parsed) -> Any:
+def schema_json(parsed: Parsed) -> object:
     """The schema as its format's simulator takes it (`Simulator.input`): for Avro and JSON
     Schema its JSON with references inlined, for a format such as Protobuf its parsed form."""
     from gate.simulate import format_simulator
@@ -58,12 +59,14 @@ class WitnessMemo:
 
     def __init__(self) -> None:
         # (writer kind, reader kind, errors) -> finding pointer -> payload (None: none found)
-        self.found: dict[tuple[Any, Any, frozenset[tuple[str, str]]], dict[str, Any]] = {}
+        self.found: dict[tuple[object, object, frozenset[tuple[str, str]]], dict[str, object]] = {}
         # whole simulations by the content of the pair: the git base is most often the latest
         # registered version, the same schemas under two labels
-        self.outcomes: list[tuple[Any, Any, tuple[str, ...], Any]] = []
+        self.outcomes: list[tuple[object, object, tuple[str, ...], SimulationOutcome]] = []
 
-    def outcome(self, writer: Any, reader: Any, targets: tuple[str, ...]) -> Any:
+    def outcome(
+        self, writer: object, reader: object, targets: tuple[str, ...]
+    ) -> SimulationOutcome | None:
         """The outcome of a simulation of these very schemas, for these targets, if one ran."""
         for known_writer, known_reader, known_targets, outcome in self.outcomes:
             if known_targets == targets and _same(known_writer, writer) and _same(
@@ -72,11 +75,11 @@ class WitnessMemo:
         return None
 
 
-def _same(a: Any, b: Any) -> bool:
+def _same(a: object, b: object) -> bool:
     return a is b or a == b
 
 
-def _relabelled(outcome: Any, writer: str, reader: str) -> Any:
+def _relabelled(outcome: SimulationOutcome, writer: str, reader: str) -> SimulationOutcome:
     """`outcome` as the simulation of the same schemas under other labels."""
 
     def witness(found: Witness | None) -> Witness | None:
@@ -89,7 +92,8 @@ def _relabelled(outcome: Any, writer: str, reader: str) -> Any:
         writer=writer,
         reader=reader,
         witness=witness(outcome.witness),
-        witnesses={pointer: witness(w) for pointer, w in outcome.witnesses.items()},
+        witnesses={pointer: dataclasses.replace(w, writer=writer, reader=reader)
+                   for pointer, w in outcome.witnesses.items()},
     )
 
 
@@ -100,7 +104,7 @@ def with_evidence(
     settings: SimulationSettings,
     *,
     always: bool = False,
-    samples: Sequence[Any] = (),
+    samples: Sequence[object] = (),
     schema_id: int | None = None,
     memo: WitnessMemo | None = None,
 ) -> CheckResult:
@@ -210,7 +214,7 @@ def _place(finding: Finding, reader: Parsed, fallback: Location | None) -> Locat
 
 
 def _recheck(
-    simulator: Simulator, known: dict[str, Any], writer: Parsed, reader: Parsed
+    simulator: Simulator[object], known: dict[str, object], writer: Parsed, reader: Parsed
 ) -> dict[str, Witness] | None:
     """The witnesses remembered from another version, when each still shows its finding here."""
     shown: dict[str, Witness] = {}

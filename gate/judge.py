@@ -9,7 +9,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate.compat import CheckMemo, Version, Violation, check_candidate, versions_to_check
 from gate.corerules import SCHEMA_TYPE_CHANGED
@@ -33,6 +33,10 @@ from gate.model import (
 )
 from gate.rules import all_rules
 
+if TYPE_CHECKING:
+    from gate.formats import SchemaFormat
+    from gate.references import ResolvedReferences
+
 Evidence = Callable[[CheckResult, "Parsed", "Parsed"], CheckResult]
 
 _FILE_KINDS = (OriginKind.FILE, OriginKind.WORKTREE, OriginKind.INDEX, OriginKind.GIT)
@@ -43,7 +47,7 @@ class Parsed:
     """A schema and its parsed form, or why it is invalid."""
 
     schema: Schema
-    value: Any = None
+    value: object = None
     invalid: SchemaInvalid | None = None
 
     @property
@@ -98,7 +102,8 @@ class Parser:
     def __init__(self, options: CheckOptions, capacity: int = 64) -> None:
         self.options = options
         self.capacity = capacity
-        self._cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
+        # key -> (parsed value or why it is invalid, whether that parse skipped checks)
+        self._cache: OrderedDict[tuple[object, ...], tuple[object, bool]] = OrderedDict()
 
     def peek(self, schema: Schema) -> Parsed | None:
         """The parse of `schema` if one is remembered, else None (nothing is parsed)."""
@@ -148,7 +153,7 @@ class Parser:
 _TRUSTED_KINDS = frozenset({OriginKind.REGISTRY, OriginKind.SNAPSHOT})
 
 
-def _cache_key(schema: Schema, registered: bool = False) -> tuple[Any, ...]:
+def _cache_key(schema: Schema, registered: bool = False) -> tuple[object, ...]:
     # the text itself, not a digest of it: a string hashes once, faster than any digest
     try:
         return get_format(schema.type).parse_key(schema, registered)
@@ -240,6 +245,7 @@ def compat_checks(
     """
     if not candidate.ok:
         return []
+    # the candidate's format, or `_TypeChange` around it (only `check`/`edit_warnings` are used)
     fmt: Any = get_format(candidate.schema.type)
     wrapped = [(Version(p.schema.origin.label(), p.value), p) for p in history if p.ok]
     other_type = {id(p.value): p.schema.type for p in history if p.ok
@@ -295,13 +301,13 @@ class _TypeChange:
     others go to the candidate's format."""
 
     def __init__(
-        self, fmt: Any, candidate_type: SchemaType, other_type: dict[int, SchemaType]
+        self, fmt: SchemaFormat, candidate_type: SchemaType, other_type: dict[int, SchemaType]
     ) -> None:
         self.fmt = fmt
         self.candidate_type = candidate_type
         self.other_type = other_type
 
-    def check(self, reader: Any, writer: Any, options: CheckOptions) -> list[Incompatibility]:
+    def check(self, reader: object, writer: object, options: CheckOptions) -> list[Incompatibility]:
         older = self.other_type.get(id(reader)) or self.other_type.get(id(writer))
         if older is None:
             found: list[Incompatibility] = self.fmt.check(reader, writer, options)
@@ -322,7 +328,7 @@ class _TypeChange:
             )
         ]
 
-    def edit_warnings(self, old: Any, new: Any, side: Side) -> list[Incompatibility]:
+    def edit_warnings(self, old: object, new: object, side: Side) -> list[Incompatibility]:
         if id(old) in self.other_type or id(new) in self.other_type:
             return []  # no edit within one format: the type change is the finding
         found: list[Incompatibility] = self.fmt.edit_warnings(old, new, side)
@@ -342,7 +348,7 @@ def decode_text(data: bytes) -> tuple[str, SchemaInvalid | None]:
         )
 
 
-def _is_yaml(origin: Any) -> bool:
+def _is_yaml(origin: Origin) -> bool:
     path = getattr(origin, "path", None)
     return isinstance(path, str) and path.lower().endswith((".yaml", ".yml"))
 
@@ -351,9 +357,9 @@ def parse_bytes(
     parser: Parser,
     schema_type: SchemaType,
     data: bytes,
-    origin: Any,
+    origin: Origin,
     trusted: bool = False,
-    references: Any = None,
+    references: ResolvedReferences | None = None,
     registered: bool | None = None,
 ) -> Parsed:
     """`data` decoded and parsed; `trusted` when the registry holds these very bytes.

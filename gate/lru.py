@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVar
+
+V = TypeVar("V")
 
 
-class Lru(OrderedDict[str, Any]):
+class Lru(OrderedDict[str, V]):
     """At most `size` values by key; the least recently used goes first."""
 
     def __init__(self, size: int) -> None:
         super().__init__()
         self.size = size
 
-    def get_or(self, key: str, make: Callable[[], Any]) -> Any:
+    def get_or(self, key: str, make: Callable[[], V]) -> V:
         if key in self:
             self.move_to_end(key)
             return self[key]

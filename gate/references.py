@@ -26,11 +26,17 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate.errors import ConfigError
 from gate.formats import yaml_schema_text
 from gate.model import Reference
+
+if TYPE_CHECKING:
+    from gate.config import Config, SchemaReference, SubjectBinding
+    from gate.sources import Tree
+    from gate.subjects import SubjectSource
+    from gate.workspace import ConfigScope, StateView
 
 
 @dataclass(frozen=True)
@@ -45,9 +51,9 @@ class ResolvedReferences:
 
 @dataclass(frozen=True)
 class _Target:
-    key: tuple[Any, ...]  # what is referenced, for cycles: ("file", path) or ("registry", s, v)
+    key: tuple[object, ...]  # what is referenced, for cycles: ("file", path) or ("registry", s, v)
     text: str
-    nested: tuple[Any, ...] = ()  # the target's own declared references (SchemaReference)
+    nested: tuple[SchemaReference, ...] = ()  # the target's own declared references
     flat: tuple[tuple[str, str], ...] = ()  # or its references already resolved (registry)
     reference: Reference | None = None  # the reference as the registry would store it
     where: str = ""  # the target as a user reads it in a message
@@ -64,7 +70,14 @@ class ReferenceResolver:
     the registry's (or snapshot's) state, or None. Files are read once per revision.
     """
 
-    def __init__(self, scope: Any, head: Any, base: Any, state: Any, config_file: str) -> None:
+    def __init__(
+        self,
+        scope: ConfigScope,
+        head: Tree,
+        base: Tree,
+        state: StateView | None,
+        config_file: str,
+    ) -> None:
         self.scope = scope
         self.prefix: str = getattr(scope, "prefix", "")
         self.trees = {True: head, False: base}
@@ -76,7 +89,7 @@ class ReferenceResolver:
 
     # ------------------------------------------------------------------------ the sources
 
-    def attach(self, sources: Sequence[Any]) -> list[Any]:
+    def attach(self, sources: Sequence[SubjectSource]) -> list[SubjectSource]:
         """`sources` with the references of each side resolved; a subject whose referenced
         texts differ between the two sides counts as changed."""
         rules = getattr(getattr(self.scope, "config", self.scope), "subjects", None)
@@ -124,22 +137,26 @@ class ReferenceResolver:
             return None
         return self.resolve(binding.references, path or "", at_head=True)
 
-    def _binding_of(self, path: str | None) -> Any | None:
+    def _binding_of(self, path: str | None) -> SubjectBinding | None:
         binding = self.scope.match(path) if path is not None else None
         return binding if binding is not None and binding.references else None
 
     # ------------------------------------------------------------------------ resolving
 
     def resolve(
-        self, references: Sequence[Any], owner: str, at_head: bool
+        self, references: Sequence[SchemaReference], owner: str, at_head: bool
     ) -> ResolvedReferences:
         """The references declared for the file `owner`, resolved at one side."""
         texts: dict[str, str] = {}
         told: list[Reference] = []
-        done: set[tuple[Any, ...]] = set()
+        done: set[tuple[object, ...]] = set()
         problems: list[str] = []
 
-        def visit(reference: Any, chain: list[tuple[tuple[Any, ...], Any]], top: bool) -> None:
+        def visit(
+            reference: SchemaReference,
+            chain: list[tuple[tuple[object, ...], SchemaReference]],
+            top: bool,
+        ) -> None:
             try:
                 target = self._target(reference, at_head)
             except _Missing as missing:
@@ -164,10 +181,11 @@ class ReferenceResolver:
             tuple(told), tuple(texts.items()), "; ".join(problems) if problems else None
         )
 
-    def _target(self, reference: Any, at_head: bool) -> _Target:
+    def _target(self, reference: SchemaReference, at_head: bool) -> _Target:
         if reference.file is not None:
             return self._file_target(reference, self.prefix + reference.file, at_head)
         subject = reference.subject
+        assert subject is not None  # a reference names either a file or a subject
         if reference.version is not None:
             if self.state is not None:
                 return self._registered_target(reference, subject, reference.version)
@@ -197,7 +215,7 @@ class ReferenceResolver:
             f"{subject} has no schema file at {label}"
         )
 
-    def _file_target(self, reference: Any, path: str, at_head: bool) -> _Target:
+    def _file_target(self, reference: SchemaReference, path: str, at_head: bool) -> _Target:
         data = self._read(at_head, path)
         if data is None:
             if self._read(not at_head, path) is None and reference.file is not None:
@@ -215,7 +233,11 @@ class ReferenceResolver:
         binding = self.scope.match(path)
         told = None
         if reference.subject is not None or binding is not None:
-            subject = reference.subject or binding.subject
+            if reference.subject:
+                subject = reference.subject
+            else:
+                assert binding is not None  # the condition above
+                subject = binding.subject
             told = self._told(reference.name, subject)
         return _Target(
             key=("file", path),
@@ -226,7 +248,7 @@ class ReferenceResolver:
             where=path,
         )
 
-    def _registered_target(self, reference: Any, subject: str, version: int) -> _Target:
+    def _registered_target(self, reference: SchemaReference, subject: str, version: int) -> _Target:
         registered = self.state.subject(subject) if self.state is not None else None
         label = getattr(self.state, "source_label", "") or "the registry"
         if registered is None or not registered.versions:
@@ -260,14 +282,16 @@ class ReferenceResolver:
 
     # ------------------------------------------------------------------------ errors
 
-    def _unknown(self, reference: Any, why: str, hint: str) -> ConfigError:
+    def _unknown(self, reference: SchemaReference, why: str, hint: str) -> ConfigError:
         return ConfigError(
             f"schema reference {reference.name!r} ({reference.target}) cannot be resolved: {why}",
             f"{self.config_file}:{reference.line}",
             hint,
         )
 
-    def _cycle(self, owner: str, chain: list[tuple[tuple[Any, ...], Any]]) -> None:
+    def _cycle(
+        self, owner: str, chain: list[tuple[tuple[object, ...], SchemaReference]]
+    ) -> None:
         steps = " -> ".join(f"{ref.target} (line {ref.line})" for _, ref in chain)
         raise ConfigError(
             f"schema references form a cycle: {owner} -> {steps}",
@@ -285,7 +309,7 @@ class ReferenceResolver:
             self._files[key] = self.trees[at_head].read([path]).get(path)
         return self._files[key]
 
-    def _prefetch(self, bindings: Sequence[Any]) -> None:
+    def _prefetch(self, bindings: Sequence[SubjectBinding]) -> None:
         """Read every directly referenced file of both sides in one batch per side."""
         paths: set[str] = set()
         for binding in bindings:
@@ -293,6 +317,7 @@ class ReferenceResolver:
                 if reference.file is not None:
                     paths.add(self.prefix + reference.file)
                 elif reference.version is None or self.state is None:
+                    assert reference.subject is not None  # a file or a subject
                     for side in (True, False):
                         path = self._paths(side).get(reference.subject)
                         if path is not None:
@@ -319,7 +344,9 @@ class _LazySubjectPaths(dict[str, str]):
     """Subjects of `file:` rules at once; the tree is listed on the first subject not among
     them."""
 
-    def __init__(self, scope: Any, prefix: str, list_paths: Callable[[], list[str]]) -> None:
+    def __init__(
+        self, scope: ConfigScope, prefix: str, list_paths: Callable[[], list[str]]
+    ) -> None:
         super().__init__()
         self._scope = scope
         self._list = list_paths
@@ -353,7 +380,7 @@ class _LazySubjectPaths(dict[str, str]):
         return default
 
 
-def referring_files(scope: Any, listed: Sequence[str], tree: Any) -> tuple[str, ...]:
+def referring_files(scope: ConfigScope, listed: Sequence[str], tree: Tree) -> tuple[str, ...]:
     """`listed` (a run restricted to files, as the pre-commit hook runs) and the files of the
     subjects whose declared references reach one of them, directly or through others: a
     change to a referenced schema is judged for the subjects that use it too."""
@@ -386,7 +413,7 @@ def referring_files(scope: Any, listed: Sequence[str], tree: Any) -> tuple[str, 
     return tuple(wanted)
 
 
-def required_subjects(config: Any) -> set[str]:
+def required_subjects(config: Config) -> set[str]:
     """The subjects gate.yaml's references name: the registry is asked for them too."""
     return {
         reference.subject

@@ -23,7 +23,7 @@ import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gate.errors import SourceError
 from gate.jsonpos import line_of
@@ -50,7 +50,7 @@ class Sample:
     """One sample: a JSON payload, or a captured wire-format message (whole, header included)."""
 
     source: str  # `file:line` for JSON records, `file` for a wire message
-    payload: Any | None = None
+    payload: object | None = None
     wire: bytes | None = None
     schema_id: int | None = None
     # where the body starts: after the magic byte and schema id, and for Protobuf after the
@@ -84,9 +84,9 @@ class DecodedWire:
     and as a reader sees it."""
 
     sample: Sample
-    writer: Any  # the writer schema JSON (registered under the message's id)
-    payload: Any  # the value as written (decoded with the writer schema alone)
-    read: Any  # the value as the reader sees it (the payload when no reader was given)
+    writer: object  # the writer schema JSON (registered under the message's id)
+    payload: object  # the value as written (decoded with the writer schema alone)
+    read: object  # the value as the reader sees it (the payload when no reader was given)
     error: str | None = None  # the reader's exact error ("Type: message"); None: it decoded
     body: bytes | None = None  # the Avro body the writer wrote (a captured message's own)
     # the bytes its wire format puts between the schema id and the body (Protobuf's message-index
@@ -216,8 +216,8 @@ def read_wire(data: bytes, display: str) -> Sample | SampleProblem:
 
 def decode_wire(
     sample: Sample,
-    resolve_id: Callable[[int], Any | None],
-    reader: Any | None = None,
+    resolve_id: Callable[[int], object | None],
+    reader: object | None = None,
     *,
     schema_type: SchemaType,
 ) -> DecodedWire | SampleProblem:
@@ -243,7 +243,7 @@ def decode_wire(
 
 
 def plain_reader(
-    writer: Any, reader: Any, *, schema_type: SchemaType
+    writer: object, reader: object, *, schema_type: SchemaType
 ) -> Callable[[Sample], DecodedWire | SampleProblem]:
     """A function that writes a JSON sample with the writer schema, then reads it as `reader`
     does (both schema JSON values, prepared once for every sample).
@@ -262,7 +262,7 @@ def plain_reader(
     return simulator.plain_reader(writer, reader)
 
 
-def _simulator(schema_type: SchemaType) -> Simulator | None:
+def _simulator(schema_type: SchemaType) -> Simulator[object] | None:
     from gate.formats import get_format
 
     return get_format(schema_type).simulator()

@@ -11,7 +11,7 @@ replaced by the reader's default), and carries the smallest failing payload as a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from gate.model import Finding, Location, SchemaType, Witness
 from gate.simulation_types import (
@@ -31,6 +31,7 @@ from gate.simulationrules import (
 
 if TYPE_CHECKING:
     from gate.formats import Simulator
+    from gate.samples import DecodedWire, SampleProblem
 
 __all__ = [
     "Agreement", "FailureKind", "SampleRejection",
@@ -43,12 +44,12 @@ _SEVERITY = {rule.id: rule.severity for rule in SIMULATION_RULES}
 
 def simulate_pair(
     schema_type: SchemaType,
-    writer_json: Any,
-    reader_json: Any,
+    writer_json: object,
+    reader_json: object,
     *,
     writer_label: str,
     reader_label: str,
-    samples: Sequence[Any] = (),
+    samples: Sequence[object] = (),
     seed: int = 0,
     random_count: int = 20,
     schema_id: int | None = None,
@@ -79,7 +80,7 @@ def simulate_pair(
                               random_count=random_count, schema_id=schema_id, targets=targets)
 
 
-def format_simulator(schema_type: SchemaType) -> Simulator | None:
+def format_simulator(schema_type: SchemaType) -> Simulator[object] | None:
     """The format's simulator (`SchemaFormat.simulator`), None when it has none."""
     from gate.errors import FormatError
     from gate.formats import get_format
@@ -97,8 +98,8 @@ def simulates(schema_type: SchemaType) -> bool:
 
 def find_witness(
     schema_type: SchemaType,
-    writer_json: Any,
-    reader_json: Any,
+    writer_json: object,
+    reader_json: object,
     *,
     writer_label: str = "writer",
     reader_label: str = "reader",
@@ -220,7 +221,7 @@ def accepted_but_breaks(
                    fix=fix, check=check)
 
 
-def _fastavro_only_text(kinds: Sequence[FailureKind | str], writer: str, reader: str,
+def _fastavro_only_text(kinds: Sequence[FailureKind | str | None], writer: str, reader: str,
                         share: str, error: str) -> tuple[str, str]:
     """The message and fix of the warning for data only fastavro consumers fail on."""
     if all(kind == FailureKind.NAMES for kind in kinds):
@@ -237,7 +238,7 @@ def _fastavro_only_text(kinds: Sequence[FailureKind | str], writer: str, reader:
 
 
 def samples_only_fastavro_fails(
-    failed: Sequence[Any],
+    failed: Sequence[DecodedWire],
     *,
     subject: str,
     writer: str,
@@ -265,7 +266,7 @@ def samples_only_fastavro_fails(
                    check=check)
 
 
-def problem_finding(problem: Any, *, subject: str, check: str = "") -> Finding:
+def problem_finding(problem: SampleProblem, *, subject: str, check: str = "") -> Finding:
     """The finding of a `gate.samples.SampleProblem` (SAMPLE_INVALID or
     SAMPLE_UNKNOWN_SCHEMA_ID), located at the sample's file and line."""
     message = problem.message

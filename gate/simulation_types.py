@@ -92,7 +92,7 @@ class SimulatedFailure:
     """One distinct error consumers hit, with the first payload that hit it."""
 
     source: str  # "generated #3", or the sample's `file:line`
-    payload: Any  # JSON view of the payload as written
+    payload: object  # JSON view of the payload as written
     error: str  # exactly what the consumer raised: "SchemaResolutionError: ..."
     kind: FailureKind
     count: int = 1  # payloads that failed with this same error
@@ -106,8 +106,8 @@ class ValueChange:
     message: str
     path: str  # JSON Pointer into the reader schema
     source: str
-    payload: Any  # JSON view of the payload as written
-    read: Any  # JSON view of what the reader decoded
+    payload: object  # JSON view of the payload as written
+    read: object  # JSON view of what the reader decoded
     fix: str | None = None
 
 
@@ -162,7 +162,7 @@ class Agreement:
 @dataclass
 class Item:
     source: str
-    payload: Any
+    payload: object
     data: bytes | None = None
 
 
@@ -172,9 +172,9 @@ class Candidate:
 
     rule: str
     path: str
-    variant: Any  # the reader schema JSON without the defaults this change relies on
-    describe: Callable[[Any], tuple[str, str | None]]  # payload -> (message, fix)
-    parsed: Any = None
+    variant: object  # the reader schema JSON without the defaults this change relies on
+    describe: Callable[[object], tuple[str, str | None]]  # payload -> (message, fix)
+    parsed: Any = None  # `variant` as the format's engine parsed it
     confirmed: ValueChange | None = None
 
 
@@ -211,11 +211,11 @@ def error_text(error: BaseException) -> str:
     return clipped(f"{type(error).__name__}: {error}")
 
 
-def json_text(value: Any) -> str:
+def json_text(value: object) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
 
 
-def failures_of(tally: Tally, to_json: Callable[[Any], Any]) -> tuple[SimulatedFailure, ...]:
+def failures_of(tally: Tally, to_json: Callable[[object], object]) -> tuple[SimulatedFailure, ...]:
     return tuple(SimulatedFailure(item.source, to_json(item.payload), error, kind, count)
                  for error, (item, kind, count) in tally.failures.items())
 
@@ -255,10 +255,10 @@ def run_deep(simulate: Callable[[], SimulationOutcome], depth: int) -> Simulatio
         ) from None
 
 
-_EXTENTS: dict[int, tuple[Any, tuple[int, int]]] = {}
+_EXTENTS: dict[int, tuple[object, tuple[int, int]]] = {}
 
 
-def extent(value: Any) -> tuple[int, int]:
+def extent(value: object) -> tuple[int, int]:
     """How many JSON values `value` holds and how deeply it nests lists and mappings, counted
     level by level without recursion; remembered for the schema objects seen last (a run
     simulates each parsed schema in several pairs)."""
@@ -273,9 +273,9 @@ def extent(value: Any) -> tuple[int, int]:
     return extent
 
 
-def _count(value: Any) -> tuple[int, int]:
+def _count(value: object) -> tuple[int, int]:
     size = depth = 0
-    level = [value]
+    level: list[Any] = [value]
     while True:
         size += len(level)
         below: list[Any] = []
@@ -295,8 +295,8 @@ def _count(value: Any) -> tuple[int, int]:
         level = below
 
 
-def run_on_json(simulate: Callable[[], SimulationOutcome], writer_json: Any,
-                reader_json: Any) -> SimulationOutcome:
+def run_on_json(simulate: Callable[[], SimulationOutcome], writer_json: object,
+                reader_json: object) -> SimulationOutcome:
     """`simulate()` of two schemas given as JSON values, refused when they are too large and
     given the stack their nesting needs."""
     writer_size, writer_depth = extent(writer_json)
@@ -318,10 +318,10 @@ class SimulationNotRun(Exception):
 # -- shrinking -------------------------------------------------------------------------------
 
 
-def _simpler(value: Any, reference: Any) -> list[Any]:
+def _simpler(value: object, reference: object) -> list[object]:
     """Smaller stand-ins for a value, most drastic first; `reference` is the schema's smallest
     value at the same place, when known (it also shrinks enum symbols and fixed values)."""
-    out: list[Any] = [] if value is None else [None]
+    out: list[object] = [] if value is None else [None]
     if reference is not ABSENT and reference is not None and reference != value:
         out.append(reference)
     if isinstance(value, tuple) and len(value) == 2:
@@ -356,7 +356,7 @@ def _identical(a: Any, b: Any) -> bool:
 ABSENT = object()
 
 
-def _lookup(value: Any, path: tuple[Any, ...]) -> Any:
+def _lookup(value: object, path: tuple[object, ...]) -> object:
     for key in path:
         if isinstance(value, Mapping) and key in value:
             value = value[key]
@@ -369,7 +369,7 @@ def _lookup(value: Any, path: tuple[Any, ...]) -> Any:
     return value
 
 
-def _paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
+def _paths(value: object, path: tuple[object, ...] = ()) -> Iterator[tuple[object, ...]]:
     yield path
     if isinstance(value, Mapping):
         for key, item in value.items():
@@ -381,13 +381,13 @@ def _paths(value: Any, path: tuple[Any, ...] = ()) -> Iterator[tuple[Any, ...]]:
             yield from _paths(item, (*path, index))
 
 
-def _get(value: Any, path: tuple[Any, ...]) -> Any:
+def _get(value: Any, path: tuple[object, ...]) -> object:
     for key in path:
         value = value[key]
     return value
 
 
-def _replace(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+def _replace(value: Any, path: tuple[Any, ...], new: object) -> object:
     if not path:
         return new
     key, rest = path[0], path[1:]
@@ -406,9 +406,9 @@ class OutOfWork(Exception):
     """The simulation's work budget ran out in the middle of shrinking."""
 
 
-def shrink(payload: Any, still_fails: Callable[[Any], bool], reference: Any = ABSENT,
-            budget: int = SHRINK_BUDGET, within: tuple[Any, ...] = (),
-            work: Work | None = None) -> Any:
+def shrink(payload: object, still_fails: Callable[[object], bool], reference: object = ABSENT,
+            budget: int = SHRINK_BUDGET, within: tuple[object, ...] = (),
+            work: Work | None = None) -> object:
     """Replace parts of a failing payload by smaller values while it still fails the same way;
     only the parts at or below `within`, when given (a payload small elsewhere already).
 

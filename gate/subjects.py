@@ -8,13 +8,22 @@ import posixpath
 import re
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias
 from urllib.parse import quote
 
 from gate.errors import ConfigError, GitError
 from gate.formats import CheckOptions, default_type, get_format, infer_type, supported_types
 from gate.model import JsonPolicy, Mode, Origin, OriginKind, SchemaType
 from gate.sources import Tree
+
+if TYPE_CHECKING:
+    from gate.config import Config, SubjectBinding, SubjectRule
+    from gate.formats import SchemaFormat
+    from gate.references import ResolvedReferences
+    from gate.workspace import ConfigScope
+
+    # the configuration, or its view from the repository root
+    Configured: TypeAlias = Config | ConfigScope
 
 
 @dataclass(frozen=True)
@@ -36,8 +45,8 @@ class SubjectSource:
     references_changed: bool = False
     # its gate.yaml `references:` resolved at each side (gate.references.ResolvedReferences);
     # None when it declares none
-    head_references: Any = None
-    base_references: Any = None
+    head_references: ResolvedReferences | None = None
+    base_references: ResolvedReferences | None = None
     # the file's git object id at each side, when the tree's listing tells it: a file whose id is
     # the same at both sides is not read unless a later stage asks for its text (`with_texts`)
     head_blob: str | None = None
@@ -95,7 +104,7 @@ def _looks_like_json_schema(data: bytes) -> bool:
 
 
 def _schema_type(
-    binding: Any, path: str, data: bytes | None, configured: bool
+    binding: SubjectBinding, path: str, data: bytes | None, configured: bool
 ) -> SchemaType | None:
     if binding.type is not None:
         return binding.type
@@ -107,11 +116,11 @@ def _schema_type(
 
 
 def collect_subjects(
-    config: Any,
+    config: Configured,
     head: Tree,
     base: Tree,
-    head_origin: Any,
-    base_origin: Any,
+    head_origin: Callable[[str], Origin],
+    base_origin: Callable[[str], Origin],
     renames: Mapping[str, str],
     only: Collection[str] = (),
     exclude: Sequence[str] = (),
@@ -132,9 +141,9 @@ def collect_subjects(
     origins = (head_origin, base_origin)
     prefixes = tuple(f"{e.rstrip('/')}/" for e in exclude)
 
-    matched: dict[str, Any] = {}  # most paths are at both sides
+    matched: dict[str, SubjectBinding | None] = {}  # most paths are at both sides
 
-    def bound(paths: list[str]) -> dict[str, Any]:
+    def bound(paths: list[str]) -> dict[str, SubjectBinding]:
         out = {}
         for p in paths:
             if p.startswith(prefixes):
@@ -169,7 +178,7 @@ def collect_subjects(
             base_paths = [p for p in base_paths if p in wanted]
     head_bound = bound(head_paths)
     base_bound = bound(base_paths)
-    pairs: list[tuple[str | None, str | None, Any]] = []
+    pairs: list[tuple[str | None, str | None, SubjectBinding]] = []
     seen_base: set[str] = set()
     for path, binding in sorted(head_bound.items()):
         old = renames.get(path, path)
@@ -230,8 +239,8 @@ def collect_subjects(
     reach_changed = _reference_changes(pairs, types, head_data, base_data, head, base, options)
 
     subjects: dict[str, SubjectSource] = {}
-    bound_to: dict[str, tuple[str, Any]] = {}  # subject -> (path, binding) of its file
-    collisions: list[tuple[str, tuple[str, Any], tuple[str, Any]]] = []
+    bound_to: dict[str, tuple[str, SubjectBinding]] = {}  # subject -> (path, binding) of its file
+    collisions: list[tuple[str, tuple[str, SubjectBinding], tuple[str, SubjectBinding]]] = []
     for head_path, base_path, binding in pairs:
         new_data = head_data.get(head_path) if head_path else None
         old_data = base_data.get(base_path) if base_path else None
@@ -311,7 +320,7 @@ _MAX_CHANGED_FILES = 2_000  # past this many changed files, every schema that re
 
 
 def _reading_nothing_changed(
-    config: Any,
+    config: Configured,
     head: Tree,
     base: Tree,
     head_paths: list[str],
@@ -359,7 +368,7 @@ def _object_ids(tree: Tree, paths: list[str]) -> dict[str, str]:
     return found
 
 
-def _type_from_path(binding: Any, path: str) -> SchemaType | None:
+def _type_from_path(binding: SubjectBinding, path: str) -> SchemaType | None:
     """The schema type a file has whatever its content (None: its content may tell)."""
     if binding.type is not None:
         return binding.type
@@ -371,7 +380,7 @@ def _type_from_path(binding: Any, path: str) -> SchemaType | None:
 # --------------------------------------------------------------------------- configuration
 
 
-def _config_name(config: Any) -> str:
+def _config_name(config: Configured) -> str:
     from gate.config import display_path
 
     path = getattr(config, "path", None)
@@ -379,7 +388,11 @@ def _config_name(config: Any) -> str:
 
 
 def _missing_files(
-    config: Any, head_paths: list[str], base_paths: list[str], head_label: str, base_label: str
+    config: Configured,
+    head_paths: list[str],
+    base_paths: list[str],
+    head_label: str,
+    base_label: str,
 ) -> None:
     """A ConfigError naming gate.yaml's line for every `file:` rule whose file exists neither
     at the base nor at the head: a typo would otherwise check nothing and pass."""
@@ -431,7 +444,7 @@ def _candidate_templates(template: str) -> list[str]:
 
 
 def _proposal(
-    rules: list[Any], entries: list[tuple[str, Any]]
+    rules: list[SubjectRule], entries: list[tuple[str, SubjectBinding]]
 ) -> tuple[str, dict[str, str]] | None:
     """A template that, given to every rule of `rules`, leaves no two of `entries` (the files of
     the run, with their bindings) with one subject; with the subjects it gives `entries`."""
@@ -454,11 +467,11 @@ def _proposal(
 
 
 def _collision_error(
-    config: Any,
+    config: Configured,
     subject: str,
-    first: tuple[str, Any],
-    second: tuple[str, Any],
-    entries: list[tuple[str, Any]],
+    first: tuple[str, SubjectBinding],
+    second: tuple[str, SubjectBinding],
+    entries: list[tuple[str, SubjectBinding]],
 ) -> ConfigError:
     """Two files bound to one subject: both named, with a template verified to part them."""
     (first_path, first_binding), (second_path, second_binding) = first, second
@@ -525,7 +538,7 @@ _MAX_NAMING_ROUNDS = 8
 
 
 def _same_objects(
-    pairs: list[tuple[str | None, str | None, Any]],
+    pairs: list[tuple[str | None, str | None, SubjectBinding]],
     head_ids: Mapping[str, str],
     base_ids: Mapping[str, str],
 ) -> dict[str, SchemaType | None]:
@@ -547,7 +560,7 @@ def _reads_files(schema_type: SchemaType | None) -> bool:
 
 
 def _files_naming(
-    targets: Sequence[str], trees: Sequence[Any], documents: Sequence[str]
+    targets: Sequence[str], trees: Sequence[Tree], documents: Sequence[str]
 ) -> set[str] | None:
     """Every file that names one of `targets`, or a file that does, and so on (a `$ref` to a
     file or an `import` holds its name), found by the trees' own search; None when a tree cannot
@@ -582,7 +595,7 @@ def _referring_suffixes() -> tuple[str, ...]:
     return tuple(dict.fromkeys((*suffixes, *_YAML)))
 
 
-def _referring_documents(config: Any) -> list[str]:
+def _referring_documents(config: Configured) -> list[str]:
     """git pathspecs of the files a reference may be followed from (JSON Schema `$ref`s, Protobuf
     imports): the files named like such schemas, unless some subject rule gives a format that
     reads other files to files named otherwise (then every file)."""
@@ -597,7 +610,7 @@ def _referring_documents(config: Any) -> list[str]:
     return [f"*{suffix}" for suffix in suffixes]
 
 
-def _may_refer(binding: Any, path: str) -> bool:
+def _may_refer(binding: SubjectBinding, path: str) -> bool:
     """Whether the subject of a file may read other files (by its configured type or, without
     one, its name)."""
     if binding.type is not None:
@@ -625,7 +638,7 @@ def file_references(
 
 
 def _reference_changes(
-    pairs: list[tuple[str | None, str | None, Any]],
+    pairs: list[tuple[str | None, str | None, SubjectBinding]],
     types: Mapping[tuple[str | None, str | None], SchemaType | None],
     head_data: Mapping[str, bytes],
     base_data: Mapping[str, bytes],
@@ -642,7 +655,7 @@ def _reference_changes(
             continue
         fmt = get_format(schema_type)
 
-        def references(path: str, data: bytes | None, fmt: Any = fmt) -> list[str]:
+        def references(path: str, data: bytes | None, fmt: SchemaFormat = fmt) -> list[str]:
             if not data:
                 return []
             found: list[str] = fmt.file_references(
@@ -656,7 +669,7 @@ def _reference_changes(
 
 
 def _reach_changes(
-    pairs: list[tuple[str | None, str | None, Any]],
+    pairs: list[tuple[str | None, str | None, SubjectBinding]],
     references: Callable[[str, bytes | None], list[str]],
     head_data: Mapping[str, bytes],
     base_data: Mapping[str, bytes],

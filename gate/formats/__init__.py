@@ -10,7 +10,7 @@ import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from gate.errors import UnsupportedFormat
 from gate.model import Incompatibility, JsonPolicy, Origin, Schema, SchemaType, Side, Witness
@@ -66,7 +66,11 @@ class Change:
         return "breaks BACKWARD and FORWARD"
 
 
-class Simulator(Protocol):
+# what a format's simulator takes for a schema (`Simulator.input`); the core only passes it back
+SimInput = TypeVar("SimInput")
+
+
+class Simulator(Protocol[SimInput]):
     """A format's consumer simulation, on what `input` makes of its parsed schemas."""
 
     # True: `input` is the parsed form itself, and the checker's warnings get witnesses too;
@@ -78,47 +82,47 @@ class Simulator(Protocol):
     # message; None: the format has no binary body
     body_encoding: str | None
 
-    def input(self, value: Any) -> Any:
+    def input(self, value: object) -> SimInput:
         """What `simulate` and `decode_wire` take for a schema this format parsed to `value`."""
         ...
 
-    def prepare(self, writer: Any, reader: Any) -> None:
+    def prepare(self, writer: SimInput, reader: SimInput) -> None:
         """Note that both `input`s come from schemas that parsed (checks need not run again)."""
         ...
 
-    def witness_of(self, writer: Any, reader: Any, payload: Any, *, writer_label: str,
+    def witness_of(self, writer: SimInput, reader: SimInput, payload: object, *, writer_label: str,
                    reader_label: str, target: str | None = None) -> Witness | None:
         """`payload` as the witness of this pair (at `target`, a finding's place) when it is
         one, else None."""
         ...
 
-    def plain_reader(self, writer: Any,
-                     reader: Any) -> Callable[[Sample], DecodedWire | SampleProblem]:
+    def plain_reader(self, writer: SimInput,
+                     reader: SimInput) -> Callable[[Sample], DecodedWire | SampleProblem]:
         """`read_plain` for many samples, with the two schemas prepared once."""
         ...
 
-    def worth_simulating(self, reader: Any | None, writer: Any | None) -> bool:
+    def worth_simulating(self, reader: object | None, writer: object | None) -> bool:
         """Whether a pair the checker accepts may still show something on data (parsed forms;
         None: that schema did not parse): a changed pair is then simulated anyway."""
         ...
 
-    def rules_accept(self, reader: Any, writer: Any) -> bool:
+    def rules_accept(self, reader: object, writer: object) -> bool:
         """Whether the format's rules let `reader` (parsed) read data `writer` wrote, for samples
         that only some consumers fail on (`DecodedWire.fastavro_only`); False: not told."""
         ...
 
-    def payload_json(self, value: Any) -> Any:
+    def payload_json(self, value: object) -> object:
         """A decoded payload as a JSON value, for a witness."""
         ...
 
     def simulate(
         self,
-        writer: Any,
-        reader: Any,
+        writer: SimInput,
+        reader: SimInput,
         *,
         writer_label: str,
         reader_label: str,
-        samples: Sequence[Any] = (),
+        samples: Sequence[object] = (),
         seed: int = 0,
         random_count: int = 20,
         schema_id: int | None = None,
@@ -129,14 +133,14 @@ class Simulator(Protocol):
         ...
 
     def decode_wire(
-        self, sample: Sample, writer: Any, reader: Any | None
+        self, sample: Sample, writer: SimInput, reader: SimInput | None
     ) -> DecodedWire | SampleProblem:
         """A captured message (`read_wire`'s) read with the writer schema of its id, then as
         `reader` reads it (None: the writer alone)."""
         ...
 
     def read_plain(
-        self, sample: Sample, writer: Any, reader: Any
+        self, sample: Sample, writer: SimInput, reader: SimInput
     ) -> DecodedWire | SampleProblem:
         """A JSON sample written with `writer`, then read as `reader` reads it: a sample the
         writer cannot write is a `SampleProblem` (SAMPLE_NOT_VALID_FOR_WRITER); a reader that
@@ -165,7 +169,7 @@ class SchemaFormat(Protocol):
         options: CheckOptions,
         trusted: bool = False,
         registered: bool = False,
-    ) -> Any:
+    ) -> object:
         """Parse and validate; raise `gate.errors.SchemaInvalid` for an invalid schema.
 
         `trusted` marks a version the registry already accepted: a format may then skip checks
@@ -175,7 +179,7 @@ class SchemaFormat(Protocol):
         that role."""
         ...
 
-    def check(self, reader: Any, writer: Any, options: CheckOptions) -> list[Incompatibility]:
+    def check(self, reader: object, writer: object, options: CheckOptions) -> list[Incompatibility]:
         """Every reason `reader` cannot read data written with `writer` (empty: compatible).
 
         For formats judged by an original/update diff (JSON Schema), `writer` is the original
@@ -183,17 +187,17 @@ class SchemaFormat(Protocol):
         """
         ...
 
-    def diff(self, old: Any, new: Any, options: CheckOptions) -> list[Change]:
+    def diff(self, old: object, new: object, options: CheckOptions) -> list[Change]:
         """The changes from `old` to `new`, each classified consistently with `check`."""
         ...
 
-    def edit_warnings(self, old: Any, new: Any, side: Side) -> list[Incompatibility]:
+    def edit_warnings(self, old: object, new: object, side: Side) -> list[Incompatibility]:
         """Warnings of the edit from `old` to `new` that a reader/writer check cannot tell from
         the reverse edit (Protobuf: a removal without `reserved`, a rename); `side` is the role
         `new` plays in the check they are reported with. Empty for most formats."""
         ...
 
-    def simulator(self) -> Simulator | None:
+    def simulator(self) -> Simulator[object] | None:
         """The format's consumer simulation; None: payloads of this type are not simulated."""
         ...
 
@@ -211,7 +215,7 @@ class SchemaFormat(Protocol):
     # a `trusted` parse skips checks a careful one makes: it may not stand in for one
     trust_skips_checks: bool
 
-    def parse_key(self, schema: Schema, registered: bool) -> tuple[Any, ...]:
+    def parse_key(self, schema: Schema, registered: bool) -> tuple[object, ...]:
         """What a parse of `schema` in this role depends on: two schemas with one key parse
         alike (the text, its references, and its file where the parse may read others)."""
         ...
@@ -226,7 +230,7 @@ class SchemaFormat(Protocol):
         texts of different shapes differ. None when the text alone cannot tell."""
         ...
 
-    def structurally_unlike(self, a: Any, b: Any) -> bool:
+    def structurally_unlike(self, a: object, b: object) -> bool:
         """Whether two schemas this format parsed (`parse`) are known to have different
         `canonical` forms without reading their texts again; False when it cannot tell."""
         ...
@@ -255,13 +259,13 @@ class BuiltinSimulation:
 
         return json_shape(text)
 
-    def structurally_unlike(self, a: Any, b: Any) -> bool:
+    def structurally_unlike(self, a: object, b: object) -> bool:
         return False
 
     def from_yaml(self, text: str) -> str:
         return text
 
-    def edit_warnings(self, old: Any, new: Any, side: Side) -> list[Incompatibility]:
+    def edit_warnings(self, old: object, new: object, side: Side) -> list[Incompatibility]:
         return []
 
     def read_wire(self, data: bytes, display: str) -> Sample | SampleProblem:
@@ -298,12 +302,12 @@ def get_format(schema_type: SchemaType) -> SchemaFormat:
     return _loaded[schema_type]
 
 
-def text_key(schema: Schema, role: bool = False) -> tuple[Any, ...]:
+def text_key(schema: Schema, role: bool = False) -> tuple[object, ...]:
     """A parse key of a schema whose parse reads no file but its text and references."""
     return (schema.type, schema.text, schema.resolved_references, None, role)
 
 
-def file_key(schema: Schema, role: bool = False) -> tuple[Any, ...]:
+def file_key(schema: Schema, role: bool = False) -> tuple[object, ...]:
     """A parse key of a schema whose parse may read files beside its own: resolved in its own
     file and revision."""
     origin = schema.origin

@@ -619,9 +619,9 @@ class _Response:
     """An answer read in full: status, headers and the decompressed body."""
 
     status_code: int
-    headers: Any  # httpx.Headers
+    headers: httpx.Headers
     content: bytes
-    url: Any  # httpx.URL
+    url: httpx.URL
 
     @property
     def text(self) -> str:
@@ -647,7 +647,7 @@ def _read_body(response: httpx.Response, deadline: float) -> bytes:
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and not encodings and int(declared) > MAX_BODY_BYTES:
         raise _Unreadable(f"{_TOO_LARGE} (Content-Length {declared}); not read")
-    inflater: Any = None
+    inflater: zlib._Decompress | None = None
     if encodings:
         # gzip; deflate with or without its zlib header
         inflater = zlib.decompressobj(

@@ -21,9 +21,9 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from gate.errors import SourceError, UsageError
@@ -225,7 +225,10 @@ def _read_json(path: Path, root: str, link: bool | None = None) -> Any:
         raise _Corrupt(path, "the JSON is nested too deeply") from None
 
 
-def _field(path: Path, data: dict[str, object], key: str, kind: type | tuple[type, ...]) -> Any:
+_T = TypeVar("_T")
+
+
+def _field(path: Path, data: Mapping[str, object], key: str, kind: type[_T]) -> _T:
     value = data.get(key)
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         raise _Corrupt(path, f"`{key}` is missing or not of the right type")

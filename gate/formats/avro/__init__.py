@@ -87,7 +87,7 @@ class AvroFormat(BuiltinSimulation):
 
         return diff(old, new)
 
-    def simulator(self) -> Simulator:
+    def simulator(self) -> Simulator[object]:
         """fastavro's writer and reader, on the schemas' JSON."""
         from gate.formats.avro.simulate import SIMULATOR
 

@@ -817,9 +817,9 @@ def _random(node: _Node, rng: random.Random, depth: int, seen: dict[str, int],
 # -- caches ---------------------------------------------------------------------------------------
 
 
-_PARSED = Lru(256)
-_MODELS = Lru(64)
-_GENERATED = Lru(64)
+_PARSED: Lru[Any] = Lru(256)
+_MODELS: Lru[Any] = Lru(64)
+_GENERATED: Lru[Any] = Lru(64)
 
 
 def clear_caches() -> None:

@@ -181,7 +181,7 @@ class JsonSchemaFormat(BuiltinSimulation):
         return differences(original, update, options.json_policy, notes=notes)
 
 
-    def simulator(self) -> Simulator:
+    def simulator(self) -> Simulator[object]:
         """Instances of the writer, validated by the reader once its defaults are filled in."""
         from gate.formats.jsonschema.simulate import SIMULATOR
 

@@ -738,8 +738,8 @@ def _class_regex(members: Any) -> str:
 # -- validation -----------------------------------------------------------------------------------
 
 
-_VALIDATORS = Lru(128)
-_GENERATED = Lru(64)
+_VALIDATORS: Lru[Any] = Lru(128)
+_GENERATED: Lru[Any] = Lru(64)
 
 
 _TRUSTED: OrderedDict[int, Any] = OrderedDict()  # schemas known valid, by identity (kept alive)

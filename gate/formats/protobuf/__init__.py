@@ -126,7 +126,7 @@ class ProtobufFormat:
             )
         return changes
 
-    def simulator(self) -> Simulator:
+    def simulator(self) -> Simulator[ProtoSchema]:
         from gate.formats.protobuf.simulate import SIMULATOR
 
         return SIMULATOR
