@@ -28,8 +28,7 @@ import gc
 import json
 import random
 import time
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from common import Figure, print_table
 from generate import avro_history
@@ -38,6 +37,9 @@ from gate.formats import CheckOptions
 from gate.formats.avro import FORMAT
 from gate.formats.avro.parse import clear_caches
 from gate.model import Origin, OriginKind, Schema, SchemaType
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 OPTIONS = CheckOptions()
 ORIGIN = Origin(OriginKind.FILE, "bench.avsc")
@@ -124,10 +126,16 @@ def main() -> None:
     ms = 1000.0
     floor = best.pop("floor") * ms
     targets = {"parse": 7.0, "check forward": 1.6}
-    print(f"{args.subjects} histories of {args.versions} versions of a {args.fields}-field record;"
-          " times per schema or pair, floor = json.loads of one text")
-    print_table([Figure(name, seconds * ms, floor, "ms", target=targets.get(name))
-                 for name, seconds in best.items()])
+    print(
+        f"{args.subjects} histories of {args.versions} versions of a {args.fields}-field record;"
+        " times per schema or pair, floor = json.loads of one text"
+    )
+    print_table(
+        [
+            Figure(name, seconds * ms, floor, "ms", target=targets.get(name))
+            for name, seconds in best.items()
+        ]
+    )
 
 
 if __name__ == "__main__":

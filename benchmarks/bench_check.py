@@ -42,16 +42,23 @@ subjects:
 """
 
 
-def build(root: Path, count: int, versions: int, json_share: float,
-          min_fields: int = 20, max_fields: int = 200) -> tuple[Path, list[Path]]:
+def build(
+    root: Path,
+    count: int,
+    versions: int,
+    json_share: float,
+    min_fields: int = 20,
+    max_fields: int = 200,
+) -> tuple[Path, list[Path]]:
     """The repository and the files the floor reads."""
     repo = make_repository(root / "repo")
     histories: dict[str, tuple[str, list[str]]] = {}
     # one commit per registered version, as a reviewed workflow would have made them
     commits: list[dict[str, str]] = [{"gate.yaml": CONFIG} for _ in range(versions - 1)]
     head: dict[str, str] = {}
-    for name, ext, texts in subjects(count, versions, json_share=json_share,
-                                     min_fields=min_fields, max_fields=max_fields):
+    for name, ext, texts in subjects(
+        count, versions, json_share=json_share, min_fields=min_fields, max_fields=max_fields
+    ):
         path = f"schemas/{name}{ext}"
         histories[f"{name}-value"] = ("AVRO" if ext == ".avsc" else "JSON", texts[:-1])
         for commit, text in zip(commits, texts[:-1], strict=True):
@@ -76,15 +83,17 @@ def measure(count: int, versions: int, json_share: float, runs: int = 3) -> list
         floor = best_of(runs, lambda: read_and_parse(files))
 
         def check() -> None:
-            done = run_gate(["check", "--offline", "--base", "HEAD", "--no-simulate", "-q"],
-                            repo)
+            done = run_gate(["check", "--offline", "--base", "HEAD", "--no-simulate", "-q"], repo)
             if done.returncode not in (0, 1):
                 sys.exit(f"gate check failed to run:\n{done.stderr}")
 
         measured = best_of(runs, check)
         shutil.rmtree(repo, ignore_errors=True)
-    return [Figure(f"check {count}x{versions} FULL_TRANSITIVE vs read+parse", measured, floor,
-                   target=10)]
+    return [
+        Figure(
+            f"check {count}x{versions} FULL_TRANSITIVE vs read+parse", measured, floor, target=10
+        )
+    ]
 
 
 def main() -> None:

@@ -55,13 +55,13 @@ def main() -> int:
 
     with tempfile.TemporaryDirectory(prefix="gate-bench-deps-") as work:
         repo = make_repository(Path(work) / "repo")
-        fast_import(repo, [{f"schemas/s{i:04d}.avsc": _schema(i, False)
-                            for i in range(args.subjects)}])
+        fast_import(
+            repo, [{f"schemas/s{i:04d}.avsc": _schema(i, False) for i in range(args.subjects)}]
+        )
         git(repo, "reset", "-q", "--hard")
         (repo / "schemas" / "s0000.avsc").write_text(_schema(0, True), encoding="utf-8")
         git(repo, "add", "schemas/s0000.avsc")
-        hook = [*python, "-m", "gate", "check", "--hook", "--offline", "-q",
-                "schemas/s0000.avsc"]
+        hook = [*python, "-m", "gate", "check", "--hook", "--offline", "-q", "schemas/s0000.avsc"]
 
         def run_hook() -> None:
             done = subprocess.run(hook, cwd=repo, env=env, capture_output=True, text=True)
@@ -73,8 +73,10 @@ def main() -> int:
         bare = best_of(args.runs, lambda: start("pass"))
         gitpython = best_of(args.runs, lambda: start("import git")) - bare
         run = best_of(args.runs, run_hook) - bare
-    print(f"{args.subjects} subjects, one staged file; times past a bare start-up "
-          f"({bare * 1000:.0f} ms)")
+    print(
+        f"{args.subjects} subjects, one staged file; times past a bare start-up "
+        f"({bare * 1000:.0f} ms)"
+    )
     print_table([Figure("import git (GitPython) / gate's pre-commit run", gitpython, run)])
     return 0
 

@@ -27,21 +27,26 @@ from __future__ import annotations
 import argparse
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from common import Figure, best_of, print_table, run_gate
 
 from gate.jsonpos import _document, line_of
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def nested(depth: int, leaf: str, indent: int | None) -> str:
     """What json.dumps(indent=indent) writes for `depth` objects nested through `properties/a`
     around `{"type": leaf}` (written line by line: json.dumps would recurse too deep)."""
     if indent is None:
-        return ('{"type": "object", "properties": {"a": ' * depth + f'{{"type": "{leaf}"}}'
-                + "}}" * depth)
+        return (
+            '{"type": "object", "properties": {"a": ' * depth
+            + f'{{"type": "{leaf}"}}'
+            + "}}" * depth
+        )
     pad = " " * indent
     lines = []
     for level in range(depth):
@@ -73,6 +78,7 @@ def fresh(action: Callable[[], Any]) -> Callable[[], Any]:
         line_of.cache_clear()
         _document.cache_clear()
         return action()
+
     return run
 
 
@@ -92,11 +98,22 @@ def compat(folder: Path, depth: int) -> Callable[[], Any]:
     (folder / "new.json").write_text(nested(depth, "integer", None), encoding="utf-8")
 
     def run() -> None:
-        done = run_gate(["compat", "--type", "json", "--format", "json", "--no-simulate",
-                         "old.json", "new.json"], folder)
+        done = run_gate(
+            [
+                "compat",
+                "--type",
+                "json",
+                "--format",
+                "json",
+                "--no-simulate",
+                "old.json",
+                "new.json",
+            ],
+            folder,
+        )
         if done.returncode != 1:
-            raise SystemExit(f"gate compat at depth {depth}: exit {done.returncode}\n"
-                             f"{done.stderr}")
+            raise SystemExit(f"gate compat at depth {depth}: exit {done.returncode}\n{done.stderr}")
+
     return run
 
 
@@ -112,22 +129,35 @@ def main() -> None:
         # pretty-printed, the text itself grows with the square of the depth (indentation):
         # its figure is divided by the growth of the text, to compare work with size
         grown = len(texts[depth]) / len(texts[half]) / 2
-        figures.append(Figure(
-            f"deepest node, {label}: depth {depth} / depth {half}",
-            # a few ms each: many runs, for a best time the machine's other load spares
-            best_cpu(args.runs * 6, deepest(texts[depth], depth)) * 1000 / grown,
-            best_cpu(args.runs * 6, deepest(texts[half], half)) * 1000, "ms", target=2.6))
+        figures.append(
+            Figure(
+                f"deepest node, {label}: depth {depth} / depth {half}",
+                # a few ms each: many runs, for a best time the machine's other load spares
+                best_cpu(args.runs * 6, deepest(texts[depth], depth)) * 1000 / grown,
+                best_cpu(args.runs * 6, deepest(texts[half], half)) * 1000,
+                "ms",
+                target=2.6,
+            )
+        )
     texts = {d: nested(d, "string", None) for d in (depth, half)}
-    figures.append(Figure(
-        f"one lookup per level: depth {depth} / depth {half}",
-        best_cpu(args.runs, every_level(texts[depth], depth)) * 1000,
-        best_cpu(args.runs, every_level(texts[half], half)) * 1000, "ms"))
+    figures.append(
+        Figure(
+            f"one lookup per level: depth {depth} / depth {half}",
+            best_cpu(args.runs, every_level(texts[depth], depth)) * 1000,
+            best_cpu(args.runs, every_level(texts[half], half)) * 1000,
+            "ms",
+        )
+    )
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
-        figures.append(Figure(
-            f"gate compat: depth {depth} / depth {half}",
-            best_of(args.runs, compat(root / "deep", depth)),
-            best_of(args.runs, compat(root / "half", half)), "s"))
+        figures.append(
+            Figure(
+                f"gate compat: depth {depth} / depth {half}",
+                best_of(args.runs, compat(root / "deep", depth)),
+                best_of(args.runs, compat(root / "half", half)),
+                "s",
+            )
+        )
     print(f"a JSON Schema nested through properties/a; floor = the same at depth {half}")
     print_table(figures)
 

@@ -32,8 +32,7 @@ import gc
 import json
 import random
 import time
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from common import Figure, print_table
 from generate import json_history
@@ -41,6 +40,9 @@ from generate import json_history
 from gate.formats import CheckOptions
 from gate.formats.jsonschema import FORMAT
 from gate.model import Origin, OriginKind, Schema, SchemaType
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 OPTIONS = CheckOptions()
 ORIGIN = Origin(OriginKind.FILE, "bench.json")
@@ -63,8 +65,7 @@ def parse_all(texts: list[str]) -> list[Any]:
 
 def one_run(seed: int, subjects: int, versions: int, properties: int) -> dict[str, float]:
     """Seconds per schema (or pair) of each figure, and of the floor, for fresh texts."""
-    flat = [text for history in histories(seed, subjects, versions, properties)
-            for text in history]
+    flat = [text for history in histories(seed, subjects, versions, properties) for text in history]
 
     def floor() -> None:
         for text in flat:
@@ -83,18 +84,25 @@ def one_run(seed: int, subjects: int, versions: int, properties: int) -> dict[st
     def pairs() -> list[tuple[Any, Any]]:
         # parsed afresh (the texts one space longer) so that nothing one figure computed helps
         fresh = parse_all([text + " " for text in flat])
-        return [(history[k], history[k + 1]) for n in range(subjects)
-                for history in [fresh[n * versions:][:versions]] for k in range(versions - 1)]
+        return [
+            (history[k], history[k + 1])
+            for n in range(subjects)
+            for history in [fresh[n * versions :][:versions]]
+            for k in range(versions - 1)
+        ]
 
     backward = pairs()
     figures["check backward"] = timed(
-        lambda: [FORMAT.check(new, old, OPTIONS) for old, new in backward]) / len(backward)
+        lambda: [FORMAT.check(new, old, OPTIONS) for old, new in backward]
+    ) / len(backward)
     forward = pairs()
     figures["check forward"] = timed(
-        lambda: [FORMAT.check(old, new, OPTIONS) for old, new in forward]) / len(forward)
+        lambda: [FORMAT.check(old, new, OPTIONS) for old, new in forward]
+    ) / len(forward)
     changes = pairs()
-    figures["diff"] = timed(
-        lambda: [FORMAT.diff(old, new, OPTIONS) for old, new in changes]) / len(changes)
+    figures["diff"] = timed(lambda: [FORMAT.diff(old, new, OPTIONS) for old, new in changes]) / len(
+        changes
+    )
     return figures
 
 
@@ -109,17 +117,24 @@ def main() -> None:
     one_run(999, 1, 2, args.properties)
     best: dict[str, float] = {}
     for run in range(args.runs):
-        for name, seconds in one_run(1000 + run, args.subjects, args.versions,
-                                     args.properties).items():
+        for name, seconds in one_run(
+            1000 + run, args.subjects, args.versions, args.properties
+        ).items():
             best[name] = min(best.get(name, float("inf")), seconds)
     ms = 1000.0
     floor = best.pop("floor") * ms
     # about 1 ms and 0.3 ms where json.loads of such a text takes about 0.08 ms
     targets = {"parse": 12.0, "check backward": 3.5}
-    print(f"{args.subjects} histories of {args.versions} versions of a {args.properties}-property"
-          " object; times per schema or pair, floor = json.loads of one text")
-    print_table([Figure(name, seconds * ms, floor, "ms", target=targets.get(name))
-                 for name, seconds in best.items()])
+    print(
+        f"{args.subjects} histories of {args.versions} versions of a {args.properties}-property"
+        " object; times per schema or pair, floor = json.loads of one text"
+    )
+    print_table(
+        [
+            Figure(name, seconds * ms, floor, "ms", target=targets.get(name))
+            for name, seconds in best.items()
+        ]
+    )
 
 
 if __name__ == "__main__":

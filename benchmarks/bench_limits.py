@@ -35,9 +35,8 @@ import json
 import subprocess
 import sys
 import tempfile
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from common import Figure, best_of, gate_environment, print_table, run_gate
 
@@ -46,14 +45,18 @@ from gate.formats import CheckOptions
 from gate.formats.jsonschema import FORMAT
 from gate.model import Origin, OriginKind, Schema, SchemaType
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 ORIGIN = Origin(OriginKind.FILE, "bench.json")
 OPTIONS = CheckOptions()
 
 
 def billion_laughs() -> str:
     lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
-    lines.extend(f"a{level}: &a{level} [{', '.join([f'*a{level - 1}'] * 9)}]"
-                 for level in range(1, 10))
+    lines.extend(
+        f"a{level}: &a{level} [{', '.join([f'*a{level - 1}'] * 9)}]" for level in range(1, 10)
+    )
     return "\n".join([*lines, "version: 1"]) + "\n"
 
 
@@ -79,12 +82,14 @@ def load(folder: Path, text: str, refused: bool) -> Callable[[], Any]:
         else:
             if refused:
                 raise SystemExit("the billion laughs were not refused")
+
     return run
 
 
 def nested(levels: int, leaf: str) -> str:
-    return ('{"type": "object", "properties": {"a": ' * levels + f'{{"type": "{leaf}"}}'
-            + "}}" * levels)
+    return (
+        '{"type": "object", "properties": {"a": ' * levels + f'{{"type": "{leaf}"}}' + "}}" * levels
+    )
 
 
 def parse(text: str) -> Any:
@@ -101,15 +106,24 @@ def deep_judgement(levels: int) -> Callable[[], Any]:
         found = FORMAT.check(new, old, OPTIONS)
         assert [item.rule for item in found] == ["JSON_TYPE_CHANGED"]
         FORMAT.diff(old, new, OPTIONS)
+
     return run
 
 
 def wide_pair(count: int) -> tuple[str, str]:
-    old = {"type": "object", "additionalProperties": False,
-           "properties": {f"p{i}": {"type": "string", "maxLength": 10} for i in range(count)}}
-    new = {"type": "object", "additionalProperties": False,
-           "properties": {f"p{i}": {"type": "string", "maxLength": 10 if i % 100 else 5}
-                          for i in range(count + 50)}}
+    old = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {f"p{i}": {"type": "string", "maxLength": 10} for i in range(count)},
+    }
+    new = {
+        "type": "object",
+        "additionalProperties": False,
+        "properties": {
+            f"p{i}": {"type": "string", "maxLength": 10 if i % 100 else 5}
+            for i in range(count + 50)
+        },
+    }
     return json.dumps(old), json.dumps(new)
 
 
@@ -121,11 +135,13 @@ def wide_check(count: int) -> Callable[[], Any]:
         pad = " " * next(calls)
         found = FORMAT.check(parse(new_text + pad), parse(old_text + pad), OPTIONS)
         assert len(found) == count // 100
+
     return run
 
 
-def compat(folder: Path, old: str, new: str, suffix: str, exit_code: int,
-           *options: str) -> Callable[[], Any]:
+def compat(
+    folder: Path, old: str, new: str, suffix: str, exit_code: int, *options: str
+) -> Callable[[], Any]:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / f"old{suffix}").write_text(old, encoding="utf-8")
     (folder / f"new{suffix}").write_text(new, encoding="utf-8")
@@ -133,15 +149,18 @@ def compat(folder: Path, old: str, new: str, suffix: str, exit_code: int,
     def run() -> None:
         done = run_gate(["compat", *options, f"old{suffix}", f"new{suffix}"], folder)
         if done.returncode != exit_code:
-            raise SystemExit(f"gate compat in {folder}: exit {done.returncode}\n"
-                             f"{done.stderr[-2000:]}")
+            raise SystemExit(
+                f"gate compat in {folder}: exit {done.returncode}\n{done.stderr[-2000:]}"
+            )
+
     return run
 
 
 def read_floor(path: Path) -> Callable[[], Any]:
     code = "import json, sys; json.loads(open(sys.argv[1], 'rb').read())"
-    return lambda: subprocess.run([sys.executable, "-c", code, str(path)], check=True,
-                                  env=gate_environment())
+    return lambda: subprocess.run(
+        [sys.executable, "-c", code, str(path)], check=True, env=gate_environment()
+    )
 
 
 def many_properties(count: int) -> str:
@@ -152,7 +171,8 @@ def many_properties(count: int) -> str:
 def big_record(megabytes: int) -> str:
     count = megabytes * 1_000_000 // 84
     fields = ",".join(
-        f'{{"name": "f{i}", "type": "string", "doc": "{"x" * 40}"}}' for i in range(count))
+        f'{{"name": "f{i}", "type": "string", "doc": "{"x" * 40}"}}' for i in range(count)
+    )
     return '{"type": "record", "name": "Big", "fields": [' + fields + "]}"
 
 
@@ -160,8 +180,11 @@ def record_used_twice(levels: int, leaf: str) -> str:
     """T0 holds one `leaf`; each T<i> holds two T<i-1>, the second by name."""
     root: Any = {"type": "record", "name": "T0", "fields": [{"name": "v", "type": leaf}]}
     for level in range(1, levels + 1):
-        root = {"type": "record", "name": f"T{level}",
-                "fields": [{"name": "a", "type": root}, {"name": "b", "type": f"T{level - 1}"}]}
+        root = {
+            "type": "record",
+            "name": f"T{level}",
+            "fields": [{"name": "a", "type": root}, {"name": "b", "type": f"T{level - 1}"}],
+        }
     return json.dumps(root)
 
 
@@ -175,46 +198,98 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         root = Path(scratch)
         laughs = billion_laughs()
-        figures.append(Figure(
-            "gate.yaml, billion laughs / ordinary gate.yaml of the same length",
-            best_of(runs * 10, load(root, laughs, refused=True)) * 1000,
-            best_of(runs * 10, load(root, ordinary_config(len(laughs)), refused=False)) * 1000,
-            "ms", target=3.0))
-        figures.append(Figure(
-            "JSON Schema parse+check+diff, 2,000 levels / 1,000 levels",
-            best_of(runs, deep_judgement(2000)), best_of(runs, deep_judgement(1000)),
-            "s", target=2.6))
-        figures.append(Figure(
-            "JSON Schema check, 5,000 properties / 2,500 properties",
-            # short runs: more of them, for a floor that the machine's other load disturbs less
-            best_of(runs * 5, wide_check(5000)), best_of(runs * 5, wide_check(2500)), "s",
-            target=2.6))
+        figures.append(
+            Figure(
+                "gate.yaml, billion laughs / ordinary gate.yaml of the same length",
+                best_of(runs * 10, load(root, laughs, refused=True)) * 1000,
+                best_of(runs * 10, load(root, ordinary_config(len(laughs)), refused=False)) * 1000,
+                "ms",
+                target=3.0,
+            )
+        )
+        figures.append(
+            Figure(
+                "JSON Schema parse+check+diff, 2,000 levels / 1,000 levels",
+                best_of(runs, deep_judgement(2000)),
+                best_of(runs, deep_judgement(1000)),
+                "s",
+                target=2.6,
+            )
+        )
+        figures.append(
+            Figure(
+                "JSON Schema check, 5,000 properties / 2,500 properties",
+                # short runs: more of them, for a floor that the machine's other load disturbs less
+                best_of(runs * 5, wide_check(5000)),
+                best_of(runs * 5, wide_check(2500)),
+                "s",
+                target=2.6,
+            )
+        )
         options = ("--no-simulate", "--format", "json")
-        figures.append(Figure(
-            "gate compat, 3,000 findings located / 1,500",
-            best_of(runs, compat(root / "many", '{"type": "object"}', many_properties(3000),
-                                 ".json", 1, *options)),
-            best_of(runs, compat(root / "half", '{"type": "object"}', many_properties(1500),
-                                 ".json", 1, *options)), "s", target=2.6))
+        figures.append(
+            Figure(
+                "gate compat, 3,000 findings located / 1,500",
+                best_of(
+                    runs,
+                    compat(
+                        root / "many",
+                        '{"type": "object"}',
+                        many_properties(3000),
+                        ".json",
+                        1,
+                        *options,
+                    ),
+                ),
+                best_of(
+                    runs,
+                    compat(
+                        root / "half",
+                        '{"type": "object"}',
+                        many_properties(1500),
+                        ".json",
+                        1,
+                        *options,
+                    ),
+                ),
+                "s",
+                target=2.6,
+            )
+        )
         big = root / "big"
-        record = compat(big / "avro", '{"type": "string"}', big_record(args.megabytes), ".avsc",
-                        1)
-        figures.append(Figure(
-            f"gate compat, {args.megabytes} MB Avro record / reading and parsing it",
-            best_of(1, record), best_of(runs, read_floor(big / "avro" / "new.avsc")), "s"))
-        description = json.dumps({"type": "object",
-                                  "description": "y" * args.megabytes * 1_000_000})
+        record = compat(big / "avro", '{"type": "string"}', big_record(args.megabytes), ".avsc", 1)
+        figures.append(
+            Figure(
+                f"gate compat, {args.megabytes} MB Avro record / reading and parsing it",
+                best_of(1, record),
+                best_of(runs, read_floor(big / "avro" / "new.avsc")),
+                "s",
+            )
+        )
+        description = json.dumps(
+            {"type": "object", "description": "y" * args.megabytes * 1_000_000}
+        )
         string = compat(big / "json", '{"type": "object"}', description, ".json", 0)
-        figures.append(Figure(
-            f"gate compat, JSON Schema with a {args.megabytes} MB string / reading and parsing it",
-            best_of(1, string), best_of(runs, read_floor(big / "json" / "new.json")), "s"))
+        figures.append(
+            Figure(
+                f"gate compat, JSON Schema with a {args.megabytes} MB string"
+                " / reading and parsing it",
+                best_of(1, string),
+                best_of(runs, read_floor(big / "json" / "new.json")),
+                "s",
+            )
+        )
         for levels in (14, 24):
             old, new = record_used_twice(levels, "int"), record_used_twice(levels, "string")
             folder = root / f"twice-{levels}"
-            figures.append(Figure(
-                f"gate compat, Avro record used twice {levels} levels deep / --no-simulate",
-                best_of(runs, compat(folder, old, new, ".avsc", 1, "--format", "json")),
-                best_of(runs, compat(folder, old, new, ".avsc", 1, "--no-simulate")), "s"))
+            figures.append(
+                Figure(
+                    f"gate compat, Avro record used twice {levels} levels deep / --no-simulate",
+                    best_of(runs, compat(folder, old, new, ".avsc", 1, "--format", "json")),
+                    best_of(runs, compat(folder, old, new, ".avsc", 1, "--no-simulate")),
+                    "s",
+                )
+            )
     print("hostile and extreme inputs; each floor is measured in the same run")
     print_table(figures)
 

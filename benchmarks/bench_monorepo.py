@@ -122,16 +122,35 @@ def peak_memory_mb(repo: Path, *args: str) -> float:
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", probe, sys.executable, "-m", "gate", "check", "--offline", "-q",
-         *args],
-        cwd=repo, capture_output=True, text=True, check=True, env=gate_environment(),
+        [
+            sys.executable,
+            "-c",
+            probe,
+            sys.executable,
+            "-m",
+            "gate",
+            "check",
+            "--offline",
+            "-q",
+            *args,
+        ],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=True,
+        env=gate_environment(),
     )
     return int(done.stdout.strip()) / 1024
 
 
 def cat_file_floor(repo: Path, rev: str, paths: list[str]) -> None:
-    process = subprocess.Popen(["git", "cat-file", "--batch"], cwd=repo, env=GIT_ENV,
-                               stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    process = subprocess.Popen(
+        ["git", "cat-file", "--batch"],
+        cwd=repo,
+        env=GIT_ENV,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+    )
     out, _ = process.communicate("".join(f"{rev}:{p}\n" for p in paths).encode())
     assert out
 
@@ -153,40 +172,77 @@ def main() -> None:
         floor = best_of(args.runs, lambda: read_and_parse(files))
         measured = best_of(args.runs, lambda: gate_check(repo, "--base", "HEAD~1"))
         peak_mb = peak_memory_mb(repo, "--base", "HEAD~1")
-        figures.append(Figure(
-            f"whole repo, {args.subjects} changed, FULL_TRANSITIVE vs read+parse", measured,
-            floor, target=5))
+        figures.append(
+            Figure(
+                f"whole repo, {args.subjects} changed, FULL_TRANSITIVE vs read+parse",
+                measured,
+                floor,
+                target=5,
+            )
+        )
 
         snapshot(repo, texts_of, args.versions)  # now the head is registered too
         files = [repo / p for p in paths] + sorted(
-            (repo / "snapshot" / "subjects").rglob("v*.json"))
+            (repo / "snapshot" / "subjects").rglob("v*.json")
+        )
         floor = best_of(args.runs, lambda: read_and_parse(files))
         measured = best_of(args.runs, lambda: gate_check(repo, "--base", "HEAD"))
-        figures.append(Figure("whole repo, steady state (nothing changed) vs read+parse",
-                              measured, floor, target=5))
+        figures.append(
+            Figure(
+                "whole repo, steady state (nothing changed) vs read+parse",
+                measured,
+                floor,
+                target=5,
+            )
+        )
 
         from gate.sources.git import GitRepository
 
         with GitRepository.open(repo) as opened:
             measured = best_of(args.runs, lambda: opened.read_blobs("HEAD~1", paths))
         floor = best_of(args.runs, lambda: cat_file_floor(repo, "HEAD~1", paths))
-        figures.append(Figure(f"read {len(paths)} files at the base vs git cat-file --batch",
-                              measured, floor, target=3))
+        figures.append(
+            Figure(
+                f"read {len(paths)} files at the base vs git cat-file --batch",
+                measured,
+                floor,
+                target=3,
+            )
+        )
 
         # a run of the hook takes a fraction of a second: the best of several is steadier
         quick_runs = max(args.runs, 7)
-        floor = best_of(quick_runs, lambda: subprocess.run(
-            [sys.executable, "-m", "gate", "--version"], capture_output=True, check=True,
-            env=gate_environment()))
+        floor = best_of(
+            quick_runs,
+            lambda: subprocess.run(
+                [sys.executable, "-m", "gate", "--version"],
+                capture_output=True,
+                check=True,
+                env=gate_environment(),
+            ),
+        )
         for ext, label in ((".avsc", "Avro"), (".json", "JSON Schema")):
-            changed = next(p for p in paths[len(paths) // 2:] if p.endswith(ext))
+            changed = next(p for p in paths[len(paths) // 2 :] if p.endswith(ext))
             (repo / changed).write_text(edited(texts_of[changed][-1], ext))
             git(repo, "add", changed)
             measured = best_of(quick_runs, lambda changed=changed: hook(repo, changed))
-            figures.append(Figure(f"pre-commit: one staged {label} file vs gate --version",
-                                  measured, floor, target=3))
-        figures.append(Figure("peak memory of the whole-repo check (MB) vs 500 MB budget",
-                              peak_mb, 500.0, unit="M", target=1))
+            figures.append(
+                Figure(
+                    f"pre-commit: one staged {label} file vs gate --version",
+                    measured,
+                    floor,
+                    target=3,
+                )
+            )
+        figures.append(
+            Figure(
+                "peak memory of the whole-repo check (MB) vs 500 MB budget",
+                peak_mb,
+                500.0,
+                unit="M",
+                target=1,
+            )
+        )
     print_table(figures)
 
 

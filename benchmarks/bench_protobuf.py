@@ -55,13 +55,20 @@ subjects:
 def proto_message(name: str, fields: int, added: bool, imports: bool = False) -> str:
     lines = ['syntax = "proto3";', f"package shop.{name.lower()};", ""]
     if imports:
-        lines += ['import "common/money.proto";', 'import "common/address.proto";',
-                  'import "google/protobuf/timestamp.proto";', ""]
+        lines += [
+            'import "common/money.proto";',
+            'import "common/address.proto";',
+            'import "google/protobuf/timestamp.proto";',
+            "",
+        ]
     lines.append(f"message {name} {{")
     number = 0
     if imports:
-        lines += ["  shop.common.Money total = 1;", "  shop.common.Address shipping = 2;",
-                  "  google.protobuf.Timestamp created = 3;"]
+        lines += [
+            "  shop.common.Money total = 1;",
+            "  shop.common.Address shipping = 2;",
+            "  google.protobuf.Timestamp created = 3;",
+        ]
         number = 3
     for index in range(fields):
         number += 1
@@ -106,8 +113,11 @@ def build_repository(root: Path, count: int) -> list[Path]:
     """N subjects importing two shared files; version 1 committed, version 2 in the work
     tree. Returns the work tree's subject files."""
     repo = make_repository(root)
-    shared = {"gate.yaml": CONFIG, "protos/common/money.proto": MONEY,
-              "protos/common/address.proto": ADDRESS}
+    shared = {
+        "gate.yaml": CONFIG,
+        "protos/common/money.proto": MONEY,
+        "protos/common/address.proto": ADDRESS,
+    }
     base = dict(shared)
     for index in range(count):
         base[f"protos/svc{index:04d}.proto"] = proto_message(f"Svc{index}", 8, False, True)
@@ -136,8 +146,15 @@ def compile_floor(paths: list[Path], folder: Path) -> float:
         started = time.perf_counter()
         for path in paths:
             path.read_bytes()
-            args = ["protoc", f"-I{folder}", f"-I{wkt}", f"--descriptor_set_out={target}",
-                    "--include_imports", "--include_source_info", path.name]
+            args = [
+                "protoc",
+                f"-I{folder}",
+                f"-I{wkt}",
+                f"--descriptor_set_out={target}",
+                "--include_imports",
+                "--include_source_info",
+                path.name,
+            ]
             if _protoc_compiler.run_main([a.encode() for a in args]) != 0:
                 sys.exit(f"protoc rejected {path}")
             target.read_bytes()
@@ -159,8 +176,9 @@ def check_figure(count: int, runs: int) -> Figure:
         measured = best_of(runs, check)
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    return Figure(f"check {count} .proto subjects with imports vs protoc", measured, floor,
-                  target=5)
+    return Figure(
+        f"check {count} .proto subjects with imports vs protoc", measured, floor, target=5
+    )
 
 
 def main() -> None:

@@ -27,32 +27,43 @@ import sys
 import tarfile
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from common import Figure, best_of, fast_import, git, make_repository, print_table, run_gate
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 
 def schema(index: int, extra: bool) -> str:
     fields: list[dict[str, object]] = []
     for k in range(40):
         if k % 5 == 4:
-            fields.append({"name": f"n{k}", "type": {
-                "type": "record", "name": f"N{index}x{k}",
-                "fields": [{"name": "a", "type": "string"}, {"name": "b", "type": "long"}]}})
+            fields.append(
+                {
+                    "name": f"n{k}",
+                    "type": {
+                        "type": "record",
+                        "name": f"N{index}x{k}",
+                        "fields": [{"name": "a", "type": "string"}, {"name": "b", "type": "long"}],
+                    },
+                }
+            )
         else:
             fields.append({"name": f"f{k}", "type": ["null", "string"], "default": None})
     if extra:
         fields.append({"name": "added", "type": ["null", "int"], "default": None})
-    return json.dumps({"type": "record", "name": f"E{index}", "namespace": "bench",
-                       "fields": fields}, indent=2)
+    return json.dumps(
+        {"type": "record", "name": f"E{index}", "namespace": "bench", "fields": fields}, indent=2
+    )
 
 
 def archive_floor(repo: Path, revisions: list[str]) -> None:
     for revision in revisions:
-        data = subprocess.run(["git", "archive", revision], cwd=repo, capture_output=True,
-                              check=True).stdout
+        data = subprocess.run(
+            ["git", "archive", revision], cwd=repo, capture_output=True, check=True
+        ).stdout
         with tarfile.open(fileobj=io.BytesIO(data)) as tar:
             for member in tar:
                 if member.isfile() and member.name.endswith(".avsc"):
@@ -63,6 +74,7 @@ def archive_floor(repo: Path, revisions: list[str]) -> None:
 
 def cpu_of(runs: int, action: Callable[[], Any]) -> float:
     """The least CPU time (user and system, of this process and its children) of `runs` runs."""
+
     def used() -> float:
         own = time.process_time()
         children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -110,13 +122,16 @@ def main() -> int:
             )
         ]
     print(f"{n} Avro subjects of 40 fields; no gate.yaml, no registry")
-    print_table([
-        Figure("check, every subject changed / archive+parse", all_changed, all_floor,
-               target=3.0),
-        Figure("check, one subject changed / gate --version", one_changed, version, target=2.0),
-        Figure("CPU time: every subject changed / archive+parse", cpu[0], cpu[1]),
-        Figure("CPU time: one subject changed / gate --version", cpu[2], cpu[3]),
-    ])
+    print_table(
+        [
+            Figure(
+                "check, every subject changed / archive+parse", all_changed, all_floor, target=3.0
+            ),
+            Figure("check, one subject changed / gate --version", one_changed, version, target=2.0),
+            Figure("CPU time: every subject changed / archive+parse", cpu[0], cpu[1]),
+            Figure("CPU time: one subject changed / gate --version", cpu[2], cpu[3]),
+        ]
+    )
     return 0
 
 

@@ -39,8 +39,15 @@ def address(changed: bool) -> dict[str, Any]:
     fields: list[dict[str, Any]] = [
         {"name": "street", "type": "string"},
         {"name": "city", "type": "string"},
-        {"name": "country", "type": {"type": "enum", "name": "Country",
-                                     "symbols": ["DE", "FR", "NL", "US"], "default": "US"}},
+        {
+            "name": "country",
+            "type": {
+                "type": "enum",
+                "name": "Country",
+                "symbols": ["DE", "FR", "NL", "US"],
+                "default": "US",
+            },
+        },
     ]
     if changed:
         fields.append({"name": "zip", "type": ["null", "string"], "default": None})
@@ -102,10 +109,15 @@ REFERENCES = """    references:
 """
 
 
-def files(count: int, references: bool, changed_orders: bool,
-          changed_shared: bool) -> dict[str, str]:
-    config = CONFIG + REFERENCES if references else CONFIG.replace(
-        "    references:\n      - {name: com.shop.Address, subject: address-value}\n", ""
+def files(
+    count: int, references: bool, changed_orders: bool, changed_shared: bool
+) -> dict[str, str]:
+    config = (
+        CONFIG + REFERENCES
+        if references
+        else CONFIG.replace(
+            "    references:\n      - {name: com.shop.Address, subject: address-value}\n", ""
+        )
     )
     out = {
         "gate.yaml": config,
@@ -138,8 +150,9 @@ def measure(count: int, runs: int) -> list[Figure]:
     figures = []
     with tempfile.TemporaryDirectory(prefix="gate-bench-refs-") as temporary:
         repos = {
-            references: build(Path(temporary) / ("with" if references else "without"), count,
-                              references)
+            references: build(
+                Path(temporary) / ("with" if references else "without"), count, references
+            )
             for references in (True, False)
         }
 
@@ -157,8 +170,12 @@ def measure(count: int, runs: int) -> list[Figure]:
                 write_tree(repo, files(count, references, changed_orders, changed_shared))
                 timings[references] = best_of(runs, lambda repo=repo: check(repo))
             figures.append(
-                Figure(f"check {count} subjects, {label}: references vs inline",
-                       timings[True], timings[False], target=1.5)
+                Figure(
+                    f"check {count} subjects, {label}: references vs inline",
+                    timings[True],
+                    timings[False],
+                    target=1.5,
+                )
             )
     return figures
 

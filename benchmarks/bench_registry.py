@@ -26,8 +26,9 @@ from tests.support.registry_server import RegistryServer
 def record(i: int, version: int) -> str:
     fields = [{"name": "id", "type": "long"}]
     fields += [{"name": f"f{k}", "type": "string", "default": ""} for k in range(1, version)]
-    return json.dumps({"type": "record", "name": f"Record{i}", "namespace": "bench",
-                       "fields": fields})
+    return json.dumps(
+        {"type": "record", "name": f"Record{i}", "namespace": "bench", "fields": fields}
+    )
 
 
 def name(i: int) -> str:
@@ -51,8 +52,11 @@ def pull_figure(server: RegistryServer, runs: int) -> tuple[Figure, int]:
 
     def bare() -> None:
         with httpx.Client(base_url=server.url) as client, ThreadPoolExecutor(8) as pool:
-            list(pool.map(lambda _: client.get("/subjects/subject-0000-value/versions/1"),
-                          range(requests)))
+            list(
+                pool.map(
+                    lambda _: client.get("/subjects/subject-0000-value/versions/1"), range(requests)
+                )
+            )
 
     floor = best_of(runs, bare)
     return Figure(f"registry pull ({requests} requests) vs bare GETs", measured, floor), requests
@@ -60,17 +64,36 @@ def pull_figure(server: RegistryServer, runs: int) -> tuple[Figure, int]:
 
 def check_run(server: RegistryServer, count: int, versions: int, root: Path) -> tuple[float, int]:
     repo = make_repository(root / f"repo-{count}")
-    config = ("version: 1\ndefaults:\n  compatibility: FULL_TRANSITIVE\nsubjects:\n"
-              "  - files: 'schemas/*.avsc'\n    subject: '{stem}'\n")
-    fast_import(repo, [{"gate.yaml": config}
-                       | {f"schemas/{name(i)}.avsc": record(i, versions) for i in range(count)}])
+    config = (
+        "version: 1\ndefaults:\n  compatibility: FULL_TRANSITIVE\nsubjects:\n"
+        "  - files: 'schemas/*.avsc'\n    subject: '{stem}'\n"
+    )
+    fast_import(
+        repo,
+        [
+            {"gate.yaml": config}
+            | {f"schemas/{name(i)}.avsc": record(i, versions) for i in range(count)}
+        ],
+    )
     git(repo, "checkout", "-q", "-f", "main")
     for i in range(count):
         (repo / "schemas" / f"{name(i)}.avsc").write_text(record(i, versions + 1))
     server.reset_log()
     started = time.perf_counter()
-    done = run_gate(["check", "--base", "HEAD", "--registry", server.url, "--no-simulate", "-q",
-                     "--report", f"json={root}/report-{count}.json"], repo)
+    done = run_gate(
+        [
+            "check",
+            "--base",
+            "HEAD",
+            "--registry",
+            server.url,
+            "--no-simulate",
+            "-q",
+            "--report",
+            f"json={root}/report-{count}.json",
+        ],
+        repo,
+    )
     seconds = time.perf_counter() - started
     if done.returncode not in (0, 1):
         raise SystemExit(f"gate check failed to run:\n{done.stderr}")

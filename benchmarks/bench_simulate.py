@@ -37,30 +37,49 @@ WRITER: dict[str, Any] = {
         {"name": "price", "type": "double"},
         {"name": "discount", "type": "float"},
         {"name": "paid", "type": "boolean"},
-        {"name": "status", "type": {"type": "enum", "name": "Status",
-                                    "symbols": ["NEW", "PAID", "SHIPPED", "CANCELLED"]}},
+        {
+            "name": "status",
+            "type": {
+                "type": "enum",
+                "name": "Status",
+                "symbols": ["NEW", "PAID", "SHIPPED", "CANCELLED"],
+            },
+        },
         {"name": "tags", "type": {"type": "array", "items": "string"}},
         {"name": "attributes", "type": {"type": "map", "values": "string"}},
         {"name": "created", "type": {"type": "long", "logicalType": "timestamp-millis"}},
         {"name": "day", "type": {"type": "int", "logicalType": "date"}},
-        {"name": "amount", "type": {"type": "bytes", "logicalType": "decimal",
-                                    "precision": 12, "scale": 2}},
+        {
+            "name": "amount",
+            "type": {"type": "bytes", "logicalType": "decimal", "precision": 12, "scale": 2},
+        },
         {"name": "ref", "type": {"type": "string", "logicalType": "uuid"}},
         {"name": "checksum", "type": {"type": "fixed", "name": "Md5", "size": 16}},
         {"name": "payload", "type": "bytes"},
-        {"name": "address", "type": {"type": "record", "name": "Address", "fields": [
-            {"name": "street", "type": "string"},
-            {"name": "city", "type": "string"},
-            {"name": "zip", "type": ["null", "string"], "default": None},
-        ]}},
+        {
+            "name": "address",
+            "type": {
+                "type": "record",
+                "name": "Address",
+                "fields": [
+                    {"name": "street", "type": "string"},
+                    {"name": "city", "type": "string"},
+                    {"name": "zip", "type": ["null", "string"], "default": None},
+                ],
+            },
+        },
         {"name": "note", "type": ["null", "string", "long"], "default": None},
         {"name": "priority", "type": ["null", "Status"], "default": None},
         {"name": "version", "type": "int"},
     ],
 }
-READER: dict[str, Any] = {**WRITER, "fields": [
-    *WRITER["fields"], {"name": "channel", "type": "string", "default": "web"},
-]}
+READER: dict[str, Any] = {
+    **WRITER,
+    "fields": [
+        *WRITER["fields"],
+        {"name": "channel", "type": "string", "default": "web"},
+    ],
+}
 
 
 def _simulate(rounds: int, cold: bool) -> tuple[float, int]:
@@ -70,8 +89,9 @@ def _simulate(rounds: int, cold: bool) -> tuple[float, int]:
         if cold:
             payloads.clear_caches()
         start = time.perf_counter()
-        outcome = simulate_pair(SchemaType.AVRO, WRITER, READER, writer_label="v1",
-                                reader_label="v2")
+        outcome = simulate_pair(
+            SchemaType.AVRO, WRITER, READER, writer_label="v1", reader_label="v2"
+        )
         elapsed += time.perf_counter() - start
         assert not outcome.failures, outcome.failures
         count += outcome.payload_count

@@ -29,8 +29,9 @@ def measure(count: int, versions: int, json_share: float, runs: int) -> list[Fig
 
         quiet = best_of(runs, lambda: check("-q"))
         described = best_of(runs, check)
-    return [Figure(f"check {count} changed subjects, text report vs -q", described, quiet,
-                   target=1.2)]
+    return [
+        Figure(f"check {count} changed subjects, text report vs -q", described, quiet, target=1.2)
+    ]
 
 
 def main() -> None:

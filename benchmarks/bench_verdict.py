@@ -67,29 +67,48 @@ def _object(rng: random.Random, count: int, depth: int, definitions: list[str]) 
         elif roll < 0.65:
             value = {"enum": [f"V{k}" for k in range(rng.randint(2, 8))]}
         elif roll < 0.73:
-            value = {"oneOf": [{"type": "string"}, {"type": "integer"},
-                               {"type": "object", "properties": {"value": {"type": "string"}},
-                                "required": ["value"]}]}
+            value = {
+                "oneOf": [
+                    {"type": "string"},
+                    {"type": "integer"},
+                    {
+                        "type": "object",
+                        "properties": {"value": {"type": "string"}},
+                        "required": ["value"],
+                    },
+                ]
+            }
         elif roll < 0.8 and definitions:
             value = {"$ref": f"#/definitions/{rng.choice(definitions)}"}
         elif roll < 0.88:
-            value = {"type": "array", "items": _object(rng, rng.randint(2, 8), depth + 1, [])
-                     if depth < 2 else copy.deepcopy(rng.choice(_SCALARS))}
+            value = {
+                "type": "array",
+                "items": _object(rng, rng.randint(2, 8), depth + 1, [])
+                if depth < 2
+                else copy.deepcopy(rng.choice(_SCALARS)),
+            }
         elif depth < 3:
             value = _object(rng, rng.randint(4, 30), depth + 1, definitions)
         else:
             value = copy.deepcopy(rng.choice(_SCALARS))
         properties[name] = value
     names = sorted(properties)
-    return {"type": "object", "properties": properties,
-            "required": sorted(rng.sample(names, k=min(4, len(names))))}
+    return {
+        "type": "object",
+        "properties": properties,
+        "required": sorted(rng.sample(names, k=min(4, len(names)))),
+    }
 
 
 def schema(rng: random.Random, properties: int) -> dict[str, Any]:
     definitions = {f"Def{k}": _object(rng, rng.randint(5, 15), 2, []) for k in range(6)}
     root = _object(rng, properties, 0, sorted(definitions))
-    return {"$schema": "http://json-schema.org/draft-07/schema#", "title": "Event",
-            "definitions": definitions, **root}
+    return {
+        "$schema": "http://json-schema.org/draft-07/schema#",
+        "title": "Event",
+        "definitions": definitions,
+        **root,
+    }
 
 
 def _nested(document: dict[str, Any], rng: random.Random) -> tuple[dict[str, Any], str]:
@@ -104,8 +123,11 @@ def _nested(document: dict[str, Any], rng: random.Random) -> tuple[dict[str, Any
                 stack.append(value)
     rng.shuffle(objects)
     for node, _ in objects:
-        strings = [name for name, value in node.get("properties", {}).items()
-                   if value == {"type": "string"}]
+        strings = [
+            name
+            for name, value in node.get("properties", {}).items()
+            if value == {"type": "string"}
+        ]
         if strings:
             return node, rng.choice(strings)
     return document, ""
@@ -124,8 +146,11 @@ def changed(document: dict[str, Any], rng: random.Random, kind: int) -> dict[str
     elif kind == 3:  # a type changed: incompatible
         node["properties"][name] = {"type": "integer"}
     else:  # an overlapping oneOf branch: accepted
-        overlapping = [value for value in new["properties"].values()
-                       if isinstance(value, dict) and "oneOf" in value]
+        overlapping = [
+            value
+            for value in new["properties"].values()
+            if isinstance(value, dict) and "oneOf" in value
+        ]
         if overlapping:
             overlapping[0]["oneOf"].append({"type": "number"})
         else:
@@ -169,10 +194,18 @@ def measure(subjects: int, properties: int, runs: int) -> list[Figure]:
         findings = json.loads(report.stdout)["findings"]
         witnessed = sum(f["witness"] is not None for f in findings)
         warnings = sum(f["rule"] == "SIMULATION_BREAKS_ACCEPTED_CHANGE" for f in findings)
-        print(f"{subjects} subjects of ~{properties} top-level properties: {len(findings)} "
-              f"findings, {witnessed} with a witness, {warnings} accepted changes that break data")
-    return [Figure(f"check {subjects} large JSON subjects, simulated vs --no-simulate", measured,
-                   floor, target=1.5)]
+        print(
+            f"{subjects} subjects of ~{properties} top-level properties: {len(findings)} "
+            f"findings, {witnessed} with a witness, {warnings} accepted changes that break data"
+        )
+    return [
+        Figure(
+            f"check {subjects} large JSON subjects, simulated vs --no-simulate",
+            measured,
+            floor,
+            target=1.5,
+        )
+    ]
 
 
 def main() -> None:

@@ -22,8 +22,7 @@ import argparse
 import json
 import random
 import time
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from common import Figure, print_table
@@ -33,6 +32,9 @@ from gate.formats import CheckOptions
 from gate.formats.jsonschema.yamltext import yaml_to_json
 from gate.judge import Parser, parse_bytes
 from gate.model import Origin, OriginKind, SchemaType
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 JSON_ORIGIN = Origin(OriginKind.FILE, "bench.json")
 YAML_ORIGIN = Origin(OriginKind.FILE, "bench.yaml")
@@ -78,18 +80,31 @@ def main() -> None:
     one_run(999, 1, 2, args.properties)  # warm up: imports, metaschema validators
     best: dict[str, float] = {}
     for run in range(args.runs):
-        for name, seconds in one_run(1000 + run, args.subjects, args.versions,
-                                     args.properties).items():
+        for name, seconds in one_run(
+            1000 + run, args.subjects, args.versions, args.properties
+        ).items():
             best[name] = min(best.get(name, float("inf")), seconds)
     ms = 1000.0
-    print(f"{args.subjects} histories of {args.versions} versions of a {args.properties}-property"
-          " object, each in JSON and in YAML; times per schema")
-    print_table([
-        Figure("read YAML (floor: json.loads)", best["read YAML"] * ms, best["json.loads"] * ms,
-               "ms"),
-        Figure("parse YAML file (floor: the JSON file)", best["parse YAML file"] * ms,
-               best["parse JSON file"] * ms, "ms"),
-    ])
+    print(
+        f"{args.subjects} histories of {args.versions} versions of a {args.properties}-property"
+        " object, each in JSON and in YAML; times per schema"
+    )
+    print_table(
+        [
+            Figure(
+                "read YAML (floor: json.loads)",
+                best["read YAML"] * ms,
+                best["json.loads"] * ms,
+                "ms",
+            ),
+            Figure(
+                "parse YAML file (floor: the JSON file)",
+                best["parse YAML file"] * ms,
+                best["parse JSON file"] * ms,
+                "ms",
+            ),
+        ]
+    )
 
 
 if __name__ == "__main__":

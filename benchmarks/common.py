@@ -11,10 +11,12 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -62,17 +64,17 @@ def best_of(runs: int, action: Callable[[], Any]) -> float:
 
 
 def git(repo: Path, *args: str, data: bytes | None = None) -> str:
-    done = subprocess.run(["git", *args], cwd=repo, env=GIT_ENV, input=data,
-                          capture_output=True, check=True)
+    done = subprocess.run(
+        ["git", *args], cwd=repo, env=GIT_ENV, input=data, capture_output=True, check=True
+    )
     return done.stdout.decode()
 
 
 def fast_import(repo: Path, commits: Iterable[dict[str, str]], branch: str = "main") -> None:
     """Create one commit per mapping of path -> text, in one `git fast-import` stream."""
     stream = bytearray()
-    mark = 0
     for index, files in enumerate(commits):
-        mark += 1
+        mark = index + 1
         message = f"version {index + 1}".encode()
         stream += f"commit refs/heads/{branch}\nmark :{mark}\n".encode()
         stream += f"committer Bench <bench@example.invalid> {1700000000 + index} +0000\n".encode()
@@ -92,8 +94,9 @@ def make_repository(path: Path) -> Path:
     return path
 
 
-def write_snapshot(directory: Path, histories: dict[str, tuple[str, list[str]]],
-                   level: str) -> None:
+def write_snapshot(
+    directory: Path, histories: dict[str, tuple[str, list[str]]], level: str
+) -> None:
     """A registry snapshot holding `histories` (subject -> (type, texts oldest first))."""
     from gate.model import Mode, OriginKind, SchemaType
     from gate.sources.registry import RegisteredSchema, RegistryState, SubjectState
@@ -104,8 +107,16 @@ def write_snapshot(directory: Path, histories: dict[str, tuple[str, list[str]]],
     for subject, (schema_type, texts) in sorted(histories.items()):
         versions = []
         for number, text in enumerate(texts, start=1):
-            versions.append(RegisteredSchema(subject, number, next_id, SchemaType(schema_type),
-                                             text, source=OriginKind.SNAPSHOT))
+            versions.append(
+                RegisteredSchema(
+                    subject,
+                    number,
+                    next_id,
+                    SchemaType(schema_type),
+                    text,
+                    source=OriginKind.SNAPSHOT,
+                )
+            )
             next_id += 1
         states.append(SubjectState(subject, tuple(versions), Mode(level), Mode(level)))
     export_snapshot(RegistryState(states, Mode(level)), directory)
@@ -128,8 +139,13 @@ def gate_environment() -> dict[str, str]:
 
 
 def run_gate(args: list[str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "gate", *args], cwd=cwd, capture_output=True,
-                          text=True, env=gate_environment())
+    return subprocess.run(
+        [sys.executable, "-m", "gate", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        env=gate_environment(),
+    )
 
 
 def print_table(figures: list[Figure]) -> None:
@@ -140,5 +156,7 @@ def print_table(figures: list[Figure]) -> None:
         if f.target is not None:
             sign = ">=" if f.higher_is_better else "<="
             target = f"{sign} {f.target:g}  {f.verdict}"
-        print(f"{f.name:<{width}}  {f.measured:>9.3f}{f.unit:<1}  {f.floor:>9.3f}{f.unit:<1}  "
-              f"{f.ratio:>7.2f}  {target}")
+        print(
+            f"{f.name:<{width}}  {f.measured:>9.3f}{f.unit:<1}  {f.floor:>9.3f}{f.unit:<1}  "
+            f"{f.ratio:>7.2f}  {target}"
+        )

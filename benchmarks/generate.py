@@ -5,14 +5,19 @@ from __future__ import annotations
 import copy
 import json
 import random
-from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 _PRIMITIVES = ["int", "long", "string", "boolean", "double", "float", "bytes"]
 
 
 def avro_record(
-    rng: random.Random, name: str, n_fields: int, depth: int = 0,
+    rng: random.Random,
+    name: str,
+    n_fields: int,
+    depth: int = 0,
     defined: list[str] | None = None,
 ) -> dict[str, Any]:
     """A record of `n_fields` fields. With `defined` (names of the types defined so far in the
@@ -44,8 +49,7 @@ def avro_record(
         elif roll < 0.94:
             field_type = {"type": "map", "values": rng.choice(_PRIMITIVES)}
         elif depth < 2:
-            field_type = avro_record(rng, f"{name}R{index}", rng.randint(2, 6), depth + 1,
-                                     defined)
+            field_type = avro_record(rng, f"{name}R{index}", rng.randint(2, 6), depth + 1, defined)
             if defined is not None:
                 defined.append(field_type["name"])
         else:
@@ -121,16 +125,24 @@ def json_history(
 
 
 def subjects(
-    count: int, versions: int, *, seed: int = 7, json_share: float = 0.0,
-    min_fields: int = 20, max_fields: int = 200, references: bool = False,
+    count: int,
+    versions: int,
+    *,
+    seed: int = 7,
+    json_share: float = 0.0,
+    min_fields: int = 20,
+    max_fields: int = 200,
+    references: bool = False,
 ) -> Iterator[tuple[str, str, list[str]]]:
     """(subject name, file extension, version texts oldest first) for `count` subjects."""
     rng = random.Random(seed)
     for index in range(count):
         n_fields = rng.randint(min_fields, max_fields)
         if rng.random() < json_share:
-            yield f"event{index:05d}", ".json", json_history(rng, versions, n_fields,
-                                                             references)
+            yield f"event{index:05d}", ".json", json_history(rng, versions, n_fields, references)
         else:
-            yield f"event{index:05d}", ".avsc", avro_history(rng, f"Event{index}", versions,
-                                                             n_fields, references)
+            yield (
+                f"event{index:05d}",
+                ".avsc",
+                avro_history(rng, f"Event{index}", versions, n_fields, references),
+            )

@@ -18,8 +18,13 @@ from tests.support.gitrepo import pin_environment
 # of slow data generation), which a slower or busier machine would miss: speed is measured in
 # benchmarks/, against a baseline taken in the same run
 for name, fixed in (("gate-fixed", True), ("gate-explore", False)):
-    settings.register_profile(name, derandomize=fixed, print_blob=True, deadline=None,
-                              suppress_health_check=[HealthCheck.too_slow])
+    settings.register_profile(
+        name,
+        derandomize=fixed,
+        print_blob=True,
+        deadline=None,
+        suppress_health_check=[HealthCheck.too_slow],
+    )
 settings.load_profile(
     "gate-explore" if os.environ.get("GATE_HYPOTHESIS") == "explore" else "gate-fixed"
 )

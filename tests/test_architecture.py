@@ -55,10 +55,10 @@ def test_no_module_outside_formats_names_a_schema_type_or_imports_a_format() -> 
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
             line = getattr(node, "lineno", 0)
-            if isinstance(node, ast.Attribute) and ast.unparse(node) in NAMED_TYPES:
-                what = ast.unparse(node)
-            elif any(_under(name, FORMAT_PACKAGES) for name in
-                     _imported(node, module, path.name == "__init__.py")):
+            if (isinstance(node, ast.Attribute) and ast.unparse(node) in NAMED_TYPES) or any(
+                _under(name, FORMAT_PACKAGES)
+                for name in _imported(node, module, path.name == "__init__.py")
+            ):
                 what = ast.unparse(node)
             else:
                 continue
@@ -93,8 +93,9 @@ def _top_level_imports(tree: ast.Module) -> list[ast.stmt]:
             for handler in node.handlers:
                 stack.extend(handler.body)
         elif isinstance(node, ast.ClassDef):
-            stack.extend(n for n in node.body if not isinstance(
-                n, (ast.FunctionDef, ast.AsyncFunctionDef)))
+            stack.extend(
+                n for n in node.body if not isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+            )
         elif isinstance(node, (ast.With, ast.For, ast.While)):
             stack.extend(node.body)
     return out
@@ -121,7 +122,7 @@ def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
         path.append(node)
         for nxt in sorted(graph[node]):
             if state.get(nxt) == 1:
-                return [*path[path.index(nxt):], nxt]
+                return [*path[path.index(nxt) :], nxt]
             if nxt not in state:
                 found = visit(nxt)
                 if found is not None:

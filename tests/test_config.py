@@ -143,7 +143,8 @@ def test_the_design_example_loads(root: Path) -> None:
         27,
         "gate.yaml",
     )
-    assert config.simulation.random_count == 20 and config.simulation.enabled
+    assert config.simulation.random_count == 20
+    assert config.simulation.enabled
 
 
 def test_a_minimal_file_and_defaults(root: Path) -> None:
@@ -151,7 +152,8 @@ def test_a_minimal_file_and_defaults(root: Path) -> None:
     assert config.registry is None
     # without `subjects:` the built-in rules apply, as without a file
     assert config.subjects == default_config(root).subjects
-    assert config.contracts == () and config.waivers == ()
+    assert config.contracts == ()
+    assert config.waivers == ()
     assert config.allow_remote_refs is False
     assert load(root, "{}\n").version == 1
 
@@ -205,7 +207,8 @@ def test_registry_credentials_headers_and_certificates(root: Path, tmp_path: Pat
     registry = config.registry
     assert registry is not None
     assert registry.url == "https://sr.internal:8081"
-    assert registry.token == "t0ken" and registry.user is None
+    assert registry.token == "t0ken"
+    assert registry.user is None
     assert registry.headers == (
         ("target-sr-cluster", "lsrc-123"),
         ("Confluent-Identity-Pool-Id", "pool-abc"),
@@ -492,7 +495,8 @@ def test_environment_variables_are_interpolated(root: Path) -> None:
     )
     assert config.registry.context == "${literal}-prod-$HOME"
     binding = config.match("schemas/payments/orders.avsc")
-    assert binding is not None and binding.subject == "payments-orders-value"
+    assert binding is not None
+    assert binding.subject == "payments-orders-value"
 
 
 def test_an_unset_variable_is_an_error_naming_it(root: Path) -> None:
@@ -501,7 +505,8 @@ def test_an_unset_variable_is_an_error_naming_it(root: Path) -> None:
     assert [str(p) for p in caught.value.problems] == [
         "gate.yaml:4: subjects[0].file: environment variable SCHEMA_DIR is not set"
     ]
-    assert "SCHEMA_DIR" in caught.value.hint and "$${" in caught.value.hint
+    assert "SCHEMA_DIR" in caught.value.hint
+    assert "$${" in caught.value.hint
 
 
 def test_unset_registry_credentials_mean_not_configured(root: Path) -> None:
@@ -567,7 +572,8 @@ def test_credentials_never_appear_in_messages(root: Path) -> None:
     with pytest.raises(ConfigFileError) as caught:
         load(root, "version: 1\nregistry:\n  password: 987654321\n  token: [s3cr3t]\n")
     rendered = caught.value.render()
-    assert "987654321" not in rendered and "s3cr3t" not in rendered
+    assert "987654321" not in rendered
+    assert "s3cr3t" not in rendered
     assert "registry.token: expected a string, got a list" in rendered
     # a password YAML reads as a number is the text written
     config = load(root, "version: 1\nregistry:\n  user: 0123\n  password: 0987654321\n")
@@ -740,7 +746,8 @@ def test_file_rules_win_over_globs_and_the_first_glob_wins(root: Path) -> None:
         3,
     )
     top = config.match("schemas/top.avsc")
-    assert top is not None and top.subject == "schemas.top"
+    assert top is not None
+    assert top.subject == "schemas.top"
     assert config.match("schemas/events/clicks.json") is None
     assert config.match("other/x.avsc") is None
     assert config.match("../schemas/x.avsc") is None
@@ -770,7 +777,8 @@ def test_templates_are_checked(root: Path) -> None:
     ]
     config = load(root, 'version: 1\nsubjects:\n  - {files: "*.avsc", subject: "{{x}}-{stem}"}\n')
     binding = config.match("a.avsc")
-    assert binding is not None and binding.subject == "{x}-a"
+    assert binding is not None
+    assert binding.subject == "{x}-a"
 
 
 def test_one_subject_cannot_name_two_files(root: Path) -> None:
@@ -790,24 +798,31 @@ def test_one_subject_cannot_name_two_files(root: Path) -> None:
 
 def test_default_config_binds_avro_and_candidate_json_files(tmp_path: Path) -> None:
     config = default_config(tmp_path)
-    assert config.path is None and config.root == tmp_path
+    assert config.path is None
+    assert config.root == tmp_path
     assert config.default_compatibility is Mode.BACKWARD
     avro = config.match("deep/dir/orders.avsc")
     assert avro == SubjectBinding(
         "orders", "deep/dir/orders.avsc", SchemaType.AVRO, None, None, (), None
     )
     json_file = config.match("user.json")
-    assert json_file is not None and (json_file.subject, json_file.type) == ("user", None)
+    assert json_file is not None
+    assert (json_file.subject, json_file.type) == ("user", None)
     assert config.match("README.md") is None
     # YAML files are candidates too: a JSON Schema written in YAML declares `$schema`
     ci = config.match(".github/workflows/ci.yml")
-    assert ci is not None and ci.type is None
+    assert ci is not None
+    assert ci.type is None
     proto = config.match("protos/shop/orders.proto")
     assert proto == SubjectBinding(
         "orders", "protos/shop/orders.proto", SchemaType.PROTOBUF, None, None, (), None
     )
     assert config.candidate_globs() == (
-        "**/*.avsc", "**/*.json", "**/*.proto", "**/*.yaml", "**/*.yml"
+        "**/*.avsc",
+        "**/*.json",
+        "**/*.proto",
+        "**/*.yaml",
+        "**/*.yml",
     )
 
 
@@ -835,7 +850,8 @@ def test_candidate_globs_cover_subjects_and_contract_files(root: Path) -> None:
     )
     assert config.is_candidate("odd[1]/a*.avsc")
     assert not config.is_candidate("odd1/ab.avsc")
-    assert config.is_candidate("readers/c1.avsc") and not config.is_candidate("readers/c2.avsc")
+    assert config.is_candidate("readers/c1.avsc")
+    assert not config.is_candidate("readers/c2.avsc")
     assert config.contracts[0].consumers[1].pin == RegistryPin("a", None)
 
 
@@ -899,7 +915,7 @@ def test_find_config_walks_up_to_the_repository_root(tmp_path: Path) -> None:
     (deep / "file.avsc").write_text("{}", encoding="utf-8")
     assert find_config(deep / "file.avsc") == repo / "a" / "gate.yaml"
     (repo / "gate.yaml").write_text("version: 1\n", encoding="utf-8")
-    with pytest.raises(ConfigError, match="both gate.yaml and gate.yml"):
+    with pytest.raises(ConfigError, match=r"both gate\.yaml and gate\.yml"):
         find_config(repo)
 
 
@@ -954,8 +970,15 @@ def test_a_run_without_gate_yaml_does_not_import_the_declarations(tmp_path: Path
     env = {**os.environ, **PINNED, "PYTHONPATH": str(root), "NO_COLOR": "1"}
 
     def declarations_imported() -> str:
-        done = subprocess.run([sys.executable, "-c", program], cwd=repo.root, env=env,
-                              capture_output=True, text=True, timeout=120, check=False)
+        done = subprocess.run(
+            [sys.executable, "-c", program],
+            cwd=repo.root,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert done.returncode == 1, done.stdout + done.stderr  # the record was renamed
         assert "AVRO_" in done.stdout
         return str(done.stderr.strip().splitlines()[-1])

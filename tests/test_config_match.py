@@ -106,10 +106,13 @@ def test_match_remembers_answers_without_changing_them() -> None:
     assert (json_binding.subject, json_binding.samples) == ("x-.e.json", ("s/.e",))
     assert config.match("README.md") is None
     assert config.match("README.md") is None
-    assert config.match("/schemas/a.avsc") is None and config.match("schemas/../a.avsc") is None
+    assert config.match("/schemas/a.avsc") is None
+    assert config.match("schemas/../a.avsc") is None
     # what is remembered stays out of equality, hashing and repr
     fresh = rules(*config.subjects)
-    assert fresh == config and hash(fresh) == hash(config) and repr(fresh) == repr(config)
+    assert fresh == config
+    assert hash(fresh) == hash(config)
+    assert repr(fresh) == repr(config)
 
 
 def test_a_replaced_config_matches_with_its_own_rules() -> None:
@@ -140,7 +143,8 @@ def test_later_globs_are_not_compiled_when_an_earlier_one_matches() -> None:
         SubjectRule(subject="{stem}", file=None, files="[z-a]/*.json"),  # not a valid class
     )
     binding = config.match("x/a.avsc")
-    assert binding is not None and binding.subject == "a"
+    assert binding is not None
+    assert binding.subject == "a"
 
 
 def test_default_rules_bind_odd_names() -> None:
@@ -149,7 +153,8 @@ def test_default_rules_bind_odd_names() -> None:
     assert dotted is not None
     assert (dotted.subject, dotted.type) == (".orders.v2", SchemaType.AVRO)
     unicode = config.match("zürich/événement.json")
-    assert unicode is not None and unicode.subject == "événement"
+    assert unicode is not None
+    assert unicode.subject == "événement"
 
 
 @pytest.mark.parametrize(
@@ -190,10 +195,12 @@ def test_any_folder_suffix_globs_compile_to_what_wcmatch_matches(pattern: str) -
     flags = wcglob.GLOBSTAR | wcglob.DOTGLOB | wcglob.FORCEUNIX
     (expected,), _ = wcglob.translate(pattern, flags=flags)
     suffix = pattern.removeprefix("**/*")
-    paths = [f"{prefix}{stem}{end}"
-             for prefix in ("", "a/", "a/b/", ".h/", "a/.h/", "a//")
-             for stem in ("", "x", ".x", "x.y", "-")
-             for end in (suffix, suffix + "x", suffix + "/", suffix + "/z", "")]
+    paths = [
+        f"{prefix}{stem}{end}"
+        for prefix in ("", "a/", "a/b/", ".h/", "a/.h/", "a//")
+        for stem in ("", "x", ".x", "x.y", "-")
+        for end in (suffix, suffix + "x", suffix + "/", suffix + "/z", "")
+    ]
     for path in paths:
         assert (_glob_regex(pattern).fullmatch(path) is None) == (
             re.compile(expected).fullmatch(path) is None
@@ -236,8 +243,15 @@ def test_a_run_with_the_built_in_rules_does_not_import_wcmatch(tmp_path: Path) -
     )
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ, **PINNED, "PYTHONPATH": str(root), "NO_COLOR": "1"}
-    done = subprocess.run([sys.executable, "-c", program], cwd=repo.root, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", program],
+        cwd=repo.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 1, done.stdout + done.stderr  # the record was renamed
     assert "AVRO_" in done.stdout
     assert done.stderr.strip().splitlines()[-1] == "[]"

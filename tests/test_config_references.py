@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import textwrap
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from gate.config import ConfigFileError, load_config
 from gate.declarations import SchemaReference
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @pytest.fixture
@@ -60,7 +63,8 @@ def test_references_load_with_their_lines_and_reach_the_binding(root: Path) -> N
         SchemaReference("com.shop.Item", None, None, "schemas/common/Item.avsc", 10),
     )
     binding = config.match("events/Refund.avsc")
-    assert binding is not None and binding.references == config.subjects[1].references
+    assert binding is not None
+    assert binding.references == config.subjects[1].references
     assert config.is_candidate("schemas/common/Item.avsc")
     assert [r.target for r in config.subjects[0].references] == [
         "customer-value@latest",

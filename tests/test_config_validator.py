@@ -12,12 +12,10 @@ import json
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from importlib.resources import files
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from unittest import mock
 
 import pytest
@@ -28,6 +26,10 @@ from jsonschema.validators import validator_for
 import gate.config as config_module
 from gate.config import ConfigProblem, _Document, _schema_problems
 from gate.configschema import ConfigSchema, UnsupportedSchemaError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
 
 SCHEMA: dict[str, Any] = json.loads(
     files("gate").joinpath("schemas/config.schema.json").read_text("utf-8")
@@ -109,7 +111,7 @@ JUNK = st.one_of(
     st.just([]),
     st.just({}),
     st.lists(st.sampled_from([1, "a", None]), max_size=2),
-    st.dictionaries(st.sampled_from(UNKNOWN_KEYS + ["name", "subject"]), st.integers(), max_size=2),
+    st.dictionaries(st.sampled_from([*UNKNOWN_KEYS, "name", "subject"]), st.integers(), max_size=2),
 )
 
 

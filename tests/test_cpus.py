@@ -59,4 +59,4 @@ def test_without_affinity_the_cpu_count_is_used(
 
 def test_this_machine_has_at_least_one() -> None:
     assert usable_cpus() >= 1
-    assert cpus.CGROUP_ROOT == Path("/sys/fs/cgroup")
+    assert Path("/sys/fs/cgroup") == cpus.CGROUP_ROOT

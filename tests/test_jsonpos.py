@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from click.testing import CliRunner
 from hypothesis import given, settings
@@ -9,6 +9,9 @@ from hypothesis import strategies as st
 
 from gate.cli import cli
 from gate.jsonpos import _document, join_pointer, line_of, pointer_tokens
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 TEXT = """{
   "type": "record",
@@ -53,17 +56,23 @@ def test_broken_json_never_raises() -> None:
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.recursive(st.none() | st.integers() | st.text(max_size=5),
-                    lambda inner: st.lists(inner, max_size=3)
-                    | st.dictionaries(st.text(max_size=4), inner, max_size=3),
-                    max_leaves=12))
+@given(
+    st.recursive(
+        st.none() | st.integers() | st.text(max_size=5),
+        lambda inner: (
+            st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner, max_size=3)
+        ),
+        max_leaves=12,
+    )
+)
 def test_every_pointer_of_a_pretty_document_finds_its_line(value: object) -> None:
     text = json.dumps(value, indent=1)
     lines = text.split("\n")
 
     def walk(node: object, pointer: str) -> None:
         line = line_of(text, pointer)
-        assert line is not None and 1 <= line <= len(lines)
+        assert line is not None
+        assert 1 <= line <= len(lines)
         if isinstance(node, dict):
             for key, child in node.items():
                 child_line = line_of(text, join_pointer(pointer, key))
@@ -84,8 +93,11 @@ def nested_properties(depth: int, leaf: str, indent: int | None = None) -> str:
     """A JSON Schema with `depth` objects nested through `properties/a`, written the way
     json.dumps writes it (one line, or pretty-printed)."""
     if indent is None:
-        return ('{"type": "object", "properties": {"a": ' * depth + f'{{"type": "{leaf}"}}'
-                + "}}" * depth)
+        return (
+            '{"type": "object", "properties": {"a": ' * depth
+            + f'{{"type": "{leaf}"}}'
+            + "}}" * depth
+        )
     pad = " " * indent
     lines = []
     for level in range(depth):
@@ -169,7 +181,7 @@ def test_a_member_after_a_deep_sibling_is_found() -> None:
 def test_a_broken_deep_text_never_raises_nor_walks_again() -> None:
     """A container that broken text never closes is known as such after one walk."""
     deep = nested_properties(1500, "string")
-    for text in (deep[:-5], deep[:len(deep) // 2] + '"open', '{"a": ' + deep[:-1] + "]"):
+    for text in (deep[:-5], deep[: len(deep) // 2] + '"open', '{"a": ' + deep[:-1] + "]"):
         pointers = ["/properties/a" * level + "/type" for level in range(0, 1500, 100)]
         steps, decoded = _work(text, pointers)
         assert line_of(text, "/properties/a" * 1400 + "/type") == 1
@@ -185,8 +197,9 @@ def test_a_finding_deep_in_a_schema_names_its_line_through_gate_compat(tmp_path:
     old, new = tmp_path / "old.json", tmp_path / "new.json"
     old.write_text(nested_properties(depth, "string", indent=1), encoding="utf-8")
     new.write_text(nested_properties(depth, "integer", indent=1), encoding="utf-8")
-    run = CliRunner().invoke(cli, ["compat", "--type", "json", "--format", "json",
-                                   "--no-simulate", str(old), str(new)])
+    run = CliRunner().invoke(
+        cli, ["compat", "--type", "json", "--format", "json", "--no-simulate", str(old), str(new)]
+    )
     assert run.exit_code == 1, run.output
     (finding,) = json.loads(run.stdout)["findings"]
     assert finding["rule"] == "JSON_TYPE_CHANGED"

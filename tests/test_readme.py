@@ -15,8 +15,12 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 def test_rule_table_is_what_gate_rules_prints() -> None:
     table = README.split("<!-- rules:start -->\n", 1)[1].split("<!-- rules:end -->", 1)[0]
-    printed = subprocess.run([sys.executable, "-m", "gate", "rules", "--format", "markdown"],
-                             capture_output=True, text=True, check=True).stdout
+    printed = subprocess.run(
+        [sys.executable, "-m", "gate", "rules", "--format", "markdown"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert table == printed, "regenerate the table with `gate rules --format markdown`"
 
 
@@ -27,15 +31,20 @@ def _quick_start_commands() -> list[str]:
 
 def test_quick_start_has_the_two_commands() -> None:
     example, tests = _quick_start_commands()[:2]
-    assert "fixtures/example/run.py" in example and "pip install" in example
-    assert "pytest" in tests and "[test]" in tests
+    assert "fixtures/example/run.py" in example
+    assert "pip install" in example
+    assert "pytest" in tests
+    assert "[test]" in tests
 
 
 def test_ci_runs_exactly_the_readme_test_command() -> None:
     _, tests = _quick_start_commands()[:2]
     script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
-    commands = [line for line in script.splitlines()
-                if line.strip() and not line.startswith(("#", "set ", "cd "))]
+    commands = [
+        line
+        for line in script.splitlines()
+        if line.strip() and not line.startswith(("#", "set ", "cd "))
+    ]
     assert commands == [tests]
 
 
@@ -44,8 +53,12 @@ def _between(name: str) -> str:
 
 
 def test_protobuf_rule_table_is_what_gate_rules_prints() -> None:
-    printed = subprocess.run([sys.executable, "-m", "gate", "rules", "--format", "markdown"],
-                             capture_output=True, text=True, check=True).stdout.splitlines()
+    printed = subprocess.run(
+        [sys.executable, "-m", "gate", "rules", "--format", "markdown"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.splitlines()
     expected = [*printed[:2], *(line for line in printed[2:] if line.startswith("| `PROTOBUF_"))]
     assert _between("protobuf-rules").splitlines() == expected, (
         "regenerate the Protobuf table from `gate rules --format markdown` (its PROTOBUF_ rows)"
@@ -65,8 +78,14 @@ def test_protobuf_example_prints_what_the_readme_shows(tmp_path: Path) -> None:
     env = {**os.environ, "NO_COLOR": "1", "PYTHONPATH": str(ROOT)}
     printed = ""
     for command in commands:
-        done = subprocess.run([sys.executable, "-m", "gate", *shlex.split(command)[1:]],
-                              cwd=tmp_path, env=env, capture_output=True, text=True, check=False)
+        done = subprocess.run(
+            [sys.executable, "-m", "gate", *shlex.split(command)[1:]],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
         assert done.returncode == 1, done.stderr  # both show the breaking change
         printed += f"$ {command}\n{done.stdout}"
     assert printed == shown

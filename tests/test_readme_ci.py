@@ -3,11 +3,11 @@ whose options must exist. A copied example that cannot work is a first-contact f
 
 from __future__ import annotations
 
+import itertools
 import re
 import shlex
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
@@ -15,11 +15,16 @@ from click.testing import CliRunner
 
 from gate.cli import cli
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 ACTION = yaml.safe_load((ROOT / "action.yml").read_text(encoding="utf-8"))
-HOOKS = {hook["id"] for hook in yaml.safe_load(
-    (ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))}
+HOOKS = {
+    hook["id"]
+    for hook in yaml.safe_load((ROOT / ".pre-commit-hooks.yaml").read_text(encoding="utf-8"))
+}
 
 
 def _section(title: str) -> str:
@@ -55,7 +60,7 @@ def _gate_commands() -> Iterator[list[str]]:
             words = shlex.split(line.replace("${{ matrix.shard }}", "1"), comments=True)
             if words[:1] == ["pre-commit"] or "gate" not in words:
                 continue
-            yield words[words.index("gate"):]
+            yield words[words.index("gate") :]
 
 
 def test_there_are_examples_for_every_ci_system() -> None:
@@ -76,7 +81,7 @@ def test_every_gate_command_uses_options_that_exist(words: list[str]) -> None:
     from gate.report import ReportFormat
 
     formats = {f.value for f in ReportFormat}
-    for option, value in zip(words, words[1:], strict=False):
+    for option, value in itertools.pairwise(words):
         if option == "--report":
             assert value.split("=", 1)[0] in formats, (value, words)
 
@@ -85,8 +90,9 @@ def test_every_github_job_runs_somewhere_and_checks_out() -> None:
     for workflow in _workflows():
         for name, job in workflow["jobs"].items():
             assert "runs-on" in job, name
-            assert any(str(step.get("uses", "")).startswith("actions/checkout@")
-                       for step in job["steps"]), name
+            assert any(
+                str(step.get("uses", "")).startswith("actions/checkout@") for step in job["steps"]
+            ), name
 
 
 def test_the_action_is_used_with_its_real_inputs_and_outputs() -> None:
@@ -101,7 +107,8 @@ def test_the_action_is_used_with_its_real_inputs_and_outputs() -> None:
                     assert set(step.get("with", {})) <= inputs, step
     assert used >= 2
     referenced = set(re.findall(r"steps\.gate\.outputs\.([\w-]+)", CI))
-    assert referenced and referenced <= outputs, referenced - outputs
+    assert referenced, referenced - outputs
+    assert referenced <= outputs, referenced - outputs
 
 
 def test_the_complete_workflow_uploads_sarif_with_the_permission_it_needs() -> None:
@@ -117,7 +124,8 @@ def test_no_example_installs_the_users_own_project_instead_of_gate() -> None:
     assert not re.search(r"pip install (-e )?\.(\s|$|\[)", CI)
     gitlab = next(d["schemas"] for d in DOCUMENTS if d and "schemas" in d)
     script = " ".join(gitlab["script"])
-    assert "git+https://" in script and "schema-contract-gate" in script
+    assert "git+https://" in script
+    assert "schema-contract-gate" in script
     assert set(gitlab["artifacts"]["reports"]) == {"junit", "codequality"}
 
 
@@ -126,8 +134,7 @@ def test_the_pre_commit_example_names_the_published_hooks() -> None:
     ids = {hook["id"] for repo in config["repos"] for hook in repo["hooks"]}
     assert ids == HOOKS
     assert "pre-commit install --hook-type pre-commit --hook-type pre-push" in CI
-    assert re.search(r"pre-commit run gate-push --hook-stage manual --from-ref \S+ --to-ref",
-                     CI)
+    assert re.search(r"pre-commit run gate-push --hook-stage manual --from-ref \S+ --to-ref", CI)
 
 
 def test_the_dependency_table_names_every_declared_dependency() -> None:

@@ -27,7 +27,8 @@ def _is_file_name(node: ast.expr) -> bool:
 
 def _is_path_constructor(node: ast.expr) -> bool:
     return (isinstance(node, ast.Name) and node.id in {"Path", "PurePath"}) or (
-        isinstance(node, ast.Attribute) and node.attr in {"Path", "PurePath"})
+        isinstance(node, ast.Attribute) and node.attr in {"Path", "PurePath"}
+    )
 
 
 def _levels_up(node: ast.expr, names: dict[str, int]) -> int | None:
@@ -43,17 +44,24 @@ def _levels_up(node: ast.expr, names: dict[str, int]) -> int | None:
             return _levels_up(node.args[0], names)
         if isinstance(func, ast.Attribute) and func.attr in {"resolve", "absolute"}:
             return _levels_up(func.value, names)
-        if (isinstance(func, ast.Attribute) and func.attr in {"dirname", "abspath", "realpath"}
-                and node.args):
+        if (
+            isinstance(func, ast.Attribute)
+            and func.attr in {"dirname", "abspath", "realpath"}
+            and node.args
+        ):
             inner = _levels_up(node.args[0], names)
             return None if inner is None else inner + (func.attr == "dirname")
         return None
     if isinstance(node, ast.Attribute) and node.attr == "parent":
         base = _levels_up(node.value, names)
         return None if base is None else base + 1
-    if (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute)
-            and node.value.attr == "parents" and isinstance(node.slice, ast.Constant)
-            and isinstance(node.slice.value, int)):
+    if (
+        isinstance(node, ast.Subscript)
+        and isinstance(node.value, ast.Attribute)
+        and node.value.attr == "parents"
+        and isinstance(node.slice, ast.Constant)
+        and isinstance(node.slice.value, int)
+    ):
         base = _levels_up(node.value.value, names)
         return None if base is None else base + node.slice.value + 1
     if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Div):
@@ -77,8 +85,10 @@ def outside_references(source: str, relative: Path) -> list[str]:
     root_level = len(relative.parts)
     names: dict[str, int] = {}
     problems: list[str] = []
-    nodes = sorted((node for node in ast.walk(tree) if hasattr(node, "lineno")),
-                   key=lambda node: (node.lineno, node.col_offset))
+    nodes = sorted(
+        (node for node in ast.walk(tree) if hasattr(node, "lineno")),
+        key=lambda node: (node.lineno, node.col_offset),
+    )
     for node in nodes:
         if isinstance(node, ast.Assign):
             level = _levels_up(node.value, names)
@@ -89,17 +99,26 @@ def outside_references(source: str, relative: Path) -> list[str]:
         if isinstance(node, ast.expr):
             level = _levels_up(node, names)
             if level is not None and level > root_level:
-                problems.append(f"{node.lineno}: {ast.unparse(node)} climbs {level - root_level}"
-                                " folder(s) above the repository")
-        if (isinstance(node, ast.Constant) and isinstance(node.value, str)
-                and OUTSIDE_LITERAL.search(node.value)):
+                problems.append(
+                    f"{node.lineno}: {ast.unparse(node)} climbs {level - root_level}"
+                    " folder(s) above the repository"
+                )
+        if (
+            isinstance(node, ast.Constant)
+            and isinstance(node.value, str)
+            and OUTSIDE_LITERAL.search(node.value)
+        ):
             problems.append(f"{node.lineno}: {node.value!r} names a path outside the repository")
     return problems
 
 
 def _modules() -> list[Path]:
-    return sorted(path for folder in SCANNED for path in (REPO_ROOT / folder).rglob("*.py")
-                  if "__pycache__" not in path.parts)
+    return sorted(
+        path
+        for folder in SCANNED
+        for path in (REPO_ROOT / folder).rglob("*.py")
+        if "__pycache__" not in path.parts
+    )
 
 
 def test_the_scan_covers_the_whole_suite() -> None:
@@ -110,48 +129,68 @@ def test_the_scan_covers_the_whole_suite() -> None:
     assert "benchmarks/run.py" in modules
 
 
-@pytest.mark.parametrize("path", _modules(),
-                         ids=lambda path: path.relative_to(REPO_ROOT).as_posix())
+@pytest.mark.parametrize(
+    "path", _modules(), ids=lambda path: path.relative_to(REPO_ROOT).as_posix()
+)
 def test_no_module_refers_to_a_path_outside_the_repository(path: Path) -> None:
     relative = path.relative_to(REPO_ROOT)
     problems = outside_references(path.read_text(encoding="utf-8"), relative)
     assert not problems, f"{relative} reads outside the repository:\n" + "\n".join(problems)
 
 
-@pytest.mark.parametrize(("relative", "source"), [
-    ("tests/test_simulate.py",
-     'CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"'),
-    ("tests/report/test_junit.py",
-     'XSD = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "junit.xsd"'),
-    ("tests/formats/test_jsonschema.py",
-     "REPO = Path(__file__).resolve().parents[2]\n"
-     'CONFORMANCE = REPO.parent / "shared" / "conformance"'),
-    ("tests/x.py", "HERE = Path(__file__).parent.parent.parent"),
-    ("tests/x.py", 'ROOT = Path(__file__).resolve().parents[1] / ".." / "shared"'),
-    ("tests/x.py", 'ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))'),
-    ("tests/x.py", 'CORPUS = "/work/shared/conformance"'),
-    ("tests/x.py", 'CORPUS = Path("../shared/schemas/junit.xsd")'),
-])
+@pytest.mark.parametrize(
+    ("relative", "source"),
+    [
+        (
+            "tests/test_simulate.py",
+            'CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"',
+        ),
+        (
+            "tests/report/test_junit.py",
+            'XSD = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "junit.xsd"',
+        ),
+        (
+            "tests/formats/test_jsonschema.py",
+            "REPO = Path(__file__).resolve().parents[2]\n"
+            'CONFORMANCE = REPO.parent / "shared" / "conformance"',
+        ),
+        ("tests/x.py", "HERE = Path(__file__).parent.parent.parent"),
+        ("tests/x.py", 'ROOT = Path(__file__).resolve().parents[1] / ".." / "shared"'),
+        ("tests/x.py", "ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))"),
+        ("tests/x.py", 'CORPUS = "/work/shared/conformance"'),
+        ("tests/x.py", 'CORPUS = Path("../shared/schemas/junit.xsd")'),
+    ],
+)
 def test_the_scan_catches_each_way_out(relative: str, source: str) -> None:
     assert outside_references(source, Path(relative))
 
 
-@pytest.mark.parametrize(("relative", "source"), [
-    ("tests/x.py", "ROOT = Path(__file__).resolve().parents[1]"),
-    ("tests/formats/x.py", 'FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"'),
-    ("tests/formats/x.py", "REPO = Path(__file__).resolve().parents[2]\nDATA = REPO / 'tests'"
-     "\nBACK = Path(__file__).parent / '..' / '..'"),
-    ("tests/x.py", 'CONFIG = "subjects:\\n  - {subject: a, file: ../outside.avsc}"'),
-])
+@pytest.mark.parametrize(
+    ("relative", "source"),
+    [
+        ("tests/x.py", "ROOT = Path(__file__).resolve().parents[1]"),
+        ("tests/formats/x.py", 'FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"'),
+        (
+            "tests/formats/x.py",
+            "REPO = Path(__file__).resolve().parents[2]\nDATA = REPO / 'tests'"
+            "\nBACK = Path(__file__).parent / '..' / '..'",
+        ),
+        ("tests/x.py", 'CONFIG = "subjects:\\n  - {subject: a, file: ../outside.avsc}"'),
+    ],
+)
 def test_the_scan_lets_in_repository_paths_through(relative: str, source: str) -> None:
     assert outside_references(source, Path(relative)) == []
 
 
 def test_the_data_the_tests_read_ships_with_the_repository() -> None:
-    for path in (CONFORMANCE / "README.md", CONFORMANCE / "avro" / "NOTICE.md",
-                 CONFORMANCE / "avro" / "apache-avro-py.json",
-                 CONFORMANCE / "jsonschema" / "confluent-strict.json",
-                 REPORT_SCHEMAS / "README.md", REPORT_SCHEMAS / "sarif-2.1.0.json",
-                 REPORT_SCHEMAS / "junit.xsd"):
+    for path in (
+        CONFORMANCE / "README.md",
+        CONFORMANCE / "avro" / "NOTICE.md",
+        CONFORMANCE / "avro" / "apache-avro-py.json",
+        CONFORMANCE / "jsonschema" / "confluent-strict.json",
+        REPORT_SCHEMAS / "README.md",
+        REPORT_SCHEMAS / "sarif-2.1.0.json",
+        REPORT_SCHEMAS / "junit.xsd",
+    ):
         assert path.is_file(), path
         assert REPO_ROOT in path.resolve().parents

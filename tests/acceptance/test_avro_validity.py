@@ -5,21 +5,27 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import avro.errors
 import avro.schema
 import pytest
 
 from tests.support.gitrepo import RepoBuilder
-from tests.support.runner import GateRunner
+
+if TYPE_CHECKING:
+    from tests.support.runner import GateRunner
 
 CORPUS = Path(__file__).resolve().parents[2] / "fixtures" / "avro-validity" / "cases.json"
 CASES: list[dict[str, Any]] = json.loads(CORPUS.read_text(encoding="utf-8"))
 IDS = [case["id"] for case in CASES]
 # a valid new schema, the other side of each run
-PLAIN = {"type": "record", "name": "Plain", "namespace": "shop", "fields": [
-    {"name": "id", "type": "string"}]}
+PLAIN = {
+    "type": "record",
+    "name": "Plain",
+    "namespace": "shop",
+    "fields": [{"name": "id", "type": "string"}],
+}
 
 
 def _text(value: Any) -> str:
@@ -28,7 +34,8 @@ def _text(value: Any) -> str:
 
 def _invalid(report: dict[str, Any], path: str) -> list[dict[str, Any]]:
     return [
-        f for f in report["findings"]
+        f
+        for f in report["findings"]
         if f["rule"] == "AVRO_INVALID_SCHEMA" and (f.get("location") or {}).get("path") == path
     ]
 
@@ -65,8 +72,9 @@ def test_compat_judges_the_last_file_as_new(
 ) -> None:
     (tmp_path / "plain.avsc").write_text(_text(PLAIN), encoding="utf-8")
     (tmp_path / "case.avsc").write_text(_text(case["schema"]), encoding="utf-8")
-    run = gate(["compat", "--mode", "none", "--format", "json", "plain.avsc", "case.avsc"],
-               cwd=tmp_path)
+    run = gate(
+        ["compat", "--mode", "none", "--format", "json", "plain.avsc", "case.avsc"], cwd=tmp_path
+    )
     assert run.exit_code == (1 if case["new"] == "invalid" else 0), run.stdout + run.stderr
     _expect(case, "new", _invalid(run.json(), "case.avsc"))
 
@@ -77,8 +85,9 @@ def test_compat_judges_the_older_files_as_registered(
 ) -> None:
     (tmp_path / "plain.avsc").write_text(_text(PLAIN), encoding="utf-8")
     (tmp_path / "case.avsc").write_text(_text(case["schema"]), encoding="utf-8")
-    run = gate(["compat", "--mode", "none", "--format", "json", "case.avsc", "plain.avsc"],
-               cwd=tmp_path)
+    run = gate(
+        ["compat", "--mode", "none", "--format", "json", "case.avsc", "plain.avsc"], cwd=tmp_path
+    )
     assert run.exit_code == (1 if case["registered"] == "invalid" else 0), run.stdout
     _expect(case, "registered", _invalid(run.json(), "case.avsc"))
 
@@ -130,10 +139,12 @@ def test_registry_versions_are_judged_as_registered(
     repo.write("schemas/orders.avsc", _text({**PLAIN, "doc": "changed"}))
     with RegistryServer() as server:
         server.register("orders-value", _text(case["schema"]))
-        run = gate(["check", "--base", "HEAD", "--report", "json", "--registry", server.url],
-                   cwd=repo.root)
+        run = gate(
+            ["check", "--base", "HEAD", "--report", "json", "--registry", server.url], cwd=repo.root
+        )
     assert run.exit_code in (0, 1), run.stdout + run.stderr
     report = run.json()
     assert [f for f in report["findings"] if f["rule"] == "AVRO_INVALID_SCHEMA"] == []
     against = [c for c in report["checks"] if c["kind"] == "compat" and "registry" in c["id"]]
-    assert against and all(not c.get("skipped") for c in against), report["checks"]
+    assert against, report["checks"]
+    assert all(not c.get("skipped") for c in against), report["checks"]

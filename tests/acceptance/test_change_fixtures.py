@@ -12,10 +12,12 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.support.runner import GateRunner
+if TYPE_CHECKING:
+    from tests.support.runner import GateRunner
 
 CHANGES = Path(__file__).resolve().parents[2] / "fixtures" / "changes"
 FOLDERS = sorted(p for p in CHANGES.glob("*/*") if (p / "expected.json").is_file())
@@ -33,21 +35,31 @@ def test_change_fixture(gate: GateRunner, folder: Path) -> None:
     for change in run.json()["changes"]:
         match = KIND.match(change["description"])
         assert match, change
-        shown.append((match.group(1), change["path"], change["description"][match.end():],
-                      change["backward_compatible"], change["forward_compatible"]))
+        shown.append(
+            (
+                match.group(1),
+                change["path"],
+                change["description"][match.end() :],
+                change["backward_compatible"],
+                change["forward_compatible"],
+            )
+        )
     assert sorted(s[:2] for s in shown) == sorted(
-        (c["kind"], c["path"]) for c in expected["changes"])
+        (c["kind"], c["path"]) for c in expected["changes"]
+    )
     for want in expected["changes"]:
         (got,) = [s for s in shown if s[:2] == (want["kind"], want["path"])]
         assert want["message"] in got[2], (want, got)
         assert got[3:] == (want["backward_compatible"], want["forward_compatible"]), (want, got)
     # the folder's own kind is shown, and the registry accepts it under BACKWARD
     own = [s for s in shown if s[0] == folder.name.split("-")[0]]
-    assert own and all(s[3] for s in own), shown
+    assert own, shown
+    assert all(s[3] for s in own), shown
     assert run.exit_code == (0 if all(s[3] and s[4] for s in shown) else 1)
     for mode, code in expected["compat_exit"].items():
-        compat = gate(["compat", "--mode", mode, "--no-simulate", "--format", "json",
-                       str(old), str(new)])
+        compat = gate(
+            ["compat", "--mode", mode, "--no-simulate", "--format", "json", str(old), str(new)]
+        )
         assert compat.exit_code == code, (mode, compat.stdout, compat.stderr)
         errors = [f for f in compat.json()["findings"] if f["severity"] == "error"]
         assert bool(errors) == (code == 1), (mode, errors)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import junitparser
 import pytest
 
 from tests.support.avro_shapes import record
 from tests.support.gitrepo import RepoBuilder, snapshot_worktree
-from tests.support.runner import GateRunner
+
+if TYPE_CHECKING:
+    from tests.support.runner import GateRunner
 
 V1 = record([("id", "string"), ("amount", "int")])
 V2_OK = record([("id", "string"), ("amount", "long"), ("note", ["null", "string"])], note=None)
@@ -34,7 +37,8 @@ def test_compatible_change_passes(gate: GateRunner, repo: RepoBuilder) -> None:
     run = gate(["check", "--base", "HEAD", "--report", "json"], cwd=repo.root)
     assert run.exit_code == 0, run.stdout + run.stderr
     report = run.json()
-    assert report["passed"] is True and report["findings"] == []
+    assert report["passed"] is True
+    assert report["findings"] == []
     assert {c["subject"] for c in report["checks"]} == {"orders", "payments"}
 
 
@@ -47,15 +51,18 @@ def test_breaking_change_fails_with_location_and_fix(gate: GateRunner, repo: Rep
     assert finding["subject"] == "payments"
     assert finding["path"] == "/fields/2"
     assert finding["location"] == {"path": "schemas/payments.avsc", "line": 7}
-    assert "currency" in finding["message"] and "default" in finding["fix"]
+    assert "currency" in finding["message"]
+    assert "default" in finding["fix"]
 
 
 def test_text_report_names_subject_rule_and_fix(gate: GateRunner, repo: RepoBuilder) -> None:
     repo.write("schemas/payments.avsc", V2_BREAKS)
     run = gate(["check", "--base", "HEAD"], cwd=repo.root)
     assert run.exit_code == 1
-    assert "payments" in run.stdout and "AVRO_READER_FIELD_MISSING_DEFAULT" in run.stdout
-    assert "schemas/payments.avsc:7" in run.stdout and "give `currency` a default" in run.stdout
+    assert "payments" in run.stdout
+    assert "AVRO_READER_FIELD_MISSING_DEFAULT" in run.stdout
+    assert "schemas/payments.avsc:7" in run.stdout
+    assert "give `currency` a default" in run.stdout
     assert "\x1b[" not in run.stdout  # NO_COLOR, and not a terminal
 
 
@@ -103,8 +110,11 @@ def test_head_revision_and_merge_base_default(gate: GateRunner, repo: RepoBuilde
 
 
 def test_invalid_schema_is_a_finding_not_a_crash(gate: GateRunner, repo: RepoBuilder) -> None:
-    repo.write("schemas/orders.avsc", '{"type": "record", "name": "A", "fields": [\n'
-               '  {"name": "x", "type": "int", "default": "zero"}\n]}\n')
+    repo.write(
+        "schemas/orders.avsc",
+        '{"type": "record", "name": "A", "fields": [\n'
+        '  {"name": "x", "type": "int", "default": "zero"}\n]}\n',
+    )
     run = gate(["check", "--base", "HEAD", "--report", "json"], cwd=repo.root)
     assert run.exit_code == 1
     (finding,) = run.json()["findings"]
@@ -116,20 +126,28 @@ def test_invalid_schema_is_a_finding_not_a_crash(gate: GateRunner, repo: RepoBui
 def test_missing_base_revision_exits_3(gate: GateRunner, repo: RepoBuilder) -> None:
     run = gate(["check", "--base", "no-such-branch"], cwd=repo.root)
     assert run.exit_code == 3
-    assert "no-such-branch" in run.stderr and "hint:" in run.stderr
+    assert "no-such-branch" in run.stderr
+    assert "hint:" in run.stderr
 
 
 def test_bad_configuration_exits_2(gate: GateRunner, repo: RepoBuilder) -> None:
     repo.write("gate.yaml", "version: 1\nsubjectz: []\n")
     run = gate(["check", "--base", "HEAD"], cwd=repo.root)
     assert run.exit_code == 2
-    assert "gate.yaml" in run.stderr and "subjectz" in run.stderr and "subjects" in run.stderr
+    assert "gate.yaml" in run.stderr
+    assert "subjectz" in run.stderr
+    assert "subjects" in run.stderr
 
 
 def test_unknown_option_exits_2(gate: GateRunner, repo: RepoBuilder) -> None:
-    done = subprocess.run([sys.executable, "-m", "gate", "check", "--no-such-option"],
-                          cwd=repo.root, capture_output=True, text=True)
-    assert done.returncode == 2 and "no-such-option" in done.stderr
+    done = subprocess.run(
+        [sys.executable, "-m", "gate", "check", "--no-such-option"],
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 2
+    assert "no-such-option" in done.stderr
 
 
 def test_worktree_is_never_modified(gate: GateRunner, repo: RepoBuilder) -> None:
@@ -137,19 +155,25 @@ def test_worktree_is_never_modified(gate: GateRunner, repo: RepoBuilder) -> None
     before, status = snapshot_worktree(repo.root), repo.status()
     gate(["check", "--base", "HEAD"], cwd=repo.root)
     gate(["check", "--base", "HEAD", "--staged"], cwd=repo.root)
-    assert snapshot_worktree(repo.root) == before and repo.status() == status
+    assert snapshot_worktree(repo.root) == before
+    assert repo.status() == status
 
 
 def test_config_maps_subjects_and_levels(gate: GateRunner, repo: RepoBuilder) -> None:
-    repo.commit("config", {"gate.yaml": (
-        "version: 1\n"
-        "subjects:\n"
-        "  - subject: orders-value\n"
-        "    file: schemas/orders.avsc\n"
-        "    compatibility: FORWARD\n"
-        "  - files: 'schemas/*.avsc'\n"
-        "    subject: '{stem}-value'\n"
-    )})
+    repo.commit(
+        "config",
+        {
+            "gate.yaml": (
+                "version: 1\n"
+                "subjects:\n"
+                "  - subject: orders-value\n"
+                "    file: schemas/orders.avsc\n"
+                "    compatibility: FORWARD\n"
+                "  - files: 'schemas/*.avsc'\n"
+                "    subject: '{stem}-value'\n"
+            )
+        },
+    )
     # dropping a field without default is fine BACKWARD but breaks FORWARD readers
     repo.write("schemas/orders.avsc", record([("id", "string")]))
     repo.write("schemas/payments.avsc", record([("id", "string")]))
@@ -158,14 +182,28 @@ def test_config_maps_subjects_and_levels(gate: GateRunner, repo: RepoBuilder) ->
     assert _rules(run.json()) == [("orders-value", "AVRO_READER_FIELD_MISSING_DEFAULT")]
 
 
-def test_reports_are_written_after_the_run(gate: GateRunner, repo: RepoBuilder,
-                                           tmp_path: Path) -> None:
+def test_reports_are_written_after_the_run(
+    gate: GateRunner, repo: RepoBuilder, tmp_path: Path
+) -> None:
     repo.write("schemas/payments.avsc", V2_BREAKS)
     junit = tmp_path / "out" / "gate.xml"
     as_json = tmp_path / "out" / "gate.json"
-    run = gate(["check", "--base", "HEAD", "--report", f"junit={junit}",
-                "--report", f"json={as_json}", "--report", "text"], cwd=repo.root)
-    assert run.exit_code == 1 and "payments" in run.stdout
+    run = gate(
+        [
+            "check",
+            "--base",
+            "HEAD",
+            "--report",
+            f"junit={junit}",
+            "--report",
+            f"json={as_json}",
+            "--report",
+            "text",
+        ],
+        cwd=repo.root,
+    )
+    assert run.exit_code == 1
+    assert "payments" in run.stdout
     xml = junitparser.JUnitXml.fromfile(str(junit))
     suites = {suite.name: suite for suite in xml}
     assert set(suites) == {"orders", "payments"}
@@ -175,50 +213,60 @@ def test_reports_are_written_after_the_run(gate: GateRunner, repo: RepoBuilder,
         for result in case.result
         if isinstance(result, junitparser.Failure)
     ]
-    assert len(failures) == 1 and failures[0][1] == "AVRO_READER_FIELD_MISSING_DEFAULT"
+    assert len(failures) == 1
+    assert failures[0][1] == "AVRO_READER_FIELD_MISSING_DEFAULT"
     assert all(case.is_passed for case in suites["orders"])
     assert as_json.read_text().startswith("{")
 
 
-def test_an_unwritable_report_loses_nothing_else(gate: GateRunner, repo: RepoBuilder,
-                                                 tmp_path: Path) -> None:
+def test_an_unwritable_report_loses_nothing_else(
+    gate: GateRunner, repo: RepoBuilder, tmp_path: Path
+) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     run = gate(["check", "--base", "HEAD", "--report", f"junit={blocker}/x.xml"], cwd=repo.root)
-    assert run.exit_code == 3 and "junit" in run.stderr
+    assert run.exit_code == 3
+    assert "junit" in run.stderr
 
 
 def test_bundled_example_runs(tmp_path: Path) -> None:
     example = Path(__file__).resolve().parents[2] / "fixtures" / "example" / "run.py"
-    done = subprocess.run([sys.executable, str(example)], capture_output=True, text=True,
-                          timeout=120)
+    done = subprocess.run(
+        [sys.executable, str(example)], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "AVRO_READER_FIELD_MISSING_DEFAULT" in done.stdout
     assert "FAIL payments-value" in done.stdout
-    assert "customers-value" not in done.stdout and "1 subject unchanged" in done.stdout
+    assert "customers-value" not in done.stdout
+    assert "1 subject unchanged" in done.stdout
     # exactly one of the three consumers breaks, and the witness shows the payload
     assert "consumer `fraud-detector` cannot read what producer `checkout` writes" in done.stdout
     assert "consumer `analytics` (prod) cannot" not in done.stdout
     assert "consumer `ledger` cannot" not in done.stdout
-    assert "witness:" in done.stdout and "REFUNDED" in done.stdout
+    assert "witness:" in done.stdout
+    assert "REFUNDED" in done.stdout
 
 
 def test_config_in_a_subdirectory_checks_its_own_files(gate: GateRunner, tmp_path: Path) -> None:
     repo = RepoBuilder(tmp_path / "mono")
-    repo.commit("base", {
-        "svc/gate.yaml": "version: 1\nsubjects:\n  - files: 'schemas/*.avsc'\n"
-                         "    subject: '{stem}-value'\n",
-        "svc/schemas/payments.avsc": V1,
-        "other/schemas/ignored.avsc": V1,
-    })
+    repo.commit(
+        "base",
+        {
+            "svc/gate.yaml": "version: 1\nsubjects:\n  - files: 'schemas/*.avsc'\n"
+            "    subject: '{stem}-value'\n",
+            "svc/schemas/payments.avsc": V1,
+            "other/schemas/ignored.avsc": V1,
+        },
+    )
     repo.write("svc/schemas/payments.avsc", V2_BREAKS)
     run = gate(["check", "--base", "HEAD", "--report", "json"], cwd=repo.root / "svc")
     assert run.exit_code == 1
     (finding,) = run.json()["findings"]
     assert finding["subject"] == "payments-value"
     assert finding["location"]["path"] == "svc/schemas/payments.avsc"
-    from_root = gate(["check", "--base", "HEAD", "--config", "svc/gate.yaml", "--report", "json"],
-                     cwd=repo.root)
+    from_root = gate(
+        ["check", "--base", "HEAD", "--config", "svc/gate.yaml", "--report", "json"], cwd=repo.root
+    )
     assert from_root.exit_code == 1
     assert {c["subject"] for c in from_root.json()["checks"]} == {"payments-value"}
 
@@ -235,4 +283,5 @@ def test_the_first_commit_is_checked_against_nothing(gate: GateRunner, tmp_path:
 
 def test_drift_without_a_registry_is_a_usage_error(gate: GateRunner, repo: RepoBuilder) -> None:
     run = gate(["drift"], cwd=repo.root)
-    assert run.exit_code == 2 and "--snapshot" in run.stderr
+    assert run.exit_code == 2
+    assert "--snapshot" in run.stderr

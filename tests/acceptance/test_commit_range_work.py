@@ -14,13 +14,15 @@ import shutil
 import sys
 from collections import Counter
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from gate.judge import Parser
 from tests.support.gitrepo import RepoBuilder
-from tests.support.runner import GateRunner
+
+if TYPE_CHECKING:
+    from tests.support.runner import GateRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBJECTS = 60
@@ -32,8 +34,11 @@ def schema(index: int, extra: bool = False) -> str:
     fields: list[dict[str, Any]] = []
     for k in range(20):
         if k % 5 == 4:
-            nested = {"type": "record", "name": f"N{index}x{k}",
-                      "fields": [{"name": "a", "type": "string"}, {"name": "b", "type": "long"}]}
+            nested = {
+                "type": "record",
+                "name": f"N{index}x{k}",
+                "fields": [{"name": "a", "type": "string"}, {"name": "b", "type": "long"}],
+            }
             fields.append({"name": f"n{k}", "type": nested})
         else:
             fields.append({"name": f"f{k}", "type": ["null", "string"], "default": None})
@@ -93,12 +98,17 @@ def catalog(tmp_path: Path) -> RepoBuilder:
 
 @posix_only
 def test_one_changed_subject_of_many_reads_and_parses_only_its_two_texts(
-    gate: GateRunner, catalog: RepoBuilder, tmp_path: Path,
+    gate: GateRunner,
+    catalog: RepoBuilder,
+    tmp_path: Path,
     parses: list[tuple[str | None, str | None]],
 ) -> None:
     wrapper, log = logging_git(tmp_path)
-    run = gate(["check", "--base", "HEAD~1", "--head", "HEAD", "--report", "json"],
-               cwd=catalog.root, env={"GIT_PYTHON_GIT_EXECUTABLE": str(wrapper)})
+    run = gate(
+        ["check", "--base", "HEAD~1", "--head", "HEAD", "--report", "json"],
+        cwd=catalog.root,
+        env={"GIT_PYTHON_GIT_EXECUTABLE": str(wrapper)},
+    )
     assert run.exit_code == 0, run.stdout + run.stderr
     changed = "schemas/s07.avsc"
     blobs = {catalog.sha(f"HEAD~1:{changed}"), catalog.sha(f"HEAD:{changed}")}
@@ -114,7 +124,8 @@ def test_one_changed_subject_of_many_reads_and_parses_only_its_two_texts(
     for subject, check in compat.items():
         if subject != "s07":
             assert check["notes"] == [f"unchanged since {base}"], subject
-    assert compat["s07"]["passed"] is True and compat["s07"]["notes"] == []
+    assert compat["s07"]["passed"] is True
+    assert compat["s07"]["notes"] == []
 
 
 def test_one_changed_subject_of_many_builds_origins_for_its_file_only(
@@ -131,8 +142,9 @@ def test_one_changed_subject_of_many_builds_origins_for_its_file_only(
         built.append(self.path)
 
     monkeypatch.setattr(Origin, "__init__", counting)
-    run = gate(["check", "--base", "HEAD~1", "--head", "HEAD", "--report", "json"],
-               cwd=catalog.root)
+    run = gate(
+        ["check", "--base", "HEAD~1", "--head", "HEAD", "--report", "json"], cwd=catalog.root
+    )
     assert run.exit_code == 0, run.stdout + run.stderr
     assert {path for path in built if path is not None and path.endswith(".avsc")} == {
         "schemas/s07.avsc"
@@ -154,18 +166,31 @@ def test_unchanged_subjects_are_read_when_a_registry_compares_them(
     registered["fields"] = registered["fields"][:-2]
     text = json.dumps(registered)
     state = RegistryState(
-        [SubjectState("s03", (RegisteredSchema("s03", 1, 1, SchemaType.AVRO, text,
-                                               source=OriginKind.SNAPSHOT),),
-                      Mode.BACKWARD, Mode.BACKWARD)],
+        [
+            SubjectState(
+                "s03",
+                (RegisteredSchema("s03", 1, 1, SchemaType.AVRO, text, source=OriginKind.SNAPSHOT),),
+                Mode.BACKWARD,
+                Mode.BACKWARD,
+            )
+        ],
         Mode.BACKWARD,
     )
     export_snapshot(state, tmp_path / "snapshot")
     wrapper, log = logging_git(tmp_path)
-    args = ["check", "--base", "HEAD~1", "--snapshot", str(tmp_path / "snapshot"),
-            "--report", "json"]
+    args = [
+        "check",
+        "--base",
+        "HEAD~1",
+        "--snapshot",
+        str(tmp_path / "snapshot"),
+        "--report",
+        "json",
+    ]
     in_work_tree = gate(args, cwd=catalog.root)  # the work tree is HEAD: every file is read
-    ranged = gate([*args, "--head", "HEAD"], cwd=catalog.root,
-                  env={"GIT_PYTHON_GIT_EXECUTABLE": str(wrapper)})
+    ranged = gate(
+        [*args, "--head", "HEAD"], cwd=catalog.root, env={"GIT_PYTHON_GIT_EXECUTABLE": str(wrapper)}
+    )
     assert ranged.exit_code == in_work_tree.exit_code == 1, ranged.stdout
     assert _verdicts(ranged.json()) == _verdicts(in_work_tree.json())
     assert ("s03", "AVRO_READER_FIELD_MISSING_DEFAULT") in {
@@ -187,8 +212,7 @@ def _verdicts(report: dict[str, Any]) -> tuple[Any, ...]:
     """What a run decided, without how it names the head's files (`git:HEAD:` or the work
     tree's path, which witnesses and so fingerprints carry)."""
     checks = sorted(
-        (c["id"], c["kind"], c["passed"], c["skipped"] is None, len(c["notes"]),
-         len(c["findings"]))
+        (c["id"], c["kind"], c["passed"], c["skipped"] is None, len(c["notes"]), len(c["findings"]))
         for c in report["checks"]
     )
     findings = sorted(
@@ -201,7 +225,8 @@ def _example(tmp_path: Path) -> Path:
     spec = importlib.util.spec_from_file_location(
         "gate_example_run", ROOT / "fixtures" / "example" / "run.py"
     )
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     repo: Path = module.build_repository(tmp_path, tmp_path / "shop")
@@ -218,9 +243,11 @@ def test_a_range_judges_unchanged_contract_and_sample_subjects_as_the_work_tree_
     repo = RepoBuilder(root, init=False)
     config = (root / "gate.yaml").read_text(encoding="utf-8")
     if not registry:
-        config = config.replace("registry:\n", "unused:\n").replace(
-            "  snapshot: registry-snapshot\n", ""
-        ).replace("unused:\n", "")
+        config = (
+            config.replace("registry:\n", "unused:\n")
+            .replace("  snapshot: registry-snapshot\n", "")
+            .replace("unused:\n", "")
+        )
         repo.commit("no registry", {"gate.yaml": config})
     customers = json.loads((root / "schemas/customers.avsc").read_text(encoding="utf-8"))
     customers["fields"].append({"name": "nickname", "type": ["null", "string"], "default": None})

@@ -17,14 +17,16 @@ import shlex
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastavro
 import pytest
 import yaml
 
 from tests.support.gitrepo import PINNED, run_git
-from tests.support.runner import GateRunner
+
+if TYPE_CHECKING:
+    from tests.support.runner import GateRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 FRAUD_READER = "contracts/fraud-detector/orders.avsc"
@@ -35,7 +37,8 @@ def _example_module() -> Any:
     spec = importlib.util.spec_from_file_location(
         "gate_example_run", ROOT / "fixtures" / "example" / "run.py"
     )
-    assert spec is not None and spec.loader is not None
+    assert spec is not None
+    assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -162,8 +165,7 @@ def test_a_consumer_reader_in_the_files_checks_its_whole_contract(
     hooked = _hook(shop, staged)
     # fraud-detector still lacks the REFUNDED symbol that checkout writes since the head commit
     assert hooked.returncode == 1, hooked.stdout
-    run = gate(["check", "--staged", "--base", "HEAD", "--report", "json", FRAUD_READER],
-               cwd=shop)
+    run = gate(["check", "--staged", "--base", "HEAD", "--report", "json", FRAUD_READER], cwd=shop)
     assert run.exit_code == 1
     report = run.json()
     checks = _contract_checks(report)
@@ -195,8 +197,9 @@ def test_gate_check_with_a_reader_path_checks_its_contract_from_any_directory(
         assert {f["location"]["path"] for f in risk} == {FRAUD_READER}
         assert any("producer `checkout`" in f["message"] for f in risk)
 
-    unrelated = gate(["check", "--base", "HEAD", "--report", "json", "schemas/customers.avsc"],
-                     cwd=shop)
+    unrelated = gate(
+        ["check", "--base", "HEAD", "--report", "json", "schemas/customers.avsc"], cwd=shop
+    )
     assert unrelated.exit_code == 0, unrelated.stdout
     assert _contract_checks(unrelated.json()) == {}
 
@@ -234,16 +237,15 @@ def test_a_producer_schema_file_in_the_files_checks_its_contract(
     assert "orders-value: checkout -> fraud-detector" in _contract_checks(report)
 
 
-def test_each_shard_checks_the_contracts_of_its_own_subjects(
-    shop: Path, gate: GateRunner
-) -> None:
+def test_each_shard_checks_the_contracts_of_its_own_subjects(shop: Path, gate: GateRunner) -> None:
     whole = gate(["check", "--base", "HEAD~1", "--report", "json"], cwd=shop)
     expected = set(_contract_checks(whole.json()))
     assert expected
     seen: list[str] = []
     for index in (1, 2):
-        run = gate(["check", "--base", "HEAD~1", "--shard", f"{index}/2", "--report", "json"],
-                   cwd=shop)
+        run = gate(
+            ["check", "--base", "HEAD~1", "--shard", f"{index}/2", "--report", "json"], cwd=shop
+        )
         report = run.json()
         assert "CONTRACT_SCHEMA_UNRESOLVED" not in _rules(report)
         shard_subjects = {c["subject"] for c in report["checks"] if c["kind"] != "contract"}
@@ -259,8 +261,13 @@ def test_each_shard_checks_the_contracts_of_its_own_subjects(
 def _run_example(tmp_path: Path, *reports: str) -> subprocess.CompletedProcess[str]:
     """fixtures/example/run.py end to end, keeping its repository in tmp_path/shop."""
     return subprocess.run(
-        [sys.executable, str(ROOT / "fixtures" / "example" / "run.py"),
-         "--keep", str(tmp_path / "shop"), *reports],
+        [
+            sys.executable,
+            str(ROOT / "fixtures" / "example" / "run.py"),
+            "--keep",
+            str(tmp_path / "shop"),
+            *reports,
+        ],
         env=_environ(),
         capture_output=True,
         text=True,
@@ -275,8 +282,7 @@ def _mermaid(markdown: str) -> tuple[dict[str, str], set[tuple[str, str, bool]]]
     blocks = re.findall(r"^```+mermaid\n(.*?)\n```+$", markdown, re.S | re.M)
     assert len(blocks) == 1, markdown
     nodes = {
-        m.group(1): m.group(2)
-        for m in re.finditer(r'^\s+(\w+)\(?\["(.*?)"\]\)?$', blocks[0], re.M)
+        m.group(1): m.group(2) for m in re.finditer(r'^\s+(\w+)\(?\["(.*?)"\]\)?$', blocks[0], re.M)
     }
     edges = {
         (nodes[m.group(1)], nodes[m.group(3)], "broken" in m.group(2))
@@ -293,8 +299,15 @@ def test_the_example_markdown_report_draws_producers_subjects_and_consumers(
     assert done.returncode == 0, done.stdout + done.stderr  # gate itself exited 1, as expected
     nodes, edges = _mermaid(markdown.read_text(encoding="utf-8"))
     assert sorted(nodes.values()) == sorted(
-        ["checkout", "orders-value", "fraud-detector", "analytics #40;prod#41;", "billing",
-         "payments-value", "ledger"]
+        [
+            "checkout",
+            "orders-value",
+            "fraud-detector",
+            "analytics #40;prod#41;",
+            "billing",
+            "payments-value",
+            "ledger",
+        ]
     )
     assert edges == {
         ("checkout", "orders-value", False),
@@ -337,7 +350,12 @@ def test_the_fraud_detector_contract_decodes_the_configured_samples(tmp_path: Pa
         samples.write(json.dumps(refunded) + "\n")
     again = subprocess.run(
         [sys.executable, "-m", "gate", "check", "--base", "HEAD~1", "--report", f"json={out}"],
-        cwd=repo, env=_environ(), capture_output=True, text=True, timeout=120, check=False,
+        cwd=repo,
+        env=_environ(),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert again.returncode == 1, again.stdout + again.stderr
     report = json.loads(out.read_text(encoding="utf-8"))
@@ -357,7 +375,8 @@ def test_the_fraud_detector_contract_decodes_the_configured_samples(tmp_path: Pa
     writer = fastavro.parse_schema(json.loads((repo / "schemas/orders.avsc").read_text()))
     body = base64.b64decode(witness["avro_base64"])
     assert fastavro.schemaless_reader(io.BytesIO(body), writer, None) == {
-        **refunded, "coupon": None
+        **refunded,
+        "coupon": None,
     }
     assert base64.b64decode(witness["wire_base64"])[5:] == body
     checks = _contract_checks(report)
@@ -377,32 +396,41 @@ def test_a_json_schema_consumer_reads_the_configured_samples(
     from tests.support.gitrepo import RepoBuilder
 
     def schema(email: dict[str, Any]) -> str:
-        return json.dumps({
-            "$schema": "http://json-schema.org/draft-07/schema#",
-            "type": "object",
-            "properties": {"id": {"type": "string"}, "email": email},
-            "required": ["id"],
-        }, indent=2) + "\n"
+        return (
+            json.dumps(
+                {
+                    "$schema": "http://json-schema.org/draft-07/schema#",
+                    "type": "object",
+                    "properties": {"id": {"type": "string"}, "email": email},
+                    "required": ["id"],
+                },
+                indent=2,
+            )
+            + "\n"
+        )
 
     repo = RepoBuilder(tmp_path / "users")
-    repo.commit("users", {
-        "gate.yaml": "version: 1\n"
-        "subjects:\n"
-        "  - subject: users-value\n"
-        "    file: schemas/user.json\n"
-        "    samples: [samples/users.jsonl]\n"
-        "contracts:\n"
-        "  - subject: users-value\n"
-        "    producers: [{name: signup}]\n"
-        "    consumers:\n"
-        "      - {name: mailer, reader: readers/mailer.json}\n",
-        "schemas/user.json": schema({"type": "string"}),
-        # the registry's rules accept a `format` the writer lacks: strings are strings
-        "readers/mailer.json": schema({"type": "string", "format": "email"}),
-        "samples/users.jsonl": '{"id": "u-1", "email": "ada@example.com"}\n'
-        '{"id": "u-2", "email": "not an address"}\n'
-        '{"id": 3}\n',
-    })
+    repo.commit(
+        "users",
+        {
+            "gate.yaml": "version: 1\n"
+            "subjects:\n"
+            "  - subject: users-value\n"
+            "    file: schemas/user.json\n"
+            "    samples: [samples/users.jsonl]\n"
+            "contracts:\n"
+            "  - subject: users-value\n"
+            "    producers: [{name: signup}]\n"
+            "    consumers:\n"
+            "      - {name: mailer, reader: readers/mailer.json}\n",
+            "schemas/user.json": schema({"type": "string"}),
+            # the registry's rules accept a `format` the writer lacks: strings are strings
+            "readers/mailer.json": schema({"type": "string", "format": "email"}),
+            "samples/users.jsonl": '{"id": "u-1", "email": "ada@example.com"}\n'
+            '{"id": "u-2", "email": "not an address"}\n'
+            '{"id": 3}\n',
+        },
+    )
     run = gate(["check", "--base", "HEAD", "--report", "json"], cwd=repo.root)
     report = run.json()
     check = _contract_checks(report)["users-value: signup -> mailer"]
@@ -412,7 +440,8 @@ def test_a_json_schema_consumer_reads_the_configured_samples(
         "(samples/users.jsonl)"
     ]
     (finding,) = [
-        f for f in report["findings"]
+        f
+        for f in report["findings"]
         if f["check"] == check["id"] and f["location"] == {"path": "samples/users.jsonl", "line": 2}
     ]
     assert finding["rule"] == "SIMULATION_DECODE_FAILED"
@@ -436,33 +465,45 @@ def test_a_file_a_json_reader_refers_to_checks_the_contract(
     from tests.support.gitrepo import RepoBuilder
 
     def document(properties: dict[str, Any]) -> str:
-        return json.dumps({
-            "$schema": "http://json-schema.org/draft-07/schema#",
-            "type": "object",
-            "properties": properties,
-        }, indent=2) + "\n"
+        return (
+            json.dumps(
+                {
+                    "$schema": "http://json-schema.org/draft-07/schema#",
+                    "type": "object",
+                    "properties": properties,
+                },
+                indent=2,
+            )
+            + "\n"
+        )
 
     repo = RepoBuilder(tmp_path / "users")
-    repo.commit("users", {
-        "gate.yaml": "version: 1\n"
-        "subjects:\n"
-        "  - subject: users-value\n"
-        "    file: schemas/user.json\n"
-        "contracts:\n"
-        "  - subject: users-value\n"
-        "    producers: [{name: signup}]\n"
-        "    consumers:\n"
-        "      - {name: mailer, reader: readers/mailer.json}\n",
-        "schemas/user.json": document({"id": {"type": "string"}, "age": {"type": "integer"}}),
-        "readers/mailer.json": document({"id": {"type": "string"},
-                                         "age": {"$ref": "shared/age.json"}}),
-        "readers/shared/age.json": '{"type": "integer"}\n',
-    })
+    repo.commit(
+        "users",
+        {
+            "gate.yaml": "version: 1\n"
+            "subjects:\n"
+            "  - subject: users-value\n"
+            "    file: schemas/user.json\n"
+            "contracts:\n"
+            "  - subject: users-value\n"
+            "    producers: [{name: signup}]\n"
+            "    consumers:\n"
+            "      - {name: mailer, reader: readers/mailer.json}\n",
+            "schemas/user.json": document({"id": {"type": "string"}, "age": {"type": "integer"}}),
+            "readers/mailer.json": document(
+                {"id": {"type": "string"}, "age": {"$ref": "shared/age.json"}}
+            ),
+            "readers/shared/age.json": '{"type": "integer"}\n',
+        },
+    )
     # the shared definition narrows: the mailer no longer reads every age signup writes
     repo.write("readers/shared/age.json", '{"type": "integer", "maximum": 150}\n')
     repo.git("add", "-A")
-    run = gate(["check", "--staged", "--base", "HEAD", "--report", "json",
-                "readers/shared/age.json"], cwd=repo.root)
+    run = gate(
+        ["check", "--staged", "--base", "HEAD", "--report", "json", "readers/shared/age.json"],
+        cwd=repo.root,
+    )
     assert run.exit_code == 1, run.stdout
     report = run.json()
     assert set(_contract_checks(report)) >= {"users-value: signup -> mailer"}
@@ -472,7 +513,8 @@ def test_a_file_a_json_reader_refers_to_checks_the_contract(
 
     repo.write("package.json", '{"name": "users"}\n')
     repo.git("add", "package.json")
-    unrelated = gate(["check", "--staged", "--base", "HEAD", "--report", "json",
-                      "package.json"], cwd=repo.root)
+    unrelated = gate(
+        ["check", "--staged", "--base", "HEAD", "--report", "json", "package.json"], cwd=repo.root
+    )
     assert unrelated.exit_code == 0, unrelated.stdout
     assert _contract_checks(unrelated.json()) == {}

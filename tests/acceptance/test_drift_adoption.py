@@ -5,16 +5,19 @@ the real `gate` command."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.support.avro_shapes import record
 from tests.support.gitrepo import RepoBuilder, git_commands, run_git
 from tests.support.registry_server import RegistryServer
-from tests.support.runner import GateRunner
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from tests.support.runner import GateRunner
 
 CONFIG = """version: 1
 subjects:
@@ -28,8 +31,9 @@ GENERATIONS = [
 ]
 V5 = record([("id", "string"), ("amount", "int")], name="Order")
 BY_HAND = record([("id", "string"), ("amount", "long")], name="Order")
-V6 = record([("id", "string"), ("amount", "int"), ("note", ["null", "string"])],
-            name="Order", note=None)
+V6 = record(
+    [("id", "string"), ("amount", "int"), ("note", ["null", "string"])], name="Order", note=None
+)
 
 
 @pytest.fixture
@@ -72,8 +76,9 @@ def test_registry_history_older_than_git_passes_with_one_info_line(
     lines = [line for line in text.stdout.splitlines() if "predates" in line]
     assert len(lines) == 1, text.stdout
     # the same through `gate check`, which runs drift beside the compatibility checks
-    check = gate(["check", "--base", "HEAD", "--registry", server.url, "--report", "json"],
-                 cwd=repo.root)
+    check = gate(
+        ["check", "--base", "HEAD", "--registry", server.url, "--report", "json"], cwd=repo.root
+    )
     assert check.exit_code == 0, check.stdout
     assert [f["rule"] for f in _findings(check)] == ["DRIFT_REGISTRY_HISTORY_PREDATES_GIT"]
 
@@ -97,8 +102,9 @@ def test_a_version_registered_by_hand_after_the_git_held_one_fails_and_says_what
     assert "newer than version 5" in error["message"]
     assert "differs from schemas/orders.avsc at git head in 1 place" in error["message"]
     assert '/fields/1/type: "int" in git, "long" in the registry' in error["message"]
-    assert "registry history predates the repository's: versions 1–4" in (
-        findings["DRIFT_REGISTRY_HISTORY_PREDATES_GIT"]["message"]
+    assert (
+        "registry history predates the repository's: versions 1–4"
+        in (findings["DRIFT_REGISTRY_HISTORY_PREDATES_GIT"]["message"])
     )
 
 
@@ -115,8 +121,11 @@ def test_a_latest_registered_version_that_matches_no_revision_fails(
     rules = sorted((f["rule"], f["severity"], tuple(f["versions"])) for f in _findings(run))
     assert rules == [
         ("DRIFT_NOT_REGISTERED", "info", ("registry:orders-value@3 (id 3)",)),
-        ("DRIFT_REGISTRY_HISTORY_PREDATES_GIT", "info",
-         ("registry:orders-value@1 (id 1)", "registry:orders-value@2 (id 2)")),
+        (
+            "DRIFT_REGISTRY_HISTORY_PREDATES_GIT",
+            "info",
+            ("registry:orders-value@1 (id 1)", "registry:orders-value@2 (id 2)"),
+        ),
         ("DRIFT_UNTRACKED_REGISTRY_VERSION", "error", ("registry:orders-value@3 (id 3)",)),
     ]
     (error,) = [f for f in _findings(run) if f["severity"] == "error"]
@@ -164,13 +173,14 @@ def test_a_shallow_clone_gives_no_false_drift_error_and_says_how_to_fetch(
     assert finding["severity"] == "info"
     assert "registry version 2 matches no revision of schemas/orders.avsc" in finding["message"]
     assert "shallow clone" in finding["message"]
-    assert '/fields/2: only in the registry ({"default": null, "name": "note"' in (
-        finding["message"]
+    assert (
+        '/fields/2: only in the registry ({"default": null, "name": "note"' in (finding["message"])
     )
     assert "git fetch --unshallow origin" in finding["fix"]
     assert "--fetch-base" in finding["fix"]
-    check = gate(["check", "--base", "HEAD", "--registry", server.url, "--report", "json"],
-                 cwd=clone.root)
+    check = gate(
+        ["check", "--base", "HEAD", "--registry", server.url, "--report", "json"], cwd=clone.root
+    )
     assert check.exit_code == 0, check.stdout
     assert [f["rule"] for f in _findings(check)] == ["DRIFT_HISTORY_SHALLOW"]
     assert _shallow(clone)  # nothing fetched without --fetch-base
@@ -191,7 +201,8 @@ def test_fetch_base_deepens_a_shallow_clone_only_as_far_as_needed(
     assert _shallow(clone)
     assert len(clone.git("log", "--format=%s", "HEAD").splitlines()) == 51
     log = clone.git("log", "--format=%s", "HEAD").splitlines()
-    assert "orders v6" in log and "early 0" not in log
+    assert "orders v6" in log
+    assert "early 0" not in log
     assert clone.status() == ""  # the work tree was not touched
 
 
@@ -200,8 +211,10 @@ def test_fetch_base_deepens_step_by_step_until_history_is_complete(
 ) -> None:
     origin = _reverted_history(tmp_path, server, gap=70)
     clone = origin.clone(tmp_path / "ci", "--depth", "1")
-    run = gate(["check", "--base", "HEAD", "--fetch-base", "--registry", server.url,
-                "--report", "json"], cwd=clone.root)
+    run = gate(
+        ["check", "--base", "HEAD", "--fetch-base", "--registry", server.url, "--report", "json"],
+        cwd=clone.root,
+    )
     assert run.exit_code == 0, run.stdout
     assert _findings(run) == []
     assert not _shallow(clone)
@@ -234,7 +247,8 @@ def test_fetch_base_in_a_shallow_clone_without_origin_is_a_source_error(
     clone.git("remote", "remove", "origin")
     run = _drift(gate, clone.root, server, "--fetch-base")
     assert run.exit_code == 3
-    assert "no `origin` remote" in run.stderr and "hint:" in run.stderr
+    assert "no `origin` remote" in run.stderr
+    assert "hint:" in run.stderr
 
 
 def test_a_base_fetched_by_its_sha_counts_as_git_history(
@@ -251,12 +265,16 @@ def test_a_base_fetched_by_its_sha_counts_as_git_history(
     server.register("orders-value", V5)
     clone = work.clone(tmp_path / "ci", "--depth", "1", "--branch", "pr")
     trace = tmp_path / "trace"
-    run = gate(["check", "--base", base, "--fetch-base", "--registry", server.url,
-                "--report", "json"], cwd=clone.root, env={"GIT_TRACE": str(trace)})
+    run = gate(
+        ["check", "--base", base, "--fetch-base", "--registry", server.url, "--report", "json"],
+        cwd=clone.root,
+        env={"GIT_TRACE": str(trace)},
+    )
     assert run.exit_code == 0, run.stdout
     assert [f["rule"] for f in _findings(run)] == ["DRIFT_NOT_REGISTERED"]
     fetches = [c for c in git_commands(trace) if c.startswith("fetch")]
-    assert len(fetches) == 1 and base in fetches[0]  # the base only: no deepening for drift
+    assert len(fetches) == 1
+    assert base in fetches[0]
 
 
 def test_fetch_base_in_a_complete_clone_fetches_nothing(
@@ -266,8 +284,11 @@ def test_fetch_base_in_a_complete_clone_fetches_nothing(
     server.register("orders-value", BY_HAND)
     clone = origin.clone(tmp_path / "full")
     trace = tmp_path / "trace"
-    run = gate(["drift", "--fetch-base", "--registry", server.url, "--report", "json"],
-               cwd=clone.root, env={"GIT_TRACE": str(trace)})
+    run = gate(
+        ["drift", "--fetch-base", "--registry", server.url, "--report", "json"],
+        cwd=clone.root,
+        env={"GIT_TRACE": str(trace)},
+    )
     assert run.exit_code == 1
     assert [f["rule"] for f in _findings(run)] == ["DRIFT_UNTRACKED_REGISTRY_VERSION"]
     commands = git_commands(trace)

@@ -22,8 +22,14 @@ def _run_example(*options: str) -> str:
     # this checkout's gate, whatever else is installed
     path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
     env = {**os.environ, "PYTHONPATH": path, "NO_COLOR": "1"}
-    done = subprocess.run([sys.executable, str(RUN), *options], capture_output=True, text=True,
-                          env=env, timeout=300, check=False)
+    done = subprocess.run(
+        [sys.executable, str(RUN), *options],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     return done.stdout
 
@@ -34,7 +40,9 @@ def _normalised(text: str) -> str:
 
 def _quick_start() -> str:
     text = README.read_text(encoding="utf-8")
-    return text[text.index("## Quick start"):text.index("\n## ", text.index("## Quick start") + 1)]
+    return text[
+        text.index("## Quick start") : text.index("\n## ", text.index("## Quick start") + 1)
+    ]
 
 
 def _sample_output() -> str:
@@ -53,7 +61,7 @@ def _bullets() -> list[str]:
     it), one string per bullet."""
     section = _quick_start()
     bullets: list[str] = []
-    for line in section[section.index("The example builds"):].splitlines():
+    for line in section[section.index("The example builds") :].splitlines():
         if line.startswith("- "):
             bullets.append(line[2:])
         elif line.startswith("  ") and bullets:
@@ -90,5 +98,6 @@ def test_the_readme_bullets_give_the_verdicts_and_rules_the_example_reports(
         if "**FAIL**" in bullet:
             assert f"FAIL {name}" in lines, bullet
         if "is unchanged" in bullet:
-            assert name not in output and "1 subject unchanged" in lines, bullet
+            assert name not in output, bullet
+            assert "1 subject unchanged" in lines, bullet
             assert f"PASS {name}" in verbose.splitlines()

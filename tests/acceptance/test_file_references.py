@@ -4,13 +4,17 @@ its own files: the base revision's schema resolves its references at the base re
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from gate.subjects import file_references
 from tests.support.gitrepo import RepoBuilder
-from tests.support.runner import GateRunner, Run
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.support.runner import GateRunner, Run
 
 CONFIG = """version: 1
 subjects:
@@ -125,8 +129,10 @@ def test_an_unstaged_edit_of_a_referenced_file_is_not_what_is_committed(
     gate: GateRunner, repo: RepoBuilder
 ) -> None:
     repo.write("defs/customer.json", _customer("integer"))  # in the work tree only
-    repo.write("schemas/order.json", _schema(customer={"$ref": "../defs/customer.json"},
-                                             note={"type": "string"}))
+    repo.write(
+        "schemas/order.json",
+        _schema(customer={"$ref": "../defs/customer.json"}, note={"type": "string"}),
+    )
     repo.git("add", "schemas/order.json")
     run = _hook(gate, repo, "schemas/order.json")
     # the index still holds the string id: the staged order schema only gained a property

@@ -8,12 +8,16 @@ in the base repository's run, on behalf of whoever opened the pull request.
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.support.gitrepo import RepoBuilder
-from tests.support.runner import GateRunner
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.support.runner import GateRunner
 
 HOSTILE = "a\n::error title=x::y"
 SEPARATED = "b\u2028::warning::z\r::notice::w"  # other line breaks a log viewer may honour
@@ -31,11 +35,13 @@ def _schema(properties: dict[str, object]) -> str:
 
 
 OLD = _schema({"id": {"type": "string"}})
-NEW = _schema({
-    "id": {"type": "string"},
-    HOSTILE: {"type": "integer"},
-    SEPARATED: {"type": "string", "maxLength": 3},
-})
+NEW = _schema(
+    {
+        "id": {"type": "string"},
+        HOSTILE: {"type": "integer"},
+        SEPARATED: {"type": "string", "maxLength": 3},
+    }
+)
 
 
 @pytest.fixture
@@ -73,9 +79,7 @@ def test_markdown_on_standard_output_keeps_hostile_names_on_their_line(
     assert _forged(run.stdout) == []
 
 
-def test_gate_diff_and_gate_compat_escape_hostile_names(
-    gate: GateRunner, tmp_path: Path
-) -> None:
+def test_gate_diff_and_gate_compat_escape_hostile_names(gate: GateRunner, tmp_path: Path) -> None:
     (tmp_path / "old.json").write_text(OLD)
     (tmp_path / "new.json").write_text(NEW)
     changelog = gate(["diff", "old.json", "new.json"], cwd=tmp_path)

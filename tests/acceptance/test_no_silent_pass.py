@@ -8,16 +8,19 @@ import os
 import shutil
 import struct
 import sys
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.support.avro_shapes import record
 from tests.support.gitrepo import RepoBuilder
 from tests.support.registry_server import RegistryServer
-from tests.support.runner import GateRunner
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from tests.support.runner import GateRunner
 
 V1 = record([("id", "string"), ("amount", "int")])
 V2_BREAKS = record([("id", "string"), ("amount", "int"), ("currency", "string")])
@@ -48,26 +51,46 @@ def test_git_variables_in_the_environment_do_not_hide_the_change(
     repo.git("add", "schemas/orders.avsc")
     value = str(tmp_path / "copy") if variable == "GIT_WORK_TREE" else str(tmp_path / "copy/.git")
     for staged in ([], ["--staged"]):
-        run = gate(["check", "--base", "HEAD", *staged, "--report", "json"], cwd=repo.root,
-                   env={variable: value})
+        run = gate(
+            ["check", "--base", "HEAD", *staged, "--report", "json"],
+            cwd=repo.root,
+            env={variable: value},
+        )
         assert run.exit_code == 1, run.stdout + run.stderr
         assert _rules(run.json()) == [("orders", BREAK)]
 
 
 # ----------------------------------------------------- negative indexes in captured messages
 
-STATUS = json.dumps({
-    "type": "record", "name": "Order", "namespace": "com.shop",
-    "fields": [
-        {"name": "id", "type": "string"},
-        {"name": "status", "type": {"type": "enum", "name": "Status",
-                                    "symbols": ["NEW", "PAID", "SHIPPED"]}},
-        {"name": "note", "type": ["null", "string"], "default": None},
-    ],
-}, indent=2) + "\n"
-STATUS_V2 = STATUS.replace('"default": null\n    }', '"default": null\n    },\n    {\n'
-                           '      "name": "channel", "type": ["null", "string"], '
-                           '"default": null\n    }')
+STATUS = (
+    json.dumps(
+        {
+            "type": "record",
+            "name": "Order",
+            "namespace": "com.shop",
+            "fields": [
+                {"name": "id", "type": "string"},
+                {
+                    "name": "status",
+                    "type": {
+                        "type": "enum",
+                        "name": "Status",
+                        "symbols": ["NEW", "PAID", "SHIPPED"],
+                    },
+                },
+                {"name": "note", "type": ["null", "string"], "default": None},
+            ],
+        },
+        indent=2,
+    )
+    + "\n"
+)
+STATUS_V2 = STATUS.replace(
+    '"default": null\n    }',
+    '"default": null\n    },\n    {\n'
+    '      "name": "channel", "type": ["null", "string"], '
+    '"default": null\n    }',
+)
 # id "o-1", then the enum index and the union index as zigzag varints
 GOOD_BODY = b"\x06o-1" + b"\x02" + b"\x00"
 NEGATIVE_ENUM = b"\x06o-1" + b"\x01" + b"\x00"  # status index -1: "SHIPPED" to fastavro
@@ -87,10 +110,13 @@ def server() -> Iterator[RegistryServer]:
 def test_a_captured_message_with_a_negative_index_is_invalid(
     gate: GateRunner, tmp_path: Path, server: RegistryServer, body: bytes, said: str
 ) -> None:
-    assert STATUS_V2 != STATUS and json.loads(STATUS_V2)
+    assert STATUS_V2 != STATUS
+    assert json.loads(STATUS_V2)
     registered = server.register("orders-value", STATUS)
-    config = ("version: 1\nsubjects:\n  - subject: orders-value\n    file: schemas/orders.avsc\n"
-              "    samples: [captured/*.bin]\n")
+    config = (
+        "version: 1\nsubjects:\n  - subject: orders-value\n    file: schemas/orders.avsc\n"
+        "    samples: [captured/*.bin]\n"
+    )
     repo = RepoBuilder(tmp_path / "repo")
     repo.commit("base", {"gate.yaml": config, "schemas/orders.avsc": STATUS})
     header = b"\x00" + struct.pack(">I", registered.id)
@@ -103,8 +129,10 @@ def test_a_captured_message_with_a_negative_index_is_invalid(
     run = gate(args, cwd=repo.root)
     assert run.exit_code == 1, run.stdout + run.stderr
     (finding,) = [f for f in run.json()["findings"] if f["severity"] == "error"]
-    assert finding["rule"] == "SAMPLE_INVALID" and finding["subject"] == "orders-value"
-    assert "captured/bad.bin" in finding["message"] and said in finding["message"]
+    assert finding["rule"] == "SAMPLE_INVALID"
+    assert finding["subject"] == "orders-value"
+    assert "captured/bad.bin" in finding["message"]
+    assert said in finding["message"]
 
 
 # ------------------------------------------------------------------ one file, two subjects
@@ -126,8 +154,10 @@ def test_a_file_bound_by_two_file_entries_is_a_configuration_error(
     repo.write("schemas/orders.avsc", V2_BREAKS)
     run = gate(["check", "--base", "HEAD"], cwd=repo.root)
     assert run.exit_code == 2, run.stdout + run.stderr
-    assert "gate.yaml:7" in run.stderr and "line 3" in run.stderr
-    assert "orders-value" in run.stderr and "orders-archive-value" in run.stderr
+    assert "gate.yaml:7" in run.stderr
+    assert "line 3" in run.stderr
+    assert "orders-value" in run.stderr
+    assert "orders-archive-value" in run.stderr
     assert "hint:" in run.stderr
 
 
@@ -138,8 +168,8 @@ def test_a_file_entry_still_takes_a_file_out_of_an_overlapping_glob(
     config = (
         "version: 1\n"
         "subjects:\n"
-        "  - files: \"schemas/*.avsc\"\n"
-        "    subject: \"{stem}-value\"\n"
+        '  - files: "schemas/*.avsc"\n'
+        '    subject: "{stem}-value"\n'
         "  - subject: legacy-orders\n"
         "    file: schemas/orders.avsc\n"
     )
@@ -167,10 +197,12 @@ def test_a_schema_file_whose_name_holds_a_newline_is_checked(
     assert _rules(worktree.json()) == expected
     repo.git("add", "-A")
     staged = gate(["check", "--base", "HEAD", "--staged", "--report", "json"], cwd=repo.root)
-    assert staged.exit_code == 1 and _rules(staged.json()) == expected
+    assert staged.exit_code == 1
+    assert _rules(staged.json()) == expected
     repo.commit("break")
     commits = gate(["check", "--base", base, "--head", "HEAD", "--report", "json"], cwd=repo.root)
-    assert commits.exit_code == 1 and _rules(commits.json()) == expected
+    assert commits.exit_code == 1
+    assert _rules(commits.json()) == expected
     (finding,) = commits.json()["findings"]
     assert finding["location"]["path"] == NEWLINE_NAME
 
@@ -208,8 +240,10 @@ def test_a_run_leaves_the_index_untouched_with_stat_dirty_files(
     unchanged = {c["subject"] for c in report["checks"] if "unchanged" in " ".join(c["notes"])}
     assert "payments" in unchanged, report["checks"]
     # the rename was found: the moved file is compared with its old path's version
-    assert any(c["subject"] == "moved" and "git:HEAD:schemas/moved.avsc" in c["name"]
-               for c in report["checks"]), report["checks"]
+    assert any(
+        c["subject"] == "moved" and "git:HEAD:schemas/moved.avsc" in c["name"]
+        for c in report["checks"]
+    ), report["checks"]
     assert (index.read_bytes(), index.stat().st_mtime_ns) == before
     assert not (repo.root / ".git/index.lock").exists()
     assert not marker.exists(), "the post-index-change hook ran"
@@ -239,10 +273,13 @@ def _lfs_store(repo: RepoBuilder, content: str) -> None:
 def lfs_repo(tmp_path: Path) -> RepoBuilder:
     """Schemas tracked by git-lfs, checked out where git-lfs is not installed: pointers."""
     builder = RepoBuilder(tmp_path / "lfs")
-    builder.commit("base", {
-        ".gitattributes": "*.avsc filter=lfs diff=lfs merge=lfs -text\n",
-        "schemas/orders.avsc": _lfs_pointer(V1),
-    })
+    builder.commit(
+        "base",
+        {
+            ".gitattributes": "*.avsc filter=lfs diff=lfs merge=lfs -text\n",
+            "schemas/orders.avsc": _lfs_pointer(V1),
+        },
+    )
     builder.write("schemas/orders.avsc", _lfs_pointer(V2_BREAKS))
     return builder
 
@@ -256,15 +293,19 @@ def test_lfs_pointers_are_resolved_from_the_local_lfs_store(
     assert worktree.exit_code == 1, worktree.stdout + worktree.stderr
     (finding,) = worktree.json()["findings"]
     assert (finding["rule"], finding["location"]) == (
-        BREAK, {"path": "schemas/orders.avsc", "line": 7}
+        BREAK,
+        {"path": "schemas/orders.avsc", "line": 7},
     )
     lfs_repo.git("add", "-A")
     staged = gate(["check", "--base", "HEAD", "--staged", "--report", "json"], cwd=lfs_repo.root)
-    assert staged.exit_code == 1 and _rules(staged.json()) == [("orders", BREAK)]
+    assert staged.exit_code == 1
+    assert _rules(staged.json()) == [("orders", BREAK)]
     lfs_repo.commit("break")
-    commits = gate(["check", "--base", "HEAD~1", "--head", "HEAD", "--report", "json"],
-                   cwd=lfs_repo.root)
-    assert commits.exit_code == 1 and _rules(commits.json()) == [("orders", BREAK)]
+    commits = gate(
+        ["check", "--base", "HEAD~1", "--head", "HEAD", "--report", "json"], cwd=lfs_repo.root
+    )
+    assert commits.exit_code == 1
+    assert _rules(commits.json()) == [("orders", BREAK)]
 
 
 def test_lfs_pointers_without_their_objects_are_unreadable_not_compared(
@@ -273,28 +314,45 @@ def test_lfs_pointers_without_their_objects_are_unreadable_not_compared(
     _lfs_store(lfs_repo, V2_BREAKS)  # the head's object only: the base's was never fetched
     run = gate(["check", "--base", "HEAD"], cwd=lfs_repo.root)
     assert run.exit_code == 3, run.stdout + run.stderr
-    assert "git-lfs pointer" in run.stderr and "schemas/orders.avsc" in run.stderr
+    assert "git-lfs pointer" in run.stderr
+    assert "schemas/orders.avsc" in run.stderr
     assert "git lfs fetch" in run.stderr
     # a pointer whose object is corrupt in the store is no better
     _lfs_store(lfs_repo, V1)
     oid = hashlib.sha256(V1.encode()).hexdigest()
     (lfs_repo.root / ".git/lfs/objects" / oid[:2] / oid[2:4] / oid).write_text(V2_BREAKS)
     run = gate(["check", "--base", "HEAD"], cwd=lfs_repo.root)
-    assert run.exit_code == 3 and "git-lfs pointer" in run.stderr
+    assert run.exit_code == 3
+    assert "git-lfs pointer" in run.stderr
 
 
 # an Order schema in three compatible generations, each in git as a git-lfs pointer
 NOTED = record([("id", "string"), ("amount", "int"), ("note", ["null", "string"])], note=None)
-TAGGED = record([("id", "string"), ("amount", "int"), ("note", ["null", "string"]),
-                 ("tag", ["null", "string"])], note=None, tag=None)
+TAGGED = record(
+    [
+        ("id", "string"),
+        ("amount", "int"),
+        ("note", ["null", "string"]),
+        ("tag", ["null", "string"]),
+    ],
+    note=None,
+    tag=None,
+)
 
 
 def _lfs_history(tmp_path: Path, server: RegistryServer) -> tuple[RepoBuilder, list[str]]:
     """A repository whose schema has been tracked by git-lfs from the start (three commits of
     pointers, objects in the local store) and a registry holding the first two generations."""
     repo = RepoBuilder(tmp_path / "lfs-history")
-    commits = [repo.commit("v1", {".gitattributes": "*.avsc filter=lfs diff=lfs merge=lfs -text\n",
-                                  "schemas/orders.avsc": _lfs_pointer(V1)})]
+    commits = [
+        repo.commit(
+            "v1",
+            {
+                ".gitattributes": "*.avsc filter=lfs diff=lfs merge=lfs -text\n",
+                "schemas/orders.avsc": _lfs_pointer(V1),
+            },
+        )
+    ]
     commits.append(repo.commit("v2", {"schemas/orders.avsc": _lfs_pointer(NOTED)}))
     commits.append(repo.commit("v3", {"schemas/orders.avsc": _lfs_pointer(TAGGED)}))
     for content in (V1, NOTED, TAGGED):
@@ -327,7 +385,8 @@ def test_an_lfs_pointer_in_history_whose_object_is_missing_is_not_drift(
         assert run.exit_code == 0, run.stdout + run.stderr
         drift = [f for f in run.json()["findings"] if f["rule"].startswith("DRIFT_")]
         assert [(f["rule"], f["severity"]) for f in drift] == [
-            ("DRIFT_HISTORY_UNREADABLE", "info"), ("DRIFT_NOT_REGISTERED", "info")
+            ("DRIFT_HISTORY_UNREADABLE", "info"),
+            ("DRIFT_NOT_REGISTERED", "info"),
         ]
         unreadable = drift[0]
         assert unreadable["versions"] == ["registry:orders@2 (id 2)"]
@@ -347,9 +406,16 @@ def test_an_lfs_pointer_in_history_whose_object_is_missing_is_not_drift(
 # ------------------------------------------------------ a registered version gate cannot parse
 
 # a version registered long ago, naming a type it never defines (no reference either)
-UNPARSEABLE = json.dumps({"type": "record", "name": "Event", "fields": [
-    {"name": "id", "type": "string"}, {"name": "legacy", "type": "com.old.Missing"},
-]})
+UNPARSEABLE = json.dumps(
+    {
+        "type": "record",
+        "name": "Event",
+        "fields": [
+            {"name": "id", "type": "string"},
+            {"name": "legacy", "type": "com.old.Missing"},
+        ],
+    }
+)
 
 
 def _registry_checks(report: dict[str, Any]) -> list[dict[str, Any]]:
@@ -362,15 +428,17 @@ def test_a_registered_version_gate_cannot_parse_is_named_and_the_others_still_ch
     server.register("orders", V1)
     server.register("orders", UNPARSEABLE)
     repo.write("schemas/orders.avsc", V2_BREAKS)
-    run = gate(["check", "--base", "HEAD", "--report", "json", "--registry", server.url],
-               cwd=repo.root)
+    run = gate(
+        ["check", "--base", "HEAD", "--report", "json", "--registry", server.url], cwd=repo.root
+    )
     assert run.exit_code == 1, run.stdout + run.stderr
     (check,) = _registry_checks(run.json())
     assert "registry:orders@1" in check["name"]
     # still judged, against version 1
     assert [f["rule"] for f in run.json()["findings"] if f["check"] == check["id"]] == [BREAK]
     (note,) = [n for n in check["notes"] if "skipped" in n]
-    assert "version 2 (id 2)" in note and "com.old.Missing" in note
+    assert "version 2 (id 2)" in note
+    assert "com.old.Missing" in note
     text = gate(["check", "--base", "HEAD", "--registry", server.url], cwd=repo.root)
     assert "registered version 2 (id 2) of orders is skipped" in text.stdout
 
@@ -380,9 +448,12 @@ def test_a_subject_whose_only_version_gate_cannot_parse_keeps_a_visible_registry
 ) -> None:
     server.register("orders", UNPARSEABLE)
     repo.write("schemas/orders.avsc", V2_BREAKS)
-    run = gate(["check", "--base", "HEAD", "--report", "json", "--registry", server.url],
-               cwd=repo.root)
+    run = gate(
+        ["check", "--base", "HEAD", "--report", "json", "--registry", server.url], cwd=repo.root
+    )
     assert run.exit_code == 1, run.stdout + run.stderr  # the git comparison and drift still fail
     (check,) = _registry_checks(run.json())
     (note,) = check["notes"]
-    assert "version 1 (id 1)" in note and "skipped" in note and "no registered version" in note
+    assert "version 1 (id 1)" in note
+    assert "skipped" in note
+    assert "no registered version" in note

@@ -5,19 +5,21 @@ as data in flight, on a real git repository and the registry test server on 127.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.support.gitrepo import RepoBuilder
 from tests.support.registry_server import RegistryServer, naive_protobuf_check
-from tests.support.runner import GateRunner
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from tests.support.runner import GateRunner
 
 ORDER = (
-    'syntax = "proto3";\npackage shop;\n\n'
-    "message Order {\n  string id = 1;\n  bytes note = 2;\n}\n"
+    'syntax = "proto3";\npackage shop;\n\nmessage Order {\n  string id = 1;\n  bytes note = 2;\n}\n'
 )
 # reads `note` as a string: the registry sees no difference, but bytes that are not UTF-8 fail
 AUDIT = ORDER.replace("bytes note", "string note")
@@ -37,8 +39,7 @@ contracts:
         reader: protos/readers/audit.proto
 """
 # `note` is 0xff in the second record: not UTF-8
-SAMPLES = ('{"id": "o-1", "note": "aGVsbG8="}\n'
-           '{"id": "o-2", "note": "/w=="}\n')
+SAMPLES = '{"id": "o-1", "note": "aGVsbG8="}\n{"id": "o-2", "note": "/w=="}\n'
 
 
 @pytest.fixture
@@ -56,14 +57,17 @@ def _captured(schema_id: int, note: bytes) -> bytes:
 def _repo(tmp_path: Path, server: RegistryServer, note: bytes) -> RepoBuilder:
     stored = server.register("orders-value", ORDER, schema_type="PROTOBUF")
     repo = RepoBuilder(tmp_path / "repo")
-    repo.commit("v1", {
-        "gate.yaml": CONFIG,
-        "protos/orders.proto": ORDER,
-        "protos/readers/ledger.proto": ORDER,
-        "protos/readers/audit.proto": AUDIT,
-        "samples/orders.jsonl": SAMPLES,
-        "samples/captured.bin": _captured(stored.id, note),
-    })
+    repo.commit(
+        "v1",
+        {
+            "gate.yaml": CONFIG,
+            "protos/orders.proto": ORDER,
+            "protos/readers/ledger.proto": ORDER,
+            "protos/readers/audit.proto": AUDIT,
+            "samples/orders.jsonl": SAMPLES,
+            "samples/captured.bin": _captured(stored.id, note),
+        },
+    )
     return repo
 
 
@@ -75,13 +79,15 @@ def test_a_consumer_that_cannot_read_a_json_sample_is_named_with_the_sample_line
     gate: GateRunner, tmp_path: Path, server: RegistryServer
 ) -> None:
     repo = _repo(tmp_path, server, b"fine")
-    run = gate(["check", "--base", "HEAD", "--report", "json", "--registry", server.url],
-               cwd=repo.root)
+    run = gate(
+        ["check", "--base", "HEAD", "--report", "json", "--registry", server.url], cwd=repo.root
+    )
     report = run.json()
     (finding,) = _unread(report)
     assert finding["message"].startswith(
         "consumer `audit` cannot read the configured sample samples/orders.jsonl:2 written by "
-        "producer `checkout` (the schemas are compatible by the registry's rules")
+        "producer `checkout` (the schemas are compatible by the registry's rules"
+    )
     assert "UTF-8" in finding["message"] or "utf-8" in finding["message"]
     assert finding["location"] == {"path": "samples/orders.jsonl", "line": 2}
     assert finding["severity"] == "warning"
@@ -89,7 +95,8 @@ def test_a_consumer_that_cannot_read_a_json_sample_is_named_with_the_sample_line
     witness = finding["witness"]
     assert witness["payload"] == {"id": "o-2", "note": "/w=="}
     body = base64.b64decode(witness["body_base64"])
-    assert witness["body_encoding"] == "protobuf" and body == b"\x0a\x03o-2\x12\x01\xff"
+    assert witness["body_encoding"] == "protobuf"
+    assert body == b"\x0a\x03o-2\x12\x01\xff"
     assert base64.b64decode(witness["wire_base64"])[5:] == b"\x00" + body
     # every consumer read the samples: the ledger all of them, the audit one of two
     notes = "\n".join(report["notes"] + [n for c in report["checks"] for n in c.get("notes", [])])
@@ -104,13 +111,17 @@ def test_a_captured_message_a_consumer_cannot_read_names_the_file(
     gate: GateRunner, tmp_path: Path, server: RegistryServer
 ) -> None:
     repo = _repo(tmp_path, server, b"\xfe")
-    run = gate(["check", "--base", "HEAD", "--report", "json", "--registry", server.url],
-               cwd=repo.root)
+    run = gate(
+        ["check", "--base", "HEAD", "--report", "json", "--registry", server.url], cwd=repo.root
+    )
     captured = [f for f in _unread(run.json()) if "samples/captured.bin" in f["message"]]
     (finding,) = captured
     assert finding["message"].startswith(
         "consumer `audit` cannot read the configured sample samples/captured.bin captured with "
-        "schema id ")
-    assert finding["location"] == {"path": "samples/captured.bin", "line": None} or \
-        finding["location"]["path"] == "samples/captured.bin"
+        "schema id "
+    )
+    assert (
+        finding["location"] == {"path": "samples/captured.bin", "line": None}
+        or finding["location"]["path"] == "samples/captured.bin"
+    )
     assert base64.b64decode(finding["witness"]["wire_base64"]) == _captured(1, b"\xfe")

@@ -5,12 +5,16 @@ without a reference."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.support.gitrepo import RepoBuilder
-from tests.support.runner import GateRunner, Run
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.support.runner import GateRunner, Run
 
 CONFIG = """version: 1
 subjects:
@@ -79,8 +83,11 @@ def test_a_commit_changing_only_an_imported_file_judges_every_subject_importing_
     assert run.exit_code == 1, run.stdout + run.stderr
     # refund.proto imports money.proto; order.proto imports line.proto, which imports it
     assert _failed(run) == BROKEN
-    paths = {f["subject"]: f["path"] for f in run.json()["findings"]
-             if f["rule"] == "PROTOBUF_FIELD_SCALAR_KIND_CHANGED"}
+    paths = {
+        f["subject"]: f["path"]
+        for f in run.json()["findings"]
+        if f["rule"] == "PROTOBUF_FIELD_SCALAR_KIND_CHANGED"
+    }
     assert paths == {"order-value": "/Money/1", "refund-value": "/Money/1"}
     notes = {c["subject"]: c["notes"] for c in run.json()["checks"] if c["notes"]}
     assert any("unchanged" in n for n in notes["catalog-value"])
@@ -95,8 +102,11 @@ def test_a_compatible_change_in_an_imported_file_passes(
         cwd=repo.root,
     )
     assert run.exit_code == 0, run.stdout + run.stderr
-    judged = {c["subject"] for c in run.json()["checks"] if c["kind"] == "compat"
-              and not any("unchanged" in n for n in c["notes"])}
+    judged = {
+        c["subject"]
+        for c in run.json()["checks"]
+        if c["kind"] == "compat" and not any("unchanged" in n for n in c["notes"])
+    }
     assert {"order-value", "refund-value"} <= judged
 
 
@@ -106,8 +116,16 @@ def test_the_pre_commit_hook_judges_the_subjects_importing_a_staged_file(
     repo.write("common/money.proto", _money("double"))
     repo.git("add", "common/money.proto")
     run = gate(
-        ["check", "--staged", "--offline", "--base", "HEAD", "--report", "json",
-         "common/money.proto"],
+        [
+            "check",
+            "--staged",
+            "--offline",
+            "--base",
+            "HEAD",
+            "--report",
+            "json",
+            "common/money.proto",
+        ],
         cwd=repo.root,
     )
     assert run.exit_code == 1, run.stdout + run.stderr
@@ -123,8 +141,16 @@ def test_an_unstaged_edit_of_an_imported_file_is_not_what_is_committed(
     repo.write("common/line.proto", LINE.replace("}\n", "  string note = 3;\n}\n"))
     repo.git("add", "common/line.proto")
     run = gate(
-        ["check", "--staged", "--offline", "--base", "HEAD", "--report", "json",
-         "common/line.proto"],
+        [
+            "check",
+            "--staged",
+            "--offline",
+            "--base",
+            "HEAD",
+            "--report",
+            "json",
+            "common/line.proto",
+        ],
         cwd=repo.root,
     )
     # the index still holds int64 units: the staged line.proto only gained a field
@@ -192,9 +218,7 @@ def test_import_paths_are_relative_to_the_folder_of_gate_yaml(
     ]
 
 
-def test_without_the_import_path_the_import_is_unresolved(
-    gate: GateRunner, tmp_path: Path
-) -> None:
+def test_without_the_import_path_the_import_is_unresolved(gate: GateRunner, tmp_path: Path) -> None:
     repo = RepoBuilder(tmp_path / "repo")
     repo.commit("base", {"gate.yaml": CONFIG, "third_party/protos/common/money.proto": _money()})
     repo.write("proto/refund.proto", REFUND)
@@ -273,9 +297,7 @@ def test_well_known_google_type_and_confluent_files_need_no_reference(
     gate: GateRunner, tmp_path: Path
 ) -> None:
     (tmp_path / "v1.proto").write_text(_delivery())
-    (tmp_path / "v2.proto").write_text(
-        _delivery("\n  string note = 5;")
-    )
+    (tmp_path / "v2.proto").write_text(_delivery("\n  string note = 5;"))
     run = gate(["compat", "--format", "json", "v1.proto", "v2.proto"], cwd=tmp_path)
     assert run.exit_code == 0, run.stdout + run.stderr
     assert run.json()["findings"] == []

@@ -5,15 +5,18 @@ repository and the registry test server on 127.0.0.1."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.support.gitrepo import RepoBuilder
 from tests.support.registry_server import RegistryServer, naive_protobuf_check
-from tests.support.runner import GateRunner
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from tests.support.runner import GateRunner
 
 MONEY = (
     'syntax = "proto3";\npackage shop;\n\n'
@@ -43,8 +46,11 @@ def server() -> Iterator[RegistryServer]:
 
 
 def _rules(report: dict[str, Any]) -> list[tuple[str, str]]:
-    return sorted((f["subject"], f["rule"]) for f in report["findings"]
-                  if f["severity"] in ("error", "warning"))
+    return sorted(
+        (f["subject"], f["rule"])
+        for f in report["findings"]
+        if f["severity"] in ("error", "warning")
+    )
 
 
 # --- the built-in subject rules: .proto files are subjects without gate.yaml -------------------
@@ -54,8 +60,10 @@ def test_proto_files_are_subjects_without_gate_yaml(gate: GateRunner, tmp_path: 
     repo = RepoBuilder(tmp_path / "repo")
     repo.commit("v1", {"protos/orders.proto": ORDER, "protos/common/money.proto": MONEY})
     # a comment and the layout change: the same schema
-    repo.write("protos/orders.proto",
-               ORDER.replace("// one order, as checkout writes it\n", "").replace("  ", "    "))
+    repo.write(
+        "protos/orders.proto",
+        ORDER.replace("// one order, as checkout writes it\n", "").replace("  ", "    "),
+    )
     run = gate(["check", "--base", "HEAD", "--report", "json"], cwd=repo.root)
     assert run.exit_code == 0, run.stdout
     report = run.json()
@@ -78,11 +86,17 @@ def referenced(tmp_path: Path, server: RegistryServer) -> RepoBuilder:
     """A repository whose orders.proto imports common/money.proto, both registered, the
     orders subject with a reference to the money subject."""
     server.register("money-value", MONEY, schema_type="PROTOBUF")
-    server.register("orders-value", ORDER, schema_type="PROTOBUF",
-                    references=(("common/money.proto", "money-value", 1),))
+    server.register(
+        "orders-value",
+        ORDER,
+        schema_type="PROTOBUF",
+        references=(("common/money.proto", "money-value", 1),),
+    )
     repo = RepoBuilder(tmp_path / "repo")
-    repo.commit("v1", {"gate.yaml": CONFIG, "protos/orders.proto": ORDER,
-                       "protos/common/money.proto": MONEY})
+    repo.commit(
+        "v1",
+        {"gate.yaml": CONFIG, "protos/orders.proto": ORDER, "protos/common/money.proto": MONEY},
+    )
     return repo
 
 
@@ -92,8 +106,19 @@ def test_registered_versions_are_compiled_with_their_references(
     # the field changes from the referenced message to a string, in git and against the
     # registry's version 1, whose import is the registry's money-value@1
     referenced.write("protos/orders.proto", ORDER.replace("Money total", "string total"))
-    run = gate(["check", "--base", "HEAD", "--report", "json", "--registry", server.url,
-                "--verify-with-registry"], cwd=referenced.root)
+    run = gate(
+        [
+            "check",
+            "--base",
+            "HEAD",
+            "--report",
+            "json",
+            "--registry",
+            server.url,
+            "--verify-with-registry",
+        ],
+        cwd=referenced.root,
+    )
     assert run.exit_code == 1, run.stdout
     report = run.json()
     kinds = [f for f in report["findings"] if f["rule"] == "PROTOBUF_FIELD_KIND_CHANGED"]
@@ -116,23 +141,27 @@ def test_snapshots_keep_proto_texts_and_references(
     gate: GateRunner, referenced: RepoBuilder, server: RegistryServer, tmp_path: Path
 ) -> None:
     snapshot = tmp_path / "snapshot"
-    run = gate(["registry", "export", "--registry", server.url, str(snapshot)],
-               cwd=referenced.root)
+    run = gate(["registry", "export", "--registry", server.url, str(snapshot)], cwd=referenced.root)
     assert run.exit_code == 0, run.stdout + run.stderr
     index = json.loads((snapshot / "snapshot.json").read_text(encoding="utf-8"))
     (folder,) = [s["folder"] for s in index["subjects"] if s["name"] == "orders-value"]
     stored = json.loads((snapshot / "subjects" / folder / "v1.json").read_text(encoding="utf-8"))
-    assert stored["schemaType"] == "PROTOBUF" and stored["schema"] == ORDER
+    assert stored["schemaType"] == "PROTOBUF"
+    assert stored["schema"] == ORDER
     assert stored["references"] == [
         {"name": "common/money.proto", "subject": "money-value", "version": 1}
     ]
     assert stored["resolvedReferences"] == [{"name": "common/money.proto", "schema": MONEY}]
     # offline, the snapshot judges as the registry did: the referenced message compiles
     referenced.write("protos/orders.proto", ORDER.replace("Money total", "string total"))
-    online = gate(["check", "--base", "HEAD", "--report", "json", "--registry", server.url],
-                  cwd=referenced.root)
-    offline = gate(["check", "--base", "HEAD", "--report", "json", "--snapshot", str(snapshot)],
-                   cwd=referenced.root)
+    online = gate(
+        ["check", "--base", "HEAD", "--report", "json", "--registry", server.url],
+        cwd=referenced.root,
+    )
+    offline = gate(
+        ["check", "--base", "HEAD", "--report", "json", "--snapshot", str(snapshot)],
+        cwd=referenced.root,
+    )
     assert offline.exit_code == online.exit_code == 1
     assert _rules(offline.json()) == _rules(online.json())
     assert ("orders-value", "PROTOBUF_FIELD_KIND_CHANGED") in _rules(offline.json())
@@ -147,26 +176,37 @@ def test_drift_compares_canonical_proto_texts(
     gate: GateRunner, referenced: RepoBuilder, server: RegistryServer
 ) -> None:
     # git's text differs from the registered one by a comment and its layout only
-    relaid = ORDER.replace("// one order, as checkout writes it\n", "/* orders */\n").replace(
-        "  ", "\t"
-    ).replace("Money total = 2;", "Money   total=2 ;")
+    relaid = (
+        ORDER.replace("// one order, as checkout writes it\n", "/* orders */\n")
+        .replace("  ", "\t")
+        .replace("Money total = 2;", "Money   total=2 ;")
+    )
     referenced.commit("comments", {"protos/orders.proto": relaid})
     # and the newest registered version differs from every git revision by its comments only
-    server.register("orders-value", ORDER.replace("one order", "an order"),
-                    schema_type="PROTOBUF", references=(("common/money.proto", "money-value", 1),))
+    server.register(
+        "orders-value",
+        ORDER.replace("one order", "an order"),
+        schema_type="PROTOBUF",
+        references=(("common/money.proto", "money-value", 1),),
+    )
     run = gate(["drift", "--registry", server.url, "--report", "json"], cwd=referenced.root)
     assert run.exit_code == 0, run.stdout
     assert not [f for f in run.json()["findings"] if f["severity"] != "info"]
     # the head is that schema: registered, as far as drift can tell
     assert "DRIFT_NOT_REGISTERED" not in {f["rule"] for f in run.json()["findings"]}
     # a version registered by hand with another field is drift, shown statement by statement
-    server.register("orders-value", ORDER.replace("int32 quantity = 3;", "int64 quantity = 3;"),
-                    schema_type="PROTOBUF", references=(("common/money.proto", "money-value", 1),))
+    server.register(
+        "orders-value",
+        ORDER.replace("int32 quantity = 3;", "int64 quantity = 3;"),
+        schema_type="PROTOBUF",
+        references=(("common/money.proto", "money-value", 1),),
+    )
     run = gate(["drift", "--registry", server.url, "--report", "json"], cwd=referenced.root)
     assert run.exit_code == 1, run.stdout
     (finding,) = [f for f in run.json()["findings"] if f["severity"] == "error"]
     assert (finding["subject"], finding["rule"]) == (
-        "orders-value", "DRIFT_UNTRACKED_REGISTRY_VERSION"
+        "orders-value",
+        "DRIFT_UNTRACKED_REGISTRY_VERSION",
     )
     assert "registry version 3" in finding["message"]
     assert "only in git: `int32 quantity = 3;`" in finding["message"]
@@ -179,7 +219,9 @@ READER = (
     'syntax = "proto3";\npackage shop;\n\nimport "common/money.proto";\n\n'
     "// the ledger reads the total only\nmessage Order {\n  Money total = 2;\n}\n"
 )
-CONTRACTS = CONFIG + """contracts:
+CONTRACTS = (
+    CONFIG
+    + """contracts:
   - subject: orders-value
     producers:
       - name: checkout
@@ -189,35 +231,54 @@ CONTRACTS = CONFIG + """contracts:
       - name: billing
         reader: orders-value@1
 """
+)
 
 
 def test_contract_readers_as_proto_files_and_registered_versions(
     gate: GateRunner, referenced: RepoBuilder, server: RegistryServer
 ) -> None:
-    referenced.commit("contracts", {"gate.yaml": CONTRACTS, "protos/ledger/orders.proto":
-                                    READER.replace('"common/money.proto"', '"money.proto"'),
-                                    "protos/ledger/money.proto": MONEY})
+    referenced.commit(
+        "contracts",
+        {
+            "gate.yaml": CONTRACTS,
+            "protos/ledger/orders.proto": READER.replace('"common/money.proto"', '"money.proto"'),
+            "protos/ledger/money.proto": MONEY,
+        },
+    )
     referenced.write("protos/orders.proto", ORDER.replace("int32 quantity", "double quantity"))
-    run = gate(["check", "--base", "HEAD", "--report", "json", "--registry", server.url],
-               cwd=referenced.root)
+    run = gate(
+        ["check", "--base", "HEAD", "--report", "json", "--registry", server.url],
+        cwd=referenced.root,
+    )
     # the ledger does not read the quantity; the billing service reads version 1, which has it
     contracts = {c["name"]: c for c in run.json()["checks"] if c["kind"] == "contract"}
     ledger = contracts["consumer `ledger` reads what producer `checkout` writes"]
     billing = contracts["consumer `billing` reads what producer `checkout` writes"]
-    assert ledger["passed"] and not billing["passed"]
+    assert ledger["passed"]
+    assert not billing["passed"]
     (finding,) = [f for f in run.json()["findings"] if f["fingerprint"] in billing["findings"]]
     assert finding["rule"] == "PROTOBUF_FIELD_SCALAR_KIND_CHANGED"
     assert finding["versions"] == [
-        "writer: protos/orders.proto", "reader: registry:orders-value@1 (id 2)"
+        "writer: protos/orders.proto",
+        "reader: registry:orders-value@1 (id 2)",
     ]
     # the ledger's reader changes the total's type: the finding is at the reader's own line
-    referenced.write("protos/ledger/orders.proto", READER.replace(
-        '"common/money.proto"', '"money.proto"').replace("Money total", "string total"))
-    run = gate(["check", "--base", "HEAD", "--report", "json", "--registry", server.url],
-               cwd=referenced.root)
+    referenced.write(
+        "protos/ledger/orders.proto",
+        READER.replace('"common/money.proto"', '"money.proto"').replace(
+            "Money total", "string total"
+        ),
+    )
+    run = gate(
+        ["check", "--base", "HEAD", "--report", "json", "--registry", server.url],
+        cwd=referenced.root,
+    )
     assert run.exit_code == 1
-    located = {f["location"]["path"]: f["location"]["line"] for f in run.json()["findings"]
-               if f["rule"] == "PROTOBUF_FIELD_KIND_CHANGED" and f["location"]}
+    located = {
+        f["location"]["path"]: f["location"]["line"]
+        for f in run.json()["findings"]
+        if f["rule"] == "PROTOBUF_FIELD_KIND_CHANGED" and f["location"]
+    }
     assert located["protos/ledger/orders.proto"] == 8
 
 
@@ -236,24 +297,42 @@ def test_every_report_format_renders_protobuf_findings(gate: GateRunner, tmp_pat
     repo.commit("v1", {"protos/orders.proto": ORDER, "protos/common/money.proto": MONEY})
     repo.write("protos/orders.proto", ORDER.replace("int32 quantity", "string quantity"))
     out = tmp_path / "reports"
-    formats = {"text": "report.txt", "json": "report.json", "junit": "report.xml",
-               "sarif": "report.sarif", "markdown": "report.md"}
-    run = gate(["check", "--base", "HEAD",
-                *(f"--report={name}={out / file}" for name, file in formats.items())],
-               cwd=repo.root)
+    formats = {
+        "text": "report.txt",
+        "json": "report.json",
+        "junit": "report.xml",
+        "sarif": "report.sarif",
+        "markdown": "report.md",
+    }
+    run = gate(
+        [
+            "check",
+            "--base",
+            "HEAD",
+            *(f"--report={name}={out / file}" for name, file in formats.items()),
+        ],
+        cwd=repo.root,
+    )
     assert run.exit_code == 1, run.stdout + run.stderr
     rule, where = "PROTOBUF_FIELD_SCALAR_KIND_CHANGED", "protos/orders.proto:10"
 
     text = (out / "report.txt").read_text(encoding="utf-8")
-    assert f"error {rule} {where} at /Order/3" in text and "fix:" in text
+    assert f"error {rule} {where} at /Order/3" in text
+    assert "fix:" in text
 
     document = json.loads((out / "report.json").read_text(encoding="utf-8"))
-    schema = json.loads((Path(gate_package.__file__).parent / "schemas" / "report.schema.json")
-                        .read_text(encoding="utf-8"))
+    schema = json.loads(
+        (Path(gate_package.__file__).parent / "schemas" / "report.schema.json").read_text(
+            encoding="utf-8"
+        )
+    )
     jsonschema.Draft202012Validator(schema).validate(document)
     (finding,) = [f for f in document["findings"] if f["severity"] == "error"]
     assert (finding["rule"], finding["path"], finding["location"]) == (
-        rule, "/Order/3", {"path": "protos/orders.proto", "line": 10})
+        rule,
+        "/Order/3",
+        {"path": "protos/orders.proto", "line": 10},
+    )
 
     xml = (out / "report.xml").read_bytes()
     xsd = etree.XMLSchema(etree.parse(str(REPORT_SCHEMAS / "junit.xsd")))
@@ -262,23 +341,31 @@ def test_every_report_format_renders_protobuf_findings(gate: GateRunner, tmp_pat
         case.attrib.pop("file", None)  # newer than Jenkins' schema (see tests/report)
     assert xsd.validate(parsed), xsd.error_log
     suites = JUnitXml.fromfile(str(out / "report.xml"))
-    failed = [c for s in (suites if isinstance(suites, JUnitXml) else [suites]) for c in s
-              if not c.is_passed]
+    failed = [
+        c
+        for s in (suites if isinstance(suites, JUnitXml) else [suites])
+        for c in s
+        if not c.is_passed
+    ]
     assert any(rule in f"{r.message} {r.text}" for c in failed for r in c.result)
 
     sarif = json.loads((out / "report.sarif").read_text(encoding="utf-8"))
-    jsonschema.Draft4Validator(json.loads(
-        (REPORT_SCHEMAS / "sarif-2.1.0.json").read_text(encoding="utf-8"))).validate(sarif)
+    jsonschema.Draft4Validator(
+        json.loads((REPORT_SCHEMAS / "sarif-2.1.0.json").read_text(encoding="utf-8"))
+    ).validate(sarif)
     (result,) = sarif["runs"][0]["results"]
     assert result["ruleId"] == rule
     region = result["locations"][0]["physicalLocation"]
     assert (region["artifactLocation"]["uri"], region["region"]["startLine"]) == (
-        "protos/orders.proto", 10)
+        "protos/orders.proto",
+        10,
+    )
     (described,) = [r for r in sarif["runs"][0]["tool"]["driver"]["rules"] if r["id"] == rule]
     assert "scalar" in described["shortDescription"]["text"]
 
     markdown = (out / "report.md").read_text(encoding="utf-8")
-    assert f"`{rule}` · orders" in markdown and "`protos/orders.proto:10`" in markdown
+    assert f"`{rule}` · orders" in markdown
+    assert "`protos/orders.proto:10`" in markdown
     assert "| orders | ❌ FAIL |" in markdown
 
 
@@ -292,7 +379,11 @@ def test_gate_rules_lists_every_protobuf_rule(gate: GateRunner, tmp_path: Path) 
     assert declared <= listed.keys()
     assert listed["PROTOBUF_FIELD_KIND_CHANGED"]["category"] == "protobuf"
     assert listed["PROTOBUF_FIELD_KIND_CHANGED"]["registry_name"] == "FIELD_KIND_CHANGED"
-    assert {"PROTOBUF_INVALID_SCHEMA", "PROTOBUF_UNRESOLVED_IMPORT",
-            "PROTOBUF_FIELD_SCALAR_KIND_CHANGED", "PROTOBUF_MESSAGE_REMOVED"} <= declared
+    assert {
+        "PROTOBUF_INVALID_SCHEMA",
+        "PROTOBUF_UNRESOLVED_IMPORT",
+        "PROTOBUF_FIELD_SCALAR_KIND_CHANGED",
+        "PROTOBUF_MESSAGE_REMOVED",
+    } <= declared
     text = gate(["rules"], cwd=tmp_path).stdout
     assert all(rule_id in text for rule_id in declared)

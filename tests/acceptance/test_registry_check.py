@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.support.avro_shapes import record
 from tests.support.gitrepo import RepoBuilder
 from tests.support.registry_server import RegistryServer
-from tests.support.runner import GateRunner
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from tests.support.runner import GateRunner
 
 CONFIG = """version: 1
 subjects:
@@ -59,7 +62,8 @@ def test_transitive_level_comes_from_the_registry(
     run = _check(gate, repo, "--registry", server.url)
     assert run.exit_code == 1
     (finding,) = [f for f in run.json()["findings"] if f["severity"] == "error"]
-    assert finding["rule"] == "AVRO_READER_FIELD_MISSING_DEFAULT" and "legacy" in finding["message"]
+    assert finding["rule"] == "AVRO_READER_FIELD_MISSING_DEFAULT"
+    assert "legacy" in finding["message"]
     assert finding["location"] == {"path": "schemas/orders.avsc", "line": None}
     assert any("registry:orders-value@1" in v for v in finding["versions"])
 
@@ -77,18 +81,23 @@ def test_refused_credentials_exit_3_without_the_secret(
     gate: GateRunner, repo: RepoBuilder, tmp_path: Path
 ) -> None:
     with RegistryServer(auth=("key", "right-secret")) as server:
-        run = gate(["check", "--base", "HEAD", "--registry", server.url], cwd=repo.root,
-                   env={"GATE_REGISTRY_USER": "key", "GATE_REGISTRY_PASSWORD": "wrong-secret-42"})
+        run = gate(
+            ["check", "--base", "HEAD", "--registry", server.url],
+            cwd=repo.root,
+            env={"GATE_REGISTRY_USER": "key", "GATE_REGISTRY_PASSWORD": "wrong-secret-42"},
+        )
     assert run.exit_code == 3
     assert "wrong-secret-42" not in run.stdout + run.stderr
-    assert "hint:" in run.stderr and "GATE_REGISTRY" in run.stderr
+    assert "hint:" in run.stderr
+    assert "GATE_REGISTRY" in run.stderr
 
 
 def test_unreachable_registry_exits_3(gate: GateRunner, repo: RepoBuilder) -> None:
     with RegistryServer() as server:
         url = server.url
     run = gate(["check", "--base", "HEAD", "--registry", url], cwd=repo.root)
-    assert run.exit_code == 3 and "127.0.0.1" in run.stderr
+    assert run.exit_code == 3
+    assert "127.0.0.1" in run.stderr
 
 
 def test_export_then_snapshot_gives_the_same_verdicts(
@@ -107,19 +116,26 @@ def test_export_then_snapshot_gives_the_same_verdicts(
     assert _findings(live.json()) == _findings(offline.json())
 
 
-def test_drift_of_every_kind(
-    gate: GateRunner, repo: RepoBuilder, server: RegistryServer
-) -> None:
-    repo.commit("v3 and gate level", {"schemas/orders.avsc": V3, "gate.yaml": CONFIG.replace(
-        "    subject: '{stem}-value'\n",
-        "    subject: '{stem}-value'\n    compatibility: FULL\n")})
+def test_drift_of_every_kind(gate: GateRunner, repo: RepoBuilder, server: RegistryServer) -> None:
+    repo.commit(
+        "v3 and gate level",
+        {
+            "schemas/orders.avsc": V3,
+            "gate.yaml": CONFIG.replace(
+                "    subject: '{stem}-value'\n",
+                "    subject: '{stem}-value'\n    compatibility: FULL\n",
+            ),
+        },
+    )
     repo.write("schemas/refunds.avsc", V2)
     server.register("orders-value", LEGACY)
     server.register("orders-value", record([("id", "string"), ("by_hand", "int")]))
     server.register("audit-value", V2)
     server.set_compatibility("BACKWARD", "orders-value")
-    run = gate(["drift", "--registry", server.url, "--report", "json", "--fail-on", "warning"],
-               cwd=repo.root)
+    run = gate(
+        ["drift", "--registry", server.url, "--report", "json", "--fail-on", "warning"],
+        cwd=repo.root,
+    )
     assert run.stdout, run.stderr
     rules = set(_findings(run.json()))
     assert ("orders-value", "DRIFT_UNTRACKED_REGISTRY_VERSION") in rules
@@ -137,8 +153,11 @@ def _avro_oracle(reader: str, writer: str, schema_type: str) -> list[str]:
     result = avro.compatibility.ReaderWriterCompatibilityChecker().get_compatibility(
         avro.schema.parse(reader), avro.schema.parse(writer)
     )
-    return [] if result.compatibility is avro.compatibility.SchemaCompatibilityType.compatible \
+    return (
+        []
+        if result.compatibility is avro.compatibility.SchemaCompatibilityType.compatible
         else [str(m) for m in result.messages]
+    )
 
 
 def test_verify_with_registry_agrees_with_a_real_checker(
@@ -154,9 +173,7 @@ def test_verify_with_registry_agrees_with_a_real_checker(
     assert "AVRO_READER_FIELD_MISSING_DEFAULT" in rules
 
 
-def test_verify_with_registry_reports_a_disagreement(
-    gate: GateRunner, repo: RepoBuilder
-) -> None:
+def test_verify_with_registry_reports_a_disagreement(gate: GateRunner, repo: RepoBuilder) -> None:
     with RegistryServer(check=lambda reader, writer, kind: ["NO: the server says so"]) as server:
         server.register("orders-value", V2)
         run = _check(gate, repo, "--registry", server.url, "--verify-with-registry")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from tests.support.runner import GateRunner
+if TYPE_CHECKING:
+    from tests.support.runner import GateRunner
 
 RULES = Path(__file__).resolve().parents[2] / "fixtures" / "rules"
 FOLDERS = sorted(p for p in RULES.glob("*/*") if (p / "expected.json").is_file())
@@ -18,16 +20,31 @@ def test_rule_fixture(gate: GateRunner, folder: Path) -> None:
     expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
     (old,) = folder.glob("old.*")
     (new,) = folder.glob("new.*")
-    run = gate(["compat", "--mode", expected["mode"], "--policy", expected.get("policy", "STRICT"),
-                "--format", "json", "--no-simulate", str(old), str(new)])
+    run = gate(
+        [
+            "compat",
+            "--mode",
+            expected["mode"],
+            "--policy",
+            expected.get("policy", "STRICT"),
+            "--format",
+            "json",
+            "--no-simulate",
+            str(old),
+            str(new),
+        ]
+    )
     assert run.exit_code in (0, 1), run.stderr
     findings = run.json()["findings"]
     assert sorted((f["rule"], f["path"]) for f in findings) == sorted(
         (f["rule"], f["path"]) for f in expected["findings"]
     )
     for want in expected["findings"]:
-        messages = [f["message"] for f in findings
-                    if f["rule"] == want["rule"] and f["path"] == want["path"]]
+        messages = [
+            f["message"]
+            for f in findings
+            if f["rule"] == want["rule"] and f["path"] == want["path"]
+        ]
         assert any(want["message"] in m for m in messages), (want, messages)
     errors = [f for f in findings if f["severity"] == "error"]
     assert run.exit_code == (1 if errors else 0)

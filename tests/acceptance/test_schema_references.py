@@ -5,15 +5,18 @@ for contracts; unknown targets and cycles are configuration errors naming gate.y
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.support.gitrepo import RepoBuilder
 from tests.support.registry_server import RegistryServer
-from tests.support.runner import GateRunner, Run
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from tests.support.runner import GateRunner, Run
 
 
 def _avro(name: str, fields: list[dict[str, Any]]) -> str:
@@ -97,8 +100,10 @@ def test_an_avro_schema_split_across_two_files_parses_and_checks(
     checks = {c["id"]: c for c in run.json()["checks"]}
     assert checks["order-value: valid"]["findings"] == []
     # the pair was really compared, with Customer known to both sides
-    assert any(c["subject"] == "order-value" and c["kind"] == "compat" and not c["notes"]
-               for c in run.json()["checks"])
+    assert any(
+        c["subject"] == "order-value" and c["kind"] == "compat" and not c["notes"]
+        for c in run.json()["checks"]
+    )
 
 
 def test_without_the_reference_the_type_is_unknown(
@@ -109,7 +114,8 @@ def test_without_the_reference_the_type_is_unknown(
     run = _check(gate, avro_repo, "--offline")
     assert run.exit_code == 1
     (finding,) = run.json()["findings"]
-    assert finding["rule"] == "AVRO_INVALID_SCHEMA" and "com.shop.Customer" in finding["message"]
+    assert finding["rule"] == "AVRO_INVALID_SCHEMA"
+    assert "com.shop.Customer" in finding["message"]
 
 
 def test_a_breaking_change_in_the_referenced_file_fails_both_subjects(
@@ -151,14 +157,15 @@ def test_each_revision_resolves_the_reference_with_its_own_file(
     assert ("order-value", "AVRO_TYPE_MISMATCH") in _errors(run)
 
 
-def test_a_file_reference_resolves_without_a_subject(
-    gate: GateRunner, tmp_path: Path
-) -> None:
+def test_a_file_reference_resolves_without_a_subject(gate: GateRunner, tmp_path: Path) -> None:
     repo = RepoBuilder(tmp_path / "repo")
     repo.commit(
         "base",
-        {"gate.yaml": FILE_CONFIG, "schemas/Customer.avsc": customer(),
-         "schemas/Order.avsc": order()},
+        {
+            "gate.yaml": FILE_CONFIG,
+            "schemas/Customer.avsc": customer(),
+            "schemas/Order.avsc": order(),
+        },
     )
     repo.write("schemas/Order.avsc", order(note=True))
     assert _check(gate, repo, "--offline").exit_code == 0
@@ -170,16 +177,25 @@ def test_a_file_reference_resolves_without_a_subject(
 
 def test_references_are_followed_transitively(gate: GateRunner, tmp_path: Path) -> None:
     address = _avro("Address", [{"name": "zip", "type": "string"}])
-    person = _avro("Customer", [{"name": "id", "type": "string"},
-                                {"name": "address", "type": "com.shop.Address"}])
+    person = _avro(
+        "Customer",
+        [{"name": "id", "type": "string"}, {"name": "address", "type": "com.shop.Address"}],
+    )
     config = AVRO_CONFIG.replace(
         "    file: schemas/Customer.avsc\n",
         "    file: schemas/Customer.avsc\n    references:\n"
         "      - {name: com.shop.Address, file: schemas/Address.avsc}\n",
     )
     repo = RepoBuilder(tmp_path / "repo")
-    repo.commit("base", {"gate.yaml": config, "schemas/Address.avsc": address,
-                         "schemas/Customer.avsc": person, "schemas/Order.avsc": order()})
+    repo.commit(
+        "base",
+        {
+            "gate.yaml": config,
+            "schemas/Address.avsc": address,
+            "schemas/Customer.avsc": person,
+            "schemas/Order.avsc": order(),
+        },
+    )
     repo.write("schemas/Address.avsc", _avro("Address", [{"name": "zip", "type": "int"}]))
     run = _check(gate, repo, "--offline")
     assert run.exit_code == 1, run.stdout + run.stderr
@@ -275,8 +291,12 @@ def test_a_breaking_change_in_a_referenced_json_subject_fails_the_referring_one(
 def test_a_reference_to_an_unknown_subject_is_a_configuration_error(
     gate: GateRunner, avro_repo: RepoBuilder
 ) -> None:
-    avro_repo.write("gate.yaml", AVRO_CONFIG.replace("subject: customer-value\n        version",
-                                                     "subject: custmer-value\n        version"))
+    avro_repo.write(
+        "gate.yaml",
+        AVRO_CONFIG.replace(
+            "subject: customer-value\n        version", "subject: custmer-value\n        version"
+        ),
+    )
     run = _check(gate, avro_repo, "--offline")
     assert run.exit_code == 2, run.stdout + run.stderr
     assert "gate.yaml:8" in run.stderr
@@ -289,8 +309,13 @@ def test_a_reference_to_a_file_that_exists_nowhere_is_a_configuration_error(
     gate: GateRunner, tmp_path: Path
 ) -> None:
     repo = RepoBuilder(tmp_path / "repo")
-    repo.commit("base", {"gate.yaml": FILE_CONFIG.replace("Customer.avsc", "Client.avsc"),
-                         "schemas/Order.avsc": order()})
+    repo.commit(
+        "base",
+        {
+            "gate.yaml": FILE_CONFIG.replace("Customer.avsc", "Client.avsc"),
+            "schemas/Order.avsc": order(),
+        },
+    )
     repo.write("schemas/Order.avsc", order(note=True))
     run = _check(gate, repo, "--offline")
     assert run.exit_code == 2, run.stdout + run.stderr
@@ -302,8 +327,14 @@ def test_a_referenced_file_missing_at_the_head_only_is_a_finding(
     gate: GateRunner, tmp_path: Path
 ) -> None:
     repo = RepoBuilder(tmp_path / "repo")
-    repo.commit("base", {"gate.yaml": FILE_CONFIG, "schemas/Customer.avsc": customer(),
-                         "schemas/Order.avsc": order()})
+    repo.commit(
+        "base",
+        {
+            "gate.yaml": FILE_CONFIG,
+            "schemas/Customer.avsc": customer(),
+            "schemas/Order.avsc": order(),
+        },
+    )
     repo.git("rm", "-q", "schemas/Customer.avsc")
     run = _check(gate, repo, "--offline")
     assert run.exit_code == 1, run.stdout + run.stderr
@@ -323,8 +354,10 @@ def test_a_reference_cycle_is_a_configuration_error(gate: GateRunner, tmp_path: 
         "      - {name: com.shop.Order, subject: order-value}\n",
     )
     repo = RepoBuilder(tmp_path / "repo")
-    repo.commit("base", {"gate.yaml": config, "schemas/Customer.avsc": customer(),
-                         "schemas/Order.avsc": order()})
+    repo.commit(
+        "base",
+        {"gate.yaml": config, "schemas/Customer.avsc": customer(), "schemas/Order.avsc": order()},
+    )
     run = _check(gate, repo, "--offline")
     assert run.exit_code == 2, run.stdout + run.stderr
     assert "schema references form a cycle" in run.stderr
@@ -343,8 +376,10 @@ subjects:
       - {name: com.shop.Customer, subject: Customer-value}
 """
     repo = RepoBuilder(tmp_path / "repo")
-    repo.commit("base", {"gate.yaml": config, "schemas/Customer.avsc": customer(),
-                         "schemas/Order.avsc": order()})
+    repo.commit(
+        "base",
+        {"gate.yaml": config, "schemas/Customer.avsc": customer(), "schemas/Order.avsc": order()},
+    )
     repo.write("schemas/Order.avsc", order(note=True))
     run = _check(gate, repo, "--offline")
     assert run.exit_code == 2, run.stdout + run.stderr
@@ -352,9 +387,12 @@ subjects:
     assert "gate.yaml:6" in run.stderr
     assert "a `file:` rule binds a file before any `files:` glob" in run.stderr
     # as the hint says: the referenced file bound by a rule of its own leaves the glob's
-    repo.write("gate.yaml", config.replace(
-        "subjects:\n", "subjects:\n  - {subject: Customer-value, file: schemas/Customer.avsc}\n"
-    ))
+    repo.write(
+        "gate.yaml",
+        config.replace(
+            "subjects:\n", "subjects:\n  - {subject: Customer-value, file: schemas/Customer.avsc}\n"
+        ),
+    )
     run = _check(gate, repo, "--offline")
     assert run.exit_code == 0, run.stdout + run.stderr
 
@@ -383,7 +421,8 @@ def test_against_the_registry_the_referring_subject_reads_its_registered_referen
     run = _check(gate, avro_repo, "--registry", server.url)
     assert run.exit_code == 0, run.stdout + run.stderr
     registry_checks = [
-        c for c in run.json()["checks"]
+        c
+        for c in run.json()["checks"]
         if c["subject"] == "order-value" and "registry" in c["name"] and not c["notes"]
     ]
     assert registry_checks, "the candidate was compared with the registered version"
@@ -431,7 +470,8 @@ def test_an_unknown_registered_version_is_a_configuration_error(
     run = _check(gate, avro_repo, "--registry", server.url)
     assert run.exit_code == 2, run.stdout + run.stderr
     assert "gate.yaml:8" in run.stderr
-    assert "customer-value has no version 7" in run.stderr and "(registered: 1)" in run.stderr
+    assert "customer-value has no version 7" in run.stderr
+    assert "(registered: 1)" in run.stderr
 
 
 def test_the_registry_is_told_the_references_when_asked_for_its_verdict(
@@ -441,9 +481,13 @@ def test_the_registry_is_told_the_references_when_asked_for_its_verdict(
     avro_repo.write("schemas/Order.avsc", order(note=True))
     run = _check(gate, avro_repo, "--registry", server.url, "--verify-with-registry")
     assert run.exit_code == 0, run.stdout + run.stderr
-    asked = [r for r in server.log
-             if r.method == "POST" and "order-value" in r.path and r.body is not None]
-    assert asked and asked[0].body["references"] == [
+    asked = [
+        r
+        for r in server.log
+        if r.method == "POST" and "order-value" in r.path and r.body is not None
+    ]
+    assert asked
+    assert asked[0].body["references"] == [
         {"name": "com.shop.Customer", "subject": "customer-value", "version": 1}
     ]
 
@@ -476,8 +520,16 @@ def test_the_pre_commit_case_judges_the_subjects_that_reference_a_staged_file(
     avro_repo.write("schemas/Customer.avsc", customer(id_type="int"))
     avro_repo.git("add", "schemas/Customer.avsc")
     run = gate(
-        ["check", "--staged", "--offline", "--base", "HEAD", "--report", "json",
-         "schemas/Customer.avsc"],
+        [
+            "check",
+            "--staged",
+            "--offline",
+            "--base",
+            "HEAD",
+            "--report",
+            "json",
+            "schemas/Customer.avsc",
+        ],
         cwd=avro_repo.root,
     )
     assert run.exit_code == 1, run.stdout + run.stderr
@@ -493,8 +545,16 @@ def test_a_staged_file_nobody_references_judges_only_itself(
     avro_repo.write("schemas/Order.avsc", order(note=True))
     avro_repo.git("add", "schemas/Order.avsc")
     run = gate(
-        ["check", "--staged", "--offline", "--base", "HEAD", "--report", "json",
-         "schemas/Order.avsc"],
+        [
+            "check",
+            "--staged",
+            "--offline",
+            "--base",
+            "HEAD",
+            "--report",
+            "json",
+            "schemas/Order.avsc",
+        ],
         cwd=avro_repo.root,
     )
     assert run.exit_code == 0, run.stdout + run.stderr
@@ -504,7 +564,9 @@ def test_a_staged_file_nobody_references_judges_only_itself(
 # ------------------------------------------------------------------------------ contracts
 
 
-CONTRACT_CONFIG = AVRO_CONFIG + """contracts:
+CONTRACT_CONFIG = (
+    AVRO_CONFIG
+    + """contracts:
   - subject: order-value
     producers:
       - name: checkout
@@ -512,6 +574,7 @@ CONTRACT_CONFIG = AVRO_CONFIG + """contracts:
       - name: billing
         reader: readers/billing-order.avsc
 """
+)
 
 
 def test_a_contract_reader_file_uses_the_subjects_references(
@@ -519,13 +582,21 @@ def test_a_contract_reader_file_uses_the_subjects_references(
 ) -> None:
     # billing's reader names com.shop.Customer without defining it, as the subject's file does
     repo = RepoBuilder(tmp_path / "repo")
-    repo.commit("base", {"gate.yaml": CONTRACT_CONFIG, "schemas/Customer.avsc": customer(),
-                         "schemas/Order.avsc": order(), "readers/billing-order.avsc": order()})
+    repo.commit(
+        "base",
+        {
+            "gate.yaml": CONTRACT_CONFIG,
+            "schemas/Customer.avsc": customer(),
+            "schemas/Order.avsc": order(),
+            "readers/billing-order.avsc": order(),
+        },
+    )
     repo.write("schemas/Order.avsc", order(note=True))
     run = _check(gate, repo, "--offline")
     assert run.exit_code == 0, run.stdout + run.stderr
     contract = [c for c in run.json()["checks"] if c["kind"] == "contract"]
-    assert contract and all(c["passed"] for c in contract)
+    assert contract
+    assert all(c["passed"] for c in contract)
     assert not any(f["rule"] == "CONTRACT_SCHEMA_UNRESOLVED" for f in run.json()["findings"])
     # the producer's Customer changes incompatibly: billing's reader breaks on it
     repo.write("schemas/Customer.avsc", customer(id_type="int"))
@@ -541,8 +612,15 @@ def test_a_contract_reader_that_defines_the_type_itself_is_read_as_it_is(
 ) -> None:
     own_copy = order().replace('"com.shop.Customer"', json.dumps(json.loads(customer())))
     repo = RepoBuilder(tmp_path / "repo")
-    repo.commit("base", {"gate.yaml": CONTRACT_CONFIG, "schemas/Customer.avsc": customer(),
-                         "schemas/Order.avsc": order(), "readers/billing-order.avsc": own_copy})
+    repo.commit(
+        "base",
+        {
+            "gate.yaml": CONTRACT_CONFIG,
+            "schemas/Customer.avsc": customer(),
+            "schemas/Order.avsc": order(),
+            "readers/billing-order.avsc": own_copy,
+        },
+    )
     repo.write("schemas/Order.avsc", order(note=True))
     run = _check(gate, repo, "--offline")
     assert run.exit_code == 0, run.stdout + run.stderr
@@ -589,8 +667,10 @@ def test_moving_a_type_into_a_referenced_file_compares_with_the_base_as_it_was(
 ) -> None:
     # the base defined Customer inside Order.avsc; the change moves it to Customer.avsc
     repo = RepoBuilder(tmp_path / "repo")
-    base = {"gate.yaml": FILE_CONFIG.split("    references:")[0],
-            "schemas/Order.avsc": _inline_order(customer())}
+    base = {
+        "gate.yaml": FILE_CONFIG.split("    references:")[0],
+        "schemas/Order.avsc": _inline_order(customer()),
+    }
     if customer_at_base:
         base["schemas/Customer.avsc"] = customer()
     repo.commit("base", base)
@@ -599,8 +679,11 @@ def test_moving_a_type_into_a_referenced_file_compares_with_the_base_as_it_was(
     repo.write("schemas/Order.avsc", order())
     run = _check(gate, repo, "--offline")
     assert run.exit_code == 0, run.stdout + run.stderr
-    compared = [c for c in run.json()["checks"]
-                if c["kind"] == "compat" and not c["notes"] and not c["skipped"]]
+    compared = [
+        c
+        for c in run.json()["checks"]
+        if c["kind"] == "compat" and not c["notes"] and not c["skipped"]
+    ]
     assert compared, "the head was compared with the base"
     # and a breaking change made while moving it is still found
     repo.write("schemas/Customer.avsc", customer(id_type="int"))
@@ -632,17 +715,21 @@ def test_a_captured_message_is_decoded_with_its_schema_ids_references(
         "    file: schemas/Order.avsc\n    samples: [captured/*]\n",
     )
     repo = RepoBuilder(tmp_path / "repo")
-    repo.commit("base", {"gate.yaml": config, "schemas/Customer.avsc": customer(),
-                         "schemas/Order.avsc": order()})
+    repo.commit(
+        "base",
+        {"gate.yaml": config, "schemas/Customer.avsc": customer(), "schemas/Order.avsc": order()},
+    )
     message = {"id": "o-1", "customer": {"id": "c-1"}}
     repo.write("captured/one.bin", _wire(written.id, _inline_order(customer()), message))
     repo.write("schemas/Order.avsc", order(note=True))
     run = _check(gate, repo, "--registry", server.url)
     assert run.exit_code == 0, run.stdout + run.stderr
     (samples,) = [c for c in run.json()["checks"] if c["id"] == "order-value: samples"]
-    assert samples["passed"] and samples["findings"] == []
+    assert samples["passed"]
+    assert samples["findings"] == []
     # a candidate whose Customer cannot read the captured one
     repo.write("schemas/Customer.avsc", customer(id_type="int"))
     run = _check(gate, repo, "--registry", server.url)
     captured = [f for f in run.json()["findings"] if "captured message" in f["message"]]
-    assert len(captured) == 1 and "captured/one.bin" in captured[0]["message"], run.stdout
+    assert len(captured) == 1, run.stdout
+    assert "captured/one.bin" in captured[0]["message"], run.stdout

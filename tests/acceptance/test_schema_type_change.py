@@ -5,16 +5,19 @@ the rule SCHEMA_TYPE_CHANGED, and `--verify-with-registry` finds no disagreement
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.support.avro_shapes import record
 from tests.support.gitrepo import RepoBuilder
 from tests.support.registry_server import RegistryServer
-from tests.support.runner import GateRunner
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from tests.support.runner import GateRunner
 
 CONFIG = """version: 1
 subjects:
@@ -43,8 +46,16 @@ def repo(tmp_path: Path) -> RepoBuilder:
 
 def _check(gate: GateRunner, repo: RepoBuilder, server: RegistryServer) -> Any:
     return gate(
-        ["check", "--base", "HEAD", "--report", "json", "--registry", server.url,
-         "--verify-with-registry"],
+        [
+            "check",
+            "--base",
+            "HEAD",
+            "--report",
+            "json",
+            "--registry",
+            server.url,
+            "--verify-with-registry",
+        ],
         cwd=repo.root,
     )
 
@@ -52,7 +63,8 @@ def _check(gate: GateRunner, repo: RepoBuilder, server: RegistryServer) -> Any:
 def _rules(run: Any) -> list[str]:
     """The errors found, but drift's (the registered versions are no revision of the file)."""
     return sorted(
-        f["rule"] for f in run.json()["findings"]
+        f["rule"]
+        for f in run.json()["findings"]
         if f["severity"] == "error" and not f["rule"].startswith("DRIFT_")
     )
 
@@ -119,8 +131,9 @@ def test_compat_judges_files_of_two_schema_types(gate: GateRunner, tmp_path: Pat
     run = gate(["compat", "--format", "json", "v1.avsc", "v2.proto"], cwd=tmp_path)
     assert run.exit_code == 1, run.stdout + run.stderr
     assert _rules(run) == ["SCHEMA_TYPE_CHANGED"]
-    run = gate(["compat", "--mode", "NONE", "--format", "json", "v1.avsc", "v2.proto"],
-               cwd=tmp_path)
+    run = gate(
+        ["compat", "--mode", "NONE", "--format", "json", "v1.avsc", "v2.proto"], cwd=tmp_path
+    )
     assert run.exit_code == 0, run.stdout + run.stderr
     # gate diff lists changes within one schema type: two types are a usage error
     run = gate(["diff", "v1.avsc", "v2.proto"], cwd=tmp_path)

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import json
 import multiprocessing
-from pathlib import Path
-from typing import Any
-
-import pytest
+from typing import TYPE_CHECKING, Any
 
 from gate import pool
 from tests.support.avro_shapes import record
 from tests.support.gitrepo import RepoBuilder
-from tests.support.runner import GateRunner
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pytest
+
+    from tests.support.runner import GateRunner
 
 OLD = record([("id", "string")])
 OK = record([("id", "string"), ("x", ["null", "int"])], x=None)
@@ -22,8 +25,9 @@ SUBJECTS = 60  # above the point where the pool starts
 
 
 def _report(gate: GateRunner, repo: RepoBuilder, out: Path) -> Any:
-    run = gate(["check", "--base", "HEAD", "--no-simulate", "--report", f"json={out}"],
-               cwd=repo.root)
+    run = gate(
+        ["check", "--base", "HEAD", "--no-simulate", "--report", f"json={out}"], cwd=repo.root
+    )
     assert run.exit_code == 1, run.stderr
     report = json.loads(out.read_text())
     return sorted((c["subject"], c["passed"], tuple(c["findings"])) for c in report["checks"])
@@ -61,8 +65,9 @@ def test_macos_is_judged_serially(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("sys.platform", "darwin")
     assert not pool.can_fork()
     monkeypatch.setattr("sys.platform", "linux")
-    monkeypatch.setattr(multiprocessing, "get_all_start_methods",
-                        lambda: ["fork", "spawn", "forkserver"])
+    monkeypatch.setattr(
+        multiprocessing, "get_all_start_methods", lambda: ["fork", "spawn", "forkserver"]
+    )
     assert pool.can_fork()
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     assert not pool.can_fork()

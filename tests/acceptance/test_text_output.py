@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.support.avro_shapes import record
 from tests.support.gitrepo import RepoBuilder
-from tests.support.runner import GateRunner
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.support.runner import GateRunner
 
 UNCHANGED = 124
 ORDERS = record([("id", "string"), ("amount", "int")], name="Order")
@@ -18,8 +22,9 @@ ORDERS_WITH_COUPON = record(
     name="Order",
     coupon=None,
 )
-PAYMENTS = record([("id", "string"), ("at", {"type": "long", "logicalType": "timestamp-millis"})],
-                  name="Payment")
+PAYMENTS = record(
+    [("id", "string"), ("at", {"type": "long", "logicalType": "timestamp-millis"})], name="Payment"
+)
 # a wire-compatible change whose values shift by a factor of 1000: a warning, not a failure
 PAYMENTS_IN_MICROS = record(
     [("id", "string"), ("at", {"type": "long", "logicalType": "timestamp-micros"})],
@@ -30,8 +35,9 @@ PAYMENTS_IN_MICROS = record(
 @pytest.fixture
 def repo(tmp_path: Path) -> RepoBuilder:
     builder = RepoBuilder(tmp_path / "repo")
-    files = {f"schemas/s{i:03d}.avsc": record([("id", "string")], name=f"S{i}")
-             for i in range(UNCHANGED)}
+    files = {
+        f"schemas/s{i:03d}.avsc": record([("id", "string")], name=f"S{i}") for i in range(UNCHANGED)
+    }
     builder.commit("base", {**files, "schemas/orders.avsc": ORDERS})
     builder.write("schemas/orders.avsc", ORDERS_WITH_COUPON)
     return builder
@@ -70,13 +76,15 @@ def test_quiet_keeps_warnings_and_the_summary_only(gate: GateRunner, repo: RepoB
     assert run.exit_code == 0, run.stdout + run.stderr
     lines = run.stdout.splitlines()
     assert lines[0].split()[:3] == ["warning", "AVRO_TIMESTAMP_PRECISION_CHANGED", "payments"]
-    assert lines[-1].startswith("126 subjects, ") and ", 1 warning, " in lines[-1]
+    assert lines[-1].startswith("126 subjects, ")
+    assert ", 1 warning, " in lines[-1]
     for absent in ("PASS", "unchanged", "note:", "changed:"):
         assert absent not in run.stdout
     # without -q the warning is shown under its subject, with what changed
     normal = gate(["check", "--base", "HEAD"], cwd=repo.root).stdout.splitlines()
     assert normal[1:3] == ["WARN payments", normal[2]]
-    assert normal[2].startswith("  changed: BACKWARD vs HEAD (") and "timestamp" in normal[2]
+    assert normal[2].startswith("  changed: BACKWARD vs HEAD (")
+    assert "timestamp" in normal[2]
     assert "125 subjects unchanged" in normal
 
 
@@ -88,12 +96,15 @@ def test_reports_written_to_files_leave_the_text_report_on_standard_output(
     files = ["--report", f"junit={junit}", "--report", f"json={as_json}"]
     run = gate(["check", "--base", "HEAD", *files], cwd=repo.root)
     assert run.exit_code == 1
-    assert junit.is_file() and json.loads(as_json.read_text())["passed"] is False
+    assert junit.is_file()
+    assert json.loads(as_json.read_text())["passed"] is False
     lines = run.stdout.splitlines()
-    assert "FAIL s000" in lines and "123 subjects unchanged" in lines
+    assert "FAIL s000" in lines
+    assert "123 subjects unchanged" in lines
     assert lines[-1].startswith("125 subjects, ")
     quiet = gate(["check", "--base", "HEAD", "-q", *files], cwd=repo.root)
-    assert quiet.exit_code == 1 and quiet.stdout == ""
+    assert quiet.exit_code == 1
+    assert quiet.stdout == ""
 
 
 def test_gate_compat_names_what_changed_in_a_pass(gate: GateRunner, tmp_path: Path) -> None:

@@ -5,24 +5,35 @@ of that kind, never as an error (`gate compat` and `gate check` end to end)."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastavro
 import pytest
 
 from tests.support.gitrepo import RepoBuilder
-from tests.support.runner import GateRunner
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.support.runner import GateRunner
 
 
 def _p(namespace: str, field: str, kind: str) -> dict[str, Any]:
-    return {"type": "record", "name": "P", "namespace": namespace,
-            "fields": [{"name": field, "type": kind}]}
+    return {
+        "type": "record",
+        "name": "P",
+        "namespace": namespace,
+        "fields": [{"name": field, "type": kind}],
+    }
 
 
 def _order(branches: list[dict[str, Any]]) -> str:
-    value = {"type": "record", "name": "Order", "namespace": "shop",
-             "fields": [{"name": "id", "type": "string"}, {"name": "party", "type": branches}]}
+    value = {
+        "type": "record",
+        "name": "Order",
+        "namespace": "shop",
+        "fields": [{"name": "id", "type": "string"}, {"name": "party", "type": branches}],
+    }
     return json.dumps(value, indent=2) + "\n"
 
 
@@ -51,7 +62,8 @@ def _says_fastavro_only(finding: dict[str, Any]) -> None:
     assert finding["severity"] == "warning"
     assert "Java's decoder reads data written with" in finding["message"]
     assert "fastavro consumers of" in finding["message"]
-    assert "short name" in finding["message"] and "short names" in finding["fix"]
+    assert "short name" in finding["message"]
+    assert "short names" in finding["fix"]
     assert finding["witness"] is not None
 
 
@@ -60,8 +72,9 @@ def test_compat_reports_the_fastavro_failure_as_one_warning_per_direction(
 ) -> None:
     (tmp_path / "old.avsc").write_text(OLD, encoding="utf-8")
     (tmp_path / "new.avsc").write_text(NEW, encoding="utf-8")
-    run = gate(["compat", "--mode", "full", "--format", "json", "old.avsc", "new.avsc"],
-               cwd=tmp_path)
+    run = gate(
+        ["compat", "--mode", "full", "--format", "json", "old.avsc", "new.avsc"], cwd=tmp_path
+    )
     assert run.exit_code == 0, run.stdout + run.stderr
     warnings = _warnings(run.json())
     assert len(warnings) == 2
@@ -97,18 +110,22 @@ def test_a_real_break_between_types_of_one_short_name_stays_an_error(
 
 # ---------------------------------------------------------- captured and configured samples
 
+
 def _body(value: dict[str, Any]) -> bytes:
     import io
 
     buffer = io.BytesIO()
-    fastavro.schemaless_writer(buffer, fastavro.parse_schema(json.loads(OLD), named_schemas={}),
-                               value)
+    fastavro.schemaless_writer(
+        buffer, fastavro.parse_schema(json.loads(OLD), named_schemas={}), value
+    )
     return buffer.getvalue()
 
 
 A_P = {"id": "1", "party": ("a.P", {"x": 1})}
-CONFIG = ("version: 1\nsubjects:\n  - subject: orders-value\n    file: schemas/orders.avsc\n"
-          "    samples: [captured/*]\n")
+CONFIG = (
+    "version: 1\nsubjects:\n  - subject: orders-value\n    file: schemas/orders.avsc\n"
+    "    samples: [captured/*]\n"
+)
 
 
 def _only_fastavro_warnings(run: Any) -> list[dict[str, Any]]:
@@ -132,17 +149,19 @@ def test_a_captured_message_only_fastavro_fails_on_is_the_one_warning(
         registered = server.register("orders-value", OLD)
         repo = RepoBuilder(tmp_path / "repo")
         repo.commit("base", {"gate.yaml": CONFIG, "schemas/orders.avsc": OLD})
-        repo.write("captured/a-party.bin",
-                   b"\x00" + struct.pack(">I", registered.id) + _body(A_P))
+        repo.write("captured/a-party.bin", b"\x00" + struct.pack(">I", registered.id) + _body(A_P))
         repo.write("schemas/orders.avsc", NEW)
-        run = gate(["check", "--base", "HEAD", "--report", "json", "--registry", server.url],
-                   cwd=repo.root)
+        run = gate(
+            ["check", "--base", "HEAD", "--report", "json", "--registry", server.url], cwd=repo.root
+        )
     assert run.exit_code == 0, run.stdout + run.stderr
     warnings = _only_fastavro_warnings(run)
     assert any("captured/a-party.bin" in f["message"] for f in warnings), warnings
 
 
-CONTRACT = CONFIG + """contracts:
+CONTRACT = (
+    CONFIG
+    + """contracts:
   - subject: orders-value
     producers:
       - name: checkout
@@ -150,6 +169,7 @@ CONTRACT = CONFIG + """contracts:
       - name: fraud
         reader: readers/fraud.avsc
 """
+)
 
 
 def test_contract_samples_only_fastavro_fails_on_are_one_warning_per_pair(
@@ -162,18 +182,20 @@ def test_contract_samples_only_fastavro_fails_on_are_one_warning_per_pair(
     with RegistryServer() as server:
         registered = server.register("orders-value", OLD)
         repo = RepoBuilder(tmp_path / "repo")
-        repo.commit("base", {"gate.yaml": CONTRACT, "schemas/orders.avsc": OLD,
-                             "readers/fraud.avsc": OLD})
+        repo.commit(
+            "base", {"gate.yaml": CONTRACT, "schemas/orders.avsc": OLD, "readers/fraud.avsc": OLD}
+        )
         # data in flight, captured with the registered schema, and a producer's JSON sample
-        repo.write("captured/a-party.bin",
-                   b"\x00" + struct.pack(">I", registered.id) + _body(A_P))
+        repo.write("captured/a-party.bin", b"\x00" + struct.pack(">I", registered.id) + _body(A_P))
         repo.write("captured/orders.jsonl", '{"id": "2", "party": {"a.P": {"x": 2}}}\n')
         repo.write("readers/fraud.avsc", NEW)
-        run = gate(["check", "--base", "HEAD", "--report", "json", "--registry", server.url],
-                   cwd=repo.root)
+        run = gate(
+            ["check", "--base", "HEAD", "--report", "json", "--registry", server.url], cwd=repo.root
+        )
     assert run.exit_code == 0, run.stdout + run.stderr
     warnings = _only_fastavro_warnings(run)
     checks = [f["check"] for f in warnings]
     assert len(checks) == len(set(checks)), checks  # one warning per check at most
     said = " ".join(f["message"] for f in warnings)
-    assert "captured/a-party.bin" in said and "captured/orders.jsonl:1" in said, said
+    assert "captured/a-party.bin" in said, said
+    assert "captured/orders.jsonl:1" in said, said

@@ -5,13 +5,16 @@ demonstrates its own finding."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.support.gitrepo import RepoBuilder
-from tests.support.runner import GateRunner
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.support.runner import GateRunner
 
 DRAFT7 = "http://json-schema.org/draft-07/schema#"
 
@@ -59,15 +62,17 @@ REPRO = {
 }
 
 
-def _compat(gate: GateRunner, tmp_path: Path, old: dict[str, Any], new: dict[str, Any],
-            *options: str) -> Any:
+def _compat(
+    gate: GateRunner, tmp_path: Path, old: dict[str, Any], new: dict[str, Any], *options: str
+) -> Any:
     (tmp_path / "customer-v1.json").write_text(_text(old), encoding="utf-8")
     (tmp_path / "customer.json").write_text(_text(new), encoding="utf-8")
     return gate(["compat", *options, "customer-v1.json", "customer.json"], cwd=tmp_path)
 
 
-def _check(gate: GateRunner, tmp_path: Path, old: dict[str, Any], new: dict[str, Any],
-           *options: str) -> Any:
+def _check(
+    gate: GateRunner, tmp_path: Path, old: dict[str, Any], new: dict[str, Any], *options: str
+) -> Any:
     repo = RepoBuilder(tmp_path / "repo")
     repo.commit("customer v1", {"schemas/customer.json": _text(old)})
     repo.write("schemas/customer.json", _text(new))
@@ -90,12 +95,12 @@ def test_compat_and_check_give_the_registrys_verdict_and_one_warning(
         (warning,) = findings
         assert warning["message"].startswith("the registry accepts this change, but data")
         witness = warning["witness"]
-        assert witness is not None and witness["error"] in warning["message"]
+        assert witness is not None
+        assert witness["error"] in warning["message"]
     # the warning points at the reader's keyword that rejects the data, in the changed file
     (warning,) = check.json()["findings"]
     assert warning["location"]["path"] == "schemas/customer.json"
-    assert warning["path"] in ("/properties/email/format", "/properties/contact/oneOf",
-                               "/required")
+    assert warning["path"] in ("/properties/email/format", "/properties/contact/oneOf", "/required")
 
 
 def test_the_warning_reads_plainly_in_the_text_report(gate: GateRunner, tmp_path: Path) -> None:
@@ -108,19 +113,36 @@ def test_the_warning_reads_plainly_in_the_text_report(gate: GateRunner, tmp_path
 
 
 def test_fail_on_warning_fails_the_build_on_it(gate: GateRunner, tmp_path: Path) -> None:
-    run = _check(gate, tmp_path, _customer(), REPRO["undeclared-required"],
-                 "--fail-on", "warning", "--report", "json")
+    run = _check(
+        gate,
+        tmp_path,
+        _customer(),
+        REPRO["undeclared-required"],
+        "--fail-on",
+        "warning",
+        "--report",
+        "json",
+    )
     assert run.exit_code == 1
     (finding,) = run.json()["findings"]
     assert finding["rule"] == "SIMULATION_BREAKS_ACCEPTED_CHANGE"
     assert "'loyalty_id' is a required property" in finding["witness"]["error"]
 
 
-def test_without_simulation_the_same_pair_passes_silently(gate: GateRunner,
-                                                           tmp_path: Path) -> None:
-    run = _check(gate, tmp_path, _customer(), REPRO["format"], "--no-simulate", "--fail-on",
-                 "warning", "--report", "json")
-    assert run.exit_code == 0 and run.json()["findings"] == []
+def test_without_simulation_the_same_pair_passes_silently(gate: GateRunner, tmp_path: Path) -> None:
+    run = _check(
+        gate,
+        tmp_path,
+        _customer(),
+        REPRO["format"],
+        "--no-simulate",
+        "--fail-on",
+        "warning",
+        "--report",
+        "json",
+    )
+    assert run.exit_code == 0
+    assert run.json()["findings"] == []
 
 
 def _at(payload: Any, path: list[str]) -> Any:
@@ -153,8 +175,10 @@ def test_each_witness_demonstrates_its_own_finding(gate: GateRunner, tmp_path: P
         "/properties/age": (["age"], "is not of type 'string'"),
         "/properties/nickname": (["nickname"], "is not of type 'integer'"),
         "/properties/address/properties/zip": (["address", "zip"], "is not of type 'integer'"),
-        "/properties/address/properties/country": (["address", "country"],
-                                                   "('country' was unexpected)"),
+        "/properties/address/properties/country": (
+            ["address", "country"],
+            "('country' was unexpected)",
+        ),
     }
     assert set(expected) <= set(findings), sorted(findings)
     for path, (place, error) in expected.items():
@@ -173,32 +197,50 @@ def test_each_witness_demonstrates_its_own_finding(gate: GateRunner, tmp_path: P
     blocks = text.stdout.split("\n    error ")[1:]
     for path, (_, error) in expected.items():
         (block,) = [b for b in blocks if f" at {path}\n" in b]
-        assert "witness" in block and error in block, block
+        assert "witness" in block, block
+        assert error in block, block
 
 
 def test_a_finding_no_payload_shows_has_no_witness(gate: GateRunner, tmp_path: Path) -> None:
     # three Avro incompatibilities; fastavro stops at the first field it cannot read, so only
     # that finding has a payload of its own: the others show none rather than its witness
-    old = {"type": "record", "name": "Order", "namespace": "shop", "fields": [
-        {"name": "id", "type": "long"},
-        {"name": "amount", "type": "string"},
-        {"name": "status", "type": {"type": "enum", "name": "Status",
-                                    "symbols": ["NEW", "PAID", "SHIPPED"]}},
-    ]}
-    new = {**old, "fields": [
-        {"name": "id", "type": "long"},
-        {"name": "amount", "type": "int"},
-        {"name": "status", "type": {"type": "enum", "name": "Status", "symbols": ["NEW", "PAID"]}},
-        {"name": "currency", "type": "string"},
-    ]}
+    old = {
+        "type": "record",
+        "name": "Order",
+        "namespace": "shop",
+        "fields": [
+            {"name": "id", "type": "long"},
+            {"name": "amount", "type": "string"},
+            {
+                "name": "status",
+                "type": {"type": "enum", "name": "Status", "symbols": ["NEW", "PAID", "SHIPPED"]},
+            },
+        ],
+    }
+    new = {
+        **old,
+        "fields": [
+            {"name": "id", "type": "long"},
+            {"name": "amount", "type": "int"},
+            {
+                "name": "status",
+                "type": {"type": "enum", "name": "Status", "symbols": ["NEW", "PAID"]},
+            },
+            {"name": "currency", "type": "string"},
+        ],
+    }
     (tmp_path / "order-v1.avsc").write_text(_text(old), encoding="utf-8")
     (tmp_path / "order.avsc").write_text(_text(new), encoding="utf-8")
     run = gate(["compat", "--format", "json", "order-v1.avsc", "order.avsc"], cwd=tmp_path)
     assert run.exit_code == 1
     witnessed = {f["rule"]: f["witness"] for f in run.json()["findings"]}
-    assert set(witnessed) == {"AVRO_TYPE_MISMATCH", "AVRO_MISSING_ENUM_SYMBOLS",
-                              "AVRO_READER_FIELD_MISSING_DEFAULT"}
+    assert set(witnessed) == {
+        "AVRO_TYPE_MISMATCH",
+        "AVRO_MISSING_ENUM_SYMBOLS",
+        "AVRO_READER_FIELD_MISSING_DEFAULT",
+    }
     mismatch = witnessed["AVRO_TYPE_MISMATCH"]
-    assert mismatch is not None and mismatch["error"].endswith("string is not int")
+    assert mismatch is not None
+    assert mismatch["error"].endswith("string is not int")
     assert witnessed["AVRO_MISSING_ENUM_SYMBOLS"] is None
     assert witnessed["AVRO_READER_FIELD_MISSING_DEFAULT"] is None

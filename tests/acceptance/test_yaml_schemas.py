@@ -6,14 +6,17 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.support.gitrepo import RepoBuilder
 from tests.support.registry_server import RegistryServer
-from tests.support.runner import GateRunner
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.support.runner import GateRunner
 
 ORDER = """\
 # the order placed by a customer
@@ -52,11 +55,14 @@ COMPOSE = "services:\n  registry:\n    image: confluentinc/cp-schema-registry\n"
 @pytest.fixture
 def repo(tmp_path: Path) -> RepoBuilder:
     builder = RepoBuilder(tmp_path / "repo")
-    builder.commit("base", {
-        "schemas/order.yaml": ORDER,
-        ".github/workflows/ci.yml": CI,
-        "docker-compose.yml": COMPOSE,
-    })
+    builder.commit(
+        "base",
+        {
+            "schemas/order.yaml": ORDER,
+            ".github/workflows/ci.yml": CI,
+            "docker-compose.yml": COMPOSE,
+        },
+    )
     return builder
 
 
@@ -88,8 +94,10 @@ def test_a_breaking_change_in_a_yaml_schema_is_a_finding_at_its_yaml_line(
 def test_a_compatible_change_passes_and_other_yaml_files_are_never_subjects(
     gate: GateRunner, repo: RepoBuilder
 ) -> None:
-    repo.write("schemas/order.yaml", ORDER.replace("[placed, paid, shipped]",
-                                                   "[placed, paid, shipped, refunded]"))
+    repo.write(
+        "schemas/order.yaml",
+        ORDER.replace("[placed, paid, shipped]", "[placed, paid, shipped, refunded]"),
+    )
     repo.write(".github/workflows/ci.yml", CI.replace("ubuntu-latest", "ubuntu-24.04"))
     repo.write("docker-compose.yml", COMPOSE + "  broker:\n    image: apache/kafka\n")
     repo.write("gate.yaml", "version: 1\n")
@@ -98,17 +106,20 @@ def test_a_compatible_change_passes_and_other_yaml_files_are_never_subjects(
     assert _subjects(run.json()) == {"order"}
 
 
-def test_a_file_given_type_json_is_read_as_json_schema(gate: GateRunner,
-                                                       tmp_path: Path) -> None:
+def test_a_file_given_type_json_is_read_as_json_schema(gate: GateRunner, tmp_path: Path) -> None:
     repo = RepoBuilder(tmp_path / "repo")
     without_schema = "".join(line + "\n" for line in ORDER.splitlines() if "$schema" not in line)
-    repo.commit("base", {
-        "gate.yaml": "version: 1\nsubjects:\n  - files: 'contracts/*.yml'\n"
-                     "    subject: '{stem}-value'\n    type: json\n",
-        "contracts/order.yml": without_schema,
-    })
-    repo.write("contracts/order.yml", without_schema.replace("[placed, paid, shipped]",
-                                                             "[placed, paid]"))
+    repo.commit(
+        "base",
+        {
+            "gate.yaml": "version: 1\nsubjects:\n  - files: 'contracts/*.yml'\n"
+            "    subject: '{stem}-value'\n    type: json\n",
+            "contracts/order.yml": without_schema,
+        },
+    )
+    repo.write(
+        "contracts/order.yml", without_schema.replace("[placed, paid, shipped]", "[placed, paid]")
+    )
     run = _check(gate, repo)
     assert run.exit_code == 1, run.stdout + run.stderr
     (finding,) = [f for f in run.json()["findings"] if f["severity"] == "error"]
@@ -135,17 +146,29 @@ type: object
     ("text", "line", "words"),
     [
         (BILLION_LAUGHS, 3, "YAML aliases (*a) are not supported"),
-        (ORDER + "x-run: !!python/object/apply:os.system [echo hacked]\n", 16,
-         "YAML tag !!python/object/apply:os.system is not supported"),
+        (
+            ORDER + "x-run: !!python/object/apply:os.system [echo hacked]\n",
+            16,
+            "YAML tag !!python/object/apply:os.system is not supported",
+        ),
         (ORDER + "x-owner: !team orders\n", 16, "YAML tag !team is not supported"),
-        (ORDER.replace("  status:\n", "  amount:\n"), 11,
-         "duplicate key `amount` (first written on line 8)"),
+        (
+            ORDER.replace("  status:\n", "  amount:\n"),
+            11,
+            "duplicate key `amount` (first written on line 8)",
+        ),
         (ORDER + "---\ntype: string\n", 16, "more than one YAML document"),
         # the parser finds the missing `]` where the next key starts
         (ORDER.replace("  amount:\n", "  amount: [\n"), 10, "invalid YAML"),
     ],
-    ids=["billion-laughs", "python-tag", "custom-tag", "duplicate-key", "two-documents",
-         "malformed"],
+    ids=[
+        "billion-laughs",
+        "python-tag",
+        "custom-tag",
+        "duplicate-key",
+        "two-documents",
+        "malformed",
+    ],
 )
 def test_unsafe_or_broken_yaml_is_a_clear_finding_without_a_hang(
     repo: RepoBuilder, text: str, line: int, words: str
@@ -153,7 +176,10 @@ def test_unsafe_or_broken_yaml_is_a_clear_finding_without_a_hang(
     repo.write("schemas/order.yaml", text)
     done = subprocess.run(
         [sys.executable, "-m", "gate", "check", "--base", "HEAD", "--report", "json"],
-        cwd=repo.root, capture_output=True, text=True, timeout=60,
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 1, done.stdout + done.stderr
     (finding,) = json.loads(done.stdout)["findings"]
@@ -168,11 +194,15 @@ def test_compat_reads_yaml_schemas(tmp_path: Path) -> None:
     (tmp_path / "new.yaml").write_text(ORDER_NARROWED)
     done = subprocess.run(
         [sys.executable, "-m", "gate", "compat", "--format", "json", "old.yaml", "new.yaml"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=60,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 1, done.stdout + done.stderr
     errors = [f for f in json.loads(done.stdout)["findings"] if f["severity"] == "error"]
-    assert errors and {f["location"]["path"] for f in errors} == {"new.yaml"}
+    assert errors
+    assert {f["location"]["path"] for f in errors} == {"new.yaml"}
     assert {f["location"]["line"] for f in errors} == {STATUS_LINE}
 
 
@@ -211,15 +241,16 @@ def test_a_ref_to_another_yaml_file_resolves_and_its_change_is_judged(
         assert "payment" in subjects
 
 
-def test_a_yaml_subject_registered_as_json_is_no_drift(gate: GateRunner,
-                                                       repo: RepoBuilder) -> None:
+def test_a_yaml_subject_registered_as_json_is_no_drift(gate: GateRunner, repo: RepoBuilder) -> None:
     from gate.formats.jsonschema.yamltext import yaml_to_json
 
     registered = json.dumps(json.loads(yaml_to_json(ORDER)))  # as a build would register it
     with RegistryServer() as server:
         server.register("order", registered, schema_type="JSON")
-        run = gate(["drift", "--registry", server.url, "--report", "json", "--fail-on",
-                    "warning"], cwd=repo.root)
+        run = gate(
+            ["drift", "--registry", server.url, "--report", "json", "--fail-on", "warning"],
+            cwd=repo.root,
+        )
         assert run.exit_code == 0, run.stdout + run.stderr
         assert [f for f in run.json()["findings"] if f["severity"] != "info"] == []
         # and a schema that does differ from the registered one still is drift
@@ -230,22 +261,30 @@ def test_a_yaml_subject_registered_as_json_is_no_drift(gate: GateRunner,
         }
 
 
-def test_a_yaml_subject_referenced_by_name_resolves_as_json(gate: GateRunner,
-                                                            tmp_path: Path) -> None:
+def test_a_yaml_subject_referenced_by_name_resolves_as_json(
+    gate: GateRunner, tmp_path: Path
+) -> None:
     # Confluent references declared in gate.yaml: the referenced subject's file is YAML too
-    customer = ("$schema: http://json-schema.org/draft-07/schema#\ntype: object\n"
-                "properties:\n  id:\n    type: string\n")
-    order = ("$schema: http://json-schema.org/draft-07/schema#\ntype: object\n"
-             "additionalProperties: false\nproperties:\n  customer:\n    $ref: customer.json\n")
+    customer = (
+        "$schema: http://json-schema.org/draft-07/schema#\ntype: object\n"
+        "properties:\n  id:\n    type: string\n"
+    )
+    order = (
+        "$schema: http://json-schema.org/draft-07/schema#\ntype: object\n"
+        "additionalProperties: false\nproperties:\n  customer:\n    $ref: customer.json\n"
+    )
     repo = RepoBuilder(tmp_path / "repo")
-    repo.commit("base", {
-        "gate.yaml": "version: 1\nsubjects:\n"
-                     "  - {subject: customer-value, file: schemas/common/customer.yaml}\n"
-                     "  - subject: order-value\n    file: schemas/orders/order.yaml\n"
-                     "    references:\n      - {name: customer.json, subject: customer-value}\n",
-        "schemas/common/customer.yaml": customer,
-        "schemas/orders/order.yaml": order,
-    })
+    repo.commit(
+        "base",
+        {
+            "gate.yaml": "version: 1\nsubjects:\n"
+            "  - {subject: customer-value, file: schemas/common/customer.yaml}\n"
+            "  - subject: order-value\n    file: schemas/orders/order.yaml\n"
+            "    references:\n      - {name: customer.json, subject: customer-value}\n",
+            "schemas/common/customer.yaml": customer,
+            "schemas/orders/order.yaml": order,
+        },
+    )
     repo.write("schemas/orders/order.yaml", order + "  note:\n    type: string\n")
     run = _check(gate, repo, "--offline")
     assert run.exit_code == 0, run.stdout + run.stderr
@@ -253,8 +292,11 @@ def test_a_yaml_subject_referenced_by_name_resolves_as_json(gate: GateRunner,
     run = _check(gate, repo, "--offline")
     assert run.exit_code == 1, run.stdout + run.stderr
     # each finding at its own YAML file's line: the key `id`, and the key holding the `$ref`
-    assert {(f["subject"], f["location"]["path"], f["location"]["line"])
-            for f in run.json()["findings"] if f["severity"] == "error"} == {
+    assert {
+        (f["subject"], f["location"]["path"], f["location"]["line"])
+        for f in run.json()["findings"]
+        if f["severity"] == "error"
+    } == {
         ("customer-value", "schemas/common/customer.yaml", 4),
         ("order-value", "schemas/orders/order.yaml", 5),
     }

@@ -27,8 +27,10 @@ class IntervalFormat:
         return frozenset(schema.text.split())
 
     def check(self, reader: Any, writer: Any, options: CheckOptions) -> list[Incompatibility]:
-        return [Incompatibility("MISSING", f"`{name}` missing", f"/{name}")
-                for name in sorted(reader - writer)]
+        return [
+            Incompatibility("MISSING", f"`{name}` missing", f"/{name}")
+            for name in sorted(reader - writer)
+        ]
 
     def diff(self, old: Any, new: Any, options: CheckOptions) -> list[Change]:
         return []
@@ -49,11 +51,16 @@ def _violations(candidate: frozenset[str], mode: Mode) -> set[tuple[str, Directi
 
 
 def test_mode_flags() -> None:
-    assert Mode.FULL_TRANSITIVE.backward and Mode.FULL_TRANSITIVE.forward
-    assert Mode.FULL_TRANSITIVE.transitive and not Mode.FULL.transitive
-    assert Mode.BACKWARD.backward and not Mode.BACKWARD.forward
-    assert Mode.FORWARD_TRANSITIVE.forward and not Mode.FORWARD_TRANSITIVE.backward
-    assert not Mode.NONE.backward and not Mode.NONE.forward
+    assert Mode.FULL_TRANSITIVE.backward
+    assert Mode.FULL_TRANSITIVE.forward
+    assert Mode.FULL_TRANSITIVE.transitive
+    assert not Mode.FULL.transitive
+    assert Mode.BACKWARD.backward
+    assert not Mode.BACKWARD.forward
+    assert Mode.FORWARD_TRANSITIVE.forward
+    assert not Mode.FORWARD_TRANSITIVE.backward
+    assert not Mode.NONE.backward
+    assert not Mode.NONE.forward
     assert Mode.parse("full_transitive") is Mode.FULL_TRANSITIVE
 
 
@@ -123,8 +130,7 @@ def test_a_memo_checks_each_pair_of_schemas_once_across_calls() -> None:
     latest = HISTORY[-1]
     # the base revision's version is the latest registered one: one parsed object for both
     against_base = check_candidate(fmt, candidate, [latest], Mode.FULL, options, memo)
-    against_registry = check_candidate(fmt, candidate, HISTORY, Mode.FULL_TRANSITIVE, options,
-                                       memo)
+    against_registry = check_candidate(fmt, candidate, HISTORY, Mode.FULL_TRANSITIVE, options, memo)
     assert fmt.calls == 4  # v1 and v2 in both directions, v2's pair checked once
     fresh = check_candidate(IntervalFormat(), candidate, HISTORY, Mode.FULL_TRANSITIVE, options)
     assert [(v.incompatibility, v.direction, v.against) for v in against_registry] == [

@@ -318,7 +318,8 @@ def test_a_version_registered_by_hand() -> None:
     assert "no revision of schemas/orders.avsc" in finding.message
     assert finding.versions == ("registry:orders-value@2 (id 12)",)
     assert finding.location == Location("schemas/orders.avsc")
-    assert finding.fix is not None and "delete version 2 of orders-value" in finding.fix
+    assert finding.fix is not None
+    assert "delete version 2 of orders-value" in finding.fix
 
 
 def test_old_revisions_in_git_history_are_not_drift() -> None:
@@ -341,7 +342,8 @@ def test_a_compatibility_level_that_differs() -> None:
     assert finding.severity is Severity.WARNING
     assert "gate.yaml says FULL_TRANSITIVE" in finding.message
     assert "registry applies FORWARD (set on the subject)" in finding.message
-    assert finding.fix is not None and "PUT /config/orders-value" in finding.fix
+    assert finding.fix is not None
+    assert "PUT /config/orders-value" in finding.fix
 
 
 def test_an_inherited_level_that_differs_says_so() -> None:
@@ -432,7 +434,8 @@ def test_version_ranges_are_compressed() -> None:
 def test_registry_history_older_than_git_is_one_info_finding() -> None:
     item = orders(head=V2, history=(V2,), registry=state(*OLD, V2))
     (finding,) = find_drift([item])
-    assert finding.rule == HISTORY_PREDATES_GIT and finding.severity is Severity.INFO
+    assert finding.rule == HISTORY_PREDATES_GIT
+    assert finding.severity is Severity.INFO
     assert "registry history predates the repository's: versions 1–4" in finding.message
     assert "older than version 5, the first git holds" in finding.message
     assert len(finding.versions) == 4
@@ -473,7 +476,8 @@ def test_versions_a_shallow_history_lacks_are_not_errors() -> None:
     assert "registry version 6 matches no revision" in shallow.message
     assert "shallow clone" in shallow.message
     assert shallow.fix is not None
-    assert "git fetch --unshallow origin" in shallow.fix and "--fetch-base" in shallow.fix
+    assert "git fetch --unshallow origin" in shallow.fix
+    assert "--fetch-base" in shallow.fix
 
 
 def test_a_hand_registered_version_says_what_differs() -> None:
@@ -498,14 +502,21 @@ def test_differences_are_paths_and_values_in_document_order_and_capped() -> None
     assert found[-1] == '/required: only in the registry (["p1"])'
     assert len(found) == 13
     item = DriftInput.from_texts(
-        "s", SchemaType.JSON, json.dumps(git), (json.dumps(git),), path="s.json",
+        "s",
+        SchemaType.JSON,
+        json.dumps(git),
+        (json.dumps(git),),
+        path="s.json",
         registry=SubjectState(
-            "s", (RegisteredSchema("s", 1, 1, SchemaType.JSON, json.dumps(registered)),),
-            None, Mode.BACKWARD,
+            "s",
+            (RegisteredSchema("s", 1, 1, SchemaType.JSON, json.dumps(registered)),),
+            None,
+            Mode.BACKWARD,
         ),
     )
     (finding,) = [f for f in find_drift([item]) if f.rule == UNTRACKED_REGISTRY_VERSION]
-    assert "in 13 places" in finding.message and "; and 8 more." in finding.message
+    assert "in 13 places" in finding.message
+    assert "; and 8 more." in finding.message
     assert finding.message.count(" in the registry") == 5
 
 
@@ -514,7 +525,8 @@ def test_docs_and_long_values_in_differences() -> None:
     assert differences(SchemaType.AVRO, V1, documented) == []
     long_name = json.dumps({**json.loads(V1), "name": "N" * 200})
     (line,) = differences(SchemaType.AVRO, V1, long_name)
-    assert line.startswith('/name: "Order" in git, "NNN') and "…" in line
+    assert line.startswith('/name: "Order" in git, "NNN')
+    assert "…" in line
     assert len(line) < 160
     assert differences(SchemaType.PROTOBUF, 'syntax = "proto3";', 'syntax = "proto2";') == [
         'only in git: `syntax = "proto3";`',
@@ -559,7 +571,8 @@ def test_versions_history_could_not_read_are_not_errors() -> None:
         "could read; schemas/orders.avsc is a git-lfs pointer in commits 1a2b3c4, 5d6e7f8 whose "
         "object is not in the local LFS store, which may hold it, so this is not judged as drift."
     )
-    assert unreadable.fix is not None and "`git lfs fetch --all origin`" in unreadable.fix
+    assert unreadable.fix is not None
+    assert "`git lfs fetch --all origin`" in unreadable.fix
     assert unreadable.versions == ("registry:orders-value@6 (id 16)",)
     # everything held: nothing to say
     held = dataclasses.replace(orders(registry=state(V1, V2)), unreadable_history=("1a2b3c4",))

@@ -50,12 +50,23 @@ def _judge(memo: WitnessMemo | None, history: list[str], candidate: str) -> list
 
 # versions that differ only in their description: the candidate breaks each the same way
 HISTORY = [
-    json.dumps({"description": f"version {n}", "type": "object", "required": ["id"],
-                "properties": {"id": {"type": "string"}, "n": {"type": "integer"}}})
+    json.dumps(
+        {
+            "description": f"version {n}",
+            "type": "object",
+            "required": ["id"],
+            "properties": {"id": {"type": "string"}, "n": {"type": "integer"}},
+        }
+    )
     for n in range(6)
 ]
-BREAKS = json.dumps({"type": "object", "required": ["id"],
-                     "properties": {"id": {"type": "integer"}, "n": {"type": "integer"}}})
+BREAKS = json.dumps(
+    {
+        "type": "object",
+        "required": ["id"],
+        "properties": {"id": {"type": "integer"}, "n": {"type": "integer"}},
+    }
+)
 
 
 def test_a_witness_found_once_is_checked_on_each_other_version(counted: list[int]) -> None:
@@ -76,11 +87,19 @@ def test_without_a_memo_every_pair_is_searched(counted: list[int]) -> None:
 def test_a_search_that_found_nothing_is_not_repeated(counted: list[int]) -> None:
     # the registry flags any change of pattern, even to one that matches the same strings: no
     # payload can show it, so no witness, and no second search for the same errors
-    history = [json.dumps({"type": "object", "properties": {"id": {"type": "string",
-                                                                  "pattern": "^a*$"}},
-                           "x-version": n}) for n in range(4)]
-    candidate = json.dumps({"type": "object", "properties": {"id": {"type": "string",
-                                                                    "pattern": "^(a|aa)*$"}}})
+    history = [
+        json.dumps(
+            {
+                "type": "object",
+                "properties": {"id": {"type": "string", "pattern": "^a*$"}},
+                "x-version": n,
+            }
+        )
+        for n in range(4)
+    ]
+    candidate = json.dumps(
+        {"type": "object", "properties": {"id": {"type": "string", "pattern": "^(a|aa)*$"}}}
+    )
     checks = _judge(WitnessMemo(), history, candidate)
     findings = [f for c in checks for f in c.findings]
     assert any(f.rule == "JSON_PATTERN_CHANGED" for f in findings)
@@ -91,12 +110,20 @@ def test_a_search_that_found_nothing_is_not_repeated(counted: list[int]) -> None
 def test_a_property_added_to_an_open_model_has_a_witness_carrying_it(counted: list[int]) -> None:
     # STRICT calls it incompatible: data written with the original may carry `new` with any
     # value; the witness is such data
-    history = [json.dumps({"type": "object", "properties": {"id": {"type": "string"}},
-                           "x-version": n}) for n in range(4)]
-    candidate = json.dumps({"type": "object", "properties": {"id": {"type": "string"},
-                                                             "new": {"type": "string"}}})
+    history = [
+        json.dumps({"type": "object", "properties": {"id": {"type": "string"}}, "x-version": n})
+        for n in range(4)
+    ]
+    candidate = json.dumps(
+        {"type": "object", "properties": {"id": {"type": "string"}, "new": {"type": "string"}}}
+    )
     checks = _judge(WitnessMemo(), history, candidate)
-    added = [f for c in checks for f in c.findings
-             if f.rule == "JSON_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"]
-    assert added and all(f.witness is not None and "new" in f.witness.payload for f in added)
+    added = [
+        f
+        for c in checks
+        for f in c.findings
+        if f.rule == "JSON_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"
+    ]
+    assert added
+    assert all(f.witness is not None and "new" in f.witness.payload for f in added)
     assert len(counted) == 1  # found once, then checked on each other version

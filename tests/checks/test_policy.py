@@ -18,16 +18,27 @@ class FakeWaiver:
     line: int = 7
 
 
-BREAK = Finding("AVRO_READER_FIELD_MISSING_DEFAULT", Severity.ERROR, "orders-value",
-                "field `b` has no default", path="/fields/1", check="c1")
+BREAK = Finding(
+    "AVRO_READER_FIELD_MISSING_DEFAULT",
+    Severity.ERROR,
+    "orders-value",
+    "field `b` has no default",
+    path="/fields/1",
+    check="c1",
+)
 CHECKS = [CheckResult("c1", "orders-value", CheckKind.COMPAT, "BACKWARD", findings=(BREAK,))]
 TODAY = dt.date(2026, 11, 26)
 
 
 def _waiver(**changes: object) -> FakeWaiver:
-    base = {"rule": BREAK.rule, "subject": "orders-value", "fingerprint": BREAK.fingerprint,
-            "reason": "consumers upgraded first", "owner": "team-orders",
-            "expires": dt.date(2027, 1, 31)}
+    base = {
+        "rule": BREAK.rule,
+        "subject": "orders-value",
+        "fingerprint": BREAK.fingerprint,
+        "reason": "consumers upgraded first",
+        "owner": "team-orders",
+        "expires": dt.date(2027, 1, 31),
+    }
     base.update(changes)
     return FakeWaiver(**base)  # type: ignore[arg-type]
 
@@ -39,7 +50,8 @@ def _rules(checks: list[CheckResult]) -> list[str]:
 def test_matching_waiver_waives_and_the_gate_passes() -> None:
     checks = apply_waivers(CHECKS, [_waiver()], TODAY, "gate.yaml")
     waived = [f for c in checks for f in c.findings if f.waived_by]
-    assert len(waived) == 1 and "consumers upgraded first" in str(waived[0].waived_by)
+    assert len(waived) == 1
+    assert "consumers upgraded first" in str(waived[0].waived_by)
     assert Result(tuple(checks)).passed
 
 
@@ -47,7 +59,8 @@ def test_expired_waiver_waives_nothing_and_is_itself_a_finding() -> None:
     checks = apply_waivers(CHECKS, [_waiver(expires=dt.date(2026, 1, 1))], TODAY, "gate.yaml")
     assert sorted(_rules(checks)) == ["AVRO_READER_FIELD_MISSING_DEFAULT", "WAIVER_EXPIRED"]
     expired = next(f for c in checks for f in c.findings if f.rule == "WAIVER_EXPIRED")
-    assert expired.location is not None and str(expired.location) == "gate.yaml:7"
+    assert expired.location is not None
+    assert str(expired.location) == "gate.yaml:7"
     assert not Result(tuple(checks)).passed
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import io
 import json
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import fastavro
 import pytest
@@ -24,10 +23,17 @@ from gate.samples import (
     split,
 )
 
-ORDER = {"type": "record", "name": "Order", "fields": [
-    {"name": "id", "type": "long"},
-    {"name": "note", "type": ["null", "string"], "default": None},
-]}
+if TYPE_CHECKING:
+    from pathlib import Path
+
+ORDER = {
+    "type": "record",
+    "name": "Order",
+    "fields": [
+        {"name": "id", "type": "long"},
+        {"name": "note", "type": ["null", "string"], "default": None},
+    ],
+}
 
 
 def _wire(schema: Any, value: Any, schema_id: int) -> bytes:
@@ -49,7 +55,8 @@ def _write(tmp_path: Path, name: str, content: str | bytes) -> Path:
 def test_a_json_file_with_one_value_is_one_sample(tmp_path: Path) -> None:
     path = _write(tmp_path, "one.json", '\n{"id": 1}\n')
     assert load_samples(path, "samples/one.json") == [
-        Sample("samples/one.json:2", payload={"id": 1})]
+        Sample("samples/one.json:2", payload={"id": 1})
+    ]
 
 
 def test_a_json_list_is_one_sample_per_element_with_its_line(tmp_path: Path) -> None:
@@ -74,7 +81,7 @@ def test_json_lines_skip_blank_lines_and_report_a_corrupt_line(tmp_path: Path) -
 
 
 def test_ndjson_is_json_lines(tmp_path: Path) -> None:
-    path = _write(tmp_path, "x.ndjson", "1\n\"two\"\n")
+    path = _write(tmp_path, "x.ndjson", '1\n"two"\n')
     assert [s.payload for s in split(load_samples(path, "x.ndjson"))[0]] == [1, "two"]
 
 
@@ -90,12 +97,14 @@ def test_text_that_is_not_utf8_is_a_problem(tmp_path: Path) -> None:
     path = _write(tmp_path, "latin.jsonl", b'{"id": 1}\n"caf\xe9"\n')
     [problem] = load_samples(path, "latin.jsonl")
     assert isinstance(problem, SampleProblem)
-    assert problem.source == "latin.jsonl:2" and "not UTF-8" in problem.message
+    assert problem.source == "latin.jsonl:2"
+    assert "not UTF-8" in problem.message
 
 
 def test_unsupported_extensions_and_missing_files(tmp_path: Path) -> None:
     [problem] = load_samples(_write(tmp_path, "x.csv", "a,b"), "x.csv")
-    assert isinstance(problem, SampleProblem) and "'.csv'" in problem.message
+    assert isinstance(problem, SampleProblem)
+    assert "'.csv'" in problem.message
     with pytest.raises(SourceError) as raised:
         load_samples(tmp_path / "gone.json", "samples/gone.json")
     assert raised.value.subject == "samples/gone.json"
@@ -106,8 +115,10 @@ def test_a_wire_message_is_read_and_decoded_with_its_schema_id(tmp_path: Path) -
     path = _write(tmp_path, "order.bin", _wire(ORDER, {"id": 7, "note": "hi"}, 42))
     [sample] = load_samples(path, "samples/order.bin")
     assert isinstance(sample, Sample)
-    assert sample.schema_id == 42 and sample.source == "samples/order.bin"
-    assert sample.is_wire and sample.wire is not None
+    assert sample.schema_id == 42
+    assert sample.source == "samples/order.bin"
+    assert sample.is_wire
+    assert sample.wire is not None
     assert sample.body == sample.wire[5:]
     reader = {**ORDER, "fields": [*ORDER["fields"], {"name": "v", "type": "int", "default": 1}]}
     decoded = decode_wire(sample, {42: ORDER}.get, reader, schema_type=SchemaType.AVRO)
@@ -133,19 +144,25 @@ def test_an_unknown_schema_id_is_a_problem_naming_the_id(tmp_path: Path) -> None
     assert isinstance(sample, Sample)
     problem = decode_wire(sample, lambda _id: None, schema_type=SchemaType.AVRO)
     assert problem == SampleProblem(
-        "samples/x.bin", "schema id 4711 in samples/x.bin is not in the registry or snapshot",
-        SAMPLE_UNKNOWN_SCHEMA_ID)
+        "samples/x.bin",
+        "schema id 4711 in samples/x.bin is not in the registry or snapshot",
+        SAMPLE_UNKNOWN_SCHEMA_ID,
+    )
 
 
-@pytest.mark.parametrize(("content", "fragment"), [
-    (b"", "empty file"),
-    (b"{\"id\": 1}", "the first byte is 0x7b, the magic byte must be 0x00"),
-    (b"\x00\x00\x01", "truncated wire-format message: 3 bytes"),
-])
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b"", "empty file"),
+        (b'{"id": 1}', "the first byte is 0x7b, the magic byte must be 0x00"),
+        (b"\x00\x00\x01", "truncated wire-format message: 3 bytes"),
+    ],
+)
 def test_bad_wire_headers_are_problems(tmp_path: Path, content: bytes, fragment: str) -> None:
     [problem] = load_samples(_write(tmp_path, "m.bin", content), "samples/m.bin")
     assert isinstance(problem, SampleProblem)
-    assert problem.source == "samples/m.bin" and problem.rule == SAMPLE_INVALID
+    assert problem.source == "samples/m.bin"
+    assert problem.rule == SAMPLE_INVALID
     assert fragment in problem.message
 
 
@@ -159,7 +176,8 @@ def test_a_truncated_or_padded_body_is_a_problem_naming_the_file(tmp_path: Path)
         assert isinstance(sample, Sample)
         problem = decode_wire(sample, {3: ORDER}.get, ORDER, schema_type=SchemaType.AVRO)
         assert isinstance(problem, SampleProblem), name
-        assert problem.source == f"samples/{name}" and fragment in problem.message
+        assert problem.source == f"samples/{name}"
+        assert fragment in problem.message
         assert "schema id 3" in problem.message
 
 
@@ -171,11 +189,13 @@ def test_json_schema_wire_messages(tmp_path: Path) -> None:
     assert isinstance(sample, Sample)
     decoded = decode_wire(sample, {9: writer}.get, reader, schema_type=SchemaType.JSON)
     assert isinstance(decoded, DecodedWire)
-    assert decoded.payload == {"id": 5} and decoded.error == "/id: 5 is not of type 'string'"
+    assert decoded.payload == {"id": 5}
+    assert decoded.error == "/id: 5 is not of type 'string'"
     [bad] = load_samples(_write(tmp_path, "k.bin", b"\x00\x00\x00\x00\x09{nope"), "k.bin")
     assert isinstance(bad, Sample)
     problem = decode_wire(bad, {9: writer}.get, None, schema_type=SchemaType.JSON)
-    assert isinstance(problem, SampleProblem) and "corrupt" in problem.message
+    assert isinstance(problem, SampleProblem)
+    assert "corrupt" in problem.message
 
 
 def test_a_plain_reader_writes_each_sample_with_the_writer_and_reads_it_with_the_reader() -> None:
@@ -184,44 +204,70 @@ def test_a_plain_reader_writes_each_sample_with_the_writer_and_reads_it_with_the
     # a plain value, and the same in Avro's JSON encoding of unions
     for payload in ({"id": 1, "note": "x"}, {"id": 1, "note": {"string": "x"}}):
         decoded = read(Sample("s.jsonl:1", payload=payload))
-        assert isinstance(decoded, DecodedWire) and decoded.error is None
-        assert decoded.read == {"id": 1, "note": "x"} and decoded.body is not None
+        assert isinstance(decoded, DecodedWire)
+        assert decoded.error is None
+        assert decoded.read == {"id": 1, "note": "x"}
+        assert decoded.body is not None
     foreign = read(Sample("s.jsonl:2", payload={"id": "not a long"}))
-    assert isinstance(foreign, SampleProblem) and foreign.rule == "SAMPLE_NOT_VALID_FOR_WRITER"
+    assert isinstance(foreign, SampleProblem)
+    assert foreign.rule == "SAMPLE_NOT_VALID_FOR_WRITER"
     failed = plain_reader(ORDER, reader, schema_type=SchemaType.AVRO)(
         Sample("s.jsonl:3", payload={"id": 2})
     )
-    assert isinstance(failed, DecodedWire) and failed.read is None
+    assert isinstance(failed, DecodedWire)
+    assert failed.read is None
     assert failed.error == "SchemaResolutionError: No default value for field must in Order"
 
 
 def test_a_plain_json_schema_reader_fills_the_readers_defaults_then_validates() -> None:
     writer = {"type": "object", "properties": {"id": {"type": "string"}}}
-    reader = {"type": "object", "required": ["kind"],
-              "properties": {"id": {"type": "string", "maxLength": 3},
-                             "kind": {"type": "string", "default": "user"}}}
+    reader = {
+        "type": "object",
+        "required": ["kind"],
+        "properties": {
+            "id": {"type": "string", "maxLength": 3},
+            "kind": {"type": "string", "default": "user"},
+        },
+    }
     read = plain_reader(writer, reader, schema_type=SchemaType.JSON)
     ok = read(Sample("u.jsonl:1", payload={"id": "u1"}))
-    assert isinstance(ok, DecodedWire) and ok.read == {"id": "u1", "kind": "user"}
+    assert isinstance(ok, DecodedWire)
+    assert ok.read == {"id": "u1", "kind": "user"}
     long = read(Sample("u.jsonl:2", payload={"id": "u-1234"}))
-    assert isinstance(long, DecodedWire) and long.error == "/id: 'u-1234' is too long"
+    assert isinstance(long, DecodedWire)
+    assert long.error == "/id: 'u-1234' is too long"
     foreign = read(Sample("u.jsonl:3", payload={"id": 7}))
-    assert isinstance(foreign, SampleProblem) and foreign.rule == "SAMPLE_NOT_VALID_FOR_WRITER"
+    assert isinstance(foreign, SampleProblem)
+    assert foreign.rule == "SAMPLE_NOT_VALID_FOR_WRITER"
 
 
 RICH = {
-    "type": "record", "name": "Rich", "namespace": "t",
+    "type": "record",
+    "name": "Rich",
+    "namespace": "t",
     "fields": [
         {"name": "e", "type": {"type": "enum", "name": "E", "symbols": ["A", "B", "C"]}},
         {"name": "u", "type": ["null", "string", "t.E", {"type": "array", "items": "t.E"}]},
         {"name": "m", "type": {"type": "map", "values": ["null", "long", "t.E"]}},
         {"name": "d", "type": {"type": "int", "logicalType": "date"}},
         {"name": "x", "type": {"type": "fixed", "name": "X", "size": 3}},
-        {"name": "n", "type": ["null", {"type": "record", "name": "Inner", "fields": [
-            {"name": "f", "type": "float"}, {"name": "g", "type": "double"},
-            {"name": "b", "type": "boolean"}, {"name": "y", "type": "bytes"},
-            {"name": "again", "type": ["null", "t.Inner"]},
-        ]}]},
+        {
+            "name": "n",
+            "type": [
+                "null",
+                {
+                    "type": "record",
+                    "name": "Inner",
+                    "fields": [
+                        {"name": "f", "type": "float"},
+                        {"name": "g", "type": "double"},
+                        {"name": "b", "type": "boolean"},
+                        {"name": "y", "type": "bytes"},
+                        {"name": "again", "type": ["null", "t.Inner"]},
+                    ],
+                },
+            ],
+        },
     ],
 }
 

@@ -100,11 +100,13 @@ def test_schemas_with_references_or_of_another_type_are_never_told_apart() -> No
     record = {"type": "record", "name": "R", "fields": [{"name": "a", "type": "int"}]}
     other = {"type": "record", "name": "R", "fields": [{"name": "a", "type": "long"}]}
     one, two = parsed(record), parsed(other)
-    assert one is not None and two is not None
+    assert one is not None
+    assert two is not None
     assert structurally_unlike(one, two)
     # its references may resolve differently on each side: only the texts can tell
-    with_reference = Parsed(two.schema, value=dataclasses.replace(two.value,
-                                                                  reference_names=("Other",)))
+    with_reference = Parsed(
+        two.schema, value=dataclasses.replace(two.value, reference_names=("Other",))
+    )
     assert not structurally_unlike(one, with_reference)
     assert not structurally_unlike(one, Parsed(two.schema, invalid=SchemaInvalid("bad", "")))
     assert not structurally_unlike(one, None)

@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner
@@ -14,10 +14,16 @@ from click.testing import CliRunner
 from gate.cli import cli
 from gate.commands import use_color
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 ESC = "\x1b["
 OLD = {"type": "record", "name": "E", "fields": [{"name": "id", "type": "string"}]}
-NEW = {"type": "record", "name": "E",
-       "fields": [{"name": "id", "type": "string"}, {"name": "x", "type": "int"}]}
+NEW = {
+    "type": "record",
+    "name": "E",
+    "fields": [{"name": "id", "type": "string"}, {"name": "x", "type": "int"}],
+}
 
 
 @pytest.fixture
@@ -42,7 +48,11 @@ def pair(tmp_path: Path) -> list[str]:
 )
 @pytest.mark.parametrize("command", ["compat", "diff"])
 def test_the_choice_and_the_environment_decide(
-    pair: list[str], args: list[str], env: dict[str, str], coloured: bool, command: str,
+    pair: list[str],
+    args: list[str],
+    env: dict[str, str],
+    coloured: bool,
+    command: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     for name in ("NO_COLOR", "FORCE_COLOR"):
@@ -60,9 +70,16 @@ def test_an_unknown_choice_is_a_usage_error(pair: list[str]) -> None:
 
 def test_a_pipe_gets_no_colour_by_default(pair: list[str]) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
-    done = subprocess.run([sys.executable, "-m", "gate", "compat", *pair], capture_output=True,
-                          text=True, env=env, check=False)
-    assert done.returncode == 1 and done.stdout and ESC not in done.stdout
+    done = subprocess.run(
+        [sys.executable, "-m", "gate", "compat", *pair],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
+    )
+    assert done.returncode == 1
+    assert done.stdout
+    assert ESC not in done.stdout
 
 
 def test_a_terminal_is_coloured_unless_no_color() -> None:

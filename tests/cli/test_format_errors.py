@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pytest
 from click.testing import CliRunner
 
 import gate.formats
 from gate.cli import cli
 from gate.errors import ExitCode, FormatError, UnsupportedFormat
 from gate.model import SchemaType
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pytest
 
 OLD = {"type": "record", "name": "E", "fields": [{"name": "id", "type": "string"}]}
 
@@ -28,9 +32,7 @@ def test_unsupported_format_is_a_usage_error_but_still_a_format_error() -> None:
     assert FormatError("x").exit_code == ExitCode.INTERNAL
 
 
-def test_a_type_no_format_supports_exits_2(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_type_no_format_supports_exits_2(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     modules = {t: m for t, m in gate.formats._FORMAT_MODULES.items() if t is not SchemaType.AVRO}
     monkeypatch.setattr(gate.formats, "_FORMAT_MODULES", modules)
     monkeypatch.setattr(gate.formats, "_loaded", {})

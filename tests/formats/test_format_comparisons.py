@@ -28,15 +28,20 @@ def test_the_avro_format_tells_schemas_apart_as_the_pipeline_does(data: st.DataO
         assert avro.canonical(old.schema.text) != avro.canonical(new.schema.text)
 
 
-@given(st.sampled_from([
-    '{"type": "record", "name": "R", "fields": [{"name": "a", "type": "int"}]}',
-    '{"type":"record","fields":[{"type":"int","name":"a"}],"name":"R"}',
-    '{"type": "record", "name": "R", "doc": "x", "fields": [{"name": "a", "type": "int"}]}',
-    '{"type": "record", "name": "R", "fields": [{"name": "a", "type": {"type": "int"}}]}',
-    '"string"',
-    '{"type": "object", "properties": {"a": {"type": "string"}}}',
-    '{"properties": {"a": {"type": "string"}}, "type": "object"}',
-]), st.sampled_from([SchemaType.AVRO, SchemaType.JSON]))
+@given(
+    st.sampled_from(
+        [
+            '{"type": "record", "name": "R", "fields": [{"name": "a", "type": "int"}]}',
+            '{"type":"record","fields":[{"type":"int","name":"a"}],"name":"R"}',
+            '{"type": "record", "name": "R", "doc": "x", "fields": [{"name": "a", "type": "int"}]}',
+            '{"type": "record", "name": "R", "fields": [{"name": "a", "type": {"type": "int"}}]}',
+            '"string"',
+            '{"type": "object", "properties": {"a": {"type": "string"}}}',
+            '{"properties": {"a": {"type": "string"}}, "type": "object"}',
+        ]
+    ),
+    st.sampled_from([SchemaType.AVRO, SchemaType.JSON]),
+)
 def test_texts_of_different_canonical_shapes_differ_in_canonical_form(
     text: str, schema_type: SchemaType
 ) -> None:

@@ -4,9 +4,7 @@
 from __future__ import annotations
 
 import socket
-from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -19,6 +17,10 @@ from tests.support.watched import (
     process_runner,
     watched_runner,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
 
 
 @pytest.fixture
@@ -74,4 +76,4 @@ def repo(tmp_path: Path) -> Iterator[RepoBuilder]:
     """A repository with one committed Avro schema, `schemas/orders.avsc`."""
     builder = RepoBuilder(tmp_path / "repo")
     builder.commit("base", {"schemas/orders.avsc": ORDERS})
-    yield builder
+    return builder

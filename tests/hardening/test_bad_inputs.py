@@ -11,10 +11,8 @@ import json
 import os
 import shutil
 import threading
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -29,6 +27,10 @@ from tests.support.watched import (
     SubprocessRunner,
     read_outside,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
 
 EXAMPLE = REPO_ROOT / "fixtures" / "example" / "base"
 
@@ -51,7 +53,8 @@ def assert_clean(
     """What every run must satisfy, whatever its input: no bug, no hang, no host contacted (not
     even a network module loaded, in a child process), nothing read outside the repository."""
     assert run.exit_code != 4, run.output
-    assert "internal error" not in run.output and "Traceback" not in run.output, run.output
+    assert "internal error" not in run.output, run.output
+    assert "Traceback" not in run.output, run.output
     assert run.seconds < HANG_GUARD
     assert run.connections == (), run.connections
     assert getattr(run, "network_modules", ()) == ()
@@ -81,7 +84,8 @@ def assert_finding(report: dict[str, Any], expected: dict[str, Any]) -> None:
     if "message" in expected:
         assert expected["message"] in finding["message"], finding["message"]
     if expected.get("witness"):
-        assert finding["witness"] is not None and finding["witness"]["error"], finding
+        assert finding["witness"] is not None, finding
+        assert finding["witness"]["error"], finding
 
 
 # --------------------------------------------------------------------------- gate compat
@@ -211,7 +215,8 @@ def test_deep_but_legal_schemas_are_judged(
     if suffix == ".avsc":
         assert finding["witness"] is not None, finding
     text = gate_process(["compat", *names], cwd=tmp_path / "case")
-    assert text.exit_code == 1 and rule in text.stdout, text.output
+    assert text.exit_code == 1, text.output
+    assert rule in text.stdout, text.output
 
 
 FIFTY_MB = 50_000_000
@@ -277,14 +282,17 @@ def test_many_findings_in_a_big_file_are_each_located(
     findings: benchmarks/bench_limits.py)."""
     text = _many_new_properties(3000)
     names = _write_pair(tmp_path / "case", '{"type": "object"}', text, ".json")
-    run = gate_process(["compat", "--no-simulate", "--format", "json", *names],
-                       cwd=tmp_path / "case")
+    run = gate_process(
+        ["compat", "--no-simulate", "--format", "json", *names], cwd=tmp_path / "case"
+    )
     assert run.exit_code == 1, run.output
     findings = run.json()["findings"]
     assert len(findings) == 3000
-    expected = {f"/properties/{line.split(chr(34))[1]}": number
-                for number, line in enumerate(text.splitlines(), start=1)
-                if line.startswith('  "p')}
+    expected = {
+        f"/properties/{line.split(chr(34))[1]}": number
+        for number, line in enumerate(text.splitlines(), start=1)
+        if line.startswith('  "p')
+    }
     assert len(expected) == 3000
     assert {finding["path"]: finding["location"]["line"] for finding in findings} == expected
 
@@ -298,7 +306,8 @@ def test_errors_quoting_a_big_schema_are_clipped(gate: GateRunner, tmp_path: Pat
     assert_clean(run, tmp_path / "case")
     assert run.exit_code == 1, run.output[:2000]
     (finding,) = run.json()["findings"]
-    assert finding["witness"] is not None and "more characters" in finding["witness"]["error"]
+    assert finding["witness"] is not None
+    assert "more characters" in finding["witness"]["error"]
     assert len(run.stdout) < 20_000
 
 
@@ -331,23 +340,35 @@ _WIDE_NUMBERS = [n for n in range(1, 21_001) if not 19_000 <= n <= 19_999][:20_0
 
 def _wide_proto(changed: str) -> str:
     """A message of 20,000 fields (700 kB); the 10,001st is `changed`, at line 10,005."""
-    return _PROTO_HEADER + "message Wide {\n" + "".join(
-        f"  {changed if n == 10_001 else 'int64'} field_number_{n} = {n};\n"
-        for n in _WIDE_NUMBERS) + "}\n"
+    return (
+        _PROTO_HEADER
+        + "message Wide {\n"
+        + "".join(
+            f"  {changed if n == 10_001 else 'int64'} field_number_{n} = {n};\n"
+            for n in _WIDE_NUMBERS
+        )
+        + "}\n"
+    )
 
 
 def _nested_proto(depth: int, leaf: str) -> str:
     """`depth` messages, each declared inside the one before (M{i} starts at line 4 + 2 i)."""
-    return (_PROTO_HEADER + "".join(f"message M{i} {{\n  int32 v = 1;\n" for i in range(depth))
-            + f"  {leaf} leaf = 2;\n" + "}\n" * depth)
+    return (
+        _PROTO_HEADER
+        + "".join(f"message M{i} {{\n  int32 v = 1;\n" for i in range(depth))
+        + f"  {leaf} leaf = 2;\n"
+        + "}\n" * depth
+    )
 
 
 def _chained_proto(count: int, leaf: str) -> str:
     """`count` top-level messages, each holding the next (M{i} starts at line 4 + 5 i)."""
     return _PROTO_HEADER + "".join(
         f"message M{i} {{\n  int32 v = 1;\n"
-        + (f"  M{i + 1} next = 2;\n" if i < count - 1 else f"  {leaf} leaf = 2;\n") + "}\n\n"
-        for i in range(count))
+        + (f"  M{i + 1} next = 2;\n" if i < count - 1 else f"  {leaf} leaf = 2;\n")
+        + "}\n\n"
+        for i in range(count)
+    )
 
 
 @pytest.mark.slow
@@ -371,32 +392,39 @@ def test_protobuf_samples_of_a_message_the_runtime_cannot_build(
 ) -> None:
     """`gate check` with a JSON sample and a contract: the samples are not checked, said so."""
     repo = RepoBuilder(tmp_path / "repo")
-    repo.commit("base", {
-        "gate.yaml": "version: 1\nsubjects:\n  - subject: wide-value\n"
-                     "    file: protos/wide.proto\n    samples: [\"samples/*\"]\n"
-                     "contracts:\n  - subject: wide-value\n    producers:\n      - name: p\n"
-                     "    consumers:\n      - name: c\n        reader: protos/wide.proto\n",
-        "protos/wide.proto": _wide_proto("int64"),
-        "samples/orders.jsonl": '{"field_number_1": 5}\n',
-    })
+    repo.commit(
+        "base",
+        {
+            "gate.yaml": "version: 1\nsubjects:\n  - subject: wide-value\n"
+            '    file: protos/wide.proto\n    samples: ["samples/*"]\n'
+            "contracts:\n  - subject: wide-value\n    producers:\n      - name: p\n"
+            "    consumers:\n      - name: c\n        reader: protos/wide.proto\n",
+            "protos/wide.proto": _wide_proto("int64"),
+            "samples/orders.jsonl": '{"field_number_1": 5}\n',
+        },
+    )
     repo.write("protos/wide.proto", _wide_proto("sint64"))
     run = gate(["check", "--base", "HEAD", "--report", "json"], cwd=repo.root)
     assert_clean(run, repo.root)
     assert run.exit_code == 1, run.output[:2000]
     report = run.json()
     assert {f["rule"] for f in report["findings"] if f["severity"] == "error"} == {
-        "PROTOBUF_FIELD_SCALAR_KIND_CHANGED"}
+        "PROTOBUF_FIELD_SCALAR_KIND_CHANGED"
+    }
     notes = [note for check in report["checks"] for note in check["notes"]]
-    assert any(note.startswith("samples not checked: the protobuf runtime cannot build message "
-                               "classes") for note in notes), notes
+    assert any(
+        note.startswith("samples not checked: the protobuf runtime cannot build message classes")
+        for note in notes
+    ), notes
 
 
 @pytest.mark.parametrize("depth", [200, 1000])
 def test_protobuf_messages_nested_past_protocs_limit_are_an_invalid_schema(
     gate: GateRunner, tmp_path: Path, depth: int
 ) -> None:
-    names = _write_pair(tmp_path / "case", _nested_proto(3, "int32"),
-                        _nested_proto(depth, "int32"), ".proto")
+    names = _write_pair(
+        tmp_path / "case", _nested_proto(3, "int32"), _nested_proto(depth, "int32"), ".proto"
+    )
     run = gate(["compat", "--format", "json", *names], cwd=tmp_path / "case")
     assert_clean(run, tmp_path / "case")
     assert run.exit_code == 1, run.output[:2000]
@@ -410,8 +438,13 @@ def test_protobuf_messages_nested_past_protocs_limit_are_an_invalid_schema(
 @pytest.mark.parametrize(
     ("make", "size", "line", "path"),
     [
-        pytest.param(_nested_proto, 31, 4 + 2 * 31, "/" + "/".join(f"M{i}" for i in range(31))
-                     + "/2", id="31-nested"),
+        pytest.param(
+            _nested_proto,
+            31,
+            4 + 2 * 31,
+            "/" + "/".join(f"M{i}" for i in range(31)) + "/2",
+            id="31-nested",
+        ),
         pytest.param(_chained_proto, 1000, 4 + 5 * 999 + 2, "/M999/2", id="1000-chained"),
     ],
 )
@@ -601,7 +634,8 @@ def test_schema_symlink_out_of_the_repository_is_not_read(
     assert_clean(run, repo.root, (outside,))
     assert run.exit_code in (0, 1), run.output
     assert "schemas/linked.avsc" in run.output
-    assert "OUTSIDE-CANARY" not in run.output and "root:" not in run.output
+    assert "OUTSIDE-CANARY" not in run.output
+    assert "root:" not in run.output
 
 
 @pytest.mark.parametrize("link", ["outside", "dangling", "loop"])
@@ -671,7 +705,8 @@ def test_sample_directory_symlink_out_of_the_repository_is_refused(
     run = gate(["check", "--base", "HEAD"], cwd=repo.root)
     assert_clean(run, repo.root, (outside,))
     assert run.exit_code == 2, run.output
-    assert "gate.yaml:5" in run.stderr and "symbolic link" in run.stderr
+    assert "gate.yaml:5" in run.stderr
+    assert "symbolic link" in run.stderr
 
 
 def _linked_template_directory(repo: RepoBuilder, outside: Path) -> None:
@@ -724,7 +759,8 @@ def test_configured_path_through_a_symlink_out_of_the_repository_is_refused(
     run = gate(["check", "--base", "HEAD"], cwd=repo.root)
     assert_clean(run, repo.root, (outside,))
     assert run.exit_code == 2, run.output
-    assert "gate.yaml:" in run.stderr and "symbolic link" in run.stderr, run.stderr
+    assert "gate.yaml:" in run.stderr, run.stderr
+    assert "symbolic link" in run.stderr, run.stderr
 
 
 def test_config_file_symlink_out_of_the_repository_is_refused(
@@ -735,7 +771,8 @@ def test_config_file_symlink_out_of_the_repository_is_refused(
     run = gate(["check", "--base", "HEAD"], cwd=repo.root)
     assert_clean(run, repo.root, (outside,))
     assert run.exit_code == 2, run.output
-    assert "gate.yaml" in run.stderr and "symbolic link" in run.stderr
+    assert "gate.yaml" in run.stderr
+    assert "symbolic link" in run.stderr
 
 
 @pytest.mark.parametrize("what", ["version file", "subject folder", "index"])
@@ -765,7 +802,8 @@ def test_snapshot_nested_too_deeply_is_a_source_error(
     run = gate_process(["check", "--base", "HEAD"], cwd=example.root)
     assert_clean(run, example.root)
     assert run.exit_code == 3, run.output
-    assert "v1.json" in run.stderr and "nested too deeply" in run.stderr
+    assert "v1.json" in run.stderr
+    assert "nested too deeply" in run.stderr
 
 
 # --------------------------------------------------------------------------- merge-reports
@@ -850,7 +888,8 @@ def test_registry_answer_nested_too_deeply_is_a_source_error(
     repo.write("gate.yaml", "version: 1\nregistry:\n  retries: 0\n")
     run = gate(["check", "--base", "HEAD"], cwd=repo.root, env={"GATE_REGISTRY_URL": deep_registry})
     assert run.exit_code == 3, run.output
-    assert "not JSON" in run.stderr and deep_registry in run.stderr
+    assert "not JSON" in run.stderr
+    assert deep_registry in run.stderr
     assert run.seconds < HANG_GUARD
     assert all("127.0.0.1" in address for address in run.connections), run.connections
 
@@ -861,7 +900,7 @@ def test_registry_answer_nested_too_deeply_is_a_source_error(
 def test_the_network_guard_refuses_other_hosts(no_network: list[str]) -> None:
     import socket
 
-    with pytest.raises(AssertionError, match="169.254.169.254"):
+    with pytest.raises(AssertionError, match=r"169\.254\.169\.254"):
         socket.create_connection(("169.254.169.254", 80), timeout=0.1)
     assert no_network == ["('169.254.169.254', 80)"]
 

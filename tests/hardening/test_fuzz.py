@@ -9,8 +9,7 @@ exit 4, a bug.
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -19,6 +18,9 @@ from hypothesis import strategies as st
 from gate.errors import GateError, SchemaInvalid
 from gate.formats import CheckOptions, get_format
 from gate.model import Incompatibility, JsonPolicy, Origin, OriginKind, Schema, SchemaType
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 FUZZ = settings(
     max_examples=100,
@@ -269,7 +271,8 @@ def _parse(schema_type: SchemaType, text: str, root: Path) -> Any | None:
     try:
         return get_format(schema_type).parse(schema, CheckOptions(root=root))
     except SchemaInvalid as invalid:
-        assert isinstance(invalid.message, str) and invalid.message
+        assert isinstance(invalid.message, str)
+        assert invalid.message
         return None
 
 
@@ -306,7 +309,8 @@ def _assert_incompatibilities(found: Any) -> None:
     assert isinstance(found, list)
     for item in found:
         assert isinstance(item, Incompatibility)
-        assert item.rule and item.message
+        assert item.rule
+        assert item.message
         assert item.path == "" or item.path.startswith("/")
 
 
@@ -330,7 +334,8 @@ def test_check_and_diff_whatever_parses(
         _assert_incompatibilities(fmt.check(reader, writer, options))
     for change in fmt.diff(old, new, options):
         assert isinstance(change.description, str)
-        assert isinstance(change.backward_ok, bool) and isinstance(change.forward_ok, bool)
+        assert isinstance(change.backward_ok, bool)
+        assert isinstance(change.forward_ok, bool)
 
 
 @TYPES
@@ -545,15 +550,18 @@ def test_read_and_decode_wire_any_bytes(
     for data in (header + body, b"\x00\x00\x00\x00\x07" + body):
         sample = read_wire(data, "captured.bin")
         if isinstance(sample, SampleProblem):
-            assert sample.source == "captured.bin" and sample.message
+            assert sample.source == "captured.bin"
+            assert sample.message
             continue
-        assert isinstance(sample, Sample) and sample.is_wire
+        assert isinstance(sample, Sample)
+        assert sample.is_wire
         decoded = decode_wire(
             sample, lambda _id: writer if known else None, reader, schema_type=schema_type
         )
         assert isinstance(decoded, DecodedWire | SampleProblem)
         if isinstance(decoded, SampleProblem):
-            assert decoded.source == "captured.bin" and decoded.message
+            assert decoded.source == "captured.bin"
+            assert decoded.message
 
 
 @FUZZ
@@ -565,6 +573,7 @@ def test_json_lines_name_each_line(root: Path, lines: list[str]) -> None:
     path.write_text("\n".join(lines), encoding="utf-8", errors="surrogatepass")
     for item in load_samples(path, "samples.jsonl"):
         name, _, line = item.source.rpartition(":")
-        assert name == "samples.jsonl" and line.isdigit(), item.source
+        assert name == "samples.jsonl", item.source
+        assert line.isdigit(), item.source
         if isinstance(item, SampleProblem):
             assert item.message

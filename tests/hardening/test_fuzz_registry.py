@@ -5,8 +5,7 @@ state, never another exception (exit 4). The answers come from the test registry
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,6 +14,9 @@ from hypothesis import strategies as st
 from gate.errors import RegistryError
 from gate.sources.registry import HttpRegistry, RegistrySettings
 from tests.support.registry_server import RegistryServer
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 FUZZ = settings(
     max_examples=150,
@@ -26,21 +28,55 @@ FUZZ = settings(
 numbers = st.one_of(
     st.integers(min_value=-(2**80), max_value=2**80).map(str),
     st.floats(allow_nan=True, allow_infinity=True).map(
-        lambda f: "NaN" if f != f else "Infinity" if f == float("inf")
-        else "-Infinity" if f == float("-inf") else repr(f)),
-    st.sampled_from(["1e400", "-1e400", "1.5", "0", "true", "null", '"1"', '"one"', '" 7 "',
-                     "[]", "{}", '"' + "9" * 30 + '"', "1" + "0" * 40]),
+        lambda f: (
+            "NaN"
+            if f != f
+            else "Infinity"
+            if f == float("inf")
+            else "-Infinity"
+            if f == float("-inf")
+            else repr(f)
+        )
+    ),
+    st.sampled_from(
+        [
+            "1e400",
+            "-1e400",
+            "1.5",
+            "0",
+            "true",
+            "null",
+            '"1"',
+            '"one"',
+            '" 7 "',
+            "[]",
+            "{}",
+            '"' + "9" * 30 + '"',
+            "1" + "0" * 40,
+        ]
+    ),
 )
 texts = st.one_of(st.just('"orders-value"'), st.text(max_size=10).map(json.dumps), numbers)
 references = st.lists(
     st.fixed_dictionaries({"name": texts, "subject": texts, "version": numbers}), max_size=2
-).map(lambda items: "[" + ", ".join(
-    "{" + ", ".join(f'"{k}": {v}' for k, v in item.items()) + "}" for item in items) + "]")
+).map(
+    lambda items: (
+        "["
+        + ", ".join("{" + ", ".join(f'"{k}": {v}' for k, v in item.items()) + "}" for item in items)
+        + "]"
+    )
+)
 entries = st.fixed_dictionaries(
-    {"subject": texts, "version": numbers, "id": numbers,
-     "schema": st.sampled_from([json.dumps('"string"'), "1", "null"])},
-    optional={"references": references,
-              "schemaType": st.sampled_from(['"AVRO"', '"JSON"', '"NOPE"', "7"])},
+    {
+        "subject": texts,
+        "version": numbers,
+        "id": numbers,
+        "schema": st.sampled_from([json.dumps('"string"'), "1", "null"]),
+    },
+    optional={
+        "references": references,
+        "schemaType": st.sampled_from(['"AVRO"', '"JSON"', '"NOPE"', "7"]),
+    },
 ).map(lambda entry: "{" + ", ".join(f'"{k}": {v}' for k, v in entry.items()) + "}")
 pages = st.one_of(
     st.lists(entries, max_size=3).map(lambda items: "[" + ", ".join(items) + "]"),

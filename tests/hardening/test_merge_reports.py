@@ -17,8 +17,13 @@ from gate.cli import cli
 from tests.support.gitrepo import RepoBuilder
 
 OLD = json.dumps({"type": "record", "name": "E", "fields": [{"name": "id", "type": "string"}]})
-NEW = json.dumps({"type": "record", "name": "E", "fields": [
-    {"name": "id", "type": "string"}, {"name": "x", "type": "int"}]})
+NEW = json.dumps(
+    {
+        "type": "record",
+        "name": "E",
+        "fields": [{"name": "id", "type": "string"}, {"name": "x", "type": "int"}],
+    }
+)
 
 
 @pytest.fixture(scope="module")
@@ -34,9 +39,18 @@ def reports(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, Any], s
         repo.commit("base", {"schemas/a.avsc": OLD, "schemas/b.avsc": OLD})
         repo.write("schemas/a.avsc", NEW)
         patch.chdir(repo.root)
-        run = CliRunner().invoke(cli, ["check", "--base", "HEAD", "--report",
-                                       f"json={folder / 'r.json'}", "--report",
-                                       f"junit={folder / 'r.xml'}"])
+        run = CliRunner().invoke(
+            cli,
+            [
+                "check",
+                "--base",
+                "HEAD",
+                "--report",
+                f"json={folder / 'r.json'}",
+                "--report",
+                f"junit={folder / 'r.xml'}",
+            ],
+        )
     assert run.exit_code == 1, run.output
     document = json.loads((folder / "r.json").read_text(encoding="utf-8"))
     assert document["findings"]
@@ -82,7 +96,8 @@ def test_a_report_with_wrong_types_is_a_clean_error(
     broken = _set(document, path, value)
     run = _merge(tmp_path, json.dumps(document), json.dumps(broken))
     assert run.exit_code == 2, (variant, run.output)
-    assert "shard1.json" in run.output and "not a valid gate JSON report" in run.output
+    assert "shard1.json" in run.output
+    assert "not a valid gate JSON report" in run.output
     assert "internal error" not in run.output
 
 
@@ -95,24 +110,28 @@ def test_valid_reports_still_merge(reports: tuple[dict[str, Any], str], tmp_path
     assert run.exit_code == 1, run.output
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ('<testsuite name="x" tests="many"/>', "not a number"),
-    ("<html><body>502</body></html>", "not a JUnit report"),
-    ("<testsuites", "cannot read the JUnit report"),
-])
-def test_a_broken_junit_report_is_a_clean_error(
-    tmp_path: Path, text: str, expected: str
-) -> None:
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('<testsuite name="x" tests="many"/>', "not a number"),
+        ("<html><body>502</body></html>", "not a JUnit report"),
+        ("<testsuites", "cannot read the JUnit report"),
+    ],
+)
+def test_a_broken_junit_report_is_a_clean_error(tmp_path: Path, text: str, expected: str) -> None:
     run = _merge(tmp_path, text, suffix=".xml")
     assert run.exit_code in (2, 3), run.output
-    assert expected in run.output and "shard0.xml" in run.output
+    assert expected in run.output
+    assert "shard0.xml" in run.output
 
 
 json_values = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
-              st.text(max_size=8)),
-    lambda children: st.one_of(st.lists(children, max_size=3),
-                               st.dictionaries(st.text(max_size=6), children, max_size=3)),
+    st.one_of(
+        st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=8)
+    ),
+    lambda children: st.one_of(
+        st.lists(children, max_size=3), st.dictionaries(st.text(max_size=6), children, max_size=3)
+    ),
     max_leaves=8,
 )
 
@@ -128,8 +147,9 @@ def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
     return found
 
 
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(data=st.data())
 def test_any_mutation_of_a_report_merges_or_is_refused_cleanly(
     reports: tuple[dict[str, Any], str], tmp_path: Path, data: st.DataObject
@@ -153,8 +173,13 @@ def _gate_rules(stdout: Any) -> Any:
 
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": str(root)}
-    return subprocess.Popen([sys.executable, "-m", "gate", "rules"], stdout=stdout,
-                            stderr=subprocess.PIPE, text=True, env=env)
+    return subprocess.Popen(
+        [sys.executable, "-m", "gate", "rules"],
+        stdout=stdout,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+    )
 
 
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full on this system")
@@ -164,7 +189,8 @@ def test_a_full_disk_on_standard_output_is_a_message_and_exit_3() -> None:
         _, err = process.communicate(timeout=60)
     assert process.returncode == 3, err
     assert err.startswith("error: cannot write the output (No space left on device)"), err
-    assert "Traceback" not in err and "internal error" not in err
+    assert "Traceback" not in err
+    assert "internal error" not in err
 
 
 def test_a_closed_pipe_is_a_message_and_exit_3() -> None:
@@ -177,4 +203,5 @@ def test_a_closed_pipe_is_a_message_and_exit_3() -> None:
     process.wait(timeout=60)
     assert process.returncode == 3, err
     assert err.startswith("error: cannot write the output (it was closed)"), err
-    assert "Exception ignored" not in err and "Traceback" not in err
+    assert "Exception ignored" not in err
+    assert "Traceback" not in err

@@ -15,17 +15,20 @@ import base64
 import json
 import socket
 import uuid
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import pytest
 
 from tests.support.gitrepo import RepoBuilder
 from tests.support.registry_server import RegistryServer
-from tests.support.watched import GateRunner, Run
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from tests.support.watched import GateRunner, Run
 
 V1 = json.dumps(
     {"type": "record", "name": "Order", "fields": [{"name": "id", "type": "string"}]}, indent=2
@@ -165,7 +168,8 @@ def _setup(
     elif mode == "url-raw-userinfo":
         # as Confluent Cloud secrets are often pasted: `/`, `:` and `@` not percent-encoded
         env["GATE_REGISTRY_URL"] = origin.replace(
-            "://", f"://{secrets.user}:{secrets.password}@", 1)
+            "://", f"://{secrets.user}:{secrets.password}@", 1
+        )
     else:
         env.update(
             ORDERS_REGISTRY=origin,
@@ -248,11 +252,13 @@ def test_no_secret_in_any_output(
     assert run.exit_code == expected, run.output
     if expected in (0, 1):
         assert {p.name for p in reports.iterdir()} == {f"gate.{name}" for name in FORMATS}
-        assert registry is not None and registry.request_count > 0
+        assert registry is not None
+        assert registry.request_count > 0
         auth = registry.log[0].headers.get("authorization", "")
         assert auth.startswith("Bearer " if mode == "env-token" else "Basic "), auth
     else:
-        assert "error:" in run.stderr and "hint:" in run.stderr
+        assert "error:" in run.stderr
+        assert "hint:" in run.stderr
         assert "127.0.0.1" in run.stderr  # the registry is named, without its user info
     assert_no_secret(run, secrets, reports, setup.repo.root)
 
@@ -333,7 +339,8 @@ def test_secrets_in_a_broken_configuration_stay_hidden(
     }
     run = gate(["check", "-vv", "--base", "HEAD"], cwd=repo.root, env=env)
     assert run.exit_code == 2, run.output
-    assert "gate.yaml:" in run.stderr and "registry.password" in run.stderr
+    assert "gate.yaml:" in run.stderr
+    assert "registry.password" in run.stderr
     assert_no_secret(run, secrets)
 
 
@@ -346,11 +353,15 @@ class EchoingVerdictRegistry(RegistryServer):
         status, answer = super().route(method, segments, query, body)
         if segments[:1] == ("compatibility",) and status == 200:
             header = self.log[-1].headers.get("authorization", "")
-            scheme, _, value = header.partition(" ")
+            _scheme, _, value = header.partition(" ")
             decoded = base64.b64decode(value).decode("utf-8", "replace") if value else ""
-            return 200, {"is_compatible": False,
-                         "messages": [f"denied for {header} ({decoded})",
-                                      {"user": decoded.partition(":")[0], "auth": value}]}
+            return 200, {
+                "is_compatible": False,
+                "messages": [
+                    f"denied for {header} ({decoded})",
+                    {"user": decoded.partition(":")[0], "auth": value},
+                ],
+            }
         return status, answer
 
 
@@ -362,13 +373,17 @@ def test_credentials_echoed_in_a_registry_verdict_reach_no_report(
         server.register("orders", V1)
         setup = _setup(tmp_path, mode, "passing", server, secrets)
         reports = tmp_path / "reports"
-        run = gate(["check", "--base", "HEAD", "--verify-with-registry", "-vv",
-                    *_report_args(reports)], cwd=setup.repo.root, env=setup.env)
+        run = gate(
+            ["check", "--base", "HEAD", "--verify-with-registry", "-vv", *_report_args(reports)],
+            cwd=setup.repo.root,
+            env=setup.env,
+        )
         assert server.count("POST") > 0
     assert run.exit_code == 1, run.output
     report = json.loads((reports / "gate.json").read_text(encoding="utf-8"))
     (finding,) = [f for f in report["findings"] if f["rule"] == "REGISTRY_VERDICT_DISAGREES"]
-    assert "denied for" in finding["message"] and "***" in finding["message"]
+    assert "denied for" in finding["message"]
+    assert "***" in finding["message"]
     assert_no_secret(run, secrets, reports)
 
 
@@ -384,8 +399,9 @@ def test_redaction_is_linear_in_the_text() -> None:
         "for text in ('a' * 500_000, 'ab:' * 170_000 + '@', 'https://' * 60_000 + '@h'):\n"
         "    assert 's3cret' not in r(text + ' s3cret-value')\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, check=False)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -393,7 +409,10 @@ def test_user_info_ends_at_the_last_at_sign_before_the_host() -> None:
     from gate.secrets import redact_url, split_userinfo
 
     assert redact_url("x https://key:se/cr@t@host.example:8081/p y") == (
-        "x https://***@host.example:8081/p y")
-    assert split_userinfo("https://key:se/cr@t@host:8081/ctx") == ("https://host:8081/ctx",
-                                                                  "key:se/cr@t")
+        "x https://***@host.example:8081/p y"
+    )
+    assert split_userinfo("https://key:se/cr@t@host:8081/ctx") == (
+        "https://host:8081/ctx",
+        "key:se/cr@t",
+    )
     assert split_userinfo("https://host:8081/ctx") == ("https://host:8081/ctx", None)

@@ -14,9 +14,8 @@ import os
 import re
 import subprocess
 import sys
-from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
@@ -46,12 +45,19 @@ from tests.support.integrations import (
 )
 from tests.support.registry_server import RegistryServer
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
 ACTION = ROOT / "action.yml"
 WORKFLOW = ROOT / ".github" / "workflows" / "gate.yml"
 INSTALL_STEP = "Install gate from this action's checkout"
 # the environment variables gate reads for the registry (see gate/sources/registry.py)
-GATE_ENV = ("GATE_REGISTRY_URL", "GATE_REGISTRY_USER", "GATE_REGISTRY_PASSWORD",
-            "GATE_REGISTRY_TOKEN")
+GATE_ENV = (
+    "GATE_REGISTRY_URL",
+    "GATE_REGISTRY_USER",
+    "GATE_REGISTRY_PASSWORD",
+    "GATE_REGISTRY_TOKEN",
+)
 SECRET_INPUTS = ("registry-user", "registry-password", "registry-token")
 INPUT_REFERENCE = re.compile(r"\binputs\.([A-Za-z0-9_-]+)")
 OPTION = re.compile(r"(?<![\w-])--[a-z][a-z-]*")
@@ -72,7 +78,10 @@ def action() -> CompositeAction:
 def check_options() -> set[str]:
     done = subprocess.run(
         [sys.executable, "-m", "gate", "check", "--help"],
-        capture_output=True, text=True, check=True, cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )
     return set(OPTION.findall(done.stdout))
@@ -192,15 +201,17 @@ def test_secrets_appear_only_in_env_mappings(action: CompositeAction) -> None:
 
 
 def test_the_action_has_an_install_and_a_gate_step() -> None:
-    assert INSTALL_STEP in RUN_STEPS and "Run gate check" in RUN_STEPS, RUN_STEPS
+    assert INSTALL_STEP in RUN_STEPS, RUN_STEPS
+    assert "Run gate check" in RUN_STEPS, RUN_STEPS
 
 
 @pytest.mark.parametrize("name", RUN_STEPS)
 def test_run_steps_are_valid_bash(action: CompositeAction, name: str) -> None:
     step = next(step for step in run_steps(action) if step.get("name") == name)
     assert step.get("shell") == "bash", name
-    done = subprocess.run(["bash", "-n"], input=str(step["run"]), capture_output=True, text=True,
-                          check=False)
+    done = subprocess.run(
+        ["bash", "-n"], input=str(step["run"]), capture_output=True, text=True, check=False
+    )
     assert done.returncode == 0, f"{step.get('name')}: {done.stderr}"
 
 
@@ -209,21 +220,29 @@ def test_the_install_step_installs_the_action_checkout_into_its_own_venv(
 ) -> None:
     install = next(step for step in action.steps if step.get("name") == INSTALL_STEP)
     script = str(install["run"])
-    assert re.search(r'-m venv "\$venv"', script) and "RUNNER_TEMP" in script
+    assert re.search(r'-m venv "\$venv"', script)
+    assert "RUNNER_TEMP" in script
     assert re.search(
         r'"\$python" -m pip install\b.* -c "\$GITHUB_ACTION_PATH/constraints.txt" '
-        r'"\$GITHUB_ACTION_PATH"', script)
+        r'"\$GITHUB_ACTION_PATH"',
+        script,
+    )
     assert (ROOT / "constraints.txt").is_file()
     position = action.steps.index(install)
-    setup = [s for s in action.steps[:position] if str(s.get("uses", "")).startswith(
-        "actions/setup-python@")]
+    setup = [
+        s
+        for s in action.steps[:position]
+        if str(s.get("uses", "")).startswith("actions/setup-python@")
+    ]
     assert setup, "python must be set up before the install step"
     # the job's `python` is left alone: setup-python does not put its Python on PATH
     assert setup[0]["with"]["update-environment"] is False
     assert install["env"]["GATE_SETUP_PYTHON"] == "${{ steps.python.outputs.python-path }}"
-    cache = [s for s in action.steps[:position] if str(s.get("uses", "")).startswith(
-        "actions/cache@")]
-    assert cache and cache[0]["with"]["path"] == "~/.cache/pip"
+    cache = [
+        s for s in action.steps[:position] if str(s.get("uses", "")).startswith("actions/cache@")
+    ]
+    assert cache
+    assert cache[0]["with"]["path"] == "~/.cache/pip"
     assert "GATE_PYTHON" in gate_step(action)["env"]
     assert '"$GATE_PYTHON" -m gate' in str(gate_step(action)["run"])
 
@@ -237,8 +256,10 @@ def test_the_constraints_pin_every_runtime_dependency() -> None:
         if "==" in line and not line.lstrip().startswith("#")
     }
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    declared = {re.split(r"[<>=!~\[; ]", d, maxsplit=1)[0].lower().replace("_", "-")
-                for d in project["dependencies"]}
+    declared = {
+        re.split(r"[<>=!~\[; ]", d, maxsplit=1)[0].lower().replace("_", "-")
+        for d in project["dependencies"]
+    }
     assert declared <= pinned, declared - pinned
 
 
@@ -247,8 +268,12 @@ def test_the_constraints_pin_every_runtime_dependency() -> None:
 
 def test_the_evaluator_returns_the_first_truthy_operand() -> None:
     contexts = {"inputs": {"base": ""}, "github": {"event": {"before": "abc"}}}
-    assert evaluate(" inputs.base || github.event.pull_request.base.sha || github.event.before ",
-                    contexts) == "abc"
+    assert (
+        evaluate(
+            " inputs.base || github.event.pull_request.base.sha || github.event.before ", contexts
+        )
+        == "abc"
+    )
     assert evaluate("inputs.base || 'it''s'", contexts) == "it's"
     assert evaluate("inputs.base || github.event.after", contexts) is None
     with pytest.raises(UnsupportedExpression):
@@ -259,8 +284,11 @@ def test_the_evaluator_returns_the_first_truthy_operand() -> None:
 
 def test_command_files_are_read_like_the_runner() -> None:
     text = "passed=false\nnote<<EOF\nline one\nline=two\nEOF\nfindings=3\n"
-    assert parse_command_file(text) == {"passed": "false", "note": "line one\nline=two",
-                                        "findings": "3"}
+    assert parse_command_file(text) == {
+        "passed": "false",
+        "note": "line one\nline=two",
+        "findings": "3",
+    }
 
 
 # ------------------------------------------------------------------------ the action, executed
@@ -304,13 +332,21 @@ def test_a_breaking_pull_request_fails_with_every_report(
     origin, base = build_repository(tmp_path / "origin", BREAKING)
     # actions/checkout's default: one commit deep, without the pull request's base
     workspace = origin.clone(tmp_path / "workspace", "--depth=1")
-    assert subprocess.run(["git", "cat-file", "-e", f"{base}^{{commit}}"], cwd=workspace.root,
-                          capture_output=True, check=False).returncode != 0
+    assert (
+        subprocess.run(
+            ["git", "cat-file", "-e", f"{base}^{{commit}}"],
+            cwd=workspace.root,
+            capture_output=True,
+            check=False,
+        ).returncode
+        != 0
+    )
     run = run_action(action, tmp_path, workspace.root, pull_request_event(base, origin.sha("HEAD")))
 
     assert run.exit_code == 1, run.stdout + run.stderr
     ran = {step.name: step.ran for step in run.steps}
-    assert ran[INSTALL_STEP] is False and ran["Run gate check"] is True
+    assert ran[INSTALL_STEP] is False
+    assert ran["Run gate check"] is True
     # the base came from the event payload and was fetched into the shallow clone
     workspace.git("cat-file", "-e", f"{base}^{{commit}}")
 
@@ -324,15 +360,24 @@ def test_a_breaking_pull_request_fails_with_every_report(
 
     # what the step wrote to GITHUB_OUTPUT, and the action's outputs mapped from it
     assert set(run.step("gate").outputs) == {
-        "passed", "findings", "errors", "warnings", "junit-path", "sarif-path", "json-path",
-        "markdown-path", "text-path"}
+        "passed",
+        "findings",
+        "errors",
+        "warnings",
+        "junit-path",
+        "sarif-path",
+        "json-path",
+        "markdown-path",
+        "text-path",
+    }
     outputs = run.outputs
     assert outputs == run.step("gate").outputs
     assert outputs["passed"] == "false"
     # every report under the runner's temp folder, none in the checkout
     for name in ("junit-path", "sarif-path", "json-path", "markdown-path", "text-path"):
         path = Path(outputs[name])
-        assert path.is_file() and path.is_relative_to(tmp_path / "runner"), name
+        assert path.is_file(), name
+        assert path.is_relative_to(tmp_path / "runner"), name
     assert not [p for p in workspace.root.glob("gate*") if p.suffix in (".xml", ".sarif")]
     junit = Path(outputs["junit-path"])
     sarif = Path(outputs["sarif-path"])
@@ -342,7 +387,8 @@ def test_a_breaking_pull_request_fails_with_every_report(
     results = document["runs"][0]["results"]
     assert {r["ruleId"] for r in results} == {BREAKING_RULE}
     assert outputs["findings"] == str(len(results)) == str(len(found))
-    assert outputs["errors"] == str(len(found)) and outputs["warnings"] == "0"
+    assert outputs["errors"] == str(len(found))
+    assert outputs["warnings"] == "0"
     uri = results[0]["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
     assert uri == "schemas/payments.avsc"
 
@@ -360,7 +406,8 @@ def test_a_breaking_pull_request_fails_with_every_report(
     assert re.search(r"^\| customers\\?-value \| ✅ PASS \|", summary, re.M), summary
     assert "failed" in summary.splitlines()[0]
     # the human-readable text report is in the log too
-    assert "payments-value" in run.stdout and "fix:" in run.stdout
+    assert "payments-value" in run.stdout
+    assert "fix:" in run.stdout
 
 
 PROTO = (
@@ -376,8 +423,9 @@ def test_a_breaking_protobuf_pull_request_is_annotated_and_reported(
     gate_yaml = BASE_FILES["gate.yaml"] + (
         '  - files: "protos/*.proto"\n    subject: "{stem}-value"\n'
     )
-    base = repo.commit("base", {**BASE_FILES, "gate.yaml": gate_yaml,
-                                "protos/refunds.proto": PROTO})
+    base = repo.commit(
+        "base", {**BASE_FILES, "gate.yaml": gate_yaml, "protos/refunds.proto": PROTO}
+    )
     repo.commit("cents as a double", {"protos/refunds.proto": PROTO.replace("int64", "double")})
     run = run_action(action, tmp_path, repo.root, pull_request_event(base, repo.sha("HEAD")))
 
@@ -417,21 +465,30 @@ def test_a_compatible_change_passes(
     (result_file,) = (tmp_path / "runner").glob("gate.*/result.json")
     result = json.loads(result_file.read_text(encoding="utf-8"))
     assert base.startswith(result["base"].split()[0])
-    compared = [c for c in result["checks"] if c["subject"] == "payments-value"
-                and c["kind"] == "compat" and not c["notes"] and c["skipped"] is None]
-    assert compared and all(c["passed"] for c in compared), result["checks"]
+    compared = [
+        c
+        for c in result["checks"]
+        if c["subject"] == "payments-value"
+        and c["kind"] == "compat"
+        and not c["notes"]
+        and c["skipped"] is None
+    ]
+    assert compared, result["checks"]
+    assert all(c["passed"] for c in compared), result["checks"]
 
 
 def test_a_gate_error_is_annotated_and_reported_as_not_passed(
     action: CompositeAction, tmp_path: Path
 ) -> None:
     repo, _ = build_repository(tmp_path / "workspace", COMPATIBLE)
-    run = run_action(action, tmp_path, repo.root, {}, inputs={"base": "no-such-revision",
-                                                               "fetch-base": "false"})
+    run = run_action(
+        action, tmp_path, repo.root, {}, inputs={"base": "no-such-revision", "fetch-base": "false"}
+    )
     assert run.exit_code == 3, run.stdout + run.stderr
     assert "::error title=gate::" in run.stdout
     assert "no-such-revision" in run.stderr
-    assert run.outputs["passed"] == "false" and run.outputs["findings"] == "0"
+    assert run.outputs["passed"] == "false"
+    assert run.outputs["findings"] == "0"
 
 
 @pytest.mark.parametrize("via", ["inputs", "job environment"])
@@ -450,16 +507,27 @@ def test_registry_credentials_reach_gate_and_stay_secret(
             # set on the job, not on the action: empty inputs must not hide them
             inputs = {}
             job_env = {f"GATE_REGISTRY_{key.upper()}": value for key, value in settings.items()}
-        run = run_action(action, tmp_path, repo.root, pull_request_event(base, repo.sha("HEAD")),
-                         inputs=inputs, job_env=job_env)
+        run = run_action(
+            action,
+            tmp_path,
+            repo.root,
+            pull_request_event(base, repo.sha("HEAD")),
+            inputs=inputs,
+            job_env=job_env,
+        )
         log = server.log
 
     assert run.exit_code == 0, run.stdout + run.stderr
     assert any("payments-value" in entry.segments for entry in log), log
     assert all(entry.headers.get("authorization", "").startswith("Basic ") for entry in log)
-    written = [run.stdout, run.stderr, run.summary, json.dumps(dict(run.outputs)),
-               Path(run.outputs["junit-path"]).read_text(encoding="utf-8"),
-               Path(run.outputs["sarif-path"]).read_text(encoding="utf-8")]
+    written = [
+        run.stdout,
+        run.stderr,
+        run.summary,
+        json.dumps(dict(run.outputs)),
+        Path(run.outputs["junit-path"]).read_text(encoding="utf-8"),
+        Path(run.outputs["sarif-path"]).read_text(encoding="utf-8"),
+    ]
     assert not any(password in text for text in written)
 
 
@@ -469,8 +537,12 @@ def test_registry_credentials_reach_gate_and_stay_secret(
 def gate_cli(args: list[str], cwd: Path, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "gate", *args],
-        cwd=cwd, env=clean_environ(tmp_path, python_path=True),
-        capture_output=True, text=True, timeout=120, check=False,
+        cwd=cwd,
+        env=clean_environ(tmp_path, python_path=True),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
 
@@ -495,7 +567,8 @@ def test_a_shallow_clone_without_the_base_names_the_fetch_command(tmp_path: Path
     # the command it names is the one that works
     subprocess.run(command.split(), cwd=clone.root, check=True, capture_output=True)
     after = gate_cli(["check", "--base", base], clone.root, tmp_path)
-    assert after.returncode == 1 and BREAKING_RULE in after.stdout, after.stdout + after.stderr
+    assert after.returncode == 1, after.stdout + after.stderr
+    assert BREAKING_RULE in after.stdout, after.stdout + after.stderr
 
 
 def test_fetch_base_brings_the_base_into_a_shallow_clone(tmp_path: Path) -> None:
@@ -503,7 +576,8 @@ def test_fetch_base_brings_the_base_into_a_shallow_clone(tmp_path: Path) -> None
     done = gate_cli(["check", "--base", base, "--fetch-base"], clone.root, tmp_path)
     # the check ran against the fetched base: the breaking change is found, nothing else failed
     assert done.returncode == 1, done.stdout + done.stderr
-    assert BREAKING_RULE in done.stdout and "error:" not in done.stderr
+    assert BREAKING_RULE in done.stdout
+    assert "error:" not in done.stderr
     clone.git("cat-file", "-e", f"{base}^{{commit}}")
     assert clone.git("rev-parse", "--is-shallow-repository").strip() == "true"
 
@@ -539,8 +613,11 @@ def test_the_workflow_runs_the_readme_tests_on_pull_requests(workflow: dict[Any,
 def test_the_workflow_uses_this_action_on_a_fixture_repository(
     workflow: dict[Any, Any], action: CompositeAction, tmp_path: Path
 ) -> None:
-    (job,) = [job for job in workflow["jobs"].values()
-              if any(step.get("uses") == "./" for step in job["steps"])]
+    (job,) = [
+        job
+        for job in workflow["jobs"].values()
+        if any(step.get("uses") == "./" for step in job["steps"])
+    ]
     steps = job["steps"]
     names = [str(step.get("uses", "")) for step in steps]
     assert names[0].startswith("actions/checkout@")
@@ -548,12 +625,14 @@ def test_the_workflow_uses_this_action_on_a_fixture_repository(
     assert any(n.startswith("actions/upload-artifact@") for n in names)
     assert job["permissions"]["security-events"] == "write"
     gate = next(step for step in steps if step.get("uses") == "./")
-    assert gate.get("id") == "gate" and gate.get("continue-on-error") is True
+    assert gate.get("id") == "gate"
+    assert gate.get("continue-on-error") is True
     position = steps.index(gate)
     (build,) = [s for s in steps[:position] if "fixtures/example/run.py" in str(s.get("run", ""))]
-    (verdict,) = [s for s in steps[position + 1:] if "run" in s]
-    sarif = next(s for s in steps if str(s.get("uses", "")).startswith(
-        "github/codeql-action/upload-sarif@"))
+    (verdict,) = [s for s in steps[position + 1 :] if "run" in s]
+    sarif = next(
+        s for s in steps if str(s.get("uses", "")).startswith("github/codeql-action/upload-sarif@")
+    )
     assert sarif["with"]["sarif_file"] == "${{ steps.gate.outputs.sarif-path }}"
     upload = next(s for s in steps if str(s.get("uses", "")).startswith("actions/upload-artifact@"))
     assert "steps.gate.outputs.junit-path" in upload["with"]["path"]
@@ -573,13 +652,23 @@ def test_the_workflow_uses_this_action_on_a_fixture_repository(
     # a pull request of this repository: its base sha means nothing in the example repository,
     # so the workflow's `base:` input must win over the event payload
     event = pull_request_event("0123456789abcdef0123456789abcdef01234567", "f" * 40)
-    run = action.run(inputs, workspace=ROOT, event=event, environ=environ,
-                     runner_temp=runner_temp, replace={INSTALL_STEP: None})
+    run = action.run(
+        inputs,
+        workspace=ROOT,
+        event=event,
+        environ=environ,
+        runner_temp=runner_temp,
+        replace={INSTALL_STEP: None},
+    )
     assert run.exit_code == 1, run.stdout + run.stderr
-    contexts["steps"]["gate"] = {"outcome": "failure" if run.exit_code else "success",
-                                 "outputs": dict(run.outputs)}
-    env = {**environ, **{key: substitute(str(value), contexts)
-                         for key, value in verdict["env"].items()}}
+    contexts["steps"]["gate"] = {
+        "outcome": "failure" if run.exit_code else "success",
+        "outputs": dict(run.outputs),
+    }
+    env = {
+        **environ,
+        **{key: substitute(str(value), contexts) for key, value in verdict["env"].items()},
+    }
     script = tmp_path / "verdict.sh"
     script.write_text(str(verdict["run"]), encoding="utf-8")
     checked = run_bash(script, ROOT, env)
@@ -600,18 +689,31 @@ def test_a_push_that_creates_a_branch_compares_with_the_default_branch(
     origin.git("checkout", "-q", "-b", "feature")
     origin.commit("head: change payments", BREAKING)
     workspace = origin.clone(tmp_path / "workspace", "--depth=1", "--branch", "feature")
-    assert subprocess.run(["git", "rev-parse", "--verify", "-q", "origin/main"],
-                          cwd=workspace.root, capture_output=True, check=False).returncode != 0
-    event = {"before": ZEROS, "after": workspace.sha("HEAD"), "created": True,
-             "ref": "refs/heads/feature", "repository": {"default_branch": "main"}}
+    assert (
+        subprocess.run(
+            ["git", "rev-parse", "--verify", "-q", "origin/main"],
+            cwd=workspace.root,
+            capture_output=True,
+            check=False,
+        ).returncode
+        != 0
+    )
+    event = {
+        "before": ZEROS,
+        "after": workspace.sha("HEAD"),
+        "created": True,
+        "ref": "refs/heads/feature",
+        "repository": {"default_branch": "main"},
+    }
     run = run_action(action, tmp_path, workspace.root, event, event_name="push")
     assert run.exit_code == 1, run.stdout + run.stderr
     assert BREAKING_RULE in run.stdout
     assert workspace.git("rev-parse", "origin/main").strip() == base
 
 
-@pytest.mark.parametrize(("change", "expected"), [(BREAKING, 1), (COMPATIBLE, 0)],
-                         ids=["breaking", "compatible"])
+@pytest.mark.parametrize(
+    ("change", "expected"), [(BREAKING, 1), (COMPATIBLE, 0)], ids=["breaking", "compatible"]
+)
 def test_a_fork_pull_request_without_secrets_uses_the_snapshot(
     action: CompositeAction, tmp_path: Path, change: dict[str, str], expected: int
 ) -> None:
@@ -620,14 +722,35 @@ def test_a_fork_pull_request_without_secrets_uses_the_snapshot(
     with RegistryServer(auth=("ci-key", "secret")) as server:
         server.register("payments-value", BASE_FILES["schemas/payments.avsc"])
         repo, _ = build_repository(tmp_path / "workspace", None)
-        export = gate_cli(["registry", "export", "--registry", server.url, "registry-snapshot"],
-                          repo.root, tmp_path)
+        export = gate_cli(
+            ["registry", "export", "--registry", server.url, "registry-snapshot"],
+            repo.root,
+            tmp_path,
+        )
         assert export.returncode == 3, "the registry needs credentials"
-        snapshot_env = {**clean_environ(tmp_path, python_path=True),
-                        "GATE_REGISTRY_USER": "ci-key", "GATE_REGISTRY_PASSWORD": "secret"}
-        done = subprocess.run([sys.executable, "-m", "gate", "registry", "export", "--registry",
-                               server.url, "registry-snapshot"], cwd=repo.root, env=snapshot_env,
-                              capture_output=True, text=True, timeout=120, check=False)
+        snapshot_env = {
+            **clean_environ(tmp_path, python_path=True),
+            "GATE_REGISTRY_USER": "ci-key",
+            "GATE_REGISTRY_PASSWORD": "secret",
+        }
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "gate",
+                "registry",
+                "export",
+                "--registry",
+                server.url,
+                "registry-snapshot",
+            ],
+            cwd=repo.root,
+            env=snapshot_env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
         assert done.returncode == 0, done.stderr
         gate_yaml = BASE_FILES["gate.yaml"] + "registry:\n  snapshot: registry-snapshot\n"
         base = repo.commit("snapshot", {"gate.yaml": gate_yaml})
@@ -639,10 +762,14 @@ def test_a_fork_pull_request_without_secrets_uses_the_snapshot(
         assert server.request_count == before, "a fork's run contacted the registry"
     assert run.exit_code == expected, run.stdout + run.stderr
     assert "::notice title=gate::a pull request from a fork has no registry credentials" in (
-        run.stdout)
+        run.stdout
+    )
     result = json.loads(Path(run.outputs["json-path"]).read_text(encoding="utf-8"))
-    against_snapshot = [c for c in result["checks"] if c["subject"] == "payments-value"
-                        and "snapshot:payments-value" in c["name"]]
+    against_snapshot = [
+        c
+        for c in result["checks"]
+        if c["subject"] == "payments-value" and "snapshot:payments-value" in c["name"]
+    ]
     assert against_snapshot, result["checks"]
 
 
@@ -654,8 +781,14 @@ def test_a_fork_pull_request_with_credentials_in_the_job_still_uses_the_registry
         repo, base = build_repository(tmp_path / "workspace", COMPATIBLE)
         event = pull_request_event(base, repo.sha("HEAD"))
         event["pull_request"]["head"]["repo"] = {"fork": True}  # type: ignore[index]
-        run = run_action(action, tmp_path, repo.root, event, inputs={"registry-url": server.url},
-                         job_env={"GATE_REGISTRY_TOKEN": "t0ken"})
+        run = run_action(
+            action,
+            tmp_path,
+            repo.root,
+            event,
+            inputs={"registry-url": server.url},
+            job_env={"GATE_REGISTRY_TOKEN": "t0ken"},
+        )
         assert server.request_count > 0
     assert run.exit_code == 0, run.stdout + run.stderr
     assert "::notice title=gate::" not in run.stdout
@@ -668,8 +801,11 @@ def test_the_printed_text_report_cannot_issue_workflow_commands(
     runs = []
     for attempt in ("one", "two"):
         repo, base = build_repository(tmp_path / attempt, BREAKING)
-        runs.append(run_action(action, tmp_path / attempt, repo.root,
-                               pull_request_event(base, repo.sha("HEAD"))))
+        runs.append(
+            run_action(
+                action, tmp_path / attempt, repo.root, pull_request_event(base, repo.sha("HEAD"))
+            )
+        )
     tokens = []
     for run in runs:
         lines = run.stdout.splitlines()
@@ -698,13 +834,18 @@ def test_a_fetch_depth_1_pull_request_shows_no_false_drift(
         server.register("payments-value", older)  # registered before the repository existed
         server.register("payments-value", BASE_FILES["schemas/payments.avsc"])
         server.register("customers-value", BASE_FILES["schemas/customers.avsc"])
-        run = run_action(action, tmp_path, workspace.root,
-                         pull_request_event(base, origin.sha("HEAD")),
-                         inputs={"registry-url": server.url})
+        run = run_action(
+            action,
+            tmp_path,
+            workspace.root,
+            pull_request_event(base, origin.sha("HEAD")),
+            inputs={"registry-url": server.url},
+        )
     assert run.exit_code == 0, run.stdout + run.stderr
     result = json.loads(Path(run.outputs["json-path"]).read_text(encoding="utf-8"))
-    drift_errors = [f for f in result["findings"]
-                    if f["rule"].startswith("DRIFT_") and f["severity"] == "error"]
+    drift_errors = [
+        f for f in result["findings"] if f["rule"].startswith("DRIFT_") and f["severity"] == "error"
+    ]
     assert not drift_errors, drift_errors
     assert run.outputs["errors"] == "0"
 
@@ -721,10 +862,26 @@ def wheelhouse() -> Path:
     if not (folder / ".complete").exists():
         folder.mkdir(parents=True, exist_ok=True)
         done = subprocess.run(
-            [sys.executable, "-m", "pip", "download", "-q", "--disable-pip-version-check",
-             "--only-binary", ":all:", "-d", str(folder), "-r", str(ROOT / "constraints.txt"),
-             "setuptools>=77"],
-            capture_output=True, text=True, timeout=900, check=False)
+            [
+                sys.executable,
+                "-m",
+                "pip",
+                "download",
+                "-q",
+                "--disable-pip-version-check",
+                "--only-binary",
+                ":all:",
+                "-d",
+                str(folder),
+                "-r",
+                str(ROOT / "constraints.txt"),
+                "setuptools>=77",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=900,
+            check=False,
+        )
         if done.returncode != 0:
             pytest.skip(f"cannot provision the wheels from the package index: {done.stderr[-300:]}")
         (folder / ".complete").write_text("ok\n")
@@ -737,22 +894,35 @@ def test_the_real_install_step_leaves_the_callers_python_untouched(
     """The install step run as it is (no replacement), offline from a wheelhouse: gate lands
     in a virtual environment under the runner's temp folder, the gate step runs it, and the
     job's own python has exactly the packages it had."""
+
     def freeze() -> str:
         # the job's python as the runner starts it: without this suite's PYTHONPATH
         env = {key: value for key, value in os.environ.items() if key not in STEERING}
-        return subprocess.run([sys.executable, "-m", "pip", "freeze", "--all"],
-                              capture_output=True, text=True, check=True, env=env).stdout
+        return subprocess.run(
+            [sys.executable, "-m", "pip", "freeze", "--all"],
+            capture_output=True,
+            text=True,
+            check=True,
+            env=env,
+        ).stdout
 
     before = freeze()
     repo, base = build_repository(tmp_path / "workspace", BREAKING)
     environ = clean_environ(tmp_path, python_path=False)
     environ.update(GITHUB_BASE_REF="main", PIP_NO_INDEX="1", PIP_FIND_LINKS=str(wheelhouse))
-    run = action.run({}, workspace=repo.root, event=pull_request_event(base, repo.sha("HEAD")),
-                     environ=environ, runner_temp=tmp_path / "runner",
-                     event_name="pull_request", replace={})
+    run = action.run(
+        {},
+        workspace=repo.root,
+        event=pull_request_event(base, repo.sha("HEAD")),
+        environ=environ,
+        runner_temp=tmp_path / "runner",
+        event_name="pull_request",
+        replace={},
+    )
     installed = run.step("install").outputs.get("python", "")
     assert run.step("install").exit_code == 0, run.stdout + run.stderr
-    assert Path(installed).is_file() and Path(installed).is_relative_to(tmp_path / "runner")
+    assert Path(installed).is_file()
+    assert Path(installed).is_relative_to(tmp_path / "runner")
     assert run.exit_code == 1, run.stdout + run.stderr  # the verdict, from the installed gate
     assert BREAKING_RULE in run.stdout
     assert freeze() == before

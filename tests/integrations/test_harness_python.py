@@ -30,8 +30,13 @@ def test_the_harness_python_keeps_the_virtual_environment(
 ) -> None:
     monkeypatch.setattr(sys, "executable", str(fresh_venv / "bin" / "python"))
     env = clean_environ(tmp_path, python_path=False)
-    run = subprocess.run([name, "-c", PROBE, "two words", "$HOME"], env=env,
-                         capture_output=True, text=True, check=True)
+    run = subprocess.run(
+        [name, "-c", PROBE, "two words", "$HOME"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     prefix, arguments = run.stdout.splitlines()
     # a symlink to the venv's python from another folder would start the base interpreter
     assert Path(prefix).resolve() == fresh_venv.resolve()
@@ -40,6 +45,11 @@ def test_the_harness_python_keeps_the_virtual_environment(
 
 def test_the_harness_python_is_this_interpreter(tmp_path: Path) -> None:
     env = clean_environ(tmp_path, python_path=False)
-    run = subprocess.run(["python", "-c", "import sys; print(sys.prefix)"], env=env,
-                         capture_output=True, text=True, check=True)
+    run = subprocess.run(
+        ["python", "-c", "import sys; print(sys.prefix)"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert Path(run.stdout.strip()).resolve() == Path(sys.prefix).resolve()

@@ -18,9 +18,8 @@ import shutil
 import subprocess
 import sys
 import tomllib
-from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 import yaml
@@ -40,6 +39,9 @@ from tests.support.integrations import (
 )
 from tests.support.registry_server import RegistryServer
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping
+
 MANIFEST = ROOT / ".pre-commit-hooks.yaml"
 DOGFOOD = ROOT / ".pre-commit-config.yaml"
 HOOKS: dict[str, Mapping[str, Any]] = {
@@ -48,10 +50,18 @@ HOOKS: dict[str, Mapping[str, Any]] = {
 HOOK_NAME = {hook_id: str(hook["name"]) for hook_id, hook in HOOKS.items()}
 
 
-def pre_commit(args: list[str], cwd: Path, env: Mapping[str, str],
-               timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "pre_commit", *args], cwd=cwd, env=dict(env),
-                          capture_output=True, text=True, timeout=timeout, check=False)
+def pre_commit(
+    args: list[str], cwd: Path, env: Mapping[str, str], timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "pre_commit", *args],
+        cwd=cwd,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
 
 
 def output(done: subprocess.CompletedProcess[str]) -> str:
@@ -72,20 +82,35 @@ def test_the_manifest_and_the_dogfood_config_are_valid(tmp_path: Path) -> None:
 
 def test_the_commit_hook_sees_what_gate_reads_and_nothing_else() -> None:
     pattern = re.compile(str(HOOKS["gate"]["files"]))
-    read = ("schemas/orders.avsc", "a/b/c.json", "gate.yaml", "svc/gate.yml",
-            "schemas/orders.schema.yaml", "samples/orders.jsonl", "samples/orders.ndjson",
-            "samples/captured/orders-0001.bin", "protos/shop/orders.proto")
+    read = (
+        "schemas/orders.avsc",
+        "a/b/c.json",
+        "gate.yaml",
+        "svc/gate.yml",
+        "schemas/orders.schema.yaml",
+        "samples/orders.jsonl",
+        "samples/orders.ndjson",
+        "samples/captured/orders-0001.bin",
+        "protos/shop/orders.proto",
+    )
     for path in read:
         assert pattern.search(path), path
-    for path in ("README.md", "schemas/orders.avsc.bak", "gate.py", "src/Orders.java",
-                 "Dockerfile", "samples/orders.jsonl.orig"):
+    for path in (
+        "README.md",
+        "schemas/orders.avsc.bak",
+        "gate.py",
+        "src/Orders.java",
+        "Dockerfile",
+        "samples/orders.jsonl.orig",
+    ):
         assert not pattern.search(path), path
 
 
 def test_the_commit_hook_takes_its_range_from_pre_commit() -> None:
     """One entry for a commit (staged vs HEAD) and for `pre-commit run --from-ref/--to-ref`."""
     words = shlex.split(str(HOOKS["gate"]["entry"]))
-    assert "--hook" in words and "--offline" in words
+    assert "--hook" in words
+    assert "--offline" in words
     assert not {"--base", "--head", "--staged"} & set(words)
     assert set(HOOKS["gate"]["stages"]) == {"pre-commit", "manual"}
 
@@ -93,11 +118,18 @@ def test_the_commit_hook_takes_its_range_from_pre_commit() -> None:
 @pytest.mark.parametrize("extra", [["--base", "HEAD"], ["--staged"], ["--head", "HEAD"]])
 def test_hook_refuses_a_range_of_its_own(tmp_path: Path, extra: list[str]) -> None:
     repo, _ = build_repository(tmp_path / "repo", None)
-    done = subprocess.run([*console_script("gate"), "check", "--hook", "--offline", *extra],
-                          cwd=repo.root, env=clean_environ(tmp_path, python_path=True),
-                          capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        [*console_script("gate"), "check", "--hook", "--offline", *extra],
+        cwd=repo.root,
+        env=clean_environ(tmp_path, python_path=True),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 2, output(done)
-    assert "--hook" in done.stderr and extra[0] in done.stderr
+    assert "--hook" in done.stderr
+    assert extra[0] in done.stderr
 
 
 def console_script(name: str) -> list[str]:
@@ -105,8 +137,11 @@ def console_script(name: str) -> list[str]:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     target = project["project"]["scripts"][name]
     module, _, function = target.partition(":")
-    return [sys.executable, "-c",
-            f"import sys; sys.argv[0] = {name!r}; from {module} import {function}; {function}()"]
+    return [
+        sys.executable,
+        "-c",
+        f"import sys; sys.argv[0] = {name!r}; from {module} import {function}; {function}()",
+    ]
 
 
 def entry_command(hook_id: str, filenames: list[str]) -> list[str]:
@@ -119,8 +154,9 @@ def entry_command(hook_id: str, filenames: list[str]) -> list[str]:
     return [*console_script(program), *args, *passed]
 
 
-@pytest.mark.parametrize(("change", "expected"), [(BREAKING, 1), (COMPATIBLE, 0)],
-                         ids=["breaking", "compatible"])
+@pytest.mark.parametrize(
+    ("change", "expected"), [(BREAKING, 1), (COMPATIBLE, 0)], ids=["breaking", "compatible"]
+)
 def test_the_commit_hook_entry_judges_the_staged_change(
     tmp_path: Path, change: dict[str, str], expected: int
 ) -> None:
@@ -129,15 +165,22 @@ def test_the_commit_hook_entry_judges_the_staged_change(
         repo.write(path, text)
     repo.git("add", "-A")
     staged = repo.git("diff", "--cached", "--name-only").split()
-    done = subprocess.run(entry_command("gate", staged), cwd=repo.root,
-                          env=clean_environ(tmp_path, python_path=True), capture_output=True,
-                          text=True, timeout=120, check=False)
+    done = subprocess.run(
+        entry_command("gate", staged),
+        cwd=repo.root,
+        env=clean_environ(tmp_path, python_path=True),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == expected, output(done)
     assert (BREAKING_RULE in done.stdout) is (expected == 1)
 
 
-@pytest.mark.parametrize(("change", "expected"), [(BREAKING, 1), (COMPATIBLE, 0)],
-                         ids=["breaking", "compatible"])
+@pytest.mark.parametrize(
+    ("change", "expected"), [(BREAKING, 1), (COMPATIBLE, 0)], ids=["breaking", "compatible"]
+)
 def test_the_push_hook_entry_judges_the_pushed_range(
     tmp_path: Path, change: dict[str, str], expected: int
 ) -> None:
@@ -146,8 +189,15 @@ def test_the_push_hook_entry_judges_the_pushed_range(
     repo.git("checkout", "-q", base, "--", "schemas")
     env = clean_environ(tmp_path, python_path=True)
     env.update(PRE_COMMIT_FROM_REF=base, PRE_COMMIT_TO_REF=repo.sha("HEAD"))
-    done = subprocess.run(entry_command("gate-push", ["schemas/payments.avsc"]), cwd=repo.root,
-                          env=env, capture_output=True, text=True, timeout=120, check=False)
+    done = subprocess.run(
+        entry_command("gate-push", ["schemas/payments.avsc"]),
+        cwd=repo.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == expected, output(done)
     assert (BREAKING_RULE in done.stdout) is (expected == 1)
 
@@ -162,8 +212,12 @@ def hook_repository(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str
     with pytest.MonkeyPatch.context() as patch:
         for name, value in PINNED.items():
             patch.setenv(name, value)
-        listed = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
-                                 "--exclude-standard"], cwd=ROOT, capture_output=True, check=True)
+        listed = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        )
         for name in listed.stdout.decode().split("\0"):
             source = ROOT / name
             if name and source.is_file():
@@ -195,28 +249,42 @@ def hook_env(tmp_path: Path, pre_commit_home: Path, registry: RegistryServer) ->
 
 
 @pytest.fixture
-def consumer(tmp_path: Path, hook_repository: tuple[Path, str], hook_env: dict[str, str],
-             registry: RegistryServer) -> Iterator[RepoBuilder]:
+def consumer(
+    tmp_path: Path,
+    hook_repository: tuple[Path, str],
+    hook_env: dict[str, str],
+    registry: RegistryServer,
+) -> Iterator[RepoBuilder]:
     """A repository that uses the published hooks, with both hook types installed."""
     path, sha = hook_repository
-    config = {"repos": [{"repo": str(path), "rev": sha,
-                         "hooks": [{"id": "gate"}, {"id": "gate-push"}]}]}
+    config = {
+        "repos": [{"repo": str(path), "rev": sha, "hooks": [{"id": "gate"}, {"id": "gate-push"}]}]
+    }
     repo = RepoBuilder(tmp_path / "consumer")
     repo.write(".pre-commit-config.yaml", yaml.safe_dump(config, sort_keys=False))
     repo.commit("base: two subjects", BASE_FILES)
-    done = pre_commit(["install", "--hook-type", "pre-commit", "--hook-type", "pre-push"],
-                      repo.root, hook_env)
+    done = pre_commit(
+        ["install", "--hook-type", "pre-commit", "--hook-type", "pre-push"], repo.root, hook_env
+    )
     assert done.returncode == 0, output(done)
     before = registry.request_count
     yield repo
     assert registry.request_count == before, "a hook contacted the registry"
 
 
-def git_with_hooks(repo: RepoBuilder, env: Mapping[str, str],
-                   *args: str) -> subprocess.CompletedProcess[str]:
+def git_with_hooks(
+    repo: RepoBuilder, env: Mapping[str, str], *args: str
+) -> subprocess.CompletedProcess[str]:
     """git as a user runs it: the installed hooks run (no --no-verify)."""
-    return subprocess.run(["git", *args], cwd=repo.root, env=dict(env), capture_output=True,
-                          text=True, timeout=300, check=False)
+    return subprocess.run(
+        ["git", *args],
+        cwd=repo.root,
+        env=dict(env),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
 
 
 def commit_without_hooks(repo: RepoBuilder, message: str, files: Mapping[str, str]) -> str:
@@ -239,8 +307,10 @@ def test_a_breaking_staged_change_blocks_the_commit(
     assert done.returncode == 1, text
     assert re.search(re.escape(HOOK_NAME["gate"]) + r"\.*Failed", text), text
     line = line_of(BREAKING["schemas/payments.avsc"], CURRENCY)
-    assert BREAKING_RULE in text and f"schemas/payments.avsc:{line}" in text
-    assert "payments-value" in text and "fix:" in text
+    assert BREAKING_RULE in text
+    assert f"schemas/payments.avsc:{line}" in text
+    assert "payments-value" in text
+    assert "fix:" in text
     assert consumer.sha("HEAD") == head
 
 
@@ -248,16 +318,20 @@ PROTO = (
     'syntax = "proto3";\npackage shop;\n\n'
     "message Refund {\n  string id = 1;\n  int64 cents = 2;\n}\n"
 )
-PROTO_RULES = GATE_YAML + """  - files: "protos/*.proto"
+PROTO_RULES = (
+    GATE_YAML
+    + """  - files: "protos/*.proto"
     subject: "{stem}-value"
 """
+)
 
 
 def test_a_breaking_staged_proto_change_blocks_the_commit(
     consumer: RepoBuilder, hook_env: dict[str, str]
 ) -> None:
-    commit_without_hooks(consumer, "refunds", {"gate.yaml": PROTO_RULES,
-                                               "protos/refunds.proto": PROTO})
+    commit_without_hooks(
+        consumer, "refunds", {"gate.yaml": PROTO_RULES, "protos/refunds.proto": PROTO}
+    )
     head = consumer.sha("HEAD")
     # a field that changes type breaks the refunds' readers
     consumer.write("protos/refunds.proto", PROTO.replace("int64 cents", "double cents"))
@@ -266,7 +340,8 @@ def test_a_breaking_staged_proto_change_blocks_the_commit(
     text = output(done)
     assert done.returncode == 1, text
     assert re.search(re.escape(HOOK_NAME["gate"]) + r"\.*Failed", text), text
-    assert "PROTOBUF_FIELD_SCALAR_KIND_CHANGED" in text and "protos/refunds.proto:6" in text
+    assert "PROTOBUF_FIELD_SCALAR_KIND_CHANGED" in text
+    assert "protos/refunds.proto:6" in text
     assert consumer.sha("HEAD") == head
 
 
@@ -300,8 +375,9 @@ def test_a_push_of_a_breaking_commit_is_blocked(
     assert remote.git("rev-parse", "main").strip() == pushed
 
 
-@pytest.mark.parametrize(("change", "expected"), [(BREAKING, 1), (COMPATIBLE, 0)],
-                         ids=["breaking", "compatible"])
+@pytest.mark.parametrize(
+    ("change", "expected"), [(BREAKING, 1), (COMPATIBLE, 0)], ids=["breaking", "compatible"]
+)
 def test_the_pre_push_stage_checks_the_range_it_is_given(
     consumer: RepoBuilder, hook_env: dict[str, str], change: dict[str, str], expected: int
 ) -> None:
@@ -310,8 +386,11 @@ def test_the_pre_push_stage_checks_the_range_it_is_given(
     # the work tree is back at the base: only the range can show the change
     consumer.git("checkout", "-q", base, "--", "schemas")
     env = {**hook_env, "PRE_COMMIT_FROM_REF": base, "PRE_COMMIT_TO_REF": head}
-    done = pre_commit(["run", "--hook-stage", "pre-push", "--from-ref", base, "--to-ref", head],
-                      consumer.root, env)
+    done = pre_commit(
+        ["run", "--hook-stage", "pre-push", "--from-ref", base, "--to-ref", head],
+        consumer.root,
+        env,
+    )
     text = output(done)
     assert done.returncode == expected, text
     verdict = "Failed" if expected else "Passed"
@@ -319,16 +398,18 @@ def test_the_pre_push_stage_checks_the_range_it_is_given(
     assert (BREAKING_RULE in text) is (expected == 1)
 
 
-@pytest.mark.parametrize(("change", "expected"), [(BREAKING, 1), (COMPATIBLE, 0)],
-                         ids=["breaking", "compatible"])
+@pytest.mark.parametrize(
+    ("change", "expected"), [(BREAKING, 1), (COMPATIBLE, 0)], ids=["breaking", "compatible"]
+)
 def test_run_over_a_range_judges_the_range_with_the_commit_hook(
     consumer: RepoBuilder, hook_env: dict[str, str], change: dict[str, str], expected: int
 ) -> None:
     """`pre-commit run gate --from-ref A --to-ref B`: what pre-commit.ci and CI jobs run."""
     base = consumer.sha("HEAD")
     head = commit_without_hooks(consumer, "change payments", change)
-    done = pre_commit(["run", "gate", "--from-ref", base, "--to-ref", head], consumer.root,
-                      hook_env)
+    done = pre_commit(
+        ["run", "gate", "--from-ref", base, "--to-ref", head], consumer.root, hook_env
+    )
     text = output(done)
     assert done.returncode == expected, text
     verdict = "Failed" if expected else "Passed"
@@ -364,8 +445,9 @@ def test_without_offline_gate_would_contact_the_registry(
     assert "--offline" in entry
     entry.remove("--offline")
     before = registry.request_count
-    done = subprocess.run(entry, cwd=repo.root, env=env, capture_output=True, text=True,
-                          timeout=120, check=False)
+    done = subprocess.run(
+        entry, cwd=repo.root, env=env, capture_output=True, text=True, timeout=120, check=False
+    )
     assert done.returncode == 0, output(done)
     assert registry.request_count > before
 

@@ -3,8 +3,8 @@ external validators (SARIF Multitool, Mermaid), installed on first use."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -19,6 +19,9 @@ from gate.model import (
     Witness,
 )
 from tests.support.runner import GateRunner, in_process_runner
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 SPECIAL_MESSAGE = 'field "a|b" <b>bold</b> & 100% done, key: value *x* _y_ `z`\r\nsecond line'
 WAIVER_REASON = "consumers upgraded first, see the migration plan"
@@ -89,16 +92,43 @@ def failing_result() -> Result:
         check="users-value: validity",
     )
     checks = (
-        CheckResult(compat, "orders-value", CheckKind.COMPAT, "BACKWARD vs git:main",
-                    (missing_default, special, warning), seconds=0.1),
-        CheckResult("orders-value: contract fraud-detector", "orders-value", CheckKind.CONTRACT,
-                    "contract fraud-detector", seconds=0.2),
-        CheckResult("events: simulation", "ünïcødé-événements", CheckKind.SIMULATION,
-                    "simulation: 12 payloads", (waived,)),
-        CheckResult("payments-value: drift", "payments-value", CheckKind.DRIFT,
-                    "drift vs registry", skipped="no registry configured"),
-        CheckResult("users-value: validity", "users-value", CheckKind.VALIDITY, "valid Avro",
-                    (new_subject,), notes=("new subject",)),
+        CheckResult(
+            compat,
+            "orders-value",
+            CheckKind.COMPAT,
+            "BACKWARD vs git:main",
+            (missing_default, special, warning),
+            seconds=0.1,
+        ),
+        CheckResult(
+            "orders-value: contract fraud-detector",
+            "orders-value",
+            CheckKind.CONTRACT,
+            "contract fraud-detector",
+            seconds=0.2,
+        ),
+        CheckResult(
+            "events: simulation",
+            "ünïcødé-événements",
+            CheckKind.SIMULATION,
+            "simulation: 12 payloads",
+            (waived,),
+        ),
+        CheckResult(
+            "payments-value: drift",
+            "payments-value",
+            CheckKind.DRIFT,
+            "drift vs registry",
+            skipped="no registry configured",
+        ),
+        CheckResult(
+            "users-value: validity",
+            "users-value",
+            CheckKind.VALIDITY,
+            "valid Avro",
+            (new_subject,),
+            notes=("new subject",),
+        ),
     )
     return Result(
         checks=checks,
@@ -128,10 +158,20 @@ def passed_result() -> Result:
     )
     return Result(
         checks=(
-            CheckResult("orders-value: BACKWARD vs git:main", "orders-value", CheckKind.COMPAT,
-                        "BACKWARD vs git:main"),
-            CheckResult("users-value: validity", "users-value", CheckKind.VALIDITY,
-                        "valid Avro", (info,), notes=("new subject",)),
+            CheckResult(
+                "orders-value: BACKWARD vs git:main",
+                "orders-value",
+                CheckKind.COMPAT,
+                "BACKWARD vs git:main",
+            ),
+            CheckResult(
+                "users-value: validity",
+                "users-value",
+                CheckKind.VALIDITY,
+                "valid Avro",
+                (info,),
+                notes=("new subject",),
+            ),
         )
     )
 
@@ -147,8 +187,13 @@ def _warning_checks() -> tuple[CheckResult, ...]:
         check="orders-value: BACKWARD vs git:main",
     )
     return (
-        CheckResult("orders-value: BACKWARD vs git:main", "orders-value", CheckKind.COMPAT,
-                    "BACKWARD vs git:main", (warning,)),
+        CheckResult(
+            "orders-value: BACKWARD vs git:main",
+            "orders-value",
+            CheckKind.COMPAT,
+            "BACKWARD vs git:main",
+            (warning,),
+        ),
     )
 
 
@@ -183,14 +228,22 @@ def known_rule_result() -> Result:
     from gate.rules import all_rules
 
     rule = next(iter(all_rules().values()))
-    known = Finding(rule.id, rule.severity, "orders-value", "known rule",
-                    location=Location("schemas/orders.avsc", 1), check="c")
-    unknown = Finding("NOT_IN_THE_CATALOGUE", Severity.ERROR, "orders-value", "unknown rule",
-                      check="c")
+    known = Finding(
+        rule.id,
+        rule.severity,
+        "orders-value",
+        "known rule",
+        location=Location("schemas/orders.avsc", 1),
+        check="c",
+    )
+    unknown = Finding(
+        "NOT_IN_THE_CATALOGUE", Severity.ERROR, "orders-value", "unknown rule", check="c"
+    )
     return Result((CheckResult("c", "orders-value", CheckKind.COMPAT, "c", (known, unknown)),))
 
 
 # ----------------------------------------------------------------- whole runs of the real command
+
 
 @pytest.fixture
 def gate_cli(monkeypatch: pytest.MonkeyPatch) -> GateRunner:
@@ -223,13 +276,26 @@ def sarif_multitool() -> Path:
     if not binary.exists():
         npm = shutil.which("npm")
         if npm is None:
-            pytest.skip("npm is not on PATH: cannot install the SARIF Multitool "
-                        f"({SARIF_MULTITOOL}) to validate SARIF with GitHub's rules")
+            pytest.skip(
+                "npm is not on PATH: cannot install the SARIF Multitool "
+                f"({SARIF_MULTITOOL}) to validate SARIF with GitHub's rules"
+            )
         MULTITOOL_CACHE.mkdir(parents=True, exist_ok=True)
         done = subprocess.run(
-            [npm, "install", "--no-save", "--no-audit", "--no-fund", "--prefix",
-             str(MULTITOOL_CACHE), SARIF_MULTITOOL],
-            capture_output=True, text=True, check=False, timeout=900,
+            [
+                npm,
+                "install",
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                str(MULTITOOL_CACHE),
+                SARIF_MULTITOOL,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=900,
         )
         if done.returncode != 0 or not binary.exists():
             pytest.fail(f"npm install {SARIF_MULTITOOL} failed:\n{done.stdout}\n{done.stderr}")
@@ -262,9 +328,20 @@ def mermaid_parse() -> Callable[[list[str]], list[dict[str, object]]]:
     if not (MERMAID_CACHE / "node_modules" / "mermaid").exists():
         MERMAID_CACHE.mkdir(parents=True, exist_ok=True)
         done = subprocess.run(
-            [npm, "install", "--no-save", "--no-audit", "--no-fund", "--prefix",
-             str(MERMAID_CACHE), *MERMAID_PACKAGES],
-            capture_output=True, text=True, check=False, timeout=900,
+            [
+                npm,
+                "install",
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+                str(MERMAID_CACHE),
+                *MERMAID_PACKAGES,
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            timeout=900,
         )
         if done.returncode != 0:
             pytest.fail(f"npm install {' '.join(MERMAID_PACKAGES)} failed:\n{done.stderr}")
@@ -277,8 +354,14 @@ def mermaid_parse() -> Callable[[list[str]], list[dict[str, object]]]:
                 path = Path(folder) / f"d{n}.mmd"
                 path.write_text(text, encoding="utf-8")
                 files.append(str(path))
-            done = subprocess.run([node, str(script), *files], capture_output=True, text=True,
-                                  check=False, timeout=300, cwd=MERMAID_CACHE)
+            done = subprocess.run(
+                [node, str(script), *files],
+                capture_output=True,
+                text=True,
+                check=False,
+                timeout=300,
+                cwd=MERMAID_CACHE,
+            )
         assert done.returncode == 0, done.stderr
         return [json.loads(line) for line in done.stdout.splitlines()]
 

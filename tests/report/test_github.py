@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,15 +10,18 @@ from gate.model import CheckKind, CheckResult, Finding, Location, Result, Severi
 from gate.report import RenderOptions
 from gate.report.github import MAX_PER_LEVEL, escape_data, escape_property, render
 from tests.support.reports import build_many_breaks
-from tests.support.runner import GateRunner
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.support.runner import GateRunner
 
 COMMAND = re.compile(r"^::(error|warning|notice)(?: (.*?))?::(.*)$")
 
 
 def _unescape(text: str) -> str:
     """What the Actions runner does to a command's data and property values."""
-    for escaped, char in (("%0D", "\r"), ("%0A", "\n"), ("%3A", ":"), ("%2C", ","),
-                          ("%25", "%")):
+    for escaped, char in (("%0D", "\r"), ("%0A", "\n"), ("%3A", ":"), ("%2C", ","), ("%25", "%")):
         text = text.replace(escaped, char)
     return text
 
@@ -52,10 +55,13 @@ def test_one_annotation_per_finding_that_is_not_waived(failing_result: Result) -
 def test_file_and_line_when_known(failing_result: Result) -> None:
     commands = _commands(failing_result)
     assert commands[0][1] == {
-        "file": "schemas/orders.avsc", "line": "12", "title": "AVRO_READER_FIELD_MISSING_DEFAULT",
+        "file": "schemas/orders.avsc",
+        "line": "12",
+        "title": "AVRO_READER_FIELD_MISSING_DEFAULT",
     }
     assert commands[1][1] == {
-        "file": "schemas/dir with space/orders,v2.avsc", "title": "AVRO_TYPE_MISMATCH",
+        "file": "schemas/dir with space/orders,v2.avsc",
+        "title": "AVRO_TYPE_MISMATCH",
     }
     assert commands[3][1] == {"title": "SUBJECT_NEW"}
 
@@ -73,7 +79,8 @@ def test_message_carries_subject_fix_and_fingerprint(failing_result: Result) -> 
 def test_special_characters_are_escaped_and_survive(failing_result: Result) -> None:
     text = render(failing_result, RenderOptions())
     assert len(text.splitlines()) == 4
-    assert "100%25 done" in text and "%0D%0A" in text
+    assert "100%25 done" in text
+    assert "%0D%0A" in text
     special = failing_result.findings[1]
     assert _commands(failing_result)[1][2].startswith(f"orders-value: {special.message}")
 
@@ -93,21 +100,26 @@ def test_escaping_rules() -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(st.text(), st.text(min_size=1), st.integers(min_value=1, max_value=10**6))
-def test_any_text_round_trips_through_one_command_line(
-    message: str, path: str, line: int
-) -> None:
+def test_any_text_round_trips_through_one_command_line(message: str, path: str, line: int) -> None:
     finding = Finding("R,U:LE", Severity.ERROR, "s", message, location=Location(path, line))
     result = Result((CheckResult("c", "s", CheckKind.COMPAT, "c", (finding,)),))
     text = render(result, RenderOptions())
-    assert text.count("\n") == 1 and "\r" not in text
-    ((kind, props, data),) = _commands(result)
+    assert text.count("\n") == 1
+    assert "\r" not in text
+    ((_kind, props, data),) = _commands(result)
     assert props == {"file": path, "line": str(line), "title": "R,U:LE"}
     assert data.split("\nfingerprint: ")[0] == f"s: {message}"
 
 
 def _finding(rule: str, severity: Severity, n: int, check: str = "c") -> Finding:
-    return Finding(rule, severity, f"s{n}", f"message {n}", location=Location(f"s{n}.avsc", n),
-                   check=f"s{n}: {check}")
+    return Finding(
+        rule,
+        severity,
+        f"s{n}",
+        f"message {n}",
+        location=Location(f"s{n}.avsc", n),
+        check=f"s{n}: {check}",
+    )
 
 
 def test_errors_first_at_most_ten_per_level_and_a_notice_for_the_rest() -> None:
@@ -122,11 +134,13 @@ def test_errors_first_at_most_ten_per_level_and_a_notice_for_the_rest() -> None:
     kinds = [kind for kind, _, _ in commands]
     assert kinds == ["error"] * 10 + ["warning"] * 10 + ["notice"] * 10
     assert [props["line"] for _, props, _ in commands[:10]] == [str(n) for n in range(10)]
-    kind, props, message = commands[-1]
+    _kind, props, message = commands[-1]
     assert props == {"title": "gate: more findings"}
-    assert message.startswith("6 more findings not shown as annotations "
-                              "(3 errors, 1 warning, 2 notices)")
-    assert "job summary" in message and "SARIF" in message
+    assert message.startswith(
+        "6 more findings not shown as annotations (3 errors, 1 warning, 2 notices)"
+    )
+    assert "job summary" in message
+    assert "SARIF" in message
 
 
 def test_no_notice_when_everything_fits() -> None:
@@ -140,7 +154,7 @@ def test_the_same_finding_against_two_baselines_is_one_annotation() -> None:
     first = _finding("ERR_RULE", Severity.ERROR, 1, "backward vs git base")
     second = _finding("ERR_RULE", Severity.ERROR, 1, "backward vs registry latest")
     result = Result((CheckResult("c", "s", CheckKind.COMPAT, "c", (first, second)),))
-    ((kind, _, message),) = _commands(result)
+    ((_kind, _, message),) = _commands(result)
     assert "breaks: backward vs git base; backward vs registry latest" in message
 
 
@@ -154,10 +168,14 @@ def test_a_real_run_with_many_breaks_stays_within_the_display_limit(
     kinds = [kind for kind, _, _ in commands]
     assert kinds == sorted(kinds, key=["error", "warning", "notice"].index)
     assert {kind: kinds.count(kind) for kind in kinds} == {
-        "error": 10, "warning": 10, "notice": 10,
+        "error": 10,
+        "warning": 10,
+        "notice": 10,
     }
-    shown = [(props.get("file"), props.get("line"), props["title"], message.split("\n")[-1])
-             for _, props, message in commands]
+    shown = [
+        (props.get("file"), props.get("line"), props["title"], message.split("\n")[-1])
+        for _, props, message in commands
+    ]
     assert len(shown) == len(set(shown))
     # each broken subject breaks the git base and the registry: one annotation names both
     first = commands[0][2]
@@ -165,5 +183,6 @@ def test_a_real_run_with_many_breaks_stays_within_the_display_limit(
     kind, props, message = commands[-1]
     assert (kind, props) == ("notice", {"title": "gate: more findings"})
     # 14 errors, 12 warnings and 26 notices (a drift note per subject) were found
-    assert message.startswith("23 more findings not shown as annotations "
-                              "(4 errors, 2 warnings, 17 notices)")
+    assert message.startswith(
+        "23 more findings not shown as annotations (4 errors, 2 warnings, 17 notices)"
+    )

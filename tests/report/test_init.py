@@ -12,7 +12,13 @@ from gate.report import RenderOptions, ReportFormat, render
 
 def test_formats_are_spelled_as_on_the_command_line() -> None:
     assert [f.value for f in ReportFormat] == [
-        "text", "json", "junit", "markdown", "sarif", "github", "codequality",
+        "text",
+        "json",
+        "junit",
+        "markdown",
+        "sarif",
+        "github",
+        "codequality",
     ]
 
 
@@ -31,7 +37,7 @@ def test_render_accepts_the_cli_spelling_and_default_options(failing_result: Res
 
 
 def test_unknown_format_is_refused(failing_result: Result) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="yaml"):
         render("yaml", failing_result)
 
 
@@ -48,16 +54,20 @@ def test_importing_report_stays_cheap() -> None:
         " 'gate.report.sarif', 'gate.report.markdown', 'yaml', 'httpx', 'click']\n"
         "print(','.join(m for m in heavy if m in sys.modules))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == ""
 
 
 @pytest.mark.parametrize("fmt", list(ReportFormat))
 def test_every_format_can_be_written_as_utf8_despite_lone_surrogates(fmt: ReportFormat) -> None:
-    finding = Finding("X", Severity.ERROR, "s\udcff", "bad byte \udcff",
-                      location=Location("a\udcff.avsc", 1), fix="fix \ud800")
+    finding = Finding(
+        "X",
+        Severity.ERROR,
+        "s\udcff",
+        "bad byte \udcff",
+        location=Location("a\udcff.avsc", 1),
+        fix="fix \ud800",
+    )
     result = Result((CheckResult("c", "s\udcff", CheckKind.COMPAT, "c", (finding,)),))
     text = render(fmt, result, RenderOptions())
     text.encode("utf-8")

@@ -46,12 +46,29 @@ def test_the_schema_rejects_a_report_missing_a_documented_key(
 def test_top_level_keys_in_a_stable_order(failing_result: Result) -> None:
     document = _doc(failing_result)
     assert list(document) == [
-        "report_version", "passed", "exit_code", "fail_on", "tool", "base", "head", "notes",
-        "summary", "checks", "findings",
+        "report_version",
+        "passed",
+        "exit_code",
+        "fail_on",
+        "tool",
+        "base",
+        "head",
+        "notes",
+        "summary",
+        "checks",
+        "findings",
     ]
     assert list(document["findings"][0])[:10] == [
-        "rule", "severity", "subject", "message", "path", "location", "versions", "witness",
-        "fix", "fingerprint",
+        "rule",
+        "severity",
+        "subject",
+        "message",
+        "path",
+        "location",
+        "versions",
+        "witness",
+        "fix",
+        "fingerprint",
     ]
     assert render(failing_result, RenderOptions()) == render(failing_result, RenderOptions())
 
@@ -70,7 +87,10 @@ def test_failing_run(failing_result: Result) -> None:
     assert first["fix"] == 'add "default": "EUR" to field currency'
     assert first["failing"] is True
     assert first["witness"]["payload"] == {
-        "id": 7, "note": "é \u2603", "tags": ["a", "b"], "amount": None,
+        "id": 7,
+        "note": "é \u2603",
+        "tags": ["a", "b"],
+        "amount": None,
     }
     assert first["witness"]["wire_base64"] == "AAAAAAEODGhlbGxv"
     assert document["findings"][4]["location"] is None
@@ -98,7 +118,9 @@ def test_waived_and_skipped(failing_result: Result) -> None:
 
 
 def test_passed_warning_and_empty_runs(
-    passed_result: Result, warning_result: Result, warning_fails_result: Result,
+    passed_result: Result,
+    warning_result: Result,
+    warning_fails_result: Result,
     empty_result: Result,
 ) -> None:
     assert (_doc(passed_result)["passed"], _doc(passed_result)["exit_code"]) == (True, 0)
@@ -106,7 +128,9 @@ def test_passed_warning_and_empty_runs(
     assert _doc(warning_result)["summary"]["warnings"] == 1
     failing = _doc(warning_fails_result)
     assert (failing["passed"], failing["fail_on"], failing["findings"][0]["failing"]) == (
-        False, "warning", True,
+        False,
+        "warning",
+        True,
     )
     empty = _doc(empty_result)
     assert (empty["checks"], empty["findings"], empty["base"]) == ([], [], None)

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 import os
 import stat
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from junitparser import Failure, JUnitXml, Skipped, TestCase
@@ -14,7 +14,11 @@ from gate.report import RenderOptions
 from gate.report.junit import render
 from tests.support.paths import REPORT_SCHEMAS
 from tests.support.reports import ORDERS_V1, PROJECT, build_monorepo, export_snapshot
-from tests.support.runner import GateRunner
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.support.runner import GateRunner
 
 XSD_PATH = REPORT_SCHEMAS / "junit.xsd"
 
@@ -53,9 +57,7 @@ def _cases(result: Result) -> dict[tuple[str, str], TestCase]:
     return {(case.classname, case.name): case for suite in xml for case in suite}
 
 
-def test_every_sample_validates_against_the_junit_xsd(
-    any_result: Result, xsd: JenkinsXsd
-) -> None:
+def test_every_sample_validates_against_the_junit_xsd(any_result: Result, xsd: JenkinsXsd) -> None:
     document = etree.fromstring(_xml(any_result))
     assert xsd.validate(document), xsd.error_log
 
@@ -175,17 +177,36 @@ def test_names_are_the_same_against_another_base_and_other_registry_ids(
     repo = build_monorepo(tmp_path / "repo")
     project = repo.root / PROJECT
     first_base = repo.sha("HEAD")  # CI passes the pull request's base commit
-    first = gate_cli(["check", "--base", first_base, "--report", f"junit={tmp_path / 'a.xml'}",
-                      "--report", f"json={tmp_path / 'a.json'}"], cwd=project)
+    first = gate_cli(
+        [
+            "check",
+            "--base",
+            first_base,
+            "--report",
+            f"junit={tmp_path / 'a.xml'}",
+            "--report",
+            f"json={tmp_path / 'a.json'}",
+        ],
+        cwd=project,
+    )
     assert first.exit_code == 1, first.stdout + first.stderr
     # a new base commit, and the registry re-exported with the schema under another id
     export_snapshot(project / "registry-snapshot", [("orders-value", ORDERS_V1)], unrelated=3)
     repo.git("add", f"{PROJECT}/registry-snapshot")
     repo.git("commit", "-q", "-m", "registry snapshot again")
     assert repo.sha("HEAD") != first_base
-    second = gate_cli(["check", "--base", repo.sha("HEAD"),
-                       "--report", f"junit={tmp_path / 'b.xml'}",
-                       "--report", f"json={tmp_path / 'b.json'}"], cwd=project)
+    second = gate_cli(
+        [
+            "check",
+            "--base",
+            repo.sha("HEAD"),
+            "--report",
+            f"junit={tmp_path / 'b.xml'}",
+            "--report",
+            f"json={tmp_path / 'b.json'}",
+        ],
+        cwd=project,
+    )
     assert second.exit_code == 1, second.stdout + second.stderr
 
     names_a, files_a = _names_and_files(tmp_path / "a.xml")
@@ -195,17 +216,20 @@ def test_names_are_the_same_against_another_base_and_other_registry_ids(
     assert ("orders-value", "backward vs registry latest") in names_a
     assert ("orders-value", "checkout -> fraud-detector") in names_a
     for name in (n for _, n in names_a):
-        assert first_base[:7] not in name and "(id " not in name and "git:" not in name
+        assert first_base[:7] not in name
+        assert "(id " not in name
+        assert "git:" not in name
     # the runs did differ in what they compared with: the exact versions are in system-out
-    ids = {json.dumps(json.loads((tmp_path / f"{run}.json").read_text())["base"])
-           for run in "ab"}
+    ids = {json.dumps(json.loads((tmp_path / f"{run}.json").read_text())["base"]) for run in "ab"}
     assert len(ids) == 2
     out_a = (tmp_path / "a.xml").read_text(encoding="utf-8")
     out_b = (tmp_path / "b.xml").read_text(encoding="utf-8")
-    assert "snapshot:orders-value@1 (id 1)" in out_a and "snapshot:orders-value@1 (id 4)" in out_b
+    assert "snapshot:orders-value@1 (id 1)" in out_a
+    assert "snapshot:orders-value@1 (id 4)" in out_b
     assert f'name="base" value="{first_base[:7]}' in out_a
     # every case names its file, repository-relative; the XSD holds otherwise
-    assert files_a == files_b and all(files_a)
+    assert files_a == files_b
+    assert all(files_a)
     assert f"{PROJECT}/schemas/orders.avsc" in files_a
     assert xsd.validate(etree.parse(str(tmp_path / "a.xml")).getroot()), xsd.error_log
 
@@ -217,9 +241,18 @@ def test_report_files_get_the_umask_permissions(
     repo = build_monorepo(tmp_path / "repo")
     previous = os.umask(umask)
     try:
-        run = gate_cli(["check", "--base", "HEAD", "--report", f"junit={tmp_path / 'r.xml'}",
-                        "--report", f"sarif={tmp_path / 'deep' / 'r.sarif'}"],
-                       cwd=repo.root / PROJECT)
+        run = gate_cli(
+            [
+                "check",
+                "--base",
+                "HEAD",
+                "--report",
+                f"junit={tmp_path / 'r.xml'}",
+                "--report",
+                f"sarif={tmp_path / 'deep' / 'r.sarif'}",
+            ],
+            cwd=repo.root / PROJECT,
+        )
     finally:
         os.umask(previous)
     assert run.exit_code == 1, run.stderr
@@ -227,7 +260,9 @@ def test_report_files_get_the_umask_permissions(
         assert stat.S_IMODE(path.stat().st_mode) == 0o666 & ~umask
     # a report written again keeps the permissions it was given
     (tmp_path / "r.xml").chmod(0o640)
-    again = gate_cli(["check", "--base", "HEAD", "--report", f"junit={tmp_path / 'r.xml'}"],
-                     cwd=repo.root / PROJECT)
+    again = gate_cli(
+        ["check", "--base", "HEAD", "--report", f"junit={tmp_path / 'r.xml'}"],
+        cwd=repo.root / PROJECT,
+    )
     assert again.exit_code == 1
     assert stat.S_IMODE((tmp_path / "r.xml").stat().st_mode) == 0o640

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema
 import pytest
@@ -12,7 +11,11 @@ from gate.report import RenderOptions
 from gate.report.sarif import FINGERPRINT_KEY, render
 from tests.support.paths import REPORT_SCHEMAS
 from tests.support.reports import PROJECT, build_monorepo, multitool_problems
-from tests.support.runner import GateRunner
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from tests.support.runner import GateRunner
 
 SARIF_SCHEMA = REPORT_SCHEMAS / "sarif-2.1.0.json"
 
@@ -111,8 +114,9 @@ def test_waived_findings_are_suppressed_not_dropped(failing_result: Result) -> N
 
 
 def test_root_anchors_uris_and_relativises_absolute_paths(tmp_path: Path) -> None:
-    inside = Finding("X", Severity.ERROR, "s", "m",
-                     location=Location(str(tmp_path / "schemas" / "a.avsc"), 2))
+    inside = Finding(
+        "X", Severity.ERROR, "s", "m", location=Location(str(tmp_path / "schemas" / "a.avsc"), 2)
+    )
     outside = Finding("Y", Severity.ERROR, "s", "m", location=Location("/elsewhere/b.avsc"))
     relative = Finding("Z", Severity.ERROR, "s", "m", location=Location("c.avsc"))
     result = Result((CheckResult("c", "s", CheckKind.COMPAT, "c", (inside, outside, relative)),))
@@ -162,7 +166,8 @@ def test_rules_carry_a_full_description_and_help_in_text_and_markdown(
     rules = {r["id"]: r for r in _run(known_rule_result)["tool"]["driver"]["rules"]}
     purpose = all_rules()[known.rule].purpose
     for rule in rules.values():
-        assert rule["fullDescription"]["text"] and rule["help"]["text"]
+        assert rule["fullDescription"]["text"]
+        assert rule["help"]["text"]
         assert rule["help"]["markdown"]
     assert rules[known.rule]["fullDescription"]["text"].startswith(purpose)
     assert purpose in rules[known.rule]["help"]["markdown"]
@@ -187,8 +192,9 @@ def monorepo_sarif(gate_cli: GateRunner, tmp_path: Path) -> tuple[Path, Path]:
     schema file was deleted and the simulation shows a renamed field's values lost."""
     repo = build_monorepo(tmp_path / "repo")
     sarif = tmp_path / "reports" / "gate.sarif"
-    run = gate_cli(["check", "--base", "HEAD", "--report", f"sarif={sarif}"],
-                   cwd=repo.root / PROJECT)
+    run = gate_cli(
+        ["check", "--base", "HEAD", "--report", f"sarif={sarif}"], cwd=repo.root / PROJECT
+    )
     assert run.exit_code == 1, run.stdout + run.stderr
     return repo.root, sarif
 
@@ -212,7 +218,8 @@ def test_the_multitool_check_catches_what_github_rejects(
     broken = tmp_path / "broken.sarif"
     broken.write_text(json.dumps(log), encoding="utf-8")
     problems = multitool_problems(sarif_multitool, broken)
-    assert problems and all(p.startswith("GH2012") for p in problems)
+    assert problems
+    assert all(p.startswith("GH2012") for p in problems)
 
 
 def test_one_result_per_finding_naming_every_baseline_it_breaks(
@@ -220,15 +227,26 @@ def test_one_result_per_finding_naming_every_baseline_it_breaks(
 ) -> None:
     _, sarif = monorepo_sarif
     (run,) = json.loads(sarif.read_text(encoding="utf-8"))["runs"]
-    keys = [(r["ruleId"], r["partialFingerprints"][FINGERPRINT_KEY],
-             json.dumps(r["locations"], sort_keys=True)) for r in run["results"]]
+    keys = [
+        (
+            r["ruleId"],
+            r["partialFingerprints"][FINGERPRINT_KEY],
+            json.dumps(r["locations"], sort_keys=True),
+        )
+        for r in run["results"]
+    ]
     assert len(keys) == len(set(keys))
-    (broken,) = [r for r in run["results"]
-                 if r["ruleId"] == "AVRO_READER_FIELD_MISSING_DEFAULT"
-                 and r["properties"]["subject"] == "orders-value"
-                 and "fraud" not in r["message"]["text"]]
-    assert broken["properties"]["baselines"] == ["backward vs git base",
-                                                 "backward vs registry latest"]
+    (broken,) = [
+        r
+        for r in run["results"]
+        if r["ruleId"] == "AVRO_READER_FIELD_MISSING_DEFAULT"
+        and r["properties"]["subject"] == "orders-value"
+        and "fraud" not in r["message"]["text"]
+    ]
+    assert broken["properties"]["baselines"] == [
+        "backward vs git base",
+        "backward vs registry latest",
+    ]
     assert "Breaks: backward vs git base; backward vs registry latest" in broken["message"]["text"]
     assert any("snapshot:orders-value@1" in v for v in broken["properties"]["versions"])
     assert any(v.startswith("writer: git:HEAD:") for v in broken["properties"]["versions"])
@@ -266,13 +284,16 @@ def test_automation_id_tells_the_projects_of_a_monorepo_apart(
 ) -> None:
     repo = build_monorepo(tmp_path / "repo")
     inner = tmp_path / "inner.sarif"
-    run = gate_cli(["check", "--base", "HEAD", "--report", f"sarif={inner}"],
-                   cwd=repo.root / PROJECT / "schemas")  # gate.yaml is found one folder up
+    run = gate_cli(
+        ["check", "--base", "HEAD", "--report", f"sarif={inner}"],
+        cwd=repo.root / PROJECT / "schemas",
+    )  # gate.yaml is found one folder up
     assert run.exit_code == 1
     (config_run,) = json.loads(inner.read_text(encoding="utf-8"))["runs"]
     assert config_run["automationDetails"]["id"] == f"gate/{PROJECT}/"
-    repo.write("gate.yaml", "version: 1\nsubjects:\n  - files: 'top/*.avsc'\n"
-                            "    subject: '{stem}-value'\n")
+    repo.write(
+        "gate.yaml", "version: 1\nsubjects:\n  - files: 'top/*.avsc'\n    subject: '{stem}-value'\n"
+    )
     top = tmp_path / "top.sarif"
     gate_cli(["check", "--base", "HEAD", "--report", f"sarif={top}"], cwd=repo.root)
     (root_run,) = json.loads(top.read_text(encoding="utf-8"))["runs"]

@@ -19,7 +19,7 @@ def _block_of(lines: list[str], rule: str) -> list[str]:
     start = next(i for i, line in enumerate(lines) if rule in line.split())
     depth = len(lines[start]) - len(lines[start].lstrip())
     block = [lines[start]]
-    for line in lines[start + 1:]:
+    for line in lines[start + 1 :]:
         if len(line) - len(line.lstrip()) <= depth:
             break
         block.append(line)
@@ -28,8 +28,11 @@ def _block_of(lines: list[str], rule: str) -> list[str]:
 
 def test_failing_run_groups_by_subject_with_verdicts(failing_result: Result) -> None:
     lines = _lines(failing_result)
-    verdicts = {line.split(" ", 1)[1]: line.split(" ", 1)[0] for line in lines
-                if line[:4] in ("PASS", "FAIL", "WARN", "SKIP")}
+    verdicts = {
+        line.split(" ", 1)[1]: line.split(" ", 1)[0]
+        for line in lines
+        if line[:4] in ("PASS", "FAIL", "WARN", "SKIP")
+    }
     # users-value passed with an info finding only: counted, not shown
     assert verdicts == {
         "orders-value": "FAIL",
@@ -46,14 +49,19 @@ def test_failing_run_groups_by_subject_with_verdicts(failing_result: Result) -> 
         "note: registry snapshot is 3 days old",
     ]
     verbose = _lines(failing_result, verbosity=1)
-    assert "PASS users-value" in verbose and "1 other subject passed" not in verbose
+    assert "PASS users-value" in verbose
+    assert "1 other subject passed" not in verbose
 
 
 def test_a_finding_shows_where_why_fix_witness_and_fingerprint(failing_result: Result) -> None:
     finding = failing_result.checks[0].findings[0]
     block = _block_of(_lines(failing_result), finding.rule)
     assert block[0].split() == [
-        "error", finding.rule, "schemas/orders.avsc:12", "at", "/fields/3",
+        "error",
+        finding.rule,
+        "schemas/orders.avsc:12",
+        "at",
+        "/fields/3",
     ]
     assert block[1].strip() == finding.message
     assert block[2].strip() == f"fix: {finding.fix}"
@@ -64,10 +72,13 @@ def test_a_finding_shows_where_why_fix_witness_and_fingerprint(failing_result: R
 
 def test_waived_warning_and_info_findings_are_shown_as_such(failing_result: Result) -> None:
     lines = _lines(failing_result)
-    waived = _block_of(lines[lines.index("PASS ünïcødé-événements"):],
-                       "AVRO_READER_FIELD_MISSING_DEFAULT")
-    assert any(line.strip() == "waived: consumers upgraded first, see the migration plan"
-               for line in waived)
+    waived = _block_of(
+        lines[lines.index("PASS ünïcødé-événements") :], "AVRO_READER_FIELD_MISSING_DEFAULT"
+    )
+    assert any(
+        line.strip() == "waived: consumers upgraded first, see the migration plan"
+        for line in waived
+    )
     assert _block_of(lines, "FIELD_DOC_CHANGED")[0].split()[0] == "warning"
     assert not any(line.startswith("    info SUBJECT_NEW") for line in lines)  # -v shows it
     verbose = _lines(failing_result, verbosity=1)
@@ -80,15 +91,22 @@ def test_special_characters_stay_literal_and_control_characters_are_defused(
 ) -> None:
     block = _block_of(_lines(failing_result), "AVRO_TYPE_MISMATCH")
     assert block[0].split()[2:] == [
-        "schemas/dir", "with", "space/orders,v2.avsc", "at", "/fields/1/type",
+        "schemas/dir",
+        "with",
+        "space/orders,v2.avsc",
+        "at",
+        "/fields/1/type",
     ]
     assert block[1].strip() == (
         'field "a|b" <b>bold</b> & 100% done, key: value *x* _y_ `z`\\r\\nsecond line'
     )
     hostile = Finding("X", Severity.ERROR, "s\x1b[2J", "clear \x1b[2J screen \x07")
-    text = render(Result((CheckResult("c", "s\x1b[2J", CheckKind.COMPAT, "c", (hostile,)),)),
-                  RenderOptions(color=True))
-    assert "\x1b[2J" not in text and "\x07" not in text
+    text = render(
+        Result((CheckResult("c", "s\x1b[2J", CheckKind.COMPAT, "c", (hostile,)),)),
+        RenderOptions(color=True),
+    )
+    assert "\x1b[2J" not in text
+    assert "\x07" not in text
     assert "clear \\x1b[2J screen \\x07" in ANSI.sub("", text)
 
 
@@ -137,8 +155,7 @@ def test_info_findings_not_shown_are_one_line_per_rule_with_its_purpose() -> Non
         "info DRIFT_SUBJECT_NOT_IN_REGISTRY on 1 subject (-v shows them): "
         + all_rules()["DRIFT_SUBJECT_NOT_IN_REGISTRY"].purpose,
     ]
-    assert "s1: about DRIFT_NOT_REGISTERED" in "\n".join(_lines(Result(tuple(checks)),
-                                                                verbosity=1))
+    assert "s1: about DRIFT_NOT_REGISTERED" in "\n".join(_lines(Result(tuple(checks)), verbosity=1))
 
 
 def test_rule_purposes_from_the_catalogue_when_verbose(known_rule_result: Result) -> None:
@@ -159,13 +176,15 @@ def test_passed_run(passed_result: Result) -> None:
         "2 subjects, 2 checks, 0 failed, 0 warnings, 0 waived",
     ]
     verbose = _lines(passed_result, verbosity=1)
-    assert verbose[0] == "PASS orders-value" and "  PASS BACKWARD vs git:main" in verbose
+    assert verbose[0] == "PASS orders-value"
+    assert "  PASS BACKWARD vs git:main" in verbose
 
 
 def test_changed_subjects_that_pass_are_one_line_and_unchanged_ones_a_count() -> None:
     def passed(subject: str, summary: str | None = None) -> CheckResult:
-        return CheckResult(f"{subject}: git", subject, CheckKind.COMPAT, "BACKWARD vs git:main",
-                           summary=summary)
+        return CheckResult(
+            f"{subject}: git", subject, CheckKind.COMPAT, "BACKWARD vs git:main", summary=summary
+        )
 
     checks = tuple(passed(f"s{i}-value") for i in range(124))
     changed = passed("orders-value", "BACKWARD vs main: field `coupon` added\n::error x")
@@ -183,7 +202,8 @@ def test_warning_below_and_at_fail_on(warning_result: Result, warning_fails_resu
     assert _lines(warning_result)[0] == "WARN orders-value"
     assert _lines(warning_fails_result)[0] == "FAIL orders-value"
     assert _lines(warning_fails_result, verbosity=-1)[0].split()[:2] == [
-        "warning", "FIELD_DOC_CHANGED",
+        "warning",
+        "FIELD_DOC_CHANGED",
     ]
 
 
@@ -202,11 +222,13 @@ def _with_payload(payload: object, pointer: str | None = None) -> Result:
 def test_a_long_witness_shows_its_part_at_the_finding_never_a_cut_off_prefix() -> None:
     payload = {"blob": "x" * 500, "nested": {"zip": 12345}}
     (line,) = [x for x in _lines(_with_payload(payload, "/nested/zip")) if "witness" in x]
-    assert line.strip() == ("witness at /nested/zip (the whole payload: -vv or the JSON "
-                            "report): 12345 -> cannot decode")
+    assert line.strip() == (
+        "witness at /nested/zip (the whole payload: -vv or the JSON report): 12345 -> cannot decode"
+    )
     # no place to show: the whole witness, not a prefix of it
     (line,) = [x for x in _lines(_with_payload(payload)) if "witness" in x]
-    assert '"blob": "' + "x" * 500 + '"' in line and '"zip": 12345' in line
+    assert '"blob": "' + "x" * 500 + '"' in line
+    assert '"zip": 12345' in line
     assert "more characters" not in line
     short = {"zip": 1}
     (line,) = [x for x in _lines(_with_payload(short, "/zip")) if "witness" in x]
@@ -218,4 +240,5 @@ def test_long_witness_payloads_are_whole_when_very_verbose() -> None:
     result = _with_payload({"blob": "x" * 500})
     full = "\n".join(_lines(result, verbosity=2))
     assert "x" * 500 in full
-    assert "writer: v1" in full and "reader: v2" in full
+    assert "writer: v1" in full
+    assert "reader: v2" in full

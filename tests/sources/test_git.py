@@ -7,8 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -22,6 +21,9 @@ from gate.sources.git import (
     WorktreeTree,
 )
 from tests.support.gitrepo import git_commands
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 V1 = '{"type": "record", "name": "Order", "fields": [{"name": "id", "type": "string"}]}\n'
 V2 = V1.replace("]}", ', {"name": "note", "type": ["null", "string"], "default": null}]}')
@@ -84,7 +86,8 @@ def test_a_repository_without_commits(repo: Any) -> None:
     git = GitRepository.open(repo.root)
     with pytest.raises(GitError) as caught:
         git.default_base({})
-    assert "no commits" in caught.value.what and "--base" in caught.value.hint
+    assert "no commits" in caught.value.what
+    assert "--base" in caught.value.hint
     with pytest.raises(GitError, match="no commits"):
         git.resolve("HEAD")
     assert git.blob_history(["a.avsc"]) == {"a.avsc": []}
@@ -201,7 +204,7 @@ def test_changed_paths_against_the_index_and_the_work_tree(repo: Any) -> None:
         FileChange(ChangeStatus.RENAMED, "b.avsc", "c.avsc"),
         FileChange(ChangeStatus.ADDED, None, "untracked.avsc"),
     ]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="exclude each other"):
         git.changed_paths(base, "HEAD", staged=True)
 
 
@@ -563,8 +566,14 @@ def test_grep_finds_files_naming_a_string_at_a_revision_and_in_the_index(tmp_pat
     from tests.support.gitrepo import RepoBuilder
 
     builder = RepoBuilder(tmp_path / "repo")
-    builder.commit("one", {"a.json": '{"$ref": "defs/c.json"}', "b.json": "{}",
-                           "sub dir/d.json": '{"$ref": "../defs/c.json"}'})
+    builder.commit(
+        "one",
+        {
+            "a.json": '{"$ref": "defs/c.json"}',
+            "b.json": "{}",
+            "sub dir/d.json": '{"$ref": "../defs/c.json"}',
+        },
+    )
     builder.write("b.json", '{"$ref": "defs/c.json"}')
     builder.git("add", "b.json")
     with GitRepository.open(builder.root) as repo:
@@ -613,12 +622,21 @@ def test_head_listed_from_the_index_equals_ls_tree(tmp_path: Path) -> None:
     sub = RepoBuilder(tmp_path / "sub")
     sub.commit("sub", {"s.txt": "s"})
     builder = RepoBuilder(tmp_path / "repo")
-    builder.commit("one", {
-        "a.json": "{}", "b/c.avsc": '"int"', "b/d/e.json": "{}", "gone.json": "{}",
-        "kind.json": "{}", "conflict.json": '{"v": 1}', "moved.json": '{"m": 1}',
-    })
-    builder.git("-c", "protocol.file.allow=always", "submodule", "add", "-q",
-                sub.root.as_uri(), "mod")
+    builder.commit(
+        "one",
+        {
+            "a.json": "{}",
+            "b/c.avsc": '"int"',
+            "b/d/e.json": "{}",
+            "gone.json": "{}",
+            "kind.json": "{}",
+            "conflict.json": '{"v": 1}',
+            "moved.json": '{"m": 1}',
+        },
+    )
+    builder.git(
+        "-c", "protocol.file.allow=always", "submodule", "add", "-q", sub.root.as_uri(), "mod"
+    )
     builder.git("commit", "-q", "-m", "submodule")
     builder.git("checkout", "-q", "-b", "other")
     builder.commit("theirs", {"conflict.json": '{"v": 2}'})
@@ -642,9 +660,12 @@ def test_head_listed_from_the_index_equals_ls_tree(tmp_path: Path) -> None:
         derived = repo._head_from_index()
         assert derived is not None
         assert derived == _listed_by_ls_tree(repo)
-        assert "gone.json" in derived.entries and "new/n.json" not in derived.paths
-        assert "ita.json" not in derived.paths and "mod" in derived.paths
-        assert "conflict.json" in derived.entries and "moved.json" in derived.entries
+        assert "gone.json" in derived.entries
+        assert "new/n.json" not in derived.paths
+        assert "ita.json" not in derived.paths
+        assert "mod" in derived.paths
+        assert "conflict.json" in derived.entries
+        assert "moved.json" in derived.entries
 
 
 # ------------------------------------------------------------------ git-lfs pointers in history
@@ -676,4 +697,5 @@ def test_history_reads_lfs_objects_and_names_the_commits_of_missing_ones(repo: A
     (missing,) = read.unreadable
     # both branches' commits that gave the file that content (their order is git's)
     found = git.commits_introducing("s.avsc", read.unreadable)
-    assert list(found) == [missing] and sorted(found[missing]) == sorted([second, third])
+    assert list(found) == [missing]
+    assert sorted(found[missing]) == sorted([second, third])

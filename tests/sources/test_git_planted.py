@@ -19,8 +19,13 @@ from tests.support.registry_server import RegistryServer
 
 ROOT = Path(__file__).resolve().parents[2]
 OLD = json.dumps({"type": "record", "name": "E", "fields": [{"name": "id", "type": "string"}]})
-NEW = json.dumps({"type": "record", "name": "E", "fields": [
-    {"name": "id", "type": "string"}, {"name": "x", "type": "int"}]})
+NEW = json.dumps(
+    {
+        "type": "record",
+        "name": "E",
+        "fields": [{"name": "id", "type": "string"}, {"name": "x", "type": "int"}],
+    }
+)
 
 
 def _planted(repo: RepoBuilder, marker: Path) -> None:
@@ -48,9 +53,15 @@ def test_a_git_committed_in_the_repository_never_runs(tmp_path: Path, path_form:
     }[path_form]
     env = {**os.environ, **PINNED, "PATH": path, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
     env.pop("GIT_PYTHON_GIT_EXECUTABLE", None)
-    done = subprocess.run([sys.executable, "-m", "gate", "check", "--base", "HEAD"],
-                          cwd=repo.root, env=env, capture_output=True, text=True, timeout=120,
-                          check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "gate", "check", "--base", "HEAD"],
+        cwd=repo.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert not marker.exists(), "the repository's `git` ran"
     assert done.returncode == 1, done.stdout + done.stderr
     assert "AVRO_READER_FIELD_MISSING_DEFAULT" in done.stdout
@@ -62,9 +73,15 @@ def test_without_git_on_path_the_error_says_so(tmp_path: Path) -> None:
     _planted(repo, tmp_path / "ran")
     env = {**os.environ, **PINNED, "PATH": ":", "PYTHONPATH": str(ROOT)}
     env.pop("GIT_PYTHON_GIT_EXECUTABLE", None)
-    done = subprocess.run([sys.executable, "-m", "gate", "check", "--base", "HEAD"],
-                          cwd=repo.root, env=env, capture_output=True, text=True, timeout=120,
-                          check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "gate", "check", "--base", "HEAD"],
+        cwd=repo.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 3, done.stderr
     assert "git is not installed or not on PATH" in done.stderr
     assert not (tmp_path / "ran").exists()
@@ -79,20 +96,36 @@ def test_an_fsmonitor_hook_in_the_repository_configuration_never_runs(tmp_path: 
     repo.git("config", "core.fsmonitor", str(hook))
     repo.write("schemas/e.avsc", NEW)
     env = {**os.environ, **PINNED, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
-    done = subprocess.run([sys.executable, "-m", "gate", "check", "--base", "HEAD"],
-                          cwd=repo.root, env=env, capture_output=True, text=True, timeout=120,
-                          check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "gate", "check", "--base", "HEAD"],
+        cwd=repo.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
     assert done.returncode == 1, done.stdout + done.stderr
     assert not marker.exists(), "core.fsmonitor ran"
-
 
 
 # ------------------------------------------------- filters, textconv, external diffs, hooks
 
 # long enough for git's rename detection to pair the moved file with its old path
-WIDE = json.dumps({"type": "record", "name": "E", "fields": [
-    {"name": "id", "type": "string"},
-    *({"name": f"f{i}", "type": "string"} for i in range(30))]}, indent=1) + "\n"
+WIDE = (
+    json.dumps(
+        {
+            "type": "record",
+            "name": "E",
+            "fields": [
+                {"name": "id", "type": "string"},
+                *({"name": f"f{i}", "type": "string"} for i in range(30)),
+            ],
+        },
+        indent=1,
+    )
+    + "\n"
+)
 WIDE_BREAKS = WIDE.replace('"fields": [\n', '"fields": [\n {"name": "x", "type": "int"},\n', 1)
 GATE_YAML = 'version: 1\nsubjects:\n  - files: "schemas/**/*.avsc"\n    subject: "{stem}"\n'
 
@@ -101,8 +134,15 @@ def _gate(
     repo: RepoBuilder, *args: str, env: dict[str, str] | None = None
 ) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, **PINNED, "PYTHONPATH": str(ROOT), "NO_COLOR": "1", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "gate", *args], cwd=repo.root, env=env,
-                          capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "gate", *args],
+        cwd=repo.root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 def _script(repo: RepoBuilder, path: str, marker: Path, tail: str) -> Path:
@@ -116,8 +156,14 @@ def _off(name: str) -> list[str]:
     whose name holds `=` runs: it only copies the file, and the marker is removed after)."""
     if "=" in name:
         return []
-    return ["-c", f"filter.{name}.clean=", "-c", f"filter.{name}.process=",
-            "-c", f"filter.{name}.required=false"]
+    return [
+        "-c",
+        f"filter.{name}.clean=",
+        "-c",
+        f"filter.{name}.process=",
+        "-c",
+        f"filter.{name}.required=false",
+    ]
 
 
 def _filtered_repo(tmp_path: Path, marker: Path, name: str) -> RepoBuilder:
@@ -180,8 +226,12 @@ JSON_CONFIG = (
 
 
 def _json(properties: dict[str, object]) -> str:
-    return json.dumps({"type": "object", "properties": properties,
-                       "additionalProperties": False}, indent=2) + "\n"
+    return (
+        json.dumps(
+            {"type": "object", "properties": properties, "additionalProperties": False}, indent=2
+        )
+        + "\n"
+    )
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="a shell script is the filter")
@@ -191,12 +241,15 @@ def test_a_clean_filter_never_runs_when_a_staged_run_searches_the_index(tmp_path
     clean file's content with the index's."""
     marker = tmp_path / "filter-ran"
     repo = RepoBuilder(tmp_path / "repo")
-    repo.commit("base", {
-        "gate.yaml": JSON_CONFIG,
-        "schemas/order.json": _json({"customer": {"$ref": "../defs/customer.json"}}),
-        "defs/customer.json": _json({"id": {"type": "string"}}),
-        ".gitattributes": "*.json filter=evil\n",
-    })
+    repo.commit(
+        "base",
+        {
+            "gate.yaml": JSON_CONFIG,
+            "schemas/order.json": _json({"customer": {"$ref": "../defs/customer.json"}}),
+            "defs/customer.json": _json({"id": {"type": "string"}}),
+            ".gitattributes": "*.json filter=evil\n",
+        },
+    )
     clean = _script(repo, "tools/clean.sh", marker, "cat")
     repo.git("config", "filter.evil.clean", str(clean))
     repo.git("config", "filter.evil.required", "true")
@@ -206,12 +259,14 @@ def test_a_clean_filter_never_runs_when_a_staged_run_searches_the_index(tmp_path
     repo.write("defs/customer.json", _json({"id": {"type": "integer"}}))
     repo.git("add", "defs/customer.json")  # through the filter: git's own doing
     marker.unlink(missing_ok=True)
-    done = _gate(repo, "check", "--hook", "--offline", "-q", "--report", "json",
-                 "defs/customer.json")
+    done = _gate(
+        repo, "check", "--hook", "--offline", "-q", "--report", "json", "defs/customer.json"
+    )
     assert not marker.exists(), "a filter of the repository ran:\n" + marker.read_text()
     assert done.returncode == 1, done.stdout + done.stderr
     assert [(f["subject"], f["rule"]) for f in json.loads(done.stdout)["findings"]] == [
-        ("order", "JSON_TYPE_CHANGED")]
+        ("order", "JSON_TYPE_CHANGED")
+    ]
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="shell scripts are the programs")
@@ -221,10 +276,18 @@ def test_hooks_textconv_and_external_diffs_of_the_repository_never_run(tmp_path:
     a fetch of the base included (which runs `reference-transaction`)."""
     marker = tmp_path / "program-ran"
     origin = RepoBuilder(tmp_path / "origin")
-    origin.commit("base", {"gate.yaml": GATE_YAML, "schemas/e.avsc": WIDE,
-                           ".gitattributes": "*.avsc diff=evil\n"})
-    for hook in ("reference-transaction", "post-checkout", "post-index-change", "pre-auto-gc",
-                 "post-merge", "post-rewrite"):
+    origin.commit(
+        "base",
+        {"gate.yaml": GATE_YAML, "schemas/e.avsc": WIDE, ".gitattributes": "*.avsc diff=evil\n"},
+    )
+    for hook in (
+        "reference-transaction",
+        "post-checkout",
+        "post-index-change",
+        "pre-auto-gc",
+        "post-merge",
+        "post-rewrite",
+    ):
         _script(origin, f".githooks/{hook}", marker, "exit 0")
     origin.git("add", "-A")
     origin.git("commit", "-q", "-m", "hooks")
@@ -260,6 +323,7 @@ def test_hooks_textconv_and_external_diffs_of_the_repository_never_run(tmp_path:
                 args = [server.url if arg == "REGISTRY" else arg for arg in args]
                 done = _gate(clone, *args, env=env)
             assert not marker.exists(), f"{args}: a program of the repository ran:\n" + (
-                marker.read_text())
+                marker.read_text()
+            )
             assert done.returncode in (0, 1), done.stdout + done.stderr
     assert clone.git("rev-parse", "--verify", "refs/remotes/origin/release")

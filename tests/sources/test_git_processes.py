@@ -11,14 +11,16 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from gate.errors import ExitCode, GitError
 from gate.sources.git import GitRepository, IndexTree, RevisionTree
 from tests.support.gitrepo import git_commands
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 V1 = '{"type": "record", "name": "Order", "fields": [{"name": "id", "type": "string"}]}\n'
 V2 = V1.replace("]}", ', {"name": "note", "type": ["null", "string"], "default": null}]}')
@@ -134,7 +136,8 @@ def test_git_python_git_executable_names_the_git_to_run(
     calls = log.read_text(encoding="utf-8").splitlines()
     assert len(calls) == 2
     assert all(call.startswith("C C 0 0 -c color.ui=never") for call in calls)
-    assert "rev-parse" in calls[0] and "ls-tree" in calls[1]
+    assert "rev-parse" in calls[0]
+    assert "ls-tree" in calls[1]
 
 
 def test_a_missing_git_is_a_git_error_naming_the_override(
@@ -181,8 +184,20 @@ def test_no_gitpython_in_a_pre_commit_run(repo: Any) -> None:
     repo.write("schemas/a.avsc", V2)
     repo.git("add", "schemas/a.avsc")
     done = subprocess.run(
-        [sys.executable, "-X", "importtime", "-m", "gate", "check", "--staged", "--offline"]
-        + ["--base", "HEAD", "-q", "schemas/a.avsc"],
+        [
+            sys.executable,
+            "-X",
+            "importtime",
+            "-m",
+            "gate",
+            "check",
+            "--staged",
+            "--offline",
+            "--base",
+            "HEAD",
+            "-q",
+            "schemas/a.avsc",
+        ],
         cwd=repo.root,
         capture_output=True,
         text=True,
@@ -207,8 +222,18 @@ def test_a_staged_pre_commit_run_starts_four_git_processes(
     trace = tmp_path / "trace"
     env = {**os.environ, "GIT_TRACE": str(trace), "NO_COLOR": "1"}
     done = subprocess.run(
-        [sys.executable, "-m", "gate", "check", "--staged", "--offline", "--base", "HEAD", "-q"]
-        + ["schemas/s007.avsc"],
+        [
+            sys.executable,
+            "-m",
+            "gate",
+            "check",
+            "--staged",
+            "--offline",
+            "--base",
+            "HEAD",
+            "-q",
+            "schemas/s007.avsc",
+        ],
         cwd=repo.root,
         env=env,
         capture_output=True,
@@ -250,7 +275,11 @@ def test_renames_asks_git_only_when_a_path_was_added_and_another_deleted(
     assert git.renames(head, head) == {}
     assert git.renames(base, base) == {}
     assert names(git_commands(trace)) == [
-        "rev-parse", "ls-tree", "rev-parse", "ls-tree", "diff-tree"
+        "rev-parse",
+        "ls-tree",
+        "rev-parse",
+        "ls-tree",
+        "diff-tree",
     ]
 
 

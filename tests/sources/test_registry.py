@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from types import SimpleNamespace
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -22,6 +21,10 @@ from gate.sources.registry import (
     redact,
 )
 from tests.support.registry_server import PROFILES, RegistryServer
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
 
 KEY = "api-key-4711"
 SECRET = "s3cr3t-Pa55word-xyz"
@@ -107,7 +110,8 @@ def test_settings_without_any_url_is_a_config_error() -> None:
 def test_settings_reject_what_cannot_work(url: str, values: dict[str, str]) -> None:
     with pytest.raises(ConfigError) as caught:
         RegistrySettings(url, **values)
-    assert SECRET not in caught.value.render() and TOKEN not in caught.value.render()
+    assert SECRET not in caught.value.render()
+    assert TOKEN not in caught.value.render()
 
 
 def test_url_user_info_becomes_credentials_and_leaves_the_url() -> None:
@@ -123,7 +127,8 @@ def test_repr_and_str_hide_every_credential() -> None:
         headers=(("target-sr-cluster", "lsrc-123"), ("X-Api-Key", "hdr-secret-999")),
     )
     for text in (repr(chosen), str(chosen), repr(HttpRegistry(chosen))):
-        assert TOKEN not in text and "hdr-secret-999" not in text
+        assert TOKEN not in text
+        assert "hdr-secret-999" not in text
     assert "bearer" in repr(chosen)
 
 
@@ -131,7 +136,8 @@ def test_redact_removes_configured_secrets_and_url_user_info() -> None:
     chosen = RegistrySettings("http://host", user=KEY, password=SECRET)
     text = f"GET https://{KEY}:{SECRET}@other/x failed; password {SECRET}; user {KEY}"
     cleaned = chosen.redact(text)
-    assert SECRET not in cleaned and KEY not in cleaned
+    assert SECRET not in cleaned
+    assert KEY not in cleaned
     assert "https://***@other/x" in cleaned
     assert redact("https://a:b@host/") == "https://***@host/"
 
@@ -170,7 +176,8 @@ def test_credentials_in_the_url_are_used_and_never_logged(
         state = load(url)
     assert "orders-value" in state.subjects
     assert caplog.records, "the client logs its requests"
-    assert SECRET not in caplog.text and KEY not in caplog.text
+    assert SECRET not in caplog.text
+    assert KEY not in caplog.text
 
 
 def test_refused_credentials_raise_a_registry_error_without_secrets(
@@ -184,17 +191,19 @@ def test_refused_credentials_raise_a_registry_error_without_secrets(
         error = caught.value
         assert error.exit_code == ExitCode.SOURCE
         assert "HTTP 401" in error.what
-        assert "GATE_REGISTRY_USER" in error.hint and "GATE_REGISTRY_TOKEN" in error.hint
-        assert server.url in error.subject and "GET /config" in error.subject
+        assert "GATE_REGISTRY_USER" in error.hint
+        assert "GATE_REGISTRY_TOKEN" in error.hint
+        assert server.url in error.subject
+        assert "GET /config" in error.subject
         assert server.count() == 1, "401 is not retried"
     for text in (str(error), error.render(), repr(error), caplog.text):
-        assert SECRET not in text and KEY not in text
+        assert SECRET not in text
+        assert KEY not in text
 
 
 def test_a_refused_token_names_the_token_variable() -> None:
-    with RegistryServer(token="another") as server:
-        with pytest.raises(RegistryError) as caught:
-            load(server.url, token=TOKEN)
+    with RegistryServer(token="another") as server, pytest.raises(RegistryError) as caught:
+        load(server.url, token=TOKEN)
     assert "GATE_REGISTRY_TOKEN" in caught.value.hint
     assert TOKEN not in caught.value.render()
 
@@ -217,16 +226,21 @@ def test_transient_statuses_are_retried_then_succeed(server: RegistryServer, sta
 def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     """The waits the registry client sleeps between attempts, recorded instead of slept."""
     recorded: list[float] = []
-    monkeypatch.setattr(registry_module, "time",
-                        SimpleNamespace(sleep=recorded.append, time=time.time,
-                                        monotonic=time.monotonic))
+    monkeypatch.setattr(
+        registry_module,
+        "time",
+        SimpleNamespace(sleep=recorded.append, time=time.time, monotonic=time.monotonic),
+    )
     return recorded
 
 
-@pytest.mark.parametrize(("retry_after", "cap", "expected"), [
-    ("2", 2.0, 2.0),  # the header, up to the cap
-    ("2", 30.0, 2.0),  # the header, not the 1 ms backoff
-])
+@pytest.mark.parametrize(
+    ("retry_after", "cap", "expected"),
+    [
+        ("2", 2.0, 2.0),  # the header, up to the cap
+        ("2", 30.0, 2.0),  # the header, not the 1 ms backoff
+    ],
+)
 def test_retry_after_is_respected(
     server: RegistryServer, waits: list[float], retry_after: str, cap: float, expected: float
 ) -> None:
@@ -255,7 +269,8 @@ def test_retry_after_past_the_cap_ends_the_retries_at_once(
     server.fail(503, times=None, retry_after=retry_after, path="/config")
     with pytest.raises(RegistryError) as caught:
         load(server.url, backoff=0.001, max_retry_wait=0.3)
-    assert "asks to retry after" in caught.value.what and "0.3 s" in caught.value.what
+    assert "asks to retry after" in caught.value.what
+    assert "0.3 s" in caught.value.what
     assert waits == []
     assert server.count("GET", "/config") == 1
 
@@ -314,7 +329,8 @@ def test_versions_are_loaded_oldest_first_with_ids_and_types(server: RegistrySer
     state = load(server.url)
     orders = state.subjects["orders-value"]
     assert [v.version for v in orders.versions] == [1, 2]
-    assert orders.latest is not None and orders.latest.text == record("Order", "note")
+    assert orders.latest is not None
+    assert orders.latest.text == record("Order", "note")
     assert orders.versions[0].schema_type is SchemaType.AVRO  # the server omits AVRO
     assert state.subjects["events-value"].versions[0].schema_type is SchemaType.JSON
     schema = orders.versions[1].to_schema()
@@ -498,7 +514,8 @@ def test_schema_by_id(server: RegistryServer) -> None:
         registry.load()
         before = server.request_count
         cached = registry.schema_by_id(3)
-        assert cached is not None and cached.subject == "payments-value"
+        assert cached is not None
+        assert cached.subject == "payments-value"
         assert server.request_count == before, "ids loaded already are not asked again"
 
 
@@ -518,7 +535,8 @@ def test_an_unknown_context_is_reported_with_the_known_ones(server: RegistryServ
     server.register(":.staging:orders-value", record("Staging"))
     with pytest.raises(RegistryError) as caught:
         load(server.url, context=".prod")
-    assert ".prod" in caught.value.what and ".staging" in caught.value.hint
+    assert ".prod" in caught.value.what
+    assert ".staging" in caught.value.hint
 
 
 def test_a_context_on_a_server_without_contexts_is_not_checked() -> None:
@@ -576,7 +594,8 @@ def test_every_profile_gives_the_registrys_verdict(profile: str) -> None:
 def test_profiles_document_their_quirks() -> None:
     assert set(PROFILES) == {"confluent", "karapace", "redpanda", "apicurio"}
     for profile in PROFILES.values():
-        assert profile.quirks and all(isinstance(q, str) and q for q in profile.quirks)
+        assert profile.quirks
+        assert all(isinstance(q, str) and q for q in profile.quirks)
 
 
 # --------------------------------------------------------------------------------------------
@@ -623,9 +642,11 @@ def test_a_non_transitive_fallback_asks_about_latest() -> None:
 
 
 def test_a_new_subject_has_nothing_to_be_compatible_with() -> None:
-    with RegistryServer(profile="karapace") as server:
-        with HttpRegistry(settings(server.url)) as registry:
-            assert registry.check_compatibility("new-value", record("N"), SchemaType.AVRO) == []
+    with (
+        RegistryServer(profile="karapace") as server,
+        HttpRegistry(settings(server.url)) as registry,
+    ):
+        assert registry.check_compatibility("new-value", record("N"), SchemaType.AVRO) == []
 
 
 def test_a_server_rejecting_verbose_is_asked_plainly(server: RegistryServer) -> None:
@@ -645,7 +666,8 @@ def test_a_schema_the_registry_rejects_is_an_incompatible_verdict(
     seed_orders(server)
     with HttpRegistry(settings(server.url)) as registry:
         verdicts = registry.check_compatibility("orders-value", "{not json", SchemaType.AVRO)
-    assert len(verdicts) == 1 and not verdicts[0].is_compatible
+    assert len(verdicts) == 1
+    assert not verdicts[0].is_compatible
     assert "rejected the schema" in verdicts[0].messages[0]
 
 
@@ -768,9 +790,8 @@ def test_mutual_tls_with_a_client_certificate(pki: dict[str, str]) -> None:
 
 
 def test_a_missing_ca_bundle_file_is_a_config_error(tmp_path: Path) -> None:
-    with RegistryServer() as server:
-        with pytest.raises(ConfigError) as caught:
-            load(server.url, ca_bundle=str(tmp_path / "nope.pem"))
+    with RegistryServer() as server, pytest.raises(ConfigError) as caught:
+        load(server.url, ca_bundle=str(tmp_path / "nope.pem"))
     assert caught.value.subject == str(tmp_path / "nope.pem")
 
 

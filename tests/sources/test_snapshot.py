@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -20,6 +19,9 @@ from gate.sources.registry import (
 )
 from gate.sources.snapshot import SnapshotRegistry, export_snapshot, subject_folder
 from tests.support.registry_server import RegistryServer
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def avro(name: str, *fields: str) -> str:
@@ -67,7 +69,8 @@ def test_export_then_load_gives_an_equal_state_from_a_live_registry(tmp_path: Pa
     assert written == sum(len(s.versions) for s in live.subjects.values()) == 8
     offline = SnapshotRegistry(tmp_path / "snapshot").load()
     assert offline == live
-    assert offline.requests == 0 and offline.source_label.startswith("snapshot:")
+    assert offline.requests == 0
+    assert offline.source_label.startswith("snapshot:")
     top = offline.subjects["top-value"].versions[0]
     assert top.resolved_references == (("Common", avro("Common")),)
     assert top.references == (Reference("Common", "common", 1),)
@@ -229,7 +232,8 @@ def test_load_selects_subjects_and_finds_ids(tmp_path: Path) -> None:
     assert list(state.subjects) == ["payments-value"]
     assert state.global_compatibility is Mode.BACKWARD
     found = source.schema_by_id(2)
-    assert found is not None and (found.subject, found.version) == ("orders-value", 2)
+    assert found is not None
+    assert (found.subject, found.version) == ("orders-value", 2)
     assert found.source is OriginKind.SNAPSHOT
     assert source.schema_by_id(42) is None
 
@@ -288,14 +292,16 @@ def test_a_version_file_must_agree_with_its_name(snapshot: Path) -> None:
     document["version"] = 7
     v1.write_text(json.dumps(document))
     error = corrupt_error(snapshot)
-    assert error.subject == str(v1) and "file name" in error.what
+    assert error.subject == str(v1)
+    assert "file name" in error.what
 
 
 def test_a_missing_config_file_is_named(snapshot: Path) -> None:
     config = snapshot / "subjects" / "payments-value" / "config.json"
     config.unlink()
     error = corrupt_error(snapshot)
-    assert error.subject == str(config) and "missing" in error.what
+    assert error.subject == str(config)
+    assert "missing" in error.what
 
 
 def test_an_unsafe_folder_in_the_index_is_refused(snapshot: Path) -> None:
@@ -304,7 +310,8 @@ def test_an_unsafe_folder_in_the_index_is_refused(snapshot: Path) -> None:
     index["subjects"][0]["folder"] = "../../etc"
     index_path.write_text(json.dumps(index))
     error = corrupt_error(snapshot)
-    assert error.subject == str(index_path) and "unsafe" in error.what
+    assert error.subject == str(index_path)
+    assert "unsafe" in error.what
 
 
 def test_a_missing_snapshot_directory_is_a_source_error(tmp_path: Path) -> None:

@@ -28,12 +28,14 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+    from pathlib import Path
 
 EXPRESSION = re.compile(r"\$\{\{(.*?)\}\}", re.DOTALL)
 _PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*(?:\.[A-Za-z_][A-Za-z0-9_-]*)*")
@@ -286,8 +288,9 @@ class CompositeAction:
             if name in replace:
                 done.append(StepRun(name, step_id, ran=False))
                 continue
-            result = self._run_step(step, name, number, contexts, job_env, workspace, runner_temp,
-                                    timeout)
+            result = self._run_step(
+                step, name, number, contexts, job_env, workspace, runner_temp, timeout
+            )
             done.append(result)
             if step_id:
                 contexts["steps"][step_id] = {
@@ -331,8 +334,9 @@ class CompositeAction:
         cwd = (workspace / directory).resolve()
         done = run_bash(script_path, cwd, env, timeout)
         outputs = parse_command_file(output_path.read_text(encoding="utf-8"))
-        return StepRun(name, step.get("id"), True, done.returncode, done.stdout, done.stderr,
-                       outputs)
+        return StepRun(
+            name, step.get("id"), True, done.returncode, done.stdout, done.stderr, outputs
+        )
 
 
 def run_bash(

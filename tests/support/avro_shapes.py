@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import avro.schema
 from hypothesis import strategies as st
@@ -15,16 +15,21 @@ from hypothesis import strategies as st
 from gate.errors import SchemaInvalid
 from gate.formats import CheckOptions
 from gate.formats.avro import FORMAT
-from gate.formats.avro.nodes import AvroSchema
 from gate.judge import Parsed
 from gate.model import Origin, OriginKind, Schema, SchemaType
+
+if TYPE_CHECKING:
+    from gate.formats.avro.nodes import AvroSchema
 
 
 def record(fields: list[tuple[str, Any]], name: str = "Event", **extra: Any) -> str:
     """A pretty-printed Avro record schema, one field per line (line numbers are meaningful)."""
-    lines = [f'  {{"name": {json.dumps(n)}, "type": {json.dumps(t)}' +
-             (f', "default": {json.dumps(extra[n])}' if n in extra else "") + "}"
-             for n, t in fields]
+    lines = [
+        f'  {{"name": {json.dumps(n)}, "type": {json.dumps(t)}'
+        + (f', "default": {json.dumps(extra[n])}' if n in extra else "")
+        + "}"
+        for n, t in fields
+    ]
     return (
         "{\n"
         f'"type": "record",\n"name": {json.dumps(name)},\n"fields": [\n'
@@ -384,8 +389,11 @@ def record_used_twice(levels: int, leaf: str = "int") -> dict[str, Any]:
     grows by one record a level, whose smallest value holds 2^levels leaves."""
     root: dict[str, Any] = {"type": "record", "name": "T0", "fields": [{"name": "v", "type": leaf}]}
     for level in range(1, levels + 1):
-        root = {"type": "record", "name": f"T{level}",
-                "fields": [{"name": "a", "type": root}, {"name": "b", "type": f"T{level - 1}"}]}
+        root = {
+            "type": "record",
+            "name": f"T{level}",
+            "fields": [{"name": "a", "type": root}, {"name": "b", "type": f"T{level - 1}"}],
+        }
     return root
 
 
@@ -399,14 +407,22 @@ def unions_of_records(levels: int, width: int, leaf: str = "int") -> dict[str, A
     ]
     for level in range(1, levels + 1):
         names = [branch["name"] for branch in below]
-        below = [{"type": "record", "name": f"L{level}_{j}",
-                  "fields": [{"name": "u", "type": below if j == 0 else names}]}
-                 for j in range(width)]
+        below = [
+            {
+                "type": "record",
+                "name": f"L{level}_{j}",
+                "fields": [{"name": "u", "type": below if j == 0 else names}],
+            }
+            for j in range(width)
+        ]
     return {"type": "record", "name": "Top", "fields": [{"name": "u", "type": below}]}
 
 
 def enum_in_arrays(levels: int, symbols: int, drop: str | None = None) -> dict[str, Any]:
     """An enum of `symbols` symbols (S0, S1, ...; without `drop`) inside `levels` arrays."""
-    enum = {"type": "enum", "name": "E",
-            "symbols": [f"S{i}" for i in range(symbols) if f"S{i}" != drop]}
+    enum = {
+        "type": "enum",
+        "name": "E",
+        "symbols": [f"S{i}" for i in range(symbols) if f"S{i}" != drop],
+    }
     return {**nested_arrays(levels, enum), "name": "R"}

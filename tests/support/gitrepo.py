@@ -139,5 +139,3 @@ def snapshot_worktree(root: Path) -> dict[str, tuple[int, int]]:
             stat = full.lstat()
             seen[full.relative_to(root).as_posix()] = (stat.st_mtime_ns, stat.st_size)
     return seen
-
-

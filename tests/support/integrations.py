@@ -9,10 +9,13 @@ from __future__ import annotations
 import os
 import shlex
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tests.support.gitrepo import CLEARED, PINNED, RepoBuilder
 from tests.support.paths import REPO_ROOT
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 ROOT = REPO_ROOT
 
@@ -77,7 +80,7 @@ def write_launcher(path: Path, interpreter: str) -> None:
     """
     if path.exists():
         return
-    path.write_text(f"#!/bin/sh\nexec {shlex.quote(interpreter)} \"$@\"\n", encoding="utf-8")
+    path.write_text(f'#!/bin/sh\nexec {shlex.quote(interpreter)} "$@"\n', encoding="utf-8")
     path.chmod(0o755)
 
 

@@ -211,8 +211,7 @@ def naive_protobuf_check(reader: str, writer: str, schema_type: str) -> list[str
     return [
         f"FIELD_KIND_CHANGED: field {number} is {old[number]} then {new[number]}"
         for number in sorted(new.keys() & old.keys(), key=int)
-        if new[number] != old[number]
-        and not {new[number], old[number]} <= _PROTO_GENERAL_NUMBER
+        if new[number] != old[number] and not {new[number], old[number]} <= _PROTO_GENERAL_NUMBER
     ]
 
 
@@ -403,8 +402,13 @@ class RegistryServer:
         with self._lock:
             self._faults.append(_Fault("redirect", times, path, status=status, location=location))
 
-    def drip(self, path: str | None = None, interval: float = 1.0, times: int | None = None,
-             body: bytes = b'{"error_code": 0, "message": "' + b"." * 4096 + b'"}') -> None:
+    def drip(
+        self,
+        path: str | None = None,
+        interval: float = 1.0,
+        times: int | None = None,
+        body: bytes = b'{"error_code": 0, "message": "' + b"." * 4096 + b'"}',
+    ) -> None:
         """Answer 200 with `body`, its headers at once, then one byte every `interval` seconds
         (each read comes in time, the whole never does)."""
         with self._lock:
@@ -422,8 +426,14 @@ class RegistryServer:
         with self._lock:
             self._faults.append(_Fault("bomb", times, path, body=b"".join(chunks), size=size))
 
-    def raw(self, body: bytes, path: str | None = None, status: int = 200,
-            times: int | None = None, method: str | None = None) -> None:
+    def raw(
+        self,
+        body: bytes,
+        path: str | None = None,
+        status: int = 200,
+        times: int | None = None,
+        method: str | None = None,
+    ) -> None:
         """Answer matching requests with `body` as it is (e.g. JSON the registry would never
         send: `Infinity`, a version that is text)."""
         with self._lock:
@@ -697,8 +707,12 @@ class RegistryServer:
             # a broken server: every page is full of versions never seen before
             offset = max(0, int(query.get("offset", "0") or 0))
             return 200, [
-                {"subject": f"endless-{offset + i}", "version": 1, "id": offset + i + 1,
-                 "schema": '"string"'}
+                {
+                    "subject": f"endless-{offset + i}",
+                    "version": 1,
+                    "id": offset + i + 1,
+                    "schema": '"string"',
+                }
                 for i in range(self.page_limit or 1)
             ]
         if self.profile.bulk_schemas == "paged":

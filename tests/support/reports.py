@@ -5,11 +5,14 @@ Microsoft's SARIF Multitool's verdict on a SARIF file."""
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tests.support.gitrepo import RepoBuilder
 from tests.support.paths import REPO_ROOT
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
 
 ORDERS_V1 = """{
   "type": "record",
@@ -66,15 +69,27 @@ def export_snapshot(target: Path, versions: Sequence[tuple[str, str]], unrelated
 
     with RegistryServer() as server:
         for n in range(unrelated):
-            server.register(f"unrelated-{n}-value", f'{{"type": "fixed", "name": "F{n}", '
-                                                    f'"size": {n + 1}}}')
+            server.register(
+                f"unrelated-{n}-value", f'{{"type": "fixed", "name": "F{n}", "size": {n + 1}}}'
+            )
         for subject, text in versions:
             server.register(subject, text)
         done = subprocess.run(
-            [sys.executable, "-m", "gate", "registry", "export", str(target),
-             "--registry", server.url,
-             *(option for subject in dict(versions) for option in ("--subject", subject))],
-            capture_output=True, text=True, check=False, cwd=target.parent,
+            [
+                sys.executable,
+                "-m",
+                "gate",
+                "registry",
+                "export",
+                str(target),
+                "--registry",
+                server.url,
+                *(option for subject in dict(versions) for option in ("--subject", subject)),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+            cwd=target.parent,
             env={**os.environ, "PYTHONPATH": str(REPO_ROOT)},
         )
     assert done.returncode == 0, done.stderr
@@ -88,17 +103,23 @@ def build_monorepo(root: Path, unrelated: int = 0) -> RepoBuilder:
     whose values the simulation shows lost."""
     repo = RepoBuilder(root)
     project = root / PROJECT
-    events = {f"{PROJECT}/schemas/events/{name}.avsc": ORDERS_V1.replace("Order", name.title())
-              for name in ("payment", "refund", "shipment")}
-    repo.commit("orders and events", {
-        "README.md": "monorepo\n",
-        f"{PROJECT}/gate.yaml": MONOREPO_CONFIG,
-        f"{PROJECT}/schemas/orders.avsc": ORDERS_V1,
-        f"{PROJECT}/readers/fraud.avsc": FRAUD_READER,
-        f"{PROJECT}/samples/orders.jsonl":
-            '{"id": "o-1", "amount": 5, "email": "a@example.com"}\n',
-        **events,
-    })
+    events = {
+        f"{PROJECT}/schemas/events/{name}.avsc": ORDERS_V1.replace("Order", name.title())
+        for name in ("payment", "refund", "shipment")
+    }
+    repo.commit(
+        "orders and events",
+        {
+            "README.md": "monorepo\n",
+            f"{PROJECT}/gate.yaml": MONOREPO_CONFIG,
+            f"{PROJECT}/schemas/orders.avsc": ORDERS_V1,
+            f"{PROJECT}/readers/fraud.avsc": FRAUD_READER,
+            f"{PROJECT}/samples/orders.jsonl": (
+                '{"id": "o-1", "amount": 5, "email": "a@example.com"}\n'
+            ),
+            **events,
+        },
+    )
     project.mkdir(parents=True, exist_ok=True)
     export_snapshot(project / "registry-snapshot", [("orders-value", ORDERS_V1)], unrelated)
     repo.commit("registry snapshot")
@@ -106,9 +127,12 @@ def build_monorepo(root: Path, unrelated: int = 0) -> RepoBuilder:
     repo.write(f"{PROJECT}/samples/orders.jsonl", '{"id": "o-1", "amount": 5, "contact": "c"}\n')
     (project / "schemas" / "events" / "refund.avsc").unlink()
     # a rename with a default: compatible, but a payment's email is silently lost
-    repo.write(f"{PROJECT}/schemas/events/payment.avsc", events[
-        f"{PROJECT}/schemas/events/payment.avsc"
-    ].replace('"email", "type": "string"', '"contact", "type": "string", "default": ""'))
+    repo.write(
+        f"{PROJECT}/schemas/events/payment.avsc",
+        events[f"{PROJECT}/schemas/events/payment.avsc"].replace(
+            '"email", "type": "string"', '"contact", "type": "string", "default": ""'
+        ),
+    )
     return repo
 
 
@@ -121,12 +145,15 @@ def multitool_problems(binary: Path, sarif: Path, rule_kinds: str = "Gh;Sarif") 
     output = sarif.with_name(sarif.name + ".validation.sarif")
     output.unlink(missing_ok=True)
     done = subprocess.run(
-        [str(binary), "validate", "--rule-kind", rule_kinds, "--output", str(output),
-         str(sarif)],
-        capture_output=True, text=True, check=False, timeout=300,
+        [str(binary), "validate", "--rule-kind", rule_kinds, "--output", str(output), str(sarif)],
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=300,
         env={**os.environ, "DOTNET_CLI_TELEMETRY_OPTOUT": "1"},
     )
-    assert done.returncode == 0 and output.exists(), done.stdout + done.stderr
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert output.exists(), done.stdout + done.stderr
     log = json.loads(output.read_text(encoding="utf-8-sig"))
     problems = []
     for run in log["runs"]:
@@ -150,17 +177,25 @@ def build_many_breaks(root: Path, broken: int, renamed: int) -> RepoBuilder:
     the registry snapshot (each finding made twice), and `renamed` subjects with a field renamed
     with a default (a simulation warning each)."""
     repo = RepoBuilder(root)
-    config = ("version: 1\nregistry:\n  snapshot: registry-snapshot/\nsubjects:\n"
-              "  - files: 'schemas/*.avsc'\n    subject: '{stem}-value'\n")
+    config = (
+        "version: 1\nregistry:\n  snapshot: registry-snapshot/\nsubjects:\n"
+        "  - files: 'schemas/*.avsc'\n    subject: '{stem}-value'\n"
+    )
     names = [f"broken{n:02d}" for n in range(broken)] + [f"renamed{n:02d}" for n in range(renamed)]
     texts = {name: ORDERS_V1.replace('"Order"', f'"{name.title()}"') for name in names}
-    repo.commit("schemas", {"gate.yaml": config,
-                            **{f"schemas/{name}.avsc": text for name, text in texts.items()}})
-    export_snapshot(root / "registry-snapshot",
-                    [(f"{name}-value", text) for name, text in texts.items()])
+    repo.commit(
+        "schemas",
+        {"gate.yaml": config, **{f"schemas/{name}.avsc": text for name, text in texts.items()}},
+    )
+    export_snapshot(
+        root / "registry-snapshot", [(f"{name}-value", text) for name, text in texts.items()]
+    )
     repo.commit("registry snapshot")
     for name, text in texts.items():
-        new = ('"contact", "type": "string"' if name.startswith("broken")
-               else '"contact", "type": "string", "default": ""')
+        new = (
+            '"contact", "type": "string"'
+            if name.startswith("broken")
+            else '"contact", "type": "string", "default": ""'
+        )
         repo.write(f"schemas/{name}.avsc", text.replace('"email", "type": "string"', new))
     return repo

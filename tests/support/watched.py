@@ -17,14 +17,16 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from click.testing import CliRunner
 
 from tests.support.gitrepo import CLEARED, PINNED
 from tests.support.paths import REPO_ROOT
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 BAD = REPO_ROOT / "fixtures" / "bad"
 # seconds: only a safety net against hangs, generous enough for a slow or busy machine; it is

@@ -67,7 +67,7 @@ def test_rules_have_ids_purposes_and_severities() -> None:
     }
     assert len(rules) == 11
     assert all(rule.purpose.endswith(".") and rule.category == "avro" for rule in rules.values())
-    assert ERROR_RULES == {r for r, rule in rules.items() if rule.severity is Severity.ERROR}
+    assert {r for r, rule in rules.items() if rule.severity is Severity.ERROR} == ERROR_RULES
 
 
 def test_importing_the_format_does_not_import_fastavro() -> None:
@@ -177,7 +177,8 @@ def test_invalid_logical_types_fall_back_to_their_type() -> None:
     parsed = parse(record([{"name": "price", "type": decimal}]))
     assert isinstance(parsed.root, Record)
     price = parsed.root.fields[0].type
-    assert isinstance(price, Primitive) and price.logical is None
+    assert isinstance(price, Primitive)
+    assert price.logical is None
     # left out of the JSON, so fastavro (which would refuse it) sees plain bytes
     assert parsed.json["fields"][0]["type"] == {"type": "bytes", "precision": 2, "scale": 5}
 
@@ -524,7 +525,8 @@ def test_a_null_namespace_type_used_inside_a_namespace_is_refused_for_fastavro()
 
 def test_a_fixed_of_size_zero_is_valid_as_in_java() -> None:
     parsed = parse({"type": "fixed", "name": "Empty", "size": 0})
-    assert isinstance(parsed.root, Fixed) and parsed.root.size == 0
+    assert isinstance(parsed.root, Fixed)
+    assert parsed.root.size == 0
 
 
 # -- robustness: nothing but SchemaInvalid comes out ---------------------------------------------

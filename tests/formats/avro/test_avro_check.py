@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from gate.formats import CheckOptions
 from gate.formats.avro import FORMAT
 from gate.formats.avro.check import compatible
-from gate.formats.avro.nodes import AvroSchema
 from gate.formats.avro.rules import ERROR_RULES
 from gate.jsonpos import line_of
 from gate.model import Incompatibility, Origin, OriginKind, Schema, SchemaType
 from tests.support.paths import CONFORMANCE
+
+if TYPE_CHECKING:
+    from gate.formats.avro.nodes import AvroSchema
 
 OPTIONS = CheckOptions()
 AVRO_CONFORMANCE = CONFORMANCE / "avro"
@@ -116,7 +118,8 @@ def test_messages_name_field_types_and_sides_and_suggest_a_fix() -> None:
     )
     assert "field `age` (in record `User`)" in found.message
     assert "int in the reader but long in the writer" in found.message
-    assert found.fix is not None and "long" in found.fix
+    assert found.fix is not None
+    assert "long" in found.fix
     [missing] = check(record([{"name": "b", "type": "int"}]), record([]))
     assert missing.message == (
         "field `b` (in record `User`) has no default and is missing from the writer schema, so "
@@ -351,7 +354,7 @@ def _nested_unions(name: str, depth: int, width: int, tail: Any = None) -> dict[
 
 
 @pytest.mark.parametrize(
-    "tail, broken",
+    ("tail", "broken"),
     [
         ({"name": "y", "type": "string", "default": ""}, False),
         ({"name": "y", "type": "string"}, True),
@@ -378,9 +381,7 @@ def test_a_branch_of_another_name_is_still_walked_when_a_field_alias_below_it_ca
     # Avro's checker walks every reader branch; a reader field whose aliases match two writer
     # fields throws there, even under a branch whose name fails: that walk is kept
     writer = record([{"name": "a", "type": "int"}, {"name": "b", "type": "int"}], name="W")
-    ambiguous = record(
-        [{"name": "f", "type": "int", "aliases": ["a", "b"]}], name="X"
-    )
+    ambiguous = record([{"name": "f", "type": "int", "aliases": ["a", "b"]}], name="X")
     reader = record([{"name": "v", "type": [ambiguous, writer]}], name="Outer")
     outer_writer = record([{"name": "v", "type": writer}], name="Outer")
     issues = check(reader, outer_writer)

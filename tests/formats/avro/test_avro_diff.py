@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from gate.errors import SchemaInvalid
 from gate.formats import Change, CheckOptions
 from gate.formats.avro import FORMAT
-from gate.formats.avro.nodes import AvroSchema
 from gate.formats.avro.rules import ERROR_RULES
 from gate.model import Origin, OriginKind, Schema, SchemaType
 from tests.support.paths import REPO_ROOT
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from gate.formats.avro.nodes import AvroSchema
 
 OPTIONS = CheckOptions()
 FIXTURES = REPO_ROOT / "fixtures" / "rules" / "avro"

@@ -62,7 +62,8 @@ def drawn_pair(data: st.DataObject) -> tuple[Any, Any, AvroSchema, AvroSchema]:
     new_value = gen.mutate(old_value)
     old, new = both_parse(old_value), both_parse(new_value)
     assume(old is not None and new is not None)
-    assert old is not None and new is not None
+    assert old is not None
+    assert new is not None
     return old_value, new_value, old, new
 
 
@@ -180,7 +181,13 @@ def test_a_pair_resolution_cannot_change_shows_nothing_in_simulation(
             event("simulated")
             continue
         event("skipped")
-        outcome = simulate_pair(SchemaType.AVRO, writer.json, reader.json, writer_label="w",
-                                reader_label="r", random_count=10)
+        outcome = simulate_pair(
+            SchemaType.AVRO,
+            writer.json,
+            reader.json,
+            writer_label="w",
+            reader_label="r",
+            random_count=10,
+        )
         assert not outcome.failures, outcome.failures
         assert not outcome.value_changes, outcome.value_changes

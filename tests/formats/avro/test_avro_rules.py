@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -21,6 +20,9 @@ from gate.formats.avro import FORMAT
 from gate.jsonpos import line_of
 from gate.model import Mode, Origin, OriginKind, Schema, SchemaType
 from tests.support.paths import REPO_ROOT
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 FIXTURES = REPO_ROOT / "fixtures" / "rules" / "avro"
 OPTIONS = CheckOptions()
@@ -102,4 +104,5 @@ def test_fixture_gives_exactly_its_findings(folder: Path) -> None:
         unmatched.remove(match)
         # the pointer names a place in the file, so the finding gets a real line
         line = line_of(match[3], match[1])
-        assert line is not None and (match[1] == "" or line > 1)
+        assert line is not None
+        assert match[1] == "" or line > 1

@@ -73,8 +73,18 @@ def graph(node: Node, seen: set[str]) -> Any:
     if isinstance(node, Record):
         for f in node.fields:
             out.append(
-                (f.name, f.index, f.pointer, f.has_default, json.dumps(f.default), f.aliases)
-                + (f.doc, f.order, json.dumps(dict(f.props)), graph(f.type, seen))
+                (
+                    f.name,
+                    f.index,
+                    f.pointer,
+                    f.has_default,
+                    json.dumps(f.default),
+                    f.aliases,
+                    f.doc,
+                    f.order,
+                    json.dumps(dict(f.props)),
+                    graph(f.type, seen),
+                )
             )
     for child in ("items", "values"):
         if hasattr(node, child):
@@ -160,7 +170,8 @@ def test_a_change_that_resolution_reads_changes_the_fingerprint(what: str, varia
     if what == "union order":
         del variant["fields"][1]["default"]
     base, other = parse(NESTED), parse(variant)
-    assert base.root.fp is not None and other.root.fp is not None
+    assert base.root.fp is not None
+    assert other.root.fp is not None
     assert base.root.fp != other.root.fp
 
 
@@ -375,9 +386,7 @@ def test_parsing_and_checking_a_plain_schema_leave_fastavro_unloaded() -> None:
         "FORMAT.check(parsed, parsed, CheckOptions())\n"
         "print('fastavro' in sys.modules)\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True
-    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"
 
 
@@ -394,7 +403,8 @@ def test_versions_share_their_simple_fields_and_their_json() -> None:
     ]
     old = parse(record(fields, namespace="shop"))
     new = parse(record([*fields, {"name": "added", "type": "int"}], namespace="shop"))
-    assert isinstance(old.root, Record) and isinstance(new.root, Record)
+    assert isinstance(old.root, Record)
+    assert isinstance(new.root, Record)
     for index in range(4):
         assert old.root.fields[index] is new.root.fields[index]
         assert old.json["fields"][index] is new.json["fields"][index]
@@ -410,7 +420,8 @@ def test_a_nested_record_changed_is_built_again_with_its_unchanged_fields_shared
     old = parse(record([{"name": "inner", "type": record(inner, name="Inner")}]))
     new = parse(record([{"name": "inner", "type": record([*inner, NOTE], name="Inner")}]))
     old_inner, new_inner = old.names["Inner"], new.names["Inner"]
-    assert isinstance(old_inner, Record) and isinstance(new_inner, Record)
+    assert isinstance(old_inner, Record)
+    assert isinstance(new_inner, Record)
     assert old_inner is not new_inner
     assert old_inner.fields[0] is new_inner.fields[0]
 
@@ -516,7 +527,8 @@ def test_a_registered_version_shares_the_fields_a_new_schema_built() -> None:
     base = record([NOTE, inner], namespace="shop")
     new = FORMAT.parse(schema_of(record([NOTE, inner, KIND], namespace="shop")), OPTIONS)
     old = parse_schema(schema_of(base), registered=True)
-    assert isinstance(old.root, Record) and isinstance(new.root, Record)
+    assert isinstance(old.root, Record)
+    assert isinstance(new.root, Record)
     assert old.root.fields[0] is new.root.fields[0]
     assert old.root.fields[1] is new.root.fields[1]
     assert old.names["shop.Inner"] is new.names["shop.Inner"]
@@ -555,7 +567,8 @@ def test_a_shallow_schema_is_measured_only_when_asked() -> None:
     text = json.dumps(record([{"name": "inner", "type": NESTED}]))
     _, _, depth = load(text)
     parsed = parse(text)
-    assert depth is None and parsed.measured_depth is None
+    assert depth is None
+    assert parsed.measured_depth is None
     assert parsed.depth == nesting_depth(text)
     assert not parsed.deep
 

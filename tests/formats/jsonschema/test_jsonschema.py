@@ -8,10 +8,8 @@ import socket
 import subprocess
 import sys
 import threading
-from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -22,6 +20,10 @@ from gate.formats.jsonschema.nodes import Draft, ParsedJsonSchema
 from gate.model import JsonPolicy, Origin, OriginKind, Schema, SchemaType, Severity
 from tests.support.paths import CONFORMANCE, REPO_ROOT
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
 REPO = REPO_ROOT
 CONFORMANCE_STRICT = CONFORMANCE / "jsonschema" / "confluent-strict.json"
 D4 = "http://json-schema.org/draft-04/schema#"
@@ -30,13 +32,17 @@ D2019 = "https://json-schema.org/draft/2019-09/schema"
 D2020 = "https://json-schema.org/draft/2020-12/schema"
 
 
-def schema_of(document: Any, path: str | None = "schema.json",
-              references: tuple[tuple[str, str], ...] = ()) -> Schema:
+def schema_of(
+    document: Any, path: str | None = "schema.json", references: tuple[tuple[str, str], ...] = ()
+) -> Schema:
     text = document if isinstance(document, str) else json.dumps(document, indent=2)
     kind = OriginKind.FILE if path else OriginKind.REGISTRY
-    return Schema(SchemaType.JSON, text, Origin(kind, path, subject=None if path else "s-value",
-                                                version=None if path else 1),
-                  resolved_references=references)
+    return Schema(
+        SchemaType.JSON,
+        text,
+        Origin(kind, path, subject=None if path else "s-value", version=None if path else 1),
+        resolved_references=references,
+    )
 
 
 def parse(document: Any, options: CheckOptions | None = None, **kwargs: Any) -> ParsedJsonSchema:
@@ -73,27 +79,33 @@ def test_registered_under_json() -> None:
 
 
 def test_importing_the_format_does_not_load_heavy_modules() -> None:
-    code = ("import sys, gate.formats.jsonschema; "
-            "print(sorted(m for m in ('jsonschema', 'referencing', 'httpx') if m in sys.modules))")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True, cwd=REPO)
+    code = (
+        "import sys, gate.formats.jsonschema; "
+        "print(sorted(m for m in ('jsonschema', 'referencing', 'httpx') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO
+    )
     assert out.stdout.strip() == "[]"
 
 
-@pytest.mark.parametrize(("text", "expected"), [
-    ('{"$schema": "http://json-schema.org/draft-07/schema#"}', True),
-    ('{"type": "object", "properties": {"a": {"type": "string"}}}', True),
-    ('{"$ref": "#/definitions/a", "definitions": {"a": {}}}', True),
-    ('{"oneOf": [{"type": "string"}]}', True),
-    ('{"enum": [1, 2]}', True),
-    ('{"type": "record", "name": "R", "fields": []}', False),
-    ('{"type": "enum", "name": "E", "symbols": ["A"]}', False),
-    ('{"type": "fixed", "name": "F", "size": 4}', False),
-    ('{"type": "long"}', False),
-    ('{"name": "x"}', False),
-    ('[{"type": "string"}]', False),
-    ('not json', False),
-])
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"$schema": "http://json-schema.org/draft-07/schema#"}', True),
+        ('{"type": "object", "properties": {"a": {"type": "string"}}}', True),
+        ('{"$ref": "#/definitions/a", "definitions": {"a": {}}}', True),
+        ('{"oneOf": [{"type": "string"}]}', True),
+        ('{"enum": [1, 2]}', True),
+        ('{"type": "record", "name": "R", "fields": []}', False),
+        ('{"type": "enum", "name": "E", "symbols": ["A"]}', False),
+        ('{"type": "fixed", "name": "F", "size": 4}', False),
+        ('{"type": "long"}', False),
+        ('{"name": "x"}', False),
+        ('[{"type": "string"}]', False),
+        ("not json", False),
+    ],
+)
 def test_sniff(text: str, expected: bool) -> None:
     assert FORMAT.sniff(text) is expected
 
@@ -104,14 +116,17 @@ def test_type_inference_picks_json_for_a_json_schema_file() -> None:
 
 def test_rules_cover_every_incompatible_kind_and_the_parse_failures() -> None:
     rules = {rule.id: rule for rule in FORMAT.rules()}
-    assert "JSON_INVALID_SCHEMA" in rules and "JSON_UNRESOLVED_REF" in rules
+    assert "JSON_INVALID_SCHEMA" in rules
+    assert "JSON_UNRESOLVED_REF" in rules
     assert rules["JSON_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"].registry_name == (
-        "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL")
+        "PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"
+    )
     # compatible under STRICT: never a rule
     assert "JSON_MAX_LENGTH_INCREASED" not in rules
     assert "JSON_OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL" not in rules
     for rule in rules.values():
-        assert rule.severity is Severity.ERROR and rule.category == "json"
+        assert rule.severity is Severity.ERROR
+        assert rule.category == "json"
         assert rule.purpose.endswith(".")
         assert rule.registry_name in (None, rule.id.removeprefix("JSON_"))
 
@@ -121,8 +136,11 @@ def test_rules_cover_every_incompatible_kind_and_the_parse_failures() -> None:
 
 def _conformance() -> list[Any]:
     cases = json.loads(CONFORMANCE_STRICT.read_text(encoding="utf-8"))
-    return [pytest.param(case, mode, expected, id=f"{case['id']}-{mode}")
-            for case in cases for mode, expected in sorted(case["expect"].items())]
+    return [
+        pytest.param(case, mode, expected, id=f"{case['id']}-{mode}")
+        for case in cases
+        for mode, expected in sorted(case["expect"].items())
+    ]
 
 
 @pytest.mark.parametrize(("case", "mode", "expected"), _conformance())
@@ -136,16 +154,19 @@ def test_confluent_strict_conformance(case: Any, mode: str, expected: bool) -> N
 # --- drafts --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("declared", "draft"), [
-    (None, Draft.DRAFT7),
-    (D4, Draft.DRAFT4),
-    ("http://json-schema.org/schema#", Draft.DRAFT4),
-    (D6, Draft.DRAFT6),
-    ("https://json-schema.org/draft-07/schema", Draft.DRAFT7),
-    (D2019, Draft.DRAFT2019_09),
-    (D2020, Draft.DRAFT2020_12),
-    ("https://example.com/my-meta-schema", Draft.DRAFT7),
-])
+@pytest.mark.parametrize(
+    ("declared", "draft"),
+    [
+        (None, Draft.DRAFT7),
+        (D4, Draft.DRAFT4),
+        ("http://json-schema.org/schema#", Draft.DRAFT4),
+        (D6, Draft.DRAFT6),
+        ("https://json-schema.org/draft-07/schema", Draft.DRAFT7),
+        (D2019, Draft.DRAFT2019_09),
+        (D2020, Draft.DRAFT2020_12),
+        ("https://example.com/my-meta-schema", Draft.DRAFT7),
+    ],
+)
 def test_draft_is_read_from_dollar_schema(declared: str | None, draft: Draft) -> None:
     document: dict[str, Any] = {"type": "object"}
     if declared:
@@ -156,14 +177,17 @@ def test_draft_is_read_from_dollar_schema(declared: str | None, draft: Draft) ->
 def test_each_draft_is_validated_against_its_own_metaschema() -> None:
     # draft-04's exclusiveMaximum is a boolean, later drafts' a number
     parse({"$schema": D4, "type": "number", "maximum": 5, "exclusiveMaximum": True})
-    assert "exclusiveMaximum" in invalid({"$schema": D4, "type": "number",
-                                          "exclusiveMaximum": 5}).message
+    assert (
+        "exclusiveMaximum"
+        in invalid({"$schema": D4, "type": "number", "exclusiveMaximum": 5}).message
+    )
     assert "exclusiveMaximum" in invalid({"type": "number", "exclusiveMaximum": True}).message
     parse({"$schema": D6, "const": 3})
     parse({"$schema": D2019, "type": "object", "dependentRequired": {"a": ["b"]}})
     parse({"$schema": D2020, "type": "array", "prefixItems": [STRING], "items": False})
-    assert "prefixItems" in invalid({"$schema": D2020, "type": "array",
-                                     "prefixItems": STRING}).message
+    assert (
+        "prefixItems" in invalid({"$schema": D2020, "type": "array", "prefixItems": STRING}).message
+    )
 
 
 def test_draft_specific_keywords_are_compared() -> None:
@@ -174,7 +198,8 @@ def test_draft_specific_keywords_are_compared() -> None:
     assert verdict(old, {**old, "dependencies": {"a": ["b"]}}) == []
     tuple_old = {"$schema": D2020, "type": "array", "prefixItems": [STRING]}
     assert verdict(tuple_old, {**tuple_old, "prefixItems": [STRING, INTEGER]}) == [
-        "JSON_ITEM_ADDED_TO_OPEN_CONTENT_MODEL"]
+        "JSON_ITEM_ADDED_TO_OPEN_CONTENT_MODEL"
+    ]
     # draft 2020-12 `items` after `prefixItems` covers the extra positions
     covered = {**tuple_old, "items": STRING}
     assert verdict(covered, {**covered, "prefixItems": [STRING, STRING]}) == []
@@ -198,29 +223,36 @@ def test_invalid_keyword_is_named_with_pointer_and_line() -> None:
 
 def test_unknown_type_is_invalid() -> None:
     error = invalid(obj({"n": {"type": "strin"}}))
-    assert error.pointer == "/properties/n/type" and "`type`" in error.message
+    assert error.pointer == "/properties/n/type"
+    assert "`type`" in error.message
 
 
 def test_duplicate_keys_are_rejected() -> None:
     text = '{\n  "type": "object",\n  "type": "array"\n}'
     error = invalid(text)
-    assert "duplicate key `type`" in error.message and error.pointer == "/type"
+    assert "duplicate key `type`" in error.message
+    assert error.pointer == "/type"
     nested = invalid('{"properties": {"a": {"type": "string", "maxLength": 1, "maxLength": 2}}}')
     assert nested.pointer == "/properties/a/maxLength"
 
 
-@pytest.mark.parametrize(("text", "fragment"), [
-    ('{"type": "object",', "malformed JSON"),
-    ("", "malformed JSON"),
-    ('{"minimum": NaN}', "NaN"),
-    ('{"maximum": Infinity}', "Infinity"),
-    ('"a string"', "not of type"),
-    ("\udcff{}", "not valid UTF-8"),
-    ('{"properties": {"a": {"pattern": "(unclosed"}}}', "not a valid regular expression"),
-    ('{"patternProperties": {"[z-a]": {}}}', "not a valid regular expression"),
-    ('{"$ref": "#/definitions/a", "definitions": {"a": {"$ref": "#/definitions/a"}}}',
-     "leads back to itself"),
-])
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ('{"type": "object",', "malformed JSON"),
+        ("", "malformed JSON"),
+        ('{"minimum": NaN}', "NaN"),
+        ('{"maximum": Infinity}', "Infinity"),
+        ('"a string"', "not of type"),
+        ("\udcff{}", "not valid UTF-8"),
+        ('{"properties": {"a": {"pattern": "(unclosed"}}}', "not a valid regular expression"),
+        ('{"patternProperties": {"[z-a]": {}}}', "not a valid regular expression"),
+        (
+            '{"$ref": "#/definitions/a", "definitions": {"a": {"$ref": "#/definitions/a"}}}',
+            "leads back to itself",
+        ),
+    ],
+)
 def test_unusable_text_is_invalid_not_a_crash(text: str, fragment: str) -> None:
     assert fragment in invalid(text).message
 
@@ -257,23 +289,31 @@ def test_local_references_of_every_form_resolve() -> None:
             "slash": {"$ref": "#/$defs/a~1b"},
             "percent": {"$ref": "#/$defs/percent%25"},
             "anchor": {"$ref": "#Named"},
-            "embedded": {"$id": "https://example.com/inner.json", "$defs": {"x": INTEGER},
-                         "$ref": "#/$defs/x"},
+            "embedded": {
+                "$id": "https://example.com/inner.json",
+                "$defs": {"x": INTEGER},
+                "$ref": "#/$defs/x",
+            },
             "by_id": {"$ref": "https://example.com/inner.json#/$defs/x"},
         },
     }
     parsed = parse(document)
-    assert parsed.errors({"slash": "s", "percent": 1, "anchor": "n", "embedded": 2,
-                          "by_id": 3}) == []
-    assert len(parsed.errors({"slash": 1, "percent": "p", "anchor": 2, "embedded": "e",
-                              "by_id": "f"})) == 5
+    assert (
+        parsed.errors({"slash": "s", "percent": 1, "anchor": "n", "embedded": 2, "by_id": 3}) == []
+    )
+    assert (
+        len(parsed.errors({"slash": 1, "percent": "p", "anchor": 2, "embedded": "e", "by_id": "f"}))
+        == 5
+    )
 
 
 def test_draft7_id_relative_references_and_plain_name_fragments() -> None:
     document = {
         "$id": "https://example.com/root.json",
-        "definitions": {"A": {"$id": "#thing", "type": "integer"},
-                        "B": {"$id": "other.json", "definitions": {"C": STRING}}},
+        "definitions": {
+            "A": {"$id": "#thing", "type": "integer"},
+            "B": {"$id": "other.json", "definitions": {"C": STRING}},
+        },
         "properties": {"a": {"$ref": "#thing"}, "c": {"$ref": "other.json#/definitions/C"}},
     }
     parsed = parse(document)
@@ -282,32 +322,55 @@ def test_draft7_id_relative_references_and_plain_name_fragments() -> None:
 
 
 def test_references_are_compared_through() -> None:
-    old = {"definitions": {"Money": obj({"amount": INTEGER})},
-           "type": "object", "properties": {"price": {"$ref": "#/definitions/Money"}}}
-    new = {"$defs": {"Money": obj({"amount": {"type": "number"}})},
-           "type": "object", "properties": {"price": {"$ref": "#/$defs/Money"}}}
+    old = {
+        "definitions": {"Money": obj({"amount": INTEGER})},
+        "type": "object",
+        "properties": {"price": {"$ref": "#/definitions/Money"}},
+    }
+    new = {
+        "$defs": {"Money": obj({"amount": {"type": "number"}})},
+        "type": "object",
+        "properties": {"price": {"$ref": "#/$defs/Money"}},
+    }
     options = CheckOptions()
     found = FORMAT.check(parse(old), parse(new), options)
     assert [(item.rule, item.path) for item in found] == [
-        ("JSON_TYPE_NARROWED", "/definitions/Money/properties/amount/type")]
+        ("JSON_TYPE_NARROWED", "/definitions/Money/properties/amount/type")
+    ]
 
 
 def test_recursive_references_terminate_and_report_once() -> None:
-    tree = {"definitions": {"Node": obj({"name": STRING, "children": {
-        "type": "array", "items": {"$ref": "#/definitions/Node"}}})},
-        "$ref": "#/definitions/Node"}
+    tree = {
+        "definitions": {
+            "Node": obj(
+                {
+                    "name": STRING,
+                    "children": {"type": "array", "items": {"$ref": "#/definitions/Node"}},
+                }
+            )
+        },
+        "$ref": "#/definitions/Node",
+    }
     changed = json.loads(json.dumps(tree))
     changed["definitions"]["Node"]["properties"]["name"] = {"type": "string", "maxLength": 3}
     assert verdict(tree, tree) == []
     assert verdict(tree, changed) == ["JSON_MAX_LENGTH_ADDED"]
     # mutually recursive definitions, compared against a differently unrolled copy
-    ping = {"definitions": {"A": obj({"b": {"$ref": "#/definitions/B"}}),
-                            "B": obj({"a": {"$ref": "#/definitions/A"}, "v": INTEGER})},
-            "$ref": "#/definitions/A"}
-    pong = {"definitions": {"A": obj({"b": {"$ref": "#/definitions/B"}}),
-                            "B": obj({"a": {"$ref": "#/definitions/A2"}, "v": INTEGER}),
-                            "A2": obj({"b": {"$ref": "#/definitions/B"}})},
-            "$ref": "#/definitions/A"}
+    ping = {
+        "definitions": {
+            "A": obj({"b": {"$ref": "#/definitions/B"}}),
+            "B": obj({"a": {"$ref": "#/definitions/A"}, "v": INTEGER}),
+        },
+        "$ref": "#/definitions/A",
+    }
+    pong = {
+        "definitions": {
+            "A": obj({"b": {"$ref": "#/definitions/B"}}),
+            "B": obj({"a": {"$ref": "#/definitions/A2"}, "v": INTEGER}),
+            "A2": obj({"b": {"$ref": "#/definitions/B"}}),
+        },
+        "$ref": "#/definitions/A",
+    }
     assert verdict(ping, pong) == []
 
 
@@ -327,36 +390,56 @@ def _files(root: Path, files: dict[str, Any]) -> None:
 
 
 def test_relative_file_references_are_read_below_the_root(tmp_path: Path) -> None:
-    _files(tmp_path, {
-        "schemas/common/customer.json": {"definitions": {"Customer": obj({
-            "name": STRING, "address": {"$ref": "address.json"}})}},
-        "schemas/common/address.json": obj({"street": STRING}),
-    })
-    document = {"$id": "https://example.com/schemas/order.json", **obj(
-        {"customer": {"$ref": "common/customer.json#/definitions/Customer"}})}
+    _files(
+        tmp_path,
+        {
+            "schemas/common/customer.json": {
+                "definitions": {
+                    "Customer": obj({"name": STRING, "address": {"$ref": "address.json"}})
+                }
+            },
+            "schemas/common/address.json": obj({"street": STRING}),
+        },
+    )
+    document = {
+        "$id": "https://example.com/schemas/order.json",
+        **obj({"customer": {"$ref": "common/customer.json#/definitions/Customer"}}),
+    }
     options = CheckOptions(root=tmp_path)
     parsed = parse(document, options, path="schemas/order.json")
     assert parsed.errors({"customer": {"name": "n", "address": {"street": "s"}}}) == []
     assert len(parsed.errors({"customer": {"name": 1, "address": {"street": 2}}})) == 2
     # a change inside the referenced file is found and shown at the reference
-    _files(tmp_path, {"schemas/v2/common/address.json": obj({"street": INTEGER}),
-                      "schemas/v2/common/customer.json": {"definitions": {"Customer": obj({
-                          "name": STRING, "address": {"$ref": "address.json"}})}}})
+    _files(
+        tmp_path,
+        {
+            "schemas/v2/common/address.json": obj({"street": INTEGER}),
+            "schemas/v2/common/customer.json": {
+                "definitions": {
+                    "Customer": obj({"name": STRING, "address": {"$ref": "address.json"}})
+                }
+            },
+        },
+    )
     changed = parse(document, options, path="schemas/v2/order.json")
     found = FORMAT.check(changed, parsed, options)
-    assert [(item.rule, item.path) for item in found] == [("JSON_TYPE_CHANGED",
-                                                          "/properties/customer")]
+    assert [(item.rule, item.path) for item in found] == [
+        ("JSON_TYPE_CHANGED", "/properties/customer")
+    ]
     assert "address.json" in found[0].message
 
 
-@pytest.mark.parametrize("ref", [
-    "../../outside.json",
-    "../../../../../../../../etc/passwd",
-    "/etc/passwd",
-    "file:///etc/passwd",
-    "{tmp}/outside.json",
-    "%2E%2E/%2E%2E/outside.json",
-])
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "../../outside.json",
+        "../../../../../../../../etc/passwd",
+        "/etc/passwd",
+        "file:///etc/passwd",
+        "{tmp}/outside.json",
+        "%2E%2E/%2E%2E/outside.json",
+    ],
+)
 def test_references_never_leave_the_root(tmp_path: Path, ref: str) -> None:
     root = tmp_path / "repo"
     _files(tmp_path, {"outside.json": STRING})
@@ -386,9 +469,11 @@ def test_a_missing_or_invalid_file_is_unresolved(tmp_path: Path) -> None:
 
 def test_registry_references_resolve_by_name_and_files_do_not() -> None:
     references = (("customer.json", json.dumps({"definitions": {"C": STRING}})),)
-    parsed = parse(obj({"c": {"$ref": "customer.json#/definitions/C"}}), path=None,
-                   references=references)
-    assert parsed.errors({"c": 1}) != [] and parsed.errors({"c": "x"}) == []
+    parsed = parse(
+        obj({"c": {"$ref": "customer.json#/definitions/C"}}), path=None, references=references
+    )
+    assert parsed.errors({"c": 1}) != []
+    assert parsed.errors({"c": "x"}) == []
     with pytest.raises(UnresolvedReference, match="no file of its own"):
         parse(obj({"c": {"$ref": "other.json"}}), path=None)
 
@@ -407,8 +492,9 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket.socket, "connect_ex", refuse)
-    monkeypatch.setattr(socket, "create_connection",
-                        lambda address, *args, **kwargs: refuse(None, address))  # type: ignore[arg-type]
+    monkeypatch.setattr(
+        socket, "create_connection", lambda address, *args, **kwargs: refuse(None, address)
+    )  # type: ignore[arg-type]
     return attempts
 
 
@@ -417,15 +503,17 @@ def test_remote_references_are_never_fetched_by_default(no_network: list[Any]) -
         parse(obj({"c": {"$ref": "https://schemas.example.com/customer.json#/C"}}))
     assert caught.value.ref == "https://schemas.example.com/customer.json#/C"
     with pytest.raises(UnresolvedReference):
-        parse({"$id": "http://schemas.example.com/root.json", **obj({"c": {"$ref": "c.json"}})},
-              path=None)
+        parse(
+            {"$id": "http://schemas.example.com/root.json", **obj({"c": {"$ref": "c.json"}})},
+            path=None,
+        )
     assert no_network == []
 
 
 @pytest.fixture
 def schema_server() -> Iterator[str]:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - the http.server API
+        def do_GET(self) -> None:
             body = json.dumps({"definitions": {"C": INTEGER}}).encode()
             status = 200 if self.path == "/customer.json" else 404
             self.send_response(status)
@@ -448,10 +536,13 @@ def schema_server() -> Iterator[str]:
 def test_remote_references_are_fetched_only_when_allowed(schema_server: str) -> None:
     document = obj({"c": {"$ref": f"{schema_server}/customer.json#/definitions/C"}})
     parsed = parse(document, CheckOptions(allow_remote_refs=True))
-    assert parsed.errors({"c": "x"}) != [] and parsed.errors({"c": 1}) == []
+    assert parsed.errors({"c": "x"}) != []
+    assert parsed.errors({"c": 1}) == []
     with pytest.raises(UnresolvedReference, match="fetching it failed"):
-        parse(obj({"c": {"$ref": f"{schema_server}/missing.json"}}),
-              CheckOptions(allow_remote_refs=True))
+        parse(
+            obj({"c": {"$ref": f"{schema_server}/missing.json"}}),
+            CheckOptions(allow_remote_refs=True),
+        )
 
 
 # --- depth and width -----------------------------------------------------------------------------
@@ -480,14 +571,14 @@ def test_thousands_of_chained_references() -> None:
     links = 3000
 
     def chain(leaf: dict[str, Any]) -> dict[str, Any]:
-        defs = {f"n{i}": {"type": "array", "items": {"$ref": f"#/$defs/n{i + 1}"}}
-                for i in range(links)}
+        defs = {
+            f"n{i}": {"type": "array", "items": {"$ref": f"#/$defs/n{i + 1}"}} for i in range(links)
+        }
         return {"$schema": D2020, "$ref": "#/$defs/n0", "$defs": {**defs, f"n{links}": leaf}}
 
     old, new = parse(chain(STRING)), parse(chain(INTEGER))
     found = FORMAT.check(new, old, CheckOptions())
-    assert [(item.rule, item.path) for item in found] == [("JSON_TYPE_CHANGED",
-                                                          f"/$defs/n{links}")]
+    assert [(item.rule, item.path) for item in found] == [("JSON_TYPE_CHANGED", f"/$defs/n{links}")]
 
     def nested(leaf: Any) -> Any:
         value = leaf
@@ -495,20 +586,26 @@ def test_thousands_of_chained_references() -> None:
             value = [value]
         return value
 
-    assert old.errors(nested("x")) == [] and old.errors(nested(1)) != []
+    assert old.errors(nested("x")) == []
+    assert old.errors(nested(1)) != []
 
 
 def test_thousands_of_properties() -> None:
     count = 5000
-    old = obj({f"p{i}": {"type": "string", "maxLength": 10} for i in range(count)},
-              additionalProperties=False)
-    new = obj({f"p{i}": {"type": "string", "maxLength": 10 if i % 100 else 5}
-               for i in range(count + 50)}, additionalProperties=False)
+    old = obj(
+        {f"p{i}": {"type": "string", "maxLength": 10} for i in range(count)},
+        additionalProperties=False,
+    )
+    new = obj(
+        {f"p{i}": {"type": "string", "maxLength": 10 if i % 100 else 5} for i in range(count + 50)},
+        additionalProperties=False,
+    )
     found = FORMAT.check(parse(new), parse(old), CheckOptions())
     assert len(found) == count // 100
     assert {item.rule for item in found} == {"JSON_MAX_LENGTH_DECREASED"}
     assert sorted(item.path for item in found) == sorted(
-        f"/properties/p{i}/maxLength" for i in range(0, count, 100))
+        f"/properties/p{i}/maxLength" for i in range(0, count, 100)
+    )
 
 
 # --- the verdict ---------------------------------------------------------------------------------
@@ -518,38 +615,49 @@ def test_open_closed_and_partially_open_content_models() -> None:
     base = {"id": STRING}
     # open: a typed property is incompatible, an unconstrained one is not
     assert verdict(obj(base), obj({**base, "x": STRING})) == [
-        "JSON_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"]
+        "JSON_PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL"
+    ]
     assert verdict(obj(base), obj({**base, "x": {}})) == []
     assert verdict(obj(base), obj({**base, "x": True})) == []
     # closed: an optional property is compatible, a required one needs a default
     closed = {"additionalProperties": False}
     assert verdict(obj(base, **closed), obj({**base, "x": STRING}, **closed)) == []
-    assert verdict(obj(base, **closed), obj({**base, "x": {**STRING, "default": "d"}},
-                                             required=["x"], **closed)) == []
+    assert (
+        verdict(
+            obj(base, **closed),
+            obj({**base, "x": {**STRING, "default": "d"}}, required=["x"], **closed),
+        )
+        == []
+    )
     # removing a property declared `false` from a closed model is compatible
     assert verdict(obj({**base, "gone": False}, **closed), obj(base, **closed)) == []
     # partially open: covered by additionalProperties, patternProperties, unevaluatedProperties
     partial = {"additionalProperties": STRING}
     assert verdict(obj(base, **partial), obj({**base, "x": STRING}, **partial)) == []
     assert verdict(obj(base, **partial), obj({**base, "x": INTEGER}, **partial)) == [
-        "JSON_TYPE_CHANGED", "JSON_PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL"]
+        "JSON_TYPE_CHANGED",
+        "JSON_PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL",
+    ]
     uneval = {"$schema": D2020, "unevaluatedProperties": STRING}
     assert verdict(obj(base, **uneval), obj({**base, "x": STRING}, **uneval)) == []
     # `additionalProperties: {}` is a schema, so the model is only partially open
-    assert verdict(obj(base, additionalProperties={}), obj({**base, "x": STRING},
-                                                           additionalProperties={})) == [
-        "JSON_TYPE_CHANGED", "JSON_PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL"]
+    assert verdict(
+        obj(base, additionalProperties={}), obj({**base, "x": STRING}, additionalProperties={})
+    ) == ["JSON_TYPE_CHANGED", "JSON_PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL"]
 
 
 def test_lenient_accepts_open_content_model_changes_only() -> None:
     lenient = JsonPolicy.LENIENT
     assert verdict(obj({"id": STRING}), obj({"id": STRING, "x": STRING}), lenient) == []
-    assert verdict(obj({"id": STRING}), obj({"id": STRING}, additionalProperties=False),
-                   lenient) == []
+    assert (
+        verdict(obj({"id": STRING}), obj({"id": STRING}, additionalProperties=False), lenient) == []
+    )
     assert verdict(obj({"id": STRING}), obj({"id": INTEGER}), lenient) == ["JSON_TYPE_CHANGED"]
-    assert verdict(obj({"t": {"type": "array", "items": [STRING]}}),
-                   obj({"t": {"type": "array", "items": [STRING, STRING]}}), lenient) == [
-        "JSON_ITEM_ADDED_TO_OPEN_CONTENT_MODEL"]
+    assert verdict(
+        obj({"t": {"type": "array", "items": [STRING]}}),
+        obj({"t": {"type": "array", "items": [STRING, STRING]}}),
+        lenient,
+    ) == ["JSON_ITEM_ADDED_TO_OPEN_CONTENT_MODEL"]
 
 
 def test_unions_and_products_absorb_the_other_side() -> None:
@@ -587,9 +695,11 @@ def test_multiple_of_uses_exact_arithmetic() -> None:
     number = {"type": "number"}
     assert verdict({**number, "multipleOf": 0.05}, {**number, "multipleOf": 0.01}) == []
     assert verdict({**number, "multipleOf": 0.01}, {**number, "multipleOf": 0.03}) == [
-        "JSON_MULTIPLE_OF_EXPANDED"]
+        "JSON_MULTIPLE_OF_EXPANDED"
+    ]
     assert verdict({**number, "multipleOf": 0.02}, {**number, "multipleOf": 0.03}) == [
-        "JSON_MULTIPLE_OF_CHANGED"]
+        "JSON_MULTIPLE_OF_CHANGED"
+    ]
     assert verdict({**number, "multipleOf": 2}, {**number, "multipleOf": 2.0}) == []
 
 
@@ -599,7 +709,8 @@ def test_the_registry_accepts_an_overlapping_one_of_branch() -> None:
     old = {"oneOf": [STRING, INTEGER]}
     new = {"oneOf": [STRING, INTEGER, {"type": "number"}]}
     assert verdict(old, new) == []
-    assert parse(old).errors(5) == [] and parse(new).errors(5) != []
+    assert parse(old).errors(5) == []
+    assert parse(new).errors(5) != []
 
 
 def test_findings_point_where_the_thing_exists_and_do_not_assume_a_direction() -> None:
@@ -626,11 +737,29 @@ def test_check_rejects_foreign_parsed_forms() -> None:
 
 
 def test_diff_lists_every_change_and_agrees_with_check() -> None:
-    old = parse(obj({"a": {"type": "string", "maxLength": 5, "format": "email"}, "b": INTEGER,
-                     "c": {"enum": [1, 2]}}, required=["a"], additionalProperties=False))
-    new = parse(obj({"a": {"type": "string", "maxLength": 3, "format": "uri"},
-                     "d": {"type": "number"}, "c": {"enum": [1, 2, 3]}},
-                    required=["a"], additionalProperties=False, title="Thing"))
+    old = parse(
+        obj(
+            {
+                "a": {"type": "string", "maxLength": 5, "format": "email"},
+                "b": INTEGER,
+                "c": {"enum": [1, 2]},
+            },
+            required=["a"],
+            additionalProperties=False,
+        )
+    )
+    new = parse(
+        obj(
+            {
+                "a": {"type": "string", "maxLength": 3, "format": "uri"},
+                "d": {"type": "number"},
+                "c": {"enum": [1, 2, 3]},
+            },
+            required=["a"],
+            additionalProperties=False,
+            title="Thing",
+        )
+    )
     options = CheckOptions()
     changes = {change.path: change for change in FORMAT.diff(old, new, options)}
     assert changes["/properties/a/maxLength"].verdict == "FORWARD-compatible, breaks BACKWARD"

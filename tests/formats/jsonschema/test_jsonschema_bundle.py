@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate.formats import CheckOptions
 from gate.formats.jsonschema.loader import bundle
 from gate.formats.jsonschema.nodes import ParsedJsonSchema
 from gate.formats.jsonschema.payloads import validation_errors
 from gate.model import Origin, OriginKind, Schema, SchemaType
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 def _parse(document: dict[str, Any], references: dict[str, Any], tmp_path: Path) -> Any:
@@ -35,10 +37,13 @@ CUSTOMER = {
 
 
 def test_a_referenced_document_is_embedded_with_its_local_references(tmp_path: Path) -> None:
-    order = {"type": "object", "properties": {
-        "customer": {"$ref": "customer.json"},
-        "zip": {"$ref": "customer.json#/definitions/address"},
-    }}
+    order = {
+        "type": "object",
+        "properties": {
+            "customer": {"$ref": "customer.json"},
+            "zip": {"$ref": "customer.json#/definitions/address"},
+        },
+    }
     bundled = bundle(_parse(order, {"customer.json": CUSTOMER}, tmp_path))
     key = next(iter(bundled["$defs"]))
     assert bundled["properties"]["customer"] == {"$ref": f"#/$defs/{key}"}
@@ -69,16 +74,25 @@ def test_references_between_referenced_documents_are_embedded_once(tmp_path: Pat
 
 
 def test_a_schema_without_other_documents_is_returned_as_it_is(tmp_path: Path) -> None:
-    document = {"type": "object", "properties": {"a": {"$ref": "#/definitions/a"}},
-                "definitions": {"a": {"type": "string"}}}
+    document = {
+        "type": "object",
+        "properties": {"a": {"$ref": "#/definitions/a"}},
+        "definitions": {"a": {"type": "string"}},
+    }
     parsed = _parse(document, {}, tmp_path)
     assert bundle(parsed) is parsed.document
 
 
 def test_an_anchor_in_a_referenced_document_leaves_the_schema_as_it_is(tmp_path: Path) -> None:
-    customer = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
-                "$defs": {"id": {"$anchor": "ident", "type": "string"}}}
-    order = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
-             "properties": {"customer": {"$ref": "customer.json"}}}
+    customer = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "$defs": {"id": {"$anchor": "ident", "type": "string"}},
+    }
+    order = {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "type": "object",
+        "properties": {"customer": {"$ref": "customer.json"}},
+    }
     parsed = _parse(order, {"customer.json": customer}, tmp_path)
     assert bundle(parsed) is parsed.document

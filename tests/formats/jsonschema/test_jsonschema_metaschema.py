@@ -30,25 +30,65 @@ def reference_verdict(document: Any, draft: Draft) -> bool:
 
 def parse(document: Any) -> Any:
     text = json.dumps(document)
-    return FORMAT.parse(Schema(SchemaType.JSON, text, Origin(OriginKind.FILE, "s.json")),
-                        CheckOptions())
+    return FORMAT.parse(
+        Schema(SchemaType.JSON, text, Origin(OriginKind.FILE, "s.json")), CheckOptions()
+    )
 
 
 # --- generated schema-like documents -------------------------------------------------------------
 
-SCALARS = st.sampled_from([None, True, False, 0, 1, -1, 1.0, 2.5, 10**20, "", "a", "string",
-                           "integer", "#", "^a$", "x/y"])
-JSON = st.recursive(SCALARS, lambda inner: st.lists(inner, max_size=3)
-                    | st.dictionaries(st.sampled_from(["a", "b", "type"]), inner, max_size=2),
-                    max_leaves=6)
+SCALARS = st.sampled_from(
+    [None, True, False, 0, 1, -1, 1.0, 2.5, 10**20, "", "a", "string", "integer", "#", "^a$", "x/y"]
+)
+JSON = st.recursive(
+    SCALARS,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.sampled_from(["a", "b", "type"]), inner, max_size=2)
+    ),
+    max_leaves=6,
+)
 TYPES = st.sampled_from(["string", "integer", "number", "boolean", "null", "object", "array"])
 KEYWORDS = [
-    "type", "properties", "additionalProperties", "items", "required", "enum", "const",
-    "minLength", "maxLength", "minimum", "exclusiveMinimum", "multipleOf", "pattern", "title",
-    "default", "allOf", "anyOf", "not", "uniqueItems", "minItems", "dependencies",
-    "dependentRequired", "$ref", "$id", "id", "$anchor", "definitions", "$defs", "format",
-    "patternProperties", "propertyNames", "if", "prefixItems", "unevaluatedProperties",
-    "readOnly", "examples", "$comment", "contains", "unknown",
+    "type",
+    "properties",
+    "additionalProperties",
+    "items",
+    "required",
+    "enum",
+    "const",
+    "minLength",
+    "maxLength",
+    "minimum",
+    "exclusiveMinimum",
+    "multipleOf",
+    "pattern",
+    "title",
+    "default",
+    "allOf",
+    "anyOf",
+    "not",
+    "uniqueItems",
+    "minItems",
+    "dependencies",
+    "dependentRequired",
+    "$ref",
+    "$id",
+    "id",
+    "$anchor",
+    "definitions",
+    "$defs",
+    "format",
+    "patternProperties",
+    "propertyNames",
+    "if",
+    "prefixItems",
+    "unevaluatedProperties",
+    "readOnly",
+    "examples",
+    "$comment",
+    "contains",
+    "unknown",
 ]
 
 
@@ -74,11 +114,14 @@ def keyword_values(keyword: str, schema: st.SearchStrategy[Any]) -> st.SearchStr
         "multipleOf": st.sampled_from([0, 1, 2, 0.5, -1]),
         "pattern": st.sampled_from(["^a", "\\d+", "b$"]),
         "uniqueItems": st.booleans(),
-        "dependencies": st.dictionaries(st.sampled_from(["a", "b"]),
-                                        st.lists(st.sampled_from(["a", "b"]), max_size=2)
-                                        | schema, max_size=2),
-        "dependentRequired": st.dictionaries(st.sampled_from(["a"]),
-                                             st.lists(st.sampled_from(["a", "b"]), max_size=2)),
+        "dependencies": st.dictionaries(
+            st.sampled_from(["a", "b"]),
+            st.lists(st.sampled_from(["a", "b"]), max_size=2) | schema,
+            max_size=2,
+        ),
+        "dependentRequired": st.dictionaries(
+            st.sampled_from(["a"]), st.lists(st.sampled_from(["a", "b"]), max_size=2)
+        ),
         "$ref": st.sampled_from(["#", "#/definitions/a", "#/$defs/a", "other.json"]),
         "$id": st.sampled_from(["http://example.com/s.json", "#frag", "s.json"]),
         "id": st.sampled_from(["http://example.com/s.json", "#frag"]),
@@ -86,9 +129,20 @@ def keyword_values(keyword: str, schema: st.SearchStrategy[Any]) -> st.SearchStr
         "readOnly": st.booleans(),
         "examples": st.lists(JSON, max_size=2),
     }
-    chosen = good.get(keyword, schema if keyword in {
-        "additionalProperties", "not", "propertyNames", "if", "unevaluatedProperties",
-        "contains"} else JSON)
+    chosen = good.get(
+        keyword,
+        schema
+        if keyword
+        in {
+            "additionalProperties",
+            "not",
+            "propertyNames",
+            "if",
+            "unevaluatedProperties",
+            "contains",
+        }
+        else JSON,
+    )
     return chosen | JSON if keyword != "unknown" else JSON
 
 
@@ -96,10 +150,13 @@ def schema_documents() -> st.SearchStrategy[Any]:
     def extend(schema: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
         return st.lists(st.sampled_from(KEYWORDS), max_size=4).flatmap(
             lambda keys: st.fixed_dictionaries(
-                {key: keyword_values(key, schema) for key in dict.fromkeys(keys)}))
+                {key: keyword_values(key, schema) for key in dict.fromkeys(keys)}
+            )
+        )
 
-    return st.recursive(st.just({}) | st.booleans() | st.fixed_dictionaries({"type": TYPES}),
-                        extend, max_leaves=8)
+    return st.recursive(
+        st.just({}) | st.booleans() | st.fixed_dictionaries({"type": TYPES}), extend, max_leaves=8
+    )
 
 
 @settings(max_examples=300, deadline=None)
@@ -133,28 +190,55 @@ def test_parse_judges_the_metaschema_as_jsonschema_does(document: Any) -> None:
 
 
 TYPICAL = [
-    {"type": "object", "properties": {"id": {"type": "string", "format": "uuid"},
-                                      "n": {"type": "integer", "minimum": 0},
-                                      "tags": {"type": "array", "items": {"type": "string"},
-                                               "uniqueItems": True, "minItems": 1}},
-     "required": ["id"], "additionalProperties": False},
-    {"definitions": {"a": {"enum": ["x", "y", 1, None, True]}},
-     "properties": {"a": {"$ref": "#/definitions/a"}, "b": {"type": ["string", "null"]}}},
-    {"anyOf": [{"type": "string", "pattern": "^a", "maxLength": 3}, {"const": {"k": [1]}}],
-     "not": {"multipleOf": 0.5}, "title": "t", "description": "d", "default": 1},
-    {"if": {"properties": {"a": {"const": 1}}}, "then": {"required": ["b"]}, "else": True,
-     "dependencies": {"a": ["b"], "c": {"required": ["d"]}}, "propertyNames": {"maxLength": 3}},
+    {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string", "format": "uuid"},
+            "n": {"type": "integer", "minimum": 0},
+            "tags": {
+                "type": "array",
+                "items": {"type": "string"},
+                "uniqueItems": True,
+                "minItems": 1,
+            },
+        },
+        "required": ["id"],
+        "additionalProperties": False,
+    },
+    {
+        "definitions": {"a": {"enum": ["x", "y", 1, None, True]}},
+        "properties": {"a": {"$ref": "#/definitions/a"}, "b": {"type": ["string", "null"]}},
+    },
+    {
+        "anyOf": [{"type": "string", "pattern": "^a", "maxLength": 3}, {"const": {"k": [1]}}],
+        "not": {"multipleOf": 0.5},
+        "title": "t",
+        "description": "d",
+        "default": 1,
+    },
+    {
+        "if": {"properties": {"a": {"const": 1}}},
+        "then": {"required": ["b"]},
+        "else": True,
+        "dependencies": {"a": ["b"], "c": {"required": ["d"]}},
+        "propertyNames": {"maxLength": 3},
+    },
     True,
     False,
     {},
 ]
 
 
-@pytest.mark.parametrize(("draft", "document"), [
-    (draft, document) for draft in DRAFTS for document in TYPICAL
-    # draft-04 has neither boolean schemas nor `const`
-    if draft is not Draft.DRAFT4 or not (isinstance(document, bool) or "const" in str(document))
-])
+@pytest.mark.parametrize(
+    ("draft", "document"),
+    [
+        (draft, document)
+        for draft in DRAFTS
+        for document in TYPICAL
+        # draft-04 has neither boolean schemas nor `const`
+        if draft is not Draft.DRAFT4 or not (isinstance(document, bool) or "const" in str(document))
+    ],
+)
 def test_typical_schemas_are_vouched_for_in_every_draft(draft: Draft, document: Any) -> None:
     assert reference_verdict(document, draft)
     assert conforms(document, draft)
@@ -169,35 +253,38 @@ DRAFT_2019 = Draft.DRAFT2019_09
 DRAFT_2020 = Draft.DRAFT2020_12
 
 
-@pytest.mark.parametrize(("draft", "document"), [
-    # unique items as `jsonschema` compares them: 1 and 1.0 are equal, 1 and true are not
-    (Draft.DRAFT4, {"enum": [1, 1.0]}),
-    (Draft.DRAFT4, {"enum": [1, True]}),
-    (Draft.DRAFT4, {"enum": ["a", "a"]}),
-    (Draft.DRAFT7, {"type": ["string", "string"]}),
-    (Draft.DRAFT7, {"required": ["a", "a"]}),
-    # draft-04's boolean exclusiveMinimum, folded into its metaschema's `multipleOf` > 0
-    (Draft.DRAFT4, {"multipleOf": 0}),
-    (Draft.DRAFT4, {"multipleOf": 0.5, "maximum": 1, "exclusiveMaximum": True}),
-    (Draft.DRAFT4, {"exclusiveMaximum": True}),
-    (Draft.DRAFT6, {"multipleOf": 0}),
-    (Draft.DRAFT7, {"minLength": -1}),
-    (Draft.DRAFT7, {"minLength": 2.0}),
-    (Draft.DRAFT4, {"minLength": 2.0}),
-    # deep inside, through `$ref: "#"`, `$recursiveRef` and `$dynamicRef`
-    (Draft.DRAFT7, {"definitions": {"a": {"items": [{"not": {"type": "nope"}}]}}}),
-    (DRAFT_2019, {"$defs": {"a": {"properties": {"b": {"minItems": "1"}}}}}),
-    (DRAFT_2019, {"dependentSchemas": {"a": {"contentSchema": {"type": 1}}}}),
-    (DRAFT_2020, {"$defs": {"a": {"prefixItems": [{"unevaluatedItems": {"type": 1}}]}}}),
-    (DRAFT_2020, {"dependencies": {"a": {"type": "nope"}}}),
-    # patterns and formats of the later drafts' core vocabularies
-    (DRAFT_2019, {"$anchor": "1a"}),
-    (DRAFT_2019, {"$id": "http://example.com/s.json#frag"}),
-    (DRAFT_2020, {"$anchor": "_a.b-c"}),
-    (DRAFT_2020, {"$dynamicAnchor": "has space"}),
-    (DRAFT_2020, {"$vocabulary": {"https://example.com/v": "yes"}}),
-    (DRAFT_2020, {"$schema": 1}),
-])
+@pytest.mark.parametrize(
+    ("draft", "document"),
+    [
+        # unique items as `jsonschema` compares them: 1 and 1.0 are equal, 1 and true are not
+        (Draft.DRAFT4, {"enum": [1, 1.0]}),
+        (Draft.DRAFT4, {"enum": [1, True]}),
+        (Draft.DRAFT4, {"enum": ["a", "a"]}),
+        (Draft.DRAFT7, {"type": ["string", "string"]}),
+        (Draft.DRAFT7, {"required": ["a", "a"]}),
+        # draft-04's boolean exclusiveMinimum, folded into its metaschema's `multipleOf` > 0
+        (Draft.DRAFT4, {"multipleOf": 0}),
+        (Draft.DRAFT4, {"multipleOf": 0.5, "maximum": 1, "exclusiveMaximum": True}),
+        (Draft.DRAFT4, {"exclusiveMaximum": True}),
+        (Draft.DRAFT6, {"multipleOf": 0}),
+        (Draft.DRAFT7, {"minLength": -1}),
+        (Draft.DRAFT7, {"minLength": 2.0}),
+        (Draft.DRAFT4, {"minLength": 2.0}),
+        # deep inside, through `$ref: "#"`, `$recursiveRef` and `$dynamicRef`
+        (Draft.DRAFT7, {"definitions": {"a": {"items": [{"not": {"type": "nope"}}]}}}),
+        (DRAFT_2019, {"$defs": {"a": {"properties": {"b": {"minItems": "1"}}}}}),
+        (DRAFT_2019, {"dependentSchemas": {"a": {"contentSchema": {"type": 1}}}}),
+        (DRAFT_2020, {"$defs": {"a": {"prefixItems": [{"unevaluatedItems": {"type": 1}}]}}}),
+        (DRAFT_2020, {"dependencies": {"a": {"type": "nope"}}}),
+        # patterns and formats of the later drafts' core vocabularies
+        (DRAFT_2019, {"$anchor": "1a"}),
+        (DRAFT_2019, {"$id": "http://example.com/s.json#frag"}),
+        (DRAFT_2020, {"$anchor": "_a.b-c"}),
+        (DRAFT_2020, {"$dynamicAnchor": "has space"}),
+        (DRAFT_2020, {"$vocabulary": {"https://example.com/v": "yes"}}),
+        (DRAFT_2020, {"$schema": 1}),
+    ],
+)
 def test_edge_cases_agree_with_jsonschema(draft: Draft, document: Any) -> None:
     expected = reference_verdict(document, draft)
     assert conforms(document, draft) is expected

@@ -55,15 +55,17 @@ def test_an_invalid_pattern_is_re_error() -> None:
         ({"additionalProperties": {"type": "string"}}, {"b": 1}),
     ],
 )
-@pytest.mark.parametrize("cls", [jsonschema.Draft4Validator, jsonschema.Draft7Validator,
-                                 jsonschema.Draft202012Validator])
+@pytest.mark.parametrize(
+    "cls", [jsonschema.Draft4Validator, jsonschema.Draft7Validator, jsonschema.Draft202012Validator]
+)
 def test_bounded_keywords_report_what_jsonschema_reports(
     cls: type, schema: dict, instance: object
 ) -> None:
     plain = sorted((e.message, list(e.absolute_path)) for e in cls(schema).iter_errors(instance))
     bounded = bounded_validator_class(cls)(schema)
-    assert sorted((e.message, list(e.absolute_path))
-                  for e in bounded.iter_errors(instance)) == plain
+    assert (
+        sorted((e.message, list(e.absolute_path)) for e in bounded.iter_errors(instance)) == plain
+    )
     assert plain  # each case is an invalid instance
 
 
@@ -75,18 +77,39 @@ def test_bounded_keywords_report_what_jsonschema_reports(
         {"type": "object", "patternProperties": {BOMB: {}}, "additionalProperties": False},
         # unevaluatedProperties first: jsonschema's own evaluation matches the patterns before
         # the patternProperties keyword does
-        {"$schema": DRAFT_2020, "type": "object", "unevaluatedProperties": False,
-         "patternProperties": {BOMB: {}}},
-        {"$schema": DRAFT_2019, "type": "object", "unevaluatedProperties": False,
-         "patternProperties": {BOMB: {}}},
-        {"$schema": DRAFT_2020, "type": "object", "unevaluatedProperties": False,
-         "allOf": [{"unevaluatedProperties": True}, {"patternProperties": {BOMB: {}}}]},
-        {"$schema": DRAFT_2020, "type": "object", "unevaluatedProperties": False,
-         "dependentSchemas": {VICTIM: {"unevaluatedProperties": False,
-                                       "patternProperties": {BOMB: {}}}}},
+        {
+            "$schema": DRAFT_2020,
+            "type": "object",
+            "unevaluatedProperties": False,
+            "patternProperties": {BOMB: {}},
+        },
+        {
+            "$schema": DRAFT_2019,
+            "type": "object",
+            "unevaluatedProperties": False,
+            "patternProperties": {BOMB: {}},
+        },
+        {
+            "$schema": DRAFT_2020,
+            "type": "object",
+            "unevaluatedProperties": False,
+            "allOf": [{"unevaluatedProperties": True}, {"patternProperties": {BOMB: {}}}],
+        },
+        {
+            "$schema": DRAFT_2020,
+            "type": "object",
+            "unevaluatedProperties": False,
+            "dependentSchemas": {
+                VICTIM: {"unevaluatedProperties": False, "patternProperties": {BOMB: {}}}
+            },
+        },
         {"$schema": DRAFT_2020, "type": "object", "propertyNames": {"pattern": BOMB}},
-        {"$schema": DRAFT_2020, "type": "object", "unevaluatedProperties": False,
-         "if": {"patternProperties": {BOMB: {}}}},
+        {
+            "$schema": DRAFT_2020,
+            "type": "object",
+            "unevaluatedProperties": False,
+            "if": {"patternProperties": {BOMB: {}}},
+        },
     ],
 )
 def test_payload_validation_of_a_bomb_gives_up(schema: dict) -> None:
@@ -109,43 +132,91 @@ _UNEVALUATED = {"type": "object", "unevaluatedProperties": False}
     [
         ({**_UNEVALUATED, "properties": {"a": {}}}, {"a": 1, "b": 2, "c": 3}),
         ({**_UNEVALUATED, "patternProperties": {"^x": {}}}, {"xa": 1, "y": 2}),
-        ({**_UNEVALUATED, "allOf": [{"properties": {"a": {}}}, {"patternProperties": {"^x": {}}}]},
-         {"a": 1, "xb": 2, "c": 3}),
-        ({**_UNEVALUATED, "anyOf": [{"properties": {"a": {"type": "string"}}},
-                                    {"patternProperties": {"^a": {"type": "integer"}}}]},
-         {"a": 1, "b": 2}),
-        ({**_UNEVALUATED, "oneOf": [{"required": ["a"], "properties": {"a": {}}},
-                                    {"required": ["b"]}]},
-         {"a": 1, "c": 2}),
-        ({**_UNEVALUATED, "if": {"properties": {"a": {"const": 1}}},
-          "then": {"properties": {"b": {}}}, "else": {"patternProperties": {"^c": {}}}},
-         {"a": 1, "b": 2, "c": 3}),
-        ({**_UNEVALUATED, "if": {"properties": {"a": {"const": 1}}},
-          "then": {"properties": {"b": {}}}, "else": {"patternProperties": {"^c": {}}}},
-         {"a": 2, "b": 2, "c": 3}),
-        ({**_UNEVALUATED, "dependentSchemas": {"a": {"properties": {"b": {}}}}},
-         {"a": 1, "b": 2, "c": 3}),
-        ({**_UNEVALUATED, "additionalProperties": {"type": "integer"}, "properties": {"a": {}}},
-         {"a": 1, "b": "x"}),
-        ({**_UNEVALUATED, "$defs": {"base": {"properties": {"a": {}}}}, "$ref": "#/$defs/base"},
-         {"a": 1, "b": 2}),
-        ({"type": "object", "unevaluatedProperties": {"type": "integer"},
-          "patternProperties": {"^x": {}}},
-         {"xa": "s", "b": "t", "c": 1}),
-        ({"type": "object", "properties": {"a": {"type": "object",
-                                                 "unevaluatedProperties": False}}},
-         {"a": {"z": 1}}),
+        (
+            {
+                **_UNEVALUATED,
+                "allOf": [{"properties": {"a": {}}}, {"patternProperties": {"^x": {}}}],
+            },
+            {"a": 1, "xb": 2, "c": 3},
+        ),
+        (
+            {
+                **_UNEVALUATED,
+                "anyOf": [
+                    {"properties": {"a": {"type": "string"}}},
+                    {"patternProperties": {"^a": {"type": "integer"}}},
+                ],
+            },
+            {"a": 1, "b": 2},
+        ),
+        (
+            {
+                **_UNEVALUATED,
+                "oneOf": [{"required": ["a"], "properties": {"a": {}}}, {"required": ["b"]}],
+            },
+            {"a": 1, "c": 2},
+        ),
+        (
+            {
+                **_UNEVALUATED,
+                "if": {"properties": {"a": {"const": 1}}},
+                "then": {"properties": {"b": {}}},
+                "else": {"patternProperties": {"^c": {}}},
+            },
+            {"a": 1, "b": 2, "c": 3},
+        ),
+        (
+            {
+                **_UNEVALUATED,
+                "if": {"properties": {"a": {"const": 1}}},
+                "then": {"properties": {"b": {}}},
+                "else": {"patternProperties": {"^c": {}}},
+            },
+            {"a": 2, "b": 2, "c": 3},
+        ),
+        (
+            {**_UNEVALUATED, "dependentSchemas": {"a": {"properties": {"b": {}}}}},
+            {"a": 1, "b": 2, "c": 3},
+        ),
+        (
+            {**_UNEVALUATED, "additionalProperties": {"type": "integer"}, "properties": {"a": {}}},
+            {"a": 1, "b": "x"},
+        ),
+        (
+            {**_UNEVALUATED, "$defs": {"base": {"properties": {"a": {}}}}, "$ref": "#/$defs/base"},
+            {"a": 1, "b": 2},
+        ),
+        (
+            {
+                "type": "object",
+                "unevaluatedProperties": {"type": "integer"},
+                "patternProperties": {"^x": {}},
+            },
+            {"xa": "s", "b": "t", "c": 1},
+        ),
+        (
+            {
+                "type": "object",
+                "properties": {"a": {"type": "object", "unevaluatedProperties": False}},
+            },
+            {"a": {"z": 1}},
+        ),
     ],
 )
-@pytest.mark.parametrize("cls", [jsonschema.Draft201909Validator,
-                                 jsonschema.Draft202012Validator])
+@pytest.mark.parametrize("cls", [jsonschema.Draft201909Validator, jsonschema.Draft202012Validator])
 def test_bounded_unevaluated_properties_report_what_jsonschema_reports(
     cls: type, schema: dict, instance: object
 ) -> None:
-    plain = sorted((e.message, list(e.absolute_path), list(e.schema_path))
-                   for e in cls(schema).iter_errors(instance))
+    plain = sorted(
+        (e.message, list(e.absolute_path), list(e.schema_path))
+        for e in cls(schema).iter_errors(instance)
+    )
     bounded = bounded_validator_class(cls)(schema)
-    assert sorted((e.message, list(e.absolute_path), list(e.schema_path))
-                  for e in bounded.iter_errors(instance)) == plain
+    assert (
+        sorted(
+            (e.message, list(e.absolute_path), list(e.schema_path))
+            for e in bounded.iter_errors(instance)
+        )
+        == plain
+    )
     assert plain  # each case is an invalid instance
-

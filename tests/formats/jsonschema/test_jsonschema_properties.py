@@ -31,10 +31,14 @@ from gate.model import Origin, OriginKind, Schema, SchemaType
 NAMES = ("a", "b", "c", "d")
 PATTERNS = ("^[a-c]+$", "^x", "^[0-9]{2}$")
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers(-5, 5) | st.sampled_from([0.5, -2.5]) | st.text(
-        alphabet="abcx09", max_size=3),
-    lambda inner: st.lists(inner, max_size=2) | st.dictionaries(
-        st.sampled_from(NAMES), inner, max_size=2),
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 5)
+    | st.sampled_from([0.5, -2.5])
+    | st.text(alphabet="abcx09", max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=2) | st.dictionaries(st.sampled_from(NAMES), inner, max_size=2)
+    ),
     max_leaves=4,
 )
 
@@ -73,8 +77,9 @@ def leaf_schemas() -> st.SearchStrategy[Any]:
         st.just({"type": "boolean"}),
         st.just({"type": "null"}),
         st.just({}),
-        st.lists(st.sampled_from(["x", "y", 1, 2, None]), min_size=1, max_size=3,
-                 unique=True).map(lambda values: {"enum": values}),
+        st.lists(st.sampled_from(["x", "y", 1, 2, None]), min_size=1, max_size=3, unique=True).map(
+            lambda values: {"enum": values}
+        ),
         st.sampled_from(["x", 1, True]).map(lambda value: {"const": value}),
         st.just({"type": ["string", "null"]}),
     )
@@ -84,8 +89,12 @@ def schemas(depth: int = 2) -> st.SearchStrategy[Any]:
     if depth == 0:
         return leaf_schemas()
     inner = schemas(depth - 1)
-    return st.one_of(leaf_schemas(), object_schemas(inner), array_schemas(inner),
-                     st.lists(inner, min_size=2, max_size=3).map(lambda items: {"anyOf": items}))
+    return st.one_of(
+        leaf_schemas(),
+        object_schemas(inner),
+        array_schemas(inner),
+        st.lists(inner, min_size=2, max_size=3).map(lambda items: {"anyOf": items}),
+    )
 
 
 @st.composite
@@ -130,8 +139,9 @@ def _children(schema: Any) -> list[tuple[Any, Any]]:
     """(container, key) pairs of every direct subschema."""
     if not isinstance(schema, dict):
         return []
-    found: list[tuple[Any, Any]] = [(schema["properties"], name)
-                                    for name in schema.get("properties", {})]
+    found: list[tuple[Any, Any]] = [
+        (schema["properties"], name) for name in schema.get("properties", {})
+    ]
     items = schema.get("items")
     if isinstance(items, dict):
         found.append((schema, "items"))
@@ -197,20 +207,42 @@ def _edit(draw: st.DrawFn, schema: Any) -> Any:
             if not required:
                 del schema["required"]
         else:
-            schema["additionalProperties"] = draw(st.sampled_from([False, True, {},
-                                                                   {"type": "string"}]))
+            schema["additionalProperties"] = draw(
+                st.sampled_from([False, True, {}, {"type": "string"}])
+            )
         return schema
-    keyword = draw(st.sampled_from(["maxLength", "minLength", "pattern", "minimum", "maximum",
-                                    "multipleOf", "maxItems", "minItems", "uniqueItems",
-                                    "additionalItems", "enum", "type"]))
+    keyword = draw(
+        st.sampled_from(
+            [
+                "maxLength",
+                "minLength",
+                "pattern",
+                "minimum",
+                "maximum",
+                "multipleOf",
+                "maxItems",
+                "minItems",
+                "uniqueItems",
+                "additionalItems",
+                "enum",
+                "type",
+            ]
+        )
+    )
     value = {
-        "maxLength": st.integers(1, 7), "minLength": st.integers(0, 3),
-        "pattern": st.sampled_from(PATTERNS), "minimum": st.integers(-6, 1),
-        "maximum": st.integers(0, 7), "multipleOf": st.sampled_from([2, 3, 4, 6]),
-        "maxItems": st.integers(1, 4), "minItems": st.integers(0, 2),
-        "uniqueItems": st.booleans(), "additionalItems": st.sampled_from([False, True, {}]),
-        "enum": st.lists(st.sampled_from(["x", "y", "z", 1, 2, None]), min_size=1, max_size=4,
-                         unique=True),
+        "maxLength": st.integers(1, 7),
+        "minLength": st.integers(0, 3),
+        "pattern": st.sampled_from(PATTERNS),
+        "minimum": st.integers(-6, 1),
+        "maximum": st.integers(0, 7),
+        "multipleOf": st.sampled_from([2, 3, 4, 6]),
+        "maxItems": st.integers(1, 4),
+        "minItems": st.integers(0, 2),
+        "uniqueItems": st.booleans(),
+        "additionalItems": st.sampled_from([False, True, {}]),
+        "enum": st.lists(
+            st.sampled_from(["x", "y", "z", 1, 2, None]), min_size=1, max_size=4, unique=True
+        ),
         "type": st.sampled_from(["string", "integer", "number"]),
     }[keyword]
     if keyword in schema and draw(st.booleans()):
@@ -255,7 +287,8 @@ def _instances(schema: Any, depth: int) -> st.SearchStrategy[Any]:
         numbers = st.integers(-(-low // step), high // step).map(lambda k: k * step)
         if kind == "number" and "multipleOf" not in schema:
             return numbers | st.floats(low, high, allow_nan=False).filter(
-                lambda x: not x.is_integer())
+                lambda x: not x.is_integer()
+            )
         return numbers
     if kind == "boolean":
         return st.booleans()
@@ -276,13 +309,14 @@ def _objects(schema: dict[str, Any], depth: int) -> st.SearchStrategy[Any]:
     values = {name: _instances(sub, depth - 1) for name, sub in properties.items()}
     declared = st.fixed_dictionaries(
         {name: values[name] for name in properties if name in required},
-        optional={name: values[name] for name in properties if name not in required})
+        optional={name: values[name] for name in properties if name not in required},
+    )
     if extra is False or not undeclared:
         return declared
     extra_values = JSON_VALUES if extra is True else _instances(extra, depth - 1)
-    return st.tuples(declared, st.dictionaries(st.sampled_from(undeclared), extra_values,
-                                               max_size=2)).map(lambda pair: {**pair[1],
-                                                                              **pair[0]})
+    return st.tuples(
+        declared, st.dictionaries(st.sampled_from(undeclared), extra_values, max_size=2)
+    ).map(lambda pair: {**pair[1], **pair[0]})
 
 
 def _arrays(schema: dict[str, Any], depth: int) -> st.SearchStrategy[Any]:
@@ -292,15 +326,17 @@ def _arrays(schema: dict[str, Any], depth: int) -> st.SearchStrategy[Any]:
         extra = schema.get("additionalItems", True)
         if extra is False:
             return fixed
-        more = st.lists(JSON_VALUES if extra is True else _instances(extra, depth - 1),
-                        max_size=2)
+        more = st.lists(JSON_VALUES if extra is True else _instances(extra, depth - 1), max_size=2)
         return st.tuples(fixed, more).map(lambda pair: pair[0] + pair[1])
     low = schema.get("minItems", 0)
     high = schema.get("maxItems", low + 3)
     unique = schema.get("uniqueItems", False)
-    return st.lists(_instances(items, depth - 1), min_size=low, max_size=max(low, high),
-                    unique_by=(lambda item: json.dumps(item, sort_keys=True)) if unique
-                    else None)
+    return st.lists(
+        _instances(items, depth - 1),
+        min_size=low,
+        max_size=max(low, high),
+        unique_by=(lambda item: json.dumps(item, sort_keys=True)) if unique else None,
+    )
 
 
 # --- the property --------------------------------------------------------------------------------
@@ -308,12 +344,16 @@ def _arrays(schema: dict[str, Any], depth: int) -> st.SearchStrategy[Any]:
 
 def _parse(document: Any) -> Any:
     text = json.dumps(document)
-    return FORMAT.parse(Schema(SchemaType.JSON, text, Origin(OriginKind.FILE, "s.json")),
-                        CheckOptions())
+    return FORMAT.parse(
+        Schema(SchemaType.JSON, text, Origin(OriginKind.FILE, "s.json")), CheckOptions()
+    )
 
 
-@settings(max_examples=300, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+@settings(
+    max_examples=300,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 @given(st.data())
 def test_backward_compatible_changes_keep_original_data_valid(data: st.DataObject) -> None:
     old = data.draw(schemas(), label="original")
@@ -346,12 +386,17 @@ def test_diff_agrees_with_check_both_ways(data: st.DataObject) -> None:
     options = CheckOptions()
     changes = FORMAT.diff(old, new, options)
     for broken, found in (
-        ({change.path for change in changes if not change.backward_ok},
-         {item.path for item in FORMAT.check(new, old, options)}),
-        ({change.path for change in changes if not change.forward_ok},
-         {item.path for item in FORMAT.check(old, new, options)}),
+        (
+            {change.path for change in changes if not change.backward_ok},
+            {item.path for item in FORMAT.check(new, old, options)},
+        ),
+        (
+            {change.path for change in changes if not change.forward_ok},
+            {item.path for item in FORMAT.check(old, new, options)},
+        ),
     ):
         assert broken == found
     rules = {rule for change in changes for rule in change.rules}
     assert rules == {item.rule for item in FORMAT.check(new, old, options)} | {
-        item.rule for item in FORMAT.check(old, new, options)}
+        item.rule for item in FORMAT.check(old, new, options)
+    }

@@ -9,8 +9,7 @@ fragment). `new.json` is checked against `old.json` under `mode`, through the fo
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -21,31 +20,40 @@ from gate.formats.jsonschema import FORMAT, UnresolvedReference
 from gate.model import JsonPolicy, Mode, Origin, OriginKind, Schema, SchemaType
 from tests.support.paths import REPO_ROOT
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 REPO = REPO_ROOT
 FIXTURES = REPO / "fixtures" / "rules" / "json"
 FOLDERS = sorted(path for path in FIXTURES.iterdir() if path.is_dir()) if FIXTURES.is_dir() else []
 
 
 def _schema(path: Path) -> Schema:
-    return Schema(SchemaType.JSON, path.read_text(encoding="utf-8"),
-                  Origin(OriginKind.FILE, path.relative_to(REPO).as_posix()))
+    return Schema(
+        SchemaType.JSON,
+        path.read_text(encoding="utf-8"),
+        Origin(OriginKind.FILE, path.relative_to(REPO).as_posix()),
+    )
 
 
 def _findings(folder: Path) -> tuple[dict[str, Any], list[tuple[str, str, str]]]:
     expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
-    options = CheckOptions(json_policy=JsonPolicy.parse(expected.get("policy", "STRICT")),
-                           root=REPO)
+    options = CheckOptions(
+        json_policy=JsonPolicy.parse(expected.get("policy", "STRICT")), root=REPO
+    )
     old = FORMAT.parse(_schema(folder / "old.json"), options)
     try:
         new = FORMAT.parse(_schema(folder / "new.json"), options)
     except SchemaInvalid as error:
-        rule = (error.rule if isinstance(error, UnresolvedReference)
-                else "JSON_INVALID_SCHEMA")
+        rule = error.rule if isinstance(error, UnresolvedReference) else "JSON_INVALID_SCHEMA"
         return expected, [(rule, error.pointer, error.message)]
-    violations = check_candidate(FORMAT, new, [Version("old", old)], Mode.parse(expected["mode"]),
-                                 options)
-    return expected, [(v.incompatibility.rule, v.incompatibility.path, v.incompatibility.message)
-                      for v in violations]
+    violations = check_candidate(
+        FORMAT, new, [Version("old", old)], Mode.parse(expected["mode"]), options
+    )
+    return expected, [
+        (v.incompatibility.rule, v.incompatibility.path, v.incompatibility.message)
+        for v in violations
+    ]
 
 
 @pytest.mark.parametrize("folder", FOLDERS, ids=[folder.name for folder in FOLDERS])
@@ -54,8 +62,9 @@ def test_fixture_yields_exactly_its_findings(folder: Path) -> None:
     want = sorted((item["rule"], item["path"]) for item in expected["findings"])
     assert sorted((rule, path) for rule, path, _ in found) == want, found
     for item in expected["findings"]:
-        messages = [message for rule, path, message in found
-                    if (rule, path) == (item["rule"], item["path"])]
+        messages = [
+            message for rule, path, message in found if (rule, path) == (item["rule"], item["path"])
+        ]
         assert any(item["message"] in message for message in messages), (item, messages)
 
 
@@ -66,8 +75,11 @@ def test_every_rule_has_a_folder_that_triggers_it() -> None:
         for item in expected["findings"]:
             triggered.setdefault(item["rule"], []).append(folder.name)
     for rule in FORMAT.rules():
-        folders = [folder.name for folder in FOLDERS
-                   if folder.name == rule.id or folder.name.startswith(rule.id + "-")]
+        folders = [
+            folder.name
+            for folder in FOLDERS
+            if folder.name == rule.id or folder.name.startswith(rule.id + "-")
+        ]
         assert folders, f"no fixture folder for {rule.id}"
         assert rule.id in triggered, f"no fixture folder yields {rule.id}"
 

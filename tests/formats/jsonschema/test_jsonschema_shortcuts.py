@@ -8,8 +8,7 @@ import copy
 import json
 import sys
 import threading
-from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from hypothesis import given, settings
@@ -31,13 +30,17 @@ from gate.formats.jsonschema.nodes import (
 )
 from gate.model import JsonPolicy, Origin, OriginKind, Schema, SchemaType
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 D2020 = "https://json-schema.org/draft/2020-12/schema"
 
 
 def parse(document: Any) -> ParsedJsonSchema:
     text = document if isinstance(document, str) else json.dumps(document)
-    return FORMAT.parse(Schema(SchemaType.JSON, text, Origin(OriginKind.FILE, "s.json")),
-                        CheckOptions())
+    return FORMAT.parse(
+        Schema(SchemaType.JSON, text, Origin(OriginKind.FILE, "s.json")), CheckOptions()
+    )
 
 
 def nodes_of(root: Node) -> Iterator[Node]:
@@ -84,16 +87,22 @@ def walked_in_full(document: Any) -> ParsedJsonSchema:
 
 NAMES = st.sampled_from(["a", "b", "c/d"])
 REF = {"$ref": "#/definitions/shared"}
-VALUES = st.sampled_from([None, True, False, 0, 1, 1.0, -2, 2.5, "x", "", [1], [True], {"k": 1},
-                          {"k": True}])
+VALUES = st.sampled_from(
+    [None, True, False, 0, 1, 1.0, -2, 2.5, "x", "", [1], [True], {"k": 1}, {"k": True}]
+)
 
 
 def leaves() -> st.SearchStrategy[Any]:
     typed = st.fixed_dictionaries(
         {"type": st.sampled_from(["string", "integer", "number", "boolean", "null"])},
-        optional={"maxLength": st.integers(1, 3), "minimum": st.sampled_from([0, 1, 1.0]),
-                  "title": st.sampled_from(["t", "u"]), "default": VALUES,
-                  "pattern": st.sampled_from(["^a", "^b"])})
+        optional={
+            "maxLength": st.integers(1, 3),
+            "minimum": st.sampled_from([0, 1, 1.0]),
+            "title": st.sampled_from(["t", "u"]),
+            "default": VALUES,
+            "pattern": st.sampled_from(["^a", "^b"]),
+        },
+    )
     return st.one_of(
         typed,
         st.lists(VALUES, min_size=1, max_size=3).map(lambda values: {"enum": values}),
@@ -111,17 +120,24 @@ def schemas() -> st.SearchStrategy[Any]:
     def extend(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
         return st.one_of(
             st.fixed_dictionaries(
-                {"type": st.just("object"),
-                 "properties": st.dictionaries(NAMES, inner, max_size=3)},
-                optional={"additionalProperties": st.booleans() | inner,
-                          "required": st.lists(NAMES, max_size=2, unique=True),
-                          "patternProperties": st.dictionaries(st.just("^x"), inner,
-                                                               max_size=1),
-                          "title": st.sampled_from(["t", "u"])}),
-            st.fixed_dictionaries({"type": st.just("array"),
-                                   "items": inner | st.lists(inner, min_size=1, max_size=2)},
-                                  optional={"additionalItems": st.booleans() | inner,
-                                            "maxItems": st.integers(1, 3)}),
+                {
+                    "type": st.just("object"),
+                    "properties": st.dictionaries(NAMES, inner, max_size=3),
+                },
+                optional={
+                    "additionalProperties": st.booleans() | inner,
+                    "required": st.lists(NAMES, max_size=2, unique=True),
+                    "patternProperties": st.dictionaries(st.just("^x"), inner, max_size=1),
+                    "title": st.sampled_from(["t", "u"]),
+                },
+            ),
+            st.fixed_dictionaries(
+                {
+                    "type": st.just("array"),
+                    "items": inner | st.lists(inner, min_size=1, max_size=2),
+                },
+                optional={"additionalItems": st.booleans() | inner, "maxItems": st.integers(1, 3)},
+            ),
             st.lists(inner, min_size=1, max_size=3).map(lambda members: {"anyOf": members}),
             st.lists(inner, min_size=1, max_size=2).map(lambda members: {"allOf": members}),
             st.lists(inner, min_size=1, max_size=2).map(lambda members: {"oneOf": members}),
@@ -180,8 +196,9 @@ def edited(draw: st.DrawFn, document: Any) -> Any:
 
 @settings(max_examples=200, deadline=None)
 @given(data=st.data(), policy=st.sampled_from(list(JsonPolicy)))
-def test_skipping_identical_subschemas_changes_nothing(data: st.DataObject,
-                                                       policy: JsonPolicy) -> None:
+def test_skipping_identical_subschemas_changes_nothing(
+    data: st.DataObject, policy: JsonPolicy
+) -> None:
     old_json = data.draw(documents(), label="old")
     new_json = data.draw(edited(old_json), label="new")
     fast_old, fast_new = parse(old_json), parse(new_json)
@@ -189,38 +206,58 @@ def test_skipping_identical_subschemas_changes_nothing(data: st.DataObject,
     options = CheckOptions(json_policy=policy)
     for notes in (False, True):
         assert differences(fast_old, fast_new, policy, notes) == differences(
-            full_old, full_new, policy, notes)
+            full_old, full_new, policy, notes
+        )
         assert differences(fast_new, fast_old, policy, notes) == differences(
-            full_new, full_old, policy, notes)
-    assert FORMAT.check(fast_new, fast_old, options) == FORMAT.check(full_new, full_old,
-                                                                     options)
+            full_new, full_old, policy, notes
+        )
+    assert FORMAT.check(fast_new, fast_old, options) == FORMAT.check(full_new, full_old, options)
     assert FORMAT.diff(fast_old, fast_new, options) == FORMAT.diff(full_old, full_new, options)
     # a schema against itself, and against its own copy
     assert differences(fast_old, fast_old, policy) == differences(full_old, full_old, policy)
     assert differences(fast_old, parse(old_json), policy) == differences(
-        full_old, walked_in_full(old_json), policy)
+        full_old, walked_in_full(old_json), policy
+    )
 
 
-@pytest.mark.parametrize(("old", "new", "paths"), [
-    # identical branches of one kind may still be paired crosswise, as the registry's matching
-    # pairs them: such combinations are compared in full, title changes and all
-    ({"anyOf": [{"type": "string", "title": "a"}, {"type": "string", "title": "b"}]},
-     None, ["/anyOf/1/title", "/anyOf/0/title"]),
-    ({"type": ["integer", "number"]}, None, []),
-    # equal in Python, not in JSON: true is not 1
-    ({"default": True}, {"default": 1}, ["/default"]),
-    ({"const": True}, {"const": 1}, ["/const"]),
-    ({"enum": [True]}, {"enum": [1]}, ["/enum"]),
-    ({"type": "object", "properties": {"a": {"const": [True]}}},
-     {"type": "object", "properties": {"a": {"const": [1]}}}, ["/properties/a/const"]),
-    # and 1.0 is 1
-    ({"default": 1}, {"default": 1.0}, []),
-    # a reference is never taken for its target's twin
-    ({"type": "object", "properties": {"a": {"$ref": "#/definitions/x"}},
-      "definitions": {"x": {"type": "string"}}},
-     {"type": "object", "properties": {"a": {"$ref": "#/definitions/x"}},
-      "definitions": {"x": {"type": "integer"}}}, ["/definitions/x"]),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "paths"),
+    [
+        # identical branches of one kind may still be paired crosswise, as the registry's matching
+        # pairs them: such combinations are compared in full, title changes and all
+        (
+            {"anyOf": [{"type": "string", "title": "a"}, {"type": "string", "title": "b"}]},
+            None,
+            ["/anyOf/1/title", "/anyOf/0/title"],
+        ),
+        ({"type": ["integer", "number"]}, None, []),
+        # equal in Python, not in JSON: true is not 1
+        ({"default": True}, {"default": 1}, ["/default"]),
+        ({"const": True}, {"const": 1}, ["/const"]),
+        ({"enum": [True]}, {"enum": [1]}, ["/enum"]),
+        (
+            {"type": "object", "properties": {"a": {"const": [True]}}},
+            {"type": "object", "properties": {"a": {"const": [1]}}},
+            ["/properties/a/const"],
+        ),
+        # and 1.0 is 1
+        ({"default": 1}, {"default": 1.0}, []),
+        # a reference is never taken for its target's twin
+        (
+            {
+                "type": "object",
+                "properties": {"a": {"$ref": "#/definitions/x"}},
+                "definitions": {"x": {"type": "string"}},
+            },
+            {
+                "type": "object",
+                "properties": {"a": {"$ref": "#/definitions/x"}},
+                "definitions": {"x": {"type": "integer"}},
+            },
+            ["/definitions/x"],
+        ),
+    ],
+)
 def test_identical_looking_subschemas(old: Any, new: Any, paths: list[str]) -> None:
     new = old if new is None else new
     changes = FORMAT.diff(parse(old), parse(new), CheckOptions())
@@ -229,11 +266,19 @@ def test_identical_looking_subschemas(old: Any, new: Any, paths: list[str]) -> N
 
 
 def test_plain_nodes_are_marked_and_references_are_not() -> None:
-    parsed = parse({"type": "object", "properties": {
-        "s": {"type": "string"}, "r": {"$ref": "#/definitions/x"},
-        "both": {"type": ["string", "null"]}, "same": {"type": ["integer", "number"]},
-        "holds_ref": {"type": "array", "items": {"$ref": "#/definitions/x"}},
-    }, "definitions": {"x": {"type": "string"}}})
+    parsed = parse(
+        {
+            "type": "object",
+            "properties": {
+                "s": {"type": "string"},
+                "r": {"$ref": "#/definitions/x"},
+                "both": {"type": ["string", "null"]},
+                "same": {"type": ["integer", "number"]},
+                "holds_ref": {"type": "array", "items": {"$ref": "#/definitions/x"}},
+            },
+            "definitions": {"x": {"type": "string"}},
+        }
+    )
     assert isinstance(parsed.root, ObjectNode)
     plain = {name: node.plain is not None for name, node in parsed.root.properties.items()}
     assert plain == {"s": True, "r": False, "both": True, "same": False, "holds_ref": False}
@@ -245,20 +290,31 @@ def test_plain_nodes_are_marked_and_references_are_not() -> None:
 
 def test_many_references_to_one_definition_share_its_node() -> None:
     count = 200
-    parsed = parse({"$schema": D2020, "type": "object", "$defs": {"x": {"type": "string"}},
-                    "properties": {f"p{i}": {"$ref": "#/$defs/x"} for i in range(count)}})
+    parsed = parse(
+        {
+            "$schema": D2020,
+            "type": "object",
+            "$defs": {"x": {"type": "string"}},
+            "properties": {f"p{i}": {"$ref": "#/$defs/x"} for i in range(count)},
+        }
+    )
     assert isinstance(parsed.root, ObjectNode)
-    targets = {id(node.target) for node in parsed.root.properties.values()
-               if isinstance(node, RefNode)}
+    targets = {
+        id(node.target) for node in parsed.root.properties.values() if isinstance(node, RefNode)
+    }
     assert len(targets) == 1
     assert parsed.references == count
 
 
 def test_shallow_schemas_with_many_references_are_compared_in_this_thread(
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     def document(kind: str) -> dict[str, Any]:
-        return {"type": "object", "definitions": {"x": {"type": kind}},
-                "properties": {f"p{i}": {"$ref": "#/definitions/x"} for i in range(100)}}
+        return {
+            "type": "object",
+            "definitions": {"x": {"type": kind}},
+            "properties": {f"p{i}": {"$ref": "#/definitions/x"} for i in range(100)},
+        }
 
     old, new = parse(document("string")), parse(document("integer"))
     started: list[threading.Thread] = []
@@ -270,18 +326,35 @@ def test_shallow_schemas_with_many_references_are_compared_in_this_thread(
 
     monkeypatch.setattr(threading.Thread, "start", counted)
     found = FORMAT.check(new, old, CheckOptions())
-    assert [(item.rule, item.path) for item in found] == [("JSON_TYPE_CHANGED",
-                                                          "/definitions/x")]
+    assert [(item.rule, item.path) for item in found] == [("JSON_TYPE_CHANGED", "/definitions/x")]
     assert started == []
 
 
 def test_a_long_chain_of_references_still_gets_a_large_stack() -> None:
     links = 1500
     defs = {f"n{i}": {"$ref": f"#/definitions/n{i + 1}"} for i in range(links)}
-    old = parse({"$ref": "#/definitions/n0", "definitions": {**defs, f"n{links}": {
-        "type": "array", "items": {"$ref": "#/definitions/n0"}}}})
-    new = parse({"$ref": "#/definitions/n0", "definitions": {**defs, f"n{links}": {
-        "type": "array", "items": {"$ref": "#/definitions/n0"}, "maxItems": 3}}})
+    old = parse(
+        {
+            "$ref": "#/definitions/n0",
+            "definitions": {
+                **defs,
+                f"n{links}": {"type": "array", "items": {"$ref": "#/definitions/n0"}},
+            },
+        }
+    )
+    new = parse(
+        {
+            "$ref": "#/definitions/n0",
+            "definitions": {
+                **defs,
+                f"n{links}": {
+                    "type": "array",
+                    "items": {"$ref": "#/definitions/n0"},
+                    "maxItems": 3,
+                },
+            },
+        }
+    )
     found = FORMAT.check(new, old, CheckOptions())
     assert [item.rule for item in found] == ["JSON_MAX_ITEMS_ADDED"]
 
@@ -317,10 +390,14 @@ def test_nesting_depth_of_any_text(text: str) -> None:
     assert nesting_depth(text) == reference_depth(text)
 
 
-JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(alphabet='a"\\[{}]'),
-                    lambda inner: st.lists(inner, max_size=3)
-                    | st.dictionaries(st.text(alphabet="ab[{", max_size=2), inner, max_size=3),
-                    max_leaves=12)
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(alphabet='a"\\[{}]'),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(st.text(alphabet="ab[{", max_size=2), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
 
 
 @settings(max_examples=200, deadline=None)
@@ -343,9 +420,11 @@ def raised_recursion_limit() -> Iterator[None]:
 
 
 def test_wide_text_is_measured_first_while_the_limit_is_raised(
-        raised_recursion_limit: None) -> None:
-    text = json.dumps({"type": "object", "properties": {f"p{i}": {"type": "string"}
-                                                        for i in range(3000)}})
+    raised_recursion_limit: None,
+) -> None:
+    text = json.dumps(
+        {"type": "object", "properties": {f"p{i}": {"type": "string"} for i in range(3000)}}
+    )
     assert decode(text) == (json.loads(text), 3)
     duplicated = text[:-2] + ', "p0": {}}}'
     with pytest.raises(Exception, match="duplicate key `p0`"):
@@ -353,7 +432,8 @@ def test_wide_text_is_measured_first_while_the_limit_is_raised(
 
 
 def test_deep_text_is_measured_first_while_the_limit_is_raised(
-        raised_recursion_limit: None) -> None:
+    raised_recursion_limit: None,
+) -> None:
     levels = 3000
     text = '{"items": ' * levels + "{}" + "}" * levels
     assert decode(text)[1] == levels + 1
@@ -364,7 +444,8 @@ def test_deep_text_is_measured_first_while_the_limit_is_raised(
 
 def test_places_and_positions_are_values() -> None:
     place = Place("/properties/a~1b", None)
-    assert place == Place("/properties/a~1b") and hash(place) == hash(Place("/properties/a~1b"))
+    assert place == Place("/properties/a~1b")
+    assert hash(place) == hash(Place("/properties/a~1b"))
     assert place != Place("/properties/a~1b", "other.json")
     assert place.child("items", 0) == Place("/properties/a~1b/items/0")
     assert Place("").child("properties", "x/y~z").pointer == "/properties/x~1y~0z"

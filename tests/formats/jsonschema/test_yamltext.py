@@ -20,10 +20,15 @@ from gate.jsonpos import join_pointer, line_of
 # and PyYAML's own reader do not read alike
 TEXT = st.characters(blacklist_characters="\x85\u2028\u2029", blacklist_categories=("Cs",))
 JSON_VALUES = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.text(TEXT, max_size=8)
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.text(TEXT, max_size=8)
     | st.floats(allow_nan=False, allow_infinity=False),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(TEXT, max_size=6), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.text(TEXT, max_size=6), children, max_size=4)
+    ),
     max_leaves=25,
 )
 
@@ -46,8 +51,9 @@ def node_lines(node: Any, pointer: str = "") -> dict[str, int]:
 
 @settings(max_examples=150, deadline=None)
 @given(value=JSON_VALUES, flow=st.sampled_from([False, None, True]))
-def test_the_json_text_holds_what_safe_load_reads_on_the_yaml_lines(value: Any,
-                                                                    flow: bool | None) -> None:
+def test_the_json_text_holds_what_safe_load_reads_on_the_yaml_lines(
+    value: Any, flow: bool | None
+) -> None:
     text = yaml.safe_dump(value, default_flow_style=flow, allow_unicode=True)
     converted = yaml_to_json(text)
     assert json.loads(converted) == yaml.safe_load(text) == value
@@ -57,35 +63,40 @@ def test_the_json_text_holds_what_safe_load_reads_on_the_yaml_lines(value: Any,
 
 def test_a_hand_written_schema_keeps_its_lines_and_safe_load_values() -> None:
     text = (
-        "# an order\n"                                        # 1
+        "# an order\n"  # 1
         "$schema: http://json-schema.org/draft-07/schema#\n"  # 2
-        "properties:\n"                                       # 3
-        "  on:\n"                                             # 4  a key is the text written
-        "    type: boolean\n"                                 # 5
-        "  since:\n"                                          # 6
-        "    const: 2022-01-01\n"                             # 7  a plain date stays text
-        "    description: |\n"                                # 8
-        "      first\n"                                       # 9
-        "      second\n"                                      # 10
-        "  mode:\n"                                           # 11
-        "    enum: [yes, 0755, ~, '1', 1.5]\n"                # 12 SafeLoader's types
-        "  items:\n"                                          # 13
-        "    oneOf:\n"                                        # 14
-        "      - type: string\n"                              # 15
-        "      -\n"                                           # 16
-        "        type: integer\n"                             # 17
-        "required: ['on']\n"                                  # 18 (plain, `on` is true)
+        "properties:\n"  # 3
+        "  on:\n"  # 4  a key is the text written
+        "    type: boolean\n"  # 5
+        "  since:\n"  # 6
+        "    const: 2022-01-01\n"  # 7  a plain date stays text
+        "    description: |\n"  # 8
+        "      first\n"  # 9
+        "      second\n"  # 10
+        "  mode:\n"  # 11
+        "    enum: [yes, 0755, ~, '1', 1.5]\n"  # 12 SafeLoader's types
+        "  items:\n"  # 13
+        "    oneOf:\n"  # 14
+        "      - type: string\n"  # 15
+        "      -\n"  # 16
+        "        type: integer\n"  # 17
+        "required: ['on']\n"  # 18 (plain, `on` is true)
     )
     converted = yaml_to_json(text)
     value = json.loads(converted)
     assert value["properties"]["on"] == {"type": "boolean"}
-    assert value["properties"]["since"] == {"const": "2022-01-01",
-                                            "description": "first\nsecond\n"}
+    assert value["properties"]["since"] == {"const": "2022-01-01", "description": "first\nsecond\n"}
     assert value["properties"]["mode"]["enum"] == [True, 493, None, "1", 1.5]
     assert value["required"] == ["on"]
-    expected = {"/properties/on": 4, "/properties/since/const": 7,
-                "/properties/since/description": 8, "/properties/mode/enum": 12,
-                "/properties/items/oneOf/0": 15, "/properties/items/oneOf/1": 17, "/required": 18}
+    expected = {
+        "/properties/on": 4,
+        "/properties/since/const": 7,
+        "/properties/since/description": 8,
+        "/properties/mode/enum": 12,
+        "/properties/items/oneOf/0": 15,
+        "/properties/items/oneOf/1": 17,
+        "/required": 18,
+    }
     assert {pointer: line_of(converted, pointer) for pointer in expected} == expected
 
 
@@ -93,8 +104,12 @@ def test_a_hand_written_schema_keeps_its_lines_and_safe_load_values() -> None:
     ("text", "pointer", "line", "words"),
     [
         ("a: &x [lol, lol]\nb: [*x, *x]\n", "/b/0", 2, "YAML aliases (*x) are not supported"),
-        ("a: !!python/object/apply:os.system [id]\n", "/a", 1,
-         "YAML tag !!python/object/apply:os.system is not supported"),
+        (
+            "a: !!python/object/apply:os.system [id]\n",
+            "/a",
+            1,
+            "YAML tag !!python/object/apply:os.system is not supported",
+        ),
         ("a:\n  b: !custom 1\n", "/a/b", 2, "YAML tag !custom is not supported"),
         ("a: !!binary aGk=\n", "/a", 1, "YAML tag !!binary is not supported"),
         ("a: !!timestamp 2022-01-01\n", "/a", 1, "YAML tag !!timestamp is not supported"),
@@ -109,8 +124,9 @@ def test_a_hand_written_schema_keeps_its_lines_and_safe_load_values() -> None:
         ("# only a comment\n", "", 1, "the file is empty"),
     ],
 )
-def test_unsafe_or_broken_yaml_is_refused_naming_the_line(text: str, pointer: str, line: int,
-                                                         words: str) -> None:
+def test_unsafe_or_broken_yaml_is_refused_naming_the_line(
+    text: str, pointer: str, line: int, words: str
+) -> None:
     with pytest.raises(SchemaInvalid) as raised:
         yaml_to_json(text)
     assert words in raised.value.message
@@ -122,7 +138,8 @@ def test_a_billion_laughs_is_refused_at_its_first_alias() -> None:
     lines += [f"l{n}: &l{n} [{', '.join([f'*l{n - 1}'] * 9)}]" for n in range(1, 30)]
     with pytest.raises(SchemaInvalid) as raised:
         yaml_to_json("\n".join(lines) + "\n")
-    assert raised.value.line == 2 and "*l0" in raised.value.message
+    assert raised.value.line == 2
+    assert "*l0" in raised.value.message
 
 
 def test_deep_nesting_needs_no_recursion() -> None:
@@ -136,18 +153,23 @@ def test_deep_nesting_needs_no_recursion() -> None:
 @pytest.mark.parametrize(
     ("path", "text", "expected"),
     [
-        ("s/order.yaml", "$schema: http://json-schema.org/draft-07/schema#\ntype: object\n",
-         True),
-        ("s/order.yml", "# a schema\n\n'$schema': https://json-schema.org/draft/2020-12/schema\n",
-         True),
+        ("s/order.yaml", "$schema: http://json-schema.org/draft-07/schema#\ntype: object\n", True),
+        (
+            "s/order.yml",
+            "# a schema\n\n'$schema': https://json-schema.org/draft/2020-12/schema\n",
+            True,
+        ),
         ("s/order.yaml", '{"$schema": "http://json-schema.org/draft-07/schema#"}\n', True),
         ("gate.yaml", "version: 1\nsubjects: []\n", False),
         (".github/workflows/ci.yml", "on: push\njobs:\n  a:\n    runs-on: ubuntu-latest\n", False),
         ("docker-compose.yml", "services:\n  db:\n    image: postgres\n", False),
         # a `$schema` below the top level (an editor hint, an OpenAPI component) is no schema
         ("openapi.yaml", "openapi: 3.0.0\ncomponents:\n  x:\n    $schema: foo\n", False),
-        ("ci.yml", "# yaml-language-server: $schema=https://json.schemastore.org/x\non: push\n",
-         False),
+        (
+            "ci.yml",
+            "# yaml-language-server: $schema=https://json.schemastore.org/x\non: push\n",
+            False,
+        ),
     ],
 )
 def test_only_yaml_declaring_schema_is_json_schema(path: str, text: str, expected: bool) -> None:

@@ -11,19 +11,35 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 BUF = shutil.which("buf")
 pytestmark = pytest.mark.skipif(
     BUF is None, reason="buf is not installed (pip install buf-bin) : the buf oracle is skipped"
 )
 
-_TYPES = ["int32", "int64", "uint32", "sint32", "bool", "string", "bytes", "fixed32",
-          "sfixed32", "float", "double", "Color", "Inner"]
+_TYPES = [
+    "int32",
+    "int64",
+    "uint32",
+    "sint32",
+    "bool",
+    "string",
+    "bytes",
+    "fixed32",
+    "sfixed32",
+    "float",
+    "double",
+    "Color",
+    "Inner",
+]
 _CONFIG = json.dumps({"version": "v1", "breaking": {"use": ["WIRE"]}})
 
 _PASSED: list[int] = []  # pairs buf passed, so the comparison is not vacuous
@@ -33,12 +49,17 @@ Fields = dict[int, tuple[str, str, str | None]]
 
 @st.composite
 def _fields(draw: st.DrawFn) -> Fields:
-    return draw(st.dictionaries(
-        st.integers(1, 6),
-        st.tuples(st.sampled_from(_TYPES), st.sampled_from(["", "optional ", "repeated "]),
-                  st.sampled_from([None, None, "p"])),
-        max_size=5,
-    ))
+    return draw(
+        st.dictionaries(
+            st.integers(1, 6),
+            st.tuples(
+                st.sampled_from(_TYPES),
+                st.sampled_from(["", "optional ", "repeated "]),
+                st.sampled_from([None, None, "p"]),
+            ),
+            max_size=5,
+        )
+    )
 
 
 def _text(fields: Fields) -> str:
@@ -49,10 +70,11 @@ def _text(fields: Fields) -> str:
             members.append(f"    {kind} f{number} = {number};")
         else:
             top.append(f"  {label}{kind} f{number} = {number};")
-    body = "\n".join(top + (["  oneof p {\n" + "\n".join(members) + "\n  }"] if members
-                            else []))
-    return ('syntax = "proto3";\npackage shop;\n\nenum Color {\n  RED = 0;\n}\n\n'
-            f"message Inner {{\n  int32 x = 1;\n}}\n\nmessage Order {{\n{body}\n}}\n")
+    body = "\n".join(top + (["  oneof p {\n" + "\n".join(members) + "\n  }"] if members else []))
+    return (
+        'syntax = "proto3";\npackage shop;\n\nenum Color {\n  RED = 0;\n}\n\n'
+        f"message Inner {{\n  int32 x = 1;\n}}\n\nmessage Order {{\n{body}\n}}\n"
+    )
 
 
 def _adds_to_existing_oneof(old: Fields, new: Fields) -> bool:
@@ -69,7 +91,9 @@ def _buf_passes(tmp: Path, old: str, new: str) -> bool:
     assert BUF is not None
     done = subprocess.run(
         [BUF, "breaking", str(tmp / "new"), "--against", str(tmp / "old"), "--config", _CONFIG],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert done.returncode in (0, 100), done.stderr
     return done.returncode == 0
@@ -82,22 +106,31 @@ def _gate_full_passes(old: str, new: str) -> list[str]:
 
     fmt = get_format(SchemaType.PROTOBUF)
     options = CheckOptions()
-    parsed = [fmt.parse(Schema(SchemaType.PROTOBUF, t, Origin(OriginKind.REGISTRY)), options)
-              for t in (old, new)]
+    parsed = [
+        fmt.parse(Schema(SchemaType.PROTOBUF, t, Origin(OriginKind.REGISTRY)), options)
+        for t in (old, new)
+    ]
     from gate.judge import severity_of
     from gate.model import Severity
 
     # the registry's verdict: errors only (the warnings of what it cannot see are no verdict)
-    return [v.incompatibility.rule for v in
-            check_candidate(fmt, parsed[1], [Version("old", parsed[0])], Mode.FULL, options)
-            if severity_of(v.incompatibility.rule) is Severity.ERROR]
+    return [
+        v.incompatibility.rule
+        for v in check_candidate(fmt, parsed[1], [Version("old", parsed[0])], Mode.FULL, options)
+        if severity_of(v.incompatibility.rule) is Severity.ERROR
+    ]
 
 
-@settings(max_examples=40, deadline=None,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 @given(old=_fields(), new=_fields())
-@example(old={1: ("int32", "", None), 2: ("string", "", "p")},
-         new={1: ("int64", "", None), 2: ("bytes", "", "p"), 3: ("Inner", "repeated ", None)})
+@example(
+    old={1: ("int32", "", None), 2: ("string", "", "p")},
+    new={1: ("int64", "", None), 2: ("bytes", "", "p"), 3: ("Inner", "repeated ", None)},
+)
 @example(old={1: ("sint32", "optional ", None)}, new={1: ("sint64", "optional ", None)})
 def test_what_buf_wire_accepts_the_registry_accepts(
     tmp_path: Path, old: Fields, new: Fields

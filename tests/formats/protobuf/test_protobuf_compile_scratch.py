@@ -6,24 +6,31 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from gate.formats import CheckOptions, get_format
-from gate.formats.protobuf.model import ProtoSchema
 from gate.model import Origin, OriginKind, Schema, SchemaType
 from tests.support.gitrepo import PINNED, RepoBuilder
 from tests.support.paths import REPO_ROOT
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from gate.formats.protobuf.model import ProtoSchema
 
 ROOT = REPO_ROOT
 FORMAT = get_format(SchemaType.PROTOBUF)
 
 
 def _registered(text: str, references: dict[str, str], version: int = 1) -> Schema:
-    return Schema(SchemaType.PROTOBUF, text, Origin(OriginKind.REGISTRY, subject="s",
-                                                    version=version),
-                  resolved_references=tuple(references.items()))
+    return Schema(
+        SchemaType.PROTOBUF,
+        text,
+        Origin(OriginKind.REGISTRY, subject="s", version=version),
+        resolved_references=tuple(references.items()),
+    )
 
 
 USES_TIMESTAMP = (
@@ -59,8 +66,10 @@ def test_a_file_name_that_becomes_a_folder_is_compiled(tmp_path: Path) -> None:
 @pytest.mark.parametrize("subjects", [3, 60])  # 60: judged by forked workers
 def test_the_scratch_tree_is_gone_when_gate_ends(tmp_path: Path, subjects: int) -> None:
     repo = RepoBuilder(tmp_path / "repo")
-    files = {f"protos/s{i}.proto": f'syntax = "proto3";\nmessage S{i} {{\n  int32 a = 1;\n}}\n'
-             for i in range(subjects)}
+    files = {
+        f"protos/s{i}.proto": f'syntax = "proto3";\nmessage S{i} {{\n  int32 a = 1;\n}}\n'
+        for i in range(subjects)
+    }
     env = {**os.environ, **PINNED}
     repo.commit("v1", files)
     for name, text in files.items():
@@ -69,7 +78,10 @@ def test_the_scratch_tree_is_gone_when_gate_ends(tmp_path: Path, subjects: int) 
     scratch.mkdir()
     done = subprocess.run(
         [sys.executable, "-m", "gate", "check", "--base", "HEAD", "--no-simulate", "-q"],
-        cwd=repo.root, capture_output=True, text=True, check=False,
+        cwd=repo.root,
+        capture_output=True,
+        text=True,
+        check=False,
         env={**env, "TMPDIR": str(scratch), "PYTHONPATH": str(ROOT), "NO_COLOR": "1"},
     )
     assert done.returncode == 0, done.stdout + done.stderr
@@ -84,8 +96,10 @@ def test_a_full_scratch_tree_starts_afresh(monkeypatch: pytest.MonkeyPatch) -> N
     dep = 'syntax = "proto3";\nmessage D {\n  int32 x = 1;\n}\n'
     for index in range(5):
         text = f'syntax = "proto3";\nimport "d{index}.proto";\nmessage M {{\n  D d = 1;\n}}\n'
-        parsed = FORMAT.parse(_registered(text, {f"d{index}.proto": dep}, version=index),
-                              CheckOptions())
+        parsed = FORMAT.parse(
+            _registered(text, {f"d{index}.proto": dep}, version=index), CheckOptions()
+        )
         assert set(parsed.all_messages) == {"M", "D"}
     scratch = compile_module._scratch
-    assert scratch is not None and len(scratch.present) <= 4
+    assert scratch is not None
+    assert len(scratch.present) <= 4

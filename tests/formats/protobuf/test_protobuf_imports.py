@@ -19,18 +19,37 @@ PROTO = 'syntax = "proto3";\npackage shop;\n'
 @pytest.mark.parametrize(
     ("path", "text", "import_paths", "expected"),
     [
-        ("proto/shop/order.proto", PROTO + 'import "common/money.proto";\n', (),
-         ["common/money.proto", "proto/shop/common/money.proto"]),
+        (
+            "proto/shop/order.proto",
+            PROTO + 'import "common/money.proto";\n',
+            (),
+            ["common/money.proto", "proto/shop/common/money.proto"],
+        ),
         ("order.proto", PROTO + 'import public "money.proto";\n', (), ["money.proto"]),
-        ("proto/order.proto", PROTO + 'import "common/money.proto";\n', ("third_party/", "."),
-         ["third_party/common/money.proto", "common/money.proto",
-          "proto/common/money.proto"]),
-        ("proto/order.proto", PROTO + '// import "old.proto";\n/* import "older.proto"; */\n',
-         (), []),
-        ("proto/order.proto", PROTO + 'import "../../etc/passwd.proto";\nimport "/abs.proto";\n',
-         (), []),
-        ("proto/order.proto", PROTO + 'import "google/protobuf/timestamp.proto";\n', (),
-         ["google/protobuf/timestamp.proto", "proto/google/protobuf/timestamp.proto"]),
+        (
+            "proto/order.proto",
+            PROTO + 'import "common/money.proto";\n',
+            ("third_party/", "."),
+            ["third_party/common/money.proto", "common/money.proto", "proto/common/money.proto"],
+        ),
+        (
+            "proto/order.proto",
+            PROTO + '// import "old.proto";\n/* import "older.proto"; */\n',
+            (),
+            [],
+        ),
+        (
+            "proto/order.proto",
+            PROTO + 'import "../../etc/passwd.proto";\nimport "/abs.proto";\n',
+            (),
+            [],
+        ),
+        (
+            "proto/order.proto",
+            PROTO + 'import "google/protobuf/timestamp.proto";\n',
+            (),
+            ["google/protobuf/timestamp.proto", "proto/google/protobuf/timestamp.proto"],
+        ),
     ],
     ids=["root-and-folder", "public", "import-paths-first", "comments", "escaping", "well-known"],
 )
@@ -60,7 +79,9 @@ def test_the_confluent_files_are_shipped_with_their_notice() -> None:
         p.relative_to(CONFLUENT_DIR).as_posix() for p in CONFLUENT_DIR.rglob("*") if p.is_file()
     )
     assert shipped == [
-        "NOTICE", "confluent/meta.proto", "confluent/type/decimal.proto",
+        "NOTICE",
+        "confluent/meta.proto",
+        "confluent/type/decimal.proto",
         "confluent/type/variant.proto",
     ]
     assert "Apache License, Version 2.0" in (CONFLUENT_DIR / "NOTICE").read_text()
@@ -70,9 +91,14 @@ def test_the_confluent_files_are_shipped_with_their_notice() -> None:
     for name in shipped:
         inside = f"formats/protobuf/wellknown/{name}"
         assert any(fnmatch.fnmatch(inside, glob) for glob in globs), inside
-    for name in ("confluent/meta.proto", "confluent/type/decimal.proto",
-                 "google/type/date.proto", "google/type/money.proto", "google/type/latlng.proto",
-                 "google/protobuf/timestamp.proto"):
+    for name in (
+        "confluent/meta.proto",
+        "confluent/type/decimal.proto",
+        "google/type/date.proto",
+        "google/type/money.proto",
+        "google/type/latlng.proto",
+        "google/protobuf/timestamp.proto",
+    ):
         assert is_well_known(name), name
     assert not is_well_known("google/api/annotations.proto")  # not known to the registry
     assert not is_well_known("confluent/other.proto")

@@ -43,15 +43,16 @@ READER = ORDER.replace("bytes note", "string note")
 
 
 def _parse(text: str) -> Any:
-    return FMT.parse(Schema(SchemaType.PROTOBUF, text, Origin(OriginKind.REGISTRY)),
-                     CheckOptions())
+    return FMT.parse(Schema(SchemaType.PROTOBUF, text, Origin(OriginKind.REGISTRY)), CheckOptions())
 
 
 def _drawn(seed: int, count: int = 10) -> list[bytes]:
     schema = _parse(ORDER)
     rng = random.Random(seed)
-    return [p.message.SerializeToString(deterministic=True)
-            for p in payloads.generate_random(schema, "shop.Order", rng, count)]
+    return [
+        p.message.SerializeToString(deterministic=True)
+        for p in payloads.generate_random(schema, "shop.Order", rng, count)
+    ]
 
 
 def test_one_seed_gives_the_same_messages_and_two_seeds_other_ones() -> None:
@@ -71,9 +72,15 @@ def test_one_seed_gives_the_same_messages_and_two_seeds_other_ones() -> None:
 def _outcome(seed: int, random_count: int) -> Any:
     simulator = FMT.simulator()
     assert simulator is not None
-    return simulator.simulate(_parse(ORDER), _parse(READER), writer_label="old",
-                              reader_label="new", schema_id=7, seed=seed,
-                              random_count=random_count)
+    return simulator.simulate(
+        _parse(ORDER),
+        _parse(READER),
+        writer_label="old",
+        reader_label="new",
+        schema_id=7,
+        seed=seed,
+        random_count=random_count,
+    )
 
 
 def test_the_simulation_reads_the_random_messages_of_every_writer_message() -> None:
@@ -84,7 +91,8 @@ def test_the_simulation_reads_the_random_messages_of_every_writer_message() -> N
     # random notes that are not UTF-8 fail as the coverage set's do; how many depends on the seed
     (failure,) = coverage.failures
     (again,) = with_random.failures
-    assert again.error == failure.error and again.count > failure.count
+    assert again.error == failure.error
+    assert again.count > failure.count
     counts = {_outcome(seed, 25).failures[0].count for seed in range(6)}
     assert len(counts) > 1
     assert _outcome(4, 25).failures == _outcome(4, 25).failures

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import json
 import struct
-from collections.abc import Iterator
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from click.testing import CliRunner
@@ -18,6 +17,10 @@ from gate.model import SchemaType
 from gate.samples import Sample, SampleProblem
 from tests.support.gitrepo import PINNED, RepoBuilder
 from tests.support.registry_server import RegistryServer
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
 
 # PROTOBUF.md §5: the message-index array, zigzag varints, count first; [0] is the byte 0
 ENCODINGS = [
@@ -57,26 +60,28 @@ def test_a_non_shortcut_first_index_is_accepted() -> None:
 def test_an_unreadable_index_array_names_file_and_byte(array: bytes, said: str) -> None:
     with pytest.raises(IndexError_):
         read_indexes(array, 0)
-    problem = get_format(SchemaType.PROTOBUF).read_wire(b"\x00\x00\x00\x00\x07" + array,
-                                                         "captured/x.bin")
+    problem = get_format(SchemaType.PROTOBUF).read_wire(
+        b"\x00\x00\x00\x00\x07" + array, "captured/x.bin"
+    )
     assert isinstance(problem, SampleProblem)
     assert problem.rule == "SAMPLE_INVALID"
-    assert problem.message.startswith("invalid Protobuf message indexes in captured/x.bin at "
-                                      "byte ")
+    assert problem.message.startswith("invalid Protobuf message indexes in captured/x.bin at byte ")
     assert said in problem.message
 
 
 def test_header_framing_is_no_capture() -> None:
-    problem = get_format(SchemaType.PROTOBUF).read_wire(b"\x01" + bytes(16) + b"\x00",
-                                                         "x.bin")
+    problem = get_format(SchemaType.PROTOBUF).read_wire(b"\x01" + bytes(16) + b"\x00", "x.bin")
     assert isinstance(problem, SampleProblem)
-    assert "first byte is 0x01" in problem.message and "__value_schema_id" in problem.message
+    assert "first byte is 0x01" in problem.message
+    assert "__value_schema_id" in problem.message
 
 
 # --- through `gate check`, against a registry ---------------------------------------------------
 
-V1 = ('syntax = "proto3";\npackage shop;\n\nmessage Order {\n  int32 id = 1;\n'
-      "  bytes note = 2;\n}\n\nmessage Refund {\n  int32 order_id = 1;\n}\n")
+V1 = (
+    'syntax = "proto3";\npackage shop;\n\nmessage Order {\n  int32 id = 1;\n'
+    "  bytes note = 2;\n}\n\nmessage Refund {\n  int32 order_id = 1;\n}\n"
+)
 ORDER = b"\x08\x05" + b"\x12\x02hi"  # id 5, note "hi"
 REFUND = b"\x08\x05"
 
@@ -87,11 +92,15 @@ def server() -> Iterator[RegistryServer]:
         yield running
 
 
-def _run(repo: Path, server: RegistryServer, monkeypatch: pytest.MonkeyPatch
-         ) -> tuple[int, list[dict]]:
+def _run(
+    repo: Path, server: RegistryServer, monkeypatch: pytest.MonkeyPatch
+) -> tuple[int, list[dict]]:
     monkeypatch.chdir(repo)
-    result = CliRunner().invoke(cli, ["check", "--base", "HEAD", "--report", "json",
-                                      "--registry", server.url], catch_exceptions=False)
+    result = CliRunner().invoke(
+        cli,
+        ["check", "--base", "HEAD", "--report", "json", "--registry", server.url],
+        catch_exceptions=False,
+    )
     assert result.exit_code in (0, 1), result.output
     return result.exit_code, json.loads(result.stdout)["findings"]
 
@@ -101,12 +110,15 @@ def repo(tmp_path: Path, server: RegistryServer, monkeypatch: pytest.MonkeyPatch
     for name, value in PINNED.items():
         monkeypatch.setenv(name, value)
     built = RepoBuilder(tmp_path / "repo")
-    built.commit("base", {
-        "gate.yaml": "version: 1\nsubjects:\n  - subject: orders-value\n"
-                     "    file: proto/order.proto\n"
-                     "    samples: [captured/*.bin, samples/*.json]\n",
-        "proto/order.proto": V1,
-    })
+    built.commit(
+        "base",
+        {
+            "gate.yaml": "version: 1\nsubjects:\n  - subject: orders-value\n"
+            "    file: proto/order.proto\n"
+            "    samples: [captured/*.bin, samples/*.json]\n",
+            "proto/order.proto": V1,
+        },
+    )
     return built
 
 
@@ -125,17 +137,30 @@ def test_captures_in_every_index_encoding_and_json_samples_are_read(
 @pytest.mark.parametrize(
     ("name", "array", "rule", "said"),
     [
-        ("out-of-range.bin", b"\x02\x08", "SAMPLE_INVALID",
-         "invalid message indexes [4] at byte 5 of captured/out-of-range.bin"),
-        ("legacy.bin", b"\x01\x01", "SAMPLE_INVALID",
-         "at byte 5: the message-index count is -1: written with the deprecated (non-zigzag) "
-         "index format?"),
+        (
+            "out-of-range.bin",
+            b"\x02\x08",
+            "SAMPLE_INVALID",
+            "invalid message indexes [4] at byte 5 of captured/out-of-range.bin",
+        ),
+        (
+            "legacy.bin",
+            b"\x01\x01",
+            "SAMPLE_INVALID",
+            "at byte 5: the message-index count is -1: written with the deprecated (non-zigzag) "
+            "index format?",
+        ),
         ("nested-missing.bin", b"\x04\x00\x00", "SAMPLE_INVALID", "has no such message"),
     ],
 )
 def test_a_bad_index_array_is_a_clear_sample_finding(
-    repo: RepoBuilder, server: RegistryServer, monkeypatch: pytest.MonkeyPatch, name: str,
-    array: bytes, rule: str, said: str,
+    repo: RepoBuilder,
+    server: RegistryServer,
+    monkeypatch: pytest.MonkeyPatch,
+    name: str,
+    array: bytes,
+    rule: str,
+    said: str,
 ) -> None:
     header = b"\x00" + struct.pack(">I", server.register("orders-value", V1, "PROTOBUF").id)
     repo.write(f"captured/{name}", header + array + ORDER)
@@ -156,7 +181,8 @@ def test_a_json_sample_the_writer_cannot_parse_is_rejected(
     assert code == 1
     (finding,) = findings
     assert finding["rule"] == "SAMPLE_NOT_VALID_FOR_WRITER"
-    assert "samples/orders.json:1" in finding["message"] and "colour" in finding["message"]
+    assert "samples/orders.json:1" in finding["message"]
+    assert "colour" in finding["message"]
 
 
 def test_a_capture_the_candidate_cannot_parse_fails_the_check(
@@ -174,4 +200,5 @@ def test_a_capture_the_candidate_cannot_parse_fails_the_check(
     (warning, *_) = [f for f in findings if f["rule"] == "PROTOBUF_BYTES_TO_STRING"]
     assert "bad UTF-8" in warning["witness"]["error"]
     (failed,) = [f for f in findings if f["rule"] == "SIMULATION_DECODE_FAILED"]
-    assert "captured/binary-note.bin" in failed["message"] and "bad UTF-8" in failed["message"]
+    assert "captured/binary-note.bin" in failed["message"]
+    assert "bad UTF-8" in failed["message"]
