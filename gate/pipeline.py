@@ -26,7 +26,6 @@ from gate.workspace import (
     Workspace,
     configuration,
     contracts_in_run,
-    drift_history,
     import_paths,
     open_workspace,
     relative,
@@ -148,6 +147,13 @@ def run_check(options: RunOptions) -> Result:
             seed=config.simulation.seed,
             random_count=config.simulation.random_count,
         )
+        history = None
+        if options.drift and state is not None:
+            from gate.history import drift_history
+
+            history = drift_history(
+                workspace, subjects, in_doubt(state) if sources.fetch_base else None
+            )
         judge = SubjectJudge(
             config,
             parser,
@@ -157,13 +163,7 @@ def run_check(options: RunOptions) -> Result:
             workspace.base_label,
             label,
             contract_subjects,
-            (
-                drift_history(
-                    workspace, subjects, in_doubt(state) if sources.fetch_base else None
-                )
-                if options.drift and state is not None
-                else None
-            ),
+            history,
         )
         local = [
             s

@@ -11,9 +11,10 @@ from gate.subjects import SubjectSource, in_shard
 
 if TYPE_CHECKING:
     from gate.drift import DriftInput
+    from gate.history import History, InDoubt
     from gate.model import CheckResult
     from gate.options import Shard
-    from gate.workspace import History, InDoubt, StateView
+    from gate.workspace import StateView
 
 
 def _drift_input(

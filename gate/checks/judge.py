@@ -21,7 +21,8 @@ from gate.subjects import SubjectSource
 
 if TYPE_CHECKING:
     from gate.config import Config
-    from gate.workspace import History, StateView
+    from gate.history import History
+    from gate.workspace import StateView
 
 
 @dataclass(frozen=True)
