@@ -22,7 +22,6 @@ tree's `problems`: one odd link must not stop a whole run, and the caller decide
 from __future__ import annotations
 
 import contextlib
-import enum
 import functools
 import hashlib
 import json
@@ -35,19 +34,19 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from gate.errors import GitError, SourceError
 from gate.model import OriginKind
 from gate.sources import Tree
 from gate.sources.worktree import WorktreeTree, normalize_path, resolve_link
 
+if TYPE_CHECKING:
+    from gate.sources.gitchanges import FileChange, HistoryRead
+
 __all__ = [
     "BlobRead",
-    "ChangeStatus",
-    "FileChange",
     "GitRepository",
-    "HistoryRead",
     "IndexTree",
     "RevisionTree",
     "Tree",
@@ -146,43 +145,12 @@ _MAX_LINK_HOPS = 40
 _SHOWN_ARGS = 10
 
 
-class ChangeStatus(enum.StrEnum):
-    """How a file changed between two trees (git's own letters)."""
-
-    ADDED = "A"
-    MODIFIED = "M"
-    DELETED = "D"
-    RENAMED = "R"
-
-
-@dataclass(frozen=True)
-class FileChange:
-    """One changed file: `old_path` is None when added, `new_path` None when deleted."""
-
-    status: ChangeStatus
-    old_path: str | None
-    new_path: str | None
-
-    @property
-    def path(self) -> str:
-        return str(self.new_path if self.new_path is not None else self.old_path)
-
-
 @dataclass(frozen=True)
 class BlobRead:
     """Contents read from a tree, and why some requested paths were not read."""
 
     contents: dict[str, bytes] = field(default_factory=dict)
     problems: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class HistoryRead:
-    """Contents of history by object id, and the ids of git-lfs pointers that could not be
-    resolved from the local LFS store (not in `contents`)."""
-
-    contents: dict[str, bytes] = field(default_factory=dict)
-    unreadable: tuple[str, ...] = ()
 
 
 class _Entry(NamedTuple):  # a tuple, not a dataclass: cheaper to define and to build
@@ -1342,6 +1310,8 @@ class GitRepository:
         target = head if head is not None else ("the index" if staged else "the work tree")
         worktree = head is None and not staged
         _, out, _ = self._run(args, subject=f"{base} -> {target}", worktree=worktree)
+        from gate.sources.gitchanges import ChangeStatus, FileChange
+
         tokens = [_decode(raw) for raw in out.split(b"\0")]
         changes: list[FileChange] = []
         position = 0
@@ -1431,6 +1401,8 @@ class GitRepository:
             old = self._tree_listing(self.resolve(base)).paths
             if old <= new or new <= old:
                 return {}
+        from gate.sources.gitchanges import ChangeStatus
+
         # untracked files would only be additions: they never pair up (see changed_paths)
         return {
             str(change.new_path): str(change.old_path)
@@ -1562,6 +1534,8 @@ class GitRepository:
         objects from the local store (as `resolve_lfs` does). A pointer whose object is not
         there is left out and named in `unreadable`: older history is not the change under
         check, so it does not stop the run, and its text is never taken for the file's."""
+        from gate.sources.gitchanges import HistoryRead
+
         contents = self.read_objects(shas)
         missing = self._resolve_lfs_in_place(contents)
         for sha in missing:

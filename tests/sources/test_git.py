@@ -13,13 +13,12 @@ import pytest
 
 from gate.errors import ExitCode, GitError, SourceError
 from gate.sources.git import (
-    ChangeStatus,
-    FileChange,
     GitRepository,
     IndexTree,
     RevisionTree,
     WorktreeTree,
 )
+from gate.sources.gitchanges import ChangeStatus, FileChange
 from tests.support.gitrepo import git_commands
 
 if TYPE_CHECKING:
