@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn, ParamSpec, Protocol, TypeVar
 
@@ -21,6 +20,7 @@ from gate.secrets import Redactor
 
 if TYPE_CHECKING:
     import datetime as dt
+    from collections.abc import Callable, Sequence
 
 _P = ParamSpec("_P")
 _R = TypeVar("_R")
@@ -28,6 +28,8 @@ _R = TypeVar("_R")
 
 class _Decorator(Protocol):
     def __call__(self, function: Callable[_P, _R], /) -> Callable[_P, _R]: ...
+
+
 _TYPE_CHOICES = [t.value.lower() for t in SchemaType]
 _MODE_CHOICES = [m.value for m in Mode]
 _FAIL_ON_CHOICES = [Severity.ERROR.value, Severity.WARNING.value]
@@ -176,10 +178,24 @@ def cli() -> None:
 )
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 def check(
-    verbose: int, quiet: int, color: str, config: Path | None, registry_url: str | None,
-    snapshot: Path | None, offline: bool, reports: tuple[str, ...], fail_on: str,
-    base: str | None, head: str | None, staged: bool, fetch_base: bool, hook: bool,
-    verify_with_registry: bool, no_simulate: bool, shard: str | None, files: tuple[Path, ...],
+    verbose: int,
+    quiet: int,
+    color: str,
+    config: Path | None,
+    registry_url: str | None,
+    snapshot: Path | None,
+    offline: bool,
+    reports: tuple[str, ...],
+    fail_on: str,
+    base: str | None,
+    head: str | None,
+    staged: bool,
+    fetch_base: bool,
+    hook: bool,
+    verify_with_registry: bool,
+    no_simulate: bool,
+    shard: str | None,
+    files: tuple[Path, ...],
 ) -> None:
     """Check changed schemas against the base revision, the registry and the consumers."""
     from gate.commands import CheckArgs, SourceArgs, check_command, parse_report_requests
@@ -243,8 +259,15 @@ def _schema_options(mode_help: str) -> _Decorator:
 @_verbosity_options
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 def compat(
-    schema_type: str | None, mode: str, policy: str, output_format: str, no_simulate: bool,
-    verbose: int, quiet: int, color: str, files: tuple[Path, ...],
+    schema_type: str | None,
+    mode: str,
+    policy: str,
+    output_format: str,
+    no_simulate: bool,
+    verbose: int,
+    quiet: int,
+    color: str,
+    files: tuple[Path, ...],
 ) -> None:
     """Check NEW (the last file) against OLD versions (oldest first), without configuration."""
     from gate.commands import SchemaArgs, compat_command
@@ -262,8 +285,15 @@ def compat(
 @click.argument("old", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
 def diff(
-    schema_type: str | None, mode: str, policy: str, output_format: str, verbose: int,
-    quiet: int, color: str, old: Path, new: Path,
+    schema_type: str | None,
+    mode: str,
+    policy: str,
+    output_format: str,
+    verbose: int,
+    quiet: int,
+    color: str,
+    old: Path,
+    new: Path,
 ) -> None:
     """A changelog of one schema change, each change classified."""
     from gate.commands import SchemaArgs, diff_command
@@ -281,30 +311,54 @@ def diff(
     help="In a shallow clone, fetch from origin as much history as drift needs.",
 )
 def drift(
-    verbose: int, quiet: int, color: str, config: Path | None, registry_url: str | None,
-    snapshot: Path | None, offline: bool, reports: tuple[str, ...], fail_on: str,
+    verbose: int,
+    quiet: int,
+    color: str,
+    config: Path | None,
+    registry_url: str | None,
+    snapshot: Path | None,
+    offline: bool,
+    reports: tuple[str, ...],
+    fail_on: str,
     fetch_base: bool,
 ) -> None:
     """Compare git with the registry: unregistered schemas, hand-registered versions, levels."""
     from gate.commands import CheckArgs, SourceArgs, drift_command, parse_report_requests
 
     sources = SourceArgs(config, registry_url, snapshot, offline, fetch_base=fetch_base)
-    _execute(verbose, quiet, lambda verbosity: drift_command(
-        CheckArgs(sources, parse_report_requests(reports), fail_on), verbosity))
+    _execute(
+        verbose,
+        quiet,
+        lambda verbosity: drift_command(
+            CheckArgs(sources, parse_report_requests(reports), fail_on), verbosity
+        ),
+    )
 
 
 @cli.command()
 @_source_options
 def simulate(
-    verbose: int, quiet: int, color: str, config: Path | None, registry_url: str | None,
-    snapshot: Path | None, offline: bool, reports: tuple[str, ...], fail_on: str,
+    verbose: int,
+    quiet: int,
+    color: str,
+    config: Path | None,
+    registry_url: str | None,
+    snapshot: Path | None,
+    offline: bool,
+    reports: tuple[str, ...],
+    fail_on: str,
 ) -> None:
     """Decode sample and generated payloads with every consumer's reader schema."""
     from gate.commands import CheckArgs, SourceArgs, parse_report_requests, simulate_command
 
     sources = SourceArgs(config, registry_url, snapshot, offline)
-    _execute(verbose, quiet, lambda verbosity: simulate_command(
-        CheckArgs(sources, parse_report_requests(reports), fail_on), verbosity))
+    _execute(
+        verbose,
+        quiet,
+        lambda verbosity: simulate_command(
+            CheckArgs(sources, parse_report_requests(reports), fail_on), verbosity
+        ),
+    )
 
 
 @cli.group()
@@ -325,8 +379,13 @@ def registry() -> None:
 @_verbosity_options
 @click.argument("directory", type=click.Path(path_type=Path))
 def registry_export(
-    registry_url: str | None, config: Path | None, subjects: tuple[str, ...], verbose: int,
-    quiet: int, color: str, directory: Path,
+    registry_url: str | None,
+    config: Path | None,
+    subjects: tuple[str, ...],
+    verbose: int,
+    quiet: int,
+    color: str,
+    directory: Path,
 ) -> None:
     """Write a registry snapshot to DIRECTORY, for offline runs."""
     from gate.commands import ExportArgs, SourceArgs, export_command
@@ -356,9 +415,21 @@ def registry_export(
 @click.option("--offline", is_flag=True)
 @_verbosity_options
 def waive(
-    fingerprint: str, reason: str, owner: str, expires: dt.datetime, rule: str | None,
-    subject: str | None, config: Path | None, base: str | None, head: str | None, staged: bool,
-    registry_url: str | None, snapshot: Path | None, offline: bool, verbose: int, quiet: int,
+    fingerprint: str,
+    reason: str,
+    owner: str,
+    expires: dt.datetime,
+    rule: str | None,
+    subject: str | None,
+    config: Path | None,
+    base: str | None,
+    head: str | None,
+    staged: bool,
+    registry_url: str | None,
+    snapshot: Path | None,
+    offline: bool,
+    verbose: int,
+    quiet: int,
     color: str,
 ) -> None:
     """Append a waiver for the finding with FINGERPRINT to gate.yaml (once)."""
@@ -376,8 +447,13 @@ def waive(
 @click.option("--config", "config", type=click.Path(path_type=Path), default=None)
 @_verbosity_options
 def unwaive(
-    fingerprint: str, rule: str | None, subject: str | None, config: Path | None, verbose: int,
-    quiet: int, color: str,
+    fingerprint: str,
+    rule: str | None,
+    subject: str | None,
+    config: Path | None,
+    verbose: int,
+    quiet: int,
+    color: str,
 ) -> None:
     """Remove the waiver with FINGERPRINT from gate.yaml (or its waivers file)."""
     from gate.commands import UnwaiveArgs, unwaive_command

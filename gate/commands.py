@@ -11,7 +11,6 @@ import json
 import os
 import sys
 import tempfile
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +24,7 @@ from gate.report import ReportFormat
 
 if TYPE_CHECKING:
     import datetime as dt
+    from collections.abc import Mapping, Sequence
 
 
 @dataclass(frozen=True)
@@ -432,7 +432,10 @@ def simulate_command(args: CheckArgs, verbosity: int) -> int:
 
     requests = args.reports
     options = dataclasses.replace(
-        _run_options(args), compat=False, drift=False, simulate=True,
+        _run_options(args),
+        compat=False,
+        drift=False,
+        simulate=True,
         describe_changes=_shows_text(requests, verbosity),
     )
     result = run_check(options)
@@ -512,11 +515,14 @@ def waive_command(args: WaiveArgs, verbosity: int = 0) -> int:
         # running the same command again (a re-run CI step, a second try) changes nothing
         until = held.expires.isoformat()
         state = f"expired on {until}" if held.expires < dt.date.today() else f"holds until {until}"
-        sys.stdout.write(printable(
-            f"{rule} on {subject} ({fingerprint}) is already waived: the waiver in "
-            f"{held.file}:{held.line} {state}; edit that entry to change its reason, owner or "
-            "expiry"
-        ) + "\n")
+        sys.stdout.write(
+            printable(
+                f"{rule} on {subject} ({fingerprint}) is already waived: the waiver in "
+                f"{held.file}:{held.line} {state}; edit that entry to change its reason, owner or "
+                "expiry"
+            )
+            + "\n"
+        )
         return 0
     if config.waivers_file is not None:
         target, text = config.waivers_file, _read_or_empty(config.waivers_file)
@@ -526,9 +532,12 @@ def waive_command(args: WaiveArgs, verbosity: int = 0) -> int:
         text = _read_or_empty(target) or "version: 1\n"
         updated = append_to_config(text, entry)
     _rewrite_config(target, text, updated, config.path or target, sources.environ)
-    sys.stdout.write(printable(
-        f"waived {rule} on {subject} ({fingerprint}) until {expires.isoformat()} in {target}"
-    ) + "\n")
+    sys.stdout.write(
+        printable(
+            f"waived {rule} on {subject} ({fingerprint}) until {expires.isoformat()} in {target}"
+        )
+        + "\n"
+    )
     return 0
 
 
@@ -557,18 +566,21 @@ def unwaive_command(args: UnwaiveArgs, verbosity: int = 0) -> int:
     config = load_configuration(sources)
     waiver = find_waiver(config.waivers, args.fingerprint, args.rule, args.subject)
     declared_in_config = config.path is not None and waiver.file == config.path.name
-    target = config.path if declared_in_config or config.waivers_file is None else (
-        config.waivers_file
+    target = (
+        config.path if declared_in_config or config.waivers_file is None else (config.waivers_file)
     )
     if target is None:
         raise UsageError("no gate.yaml holds the waiver", args.fingerprint)
     text = target.read_text(encoding="utf-8")
     updated = remove_entry(text, waiver.line, waiver.file)
     _rewrite_config(target, text, updated, config.path or target, sources.environ)
-    sys.stdout.write(printable(
-        f"removed the waiver for {waiver.rule} on {waiver.subject} ({waiver.fingerprint}) "
-        f"from {waiver.file}"
-    ) + "\n")
+    sys.stdout.write(
+        printable(
+            f"removed the waiver for {waiver.rule} on {waiver.subject} ({waiver.fingerprint}) "
+            f"from {waiver.file}"
+        )
+        + "\n"
+    )
     return 0
 
 

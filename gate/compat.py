@@ -8,11 +8,14 @@ at every version.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gate.formats import CheckOptions, SchemaFormat
 from gate.model import Direction, Incompatibility, Mode, Side
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 
 @dataclass(frozen=True)

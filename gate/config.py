@@ -46,7 +46,6 @@ import json
 import os
 import re
 import string
-from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date, datetime
@@ -57,6 +56,8 @@ from gate.errors import ConfigError, SourceError
 from gate.model import JsonPolicy, Mode, SchemaType
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator, Mapping, Sequence
+
     import yaml
 
     from gate.configschema import ConfigSchema
@@ -493,8 +494,7 @@ def _compose(text: str, file: str) -> yaml.Node | None:
                     line,
                     "",
                     f"invalid YAML: character 0x{error.character:02x} is not allowed",
-                    "remove the control character (or write it as an escape in a quoted "
-                    "string)",
+                    "remove the control character (or write it as an escape in a quoted string)",
                 )
             ]
         ) from None
@@ -782,9 +782,7 @@ def _schema_problems(instance: object, document: _Document, definition: str | No
             document.problem(key, message, hint, line=line)
 
 
-def _explain(
-    error: Any, document: _Document
-) -> Iterator[tuple[Key, int | None, str, str]]:
+def _explain(error: Any, document: _Document) -> Iterator[tuple[Key, int | None, str, str]]:
     key: Key = tuple(error.absolute_path)
     line = document.line(key)
     kind = error.validator
@@ -1124,8 +1122,9 @@ class _Builder:
         for rule in rules:
             if rule.file is not None:
                 by_file.setdefault(rule.file, rule)
-                by_subject.setdefault(expand_template(rule.subject, template_values(rule.file)),
-                                      rule)
+                by_subject.setdefault(
+                    expand_template(rule.subject, template_values(rule.file)), rule
+                )
 
         def step(reference: SchemaReference) -> SubjectRule | None:
             if reference.file is not None:
@@ -1151,9 +1150,7 @@ class _Builder:
                         continue
                     chain = [*path, (rule, reference)]
                     if target.file == start.file:
-                        names = " -> ".join(
-                            f"{r.target} (line {r.line})" for _, r in chain
-                        )
+                        names = " -> ".join(f"{r.target} (line {r.line})" for _, r in chain)
                         self.doc.problem(
                             (),
                             f"schema references form a cycle: {start.file} -> {names}",
@@ -1292,7 +1289,7 @@ def load_config(path: Path, environ: Mapping[str, str]) -> Config:
         path=path.resolve(),
         root=root,
         version=int(value.get("version", CONFIG_VERSION)),
-        registry=builder.registry(value["registry"] if "registry" in value else None),
+        registry=builder.registry(value.get("registry", None)),
         default_compatibility=Mode(defaults.get("compatibility", Mode.BACKWARD.value)),
         json_policy=JsonPolicy(defaults.get("json_policy", JsonPolicy.STRICT.value)),
         subjects=builder.subjects(value.get("subjects")),

@@ -70,7 +70,7 @@ class SchemaViolation:
     (A plain class: a dataclass would cost a noticeable part of a millisecond at import.)
     """
 
-    __slots__ = ("validator", "validator_value", "schema", "instance", "absolute_path", "message")
+    __slots__ = ("absolute_path", "instance", "message", "schema", "validator", "validator_value")
 
     def __init__(
         self,
@@ -205,7 +205,7 @@ class ConfigSchema:
                 ):
                     raise self._fail(at, f"unsupported $ref {value!r} (only #/$defs/<name>)")
             elif keyword == "type":
-                kinds = [value] if isinstance(value, str) else cast(list[str], value)
+                kinds = [value] if isinstance(value, str) else cast("list[str]", value)
                 if not isinstance(kinds, list) or not kinds or not set(kinds) <= TYPES:
                     raise self._fail(at, f"unsupported type {value!r}")
             elif keyword in ("enum", "required"):
@@ -246,22 +246,22 @@ class ConfigSchema:
     ) -> Iterator[SchemaViolation]:
         for keyword, value in schema.items():
             if keyword == "$ref":
-                definition = self._defs[cast(str, value)[len(_REF_PREFIX) :]]
+                definition = self._defs[cast("str", value)[len(_REF_PREFIX) :]]
                 yield from self._errors(definition, instance, path)
             elif keyword == "properties":
                 if isinstance(instance, dict):
-                    properties = cast(Mapping[str, Mapping[str, object]], value)
+                    properties = cast("Mapping[str, Mapping[str, object]]", value)
                     for name, subschema in properties.items():
                         if name in instance:
                             yield from self._errors(subschema, instance[name], (*path, name))
             elif keyword == "items":
                 if isinstance(instance, list):
                     for index, item in enumerate(instance):
-                        subschema = cast(Mapping[str, object], value)
+                        subschema = cast("Mapping[str, object]", value)
                         yield from self._errors(subschema, item, (*path, index))
             elif keyword == "required":
                 if isinstance(instance, dict):
-                    for name in cast(list[str], value):
+                    for name in cast("list[str]", value):
                         if name not in instance:
                             missing = f"{name!r} is a required property"
                             yield SchemaViolation(keyword, value, schema, instance, path, missing)
@@ -275,37 +275,37 @@ class ConfigSchema:
     ) -> str | None:
         """jsonschema's message when `keyword` fails on `instance`, else None."""
         if keyword == "type":
-            kinds = [value] if isinstance(value, str) else cast(list[str], value)
+            kinds = [value] if isinstance(value, str) else cast("list[str]", value)
             if any(is_type(instance, kind) for kind in kinds):
                 return None
             return f"{instance!r} is not of type {', '.join(repr(kind) for kind in kinds)}"
         if keyword == "additionalProperties":
             if value or not isinstance(instance, dict):
                 return None
-            properties = cast(Mapping[str, object], schema.get("properties", {}))
+            properties = cast("Mapping[str, object]", schema.get("properties", {}))
             extras = {name for name in instance if name not in properties}
             if not extras:
                 return None
             unexpected = _extras_message(sorted(extras, key=str))
             return f"Additional properties are not allowed ({unexpected} unexpected)"
         if keyword == "enum":
-            if any(equal(each, instance) for each in cast(list[object], value)):
+            if any(equal(each, instance) for each in cast("list[object]", value)):
                 return None
             return f"{instance!r} is not one of {value!r}"
         if keyword == "const":
             return None if equal(instance, value) else f"{value!r} was expected"
         if keyword == "minLength":
-            if not isinstance(instance, str) or len(instance) >= cast(int, value):
+            if not isinstance(instance, str) or len(instance) >= cast("int", value):
                 return None
             return f"{instance!r} {'should be non-empty' if value == 1 else 'is too short'}"
         if keyword == "pattern":
-            if not isinstance(instance, str) or self._patterns[cast(str, value)].search(instance):
+            if not isinstance(instance, str) or self._patterns[cast("str", value)].search(instance):
                 return None
             return f"{instance!r} does not match {value!r}"
         if keyword in ("minimum", "maximum", "exclusiveMinimum"):
             if not is_type(instance, "number"):
                 return None
-            number, bound = cast(float, instance), cast(float, value)
+            number, bound = cast("float", instance), cast("float", value)
             if keyword == "minimum" and number < bound:
                 return f"{instance!r} is less than the minimum of {value!r}"
             if keyword == "maximum" and number > bound:

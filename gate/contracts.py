@@ -11,7 +11,6 @@ import base64
 import dataclasses
 import enum
 import re
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -22,6 +21,8 @@ from gate.model import CheckKind, CheckResult, Finding, Location, Severity, Side
 from gate.simulationrules import SIMULATION_DECODE_FAILED
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     from gate.samples import DecodedWire, Sample
 
 _PINNED = re.compile(r"^(?P<subject>[^@\s]+)@(?P<version>\d+|latest)$")
@@ -308,13 +309,14 @@ def _with_fastavro_only(
     sources = [result.sample.source for result in failed]
     for index, finding in enumerate(findings):
         if finding.rule == SIMULATION_BREAKS_ACCEPTED_CHANGE:
-            said = ", ".join(sources[:3]) + (f" and {len(sources) - 3} more" if len(sources) > 3
-                                             else "")
+            said = ", ".join(sources[:3]) + (
+                f" and {len(sources) - 3} more" if len(sources) > 3 else ""
+            )
             amended = dataclasses.replace(
                 finding,
                 message=f"{finding.message}; the configured sample(s) {said} fail the same way",
             )
-            return [*findings[:index], amended, *findings[index + 1:]]
+            return [*findings[:index], amended, *findings[index + 1 :]]
     sample = _sample_finding(pair, failed, failed[0].error or "", writer_label, reader_label)
     warning = samples_only_fastavro_fails(
         failed,

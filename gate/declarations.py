@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from datetime import date
+    from pathlib import Path
 
 # a consumer reader naming a registered version: `subject@3`, `subject@latest`
 PIN = re.compile(r"(?P<subject>.+)@(?P<version>[0-9]+|latest)")

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import sys
 import threading
-from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 T = TypeVar("T")
 
@@ -42,7 +44,7 @@ def call_deep(fn: Callable[[], T], depth: int) -> T:
         def target() -> None:
             try:
                 outcome.append(fn())
-            except BaseException as error:  # noqa: BLE001 - re-raised in the caller's thread
+            except BaseException as error:  # re-raised in the caller's thread
                 failure.append(error)
 
         with _lock:

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from gate.errors import FormatError
 from gate.formats import get_format
@@ -36,7 +36,11 @@ from gate.model import (
     SchemaType,
     Severity,
 )
-from gate.sources.state import RegisteredSchema, SubjectState
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from gate.sources.state import RegisteredSchema, SubjectState
 
 UNTRACKED_REGISTRY_VERSION = "DRIFT_UNTRACKED_REGISTRY_VERSION"
 HISTORY_PREDATES_GIT = "DRIFT_REGISTRY_HISTORY_PREDATES_GIT"
@@ -383,8 +387,7 @@ def _untracked_versions(item: DriftInput) -> list[Finding]:
                     item,
                     f"{item.subject}: registry version {version.version} (id {version.id}) "
                     f"matches no revision of {where} in git history {why}; it was registered "
-                    "outside the reviewed workflow."
-                    + (f" It {differs}." if differs else ""),
+                    "outside the reviewed workflow." + (f" It {differs}." if differs else ""),
                     f"commit that schema to {where} if it is meant to stay, or delete version "
                     f"{version.version} of {item.subject} from the registry if it was a "
                     "mistake",

@@ -7,9 +7,11 @@ import errno
 import os
 import sys
 import traceback
-from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 
 class ExitCode(enum.IntEnum):
@@ -135,7 +137,7 @@ def error_handler(
             "--report FORMAT=PATH\n",
         )
         exit(int(ExitCode.SOURCE))
-    except Exception as error:  # noqa: BLE001 - the last line of defence, reported as a bug
+    except Exception as error:  # the last line of defence, reported as a bug
         _internal(error, verbosity, out, redact, exit)
 
 

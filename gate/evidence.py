@@ -10,7 +10,6 @@ value changes (Avro) and samples the writer rejects are findings of their own.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -26,6 +25,8 @@ from gate.model import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
     from gate.formats import Simulator
     from gate.simulation_types import SimulationOutcome
 
@@ -69,8 +70,11 @@ class WitnessMemo:
     ) -> SimulationOutcome | None:
         """The outcome of a simulation of these very schemas, for these targets, if one ran."""
         for known_writer, known_reader, known_targets, outcome in self.outcomes:
-            if known_targets == targets and _same(known_writer, writer) and _same(
-                    known_reader, reader):
+            if (
+                known_targets == targets
+                and _same(known_writer, writer)
+                and _same(known_reader, reader)
+            ):
                 return outcome
         return None
 
@@ -92,8 +96,10 @@ def _relabelled(outcome: SimulationOutcome, writer: str, reader: str) -> Simulat
         writer=writer,
         reader=reader,
         witness=witness(outcome.witness),
-        witnesses={pointer: dataclasses.replace(w, writer=writer, reader=reader)
-                   for pointer, w in outcome.witnesses.items()},
+        witnesses={
+            pointer: dataclasses.replace(w, writer=writer, reader=reader)
+            for pointer, w in outcome.witnesses.items()
+        },
     )
 
 

@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gate.subjects import SubjectSource
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from gate.sources.git import GitRepository
     from gate.workspace import Workspace
 
@@ -66,7 +67,8 @@ def drift_history(
     paths = [s.head_path for s in subjects if s.head_path]
     # the compared revisions count even when no ref names them (a base fetched by its sha)
     revisions = [
-        sha for tree in (workspace.base_tree, workspace.head_tree)
+        sha
+        for tree in (workspace.base_tree, workspace.head_tree)
         if isinstance(sha := getattr(tree, "sha", None), str)
     ]
 

@@ -63,8 +63,10 @@ def baseline_name(origin: Origin, latest: bool = False) -> str:
     if origin.kind is OriginKind.GIT:
         return "git base"
     if origin.kind in (OriginKind.REGISTRY, OriginKind.SNAPSHOT):
-        return "registry latest" if latest or origin.version is None else (
-            f"registry v{origin.version}"
+        return (
+            "registry latest"
+            if latest or origin.version is None
+            else (f"registry v{origin.version}")
         )
     return origin.path or origin.label()
 
@@ -248,8 +250,11 @@ def compat_checks(
     # the candidate's format, or `_TypeChange` around it (only `check`/`edit_warnings` are used)
     fmt: Any = get_format(candidate.schema.type)
     wrapped = [(Version(p.schema.origin.label(), p.value), p) for p in history if p.ok]
-    other_type = {id(p.value): p.schema.type for p in history if p.ok
-                  and p.schema.type is not candidate.schema.type}
+    other_type = {
+        id(p.value): p.schema.type
+        for p in history
+        if p.ok and p.schema.type is not candidate.schema.type
+    }
     if other_type:
         fmt = _TypeChange(fmt, candidate.schema.type, other_type)
     parsed_of = {id(version): parsed for version, parsed in wrapped}

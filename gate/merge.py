@@ -7,9 +7,7 @@ one unsharded run would have written (up to timings). JUnit reports are merged a
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
-from pathlib import Path
-from typing import Any, TypedDict, cast
+from typing import TYPE_CHECKING, Any, TypedDict, cast
 
 from gate.errors import SourceError, UsageError
 from gate.model import (
@@ -23,6 +21,10 @@ from gate.model import (
     Witness,
 )
 from gate.report import ReportFormat
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
 
 
 class _LocationDocument(TypedDict, total=False):
@@ -86,7 +88,7 @@ def _load_json(path: Path) -> ReportDocument:
             str(path),
             "pass the files that `gate check --report json=...` wrote, unedited",
         )
-    return cast(ReportDocument, document)
+    return cast("ReportDocument", document)
 
 
 def _report_problem(document: dict[str, object]) -> str | None:
@@ -235,9 +237,7 @@ def _merge_junit(paths: Sequence[Path]) -> tuple[str, bool]:
     return text + "\n", totals["failures"] == 0 and totals["errors"] == 0
 
 
-def merge_reports(
-    paths: Sequence[Path], output_format: ReportFormat | None
-) -> tuple[str, bool]:
+def merge_reports(paths: Sequence[Path], output_format: ReportFormat | None) -> tuple[str, bool]:
     """The merged report's text and whether the merged run passed."""
     if not paths:
         raise UsageError("nothing to merge", "merge-reports", "pass the shards' report files")

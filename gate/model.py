@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import enum
 import hashlib
-from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Mapping
 
 # a JSON value as `json.loads` returns it
 JSON = dict[str, "JSON"] | list["JSON"] | str | int | float | bool | None

@@ -17,7 +17,6 @@ from gate.evidence import SimulationSettings, with_evidence
 from gate.formats import CheckOptions
 from gate.judge import Parsed, Parser
 from gate.model import CheckResult, InputPatterns, Result, RunInfo, RunInputs
-from gate.options import RunOptions
 from gate.pool import judge_all
 from gate.references import ReferenceResolver, required_subjects
 from gate.subjects import in_shard, with_texts
@@ -34,6 +33,7 @@ from gate.workspace import (
 
 if TYPE_CHECKING:
     from gate.config import Config
+    from gate.options import RunOptions
     from gate.workspace import StateView
 
 

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from gate.model import Category, CheckKind, CheckResult, Finding, Location, Rule, Severity
@@ -13,6 +11,9 @@ WAIVER_EXPIRED = "WAIVER_EXPIRED"
 WAIVER_STALE = "WAIVER_STALE"
 
 if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Sequence
+
     from gate.declarations import Waiver
 
 POLICY_RULES: tuple[Rule, ...] = (

@@ -5,10 +5,10 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
     from concurrent.futures import ProcessPoolExecutor
 
     from gate.checks.judge import SubjectJudge
@@ -148,4 +148,3 @@ def _kill_workers(pool: ProcessPoolExecutor) -> None:
         if pid:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGTERM)
-

@@ -24,7 +24,6 @@ gate.yaml's line.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -33,6 +32,8 @@ from gate.formats import yaml_schema_text
 from gate.model import Reference
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     from gate.config import Config, SchemaReference, SubjectBinding
     from gate.sources import Tree
     from gate.subjects import SubjectSource
@@ -116,8 +117,10 @@ class ReferenceResolver:
             if source.at_base and source.base_path is not None:
                 references = base_binding.references if base_binding is not None else ()
                 base = self.resolve(references, source.base_path, at_head=False)
-            changed = head is not None and base is not None and (
-                head.texts != base.texts or head.problem != base.problem
+            changed = (
+                head is not None
+                and base is not None
+                and (head.texts != base.texts or head.problem != base.problem)
             )
             out.append(
                 dataclasses.replace(
@@ -289,9 +292,7 @@ class ReferenceResolver:
             hint,
         )
 
-    def _cycle(
-        self, owner: str, chain: list[tuple[tuple[object, ...], SchemaReference]]
-    ) -> None:
+    def _cycle(self, owner: str, chain: list[tuple[tuple[object, ...], SchemaReference]]) -> None:
         steps = " -> ".join(f"{ref.target} (line {ref.line})" for _, ref in chain)
         raise ConfigError(
             f"schema references form a cycle: {owner} -> {steps}",

@@ -20,14 +20,12 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
 from gate.errors import SourceError
 from gate.jsonpos import line_of
-from gate.model import SchemaType
 from gate.simulationrules import (
     SAMPLE_INVALID,
     SAMPLE_NOT_VALID_FOR_WRITER,
@@ -35,7 +33,10 @@ from gate.simulationrules import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
     from gate.formats import Simulator
+    from gate.model import SchemaType
 
 WIRE_MAGIC = 0
 WIRE_HEADER = 5  # magic byte + 4-byte schema id
@@ -66,7 +67,7 @@ class Sample:
     def body(self) -> bytes | None:
         """The message without its header (the Avro body, the JSON text, the Protobuf
         message)."""
-        return None if self.wire is None else self.wire[self.header_size:]
+        return None if self.wire is None else self.wire[self.header_size :]
 
 
 @dataclass(frozen=True)
@@ -119,11 +120,19 @@ def load_samples(
     """
     suffix = path.suffix.lower()
     if suffix not in SAMPLE_EXTENSIONS:
-        return [SampleProblem(display, f"unsupported sample file type {suffix or '(none)'!r}; "
-                              "use " + ", ".join(SAMPLE_EXTENSIONS))]
+        return [
+            SampleProblem(
+                display,
+                f"unsupported sample file type {suffix or '(none)'!r}; "
+                "use " + ", ".join(SAMPLE_EXTENSIONS),
+            )
+        ]
     if _leaves_repository(path, display):
-        return [SampleProblem(display, "a symbolic link leads the sample file out of the "
-                              "repository; not read")]
+        return [
+            SampleProblem(
+                display, "a symbolic link leads the sample file out of the repository; not read"
+            )
+        ]
     try:
         data = path.read_bytes()
     except OSError as error:
@@ -139,8 +148,11 @@ def load_samples(
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
-        return [SampleProblem(f"{display}:{line}", f"not UTF-8 text: {error.reason} at byte "
-                              f"{error.start}")]
+        return [
+            SampleProblem(
+                f"{display}:{line}", f"not UTF-8 text: {error.reason} at byte {error.start}"
+            )
+        ]
     if suffix in JSON_LINES_EXTENSIONS:
         return list(_json_lines(text, display))
     return _json_document(text, display)
@@ -170,8 +182,10 @@ def _json_document(text: str, display: str) -> list[Sample | SampleProblem]:
         return [SampleProblem(display, _TOO_DEEP)]
     if not isinstance(value, list):
         return [Sample(f"{display}:{line_of(text, '') or 1}", payload=value)]
-    return [Sample(f"{display}:{line_of(text, f'/{index}') or 1}", payload=item)
-            for index, item in enumerate(value)]
+    return [
+        Sample(f"{display}:{line_of(text, f'/{index}') or 1}", payload=item)
+        for index, item in enumerate(value)
+    ]
 
 
 _TOO_DEEP = "the JSON is nested too deeply to be decoded"
@@ -181,7 +195,7 @@ def _leaves_repository(path: Path, display: str) -> bool:
     parts = PurePosixPath(display).parts
     if not parts or ".." in parts or PurePosixPath(display).is_absolute():
         return False  # not repository-relative: nothing to compare with
-    if tuple(path.parts[-len(parts):]) != parts:
+    if tuple(path.parts[-len(parts) :]) != parts:
         return False
     root = os.path.realpath(path.parents[len(parts) - 1])
     real = os.path.realpath(path)
@@ -197,19 +211,31 @@ def _json_reason(error: ValueError) -> str:
 def read_wire(data: bytes, display: str) -> Sample | SampleProblem:
     """One Confluent wire-format message: its header checked, its schema id read."""
     if not data:
-        return SampleProblem(display, "empty file: a wire-format message needs at least 5 bytes "
-                             "(magic byte 0 and a 4-byte schema id)")
+        return SampleProblem(
+            display,
+            "empty file: a wire-format message needs at least 5 bytes "
+            "(magic byte 0 and a 4-byte schema id)",
+        )
     if data[0] == 1:
-        return SampleProblem(display, "not a payload capture: the first byte is 0x01, the "
-                             "header framing of newer clients (magic byte 1 and a GUID, sent in "
-                             "the record header __value_schema_id/__key_schema_id); capture the "
-                             "record value with the schema id prefix (magic byte 0x00) instead")
+        return SampleProblem(
+            display,
+            "not a payload capture: the first byte is 0x01, the "
+            "header framing of newer clients (magic byte 1 and a GUID, sent in "
+            "the record header __value_schema_id/__key_schema_id); capture the "
+            "record value with the schema id prefix (magic byte 0x00) instead",
+        )
     if data[0] != WIRE_MAGIC:
-        return SampleProblem(display, f"not a Confluent wire-format message: the first byte is "
-                             f"0x{data[0]:02x}, the magic byte must be 0x00")
+        return SampleProblem(
+            display,
+            f"not a Confluent wire-format message: the first byte is "
+            f"0x{data[0]:02x}, the magic byte must be 0x00",
+        )
     if len(data) < WIRE_HEADER:
-        return SampleProblem(display, f"truncated wire-format message: {len(data)} bytes, the "
-                             "header alone is 5 (magic byte 0 and a 4-byte schema id)")
+        return SampleProblem(
+            display,
+            f"truncated wire-format message: {len(data)} bytes, the "
+            "header alone is 5 (magic byte 0 and a 4-byte schema id)",
+        )
     schema_id = int.from_bytes(data[1:WIRE_HEADER], "big")
     return Sample(display, wire=bytes(data), schema_id=schema_id)
 
@@ -233,12 +259,16 @@ def decode_wire(
     schema_id = sample.schema_id
     writer = resolve_id(schema_id)
     if writer is None:
-        return SampleProblem(sample.source, f"schema id {schema_id} in {sample.source} is not in "
-                             "the registry or snapshot", SAMPLE_UNKNOWN_SCHEMA_ID)
+        return SampleProblem(
+            sample.source,
+            f"schema id {schema_id} in {sample.source} is not in the registry or snapshot",
+            SAMPLE_UNKNOWN_SCHEMA_ID,
+        )
     simulator = _simulator(schema_type)
     if simulator is None:
-        return SampleProblem(sample.source, f"wire-format samples of type "
-                             f"{schema_type.value} are not supported")
+        return SampleProblem(
+            sample.source, f"wire-format samples of type {schema_type.value} are not supported"
+        )
     return simulator.decode_wire(sample, writer, reader)
 
 
@@ -257,8 +287,10 @@ def plain_reader(
     simulator = _simulator(schema_type)
     if simulator is None:
         return lambda sample: SampleProblem(
-            sample.source, f"samples of type {schema_type.value} are not supported",
-            SAMPLE_NOT_VALID_FOR_WRITER)
+            sample.source,
+            f"samples of type {schema_type.value} are not supported",
+            SAMPLE_NOT_VALID_FOR_WRITER,
+        )
     return simulator.plain_reader(writer, reader)
 
 
@@ -278,8 +310,10 @@ def plain_sample(sample: Sample) -> Sample:
 def corrupt(sample: Sample, error: Exception) -> str:
     """The message of a captured body that does not decode."""
     kind = "truncated" if isinstance(error, (EOFError, StopIteration)) else "corrupt"
-    return (f"{kind} wire-format message: the body does not decode with schema id "
-            f"{sample.schema_id}: {type(error).__name__}: {error}")
+    return (
+        f"{kind} wire-format message: the body does not decode with schema id "
+        f"{sample.schema_id}: {type(error).__name__}: {error}"
+    )
 
 
 def split(items: Iterable[Sample | SampleProblem]) -> tuple[list[Sample], list[SampleProblem]]:

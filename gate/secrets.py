@@ -3,15 +3,20 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
 
 SECRET_VARIABLES = ("GATE_REGISTRY_PASSWORD", "GATE_REGISTRY_TOKEN", "GATE_REGISTRY_USER")
 # A URL with user info, in free text. The scheme starts where no scheme character precedes it (so
 # a long run of letters is tried once, not from each of its letters), and the user info runs to
 # the LAST `@` of the word: a Confluent Cloud secret may hold a raw `/` or `@`, and cutting at
 # the first one would print the rest of it.
-_USERINFO = re.compile(r"(?<![a-zA-Z0-9+.-])(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^\s@]*(?:@[^\s@]*)*@")
+_USERINFO = re.compile(
+    r"(?<![a-zA-Z0-9+.-])(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^\s@]*(?:@[^\s@]*)*@"
+)
 _AUTH_HEADER = re.compile(r"(?i)(authorization\s*[:=]\s*)(basic|bearer)?\s*[^\s'\",]+")
 _HOST = re.compile(r"[A-Za-z0-9._~%!$&'()*+,;=:\[\]-]*(?=[/?#]|$)")
 

@@ -10,7 +10,6 @@ replaced by the reader's default), and carries the smallest failing payload as a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from gate.model import Finding, Location, SchemaType, Witness
@@ -30,17 +29,32 @@ from gate.simulationrules import (
 )
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from gate.formats import Simulator
     from gate.samples import DecodedWire, SampleProblem
 
 __all__ = [
-    "Agreement", "FailureKind", "SampleRejection",
-    "SimulatedFailure", "SimulationOutcome", "ValueChange", "accepted_but_breaks", "agreement",
-    "fastavro_only", "find_witness", "format_simulator", "outcome_findings", "problem_finding",
-    "samples_only_fastavro_fails", "simulate_pair", "simulates",
+    "Agreement",
+    "FailureKind",
+    "SampleRejection",
+    "SimulatedFailure",
+    "SimulationOutcome",
+    "ValueChange",
+    "accepted_but_breaks",
+    "agreement",
+    "fastavro_only",
+    "find_witness",
+    "format_simulator",
+    "outcome_findings",
+    "problem_finding",
+    "samples_only_fastavro_fails",
+    "simulate_pair",
+    "simulates",
 ]
 
 _SEVERITY = {rule.id: rule.severity for rule in SIMULATION_RULES}
+
 
 def simulate_pair(
     schema_type: SchemaType,
@@ -75,9 +89,17 @@ def simulate_pair(
     simulator = format_simulator(schema_type)
     if simulator is None:
         raise ValueError(f"payload simulation does not support {schema_type.value} schemas")
-    return simulator.simulate(writer_json, reader_json, writer_label=writer_label,
-                              reader_label=reader_label, samples=samples, seed=seed,
-                              random_count=random_count, schema_id=schema_id, targets=targets)
+    return simulator.simulate(
+        writer_json,
+        reader_json,
+        writer_label=writer_label,
+        reader_label=reader_label,
+        samples=samples,
+        seed=seed,
+        random_count=random_count,
+        schema_id=schema_id,
+        targets=targets,
+    )
 
 
 def format_simulator(schema_type: SchemaType) -> Simulator[object] | None:
@@ -108,9 +130,16 @@ def find_witness(
     schema_id: int | None = None,
 ) -> Witness | None:
     """The smallest payload written with `writer_json` that `reader_json` cannot read, if any."""
-    return simulate_pair(schema_type, writer_json, reader_json, writer_label=writer_label,
-                         reader_label=reader_label, seed=seed, random_count=random_count,
-                         schema_id=schema_id).witness
+    return simulate_pair(
+        schema_type,
+        writer_json,
+        reader_json,
+        writer_label=writer_label,
+        reader_label=reader_label,
+        seed=seed,
+        random_count=random_count,
+        schema_id=schema_id,
+    ).witness
 
 
 def agreement(checker_says_compatible: bool, outcome: SimulationOutcome) -> Agreement:
@@ -130,31 +159,50 @@ def agreement(checker_says_compatible: bool, outcome: SimulationOutcome) -> Agre
     hard = [f for f in outcome.failures if f.kind not in FASTAVRO_ONLY]
     if checker_says_compatible:
         if hard:
-            return Agreement(True, f"the checker says {outcome.reader} reads data written with "
-                             f"{outcome.writer}, but a payload fails to decode: {hard[0].error}",
-                             outcome.witness)
+            return Agreement(
+                True,
+                f"the checker says {outcome.reader} reads data written with "
+                f"{outcome.writer}, but a payload fails to decode: {hard[0].error}",
+                outcome.witness,
+            )
         if outcome.failures:
-            return Agreement(False, f"{pair}: only fastavro's value conversions fail "
-                             f"({outcome.failures[0].error}); the compatibility rules never look "
-                             "at values")
-        return Agreement(False, f"{pair}: compatible, and all {outcome.payload_count} payloads "
-                         "decode")
+            return Agreement(
+                False,
+                f"{pair}: only fastavro's value conversions fail "
+                f"({outcome.failures[0].error}); the compatibility rules never look "
+                "at values",
+            )
+        return Agreement(
+            False, f"{pair}: compatible, and all {outcome.payload_count} payloads decode"
+        )
     if outcome.failures:
-        return Agreement(False, f"{pair}: incompatible, and a payload shows it: "
-                         f"{outcome.failures[0].error}", outcome.witness)
+        return Agreement(
+            False,
+            f"{pair}: incompatible, and a payload shows it: {outcome.failures[0].error}",
+            outcome.witness,
+        )
     if outcome.payload_count == 0:
         return Agreement(False, f"{pair}: the writer schema admits no payload to try")
     if not outcome.exhaustive:
-        return Agreement(False, f"{pair}: the checker says incompatible and none of "
-                         f"{outcome.payload_count} payloads failed, but they do not cover every "
-                         "possible value, so no witness is guaranteed")
+        return Agreement(
+            False,
+            f"{pair}: the checker says incompatible and none of "
+            f"{outcome.payload_count} payloads failed, but they do not cover every "
+            "possible value, so no witness is guaranteed",
+        )
     if outcome.unenforced:
-        return Agreement(False, f"{pair}: the checker says incompatible; no payload failed "
-                         "because fastavro does not enforce: " + "; ".join(outcome.unenforced))
-    return Agreement(True, f"the checker says {outcome.reader} cannot read data written with "
-                     f"{outcome.writer}, but all {outcome.payload_count} payloads, covering "
-                     "every union branch, enum symbol and edge value of the writer, decode; "
-                     "the generated space should contain a witness if the verdict were right")
+        return Agreement(
+            False,
+            f"{pair}: the checker says incompatible; no payload failed "
+            "because fastavro does not enforce: " + "; ".join(outcome.unenforced),
+        )
+    return Agreement(
+        True,
+        f"the checker says {outcome.reader} cannot read data written with "
+        f"{outcome.writer}, but all {outcome.payload_count} payloads, covering "
+        "every union branch, enum symbol and edge value of the writer, decode; "
+        "the generated space should contain a witness if the verdict were right",
+    )
 
 
 # -- findings --------------------------------------------------------------------------------
@@ -178,14 +226,28 @@ def outcome_findings(
     sample the writer rejects. A payload that fails is evidence of the checker's findings (their
     witnesses), or of `accepted_but_breaks`."""
     findings: list[Finding] = [
-        Finding(change.rule, _SEVERITY[change.rule], subject, change.message, path=change.path,
-                versions=versions, fix=change.fix, check=check)
+        Finding(
+            change.rule,
+            _SEVERITY[change.rule],
+            subject,
+            change.message,
+            path=change.path,
+            versions=versions,
+            fix=change.fix,
+            check=check,
+        )
         for change in outcome.value_changes
     ]
     findings.extend(
-        Finding(rejection.rule, _SEVERITY[rejection.rule], subject,
-                f"sample {rejection.source}: {rejection.message}",
-                location=_location(rejection.source), versions=versions, check=check)
+        Finding(
+            rejection.rule,
+            _SEVERITY[rejection.rule],
+            subject,
+            f"sample {rejection.source}: {rejection.message}",
+            location=_location(rejection.source),
+            versions=versions,
+            check=check,
+        )
         for rejection in outcome.rejected_samples
     )
     return tuple(findings)
@@ -205,36 +267,56 @@ def accepted_but_breaks(
         return None
     witness = outcome.witness
     error = witness.error if witness is not None else outcome.failures[0].error
-    share = (f"{outcome.failed_count} of {outcome.payload_count} payloads"
-             if outcome.payload_count > 1 else "the payload")
+    share = (
+        f"{outcome.failed_count} of {outcome.payload_count} payloads"
+        if outcome.payload_count > 1
+        else "the payload"
+    )
     kinds = [failure.kind for failure in outcome.failures]
     if all(kind in FASTAVRO_ONLY for kind in kinds):
         message, fix = _fastavro_only_text(kinds, outcome.writer, outcome.reader, share, error)
     else:
-        message = (f"the registry accepts this change, but data written with {outcome.writer} "
-                   f"would still break consumers validating with {outcome.reader} ({share} "
-                   f"tried): {error}")
-        fix = ("keep the reader accepting every value the writer allows, or make sure no "
-               "producer writes such data before consumers upgrade")
-    return Finding(SIMULATION_BREAKS_ACCEPTED_CHANGE, _SEVERITY[SIMULATION_BREAKS_ACCEPTED_CHANGE],
-                   subject, message, path=outcome.keyword, versions=versions, witness=witness,
-                   fix=fix, check=check)
+        message = (
+            f"the registry accepts this change, but data written with {outcome.writer} "
+            f"would still break consumers validating with {outcome.reader} ({share} "
+            f"tried): {error}"
+        )
+        fix = (
+            "keep the reader accepting every value the writer allows, or make sure no "
+            "producer writes such data before consumers upgrade"
+        )
+    return Finding(
+        SIMULATION_BREAKS_ACCEPTED_CHANGE,
+        _SEVERITY[SIMULATION_BREAKS_ACCEPTED_CHANGE],
+        subject,
+        message,
+        path=outcome.keyword,
+        versions=versions,
+        witness=witness,
+        fix=fix,
+        check=check,
+    )
 
 
-def _fastavro_only_text(kinds: Sequence[FailureKind | str | None], writer: str, reader: str,
-                        share: str, error: str) -> tuple[str, str]:
+def _fastavro_only_text(
+    kinds: Sequence[FailureKind | str | None], writer: str, reader: str, share: str, error: str
+) -> tuple[str, str]:
     """The message and fix of the warning for data only fastavro consumers fail on."""
     if all(kind == FailureKind.NAMES for kind in kinds):
-        return (f"the registry accepts this change, and Java's decoder reads data written "
-                f"with {writer}, but fastavro consumers of {reader} fail on it ({share} "
-                f"tried): fastavro matches a union branch by its short name, not its full "
-                f"name: {error}",
-                "give the named types of the union different short names, not only different "
-                "namespaces, or make sure no fastavro consumer reads such data")
-    return (f"the registry accepts this change, but fastavro consumers of {reader} fail on data "
-            f"written with {writer} ({share} tried): {error}",
-            "the Avro rules never look at values: make sure producers do not write such "
-            "values, or keep the reader's type")
+        return (
+            f"the registry accepts this change, and Java's decoder reads data written "
+            f"with {writer}, but fastavro consumers of {reader} fail on it ({share} "
+            f"tried): fastavro matches a union branch by its short name, not its full "
+            f"name: {error}",
+            "give the named types of the union different short names, not only different "
+            "namespaces, or make sure no fastavro consumer reads such data",
+        )
+    return (
+        f"the registry accepts this change, but fastavro consumers of {reader} fail on data "
+        f"written with {writer} ({share} tried): {error}",
+        "the Avro rules never look at values: make sure producers do not write such "
+        "values, or keep the reader's type",
+    )
 
 
 def samples_only_fastavro_fails(
@@ -253,17 +335,24 @@ def samples_only_fastavro_fails(
     accept and Java's decoder reads, while fastavro consumers fail on them: named at the first
     such sample, never an error."""
     first = failed[0]
-    share = (f"{len(failed)} of {tried} configured samples" if tried > 1
-             else "the configured sample")
-    message, fix = _fastavro_only_text([d.kind for d in failed], writer, reader, share,
-                                       first.error or "")
+    share = f"{len(failed)} of {tried} configured samples" if tried > 1 else "the configured sample"
+    message, fix = _fastavro_only_text(
+        [d.kind for d in failed], writer, reader, share, first.error or ""
+    )
     sources = [d.sample.source for d in failed]
     more = f" and {len(sources) - 1} more" if len(sources) > 1 else ""
     message = f"sample {sources[0]}{more}: {message}"
-    return Finding(SIMULATION_BREAKS_ACCEPTED_CHANGE,
-                   _SEVERITY[SIMULATION_BREAKS_ACCEPTED_CHANGE], subject, message,
-                   location=_location(sources[0]), versions=versions, witness=witness, fix=fix,
-                   check=check)
+    return Finding(
+        SIMULATION_BREAKS_ACCEPTED_CHANGE,
+        _SEVERITY[SIMULATION_BREAKS_ACCEPTED_CHANGE],
+        subject,
+        message,
+        location=_location(sources[0]),
+        versions=versions,
+        witness=witness,
+        fix=fix,
+        check=check,
+    )
 
 
 def problem_finding(problem: SampleProblem, *, subject: str, check: str = "") -> Finding:
@@ -272,5 +361,11 @@ def problem_finding(problem: SampleProblem, *, subject: str, check: str = "") ->
     message = problem.message
     if problem.source not in message:
         message = f"sample {problem.source}: {message}"
-    return Finding(problem.rule, _SEVERITY[problem.rule], subject, message,
-                   location=_location(problem.source), check=check)
+    return Finding(
+        problem.rule,
+        _SEVERITY[problem.rule],
+        subject,
+        message,
+        location=_location(problem.source),
+        check=check,
+    )

@@ -7,10 +7,12 @@ import enum
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gate.model import SchemaType, Witness
 from gate.simulationrules import SAMPLE_NOT_VALID_FOR_WRITER
+
+if TYPE_CHECKING:
+    from gate.model import SchemaType, Witness
 
 SHRINK_BUDGET = 400  # encode+decode attempts spent on making a witness smaller
 # what one Avro simulation may spend past reading each payload once (confirming value changes,
@@ -51,11 +53,14 @@ class Work:
         notes = [
             f"payload simulation stopped early after {self.attempts} encode or decode "
             f"attempts (a budget of {self.budget} bytes and values): {said[part]}"
-            for part in said if part in self.short
+            for part in said
+            if part in self.short
         ]
         if "attempts" in self.short and "shrink" not in self.short:
-            notes.append(f"witness shrinking stopped after {SHRINK_BUDGET} attempts per "
-                         "witness: the witness may hold more than it needs to fail")
+            notes.append(
+                f"witness shrinking stopped after {SHRINK_BUDGET} attempts per "
+                "witness: the witness may hold more than it needs to fail"
+            )
         return tuple(notes)
 
 
@@ -81,11 +86,11 @@ class FailureKind(enum.StrEnum):
 FASTAVRO_ONLY = frozenset({FailureKind.CONVERSION, FailureKind.NAMES})
 
 
-
 def fastavro_only(kind: FailureKind | str | None) -> bool:
     """Whether a failure of this kind is one of fastavro consumers alone: the Avro rules the
     registry applies, and Java's decoder, read the data."""
     return kind in FASTAVRO_ONLY
+
 
 @dataclass(frozen=True)
 class SimulatedFailure:
@@ -216,13 +221,19 @@ def json_text(value: object) -> str:
 
 
 def failures_of(tally: Tally, to_json: Callable[[object], object]) -> tuple[SimulatedFailure, ...]:
-    return tuple(SimulatedFailure(item.source, to_json(item.payload), error, kind, count)
-                 for error, (item, kind, count) in tally.failures.items())
+    return tuple(
+        SimulatedFailure(item.source, to_json(item.payload), error, kind, count)
+        for error, (item, kind, count) in tally.failures.items()
+    )
 
 
 def worst(tally: Tally) -> Item | None:
-    for kind in (FailureKind.RESOLUTION, FailureKind.VALIDATION, FailureKind.CONVERSION,
-                 FailureKind.NAMES):
+    for kind in (
+        FailureKind.RESOLUTION,
+        FailureKind.VALIDATION,
+        FailureKind.CONVERSION,
+        FailureKind.NAMES,
+    ):
         if kind in tally.smallest:
             return tally.smallest[kind][2]
     return None
@@ -295,8 +306,9 @@ def _count(value: object) -> tuple[int, int]:
         level = below
 
 
-def run_on_json(simulate: Callable[[], SimulationOutcome], writer_json: object,
-                reader_json: object) -> SimulationOutcome:
+def run_on_json(
+    simulate: Callable[[], SimulationOutcome], writer_json: object, reader_json: object
+) -> SimulationOutcome:
     """`simulate()` of two schemas given as JSON values, refused when they are too large and
     given the stack their nesting needs."""
     writer_size, writer_depth = extent(writer_json)
@@ -340,9 +352,12 @@ def _simpler(value: object, reference: object) -> list[object]:
         out += ([[]] if value else []) + ([value[:1]] if len(value) > 1 else [])
     elif isinstance(value, Mapping):
         out += [{}] if value else []
-    return [candidate for index, candidate in enumerate(out)
-            if not any(_identical(candidate, earlier) for earlier in out[:index])
-            and not _identical(candidate, value)]
+    return [
+        candidate
+        for index, candidate in enumerate(out)
+        if not any(_identical(candidate, earlier) for earlier in out[:index])
+        and not _identical(candidate, value)
+    ]
 
 
 def _identical(a: Any, b: Any) -> bool:
@@ -406,9 +421,14 @@ class OutOfWork(Exception):
     """The simulation's work budget ran out in the middle of shrinking."""
 
 
-def shrink(payload: object, still_fails: Callable[[object], bool], reference: object = ABSENT,
-            budget: int = SHRINK_BUDGET, within: tuple[object, ...] = (),
-            work: Work | None = None) -> object:
+def shrink(
+    payload: object,
+    still_fails: Callable[[object], bool],
+    reference: object = ABSENT,
+    budget: int = SHRINK_BUDGET,
+    within: tuple[object, ...] = (),
+    work: Work | None = None,
+) -> object:
     """Replace parts of a failing payload by smaller values while it still fails the same way;
     only the parts at or below `within`, when given (a payload small elsewhere already).
 
@@ -424,7 +444,7 @@ def shrink(payload: object, still_fails: Callable[[object], bool], reference: ob
             for path in _paths(current):
                 if work is not None and not work.spend(1 + len(path), "shrink"):
                     return current
-                if path[:len(within)] != within:
+                if path[: len(within)] != within:
                     continue
                 for smaller in _simpler(_get(current, path), _lookup(reference, path)):
                     if budget <= 0:

@@ -6,7 +6,6 @@ import dataclasses
 import hashlib
 import posixpath
 import re
-from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeAlias
 from urllib.parse import quote
@@ -14,12 +13,14 @@ from urllib.parse import quote
 from gate.errors import ConfigError, GitError
 from gate.formats import CheckOptions, default_type, get_format, infer_type, supported_types
 from gate.model import JsonPolicy, Mode, Origin, OriginKind, SchemaType
-from gate.sources import Tree
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Collection, Mapping, Sequence
+
     from gate.config import Config, SubjectBinding, SubjectRule
     from gate.formats import SchemaFormat
     from gate.references import ResolvedReferences
+    from gate.sources import Tree
     from gate.workspace import ConfigScope
 
     # the configuration, or its view from the repository root
@@ -253,9 +254,13 @@ def collect_subjects(
         if schema_type is None:
             continue
         references_changed = (head_path, base_path) in reach_changed
-        if listed is not None and head_path not in listed and base_path not in listed:
-            if not references_changed:
-                continue
+        if (
+            listed is not None
+            and head_path not in listed
+            and base_path not in listed
+            and not references_changed
+        ):
+            continue
         subject = binding.subject
         if subject in bound_to:
             collisions.append((subject, bound_to[subject], (path, binding)))
@@ -522,7 +527,7 @@ def _collision_error(
     return ConfigError(
         what,
         f"{both} (subjects rule at {where})",
-        f"in {where}, change subject: \"{rule.subject}\" to subject: \"{template}\", which "
+        f'in {where}, change subject: "{rule.subject}" to subject: "{template}", which '
         f"names them {names[first_path]!r} and {names[second_path]!r} ({{path}} is the file's "
         "path without its extension, each / written .)",
     )
@@ -604,9 +609,12 @@ def _referring_documents(config: Configured) -> list[str]:
     for rule in rules:
         named = getattr(rule, "file", None) or getattr(rule, "files", None) or ""
         schema_type = getattr(rule, "type", None)
-        if schema_type is not None and _reads_files(schema_type):
-            if not named.lower().endswith(suffixes):
-                return []
+        if (
+            schema_type is not None
+            and _reads_files(schema_type)
+            and not named.lower().endswith(suffixes)
+        ):
+            return []
     return [f"*{suffix}" for suffix in suffixes]
 
 
@@ -658,9 +666,7 @@ def _reference_changes(
         def references(path: str, data: bytes | None, fmt: SchemaFormat = fmt) -> list[str]:
             if not data:
                 return []
-            found: list[str] = fmt.file_references(
-                path, data.decode("utf-8", "replace"), options
-            )
+            found: list[str] = fmt.file_references(path, data.decode("utf-8", "replace"), options)
             return found
 
         chosen = [p for p in pairs if types.get((p[0], p[1])) is schema_type]

@@ -3,18 +3,19 @@ remove it again, keeping the rest of the file as written."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from gate.errors import UsageError
-from gate.model import Finding, Result
 
 if TYPE_CHECKING:
+    import datetime as dt
+    from collections.abc import Sequence
+
     from gate.declarations import Waiver
+    from gate.model import Finding, Result
 
 _TOP_LEVEL_KEY = re.compile(r"^[A-Za-z_][\w-]*\s*:")
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from gate.errors import SourceError, UsageError
@@ -15,6 +14,9 @@ from gate.references import referring_files
 from gate.subjects import SubjectSource, collect_subjects, file_references, in_shard
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+    from pathlib import Path
+
     from gate.config import Config, SubjectBinding
     from gate.declarations import Contract
     from gate.options import Shard, SourceOptions
@@ -87,12 +89,10 @@ def _snapshot_folders(sources: SourceOptions, config: Config) -> list[str]:
     if config.registry is not None and config.registry.snapshot:
         folders.append(str(config.registry.snapshot))
     if sources.snapshot is not None:
-        try:
+        with contextlib.suppress(ValueError):
             folders.append(
                 (sources.cwd / sources.snapshot).resolve().relative_to(config.root).as_posix()
             )
-        except ValueError:
-            pass
     return folders
 
 
@@ -100,7 +100,9 @@ class EmptyTree:
     """The base of a repository's first commit: no files at all."""
 
     label = "(no commits yet)"
-    problems: list[str] = []
+
+    def __init__(self) -> None:
+        self.problems: list[str] = []
 
     def list_paths(self) -> list[str]:
         return []

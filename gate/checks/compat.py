@@ -5,13 +5,16 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gate.errors import SourceError, UsageError
 from gate.evidence import SimulationSettings, with_evidence
 from gate.formats import Change, CheckOptions, get_format, infer_type
 from gate.judge import Parsed, Parser, compat_checks, parse_bytes, validity_check
 from gate.model import CheckResult, Mode, Origin, OriginKind, Result, SchemaType, Severity
-from gate.options import CompatOptions
+
+if TYPE_CHECKING:
+    from gate.options import CompatOptions
 
 
 def _read_file(path: Path) -> bytes:
@@ -104,7 +107,11 @@ def run_compat(options: CompatOptions) -> Result:
     ):
         against = history[-1]
         compared = with_change_summary(
-            compared, options.mode, str(against.schema.origin.path), against, candidate,
+            compared,
+            options.mode,
+            str(against.schema.origin.path),
+            against,
+            candidate,
             parser.options,
         )
     checks += compared

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from gate.judge import Parsed, Parser, parse_bytes
 from gate.model import CheckResult, Origin, OriginKind, Severity
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
     from gate.contracts import PairCheck
     from gate.declarations import Contract, RegistryPin
     from gate.formats import CheckOptions
@@ -123,9 +124,7 @@ def contract_graph(
     edges = []
     for pair in pairs:
         check = by_id.get(pair.check.id, pair.check)
-        broken = any(
-            f.severity is Severity.ERROR and f.waived_by is None for f in check.findings
-        )
+        broken = any(f.severity is Severity.ERROR and f.waived_by is None for f in check.findings)
         edges.append((pair.producer, pair.check.subject, pair.consumer_label, broken))
     return list(dict.fromkeys(edges))
 
@@ -138,7 +137,5 @@ def _subject_references(
 
     candidate = candidates.get(subject)
     if candidate is not None and candidate.schema.resolved_references:
-        return ResolvedReferences(
-            candidate.schema.references, candidate.schema.resolved_references
-        )
+        return ResolvedReferences(candidate.schema.references, candidate.schema.resolved_references)
     return resolver.for_subject(subject) if resolver is not None else None

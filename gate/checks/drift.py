@@ -94,7 +94,7 @@ def registry_only_drift(
     # names first: a lazily read snapshot then reads only the subjects git does not have
     names = sorted(
         name
-        for name in state.subjects.keys()
+        for name in state.subjects
         if name not in known and (shard is None or in_shard(name, shard.index, shard.count))
     )
     inputs = [DriftInput(subject=name, registry=state.subject(name)) for name in names]

@@ -9,7 +9,6 @@ from gate.checks.validity import parse_side
 from gate.corerules import SUBJECT_DELETED
 from gate.judge import Parsed, Parser, compat_checks, severity_of, validity_check
 from gate.model import CheckKind, CheckResult, Finding, Location, Mode
-from gate.subjects import SubjectSource
 
 if TYPE_CHECKING:
     from gate.compat import CheckMemo
@@ -17,6 +16,7 @@ if TYPE_CHECKING:
     from gate.formats import CheckOptions
     from gate.judge import Evidence
     from gate.sources.state import SubjectState
+    from gate.subjects import SubjectSource
 
 
 def deleted_check(source: SubjectSource, base_label: str) -> CheckResult:
@@ -50,9 +50,7 @@ def mode_words(mode: Mode) -> str:
     return mode.value.lower().replace("_", " ")
 
 
-def effective_mode(
-    source: SubjectSource, config: Config, registered: SubjectState | None
-) -> Mode:
+def effective_mode(source: SubjectSource, config: Config, registered: SubjectState | None) -> Mode:
     """The subject's level: gate.yaml's for the subject, else the registry's, else the default."""
     if source.compatibility is not None:
         return source.compatibility
@@ -100,17 +98,21 @@ def git_checks(
     assert candidate is not None
     checks = [validity_check(source.subject, candidate, str(source.head_path))]
     if not source.at_base:
-        checks.append(note(
-            f"new subject: {source.head_path} has no version at {base_label}",
-            f"new subject, no version at {base_label}",
-        ))
+        checks.append(
+            note(
+                f"new subject: {source.head_path} has no version at {base_label}",
+                f"new subject, no version at {base_label}",
+            )
+        )
     elif unchanged:
         checks.append(note(f"unchanged since {base_label}"))
     elif mode is Mode.NONE:
-        checks.append(note(
-            "compatibility level NONE: any change is accepted",
-            f"changed since {base_label}, level NONE accepts any change",
-        ))
+        checks.append(
+            note(
+                "compatibility level NONE: any change is accepted",
+                f"changed since {base_label}, level NONE accepts any change",
+            )
+        )
     elif candidate.ok:
         # the base most often is the latest registered version: parsed as the registry's own
         base = parse_side(parser, source, head=False, registered=registered)
@@ -120,9 +122,7 @@ def git_checks(
                 source.subject, candidate, [base], mode, options, evidence, memo
             )
             if describe:
-                compared = with_change_summary(
-                    compared, mode, base_label, base, candidate, options
-                )
+                compared = with_change_summary(compared, mode, base_label, base, candidate, options)
             checks += compared
         else:
             checks.append(
@@ -135,4 +135,3 @@ def git_checks(
                 )
             )
     return candidate, checks
-

@@ -14,14 +14,14 @@ from gate.checks.validity import parse_side
 from gate.compat import CheckMemo
 from gate.evidence import SimulationSettings, WitnessMemo, with_evidence
 from gate.formats import CheckOptions, get_format
-from gate.judge import Parsed, Parser
 from gate.model import CheckResult, Severity
-from gate.options import RunOptions
-from gate.subjects import SubjectSource
 
 if TYPE_CHECKING:
     from gate.config import Config
     from gate.history import History
+    from gate.judge import Parsed, Parser
+    from gate.options import RunOptions
+    from gate.subjects import SubjectSource
     from gate.workspace import StateView
 
 
@@ -95,9 +95,11 @@ class SubjectJudge:
         registered = self.state.subject(source.subject) if self.state is not None else None
         mode = effective_mode(source, self.config, registered)
         in_contract = source.subject in self.contract_subjects
-        held = frozenset(
-            v.text.encode("utf-8", "surrogateescape") for v in registered.versions
-        ) if registered is not None else frozenset()
+        held = (
+            frozenset(v.text.encode("utf-8", "surrogateescape") for v in registered.versions)
+            if registered is not None
+            else frozenset()
+        )
         # an unchanged file that the registry already holds needs no parsing at all
         need = in_contract or bool(source.samples) or (bool(held) and source.head_data not in held)
         candidate, git = git_checks(
@@ -152,4 +154,3 @@ class SubjectJudge:
             if base is not None and base.ok and source.base_data != source.head_data:
                 flight.append(base)
         return SubjectOutcome(tuple(checks), candidate, tuple(flight), registry_ok)
-

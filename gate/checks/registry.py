@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from gate.canonical import canonical_json, json_shape
@@ -14,10 +12,12 @@ from gate.errors import SourceError
 from gate.formats import get_format
 from gate.judge import Parsed, Parser, compat_checks, severity_of
 from gate.model import CheckKind, CheckResult, Finding, Location, Mode
-from gate.subjects import SubjectSource
 from gate.workspace import load_configuration
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
     from gate.compat import CheckMemo
     from gate.config import Config
     from gate.formats import CheckOptions
@@ -25,11 +25,10 @@ if TYPE_CHECKING:
     from gate.options import SourceOptions
     from gate.sources.registry import RegistrySettings, RegistrySource
     from gate.sources.state import RegisteredSchema, SubjectState
+    from gate.subjects import SubjectSource
 
 
-def registry_settings(
-    sources: SourceOptions, config: Config | None
-) -> RegistrySettings | None:
+def registry_settings(sources: SourceOptions, config: Config | None) -> RegistrySettings | None:
     """The live registry to talk to (--registry, GATE_REGISTRY_URL, gate.yaml), or None.
 
     Credentials come from GATE_REGISTRY_* first, then from gate.yaml's interpolated values.
@@ -278,4 +277,3 @@ def export_registry(sources: SourceOptions, directory: Path, subjects: Sequence[
     with HttpRegistry(settings) as registry:
         state = registry.load(list(subjects) or None)
     return export_snapshot(state, sources.cwd / directory)
-

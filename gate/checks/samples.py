@@ -11,11 +11,11 @@ from gate.judge import Parsed, Parser, severity_of
 from gate.model import CheckKind, CheckResult, Finding, Location, Witness
 from gate.simulation_types import SimulationNotRun
 from gate.simulationrules import SIMULATION_DECODE_FAILED
-from gate.subjects import SubjectSource
 
 if TYPE_CHECKING:
     from gate.samples import DecodedWire, Sample, SampleProblem
     from gate.sources.registry import RegistrySource
+    from gate.subjects import SubjectSource
     from gate.workspace import StateView
 
 
@@ -257,4 +257,3 @@ def samples_check(
         findings=tuple(findings),
         notes=tuple(notes),
     )
-

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from gate.judge import Parsed, Parser, parse_bytes
-from gate.subjects import SubjectSource
+
+if TYPE_CHECKING:
+    from gate.subjects import SubjectSource
 
 
 def parse_side(

@@ -7,7 +7,6 @@ adding a schema type means adding a module and one line in `_FORMAT_MODULES`.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, TypeVar
@@ -16,7 +15,7 @@ from gate.errors import UnsupportedFormat
 from gate.model import Incompatibility, JsonPolicy, Origin, Schema, SchemaType, Side, Witness
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Callable, Sequence
 
     from gate.model import Rule
     from gate.samples import DecodedWire, Sample, SampleProblem
@@ -90,14 +89,23 @@ class Simulator(Protocol[SimInput]):
         """Note that both `input`s come from schemas that parsed (checks need not run again)."""
         ...
 
-    def witness_of(self, writer: SimInput, reader: SimInput, payload: object, *, writer_label: str,
-                   reader_label: str, target: str | None = None) -> Witness | None:
+    def witness_of(
+        self,
+        writer: SimInput,
+        reader: SimInput,
+        payload: object,
+        *,
+        writer_label: str,
+        reader_label: str,
+        target: str | None = None,
+    ) -> Witness | None:
         """`payload` as the witness of this pair (at `target`, a finding's place) when it is
         one, else None."""
         ...
 
-    def plain_reader(self, writer: SimInput,
-                     reader: SimInput) -> Callable[[Sample], DecodedWire | SampleProblem]:
+    def plain_reader(
+        self, writer: SimInput, reader: SimInput
+    ) -> Callable[[Sample], DecodedWire | SampleProblem]:
         """`read_plain` for many samples, with the two schemas prepared once."""
         ...
 
@@ -311,8 +319,13 @@ def file_key(schema: Schema, role: bool = False) -> tuple[object, ...]:
     """A parse key of a schema whose parse may read files beside its own: resolved in its own
     file and revision."""
     origin = schema.origin
-    return (schema.type, schema.text, schema.resolved_references,
-            (origin.path, origin.kind, origin.rev), role)
+    return (
+        schema.type,
+        schema.text,
+        schema.resolved_references,
+        (origin.path, origin.kind, origin.rev),
+        role,
+    )
 
 
 def yaml_schema_text(path: str | None, text: str) -> str:

@@ -10,11 +10,15 @@ from __future__ import annotations
 import enum
 import importlib
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from gate import __version__
-from gate.model import Result
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from gate.model import Result
 
 
 class ReportFormat(enum.StrEnum):
@@ -56,9 +60,7 @@ _REPORTERS: dict[ReportFormat, str] = {
 }
 
 
-def render(
-    fmt: ReportFormat | str, result: Result, options: RenderOptions | None = None
-) -> str:
+def render(fmt: ReportFormat | str, result: Result, options: RenderOptions | None = None) -> str:
     """Render `result` in format `fmt` (a `ReportFormat` or its CLI spelling).
 
     Raises ValueError for an unknown format name; the CLI builds its choices from

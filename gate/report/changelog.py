@@ -14,9 +14,7 @@ if TYPE_CHECKING:
 _RED, _GREEN, _YELLOW, _RESET = "\x1b[31m", "\x1b[32m", "\x1b[33m", "\x1b[0m"
 
 
-def render_changelog(
-    changelog: Changelog, output_format: ReportFormat, color: bool = False
-) -> str:
+def render_changelog(changelog: Changelog, output_format: ReportFormat, color: bool = False) -> str:
     if output_format is ReportFormat.JSON:
         return json.dumps(_as_json(changelog), indent=2) + "\n"
     return _as_text(changelog, color)

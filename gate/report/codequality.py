@@ -16,10 +16,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import TYPE_CHECKING
 
 from gate.model import Finding, Result, Severity
-from gate.report import RenderOptions
 from gate.report.common import fails, rule_info
+
+if TYPE_CHECKING:
+    from gate.report import RenderOptions
 
 _SEVERITY = {Severity.ERROR: "critical", Severity.WARNING: "minor", Severity.INFO: "info"}
 

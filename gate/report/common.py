@@ -202,8 +202,10 @@ def where(finding: Finding) -> str:
 
 def describe(result: Result, finding: Finding) -> str:
     """Every detail of a finding as plain text, the witness in full (JUnit and similar)."""
-    status = "waived" if finding.waived_by is not None else (
-        "fails the gate" if fails(result, finding) else "does not fail the gate"
+    status = (
+        "waived"
+        if finding.waived_by is not None
+        else ("fails the gate" if fails(result, finding) else "does not fail the gate")
     )
     lines = [f"{finding.severity.value} {finding.rule} ({status}): {finding.message}"]
     lines.append(f"  subject: {finding.subject}")
@@ -235,8 +237,7 @@ def describe_witness(witness: Witness) -> list[str]:
     ]
     lines.extend("    " + line for line in payload_json(witness.payload, indent=2).splitlines())
     if witness.body_base64:
-        lines.append(f"  {witness.body_encoding or 'message'} body (base64): "
-                     f"{witness.body_base64}")
+        lines.append(f"  {witness.body_encoding or 'message'} body (base64): {witness.body_base64}")
     if witness.wire_base64:
         lines.append(f"  wire format (base64): {witness.wire_base64}")
     return lines

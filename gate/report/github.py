@@ -9,8 +9,12 @@ where to see them all. That notice takes one of the 10 notice places.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from gate.model import Finding, Result, Severity
-from gate.report import RenderOptions
+
+if TYPE_CHECKING:
+    from gate.report import RenderOptions
 
 MAX_PER_LEVEL = 10
 _COMMAND = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
@@ -23,9 +27,7 @@ def render(result: Result, options: RenderOptions) -> str:
     groups = _groups([f for f in result.findings if f.waived_by is None])
     lines: list[str] = []
     left_out: dict[Severity, int] = {}
-    cut = any(
-        sum(g[0].severity is level for g in groups) > MAX_PER_LEVEL for level in _ORDER
-    )
+    cut = any(sum(g[0].severity is level for g in groups) > MAX_PER_LEVEL for level in _ORDER)
     for level in _ORDER:
         of_level = [g for g in groups if g[0].severity is level]
         # the notice about the rest is itself a notice: keep a place for it

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-from gate.model import CheckResult, Finding, Result
-from gate.report import RenderOptions
 from gate.report.common import Summary, fails, witness_data
+
+if TYPE_CHECKING:
+    from gate.model import CheckResult, Finding, Result
+    from gate.report import RenderOptions
 
 REPORT_VERSION = 1  # bumped only on an incompatible change of the document
 

@@ -21,14 +21,15 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from gate.model import CheckResult, Result
-from gate.report import RenderOptions
 from gate.report.common import checks_by_subject, describe, fails
 
 if TYPE_CHECKING:
     from xml.etree.ElementTree import Element
 
     from junit_xml import TestCase
+
+    from gate.model import CheckResult, Result
+    from gate.report import RenderOptions
 
 # characters XML 1.0 cannot carry at all, even escaped
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -78,9 +79,7 @@ def case_name(check: CheckResult) -> str:
 def _case(result: Result, check: CheckResult, file: str | None) -> TestCase:
     from junit_xml import TestCase
 
-    file = file or next(
-        (f.location.path for f in check.findings if f.location is not None), None
-    )
+    file = file or next((f.location.path for f in check.findings if f.location is not None), None)
     case = TestCase(
         _xml(case_name(check)),
         classname=_xml(check.subject),
@@ -92,8 +91,9 @@ def _case(result: Result, check: CheckResult, file: str | None) -> TestCase:
     others = [f for f in check.findings if not fails(result, f) and f.waived_by is None]
     # the full name says which revision or registered version the check compared with
     out: list[str] = [
-        "\n".join([f"check: {check.name}", f"id: {check.id}"]
-                  + [f"note: {note}" for note in check.notes])
+        "\n".join(
+            [f"check: {check.name}", f"id: {check.id}"] + [f"note: {note}" for note in check.notes]
+        )
     ]
     if failing:
         first = failing[0]

@@ -16,11 +16,9 @@ and SARIF reports, which hold everything.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Sequence
+from typing import TYPE_CHECKING
 
-from gate.model import CheckResult, Finding, GraphEdge, Result, Witness
 from gate.policy import WAIVER_STALE
-from gate.report import RenderOptions
 from gate.report.common import (
     Summary,
     Verdict,
@@ -33,6 +31,12 @@ from gate.report.common import (
     subject_verdict,
     truncate,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable, Sequence
+
+    from gate.model import CheckResult, Finding, GraphEdge, Result, Witness
+    from gate.report import RenderOptions
 
 MAX_FINDINGS = 50  # per section
 MAX_LISTED = 50  # waived findings, skipped checks, passed checks listed one by one
@@ -152,8 +156,11 @@ def fence(text: str, info: str = "") -> str:
 
 def _revisions(result: Result) -> str:
     base, head = result.info.base, result.info.head
-    parts = [f"{name} {code(str(value))}" for name, value in (("base", base), ("head", head))
-             if value is not None]
+    parts = [
+        f"{name} {code(str(value))}"
+        for name, value in (("base", base), ("head", head))
+        if value is not None
+    ]
     return f" ({', '.join(parts)})" if parts else ""
 
 
@@ -204,9 +211,7 @@ def _plural(count: int, word: str) -> str:
     return word if count == 1 else word + "s"
 
 
-def _findings(
-    result: Result, findings: list[Finding], budget: int
-) -> tuple[list[str], int]:
+def _findings(result: Result, findings: list[Finding], budget: int) -> tuple[list[str], int]:
     """The findings in full, at most `MAX_FINDINGS` and `budget` bytes (a PR comment holds
     65,536 characters, a step summary 1 MiB); the budget left."""
     parts: list[str] = []
@@ -381,8 +386,11 @@ def _graph_section(edges: Collection[GraphEdge] | None) -> list[str]:
             f"{count}. The failing findings name every broken consumer."
         )
         return [heading, note, fence(text, "mermaid")]
-    return [heading, f"> {too_large}, and so are its {len(broken)} broken edges: not "
-                     "drawn. The failing findings name every broken consumer."]
+    return [
+        heading,
+        f"> {too_large}, and so are its {len(broken)} broken edges: not "
+        "drawn. The failing findings name every broken consumer.",
+    ]
 
 
 def _fits(diagram: str) -> bool:

@@ -17,14 +17,18 @@ reason, so dashboards show them as dismissed rather than losing them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 from urllib.parse import quote
 
 from gate.model import Finding, Result, Severity
-from gate.report import RenderOptions
 from gate.report.common import fails, rule_info, witness_data
+
+if TYPE_CHECKING:
+    from gate.report import RenderOptions
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -221,10 +225,8 @@ def _artifact(path: str, root: str | None) -> dict[str, object]:
     URIs (made relative when they lie under the root)."""
     target = PurePosixPath(path.replace("\\", "/"))
     if root is not None and target.is_absolute():
-        try:
+        with contextlib.suppress(ValueError):
             target = target.relative_to(PurePosixPath(Path(root).absolute().as_posix()))
-        except ValueError:
-            pass
     if target.is_absolute():
         return {"uri": "file://" + _quote(target.as_posix())}
     artifact: dict[str, object] = {"uri": _quote(target.as_posix())}

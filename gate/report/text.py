@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from gate.model import CheckKind, CheckResult, Finding, Result, Severity, Witness
-from gate.report import RenderOptions
 from gate.report.common import (
     Summary,
     Verdict,
@@ -18,6 +19,9 @@ from gate.report.common import (
     truncate,
     where,
 )
+
+if TYPE_CHECKING:
+    from gate.report import RenderOptions
 
 PAYLOAD_LIMIT = 100
 ERROR_LIMIT = 200
@@ -215,8 +219,10 @@ def _witness_part(witness: Witness) -> str:
     part = _at_pointer(witness.payload, witness.pointer)
     if part is _NOWHERE:
         return f"witness: {whole}"
-    return (f"witness at {witness.pointer} (the whole payload: -vv or the JSON report): "
-            f"{payload_json(part)}")
+    return (
+        f"witness at {witness.pointer} (the whole payload: -vv or the JSON report): "
+        f"{payload_json(part)}"
+    )
 
 
 _NOWHERE = object()

@@ -31,7 +31,6 @@ import shutil
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -42,6 +41,8 @@ from gate.sources import Tree
 from gate.sources.worktree import WorktreeTree, normalize_path, resolve_link
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+
     from gate.sources.gitchanges import FileChange, HistoryRead
 
 __all__ = [
@@ -133,6 +134,7 @@ def _log_raw(paths: Sequence[str], revisions: Sequence[str] = ()) -> tuple[str, 
         "--",
         *paths,
     )
+
 
 _ZEROS = re.compile(r"0+")
 _RELATIVE = re.compile(r"(?P<base>.*?)(?P<steps>(?:~\d*|\^\d*)+)")
@@ -446,9 +448,7 @@ _DISCOVERY = (
 _DUBIOUS = re.compile(r"dubious ownership in repository at '(?P<path>[^\n]*)'")
 
 
-def _discover(
-    start: Path, path: Path, retry: bool = True
-) -> tuple[Path, str | None, bool]:
+def _discover(start: Path, path: Path, retry: bool = True) -> tuple[Path, str | None, bool]:
     """(the work tree's top folder, HEAD's sha or None, whether the clone is shallow) for the
     repository holding `start`.
 
@@ -570,9 +570,7 @@ class GitRepository:
         """Run git in the work tree; a status outside `ok` becomes a GitError. With `worktree`
         (a command that may read the work tree's files), every filter driver is off."""
         config = self._filters_off() if worktree else ()
-        started = (
-            self._prefetched.pop(tuple(args), None) if stdin is None and not config else None
-        )
+        started = self._prefetched.pop(tuple(args), None) if stdin is None and not config else None
         if started is not None:
             status, out, err = started.result()
         else:
@@ -610,8 +608,11 @@ class GitRepository:
                     names.add(name)
             options: list[str] = []
             for name in sorted(names):
-                for variable, value in (("clean", "EMPTY"), ("process", "EMPTY"),
-                                        ("required", "FALSE")):
+                for variable, value in (
+                    ("clean", "EMPTY"),
+                    ("process", "EMPTY"),
+                    ("required", "FALSE"),
+                ):
                     key = f"filter.{name}.{variable}"
                     if "=" in name:  # `-c` would take it for the end of the key
                         options.append(f"--config-env={key}=GATE_GIT_{value}")
@@ -789,7 +790,7 @@ class GitRepository:
         name = base[len("origin/") :] if base.startswith("origin/") else base
         if _is_branch_name(name) and not steps:
             tag = f"refs/tags/{name}:refs/tags/{name}"
-            plans.append(plan[:-1] + [tag])
+            plans.append([*plan[:-1], tag])
         failure: tuple[list[str], int, str] | None = None
         for attempt in plans:
             status, _, err = self._run(attempt, subject=rev, ok=range(256))
@@ -1107,8 +1108,16 @@ class GitRepository:
             return None
         index = self._index_listing[1]
         status, out, _ = self._run(
-            ["diff-index", "--cached", "--raw", "-z", "--no-renames", "--no-abbrev",
-             *_NO_PROGRAMS, "HEAD"],
+            [
+                "diff-index",
+                "--cached",
+                "--raw",
+                "-z",
+                "--no-renames",
+                "--no-abbrev",
+                *_NO_PROGRAMS,
+                "HEAD",
+            ],
             subject="HEAD",
             ok=(0, 128),
         )
@@ -1121,7 +1130,7 @@ class GitRepository:
             fields = _decode(meta).lstrip(":").split(" ")
             if len(fields) != 5:
                 return None  # not the format asked for: list HEAD itself
-            mode, _, object_sha, _, change = fields
+            mode, _, object_sha, _, _change = fields
             path = _decode(raw_path)
             entries.pop(path, None)
             if mode == "000000":  # not in HEAD (added, or unmerged and new)
@@ -1323,7 +1332,8 @@ class GitRepository:
             fields = meta[1:].split(" ")
             if len(fields) != 5:
                 raise GitError(
-                    f"unexpected answer from {_show(args)}", meta[:200],
+                    f"unexpected answer from {_show(args)}",
+                    meta[:200],
                     "this is unexpected; rerun with -vv and report it",
                 )
             old_mode, new_mode, old_sha, new_sha, status = fields
@@ -1410,9 +1420,7 @@ class GitRepository:
             if change.status is ChangeStatus.RENAMED
         }
 
-    def blob_ids(
-        self, paths: Sequence[str], revisions: Sequence[str] = ()
-    ) -> dict[str, list[str]]:
+    def blob_ids(self, paths: Sequence[str], revisions: Sequence[str] = ()) -> dict[str, list[str]]:
         """The object id of every distinct content each path ever had, oldest first.
 
         Covers the history reachable from HEAD, every ref except `refs/stash` (a stash is not
@@ -1467,9 +1475,12 @@ class GitRepository:
             if path not in versions or len(meta) < 4:
                 continue
             for mode, object_sha in ((meta[0], meta[2]), (meta[1], meta[3])):
-                if mode in _FILE_MODES and not _ZEROS.fullmatch(object_sha):
-                    if object_sha not in versions[path]:
-                        versions[path].append(object_sha)
+                if (
+                    mode in _FILE_MODES
+                    and not _ZEROS.fullmatch(object_sha)
+                    and object_sha not in versions[path]
+                ):
+                    versions[path].append(object_sha)
 
     def grep(
         self, sha: str | None, needles: Iterable[str], pathspecs: Sequence[str] = ()
@@ -1501,7 +1512,10 @@ class GitRepository:
         return found
 
     def _grep(
-        self, needles: Sequence[str], where: Sequence[str], pathspecs: Sequence[str],
+        self,
+        needles: Sequence[str],
+        where: Sequence[str],
+        pathspecs: Sequence[str],
         sha: str | None,
     ) -> set[str]:
         args = ["grep", "-l", "-z", "-F", "--no-color", "--no-recurse-submodules", "--no-textconv"]
@@ -1511,7 +1525,9 @@ class GitRepository:
         if pathspecs:
             args += ["--", *pathspecs]
         status, out, _ = self._run(
-            args, subject=sha or "the index", ok=(0, 1),
+            args,
+            subject=sha or "the index",
+            ok=(0, 1),
             hint="check that the revision exists and the repository is readable",
             worktree=not where,  # the work tree's files
         )
@@ -1519,7 +1535,7 @@ class GitRepository:
             return set()
         prefix = b"" if sha is None else sha.encode() + b":"
         return {
-            _decode(item[len(prefix):] if prefix and item.startswith(prefix) else item)
+            _decode(item[len(prefix) :] if prefix and item.startswith(prefix) else item)
             for item in out.split(b"\0")
             if item
         }

@@ -19,7 +19,6 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import quote, unquote, urlsplit, urlunsplit
@@ -37,6 +36,7 @@ from gate.sources.state import (
 
 if TYPE_CHECKING:
     import ssl
+    from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
     import httpx
 
@@ -158,8 +158,11 @@ class RegistrySettings:
             )
         if self.deadline is None:
             object.__setattr__(self, "deadline", DEADLINE_TIMEOUTS * self.timeout)
-        if self.retries < 0 or self.concurrency < 1 or self.timeout <= 0 or (
-            self.deadline is not None and self.deadline <= 0
+        if (
+            self.retries < 0
+            or self.concurrency < 1
+            or self.timeout <= 0
+            or (self.deadline is not None and self.deadline <= 0)
         ):
             raise ConfigError(
                 "registry retries must be >= 0, concurrency >= 1, timeout and deadline > 0",
@@ -338,8 +341,11 @@ class _Transport:
         if settings.ca_bundle or settings.client_cert:
             verify = self._ssl_context()
         # only encodings whose decompressed size `_read_body` counts as it goes
-        headers = {"Accept": _ACCEPT, "User-Agent": _user_agent(),
-                   "Accept-Encoding": "gzip, deflate"}
+        headers = {
+            "Accept": _ACCEPT,
+            "User-Agent": _user_agent(),
+            "Accept-Encoding": "gzip, deflate",
+        }
         headers.update(dict(settings.headers))
         if settings.token:
             headers["Authorization"] = f"Bearer {settings.token}"
@@ -464,8 +470,10 @@ class _Transport:
             log.debug("%s %s -> %d", method, path, status)
             if status in RETRY_STATUSES:
                 wait = _retry_after(response.headers.get("Retry-After"))
-                if attempt < settings.retries and wait is not None and (
-                    wait > settings.max_retry_wait
+                if (
+                    attempt < settings.retries
+                    and wait is not None
+                    and (wait > settings.max_retry_wait)
                 ):
                     raise self._fail(
                         f"registry answered HTTP {status} and asks to retry after "
@@ -476,8 +484,9 @@ class _Transport:
                         "retry later",
                     )
                 if attempt < settings.retries:
-                    pause = min(self._backoff(attempt) if wait is None else wait,
-                                settings.max_retry_wait)
+                    pause = min(
+                        self._backoff(attempt) if wait is None else wait, settings.max_retry_wait
+                    )
                     if time.monotonic() + pause > deadline:
                         raise self._fail(
                             f"registry answered HTTP {status}; the next attempt would pass "
@@ -547,9 +556,8 @@ class _Transport:
 
         def attempt() -> None:
             try:
-                outcome["response"] = self._attempt(method, url, params, content, headers,
-                                                    deadline)
-            except BaseException as error:  # noqa: BLE001 - handed to the caller's thread
+                outcome["response"] = self._attempt(method, url, params, content, headers, deadline)
+            except BaseException as error:  # handed to the caller's thread
                 outcome["error"] = error
             finally:
                 done.set()
@@ -642,8 +650,9 @@ def _read_body(response: httpx.Response, deadline: float) -> bytes:
         if part.strip() and part.strip().lower() != "identity"
     ]
     if len(encodings) > 1 or any(e not in ("gzip", "x-gzip", "deflate") for e in encodings):
-        raise _Unreadable(f"registry answer in an encoding gate does not read "
-                          f"({', '.join(encodings)[:80]})")
+        raise _Unreadable(
+            f"registry answer in an encoding gate does not read ({', '.join(encodings)[:80]})"
+        )
     declared = response.headers.get("Content-Length", "")
     if declared.isdigit() and not encodings and int(declared) > MAX_BODY_BYTES:
         raise _Unreadable(f"{_TOO_LARGE} (Content-Length {declared}); not read")
@@ -1024,8 +1033,10 @@ class HttpRegistry:
             offset += len(page)
         else:
             raise self._http.malformed(
-                "GET", "/schemas", f"pages that never end (stopped after {MAX_BULK_PAGES} pages, "
-                f"{len(seen)} versions)"
+                "GET",
+                "/schemas",
+                f"pages that never end (stopped after {MAX_BULK_PAGES} pages, "
+                f"{len(seen)} versions)",
             )
         for registered in found.values():
             self._remember(registered)

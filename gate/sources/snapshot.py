@@ -21,9 +21,8 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 from gate.errors import SourceError, UsageError
@@ -34,6 +33,9 @@ from gate.sources.state import (
     SubjectMap,
     SubjectState,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 
 SNAPSHOT_FORMAT = "gate-registry-snapshot"
 SNAPSHOT_VERSION = 1
@@ -88,8 +90,7 @@ def _version_document(version: RegisteredSchema) -> dict[str, object]:
         "id": version.id,
         "schemaType": version.schema_type.value,
         "references": [
-            {"name": r.name, "subject": r.subject, "version": r.version}
-            for r in version.references
+            {"name": r.name, "subject": r.subject, "version": r.version} for r in version.references
         ],
         "schema": version.text,
     }

@@ -11,7 +11,6 @@ import errno
 import os
 import posixpath
 import stat
-from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +18,8 @@ from gate.errors import SourceError
 from gate.model import OriginKind
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator, Sequence
+
     from gate.sources.git import GitRepository
 
 

@@ -111,7 +111,6 @@ class AvroFormat(BuiltinSimulation):
         known = a.root.fp is not None and b.root.fp is not None
         return known and bool(a.root.fp != b.root.fp)
 
-
     def canonical(self, text: str) -> str:
         """Parsed JSON with sorted keys and no whitespace, `doc` strings dropped and a bare
         `{"type": "string"}` written `"string"`."""

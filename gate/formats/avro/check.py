@@ -107,10 +107,7 @@ class _Ambiguous(Exception):
 
 
 def _has_error(issues: tuple[Issue, ...]) -> bool:
-    for issue in issues:
-        if issue.error:
-            return True
-    return False
+    return any(issue.error for issue in issues)
 
 
 class Checker:
@@ -548,8 +545,9 @@ def resolution_may_change_values(reader: AvroSchema, writer: AvroSchema) -> bool
         return True
     # bytes read as a string must be UTF-8, which the Avro rules never ask of them (a writer
     # whose text never names bytes, even escaped, has none)
-    writes_bytes = any('"bytes"' in text or "\\u" in text
-                       for text in (writer.text, *writer.reference_texts))
+    writes_bytes = any(
+        '"bytes"' in text or "\\u" in text for text in (writer.text, *writer.reference_texts)
+    )
     if writes_bytes and _bytes_as_string(reader.root, writer.root):
         return True
     readers = list(reader.names.values())
@@ -574,9 +572,13 @@ def resolution_may_change_values(reader: AvroSchema, writer: AvroSchema) -> bool
                     read = r.field_map.get(f.name)
                     if read is not None and _bytes_as_string(read.type, f.type):
                         return True
-            elif isinstance(r, Enum) and isinstance(w, Enum):
-                if r.default is not None and not w.symbol_set <= r.symbol_set:
-                    return True
+            elif (
+                isinstance(r, Enum)
+                and isinstance(w, Enum)
+                and r.default is not None
+                and not w.symbol_set <= r.symbol_set
+            ):
+                return True
     # the simulator pairs the top records whatever their names
     return (
         isinstance(reader.root, Record)

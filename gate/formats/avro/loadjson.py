@@ -11,11 +11,13 @@ import json
 import re
 import sys
 import threading
-from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate.errors import SchemaInvalid
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 MAX_NESTING = 1000  # Jackson's default StreamReadConstraints.maxNestingDepth
 

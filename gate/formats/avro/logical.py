@@ -5,10 +5,12 @@ ignored (the type falls back to its underlying type), never an error.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
-from typing import Any, TypeGuard
+from typing import TYPE_CHECKING, Any, TypeGuard
 
 from gate.formats.avro.nodes import Logical
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 # logical type -> the underlying types it may annotate
 _UNDERLYING: dict[str, frozenset[str]] = {
@@ -52,7 +54,7 @@ def max_decimal_precision(size: int) -> int:
     """The most decimal digits a fixed of `size` bytes holds, by Java's formula."""
     if size <= 0:
         return 0
-    return int(math.floor(math.log10(2) * (8 * size - 1)))
+    return math.floor(math.log10(2) * (8 * size - 1))
 
 
 def interpret(

@@ -9,13 +9,15 @@ built once by the parser and never changed afterwards.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate.formats.avro import PRIMITIVES as PRIMITIVES
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 NAMED_KINDS = frozenset({"record", "enum", "fixed"})
 
@@ -63,7 +65,7 @@ class Node:
     and the checker answers for them without walking them.
     """
 
-    __slots__ = ("kind", "pointer", "fp")
+    __slots__ = ("fp", "kind", "pointer")
 
     kind: str
     pointer: str
@@ -133,7 +135,7 @@ class Union(Node):
 class Named(Node):
     """A record, enum or fixed: it has a full name and may have aliases."""
 
-    __slots__ = ("name", "namespace", "fullname", "aliases", "raw_aliases", "doc", "props")
+    __slots__ = ("aliases", "doc", "fullname", "name", "namespace", "props", "raw_aliases")
 
     name: str
     namespace: str | None
@@ -178,7 +180,7 @@ class Named(Node):
 
 
 class Record(Named):
-    __slots__ = ("fields", "field_map", "is_error")
+    __slots__ = ("field_map", "fields", "is_error")
 
     fields: tuple[Field, ...]
     field_map: dict[str, Field]
@@ -209,7 +211,7 @@ class Record(Named):
 
 
 class Enum(Named):
-    __slots__ = ("symbols", "symbol_set", "default")
+    __slots__ = ("default", "symbol_set", "symbols")
 
     def __init__(
         self,
@@ -230,7 +232,7 @@ class Enum(Named):
 
 
 class Fixed(Named):
-    __slots__ = ("size", "_logical")
+    __slots__ = ("_logical", "size")
 
     def __init__(
         self,

@@ -46,8 +46,7 @@ from __future__ import annotations
 import marshal
 import re
 from collections import OrderedDict
-from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate.errors import SchemaInvalid
 from gate.formats.avro import defaults as default_rules
@@ -71,7 +70,11 @@ from gate.formats.avro.nodes import (
     qualify,
 )
 from gate.jsonpos import line_of
-from gate.model import Schema
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from gate.model import Schema
 
 _ORDERS = frozenset({"ascending", "descending", "ignore"})
 _FIELD_RESERVED = frozenset({"default", "doc", "name", "order", "type", "aliases"})
@@ -187,7 +190,7 @@ def _same_definition(earlier: dict[str, Any], later: dict[str, Any]) -> bool:
 class _RefDef:
     """A named type defined in a referenced schema, waiting to be inlined at its first use."""
 
-    __slots__ = ("raw", "namespace")
+    __slots__ = ("namespace", "raw")
 
     def __init__(self, raw: dict[str, Any], namespace: str | None) -> None:
         self.raw = raw
@@ -203,7 +206,7 @@ class _SharedSubtree:
     the same nodes, and its own definitions are registered again, so a clash fails as it would.
     """
 
-    __slots__ = ("field", "raw", "definitions", "outside")
+    __slots__ = ("definitions", "field", "outside", "raw")
 
     def __init__(
         self,
@@ -218,10 +221,7 @@ class _SharedSubtree:
         self.outside = outside
 
     def refers_to_same(self, names: dict[str, Named]) -> bool:
-        for full, node in self.outside:
-            if names.get(full) is not node:
-                return False
-        return True
+        return all(names.get(full) is node for full, node in self.outside)
 
 
 class _Builder:
@@ -301,9 +301,13 @@ class _Builder:
             raise self.fail(f"referenced type `{full}` is not a named type", pointer)
         # the definition moves into another namespace: state its own explicitly
         raw_name = ref.raw.get("name")
-        if isinstance(out, dict) and isinstance(raw_name, str) and "." not in raw_name:
-            if (node.namespace or None) != (namespace or None):
-                out = {**out, "namespace": node.namespace or ""}
+        if (
+            isinstance(out, dict)
+            and isinstance(raw_name, str)
+            and "." not in raw_name
+            and (node.namespace or None) != (namespace or None)
+        ):
+            out = {**out, "namespace": node.namespace or ""}
         return node, out
 
     def named_header(
@@ -336,8 +340,9 @@ class _Builder:
         if short_class == _INVALID:
             raise self.fail(f"`{short}` is not a valid Avro name: {_NAME_RULE}", f"{pointer}/name")
         if self.strict and short_class != _ASCII:
-            raise self.fail(f"`{short}` is not a valid name in a new schema: {_ASCII_RULE}",
-                            f"{pointer}/name")
+            raise self.fail(
+                f"`{short}` is not a valid name in a new schema: {_ASCII_RULE}", f"{pointer}/name"
+            )
         space = space or None
         # an inherited namespace was checked where it was written
         if space is not None and own_space and not _valid_namespace(space):
@@ -682,22 +687,21 @@ class _Builder:
         )
 
     def _share_subtree(
-        self, key: tuple[str, int, str | None, bytes], record_field: Field, raw: dict[str, Any],
+        self,
+        key: tuple[str, int, str | None, bytes],
+        record_field: Field,
+        raw: dict[str, Any],
         marks: tuple[int, int, int],
     ) -> None:
         """Offer a field just built to later versions, with the named types it defines and
         those defined before it that it refers to."""
         defined = self.defined[marks[0] :]
         own = {id(named) for named, _, _ in defined}
-        outside = {
-            node.fullname: node for node in self.referred[marks[1] :] if id(node) not in own
-        }
+        outside = {node.fullname: node for node in self.referred[marks[1] :] if id(node) not in own}
         shared = _SHARED_SUBTREES if self.strict else _SHARED_SUBTREES_REGISTERED
         if len(shared) >= _SUBTREES_LIMIT:
             shared.clear()
-        shared[key] = _SharedSubtree(
-            record_field, raw, tuple(defined), tuple(outside.items())
-        )
+        shared[key] = _SharedSubtree(record_field, raw, tuple(defined), tuple(outside.items()))
 
     def field(
         self, record: Record, index: int, raw: Any, prefix: str, namespace: str | None
@@ -1024,9 +1028,7 @@ def parse_schema(
             measured = (depth or 0) + max((d or 0 for d in ref_depths), default=0)
             try:
                 with recursion_headroom(measured > SHALLOW):
-                    built = _build(
-                        value, available, consult_fastavro, measured=True, strict=strict
-                    )
+                    built = _build(value, available, consult_fastavro, measured=True, strict=strict)
             except RecursionError:
                 raise SchemaInvalid("the schema is nested too deeply", "", None) from None
     except SchemaInvalid as error:
@@ -1053,9 +1055,7 @@ _OFFERED: OrderedDict[tuple[tuple[tuple[str, str], ...], bool], _Offered] = Orde
 _OFFERED_LIMIT = 64
 
 
-def _references_offered(
-    references: tuple[tuple[str, str], ...], strict: bool = True
-) -> _Offered:
+def _references_offered(references: tuple[tuple[str, str], ...], strict: bool = True) -> _Offered:
     """The named types `references` define, parsed in order (each may use the earlier ones),
     and each one's depth (None where not measured); remembered for the most recent lists.
     `strict`: by a new schema's rules (the registry parses a schema's references with it)."""
@@ -1134,7 +1134,7 @@ def _fastavro_accepts(value: Any, measured: bool) -> None:
         if not measured:
             raise
         raise SchemaInvalid("the schema is nested too deeply", "", None) from None
-    except Exception as error:  # noqa: BLE001 - any refusal by fastavro makes the schema unusable
+    except Exception as error:  # any refusal by fastavro makes the schema unusable
         raise SchemaInvalid(
             f"fastavro refuses the schema ({type(error).__name__}: {error})", "", None
         ) from None

@@ -145,25 +145,25 @@ class _Node:
     """One schema node; named nodes are shared by every reference, so the graph may cycle."""
 
     __slots__ = (
+        "ambiguous",
+        "branches",
+        "defaults",
+        "edges",
+        "fields",
+        "items",
         "kind",
+        "least",
         "logical",
         "name",
         "pointer",
-        "fields",
-        "defaults",
-        "symbols",
-        "size",
-        "items",
-        "branches",
         "precision",
-        "scale",
         "rank",
-        "width",
-        "edges",
-        "sampler",
         "recursive",
-        "ambiguous",
-        "least",
+        "sampler",
+        "scale",
+        "size",
+        "symbols",
+        "width",
     )
 
     def __init__(self, kind: str, pointer: str, name: str | None = None) -> None:
@@ -327,7 +327,7 @@ class _Model:
             if (
                 isinstance(precision, int)
                 and isinstance(scale, int)
-                and 0 < precision
+                and precision > 0
                 and 0 <= scale <= precision
             ):
                 node.precision, node.scale = precision, scale
@@ -642,16 +642,18 @@ def _cover(node: _Node, i: int, depth: int, seen: dict[str, int], values: _Value
     kind = node.kind
     if kind == "record":
         if not node.recursive and depth <= MAX_DEPTH:
-            return {field: _cover(child, i, depth + 1, seen, values)
-                    for field, child in node.fields}
+            return {
+                field: _cover(child, i, depth + 1, seen, values) for field, child in node.fields
+            }
         name = node.name or ""
         count = seen.get(name, 0)
         if count >= MAX_RECURSION or depth > MAX_DEPTH:
             return _minimal(node, 0, values)
         seen[name] = count + 1
         try:
-            return {field: _cover(child, i, depth + 1, seen, values)
-                    for field, child in node.fields}
+            return {
+                field: _cover(child, i, depth + 1, seen, values) for field, child in node.fields
+            }
         finally:
             seen[name] = count
     if kind == "union":
@@ -772,8 +774,9 @@ class _Budget(_Values):
         return granted
 
 
-def _random(node: _Node, rng: random.Random, depth: int, seen: dict[str, int],
-            budget: _Budget | None = None) -> Any:
+def _random(
+    node: _Node, rng: random.Random, depth: int, seen: dict[str, int], budget: _Budget | None = None
+) -> Any:
     if budget is None:
         budget = _Budget(MAX_RANDOM_VALUES)
     budget.spend()
@@ -782,16 +785,18 @@ def _random(node: _Node, rng: random.Random, depth: int, seen: dict[str, int],
     kind = node.kind
     if kind == "record":
         if not node.recursive and depth <= MAX_DEPTH:
-            return {field: _random(child, rng, depth + 1, seen, budget)
-                    for field, child in node.fields}
+            return {
+                field: _random(child, rng, depth + 1, seen, budget) for field, child in node.fields
+            }
         name = node.name or ""
         count = seen.get(name, 0)
         if count >= MAX_RECURSION or depth > MAX_DEPTH:
             return _minimal(node, 0, budget)
         seen[name] = count + 1
         try:
-            return {field: _random(child, rng, depth + 1, seen, budget)
-                    for field, child in node.fields}
+            return {
+                field: _random(child, rng, depth + 1, seen, budget) for field, child in node.fields
+            }
         finally:
             seen[name] = count
     if kind == "union":
@@ -799,8 +804,9 @@ def _random(node: _Node, rng: random.Random, depth: int, seen: dict[str, int],
         # a branch whose smallest value alone would pass the values left is not chosen
         fits = [index for index in live if node.branches[index].least <= budget.left]
         index = rng.choice(fits) if fits else _smallest_branch(node)
-        return _tag(node, index, _random(node.branches[index], rng, depth + 1, seen, budget),
-                    budget)
+        return _tag(
+            node, index, _random(node.branches[index], rng, depth + 1, seen, budget), budget
+        )
     if kind in ("array", "map"):
         items = node.items
         assert items is not None
@@ -954,10 +960,17 @@ def payload_set(
         if root.rank >= _INF:
             return PayloadSet((), 0, False)
         if root.least > MAX_COVERAGE_VALUES:
-            return PayloadSet((), 0, False, notes=(
-                f"no payloads simulated: the writer's smallest value holds more than "
-                f"{MAX_COVERAGE_VALUES} values (named records used several times within each "
-                "other); the checker's verdict stands alone",), values=0)
+            return PayloadSet(
+                (),
+                0,
+                False,
+                notes=(
+                    f"no payloads simulated: the writer's smallest value holds more than "
+                    f"{MAX_COVERAGE_VALUES} values (named records used several times within each "
+                    "other); the checker's verdict stands alone",
+                ),
+                values=0,
+            )
         notes: list[str] = []
         values = _Values(MAX_COVERAGE_VALUES)
         coverage: list[Any] = []
@@ -968,13 +981,15 @@ def payload_set(
                 notes.append(
                     f"coverage payloads stopped at {len(coverage)} of {root.width}: the set "
                     f"would hold more than {MAX_COVERAGE_VALUES} values; union branches, enum "
-                    "symbols and edge values past them were not tried")
+                    "symbols and edge values past them were not tried"
+                )
                 break
         if root.width >= MAX_COVERAGE:
             notes.append(
                 f"coverage payloads stopped at {MAX_COVERAGE}: the writer has more union "
                 "branches, enum symbols or edge values in one place than that; those past them "
-                "were not tried")
+                "were not tried"
+            )
         built = MAX_COVERAGE_VALUES - max(values.left, 0)
         rng = random.Random(seed)
         shared = _Values(MAX_COVERAGE_VALUES)  # for the random payloads together
@@ -993,12 +1008,14 @@ def payload_set(
         if bounded:
             notes.append(
                 f"random payloads stopped at {MAX_RANDOM_VALUES} values each (the writer nests "
-                "arrays or maps deeply); deeper containers were left empty")
+                "arrays or maps deeply); deeper containers were left empty"
+            )
         if starved:
             notes.append(
                 f"random payloads were cut short ({len(randoms)} of {random_count} built, "
                 f"containers left empty): together they would hold more than "
-                f"{MAX_COVERAGE_VALUES} values")
+                f"{MAX_COVERAGE_VALUES} values"
+            )
         out: list[tuple[Any, bytes]] = []
         seen: set[bytes] = set()
         dropped = False
@@ -1016,8 +1033,9 @@ def payload_set(
                 out.append((payload, data))
                 covered += index < len(coverage)
         exhaustive = not dropped and root.width < MAX_COVERAGE and len(coverage) == root.width
-        return PayloadSet(tuple(out), covered, exhaustive, bounded=bounded, notes=tuple(notes),
-                          values=built)
+        return PayloadSet(
+            tuple(out), covered, exhaustive, bounded=bounded, notes=tuple(notes), values=built
+        )
 
     result: PayloadSet = _GENERATED.get_or(f"{seed}\x1f{random_count}\x1f{key}", make)
     return result

@@ -69,8 +69,16 @@ class AvroSimulator:
     def prepare(self, writer: Any, reader: Any) -> None:
         """Nothing to note: fastavro parses each schema once anyway."""
 
-    def witness_of(self, writer: Any, reader: Any, payload: Any, *, writer_label: str,
-                   reader_label: str, target: str | None = None) -> Witness | None:
+    def witness_of(
+        self,
+        writer: Any,
+        reader: Any,
+        payload: Any,
+        *,
+        writer_label: str,
+        reader_label: str,
+        target: str | None = None,
+    ) -> Witness | None:
         return None
 
     def simulate(
@@ -87,19 +95,32 @@ class AvroSimulator:
         targets: Sequence[str] = (),
     ) -> SimulationOutcome:
         return run_on_json(
-            lambda: _simulate_avro(writer, reader, writer_label, reader_label, samples, seed,
-                                   random_count, schema_id, targets),
-            writer, reader)
+            lambda: _simulate_avro(
+                writer,
+                reader,
+                writer_label,
+                reader_label,
+                samples,
+                seed,
+                random_count,
+                schema_id,
+                targets,
+            ),
+            writer,
+            reader,
+        )
 
-    def decode_wire(self, sample: Sample, writer: Any,
-                    reader: Any | None) -> DecodedWire | SampleProblem:
+    def decode_wire(
+        self, sample: Sample, writer: Any, reader: Any | None
+    ) -> DecodedWire | SampleProblem:
         return _decode_avro_wire(sample, writer, reader, sample.body or b"")
 
     def read_plain(self, sample: Sample, writer: Any, reader: Any) -> DecodedWire | SampleProblem:
         return plain_reader(writer, reader)(sample)
 
-    def plain_reader(self, writer: Any,
-                     reader: Any) -> Callable[[Sample], DecodedWire | SampleProblem]:
+    def plain_reader(
+        self, writer: Any, reader: Any
+    ) -> Callable[[Sample], DecodedWire | SampleProblem]:
         return plain_reader(writer, reader)
 
     def worth_simulating(self, reader: Any | None, writer: Any | None) -> bool:
@@ -125,9 +146,17 @@ class AvroSimulator:
 SIMULATOR = AvroSimulator()
 
 
-def _simulate_avro(writer_json: Any, reader_json: Any, writer_label: str, reader_label: str,
-                   samples: Sequence[Any], seed: int, random_count: int,
-                   schema_id: int | None, targets: Sequence[str] = ()) -> SimulationOutcome:
+def _simulate_avro(
+    writer_json: Any,
+    reader_json: Any,
+    writer_label: str,
+    reader_label: str,
+    samples: Sequence[Any],
+    seed: int,
+    random_count: int,
+    schema_id: int | None,
+    targets: Sequence[str] = (),
+) -> SimulationOutcome:
     from fastavro import schemaless_reader
 
     from gate.formats.avro import payloads
@@ -136,14 +165,21 @@ def _simulate_avro(writer_json: Any, reader_json: Any, writer_label: str, reader
     reader_key = payloads.content_key(reader_json)
     writer_parsed = payloads.parse(writer_json, key=writer_key)
     reader_parsed = payloads.parse(reader_json, key=reader_key)
-    generated = payloads.payload_set(writer_json, seed=seed, random_count=random_count,
-                                     key=writer_key)
-    items, rejected, skipped = _avro_samples(samples, writer_json, writer_parsed, writer_label,
-                                             schema_id)
+    generated = payloads.payload_set(
+        writer_json, seed=seed, random_count=random_count, key=writer_key
+    )
+    items, rejected, skipped = _avro_samples(
+        samples, writer_json, writer_parsed, writer_label, schema_id
+    )
     coverage = generated.coverage
     items.extend(
-        Item(f"generated #{index}" if index < coverage
-              else f"generated #{index} (random, seed {seed})", payload, data)
+        Item(
+            f"generated #{index}"
+            if index < coverage
+            else f"generated #{index} (random, seed {seed})",
+            payload,
+            data,
+        )
         for index, (payload, data) in enumerate(generated.items)
     )
     pairs = _named_pairs(writer_json, reader_json, writer_key, reader_key)
@@ -161,26 +197,46 @@ def _simulate_avro(writer_json: Any, reader_json: Any, writer_label: str, reader
             read = schemaless_reader(BytesIO(data), writer_parsed, reader_parsed)
         except Exception as error:  # every consumer-side failure is a finding
             kind = _avro_kind(error)
-            if kind is FailureKind.RESOLUTION and by_full_names is not None and _reads(
-                    data, *by_full_names):
+            if (
+                kind is FailureKind.RESOLUTION
+                and by_full_names is not None
+                and _reads(data, *by_full_names)
+            ):
                 kind = FailureKind.NAMES
             tally.add(item, error_text(error), kind, order)
             continue
         if pending and confirming.spend(len(data) * len(pending), "confirm"):
             confirming.attempts += len(pending)
             pending = _confirm(pending, item, read, writer_parsed)
-    witness = _avro_witness(worst(tally), writer_json, writer_parsed, reader_parsed,
-                            writer_label, reader_label, schema_id, work)
+    witness = _avro_witness(
+        worst(tally),
+        writer_json,
+        writer_parsed,
+        reader_parsed,
+        writer_label,
+        reader_label,
+        schema_id,
+        work,
+    )
     witnesses: dict[str, Witness] = {}
     for target in targets:
-        shown = _avro_shown(tally, witness, target, len(targets), writer_json, reader_json,
-                            writer_parsed, work)
+        shown = _avro_shown(
+            tally, witness, target, len(targets), writer_json, reader_json, writer_parsed, work
+        )
         if shown is witness or shown is None:
             if shown is not None:
                 witnesses[target] = shown
             continue
-        found = _avro_witness(shown, writer_json, writer_parsed, reader_parsed, writer_label,
-                              reader_label, schema_id, work)
+        found = _avro_witness(
+            shown,
+            writer_json,
+            writer_parsed,
+            reader_parsed,
+            writer_label,
+            reader_label,
+            schema_id,
+            work,
+        )
         if found is not None:
             witnesses[target] = found
     return SimulationOutcome(
@@ -201,16 +257,26 @@ def _simulate_avro(writer_json: Any, reader_json: Any, writer_label: str, reader
     )
 
 
-def _avro_shown(tally: Tally, witness: Witness | None, target: str, count: int,
-                writer_json: Any, reader_json: Any, writer_parsed: Any,
-                work: Work | None = None) -> Any:
+def _avro_shown(
+    tally: Tally,
+    witness: Witness | None,
+    target: str,
+    count: int,
+    writer_json: Any,
+    reader_json: Any,
+    writer_parsed: Any,
+    work: Work | None = None,
+) -> Any:
     """What shows the finding at `target`: the pair's witness when it is the only finding (a
     failure to resolve); else the first failing payload that the reader fails on because of the
     field at `target` (read again with that field as the writer has it, it no longer fails
     so), as a `Item`, or the pair's witness when that is the one; else None: fastavro stops at
     the first error, so a finding whose data fails later shows no witness of its own."""
-    resolution = {error: entry for error, entry in tally.failures.items()
-                  if entry[1] is FailureKind.RESOLUTION}
+    resolution = {
+        error: entry
+        for error, entry in tally.failures.items()
+        if entry[1] is FailureKind.RESOLUTION
+    }
     if count == 1:
         return witness if witness is not None and witness.error in resolution else None
     variant = _with_writer_field(writer_json, reader_json, target)
@@ -251,19 +317,22 @@ def _with_writer_field(writer_json: Any, reader_json: Any, target: str) -> Any:
         return None
     fields = reader_json.get("fields")
     index = int(tokens[1])
-    if not isinstance(fields, list) or index >= len(fields) or not isinstance(fields[index],
-                                                                               Mapping):
+    if (
+        not isinstance(fields, list)
+        or index >= len(fields)
+        or not isinstance(fields[index], Mapping)
+    ):
         return None
     name = fields[index].get("name")
-    written = [f for f in writer_json.get("fields", ())
-               if isinstance(f, Mapping) and f.get("name") == name]
+    written = [
+        f for f in writer_json.get("fields", ()) if isinstance(f, Mapping) and f.get("name") == name
+    ]
     changed = list(fields)
     if written:
         changed[index] = written[0]
     else:
         del changed[index]
     return {**reader_json, "fields": changed}
-
 
 
 def _avro_kind(error: BaseException) -> FailureKind:
@@ -274,8 +343,9 @@ def _avro_kind(error: BaseException) -> FailureKind:
     return FailureKind.CONVERSION
 
 
-def avro_failure_kind(error: BaseException, data: bytes, writer_json: Any,
-                      reader_json: Any) -> FailureKind:
+def avro_failure_kind(
+    error: BaseException, data: bytes, writer_json: Any, reader_json: Any
+) -> FailureKind:
     """Why fastavro failed to read the Avro body `data` written with `writer_json` as
     `reader_json`: `FailureKind.NAMES` when the body reads once union branches are matched by
     their full names (as Java's decoder does), `CONVERSION` when resolution succeeded and a
@@ -285,17 +355,24 @@ def avro_failure_kind(error: BaseException, data: bytes, writer_json: Any,
 
     kind = _avro_kind(error)
     if kind is FailureKind.RESOLUTION:
-        pair = _by_full_names(writer_json, reader_json, payloads.content_key(writer_json),
-                              payloads.content_key(reader_json))
+        pair = _by_full_names(
+            writer_json,
+            reader_json,
+            payloads.content_key(writer_json),
+            payloads.content_key(reader_json),
+        )
         if pair is not None and _reads(data, *pair):
             kind = FailureKind.NAMES
     return kind
 
 
-
-def _avro_samples(samples: Sequence[Any], writer_json: Any, writer_parsed: Any,
-                  writer_label: str,
-                  schema_id: int | None) -> tuple[list[Item], list[SampleRejection], int]:
+def _avro_samples(
+    samples: Sequence[Any],
+    writer_json: Any,
+    writer_parsed: Any,
+    writer_label: str,
+    schema_id: int | None,
+) -> tuple[list[Item], list[SampleRejection], int]:
     if not samples:
         return [], [], 0
     from gate.formats.avro import payloads
@@ -314,8 +391,13 @@ def _avro_samples(samples: Sequence[Any], writer_json: Any, writer_parsed: Any,
                 try:
                     payload = payloads.decode(body, writer_parsed, writer_parsed)
                 except Exception as error:  # a body the writer cannot read is no evidence
-                    rejected.append(SampleRejection(source, f"the captured body does not decode "
-                                                    f"with {writer_label}: {error_text(error)}"))
+                    rejected.append(
+                        SampleRejection(
+                            source,
+                            f"the captured body does not decode "
+                            f"with {writer_label}: {error_text(error)}",
+                        )
+                    )
                     continue
                 items.append(Item(source, payload, body))
                 continue
@@ -331,9 +413,13 @@ def _avro_samples(samples: Sequence[Any], writer_json: Any, writer_parsed: Any,
             value = payloads.from_avro_json(payload, writer_parsed)
             items.append(Item(source, value, payloads.encode(value, writer_parsed)))
         except Exception:  # neither form fits: report the plain form's problem
-            rejected.append(SampleRejection(source, f"not valid under {writer_label}: "
-                                            + _avro_invalid_reason(payload, writer_json,
-                                                                   first_error)))
+            rejected.append(
+                SampleRejection(
+                    source,
+                    f"not valid under {writer_label}: "
+                    + _avro_invalid_reason(payload, writer_json, first_error),
+                )
+            )
     return items, rejected, skipped
 
 
@@ -350,8 +436,9 @@ def _avro_invalid_reason(payload: Any, writer_json: Any, error: Exception) -> st
     return error_text(error)
 
 
-def _confirm(pending: list[Candidate], item: Item, read: Any,
-             writer_parsed: Any) -> list[Candidate]:
+def _confirm(
+    pending: list[Candidate], item: Item, read: Any, writer_parsed: Any
+) -> list[Candidate]:
     from fastavro import schemaless_reader
 
     from gate.formats.avro import payloads
@@ -363,9 +450,15 @@ def _confirm(pending: list[Candidate], item: Item, read: Any,
             schemaless_reader(BytesIO(item.data), writer_parsed, candidate.parsed)
         except Exception:  # the strict variant fails: the reader relied on a default here
             message, fix = candidate.describe(item.payload)
-            candidate.confirmed = ValueChange(candidate.rule, message, candidate.path,
-                                              item.source, payloads.to_json(item.payload),
-                                              payloads.to_json(read), fix)
+            candidate.confirmed = ValueChange(
+                candidate.rule,
+                message,
+                candidate.path,
+                item.source,
+                payloads.to_json(item.payload),
+                payloads.to_json(read),
+                fix,
+            )
             continue
         still.append(candidate)
     return still
@@ -378,8 +471,9 @@ def _short(fullname: str) -> str:
 _NAMED_KINDS = frozenset({"record", "error", "enum", "fixed"})
 
 
-def _by_full_names(writer_json: Any, reader_json: Any, writer_key: str,
-                   reader_key: str) -> tuple[Any, Any] | None:
+def _by_full_names(
+    writer_json: Any, reader_json: Any, writer_key: str, reader_key: str
+) -> tuple[Any, Any] | None:
     """fastavro's parsed writer and reader with each named type whose short name stands for two
     types (`a.P` and `b.P`) renamed alike on both sides to a short name of its own: fastavro
     then matches writer and reader types by full name, as Java's decoder does first. None when
@@ -435,7 +529,7 @@ def _by_full_names(writer_json: Any, reader_json: Any, writer_key: str,
             parse_schema(rename(payloads.parse(schema)), named_schemas={}, _write_hint=False)
             for schema in (writer_json, reader_json)
         )
-    except Exception:  # noqa: BLE001 - no such pair for fastavro: failures stay as they are
+    except Exception:  # no such pair for fastavro: failures stay as they are
         return None
 
 
@@ -444,7 +538,7 @@ def _reads(data: bytes, writer_parsed: Any, reader_parsed: Any) -> bool:
 
     try:
         schemaless_reader(BytesIO(data), writer_parsed, reader_parsed)
-    except Exception:  # noqa: BLE001 - any failure: it does not read
+    except Exception:  # any failure: it does not read
         return False
     return True
 
@@ -452,13 +546,15 @@ def _reads(data: bytes, writer_parsed: Any, reader_parsed: Any) -> bool:
 def _aliases(definition: Mapping[str, Any], namespace: str) -> tuple[set[str], set[str]]:
     """A named type's aliases: (as written, qualified with its namespace)."""
     raw = {alias for alias in definition.get("aliases", ()) if isinstance(alias, str)}
-    qualified = {alias if "." in alias or not namespace else f"{namespace}.{alias}"
-                 for alias in raw}
+    qualified = {
+        alias if "." in alias or not namespace else f"{namespace}.{alias}" for alias in raw
+    }
     return raw, qualified
 
 
-def _named_pairs(writer_json: Any, reader_json: Any, writer_key: str,
-                 reader_key: str) -> list[tuple[NamedType, NamedType]]:
+def _named_pairs(
+    writer_json: Any, reader_json: Any, writer_key: str, reader_key: str
+) -> list[tuple[NamedType, NamedType]]:
     """Writer and reader named types a reader may resolve to each other (by name or alias)."""
     from gate.formats.avro import payloads
 
@@ -473,31 +569,42 @@ def _named_pairs(writer_json: Any, reader_json: Any, writer_key: str,
             by_name.setdefault(name, []).append(index)
     pairs: list[tuple[NamedType, NamedType]] = []
     for w in writers.values():
-        found = {index for name in {_short(w.fullname), w.fullname}
-                 for index in by_name.get(name, ())}
-        pairs.extend((w, reader_list[index]) for index in sorted(found)
-                     if reader_list[index].kind == w.kind)
+        found = {
+            index for name in {_short(w.fullname), w.fullname} for index in by_name.get(name, ())
+        }
+        pairs.extend(
+            (w, reader_list[index]) for index in sorted(found) if reader_list[index].kind == w.kind
+        )
     w_root = payloads.root_type(writer_json, key=writer_key)
     r_root = payloads.root_type(reader_json, key=reader_key)
-    if (w_root is not None and r_root is not None and w_root.kind == r_root.kind == "record"
-            and (w_root, r_root) not in pairs):
+    if (
+        w_root is not None
+        and r_root is not None
+        and w_root.kind == r_root.kind == "record"
+        and (w_root, r_root) not in pairs
+    ):
         pairs.append((w_root, r_root))
     return pairs
 
 
-def _unenforced(pairs: list[tuple[NamedType, NamedType]],
-                empty_unions: list[str]) -> tuple[str, ...]:
+def _unenforced(
+    pairs: list[tuple[NamedType, NamedType]], empty_unions: list[str]
+) -> tuple[str, ...]:
     """Differences where fastavro's resolution is laxer than the Avro rules."""
     # fastavro treats an empty reader union like no reader schema and returns the writer's value
-    out = [f"the reader's empty union at {pointer or '/'} (fastavro reads the writer's value)"
-           for pointer in empty_unions]
+    out = [
+        f"the reader's empty union at {pointer or '/'} (fastavro reads the writer's value)"
+        for pointer in empty_unions
+    ]
     for w, r in pairs:
         if _short(r.fullname) == _short(w.fullname):
             continue
         raw, qualified = _aliases(r.definition, r.namespace)
         if w.fullname not in qualified and (w.fullname in raw or _short(w.fullname) in raw):
-            out.append(f"reader type {r.fullname} matches writer type {w.fullname} only through "
-                       "an alias the Avro rules qualify with the reader's namespace")
+            out.append(
+                f"reader type {r.fullname} matches writer type {w.fullname} only through "
+                "an alias the Avro rules qualify with the reader's namespace"
+            )
     return tuple(dict.fromkeys(out))
 
 
@@ -512,8 +619,9 @@ def _without_defaults(schema_json: Any, pointers: Sequence[str]) -> Any:
     return variant
 
 
-def _avro_candidates(pairs: list[tuple[NamedType, NamedType]], reader_json: Any, writer_label: str,
-                     reader_label: str) -> list[Candidate]:
+def _avro_candidates(
+    pairs: list[tuple[NamedType, NamedType]], reader_json: Any, writer_label: str, reader_label: str
+) -> list[Candidate]:
     candidates: list[Candidate] = []
     for w, r in pairs:
         if r.kind == "record":
@@ -527,11 +635,14 @@ def _avro_candidates(pairs: list[tuple[NamedType, NamedType]], reader_json: Any,
     return candidates
 
 
-def _value_lost(w: NamedType, r: NamedType, reader_json: Any, writer_label: str,
-                reader_label: str) -> Candidate | None:
-    writer_types = {f["name"]: canonical_dumps(f.get("type"))
-                    for f in w.definition.get("fields", ())
-                    if isinstance(f, Mapping) and isinstance(f.get("name"), str)}
+def _value_lost(
+    w: NamedType, r: NamedType, reader_json: Any, writer_label: str, reader_label: str
+) -> Candidate | None:
+    writer_types = {
+        f["name"]: canonical_dumps(f.get("type"))
+        for f in w.definition.get("fields", ())
+        if isinstance(f, Mapping) and isinstance(f.get("name"), str)
+    }
     writer_fields = list(writer_types)
     reader_fields = [f for f in r.definition.get("fields", ()) if isinstance(f, Mapping)]
     known = set()
@@ -540,23 +651,28 @@ def _value_lost(w: NamedType, r: NamedType, reader_json: Any, writer_label: str,
         known.update(a for a in f.get("aliases", ()) if isinstance(a, str))
     dropped = [name for name in writer_fields if name not in known]
     defaulted = [
-        (index, f) for index, f in enumerate(reader_fields)
-        if "default" in f and f.get("name") not in writer_fields
+        (index, f)
+        for index, f in enumerate(reader_fields)
+        if "default" in f
+        and f.get("name") not in writer_fields
         and not any(a in writer_fields for a in f.get("aliases", ()) if isinstance(a, str))
     ]
     if not dropped or not defaulted:
         return None
     pointers = [join_pointer(r.pointer, "fields", index) for index, _ in defaulted]
     names = [str(f.get("name")) for _, f in defaulted]
-    defaults = ", ".join(f"{f.get('name')}={json.dumps(f.get('default'), ensure_ascii=False)}"
-                         for _, f in defaulted)
+    defaults = ", ".join(
+        f"{f.get('name')}={json.dumps(f.get('default'), ensure_ascii=False)}" for _, f in defaulted
+    )
 
     def describe(payload: Any) -> tuple[str, str | None]:
-        message = (f"record {r.fullname}: {_names(dropped)} written by {writer_label} "
-                   f"{'is' if len(dropped) == 1 else 'are'} dropped by {reader_label}, which "
-                   f"has no field or alias for {'it' if len(dropped) == 1 else 'them'}, "
-                   f"while its {_names(names)} take{'s' if len(names) == 1 else ''} the "
-                   f"default ({defaults}): a likely rename without an alias")
+        message = (
+            f"record {r.fullname}: {_names(dropped)} written by {writer_label} "
+            f"{'is' if len(dropped) == 1 else 'are'} dropped by {reader_label}, which "
+            f"has no field or alias for {'it' if len(dropped) == 1 else 'them'}, "
+            f"while its {_names(names)} take{'s' if len(names) == 1 else ''} the "
+            f"default ({defaults}): a likely rename without an alias"
+        )
         fix = None
         if len(names) == 1:
             # the dropped field the defaulted one most likely replaces: the only one, or the only
@@ -565,16 +681,20 @@ def _value_lost(w: NamedType, r: NamedType, reader_json: Any, writer_label: str,
             alike = [name for name in dropped if writer_types[name] == reader_type]
             old = dropped[0] if len(dropped) == 1 else alike[0] if len(alike) == 1 else None
             if old is not None:
-                fix = (f"if {names[0]} is {old} renamed, add \"aliases\": [\"{old}\"] to "
-                       f"field {names[0]} of {r.fullname}")
+                fix = (
+                    f'if {names[0]} is {old} renamed, add "aliases": ["{old}"] to '
+                    f"field {names[0]} of {r.fullname}"
+                )
         return message, fix
 
-    return Candidate(SIMULATION_VALUE_LOST, pointers[0],
-                      _without_defaults(reader_json, pointers), describe)
+    return Candidate(
+        SIMULATION_VALUE_LOST, pointers[0], _without_defaults(reader_json, pointers), describe
+    )
 
 
-def _enum_defaulted(w: NamedType, r: NamedType, reader_json: Any, writer_label: str,
-                    reader_label: str) -> Candidate | None:
+def _enum_defaulted(
+    w: NamedType, r: NamedType, reader_json: Any, writer_label: str, reader_label: str
+) -> Candidate | None:
     if "default" not in r.definition:
         return None
     reader_symbols = set(r.definition.get("symbols", ()))
@@ -587,14 +707,17 @@ def _enum_defaulted(w: NamedType, r: NamedType, reader_json: Any, writer_label: 
         written = set(_strings(payload))
         seen = [symbol for symbol in missing if symbol in written] or missing
         symbols = ", ".join(seen)
-        message = (f"enum {r.fullname}: {'symbol' if len(seen) == 1 else 'symbols'} {symbols} "
-                   f"written by {writer_label} {'is' if len(seen) == 1 else 'are'} not among "
-                   f"the symbols of {reader_label} and {'is' if len(seen) == 1 else 'are'} read "
-                   f"as its default {default!r}")
+        message = (
+            f"enum {r.fullname}: {'symbol' if len(seen) == 1 else 'symbols'} {symbols} "
+            f"written by {writer_label} {'is' if len(seen) == 1 else 'are'} not among "
+            f"the symbols of {reader_label} and {'is' if len(seen) == 1 else 'are'} read "
+            f"as its default {default!r}"
+        )
         return message, f"add {symbols} to the symbols of {r.fullname} in the reader"
 
-    return Candidate(SIMULATION_ENUM_DEFAULTED, r.pointer,
-                      _without_defaults(reader_json, [r.pointer]), describe)
+    return Candidate(
+        SIMULATION_ENUM_DEFAULTED, r.pointer, _without_defaults(reader_json, [r.pointer]), describe
+    )
 
 
 def _names(names: Sequence[str]) -> str:
@@ -618,10 +741,16 @@ def _walk(value: Any) -> Iterator[Any]:
             stack.extend(reversed(node))
 
 
-
-def _avro_witness(item: Item | None, writer_json: Any, writer_parsed: Any,
-                  reader_parsed: Any, writer_label: str, reader_label: str,
-                  schema_id: int | None, work: Work | None = None) -> Witness | None:
+def _avro_witness(
+    item: Item | None,
+    writer_json: Any,
+    writer_parsed: Any,
+    reader_parsed: Any,
+    writer_label: str,
+    reader_label: str,
+    schema_id: int | None,
+    work: Work | None = None,
+) -> Witness | None:
     from gate.formats.avro import payloads
 
     if item is None or item.data is None:
@@ -680,8 +809,9 @@ def _avro_witness(item: Item | None, writer_json: Any, writer_parsed: Any,
 # -- samples ---------------------------------------------------------------------------------
 
 
-def _decode_avro_wire(sample: Sample, writer: Any, reader: Any | None,
-                      body: bytes) -> DecodedWire | SampleProblem:
+def _decode_avro_wire(
+    sample: Sample, writer: Any, reader: Any | None, body: bytes
+) -> DecodedWire | SampleProblem:
     import io
 
     from fastavro import schemaless_reader
@@ -692,12 +822,16 @@ def _decode_avro_wire(sample: Sample, writer: Any, reader: Any | None,
     try:
         writer_parsed = payloads.parse(writer)
     except SchemaInvalid as error:
-        return SampleProblem(sample.source, f"the schema of id {sample.schema_id} cannot be "
-                             f"parsed: {error.message}")
+        return SampleProblem(
+            sample.source, f"the schema of id {sample.schema_id} cannot be parsed: {error.message}"
+        )
     negative = negative_index(body, writer_parsed)
     if negative is not None:
-        return SampleProblem(sample.source, f"invalid wire-format message: {negative}; the body "
-                             f"does not decode with schema id {sample.schema_id}")
+        return SampleProblem(
+            sample.source,
+            f"invalid wire-format message: {negative}; the body "
+            f"does not decode with schema id {sample.schema_id}",
+        )
     stream = io.BytesIO(body)
     try:
         payload = schemaless_reader(stream, writer_parsed, None)
@@ -705,8 +839,11 @@ def _decode_avro_wire(sample: Sample, writer: Any, reader: Any | None,
         return SampleProblem(sample.source, corrupt(sample, error))
     left = len(body) - stream.tell()
     if left:
-        return SampleProblem(sample.source, f"{left} byte(s) left over after decoding the body "
-                             f"with schema id {sample.schema_id}: corrupt message or wrong id")
+        return SampleProblem(
+            sample.source,
+            f"{left} byte(s) left over after decoding the body "
+            f"with schema id {sample.schema_id}: corrupt message or wrong id",
+        )
     if reader is None:
         return DecodedWire(sample, writer, payload, payload)
     try:
@@ -716,8 +853,14 @@ def _decode_avro_wire(sample: Sample, writer: Any, reader: Any | None,
     try:
         read = payloads.decode(body, writer_parsed, reader_parsed)
     except Exception as error:  # the consumer's own failure, reported as such
-        return DecodedWire(sample, writer, payload, None, f"{type(error).__name__}: {error}",
-                           kind=avro_failure_kind(error, body, writer, reader))
+        return DecodedWire(
+            sample,
+            writer,
+            payload,
+            None,
+            f"{type(error).__name__}: {error}",
+            kind=avro_failure_kind(error, body, writer, reader),
+        )
     return DecodedWire(sample, writer, payload, read)
 
 
@@ -743,15 +886,20 @@ def plain_reader(writer: Any, reader: Any) -> Callable[[Sample], DecodedWire | S
                 value = payloads.from_avro_json(sample.payload, writer_parsed)
                 body = payloads.encode(value, writer_parsed)
             except Exception:  # neither form fits: report the plain form's problem
-                return SampleProblem(sample.source, f"not valid under the writer schema: "
-                                     f"{type(error).__name__}: {error}",
-                                     SAMPLE_NOT_VALID_FOR_WRITER)
+                return SampleProblem(
+                    sample.source,
+                    f"not valid under the writer schema: {type(error).__name__}: {error}",
+                    SAMPLE_NOT_VALID_FOR_WRITER,
+                )
         decoded = DecodedWire(sample, writer, payloads.to_json(value), None, body=body)
         try:
             result = payloads.decode(body, writer_parsed, reader_parsed)
         except Exception as error:  # the consumer's own failure, reported as such
-            return dataclasses.replace(decoded, error=f"{type(error).__name__}: {error}",
-                                       kind=avro_failure_kind(error, body, writer, reader))
+            return dataclasses.replace(
+                decoded,
+                error=f"{type(error).__name__}: {error}",
+                kind=avro_failure_kind(error, body, writer, reader),
+            )
         return dataclasses.replace(decoded, read=payloads.to_json(result))
 
     return read
@@ -773,8 +921,9 @@ def negative_index(body: bytes, writer_parsed: Any) -> str | None:
     with it and reads the LAST symbol or branch: a corrupt message would pass for a good one. A
     body that ends early or is otherwise corrupt is left to fastavro's decoder to describe.
     """
-    named: dict[str, Any] = dict(writer_parsed.get("__named_schemas", {})) if isinstance(
-        writer_parsed, dict) else {}
+    named: dict[str, Any] = (
+        dict(writer_parsed.get("__named_schemas", {})) if isinstance(writer_parsed, dict) else {}
+    )
     position = 0
 
     def long() -> int:
@@ -822,8 +971,9 @@ def negative_index(body: bytes, writer_parsed: Any) -> str | None:
         kind = schema.get("type")
         if kind in ("record", "error"):
             for item in schema.get("fields", ()):
-                found = walk(item["type"], f"{where}.{item['name']}" if where else
-                             f" (field {item['name']}")
+                found = walk(
+                    item["type"], f"{where}.{item['name']}" if where else f" (field {item['name']}"
+                )
                 if found is not None:
                     return found
             return None

@@ -70,9 +70,22 @@ from gate.jsonpos import join_pointer
 from gate.model import JsonPolicy
 
 # keywords the registry does not compare at all; `diff` still mentions changes to them
-NOT_COMPARED = ("format", "contains", "minContains", "maxContains", "propertyNames", "if",
-                "then", "else", "readOnly", "writeOnly", "deprecated", "contentEncoding",
-                "contentMediaType", "contentSchema")
+NOT_COMPARED = (
+    "format",
+    "contains",
+    "minContains",
+    "maxContains",
+    "propertyNames",
+    "if",
+    "then",
+    "else",
+    "readOnly",
+    "writeOnly",
+    "deprecated",
+    "contentEncoding",
+    "contentMediaType",
+    "contentSchema",
+)
 
 
 class Pos:
@@ -83,7 +96,7 @@ class Pos:
     frozen dataclass because the checker makes them for every pair of subschemas it compares.
     """
 
-    __slots__ = ("place", "at")
+    __slots__ = ("at", "place")
 
     def __init__(self, place: Place, at: str) -> None:
         self.place = place
@@ -150,7 +163,7 @@ _NO_HIT = 1 << 60
 
 
 class _Context:
-    __slots__ = ("run", "diffs")
+    __slots__ = ("diffs", "run")
 
     def __init__(self, run: _Run) -> None:
         self.run = run
@@ -159,17 +172,30 @@ class _Context:
     def sub(self) -> _Context:
         return _Context(self.run)
 
-    def add(self, kind: Kind, original: Pos, update: Pos, name: str = "", old: Any = None,
-            new: Any = None, indistinguishable: bool = False) -> None:
+    def add(
+        self,
+        kind: Kind,
+        original: Pos,
+        update: Pos,
+        name: str = "",
+        old: Any = None,
+        new: Any = None,
+        indistinguishable: bool = False,
+    ) -> None:
         self.diffs.append(Difference(kind, original, update, name, old, new, indistinguishable))
 
     def compatible(self) -> bool:
         return all(diff.kind in self.run.compatible for diff in self.diffs)
 
 
-def differences(original: ParsedJsonSchema, update: ParsedJsonSchema,
-                policy: JsonPolicy = JsonPolicy.STRICT, notes: bool = False) -> list[Difference]:
+def differences(
+    original: ParsedJsonSchema,
+    update: ParsedJsonSchema,
+    policy: JsonPolicy = JsonPolicy.STRICT,
+    notes: bool = False,
+) -> list[Difference]:
     """Every difference from `original` to `update`; `notes` adds keywords not compared."""
+
     def walk() -> list[Difference]:
         ctx = _Context(_Run(policy, (original.draft, update.draft), notes))
         top = Pos(Place(""), "")
@@ -205,15 +231,21 @@ def _deref(node: Node, pos: Pos) -> tuple[Node, Pos]:
     return node, pos
 
 
-def compare(ctx: _Context, original: Node | None, update: Node | None, o_pos: Pos,
-            u_pos: Pos) -> None:
+def compare(
+    ctx: _Context, original: Node | None, update: Node | None, o_pos: Pos, u_pos: Pos
+) -> None:
     """Add to `ctx` every difference between two subschemas (None: absent)."""
     if original is None and update is None:
         return
     if original is None:
         assert update is not None
-        ctx.add(Kind.SCHEMA_ADDED, o_pos, u_pos, name=_last_token(u_pos),
-                indistinguishable=isinstance(_deref(update, u_pos)[0], EmptyNode))
+        ctx.add(
+            Kind.SCHEMA_ADDED,
+            o_pos,
+            u_pos,
+            name=_last_token(u_pos),
+            indistinguishable=isinstance(_deref(update, u_pos)[0], EmptyNode),
+        )
         return
     if update is None:
         ctx.add(Kind.SCHEMA_REMOVED, o_pos, u_pos, name=_last_token(o_pos))
@@ -225,8 +257,12 @@ def compare(ctx: _Context, original: Node | None, update: Node | None, o_pos: Po
     if original is update and original.plain is not None:
         return  # one definition both versions share: `identical` holds
     run = ctx.run
-    key = (id(original), id(update), o_pos.at if original.place.document else "",
-           u_pos.at if update.place.document else "")
+    key = (
+        id(original),
+        id(update),
+        o_pos.at if original.place.document else "",
+        u_pos.at if update.place.document else "",
+    )
     depth = run.active.get(key)
     if depth is not None:
         run.lowest_hit = min(run.lowest_hit, depth)
@@ -250,21 +286,29 @@ def compare(ctx: _Context, original: Node | None, update: Node | None, o_pos: Po
     ctx.diffs.extend(inner.diffs)
 
 
-def _compare_resolved(ctx: _Context, original: Node, update: Node, o_pos: Pos,
-                      u_pos: Pos) -> None:
+def _compare_resolved(ctx: _Context, original: Node, update: Node, o_pos: Pos, u_pos: Pos) -> None:
     if not isinstance(original, CombinedNode) and isinstance(update, CombinedNode):
         if _union_absorbs(ctx, original, update, o_pos, u_pos):
             return
-    elif isinstance(original, CombinedNode) and not isinstance(update, CombinedNode):
-        if _product_absorbs(ctx, original, update, o_pos, u_pos):
-            return
+    elif (
+        isinstance(original, CombinedNode)
+        and not isinstance(update, CombinedNode)
+        and _product_absorbs(ctx, original, update, o_pos, u_pos)
+    ):
+        return
     if type(original) is not type(update):
         if isinstance(original, FalseNode) or isinstance(update, EmptyNode):
             return
         if original.connect_type == "bytes" and update.connect_type == "bytes":
             return  # Kafka Connect decimals: both forms hold the same bytes
-        ctx.add(Kind.TYPE_CHANGED, o_pos, u_pos, old=kind_of(original), new=kind_of(update),
-                indistinguishable=_accepts_all(ctx.run, original, update))
+        ctx.add(
+            Kind.TYPE_CHANGED,
+            o_pos,
+            u_pos,
+            old=kind_of(original),
+            new=kind_of(update),
+            indistinguishable=_accepts_all(ctx.run, original, update),
+        )
         return
     _compare_metadata(ctx, original, update, o_pos, u_pos)
     if isinstance(original, StringNode):
@@ -274,8 +318,14 @@ def _compare_resolved(ctx: _Context, original: Node, update: Node, o_pos: Pos,
     elif isinstance(original, ConstNode):
         assert isinstance(update, ConstNode)
         if canonical(original.value) != canonical(update.value):
-            ctx.add(Kind.ENUM_ARRAY_CHANGED, o_pos.child("const"), u_pos.child("const"),
-                    name="const", old=original.value, new=update.value)
+            ctx.add(
+                Kind.ENUM_ARRAY_CHANGED,
+                o_pos.child("const"),
+                u_pos.child("const"),
+                name="const",
+                old=original.value,
+                new=update.value,
+            )
     elif isinstance(original, EnumNode):
         _compare_enum(ctx, original, update, o_pos, u_pos)  # type: ignore[arg-type]
     elif isinstance(original, CombinedNode):
@@ -290,8 +340,9 @@ def _compare_resolved(ctx: _Context, original: Node, update: Node, o_pos: Pos,
         _note_uncompared(ctx, original, update, o_pos, u_pos)
 
 
-def _union_absorbs(ctx: _Context, original: Node, update: CombinedNode, o_pos: Pos,
-                   u_pos: Pos) -> bool:
+def _union_absorbs(
+    ctx: _Context, original: Node, update: CombinedNode, o_pos: Pos, u_pos: Pos
+) -> bool:
     """The update wraps the original in a union (or a one-member combination)."""
     members = update.subschemas
     if len(members) == 1:
@@ -311,8 +362,9 @@ def _union_absorbs(ctx: _Context, original: Node, update: CombinedNode, o_pos: P
     return False
 
 
-def _product_absorbs(ctx: _Context, original: CombinedNode, update: Node, o_pos: Pos,
-                     u_pos: Pos) -> bool:
+def _product_absorbs(
+    ctx: _Context, original: CombinedNode, update: Node, o_pos: Pos, u_pos: Pos
+) -> bool:
     """The update keeps one member of the original's allOf (or of a one-member combination)."""
     members = original.subschemas
     if len(members) == 1:
@@ -332,26 +384,54 @@ def _product_absorbs(ctx: _Context, original: CombinedNode, update: Node, o_pos:
     return False
 
 
-def _compare_metadata(ctx: _Context, original: Node, update: Node, o_pos: Pos,
-                      u_pos: Pos) -> None:
+def _compare_metadata(ctx: _Context, original: Node, update: Node, o_pos: Pos, u_pos: Pos) -> None:
     if not _equal(original.id, update.id):
-        ctx.add(Kind.ID_CHANGED, o_pos.child("$id"), u_pos.child("$id"), name="$id",
-                old=original.id, new=update.id)
+        ctx.add(
+            Kind.ID_CHANGED,
+            o_pos.child("$id"),
+            u_pos.child("$id"),
+            name="$id",
+            old=original.id,
+            new=update.id,
+        )
     if not _equal(original.title, update.title):
-        ctx.add(Kind.TITLE_CHANGED, o_pos.child("title"), u_pos.child("title"), name="title",
-                old=original.title, new=update.title)
+        ctx.add(
+            Kind.TITLE_CHANGED,
+            o_pos.child("title"),
+            u_pos.child("title"),
+            name="title",
+            old=original.title,
+            new=update.title,
+        )
     if not _equal(original.description, update.description):
-        ctx.add(Kind.DESCRIPTION_CHANGED, o_pos.child("description"),
-                u_pos.child("description"), name="description", old=original.description,
-                new=update.description)
-    if original.has_default != update.has_default or not _equal(original.default,
-                                                                update.default):
-        ctx.add(Kind.DEFAULT_CHANGED, o_pos.child("default"), u_pos.child("default"),
-                name="default", old=original.default, new=update.default)
+        ctx.add(
+            Kind.DESCRIPTION_CHANGED,
+            o_pos.child("description"),
+            u_pos.child("description"),
+            name="description",
+            old=original.description,
+            new=update.description,
+        )
+    if original.has_default != update.has_default or not _equal(original.default, update.default):
+        ctx.add(
+            Kind.DEFAULT_CHANGED,
+            o_pos.child("default"),
+            u_pos.child("default"),
+            name="default",
+            old=original.default,
+            new=update.default,
+        )
 
 
-def _bound(ctx: _Context, keyword: str, old: int | float | None, new: int | float | None,
-           kinds: tuple[Kind, Kind, Kind, Kind], o_pos: Pos, u_pos: Pos) -> None:
+def _bound(
+    ctx: _Context,
+    keyword: str,
+    old: int | float | None,
+    new: int | float | None,
+    kinds: tuple[Kind, Kind, Kind, Kind],
+    o_pos: Pos,
+    u_pos: Pos,
+) -> None:
     """Compare a numeric limit; `kinds` are (added, removed, increased, decreased)."""
     if old is None and new is None:
         return
@@ -369,14 +449,37 @@ def _bound(ctx: _Context, keyword: str, old: int | float | None, new: int | floa
     ctx.add(kind, o_pos.child(keyword), u_pos.child(keyword), name=keyword, old=old, new=new)
 
 
-def _compare_string(ctx: _Context, original: StringNode, update: StringNode, o_pos: Pos,
-                    u_pos: Pos) -> None:
-    _bound(ctx, "maxLength", original.max_length, update.max_length,
-           (Kind.MAX_LENGTH_ADDED, Kind.MAX_LENGTH_REMOVED, Kind.MAX_LENGTH_INCREASED,
-            Kind.MAX_LENGTH_DECREASED), o_pos, u_pos)
-    _bound(ctx, "minLength", original.min_length, update.min_length,
-           (Kind.MIN_LENGTH_ADDED, Kind.MIN_LENGTH_REMOVED, Kind.MIN_LENGTH_INCREASED,
-            Kind.MIN_LENGTH_DECREASED), o_pos, u_pos)
+def _compare_string(
+    ctx: _Context, original: StringNode, update: StringNode, o_pos: Pos, u_pos: Pos
+) -> None:
+    _bound(
+        ctx,
+        "maxLength",
+        original.max_length,
+        update.max_length,
+        (
+            Kind.MAX_LENGTH_ADDED,
+            Kind.MAX_LENGTH_REMOVED,
+            Kind.MAX_LENGTH_INCREASED,
+            Kind.MAX_LENGTH_DECREASED,
+        ),
+        o_pos,
+        u_pos,
+    )
+    _bound(
+        ctx,
+        "minLength",
+        original.min_length,
+        update.min_length,
+        (
+            Kind.MIN_LENGTH_ADDED,
+            Kind.MIN_LENGTH_REMOVED,
+            Kind.MIN_LENGTH_INCREASED,
+            Kind.MIN_LENGTH_DECREASED,
+        ),
+        o_pos,
+        u_pos,
+    )
     old, new = original.pattern, update.pattern
     kind = None
     if old is None and new is not None:
@@ -386,24 +489,60 @@ def _compare_string(ctx: _Context, original: StringNode, update: StringNode, o_p
     elif old != new:
         kind = Kind.PATTERN_CHANGED
     if kind is not None:
-        ctx.add(kind, o_pos.child("pattern"), u_pos.child("pattern"), name="pattern", old=old,
-                new=new)
+        ctx.add(
+            kind, o_pos.child("pattern"), u_pos.child("pattern"), name="pattern", old=old, new=new
+        )
 
 
-def _compare_number(ctx: _Context, original: NumberNode, update: NumberNode, o_pos: Pos,
-                    u_pos: Pos) -> None:
-    _bound(ctx, "maximum", original.maximum, update.maximum,
-           (Kind.MAXIMUM_ADDED, Kind.MAXIMUM_REMOVED, Kind.MAXIMUM_INCREASED,
-            Kind.MAXIMUM_DECREASED), o_pos, u_pos)
-    _bound(ctx, "minimum", original.minimum, update.minimum,
-           (Kind.MINIMUM_ADDED, Kind.MINIMUM_REMOVED, Kind.MINIMUM_INCREASED,
-            Kind.MINIMUM_DECREASED), o_pos, u_pos)
-    _bound(ctx, "exclusiveMaximum", original.exclusive_maximum, update.exclusive_maximum,
-           (Kind.EXCLUSIVE_MAXIMUM_ADDED, Kind.EXCLUSIVE_MAXIMUM_REMOVED,
-            Kind.EXCLUSIVE_MAXIMUM_INCREASED, Kind.EXCLUSIVE_MAXIMUM_DECREASED), o_pos, u_pos)
-    _bound(ctx, "exclusiveMinimum", original.exclusive_minimum, update.exclusive_minimum,
-           (Kind.EXCLUSIVE_MINIMUM_ADDED, Kind.EXCLUSIVE_MINIMUM_REMOVED,
-            Kind.EXCLUSIVE_MINIMUM_INCREASED, Kind.EXCLUSIVE_MINIMUM_DECREASED), o_pos, u_pos)
+def _compare_number(
+    ctx: _Context, original: NumberNode, update: NumberNode, o_pos: Pos, u_pos: Pos
+) -> None:
+    _bound(
+        ctx,
+        "maximum",
+        original.maximum,
+        update.maximum,
+        (Kind.MAXIMUM_ADDED, Kind.MAXIMUM_REMOVED, Kind.MAXIMUM_INCREASED, Kind.MAXIMUM_DECREASED),
+        o_pos,
+        u_pos,
+    )
+    _bound(
+        ctx,
+        "minimum",
+        original.minimum,
+        update.minimum,
+        (Kind.MINIMUM_ADDED, Kind.MINIMUM_REMOVED, Kind.MINIMUM_INCREASED, Kind.MINIMUM_DECREASED),
+        o_pos,
+        u_pos,
+    )
+    _bound(
+        ctx,
+        "exclusiveMaximum",
+        original.exclusive_maximum,
+        update.exclusive_maximum,
+        (
+            Kind.EXCLUSIVE_MAXIMUM_ADDED,
+            Kind.EXCLUSIVE_MAXIMUM_REMOVED,
+            Kind.EXCLUSIVE_MAXIMUM_INCREASED,
+            Kind.EXCLUSIVE_MAXIMUM_DECREASED,
+        ),
+        o_pos,
+        u_pos,
+    )
+    _bound(
+        ctx,
+        "exclusiveMinimum",
+        original.exclusive_minimum,
+        update.exclusive_minimum,
+        (
+            Kind.EXCLUSIVE_MINIMUM_ADDED,
+            Kind.EXCLUSIVE_MINIMUM_REMOVED,
+            Kind.EXCLUSIVE_MINIMUM_INCREASED,
+            Kind.EXCLUSIVE_MINIMUM_DECREASED,
+        ),
+        o_pos,
+        u_pos,
+    )
     old, new = original.multiple_of, update.multiple_of
     if old != new:
         kind = None
@@ -425,20 +564,31 @@ def _compare_number(ctx: _Context, original: NumberNode, update: NumberNode, o_p
             else:
                 kind = Kind.MULTIPLE_OF_CHANGED
         if kind is not None:
-            ctx.add(kind, o_pos.child("multipleOf"), u_pos.child("multipleOf"),
-                    name="multipleOf", old=old, new=new)
+            ctx.add(
+                kind,
+                o_pos.child("multipleOf"),
+                u_pos.child("multipleOf"),
+                name="multipleOf",
+                old=old,
+                new=new,
+            )
     if original.requires_integer != update.requires_integer:
         kind = Kind.TYPE_EXTENDED if original.requires_integer else Kind.TYPE_NARROWED
-        both = all(isinstance(node.raw, dict) and "type" in node.raw
-                   for node in (original, update))
+        both = all(isinstance(node.raw, dict) and "type" in node.raw for node in (original, update))
         o_at, u_at = (o_pos.child("type"), u_pos.child("type")) if both else (o_pos, u_pos)
-        ctx.add(kind, o_at, u_at, name="type",
-                old="integer" if original.requires_integer else "number",
-                new="integer" if update.requires_integer else "number")
+        ctx.add(
+            kind,
+            o_at,
+            u_at,
+            name="type",
+            old="integer" if original.requires_integer else "number",
+            new="integer" if update.requires_integer else "number",
+        )
 
 
-def _compare_enum(ctx: _Context, original: EnumNode, update: EnumNode, o_pos: Pos,
-                  u_pos: Pos) -> None:
+def _compare_enum(
+    ctx: _Context, original: EnumNode, update: EnumNode, o_pos: Pos, u_pos: Pos
+) -> None:
     old = {canonical(value): value for value in original.values}
     new = {canonical(value): value for value in update.values}
     if old.keys() == new.keys():
@@ -449,31 +599,57 @@ def _compare_enum(ctx: _Context, original: EnumNode, update: EnumNode, o_pos: Po
         kind = Kind.ENUM_ARRAY_NARROWED
     else:
         kind = Kind.ENUM_ARRAY_CHANGED
-    ctx.add(kind, o_pos.child("enum"), u_pos.child("enum"), name="enum",
-            old=[value for key, value in old.items() if key not in new],
-            new=[value for key, value in new.items() if key not in old])
+    ctx.add(
+        kind,
+        o_pos.child("enum"),
+        u_pos.child("enum"),
+        name="enum",
+        old=[value for key, value in old.items() if key not in new],
+        new=[value for key, value in new.items() if key not in old],
+    )
 
 
-def _compare_combined(ctx: _Context, original: CombinedNode, update: CombinedNode, o_pos: Pos,
-                      u_pos: Pos) -> None:
+def _compare_combined(
+    ctx: _Context, original: CombinedNode, update: CombinedNode, o_pos: Pos, u_pos: Pos
+) -> None:
     old, new = original.criterion, update.criterion
     if old != new:
         single_old, single_new = len(original.subschemas) == 1, len(update.subschemas) == 1
-        if (new == "anyOf" or (single_old and single_new) or (single_old and new == "oneOf")
-                or (single_new and old == "allOf")):
+        if (
+            new == "anyOf"
+            or (single_old and single_new)
+            or (single_old and new == "oneOf")
+            or (single_new and old == "allOf")
+        ):
             ctx.add(Kind.COMBINED_TYPE_EXTENDED, o_pos, u_pos, name=new, old=old, new=new)
         else:
-            ctx.add(Kind.COMBINED_TYPE_CHANGED, o_pos, u_pos, name=new, old=old, new=new,
-                    indistinguishable=_same_disjoint_branches(ctx.run, original, update))
+            ctx.add(
+                Kind.COMBINED_TYPE_CHANGED,
+                o_pos,
+                u_pos,
+                name=new,
+                old=old,
+                new=new,
+                indistinguishable=_same_disjoint_branches(ctx.run, original, update),
+            )
             return
     old_members = _distinct(ctx.run, original)
     new_members = _distinct(ctx.run, update)
     if len(old_members) < len(new_members):
         kind = Kind.PRODUCT_TYPE_EXTENDED if new == "allOf" else Kind.SUM_TYPE_EXTENDED
-        ctx.add(kind, o_pos, u_pos, name=new, old=len(old_members), new=len(new_members),
-                indistinguishable=kind is Kind.PRODUCT_TYPE_EXTENDED and all(
-                    isinstance(_deref(member, u_pos)[0], EmptyNode)
-                    for member in new_members[len(old_members):]))
+        ctx.add(
+            kind,
+            o_pos,
+            u_pos,
+            name=new,
+            old=len(old_members),
+            new=len(new_members),
+            indistinguishable=kind is Kind.PRODUCT_TYPE_EXTENDED
+            and all(
+                isinstance(_deref(member, u_pos)[0], EmptyNode)
+                for member in new_members[len(old_members) :]
+            ),
+        )
     elif len(old_members) > len(new_members):
         kind = Kind.SUM_TYPE_NARROWED if old in ("anyOf", "oneOf") else Kind.PRODUCT_TYPE_NARROWED
         ctx.add(kind, o_pos, u_pos, name=old, old=len(old_members), new=len(new_members))
@@ -497,10 +673,19 @@ def _compare_combined(ctx: _Context, original: CombinedNode, update: CombinedNod
         ctx.diffs.extend(next(diffs for index, diffs in edges[old_index] if index == new_index))
     if len(matching) < min(len(old_members), len(new_members)):
         matched = {old_index for old_index, _ in matching}
-        why = tuple(diff for index, reasons in enumerate(closest) if index not in matched
-                    for diff in reasons)
-        ctx.add(Kind.COMBINED_TYPE_SUBSCHEMAS_CHANGED, o_pos, u_pos,
-                name="keywords" if update.synthetic and original.synthetic else new, old=why)
+        why = tuple(
+            diff
+            for index, reasons in enumerate(closest)
+            if index not in matched
+            for diff in reasons
+        )
+        ctx.add(
+            Kind.COMBINED_TYPE_SUBSCHEMAS_CHANGED,
+            o_pos,
+            u_pos,
+            name="keywords" if update.synthetic and original.synthetic else new,
+            old=why,
+        )
 
 
 def _same_kind(old: Node, new: Node) -> bool:
@@ -520,8 +705,9 @@ def _distinct(run: _Run, node: CombinedNode) -> list[Node]:
     return list(seen.values())
 
 
-def _maximum_matching(edges: list[list[tuple[int, list[Difference]]]],
-                      right: int) -> list[tuple[int, int]]:
+def _maximum_matching(
+    edges: list[list[tuple[int, list[Difference]]]], right: int
+) -> list[tuple[int, int]]:
     """A maximum matching of a bipartite graph (augmenting paths: members are few)."""
     owner = [-1] * right
 
@@ -540,12 +726,10 @@ def _maximum_matching(edges: list[list[tuple[int, list[Difference]]]],
     return sorted((left, index) for index, left in enumerate(owner) if left != -1)
 
 
-def _compare_not(ctx: _Context, original: NotNode, update: NotNode, o_pos: Pos,
-                 u_pos: Pos) -> None:
+def _compare_not(ctx: _Context, original: NotNode, update: NotNode, o_pos: Pos, u_pos: Pos) -> None:
     sub = ctx.sub()
     # what the update excludes must have been excluded before: compare in reverse
-    compare(sub, update.schema, original.schema, u_pos.of(update.schema),
-            o_pos.of(original.schema))
+    compare(sub, update.schema, original.schema, u_pos.of(update.schema), o_pos.of(original.schema))
     if sub.compatible():
         if sub.diffs or canonical(original.schema.raw) != canonical(update.schema.raw):
             ctx.add(Kind.NOT_TYPE_NARROWED, o_pos.child("not"), u_pos.child("not"), name="not")
@@ -557,9 +741,15 @@ def _compare_not(ctx: _Context, original: NotNode, update: NotNode, o_pos: Pos,
 
 
 def _object_is_open(node: ObjectNode) -> bool:
-    return (node.additional is True and not node.pattern_properties
-            and (node.unevaluated is None or node.unevaluated is True
-                 or isinstance(node.unevaluated, EmptyNode)))
+    return (
+        node.additional is True
+        and not node.pattern_properties
+        and (
+            node.unevaluated is None
+            or node.unevaluated is True
+            or isinstance(node.unevaluated, EmptyNode)
+        )
+    )
 
 
 def _object_partial(node: ObjectNode, pos: Pos, name: str) -> tuple[Node, Pos, str] | None:
@@ -576,8 +766,11 @@ def _object_partial(node: ObjectNode, pos: Pos, name: str) -> tuple[Node, Pos, s
     if isinstance(node.additional, Node):
         return node.additional, pos.of(node.additional), "additionalProperties"
     unevaluated = node.unevaluated
-    if (node.additional is True and isinstance(unevaluated, Node)
-            and not isinstance(unevaluated, (FalseNode, EmptyNode))):
+    if (
+        node.additional is True
+        and isinstance(unevaluated, Node)
+        and not isinstance(unevaluated, (FalseNode, EmptyNode))
+    ):
         return unevaluated, pos.of(unevaluated), "unevaluatedProperties"
     return None
 
@@ -588,8 +781,9 @@ def _required_pos(pos: Pos, node: ObjectNode, name: str) -> Pos:
     return pos.child("required")
 
 
-def _compare_object(ctx: _Context, original: ObjectNode, update: ObjectNode, o_pos: Pos,
-                    u_pos: Pos) -> None:
+def _compare_object(
+    ctx: _Context, original: ObjectNode, update: ObjectNode, o_pos: Pos, u_pos: Pos
+) -> None:
     old_required, new_required = set(original.required), set(update.required)
     # (a property's requiredness changes only where the two lists differ)
     for name in original.properties if old_required != new_required else ():
@@ -597,51 +791,116 @@ def _compare_object(ctx: _Context, original: ObjectNode, update: ObjectNode, o_p
             continue
         was, now = name in old_required, name in new_required
         if was and not now:
-            ctx.add(Kind.REQUIRED_ATTRIBUTE_REMOVED, _required_pos(o_pos, original, name),
-                    _required_pos(u_pos, update, name), name=name)
+            ctx.add(
+                Kind.REQUIRED_ATTRIBUTE_REMOVED,
+                _required_pos(o_pos, original, name),
+                _required_pos(u_pos, update, name),
+                name=name,
+            )
         elif now and not was:
-            kind = (Kind.REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED
-                    if update.properties[name].has_default else Kind.REQUIRED_ATTRIBUTE_ADDED)
-            ctx.add(kind, _required_pos(o_pos, original, name),
-                    _required_pos(u_pos, update, name), name=name)
+            kind = (
+                Kind.REQUIRED_ATTRIBUTE_WITH_DEFAULT_ADDED
+                if update.properties[name].has_default
+                else Kind.REQUIRED_ATTRIBUTE_ADDED
+            )
+            ctx.add(
+                kind,
+                _required_pos(o_pos, original, name),
+                _required_pos(u_pos, update, name),
+                name=name,
+            )
     _compare_properties(ctx, original, update, o_pos, u_pos)
     _compare_dependencies(ctx, original, update, o_pos, u_pos)
-    _compare_additional(ctx, original.additional, update.additional, "additionalProperties",
-                        "additionalProperties", o_pos, u_pos, _ADDITIONAL_PROPERTIES)
+    _compare_additional(
+        ctx,
+        original.additional,
+        update.additional,
+        "additionalProperties",
+        "additionalProperties",
+        o_pos,
+        u_pos,
+        _ADDITIONAL_PROPERTIES,
+    )
     if original.unevaluated is not None or update.unevaluated is not None:
-        _compare_additional(ctx, _permit(original.unevaluated), _permit(update.unevaluated),
-                            "unevaluatedProperties", "unevaluatedProperties", o_pos, u_pos,
-                            _UNEVALUATED_PROPERTIES)
-    _bound(ctx, "maxProperties", original.max_properties, update.max_properties,
-           (Kind.MAX_PROPERTIES_ADDED, Kind.MAX_PROPERTIES_REMOVED, Kind.MAX_PROPERTIES_INCREASED,
-            Kind.MAX_PROPERTIES_DECREASED), o_pos, u_pos)
-    _bound(ctx, "minProperties", original.min_properties, update.min_properties,
-           (Kind.MIN_PROPERTIES_ADDED, Kind.MIN_PROPERTIES_REMOVED, Kind.MIN_PROPERTIES_INCREASED,
-            Kind.MIN_PROPERTIES_DECREASED), o_pos, u_pos)
+        _compare_additional(
+            ctx,
+            _permit(original.unevaluated),
+            _permit(update.unevaluated),
+            "unevaluatedProperties",
+            "unevaluatedProperties",
+            o_pos,
+            u_pos,
+            _UNEVALUATED_PROPERTIES,
+        )
+    _bound(
+        ctx,
+        "maxProperties",
+        original.max_properties,
+        update.max_properties,
+        (
+            Kind.MAX_PROPERTIES_ADDED,
+            Kind.MAX_PROPERTIES_REMOVED,
+            Kind.MAX_PROPERTIES_INCREASED,
+            Kind.MAX_PROPERTIES_DECREASED,
+        ),
+        o_pos,
+        u_pos,
+    )
+    _bound(
+        ctx,
+        "minProperties",
+        original.min_properties,
+        update.min_properties,
+        (
+            Kind.MIN_PROPERTIES_ADDED,
+            Kind.MIN_PROPERTIES_REMOVED,
+            Kind.MIN_PROPERTIES_INCREASED,
+            Kind.MIN_PROPERTIES_DECREASED,
+        ),
+        o_pos,
+        u_pos,
+    )
 
 
-def _compare_properties(ctx: _Context, original: ObjectNode, update: ObjectNode, o_pos: Pos,
-                        u_pos: Pos) -> None:
+def _compare_properties(
+    ctx: _Context, original: ObjectNode, update: ObjectNode, o_pos: Pos, u_pos: Pos
+) -> None:
     old_properties, new_properties = original.properties, update.properties
     for name, old in old_properties.items():
         new = new_properties.get(name)
         if new is old and old.plain is not None:
             continue  # one node shared by the versions of a schema: nothing differs
         if new is None:
-            _property_removed(ctx, old, update, name, o_pos.child("properties", name),
-                              u_pos.child("properties", name), u_pos)
+            _property_removed(
+                ctx,
+                old,
+                update,
+                name,
+                o_pos.child("properties", name),
+                u_pos.child("properties", name),
+                u_pos,
+            )
         elif old.plain is None or not identical(old, new):
             compare(ctx, old, new, o_pos.of(old), u_pos.of(new))
     if new_properties.keys() <= old_properties.keys():
         return  # (nothing added: the commonest case, told without a loop in Python)
     for name, new in new_properties.items():
         if name not in old_properties:
-            _property_added(ctx, new, original, update, name, o_pos.child("properties", name),
-                            u_pos.child("properties", name), o_pos)
+            _property_added(
+                ctx,
+                new,
+                original,
+                update,
+                name,
+                o_pos.child("properties", name),
+                u_pos.child("properties", name),
+                o_pos,
+            )
 
 
-def _property_removed(ctx: _Context, old: Node, update: ObjectNode, name: str, o_at: Pos,
-                      u_at: Pos, u_pos: Pos) -> None:
+def _property_removed(
+    ctx: _Context, old: Node, update: ObjectNode, name: str, o_at: Pos, u_at: Pos, u_pos: Pos
+) -> None:
     # only the update's content model matters: it is the one that must accept old data
     if _object_is_open(update):
         ctx.add(Kind.PROPERTY_REMOVED_FROM_OPEN_CONTENT_MODEL, o_at, u_at, name=name)
@@ -652,9 +911,11 @@ def _property_removed(ctx: _Context, old: Node, update: ObjectNode, name: str, o
         sub = ctx.sub()
         compare(sub, old, schema, o_at, at)
         ctx.diffs.extend(sub.diffs)
-        kind = (Kind.PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL
-                if sub.compatible()
-                else Kind.PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL)
+        kind = (
+            Kind.PROPERTY_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL
+            if sub.compatible()
+            else Kind.PROPERTY_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL
+        )
         ctx.add(kind, o_at, u_at, name=name, new=via)
     elif isinstance(old, FalseNode):
         ctx.add(Kind.PROPERTY_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL, o_at, u_at, name=name)
@@ -662,14 +923,26 @@ def _property_removed(ctx: _Context, old: Node, update: ObjectNode, name: str, o
         ctx.add(Kind.PROPERTY_REMOVED_FROM_CLOSED_CONTENT_MODEL, o_at, u_at, name=name)
 
 
-def _property_added(ctx: _Context, new: Node, original: ObjectNode, update: ObjectNode,
-                    name: str, o_at: Pos, u_at: Pos, o_pos: Pos) -> None:
+def _property_added(
+    ctx: _Context,
+    new: Node,
+    original: ObjectNode,
+    update: ObjectNode,
+    name: str,
+    o_at: Pos,
+    u_at: Pos,
+    o_pos: Pos,
+) -> None:
     # only the original's content model matters: it says what old data may already contain
     if _object_is_open(original):
-        kind = (Kind.PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL
-                if isinstance(new, EmptyNode) else Kind.PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL)
-        ctx.add(kind, o_at, u_at, name=name,
-                new="required" if name in update.required else "optional")
+        kind = (
+            Kind.PROPERTY_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL
+            if isinstance(new, EmptyNode)
+            else Kind.PROPERTY_ADDED_TO_OPEN_CONTENT_MODEL
+        )
+        ctx.add(
+            kind, o_at, u_at, name=name, new="required" if name in update.required else "optional"
+        )
         return
     partial = _object_partial(original, o_pos, name)
     if partial is not None:
@@ -677,30 +950,42 @@ def _property_added(ctx: _Context, new: Node, original: ObjectNode, update: Obje
         sub = ctx.sub()
         compare(sub, schema, new, at, u_at)
         ctx.diffs.extend(sub.diffs)
-        kind = (Kind.PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL
-                if sub.compatible()
-                else Kind.PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL)
+        kind = (
+            Kind.PROPERTY_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL
+            if sub.compatible()
+            else Kind.PROPERTY_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL
+        )
         ctx.add(kind, o_at, u_at, name=name, old=via)
     if name in update.required:
-        kind = (Kind.REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL if new.has_default
-                else Kind.REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL)
+        kind = (
+            Kind.REQUIRED_PROPERTY_WITH_DEFAULT_ADDED_TO_UNOPEN_CONTENT_MODEL
+            if new.has_default
+            else Kind.REQUIRED_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL
+        )
     else:
         kind = Kind.OPTIONAL_PROPERTY_ADDED_TO_UNOPEN_CONTENT_MODEL
     ctx.add(kind, o_at, u_at, name=name)
 
 
-def _compare_dependencies(ctx: _Context, original: ObjectNode, update: ObjectNode, o_pos: Pos,
-                          u_pos: Pos) -> None:
+def _compare_dependencies(
+    ctx: _Context, original: ObjectNode, update: ObjectNode, o_pos: Pos, u_pos: Pos
+) -> None:
     names = list(original.property_dependencies)
-    names.extend(name for name in update.property_dependencies
-                 if name not in original.property_dependencies)
+    names.extend(
+        name for name in update.property_dependencies if name not in original.property_dependencies
+    )
     for name in names:
         old = original.property_dependencies.get(name)
         new = update.property_dependencies.get(name)
         o_at, u_at = _dependency_pos(o_pos, u_pos, old, new)
         if new is None:
-            ctx.add(Kind.DEPENDENCY_ARRAY_REMOVED, o_at, u_at, name=name,
-                    old=list(old.names) if old else None)
+            ctx.add(
+                Kind.DEPENDENCY_ARRAY_REMOVED,
+                o_at,
+                u_at,
+                name=name,
+                old=list(old.names) if old else None,
+            )
         elif old is None:
             ctx.add(Kind.DEPENDENCY_ARRAY_ADDED, o_at, u_at, name=name, new=list(new.names))
         elif set(old.names) != set(new.names):
@@ -712,8 +997,9 @@ def _compare_dependencies(ctx: _Context, original: ObjectNode, update: ObjectNod
                 kind = Kind.DEPENDENCY_ARRAY_CHANGED
             ctx.add(kind, o_at, u_at, name=name, old=list(old.names), new=list(new.names))
     names = list(original.schema_dependencies)
-    names.extend(name for name in update.schema_dependencies
-                 if name not in original.schema_dependencies)
+    names.extend(
+        name for name in update.schema_dependencies if name not in original.schema_dependencies
+    )
     for name in names:
         old = original.schema_dependencies.get(name)
         new = update.schema_dependencies.get(name)
@@ -723,12 +1009,14 @@ def _compare_dependencies(ctx: _Context, original: ObjectNode, update: ObjectNod
         elif old is None:
             ctx.add(Kind.DEPENDENCY_SCHEMA_ADDED, o_at, u_at, name=name)
         else:
-            assert old.schema is not None and new.schema is not None
+            assert old.schema is not None
+            assert new.schema is not None
             compare(ctx, old.schema, new.schema, o_at, u_at)
 
 
-def _dependency_pos(o_pos: Pos, u_pos: Pos, old: Dependency | None,
-                    new: Dependency | None) -> tuple[Pos, Pos]:
+def _dependency_pos(
+    o_pos: Pos, u_pos: Pos, old: Dependency | None, new: Dependency | None
+) -> tuple[Pos, Pos]:
     from gate.jsonpos import pointer_tokens
 
     def at(pos: Pos, mine: Dependency | None, other: Dependency | None) -> Pos:
@@ -744,20 +1032,42 @@ def _permit(value: bool | Node | None) -> bool | Node:
     return True if value is None else value
 
 
-_ADDITIONAL_PROPERTIES = (Kind.ADDITIONAL_PROPERTIES_ADDED, Kind.ADDITIONAL_PROPERTIES_REMOVED,
-                          Kind.ADDITIONAL_PROPERTIES_EXTENDED, Kind.ADDITIONAL_PROPERTIES_NARROWED)
-_UNEVALUATED_PROPERTIES = (Kind.UNEVALUATED_PROPERTIES_ADDED, Kind.UNEVALUATED_PROPERTIES_REMOVED,
-                           Kind.UNEVALUATED_PROPERTIES_EXTENDED,
-                           Kind.UNEVALUATED_PROPERTIES_NARROWED)
-_ADDITIONAL_ITEMS = (Kind.ADDITIONAL_ITEMS_ADDED, Kind.ADDITIONAL_ITEMS_REMOVED,
-                     Kind.ADDITIONAL_ITEMS_EXTENDED, Kind.ADDITIONAL_ITEMS_NARROWED)
-_UNEVALUATED_ITEMS = (Kind.UNEVALUATED_ITEMS_ADDED, Kind.UNEVALUATED_ITEMS_REMOVED,
-                      Kind.UNEVALUATED_ITEMS_EXTENDED, Kind.UNEVALUATED_ITEMS_NARROWED)
+_ADDITIONAL_PROPERTIES = (
+    Kind.ADDITIONAL_PROPERTIES_ADDED,
+    Kind.ADDITIONAL_PROPERTIES_REMOVED,
+    Kind.ADDITIONAL_PROPERTIES_EXTENDED,
+    Kind.ADDITIONAL_PROPERTIES_NARROWED,
+)
+_UNEVALUATED_PROPERTIES = (
+    Kind.UNEVALUATED_PROPERTIES_ADDED,
+    Kind.UNEVALUATED_PROPERTIES_REMOVED,
+    Kind.UNEVALUATED_PROPERTIES_EXTENDED,
+    Kind.UNEVALUATED_PROPERTIES_NARROWED,
+)
+_ADDITIONAL_ITEMS = (
+    Kind.ADDITIONAL_ITEMS_ADDED,
+    Kind.ADDITIONAL_ITEMS_REMOVED,
+    Kind.ADDITIONAL_ITEMS_EXTENDED,
+    Kind.ADDITIONAL_ITEMS_NARROWED,
+)
+_UNEVALUATED_ITEMS = (
+    Kind.UNEVALUATED_ITEMS_ADDED,
+    Kind.UNEVALUATED_ITEMS_REMOVED,
+    Kind.UNEVALUATED_ITEMS_EXTENDED,
+    Kind.UNEVALUATED_ITEMS_NARROWED,
+)
 
 
-def _compare_additional(ctx: _Context, old: bool | Node, new: bool | Node, old_keyword: str,
-                        new_keyword: str, o_pos: Pos, u_pos: Pos,
-                        kinds: tuple[Kind, Kind, Kind, Kind]) -> None:
+def _compare_additional(
+    ctx: _Context,
+    old: bool | Node,
+    new: bool | Node,
+    old_keyword: str,
+    new_keyword: str,
+    o_pos: Pos,
+    u_pos: Pos,
+    kinds: tuple[Kind, Kind, Kind, Kind],
+) -> None:
     """`additionalProperties`-like keywords: allowed or not, and under which schema."""
     added, removed, extended, narrowed = kinds
     o_at = o_pos.of(old) if isinstance(old, Node) else o_pos.child(old_keyword)
@@ -767,8 +1077,13 @@ def _compare_additional(ctx: _Context, old: bool | Node, new: bool | Node, old_k
     if (old is not False) != (new is not False):
         ctx.add(added if new is not False else removed, o_at, u_at, name=new_keyword)
     elif old_schema is None and new_schema is not None:
-        ctx.add(narrowed, o_at, u_at, name=new_keyword,
-                indistinguishable=isinstance(_deref(new_schema, u_at)[0], EmptyNode))
+        ctx.add(
+            narrowed,
+            o_at,
+            u_at,
+            name=new_keyword,
+            indistinguishable=isinstance(_deref(new_schema, u_at)[0], EmptyNode),
+        )
     elif new_schema is None and old_schema is not None:
         ctx.add(extended, o_at, u_at, name=new_keyword)
     elif old_schema is not None and new_schema is not None:
@@ -779,56 +1094,121 @@ def _compare_additional(ctx: _Context, old: bool | Node, new: bool | Node, old_k
 
 
 def _array_is_open(node: ArrayNode) -> bool:
-    return node.additional is True and (node.unevaluated is None or node.unevaluated is True
-                                        or isinstance(node.unevaluated, EmptyNode))
+    return node.additional is True and (
+        node.unevaluated is None
+        or node.unevaluated is True
+        or isinstance(node.unevaluated, EmptyNode)
+    )
 
 
 def _array_partial(node: ArrayNode, pos: Pos) -> tuple[Node, Pos] | None:
     if isinstance(node.additional, Node):
         return node.additional, pos.of(node.additional)
     unevaluated = node.unevaluated
-    if (node.additional is True and isinstance(unevaluated, Node)
-            and not isinstance(unevaluated, (FalseNode, EmptyNode))):
+    if (
+        node.additional is True
+        and isinstance(unevaluated, Node)
+        and not isinstance(unevaluated, (FalseNode, EmptyNode))
+    ):
         return unevaluated, pos.of(unevaluated)
     return None
 
 
-def _compare_array(ctx: _Context, original: ArrayNode, update: ArrayNode, o_pos: Pos,
-                   u_pos: Pos) -> None:
-    compare(ctx, original.all_items, update.all_items,
-            o_pos.of(original.all_items) if original.all_items else o_pos.child("items"),
-            u_pos.of(update.all_items) if update.all_items else u_pos.child("items"))
+def _compare_array(
+    ctx: _Context, original: ArrayNode, update: ArrayNode, o_pos: Pos, u_pos: Pos
+) -> None:
+    compare(
+        ctx,
+        original.all_items,
+        update.all_items,
+        o_pos.of(original.all_items) if original.all_items else o_pos.child("items"),
+        u_pos.of(update.all_items) if update.all_items else u_pos.child("items"),
+    )
     old_items, new_items = original.item_list, update.item_list
     shared = min(len(old_items), len(new_items))
     for index in range(shared):
-        compare(ctx, old_items[index], new_items[index], o_pos.of(old_items[index]),
-                u_pos.of(new_items[index]))
+        compare(
+            ctx,
+            old_items[index],
+            new_items[index],
+            o_pos.of(old_items[index]),
+            u_pos.of(new_items[index]),
+        )
     for index in range(shared, len(old_items)):
-        _item_removed(ctx, old_items[index], update, o_pos.of(old_items[index]),
-                      u_pos.child(update.item_keyword, index), u_pos)
+        _item_removed(
+            ctx,
+            old_items[index],
+            update,
+            o_pos.of(old_items[index]),
+            u_pos.child(update.item_keyword, index),
+            u_pos,
+        )
     for index in range(shared, len(new_items)):
-        _item_added(ctx, new_items[index], original, o_pos.child(original.item_keyword, index),
-                    u_pos.of(new_items[index]), o_pos)
-    _compare_additional(ctx, original.additional, update.additional,
-                        original.additional_keyword, update.additional_keyword, o_pos, u_pos,
-                        _ADDITIONAL_ITEMS)
+        _item_added(
+            ctx,
+            new_items[index],
+            original,
+            o_pos.child(original.item_keyword, index),
+            u_pos.of(new_items[index]),
+            o_pos,
+        )
+    _compare_additional(
+        ctx,
+        original.additional,
+        update.additional,
+        original.additional_keyword,
+        update.additional_keyword,
+        o_pos,
+        u_pos,
+        _ADDITIONAL_ITEMS,
+    )
     if original.unevaluated is not None or update.unevaluated is not None:
-        _compare_additional(ctx, _permit(original.unevaluated), _permit(update.unevaluated),
-                            "unevaluatedItems", "unevaluatedItems", o_pos, u_pos,
-                            _UNEVALUATED_ITEMS)
-    _bound(ctx, "maxItems", original.max_items, update.max_items,
-           (Kind.MAX_ITEMS_ADDED, Kind.MAX_ITEMS_REMOVED, Kind.MAX_ITEMS_INCREASED,
-            Kind.MAX_ITEMS_DECREASED), o_pos, u_pos)
-    _bound(ctx, "minItems", original.min_items, update.min_items,
-           (Kind.MIN_ITEMS_ADDED, Kind.MIN_ITEMS_REMOVED, Kind.MIN_ITEMS_INCREASED,
-            Kind.MIN_ITEMS_DECREASED), o_pos, u_pos)
+        _compare_additional(
+            ctx,
+            _permit(original.unevaluated),
+            _permit(update.unevaluated),
+            "unevaluatedItems",
+            "unevaluatedItems",
+            o_pos,
+            u_pos,
+            _UNEVALUATED_ITEMS,
+        )
+    _bound(
+        ctx,
+        "maxItems",
+        original.max_items,
+        update.max_items,
+        (
+            Kind.MAX_ITEMS_ADDED,
+            Kind.MAX_ITEMS_REMOVED,
+            Kind.MAX_ITEMS_INCREASED,
+            Kind.MAX_ITEMS_DECREASED,
+        ),
+        o_pos,
+        u_pos,
+    )
+    _bound(
+        ctx,
+        "minItems",
+        original.min_items,
+        update.min_items,
+        (
+            Kind.MIN_ITEMS_ADDED,
+            Kind.MIN_ITEMS_REMOVED,
+            Kind.MIN_ITEMS_INCREASED,
+            Kind.MIN_ITEMS_DECREASED,
+        ),
+        o_pos,
+        u_pos,
+    )
     if original.unique_items != update.unique_items:
         kind = Kind.UNIQUE_ITEMS_REMOVED if original.unique_items else Kind.UNIQUE_ITEMS_ADDED
         ctx.add(kind, o_pos.child("uniqueItems"), u_pos.child("uniqueItems"), name="uniqueItems")
 
 
-def _item_removed(ctx: _Context, old: Node, update: ArrayNode, o_at: Pos, u_at: Pos,
-                  u_pos: Pos) -> None:
+def _item_removed(
+    ctx: _Context, old: Node, update: ArrayNode, o_at: Pos, u_at: Pos, u_pos: Pos
+) -> None:
     index = _last_token(o_at)
     if _array_is_open(update):
         ctx.add(Kind.ITEM_REMOVED_FROM_OPEN_CONTENT_MODEL, o_at, u_at, name=index)
@@ -839,8 +1219,11 @@ def _item_removed(ctx: _Context, old: Node, update: ArrayNode, o_at: Pos, u_at: 
         sub = ctx.sub()
         compare(sub, old, schema, o_at, at)
         ctx.diffs.extend(sub.diffs)
-        kind = (Kind.ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL if sub.compatible()
-                else Kind.ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL)
+        kind = (
+            Kind.ITEM_REMOVED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL
+            if sub.compatible()
+            else Kind.ITEM_REMOVED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL
+        )
         ctx.add(kind, o_at, u_at, name=index)
     elif isinstance(old, FalseNode):
         ctx.add(Kind.ITEM_WITH_FALSE_REMOVED_FROM_CLOSED_CONTENT_MODEL, o_at, u_at, name=index)
@@ -848,12 +1231,16 @@ def _item_removed(ctx: _Context, old: Node, update: ArrayNode, o_at: Pos, u_at: 
         ctx.add(Kind.ITEM_REMOVED_FROM_CLOSED_CONTENT_MODEL, o_at, u_at, name=index)
 
 
-def _item_added(ctx: _Context, new: Node, original: ArrayNode, o_at: Pos, u_at: Pos,
-                o_pos: Pos) -> None:
+def _item_added(
+    ctx: _Context, new: Node, original: ArrayNode, o_at: Pos, u_at: Pos, o_pos: Pos
+) -> None:
     index = _last_token(u_at)
     if _array_is_open(original):
-        kind = (Kind.ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL
-                if isinstance(new, EmptyNode) else Kind.ITEM_ADDED_TO_OPEN_CONTENT_MODEL)
+        kind = (
+            Kind.ITEM_WITH_EMPTY_SCHEMA_ADDED_TO_OPEN_CONTENT_MODEL
+            if isinstance(new, EmptyNode)
+            else Kind.ITEM_ADDED_TO_OPEN_CONTENT_MODEL
+        )
         ctx.add(kind, o_at, u_at, name=index)
         return
     partial = _array_partial(original, o_pos)
@@ -862,8 +1249,11 @@ def _item_added(ctx: _Context, new: Node, original: ArrayNode, o_at: Pos, u_at: 
         sub = ctx.sub()
         compare(sub, schema, new, at, u_at)
         ctx.diffs.extend(sub.diffs)
-        kind = (Kind.ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL if sub.compatible()
-                else Kind.ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL)
+        kind = (
+            Kind.ITEM_ADDED_IS_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL
+            if sub.compatible()
+            else Kind.ITEM_ADDED_NOT_COVERED_BY_PARTIALLY_OPEN_CONTENT_MODEL
+        )
         ctx.add(kind, o_at, u_at, name=index)
     else:
         ctx.add(Kind.ITEM_ADDED_TO_CLOSED_CONTENT_MODEL, o_at, u_at, name=index)
@@ -872,19 +1262,27 @@ def _item_added(ctx: _Context, new: Node, original: ArrayNode, o_at: Pos, u_at: 
 # --- keywords the registry ignores (diff only) -------------------------------------------------
 
 
-def _note_uncompared(ctx: _Context, original: Node, update: Node, o_pos: Pos,
-                     u_pos: Pos) -> None:
+def _note_uncompared(ctx: _Context, original: Node, update: Node, o_pos: Pos, u_pos: Pos) -> None:
     old, new = original.raw, update.raw
     if not isinstance(old, dict) or not isinstance(new, dict):
         return
     keywords: list[str] = [key for key in NOT_COMPARED if key in old or key in new]
     # draft-04's boolean exclusiveMaximum / exclusiveMinimum are not compared either
-    keywords.extend(key for key in ("exclusiveMaximum", "exclusiveMinimum")
-                    if isinstance(old.get(key), bool) or isinstance(new.get(key), bool))
+    keywords.extend(
+        key
+        for key in ("exclusiveMaximum", "exclusiveMinimum")
+        if isinstance(old.get(key), bool) or isinstance(new.get(key), bool)
+    )
     for keyword in keywords:
         if canonical(old.get(keyword)) != canonical(new.get(keyword)):
-            ctx.add(Kind.KEYWORD_NOT_COMPARED, o_pos.child(keyword), u_pos.child(keyword),
-                    name=keyword, old=old.get(keyword), new=new.get(keyword))
+            ctx.add(
+                Kind.KEYWORD_NOT_COMPARED,
+                o_pos.child(keyword),
+                u_pos.child(keyword),
+                name=keyword,
+                old=old.get(keyword),
+                new=new.get(keyword),
+            )
 
 
 # --- values ------------------------------------------------------------------------------------
@@ -992,8 +1390,7 @@ def _types_of(node: Node) -> frozenset[str] | None:
     if not isinstance(declared, str):
         return None
     if isinstance(node, NumberNode):
-        return frozenset({"integer"}) if node.requires_integer else frozenset({"integer",
-                                                                               "number"})
+        return frozenset({"integer"}) if node.requires_integer else frozenset({"integer", "number"})
     if isinstance(node, (StringNode, BooleanNode, NullNode, ObjectNode, ArrayNode)):
         return frozenset({declared})
     return None

@@ -16,7 +16,8 @@ class UnresolvedReference(SchemaInvalid):
 
     rule = UNRESOLVED_REF_RULE
 
-    def __init__(self, message: str, pointer: str = "", line: int | None = None,
-                 ref: str = "") -> None:
+    def __init__(
+        self, message: str, pointer: str = "", line: int | None = None, ref: str = ""
+    ) -> None:
         super().__init__(message, pointer, line)
         self.ref = ref

@@ -16,8 +16,22 @@ if TYPE_CHECKING:
     from gate.formats.jsonschema.nodes import ParsedJsonSchema
     from gate.model import Rule
 
-_SCHEMA_KEYS = frozenset({"$schema", "type", "properties", "items", "$ref", "oneOf", "anyOf",
-                          "allOf", "enum", "const", "definitions", "$defs"})
+_SCHEMA_KEYS = frozenset(
+    {
+        "$schema",
+        "type",
+        "properties",
+        "items",
+        "$ref",
+        "oneOf",
+        "anyOf",
+        "allOf",
+        "enum",
+        "const",
+        "definitions",
+        "$defs",
+    }
+)
 _JSON_TYPES = frozenset({"string", "number", "integer", "boolean", "null", "object", "array"})
 
 
@@ -137,49 +151,58 @@ class JsonSchemaFormat(BuiltinSimulation):
                 if at_back != at_fore:
                     # `check` shows the two directions at different places: one change each,
                     # so every change stands where the checker reports it
-                    changes.append(Change(
-                        path=at_back,
-                        description="; ".join(dict.fromkeys(what(diff) for diff in back)),
-                        backward_ok=False,
-                        forward_ok=True,
-                        rules=tuple(sorted({d.kind.rule_id for d in broken_back})),
-                    ))
-                    changes.append(Change(
-                        path=at_fore,
-                        description="; ".join(dict.fromkeys(
-                            what(_swapped(diff, INVERSE.get(diff.kind, diff.kind)))
-                            for diff in fore)),
-                        backward_ok=True,
-                        forward_ok=False,
-                        rules=tuple(sorted({d.kind.rule_id for d in broken_fore})),
-                    ))
+                    changes.append(
+                        Change(
+                            path=at_back,
+                            description="; ".join(dict.fromkeys(what(diff) for diff in back)),
+                            backward_ok=False,
+                            forward_ok=True,
+                            rules=tuple(sorted({d.kind.rule_id for d in broken_back})),
+                        )
+                    )
+                    changes.append(
+                        Change(
+                            path=at_fore,
+                            description="; ".join(
+                                dict.fromkeys(
+                                    what(_swapped(diff, INVERSE.get(diff.kind, diff.kind)))
+                                    for diff in fore
+                                )
+                            ),
+                            backward_ok=True,
+                            forward_ok=False,
+                            rules=tuple(sorted({d.kind.rule_id for d in broken_fore})),
+                        )
+                    )
                     continue
             pos = shown((broken_back or broken_fore or back or fore)[0])[1]
             if back:
                 words = [what(diff) for diff in back]
             else:
-                words = [what(_swapped(diff, INVERSE.get(diff.kind, diff.kind)))
-                         for diff in fore]
-            rules = sorted({diff.kind.rule_id for diff in (*back, *fore)
-                            if diff.kind not in allowed})
-            changes.append(Change(
-                path=pos.at,
-                description="; ".join(dict.fromkeys(words)),
-                backward_ok=all(diff.kind in allowed for diff in back),
-                forward_ok=all(diff.kind in allowed for diff in fore),
-                rules=tuple(rules),
-            ))
+                words = [what(_swapped(diff, INVERSE.get(diff.kind, diff.kind))) for diff in fore]
+            rules = sorted(
+                {diff.kind.rule_id for diff in (*back, *fore) if diff.kind not in allowed}
+            )
+            changes.append(
+                Change(
+                    path=pos.at,
+                    description="; ".join(dict.fromkeys(words)),
+                    backward_ok=all(diff.kind in allowed for diff in back),
+                    forward_ok=all(diff.kind in allowed for diff in fore),
+                    rules=tuple(rules),
+                )
+            )
         return changes
 
-    def _differences(self, original: Any, update: Any, options: CheckOptions,
-                     notes: bool) -> list[Difference]:
+    def _differences(
+        self, original: Any, update: Any, options: CheckOptions, notes: bool
+    ) -> list[Difference]:
         from gate.formats.jsonschema.checker import differences
         from gate.formats.jsonschema.nodes import ParsedJsonSchema
 
         if not isinstance(original, ParsedJsonSchema) or not isinstance(update, ParsedJsonSchema):
             raise TypeError("the JSON Schema format compares schemas it parsed itself")
         return differences(original, update, options.json_policy, notes=notes)
-
 
     def simulator(self) -> Simulator[object]:
         """Instances of the writer, validated by the reader once its defaults are filled in."""
@@ -217,8 +240,9 @@ def _too_deep() -> Incompatibility:
 def _swapped(diff: Difference, kind: Any) -> Difference:
     from gate.formats.jsonschema.checker import Difference
 
-    return Difference(kind, diff.update, diff.original, diff.name, diff.new, diff.old,
-                      diff.indistinguishable)
+    return Difference(
+        kind, diff.update, diff.original, diff.name, diff.new, diff.old, diff.indistinguishable
+    )
 
 
 FORMAT = JsonSchemaFormat()

@@ -174,6 +174,7 @@ class KindRow:
 
 
 # one row per kind: kind, STRICT-compatible, LENIENT-compatible, side, inverse, purpose, message
+# fmt: off
 KINDS: tuple[KindRow, ...] = (
     KindRow(
         Kind.ID_CHANGED, True, True, READER, None, None,
@@ -921,11 +922,14 @@ KINDS: tuple[KindRow, ...] = (
          "", ""),
     ),
 )
+# fmt: on
 
 
 ROWS: dict[Kind, KindRow] = {row.kind: row for row in KINDS}
-if len(ROWS) != len(KINDS) or set(ROWS) != set(Kind) or any(
-    (row.purpose is None) != row.strict or (row.strict and not row.lenient) for row in KINDS
+if (
+    len(ROWS) != len(KINDS)
+    or set(ROWS) != set(Kind)
+    or any((row.purpose is None) != row.strict or (row.strict and not row.lenient) for row in KINDS)
 ):
     raise AssertionError("one row per kind; a purpose exactly for the incompatible kinds")
 

@@ -24,12 +24,11 @@ from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from itertools import accumulate
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urldefrag, urljoin, urlsplit
 
 from gate.deep import MAX_DEPTH, call_deep
 from gate.errors import SchemaInvalid
-from gate.formats import CheckOptions
 from gate.formats.jsonschema.exceptions import UnresolvedReference
 from gate.formats.jsonschema.nodes import (
     ArrayNode,
@@ -56,6 +55,9 @@ from gate.formats.jsonschema.nodes import (
 from gate.formats.jsonschema.yamltext import is_yaml_path, yaml_to_json
 from gate.jsonpos import join_pointer, line_of, pointer_tokens
 from gate.model import OriginKind, Schema
+
+if TYPE_CHECKING:
+    from gate.formats import CheckOptions
 
 # files below the repository root are addressed under this base; nothing else is ever read
 ROOT_PREFIX = "file:///__gate_root__/"
@@ -84,15 +86,39 @@ _DRAFTS: dict[str, Draft] = {
 }
 
 # keywords whose value is one subschema, a map of subschemas, or a list of subschemas
-_ONE = ("additionalProperties", "additionalItems", "not", "if", "then", "else", "contains",
-        "propertyNames", "unevaluatedProperties", "unevaluatedItems", "contentSchema")
-_MAP = ("properties", "patternProperties", "definitions", "$defs", "dependentSchemas",
-        "dependencies")
+_ONE = (
+    "additionalProperties",
+    "additionalItems",
+    "not",
+    "if",
+    "then",
+    "else",
+    "contains",
+    "propertyNames",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "contentSchema",
+)
+_MAP = (
+    "properties",
+    "patternProperties",
+    "definitions",
+    "$defs",
+    "dependentSchemas",
+    "dependencies",
+)
 _LIST = ("allOf", "anyOf", "oneOf", "prefixItems")
 _LIST_OR_ITEMS = (*_LIST, "items")
 
-_OBJECT_KEYWORDS = ("properties", "patternProperties", "additionalProperties", "required",
-                    "minProperties", "maxProperties", "propertyNames")
+_OBJECT_KEYWORDS = (
+    "properties",
+    "patternProperties",
+    "additionalProperties",
+    "required",
+    "minProperties",
+    "maxProperties",
+    "propertyNames",
+)
 _ARRAY_KEYWORDS = ("items", "additionalItems", "minItems", "maxItems", "uniqueItems", "contains")
 _NUMBER_KEYWORDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
 _STRING_KEYWORDS = ("minLength", "maxLength", "pattern")
@@ -151,7 +177,7 @@ def value_depth(value: Any) -> int:
         below: list[Any] = []
         keep = below.append
         for item in level:
-            for child in (item.values() if item.__class__ is dict else item):
+            for child in item.values() if item.__class__ is dict else item:
                 if child.__class__ in _CONTAINERS:
                     keep(child)
         level = below
@@ -174,12 +200,13 @@ def decode(text: str) -> tuple[Any, int]:
     else:
         depth = nesting_depth(text)
         if depth > MAX_DEPTH:
-            raise SchemaInvalid(f"the schema is nested too deeply: {depth} levels "
-                                f"(at most {MAX_DEPTH} are supported)")
+            raise SchemaInvalid(
+                f"the schema is nested too deeply: {depth} levels "
+                f"(at most {MAX_DEPTH} are supported)"
+            )
 
         def load() -> Any:
-            return json.loads(text, object_pairs_hook=_pairs_hook,
-                              parse_constant=_reject_constant)
+            return json.loads(text, object_pairs_hook=_pairs_hook, parse_constant=_reject_constant)
 
         try:
             value = call_deep(load, depth)
@@ -210,8 +237,10 @@ def _decode_directly(text: str) -> tuple[Any, bool] | None:
     for deep work, only text with few brackets is decoded here. Measuring the depth of the text
     first (a pass in Python over every string) is left to the texts that fail here.
     """
-    if (sys.getrecursionlimit() > _DIRECT_NESTING
-            and text.count("{") + text.count("[") > _DIRECT_NESTING):
+    if (
+        sys.getrecursionlimit() > _DIRECT_NESTING
+        and text.count("{") + text.count("[") > _DIRECT_NESTING
+    ):
         return None
     duplicated: list[bool] = []
 
@@ -260,13 +289,15 @@ def validator_class(draft: Draft) -> Any:
 
     from gate.formats.jsonschema.patterns import bounded_validator_class
 
-    return bounded_validator_class({
-        Draft.DRAFT4: jsonschema.Draft4Validator,
-        Draft.DRAFT6: jsonschema.Draft6Validator,
-        Draft.DRAFT7: jsonschema.Draft7Validator,
-        Draft.DRAFT2019_09: jsonschema.Draft201909Validator,
-        Draft.DRAFT2020_12: jsonschema.Draft202012Validator,
-    }[draft])
+    return bounded_validator_class(
+        {
+            Draft.DRAFT4: jsonschema.Draft4Validator,
+            Draft.DRAFT6: jsonschema.Draft6Validator,
+            Draft.DRAFT7: jsonschema.Draft7Validator,
+            Draft.DRAFT2019_09: jsonschema.Draft201909Validator,
+            Draft.DRAFT2020_12: jsonschema.Draft202012Validator,
+        }[draft]
+    )
 
 
 @cache
@@ -275,8 +306,9 @@ def _metaschema_validator(draft: Draft) -> Any:
     return cls(cls.META_SCHEMA)
 
 
-def check_metaschema(document: Any, draft: Draft, text: str, where: str = "",
-                     depth: int | None = None) -> None:
+def check_metaschema(
+    document: Any, draft: Draft, text: str, where: str = "", depth: int | None = None
+) -> None:
     """SchemaInvalid naming the offending keyword when `document` breaks its draft's metaschema.
 
     `depth` is the nesting depth of `text` when already known.
@@ -297,8 +329,9 @@ def check_metaschema(document: Any, draft: Draft, text: str, where: str = "",
     if error is None:
         return
     pointer = join_pointer("", *error.absolute_path)
-    keyword = next((str(token) for token in reversed(error.absolute_path)
-                    if isinstance(token, str)), "")
+    keyword = next(
+        (str(token) for token in reversed(error.absolute_path) if isinstance(token, str)), ""
+    )
     subject = f"`{keyword}` at {pointer}" if keyword else "the schema"
     if where:
         subject += f" in {where}"
@@ -413,8 +446,11 @@ class Loader:
         )
 
     def _resource_table(self) -> tuple[tuple[str, Any, Draft], ...]:
-        table = {uri: (_walk(doc.value, pointer), doc.draft)
-                 for uri, (doc, pointer) in self.resources.items() if "#" not in uri}
+        table = {
+            uri: (_walk(doc.value, pointer), doc.draft)
+            for uri, (doc, pointer) in self.resources.items()
+            if "#" not in uri
+        }
         for alias, uri in self.aliases.items():
             if alias not in table and uri in table:
                 table[alias] = table[uri]
@@ -432,8 +468,11 @@ class Loader:
     def _build_target(self, target: _Target) -> Node:
         document, value = target.document, target.value
         key = None
-        if (document.label is None and value.__class__ is dict
-                and target.pointer not in document.nodes):
+        if (
+            document.label is None
+            and value.__class__ is dict
+            and target.pointer not in document.nodes
+        ):
             # a definition the schema's versions repeat (`#/definitions/...`), shared as
             # properties are (see `_object`)
             try:
@@ -470,15 +509,17 @@ class Loader:
                         f"`$ref` {current.ref!r} only leads back to itself: it names no schema",
                         current.place.pointer if current.place.document is None else "",
                         line_of(self.schema.text, current.place.pointer)
-                        if current.place.document is None else None,
+                        if current.place.document is None
+                        else None,
                     )
                 seen.add(id(current))
                 current = current.target
 
     # --- documents and $id -------------------------------------------------------------------
 
-    def _register(self, label: str | None, uri: str, value: Any, draft: Draft,
-                  text: str, depth: int = 0) -> _Document:
+    def _register(
+        self, label: str | None, uri: str, value: Any, draft: Draft, text: str, depth: int = 0
+    ) -> _Document:
         document = _Document(len(self.documents), label, uri, value, draft, text, depth)
         self.documents.append(document)
         self.resources.setdefault(uri, (document, ""))
@@ -492,8 +533,11 @@ class Loader:
         text = document.text
         # a key is spelled out in the text unless escaped (`\u0024id`): without any of the
         # keys, the walk below would record nothing
-        if ("\\u" not in text and f'"{id_key}"' not in text
-                and not (later and ('"$anchor"' in text or '"$dynamicAnchor"' in text))):
+        if (
+            "\\u" not in text
+            and f'"{id_key}"' not in text
+            and not (later and ('"$anchor"' in text or '"$dynamicAnchor"' in text))
+        ):
             return
         stack: list[tuple[Any, str, str]] = [(document.value, "", document.uri)]
         while stack:
@@ -509,8 +553,7 @@ class Loader:
                     base = resolved
                     self.resources.setdefault(base, (document, pointer))
                 elif fragment and not fragment.startswith("/"):
-                    self.resources.setdefault(f"{resolved or base}#{fragment}",
-                                              (document, pointer))
+                    self.resources.setdefault(f"{resolved or base}#{fragment}", (document, pointer))
             if later:
                 for anchor_key in ("$anchor", "$dynamicAnchor"):
                     anchor = value.get(anchor_key)
@@ -518,19 +561,20 @@ class Loader:
                         self.resources.setdefault(f"{base}#{anchor}", (document, pointer))
             if base != inherited:
                 document.bases[pointer] = base
-            stack.extend((value[key], f"{pointer}/{key}", base)
-                         for key in _ONE if key in value)
+            stack.extend((value[key], f"{pointer}/{key}", base) for key in _ONE if key in value)
             for key in _MAP:
                 members = value.get(key)
                 if isinstance(members, dict):
                     at = f"{pointer}/{key}"
-                    stack.extend((child, child_pointer(at, name), base)
-                                 for name, child in members.items())
+                    stack.extend(
+                        (child, child_pointer(at, name), base) for name, child in members.items()
+                    )
             for key in _LIST_OR_ITEMS:
                 child = value.get(key)
                 if isinstance(child, list):
-                    stack.extend((item, f"{pointer}/{key}/{index}", base)
-                                 for index, item in enumerate(child))
+                    stack.extend(
+                        (item, f"{pointer}/{key}/{index}", base) for index, item in enumerate(child)
+                    )
                 elif key == "items" and child is not None:
                     stack.append((child, f"{pointer}/{key}", base))
 
@@ -576,11 +620,15 @@ class Loader:
             at = join_pointer(pointer, "$ref")
             return UnresolvedReference(
                 f"`$ref` {ref.ref!r} at {at} cannot be resolved: {why}",
-                at, line_of(self.schema.text, at), ref.ref,
+                at,
+                line_of(self.schema.text, at),
+                ref.ref,
             )
         return UnresolvedReference(
             f"`$ref` {ref.ref!r} in {inside} at {pointer or '/'} cannot be resolved: {why}",
-            "", None, ref.ref,
+            "",
+            None,
+            ref.ref,
         )
 
     def _lookup(self, uri: str, ref: RefNode, document: _Document) -> _Target:
@@ -623,7 +671,7 @@ class Loader:
             self._register(uri, uri, contents, draft_of(contents), json.dumps(contents))
             return
         if uri.startswith(ROOT_PREFIX) and self.root_dir is not None:
-            label = uri[len(ROOT_PREFIX):]
+            label = uri[len(ROOT_PREFIX) :]
             text = self._read_file(uri, ref)
             if is_yaml_path(unquote(label)):
                 try:
@@ -639,7 +687,8 @@ class Loader:
         if scheme in ("http", "https"):
             if not self.options.allow_remote_refs:
                 raise self._unresolved(
-                    ref, "it is a remote document and remote references are not allowed")
+                    ref, "it is a remote document and remote references are not allowed"
+                )
             self._add_text(uri, uri, self._fetch(uri, ref), ref)
             return
         if uri.startswith((ROOT_PREFIX, DETACHED_PREFIX)):
@@ -659,7 +708,7 @@ class Loader:
 
     def _read_file(self, uri: str, ref: RefNode) -> str:
         assert self.root_dir is not None
-        relative = unquote(uri[len(ROOT_PREFIX):])
+        relative = unquote(uri[len(ROOT_PREFIX) :])
         origin = self.schema.origin
         if self.options.files is not None and origin.kind in _TREE_KINDS:
             return self._read_from_tree(relative, ref)
@@ -751,11 +800,15 @@ class Loader:
             return _leaf(FalseNode(place, value), document.draft)
         if not isinstance(value, dict):
             raise self._invalid(
-                f"a schema must be an object or a boolean, not {type(value).__name__}", place)
+                f"a schema must be an object or a boolean, not {type(value).__name__}", place
+            )
         draft = document.draft
         declared = value.get("type")
-        if (declared.__class__ is str and _COMBINING_KEYWORDS.isdisjoint(value)
-                and "if" not in value):
+        if (
+            declared.__class__ is str
+            and _COMBINING_KEYWORDS.isdisjoint(value)
+            and "if" not in value
+        ):
             # one group of keywords, the common case: the single part is the node
             node: Node = self._typed(declared, value, place, document)
             if _METADATA_KEYWORDS.isdisjoint(value):
@@ -776,8 +829,9 @@ class Loader:
             for dynamic in ("$recursiveRef", "$dynamicRef"):
                 target = value.get(dynamic)
                 if isinstance(target, str) and draft.at_least(Draft.DRAFT2019_09):
-                    ref_node = RefNode(place, value, target,
-                                       _join(document.base_at(pointer), target))
+                    ref_node = RefNode(
+                        place, value, target, _join(document.base_at(pointer), target)
+                    )
                     self.pending.append((ref_node, document))
                     parts.append(ref_node)
             if isinstance(value.get("enum"), list):
@@ -786,13 +840,27 @@ class Loader:
                 members = value.get(criterion)
                 if isinstance(members, list):
                     at = f"{pointer}/{criterion}/"
-                    parts.append(_combined(CombinedNode(place, value, criterion, [
-                        self.build(member, Place(f"{at}{index}", place.document), document)
-                        for index, member in enumerate(members)
-                    ]), draft, criterion))
+                    parts.append(
+                        _combined(
+                            CombinedNode(
+                                place,
+                                value,
+                                criterion,
+                                [
+                                    self.build(
+                                        member, Place(f"{at}{index}", place.document), document
+                                    )
+                                    for index, member in enumerate(members)
+                                ],
+                            ),
+                            draft,
+                            criterion,
+                        )
+                    )
             if "not" in value:
-                negated = self.build(value["not"], Place(f"{pointer}/not", place.document),
-                                     document)
+                negated = self.build(
+                    value["not"], Place(f"{pointer}/not", place.document), document
+                )
                 not_node = NotNode(place, value, negated)
                 not_node.plain = negated.plain
                 parts.append(not_node)
@@ -802,9 +870,19 @@ class Loader:
             parts.append(self._typed(declared, value, place, document))
         elif isinstance(declared, list):
             names = list(dict.fromkeys(name for name in declared if isinstance(name, str)))
-            parts.append(_combined(CombinedNode(place, value, "anyOf", [
-                self._typed(name, value, place, document) for name in names
-            ], synthetic=True), draft, "types"))
+            parts.append(
+                _combined(
+                    CombinedNode(
+                        place,
+                        value,
+                        "anyOf",
+                        [self._typed(name, value, place, document) for name in names],
+                        synthetic=True,
+                    ),
+                    draft,
+                    "types",
+                )
+            )
         else:
             parts.extend(self._sniffed(value, place, document))
         if "if" in value and draft.at_least(Draft.DRAFT7):
@@ -814,8 +892,9 @@ class Loader:
         elif len(parts) == 1:
             node = parts[0]
         else:
-            node = _combined(CombinedNode(place, value, "allOf", parts, synthetic=True), draft,
-                             "parts")
+            node = _combined(
+                CombinedNode(place, value, "allOf", parts, synthetic=True), draft, "parts"
+            )
         if _METADATA_KEYWORDS.isdisjoint(value):
             return node  # a node is built without metadata
         return _with_metadata(node, value, draft)
@@ -838,8 +917,7 @@ class Loader:
             parts.append(self._typed("string", value, place, document))
         return parts
 
-    def _typed(self, name: str, value: dict[str, Any], place: Place,
-               document: _Document) -> Node:
+    def _typed(self, name: str, value: dict[str, Any], place: Place, document: _Document) -> Node:
         if name == "object":
             return self._object(value, place, document)
         if name == "array":
@@ -867,8 +945,9 @@ class Loader:
             node.pattern = pattern
         return node
 
-    def _number(self, value: dict[str, Any], place: Place, draft: Draft,
-                integer: bool) -> NumberNode:
+    def _number(
+        self, value: dict[str, Any], place: Place, draft: Draft, integer: bool
+    ) -> NumberNode:
         node = NumberNode(place, value)
         node.plain = draft
         if integer:
@@ -929,10 +1008,9 @@ class Loader:
                         shared.clear()
                     shared[key] = member_node
         patterns = value.get("patternProperties")
-        for pattern, member in (patterns.items() if isinstance(patterns, dict) else ()):
+        for pattern, member in patterns.items() if isinstance(patterns, dict) else ():
             at_place = place.child("patternProperties", pattern)
-            compiled = compile_pattern(pattern,
-                                       lambda why, at=at_place: self._invalid(why, at))
+            compiled = compile_pattern(pattern, lambda why, at=at_place: self._invalid(why, at))
             member_node = self.build(member, at_place, document)
             node.pattern_properties.append((pattern, compiled or _NEVER, member_node))
             if member_node.plain is None:
@@ -941,35 +1019,39 @@ class Loader:
         if additional is False:
             node.additional = False
         elif isinstance(additional, dict):
-            node.additional = self.build(additional,
-                                         Place(f"{pointer}/additionalProperties", inside),
-                                         document)
+            node.additional = self.build(
+                additional, Place(f"{pointer}/additionalProperties", inside), document
+            )
             if node.additional.plain is None:
                 plain = False
         required = value.get("required")
         if isinstance(required, list):
-            node.required = list(dict.fromkeys(name for name in required
-                                               if isinstance(name, str)))
+            node.required = list(dict.fromkeys(name for name in required if isinstance(name, str)))
         if not _OBJECT_RARE_KEYWORDS.isdisjoint(value):
             plain = self._object_rare(node, value, place, document) and plain
         if plain:
             node.plain = draft
         return node
 
-    def _object_rare(self, node: ObjectNode, value: dict[str, Any], place: Place,
-                     document: _Document) -> bool:
+    def _object_rare(
+        self, node: ObjectNode, value: dict[str, Any], place: Place, document: _Document
+    ) -> bool:
         """Dependencies, property counts and `unevaluatedProperties`; False when a subschema
         among them is not plain."""
         draft = document.draft
         plain = True
-        dependency_sources = (("dependentRequired", "dependentSchemas")
-                              if draft.at_least(Draft.DRAFT2019_09) else ("dependencies",))
+        dependency_sources = (
+            ("dependentRequired", "dependentSchemas")
+            if draft.at_least(Draft.DRAFT2019_09)
+            else ("dependencies",)
+        )
         for keyword in dependency_sources:
             for name, dependency in _mapping(value.get(keyword)).items():
                 at = place.child(keyword, name)
                 if isinstance(dependency, list):
-                    names = tuple(dict.fromkeys(item for item in dependency
-                                                if isinstance(item, str)))
+                    names = tuple(
+                        dict.fromkeys(item for item in dependency if isinstance(item, str))
+                    )
                     if names:
                         node.property_dependencies[name] = Dependency(at, names)
                 elif isinstance(dependency, (dict, bool)):
@@ -979,9 +1061,9 @@ class Loader:
         node.min_properties = _int(value.get("minProperties"))
         node.max_properties = _int(value.get("maxProperties"))
         if draft.at_least(Draft.DRAFT2019_09) and "unevaluatedProperties" in value:
-            node.unevaluated = self._bool_or_schema(value["unevaluatedProperties"],
-                                                    place.child("unevaluatedProperties"),
-                                                    document)
+            node.unevaluated = self._bool_or_schema(
+                value["unevaluatedProperties"], place.child("unevaluatedProperties"), document
+            )
             plain = plain and _plain_part(node.unevaluated)
         return plain
 
@@ -994,8 +1076,10 @@ class Loader:
             node.additional_keyword = "items"
             prefix = value.get("prefixItems")
             if isinstance(prefix, list):
-                node.item_list = [self.build(member, place.child("prefixItems", index), document)
-                                  for index, member in enumerate(prefix)]
+                node.item_list = [
+                    self.build(member, place.child("prefixItems", index), document)
+                    for index, member in enumerate(prefix)
+                ]
             if items is False:
                 node.additional = False
             elif isinstance(items, dict):
@@ -1006,28 +1090,34 @@ class Loader:
                     node.all_items = built
         else:
             if isinstance(items, list):
-                node.item_list = [self.build(member, place.child("items", index), document)
-                                  for index, member in enumerate(items)]
+                node.item_list = [
+                    self.build(member, place.child("items", index), document)
+                    for index, member in enumerate(items)
+                ]
             elif isinstance(items, (dict, bool)):
-                node.all_items = self.build(items, Place(f"{place.pointer}/items",
-                                                         place.document), document)
+                node.all_items = self.build(
+                    items, Place(f"{place.pointer}/items", place.document), document
+                )
             additional = value.get("additionalItems", True)
             if additional is False:
                 node.additional = False
             elif isinstance(additional, dict):
-                node.additional = self.build(additional, place.child("additionalItems"),
-                                             document)
+                node.additional = self.build(additional, place.child("additionalItems"), document)
         if not _ARRAY_COUNT_KEYWORDS.isdisjoint(value):
             node.min_items = _int(value.get("minItems"))
             node.max_items = _int(value.get("maxItems"))
             node.unique_items = value.get("uniqueItems") is True
         if "unevaluatedItems" in value and draft.at_least(Draft.DRAFT2019_09):
-            node.unevaluated = self._bool_or_schema(value["unevaluatedItems"],
-                                                    place.child("unevaluatedItems"), document)
+            node.unevaluated = self._bool_or_schema(
+                value["unevaluatedItems"], place.child("unevaluatedItems"), document
+            )
         all_items = node.all_items
-        if ((all_items is None or all_items.plain is not None)
-                and _plain_part(node.additional) and _plain_part(node.unevaluated)
-                and all(member.plain is not None for member in node.item_list)):
+        if (
+            (all_items is None or all_items.plain is not None)
+            and _plain_part(node.additional)
+            and _plain_part(node.unevaluated)
+            and all(member.plain is not None for member in node.item_list)
+        ):
             node.plain = draft
         return node
 
@@ -1038,30 +1128,47 @@ class Loader:
 
 
 # keywords whose presence makes `_build` look further than `type` and the typed keywords
-_COMBINING_KEYWORDS = frozenset({"$ref", "$recursiveRef", "$dynamicRef", "enum", "allOf",
-                                 "anyOf", "oneOf", "not", "const"})
+_COMBINING_KEYWORDS = frozenset(
+    {"$ref", "$recursiveRef", "$dynamicRef", "enum", "allOf", "anyOf", "oneOf", "not", "const"}
+)
 _METADATA_KEYWORDS = frozenset({"title", "description", "default", "$id", "id", "connect.type"})
 _STRING_KEYWORD_SET = frozenset({"minLength", "maxLength", "pattern"})
 _NUMBER_KEYWORD_SET = frozenset(_NUMBER_KEYWORDS)
 _ARRAY_COUNT_KEYWORDS = frozenset({"minItems", "maxItems", "uniqueItems"})
-_OBJECT_RARE_KEYWORDS = frozenset({"dependentRequired", "dependentSchemas", "dependencies",
-                                   "minProperties", "maxProperties", "unevaluatedProperties"})
-_SNIFFED = (frozenset(_OBJECT_KEYWORDS + ("dependencies",)), frozenset(_ARRAY_KEYWORDS),
-            frozenset(_STRING_KEYWORDS + ("format",)))
+_OBJECT_RARE_KEYWORDS = frozenset(
+    {
+        "dependentRequired",
+        "dependentSchemas",
+        "dependencies",
+        "minProperties",
+        "maxProperties",
+        "unevaluatedProperties",
+    }
+)
+_SNIFFED = (
+    frozenset((*_OBJECT_KEYWORDS, "dependencies")),
+    frozenset(_ARRAY_KEYWORDS),
+    frozenset((*_STRING_KEYWORDS, "format")),
+)
 _SNIFFED_2019 = (
-    frozenset(_OBJECT_KEYWORDS + ("dependentRequired", "dependentSchemas",
-                                  "unevaluatedProperties")),
-    frozenset(_ARRAY_KEYWORDS + ("minContains", "maxContains", "unevaluatedItems",
-                                 "prefixItems")),
+    frozenset(
+        (*_OBJECT_KEYWORDS, "dependentRequired", "dependentSchemas", "unevaluatedProperties")
+    ),
+    frozenset((*_ARRAY_KEYWORDS, "minContains", "maxContains", "unevaluatedItems", "prefixItems")),
     frozenset(_STRING_KEYWORDS),
 )
-_PRIMITIVE_LEAVES: dict[str, type[Node]] = {"string": StringNode, "number": NumberNode,
-                                             "integer": NumberNode, "boolean": BooleanNode,
-                                             "null": NullNode}
+_PRIMITIVE_LEAVES: dict[str, type[Node]] = {
+    "string": StringNode,
+    "number": NumberNode,
+    "integer": NumberNode,
+    "boolean": BooleanNode,
+    "null": NullNode,
+}
 # members of a combination that no other kind of member can stand in for: comparing one with a
 # member of another of these kinds always reports an incompatible change of type
-_EXCLUSIVE_KINDS = frozenset({StringNode, NumberNode, BooleanNode, NullNode, ObjectNode,
-                              ArrayNode, EnumNode, ConstNode})
+_EXCLUSIVE_KINDS = frozenset(
+    {StringNode, NumberNode, BooleanNode, NullNode, ObjectNode, ArrayNode, EnumNode, ConstNode}
+)
 
 
 def _leaf(node: Node, draft: Draft) -> Node:
@@ -1083,8 +1190,11 @@ def _combined(node: CombinedNode, draft: Draft, role: str) -> CombinedNode:
         return node
     if len(members) > 1:
         kinds = {member.__class__ for member in members}
-        if (len(kinds) < len(members) or not kinds <= _EXCLUSIVE_KINDS
-                or any(member.connect_type == "bytes" for member in members)):
+        if (
+            len(kinds) < len(members)
+            or not kinds <= _EXCLUSIVE_KINDS
+            or any(member.connect_type == "bytes" for member in members)
+        ):
             return node
     node.plain = draft
     return node
@@ -1173,7 +1283,7 @@ def load_schema(schema: Schema, options: CheckOptions, trusted: bool = False) ->
     if trusted:
         try:
             return Loader(schema, options, trusted=True).load()
-        except Exception:  # noqa: BLE001 - the careful way says what is wrong, if anything
+        except Exception:  # the careful way says what is wrong, if anything
             pass
     return Loader(schema, options).load()
 
@@ -1189,8 +1299,13 @@ def build_validator(parsed: ParsedJsonSchema) -> Any:
     by_contents: dict[int, list[str]] = {}
     for uri, (contents, _) in resources.items():
         by_contents.setdefault(id(contents), []).append(uri)
-    folders = [(one.rsplit("/", 1)[0] + "/", other.rsplit("/", 1)[0] + "/")
-               for uris in by_contents.values() for one in uris for other in uris if one != other]
+    folders = [
+        (one.rsplit("/", 1)[0] + "/", other.rsplit("/", 1)[0] + "/")
+        for uris in by_contents.values()
+        for one in uris
+        for other in uris
+        if one != other
+    ]
 
     def resource(contents: Any, draft: Draft) -> Any:
         return specification_with(draft.meta_uri.rstrip("#")).create_resource(contents)
@@ -1199,7 +1314,7 @@ def build_validator(parsed: ParsedJsonSchema) -> Any:
         found = resources.get(uri)
         for source, target in folders:
             if found is None and uri.startswith(source):
-                found = resources.get(target + uri[len(source):])
+                found = resources.get(target + uri[len(source) :])
         if found is None:
             raise NoSuchResource(ref=uri)  # type: ignore[call-arg]
         return resource(*found)
@@ -1208,8 +1323,9 @@ def build_validator(parsed: ParsedJsonSchema) -> Any:
     for uri, (contents, draft) in resources.items():
         registry = registry.with_resource(uri, resource(contents, draft))
     cls = validator_class(parsed.draft)
-    return cls(parsed.document, registry=registry,
-               _resolver=registry.resolver(base_uri=parsed.base_uri))
+    return cls(
+        parsed.document, registry=registry, _resolver=registry.resolver(base_uri=parsed.base_uri)
+    )
 
 
 # ------------------------------------------------------------------------- one self-contained
@@ -1270,12 +1386,15 @@ def bundle(parsed: ParsedJsonSchema) -> Any:
     def rewrite(value: Any, base: str, at: str) -> Any:
         if isinstance(value, dict):
             if value is not document and (
-                "$id" in value or "$anchor" in value or "$dynamicAnchor" in value
+                "$id" in value
+                or "$anchor" in value
+                or "$dynamicAnchor" in value
                 or isinstance(value.get("id"), str)
             ):
                 raise _NotBundled
             return {
-                key: target(item, base, at) if key == "$ref" and isinstance(item, str)
+                key: target(item, base, at)
+                if key == "$ref" and isinstance(item, str)
                 else rewrite(item, base, at)
                 for key, item in value.items()
             }

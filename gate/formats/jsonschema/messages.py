@@ -7,29 +7,79 @@ BACKWARD (original = old version) and FORWARD (original = new version).
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gate.formats.jsonschema.checker import Difference, Pos
 from gate.formats.jsonschema.kinds import ROWS, WRITER, Kind
 from gate.jsonpos import pointer_tokens
 from gate.model import Incompatibility, Side
 
-# a keyword at the end of a pointer: the difference is about the schema holding it
-_KEYWORDS = frozenset({
-    "maxLength", "minLength", "pattern", "maximum", "minimum", "exclusiveMaximum",
-    "exclusiveMinimum", "multipleOf", "type", "enum", "const", "not", "maxProperties",
-    "minProperties", "maxItems", "minItems", "uniqueItems", "additionalProperties",
-    "unevaluatedProperties", "additionalItems", "unevaluatedItems", "items", "title",
-    "description", "default", "$id", "id", "format", "contains", "minContains", "maxContains",
-    "propertyNames", "if", "then", "else", "readOnly", "writeOnly", "deprecated",
-    "contentEncoding", "contentMediaType", "contentSchema", "required",
-})
-# two tokens at the end: `properties/<name>`, `items/<index>`, `dependencies/<name>`...
-_MEMBERS = frozenset({"properties", "items", "prefixItems", "dependencies", "dependentRequired",
-                      "dependentSchemas", "required"})
+if TYPE_CHECKING:
+    from gate.formats.jsonschema.checker import Difference, Pos
 
-_INDISTINGUISHABLE = ("the registry flags it as incompatible, although no instance can tell "
-                      "the two schemas apart here: {reason}")
+# a keyword at the end of a pointer: the difference is about the schema holding it
+_KEYWORDS = frozenset(
+    {
+        "maxLength",
+        "minLength",
+        "pattern",
+        "maximum",
+        "minimum",
+        "exclusiveMaximum",
+        "exclusiveMinimum",
+        "multipleOf",
+        "type",
+        "enum",
+        "const",
+        "not",
+        "maxProperties",
+        "minProperties",
+        "maxItems",
+        "minItems",
+        "uniqueItems",
+        "additionalProperties",
+        "unevaluatedProperties",
+        "additionalItems",
+        "unevaluatedItems",
+        "items",
+        "title",
+        "description",
+        "default",
+        "$id",
+        "id",
+        "format",
+        "contains",
+        "minContains",
+        "maxContains",
+        "propertyNames",
+        "if",
+        "then",
+        "else",
+        "readOnly",
+        "writeOnly",
+        "deprecated",
+        "contentEncoding",
+        "contentMediaType",
+        "contentSchema",
+        "required",
+    }
+)
+# two tokens at the end: `properties/<name>`, `items/<index>`, `dependencies/<name>`...
+_MEMBERS = frozenset(
+    {
+        "properties",
+        "items",
+        "prefixItems",
+        "dependencies",
+        "dependentRequired",
+        "dependentSchemas",
+        "required",
+    }
+)
+
+_INDISTINGUISHABLE = (
+    "the registry flags it as incompatible, although no instance can tell "
+    "the two schemas apart here: {reason}"
+)
 # why no instance can tell, for the kinds where that can be established
 _WHY_INDISTINGUISHABLE: dict[Kind, str] = {
     Kind.TYPE_CHANGED: "every value the original allows is valid under the update too; the "
@@ -37,10 +87,15 @@ _WHY_INDISTINGUISHABLE: dict[Kind, str] = {
     Kind.COMBINED_TYPE_CHANGED: "no value can match two of these branches, so {old_text} and "
     "{new_text} accept the same values; the registry does not look at the branches",
 }
-_WHY_EMPTY = ("the added schema accepts every value; the registry compares schemas "
-              "structurally, not the values they accept")
-_FIX_INDISTINGUISHABLE = ("keep the original form to pass the registry's check (the change "
-                          "does not affect data), or register it under a new subject")
+_WHY_EMPTY = (
+    "the added schema accepts every value; the registry compares schemas "
+    "structurally, not the values they accept"
+)
+_FIX_INDISTINGUISHABLE = (
+    "keep the original form to pass the registry's check (the change "
+    "does not affect data), or register it under a new subject"
+)
+
 
 def _text(value: Any) -> str:
     if value is None:
@@ -57,9 +112,12 @@ def _text(value: Any) -> str:
         return str(value)
 
 
-_EXTRA_WORDS = {"additionalProperties": "undeclared properties",
-                "unevaluatedProperties": "unevaluated properties",
-                "additionalItems": "extra items", "unevaluatedItems": "unevaluated items"}
+_EXTRA_WORDS = {
+    "additionalProperties": "undeclared properties",
+    "unevaluatedProperties": "unevaluated properties",
+    "additionalItems": "extra items",
+    "unevaluatedItems": "unevaluated items",
+}
 
 
 def _words(pointer: str) -> str:
@@ -89,16 +147,26 @@ def _words(pointer: str) -> str:
             out += f" (when `{following}` is present)"
         else:
             step = 1
-            out += {"items": "[]", "additionalItems": "[+]", "additionalProperties": ".*",
-                    "unevaluatedProperties": ".*", "unevaluatedItems": "[+]",
-                    "not": " (not)"}.get(token, f"/{token}")
+            out += {
+                "items": "[]",
+                "additionalItems": "[+]",
+                "additionalProperties": ".*",
+                "unevaluatedProperties": ".*",
+                "unevaluatedItems": "[+]",
+                "not": " (not)",
+            }.get(token, f"/{token}")
         index += step
     return f"`{out.strip()}`" if out else "the top-level value"
 
 
 # differences about one member of an object or tuple: their pointer ends `<keyword>/<member>`
-_MEMBER_KINDS = frozenset(kind for kind in Kind if kind.name.startswith((
-    "REQUIRED_", "DEPENDENCY_", "PROPERTY_", "OPTIONAL_PROPERTY_", "ITEM_")))
+_MEMBER_KINDS = frozenset(
+    kind
+    for kind in Kind
+    if kind.name.startswith(
+        ("REQUIRED_", "DEPENDENCY_", "PROPERTY_", "OPTIONAL_PROPERTY_", "ITEM_")
+    )
+)
 
 
 def _owner(diff: Difference, pointer: str) -> str:
@@ -111,8 +179,7 @@ def _owner(diff: Difference, pointer: str) -> str:
             tokens = tokens[:-2]
         elif tokens and tokens[-1] in _MEMBERS:
             tokens = tokens[:-1]
-    elif tokens and tokens[-1] == diff.name and diff.name in _KEYWORDS | {"not", "const",
-                                                                           "enum"}:
+    elif tokens and tokens[-1] == diff.name and diff.name in _KEYWORDS | {"not", "const", "enum"}:
         tokens = tokens[:-1]
     return join_pointer("", *tokens)
 
@@ -137,7 +204,10 @@ def _fields(diff: Difference, pos: Pos) -> dict[str, str]:
         "old_text": str(diff.old),
         "new_text": str(diff.new),
         "via": str(diff.new if diff.kind.name.startswith("PROPERTY_REMOVED") else diff.old),
-        "new_above": "", "new_below": "", "above_new_to_old": "", "old_to_below_new": "",
+        "new_above": "",
+        "new_below": "",
+        "above_new_to_old": "",
+        "old_to_below_new": "",
     }
     if diff.kind is Kind.COMBINED_TYPE_SUBSCHEMAS_CHANGED:
         implicit = name == "keywords"
@@ -163,7 +233,7 @@ def shown(diff: Difference) -> tuple[Side, Pos]:
 
 def what(diff: Difference) -> str:
     """The change in plain words, from the original to the update."""
-    side, pos = shown(diff)
+    _side, pos = shown(diff)
     return ROWS[diff.kind].message[0].format(**_fields(diff, pos))
 
 

@@ -32,10 +32,27 @@ from gate.formats.jsonschema.nodes import Draft
 Check = Callable[[Any], bool]
 
 # keywords that only annotate: they never reject an instance (`format`: no format checker is used)
-_ANNOTATIONS = frozenset({"$schema", "$id", "id", "title", "description", "default", "$comment",
-                          "format", "$vocabulary", "$recursiveAnchor", "$dynamicAnchor",
-                          "definitions", "$defs", "deprecated", "examples", "readOnly",
-                          "writeOnly"})
+_ANNOTATIONS = frozenset(
+    {
+        "$schema",
+        "$id",
+        "id",
+        "title",
+        "description",
+        "default",
+        "$comment",
+        "format",
+        "$vocabulary",
+        "$recursiveAnchor",
+        "$dynamicAnchor",
+        "definitions",
+        "$defs",
+        "deprecated",
+        "examples",
+        "readOnly",
+        "writeOnly",
+    }
+)
 
 
 class _Unsupported(Exception):
@@ -68,7 +85,8 @@ def _type_check(name: str, draft: Draft) -> Check:
             return lambda instance: isinstance(instance, int) and not isinstance(instance, bool)
         return lambda instance: (
             (isinstance(instance, int) and not isinstance(instance, bool))
-            or (isinstance(instance, float) and instance.is_integer()))
+            or (isinstance(instance, float) and instance.is_integer())
+        )
     raise _Unsupported(f"type {name!r}")
 
 
@@ -83,10 +101,7 @@ def _all(checks: list[Check]) -> Check:
         return lambda instance: first(instance) and second(instance)
 
     def every(instance: Any) -> bool:
-        for check in checks:
-            if not check(instance):
-                return False
-        return True
+        return all(check(instance) for check in checks)
 
     return every
 
@@ -131,8 +146,7 @@ class _Compiler:
                     if check is not None and not check(member):
                         return False
                 return rest is _accept or rest(instance)
-            return booleans and isinstance(instance, bool) and (rest is _accept
-                                                                or rest(instance))
+            return booleans and isinstance(instance, bool) and (rest is _accept or rest(instance))
 
         self.compiled[key] = root
         parts = _Parts()
@@ -141,8 +155,9 @@ class _Compiler:
         rest = _all(parts.checks)
         return root
 
-    def _types(self, schema: dict[str, Any], base: str,
-               flattening: set[int]) -> list[frozenset[str]]:
+    def _types(
+        self, schema: dict[str, Any], base: str, flattening: set[int]
+    ) -> list[frozenset[str]]:
         """The `type` constraints `_gather` collects for `schema`, collected without compiling."""
         if "$ref" in schema and not self.draft.at_least(Draft.DRAFT2019_09):
             return []
@@ -183,6 +198,7 @@ class _Compiler:
             return done
         cell = self.pending.get(key)
         if cell is not None:
+
             def later(instance: Any) -> bool:
                 check = cell[0]
                 assert check is not None
@@ -217,8 +233,9 @@ class _Compiler:
         self._gather(schema, base, parts, set())
         return parts.build(self)
 
-    def _gather(self, schema: dict[str, Any], base: str, parts: _Parts,
-                flattening: set[int]) -> None:
+    def _gather(
+        self, schema: dict[str, Any], base: str, parts: _Parts, flattening: set[int]
+    ) -> None:
         """Add the checks of `schema` to `parts`, inlining `allOf` members that are references to
         plain object schemas (the vocabularies of 2019-09 and 2020-12), so that an instance's
         keywords are looked up once rather than once per vocabulary."""
@@ -233,8 +250,9 @@ class _Compiler:
                 parts.checks.append(self._ref_check(value, base))
             elif keyword in ("$recursiveRef", "$dynamicRef"):
                 expected = "#" if keyword == "$recursiveRef" else "#meta"
-                expected_draft = (Draft.DRAFT2019_09 if keyword == "$recursiveRef"
-                                  else Draft.DRAFT2020_12)
+                expected_draft = (
+                    Draft.DRAFT2019_09 if keyword == "$recursiveRef" else Draft.DRAFT2020_12
+                )
                 if value != expected or draft is not expected_draft:
                     raise _Unsupported(f"{keyword} {value!r}")
                 parts.checks.append(self._reference(self.root_schema, self.root_uri))
@@ -247,8 +265,9 @@ class _Compiler:
             elif keyword == "additionalProperties":
                 if "patternProperties" in schema:
                     raise _Unsupported("additionalProperties beside patternProperties")
-                parts.checks.append(_additional(set(schema.get("properties", {})),
-                                                self._reference(value, base)))
+                parts.checks.append(
+                    _additional(set(schema.get("properties", {})), self._reference(value, base))
+                )
             elif keyword == "propertyNames":
                 parts.checks.append(_property_names(self._reference(value, base)))
             elif keyword == "items":
@@ -329,9 +348,13 @@ class _Compiler:
             if not all(isinstance(names, list) for names in value.values()):
                 raise _Unsupported("schema dependencies")
             pairs = list(value.items())
-            return lambda instance: not isinstance(instance, dict) or all(
-                name not in instance or all(other in instance for other in names)
-                for name, names in pairs)
+            return lambda instance: (
+                not isinstance(instance, dict)
+                or all(
+                    name not in instance or all(other in instance for other in names)
+                    for name, names in pairs
+                )
+            )
         raise _Unsupported(f"keyword {keyword!r}")
 
 
@@ -350,8 +373,12 @@ class _Parts:
 
     def build(self, compiler: _Compiler) -> Check:
         draft = compiler.draft
-        types = _all([_any_type([_type_check(name, draft) for name in sorted(names)])
-                      for names in set(self.types)])
+        types = _all(
+            [
+                _any_type([_type_check(name, draft) for name in sorted(names)])
+                for names in set(self.types)
+            ]
+        )
         rest = _all(self.checks)
         by_name = self.by_name()
         if not by_name:
@@ -374,8 +401,7 @@ def _arrays_only(schema: Any) -> bool:
 
 
 def _names_or(allowed: frozenset[str], arrays: Check) -> Check:
-    return lambda instance: (instance in allowed if instance.__class__ is str
-                             else arrays(instance))
+    return lambda instance: instance in allowed if instance.__class__ is str else arrays(instance)
 
 
 def _any_type(checks: list[Check]) -> Check:
@@ -387,10 +413,7 @@ def _any_type(checks: list[Check]) -> Check:
         return lambda instance: first(instance) or second(instance)
 
     def some(instance: Any) -> bool:
-        for check in checks:
-            if check(instance):
-                return True
-        return False
+        return any(check(instance) for check in checks)
 
     return some
 
@@ -399,10 +422,11 @@ def _additional(declared: set[str], check: Check) -> Check:
     if check is _accept:
         return _accept
     if not declared:
-        return lambda instance: not isinstance(instance, dict) or all(
-            map(check, instance.values()))
-    return lambda instance: not isinstance(instance, dict) or all(
-        check(member) for name, member in instance.items() if name not in declared)
+        return lambda instance: not isinstance(instance, dict) or all(map(check, instance.values()))
+    return lambda instance: (
+        not isinstance(instance, dict)
+        or all(check(member) for name, member in instance.items() if name not in declared)
+    )
 
 
 def _property_names(check: Check) -> Check:
@@ -461,7 +485,9 @@ def _metaschema_document(draft: Draft) -> Any:
     spec = importlib.util.find_spec("jsonschema_specifications")
     folders = spec.submodule_search_locations if spec is not None else None
     if folders:
-        path = Path(list(folders)[0]) / "schemas" / _METASCHEMA_FOLDERS[draft] / "metaschema.json"
+        path = (
+            Path(next(iter(folders))) / "schemas" / _METASCHEMA_FOLDERS[draft] / "metaschema.json"
+        )
         try:
             return json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):

@@ -65,7 +65,7 @@ class Place:
     frozen dataclass only because a schema has one per node, and building them must be cheap.
     """
 
-    __slots__ = ("pointer", "document")
+    __slots__ = ("document", "pointer")
 
     def __init__(self, pointer: str, document: str | None = None) -> None:
         self.pointer = pointer
@@ -253,8 +253,14 @@ class ArrayNode(Node):
 class CombinedNode(Node):
     kind = "a combined schema"
 
-    def __init__(self, place: Place, raw: Any, criterion: str, subschemas: list[Node],
-                 synthetic: bool = False) -> None:
+    def __init__(
+        self,
+        place: Place,
+        raw: Any,
+        criterion: str,
+        subschemas: list[Node],
+        synthetic: bool = False,
+    ) -> None:
         self.place = place
         self.raw = raw
         self.criterion = criterion  # "allOf", "anyOf" or "oneOf"

@@ -12,11 +12,13 @@ syntax as `re`, plus the look-arounds and back-references that ECMA 262 patterns
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from functools import cache, lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate.simulation_types import SimulationNotRun
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 MATCH_BUDGET = 0.5  # seconds of one match of one pattern against one string
 
@@ -74,8 +76,7 @@ def _pattern(validator: Any, pattern: Any, instance: Any, schema: Any) -> Iterat
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
-def _pattern_properties(validator: Any, patterns: Any, instance: Any,
-                        schema: Any) -> Iterator[Any]:
+def _pattern_properties(validator: Any, patterns: Any, instance: Any, schema: Any) -> Iterator[Any]:
     if not validator.is_type(instance, "object"):
         return
     for pattern, subschema in patterns.items():
@@ -84,8 +85,9 @@ def _pattern_properties(validator: Any, patterns: Any, instance: Any,
                 yield from validator.descend(value, subschema, path=name, schema_path=pattern)
 
 
-def _additional_properties(validator: Any, additional: Any, instance: Any,
-                           schema: Any) -> Iterator[Any]:
+def _additional_properties(
+    validator: Any, additional: Any, instance: Any, schema: Any
+) -> Iterator[Any]:
     from jsonschema.exceptions import ValidationError
 
     if not validator.is_type(instance, "object"):
@@ -93,7 +95,8 @@ def _additional_properties(validator: Any, additional: Any, instance: Any,
     properties = schema.get("properties", {})
     patterns = list(schema.get("patternProperties", {}))
     extras = {
-        name for name in instance
+        name
+        for name in instance
         if name not in properties and not any(search(p, name) for p in patterns)
     }
     if validator.is_type(additional, "object"):
@@ -123,10 +126,14 @@ def _evaluated_keys(validator: Any, instance: Any, schema: Any, legacy: bool) ->
     keys: list[Any] = []
 
     def follow(resolved: Any) -> None:
-        keys.extend(_evaluated_keys(
-            validator.evolve(schema=resolved.contents, _resolver=resolved.resolver),
-            instance, resolved.contents, legacy,
-        ))
+        keys.extend(
+            _evaluated_keys(
+                validator.evolve(schema=resolved.contents, _resolver=resolved.resolver),
+                instance,
+                resolved.contents,
+                legacy,
+            )
+        )
 
     ref = schema.get("$ref")
     if ref is not None:
@@ -155,8 +162,11 @@ def _evaluated_keys(validator: Any, instance: Any, schema: Any, legacy: bool) ->
             subschema = schema.get(keyword)
             if subschema is None:
                 continue
-            keys += [name for name, value in instance.items()
-                     if next(validator.descend(value, subschema), None) is None]
+            keys += [
+                name
+                for name, value in instance.items()
+                if next(validator.descend(value, subschema), None) is None
+            ]
     if "patternProperties" in schema:
         for name in instance:
             for pattern in schema["patternProperties"]:
@@ -181,26 +191,32 @@ def _evaluated_keys(validator: Any, instance: Any, schema: Any, legacy: bool) ->
 
 
 def _unevaluated(legacy: bool) -> Any:
-    def unevaluated_properties(validator: Any, unevaluated: Any, instance: Any,
-                               schema: Any) -> Iterator[Any]:
+    def unevaluated_properties(
+        validator: Any, unevaluated: Any, instance: Any, schema: Any
+    ) -> Iterator[Any]:
         from jsonschema.exceptions import ValidationError
 
         if not validator.is_type(instance, "object"):
             return
         evaluated = _evaluated_keys(validator, instance, schema, legacy)
         rejected = [
-            name for name in instance if name not in evaluated
+            name
+            for name in instance
+            if name not in evaluated
             for _ in validator.descend(instance[name], unevaluated, path=name, schema_path=name)
         ]
         if not rejected:
             return
         if unevaluated is False:
             listed = sorted(rejected, key=str)
-            yield ValidationError("Unevaluated properties are not allowed "
-                                  f"({_extras(listed)} unexpected)")
+            yield ValidationError(
+                f"Unevaluated properties are not allowed ({_extras(listed)} unexpected)"
+            )
         else:
-            yield ValidationError("Unevaluated properties are not valid under the given schema "
-                                  f"({_extras(rejected)} unevaluated and invalid)")
+            yield ValidationError(
+                "Unevaluated properties are not valid under the given schema "
+                f"({_extras(rejected)} unevaluated and invalid)"
+            )
 
     return unevaluated_properties
 
@@ -227,5 +243,6 @@ def bounded_validator_class(cls: Any) -> Any:
     original = cls.VALIDATORS.get("unevaluatedProperties")
     if original is not None:
         keywords["unevaluatedProperties"] = _unevaluated(
-            legacy=original.__name__.endswith("draft2019"))
+            legacy=original.__name__.endswith("draft2019")
+        )
     return validators.extend(cls, keywords)

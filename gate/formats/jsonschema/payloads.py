@@ -15,6 +15,7 @@ Schema deserializers do.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import random
 import re
@@ -57,8 +58,18 @@ _FORMATS: dict[str, list[str]] = {
     "json-pointer": ["", "/a/0"],
 }
 _TYPES_BY_KEYWORD: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("object", ("properties", "required", "additionalProperties", "patternProperties",
-                "minProperties", "maxProperties", "propertyNames")),
+    (
+        "object",
+        (
+            "properties",
+            "required",
+            "additionalProperties",
+            "patternProperties",
+            "minProperties",
+            "maxProperties",
+            "propertyNames",
+        ),
+    ),
     ("array", ("items", "prefixItems", "minItems", "maxItems", "uniqueItems", "contains")),
     ("string", ("minLength", "maxLength", "pattern", "format")),
     ("number", ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")),
@@ -203,8 +214,10 @@ class _Generator:
             items = _items_schema(schema)
             prefix = _prefix_items(schema)
             if focus is not None and HERE not in focus:
-                inner = [self.width(sub, depth + 1, _below(focus, index))
-                         for index, sub in enumerate(prefix)]
+                inner = [
+                    self.width(sub, depth + 1, _below(focus, index))
+                    for index, sub in enumerate(prefix)
+                ]
                 if items is not None:
                     inner.append(self.width(items, depth + 1, _below(focus, len(prefix))))
                 return 1 + max([1, *inner])
@@ -270,8 +283,9 @@ class _Generator:
             return self.value(alternatives[0], 0, depth + 1, focus)
         return self.leaf(schema, i, depth, focus)
 
-    def leaf(self, schema: Mapping[str, Any], i: int | None, depth: int,
-             focus: Focus | None = None) -> Any:
+    def leaf(
+        self, schema: Mapping[str, Any], i: int | None, depth: int, focus: Focus | None = None
+    ) -> Any:
         if focus is not None and not focus:
             i = 0  # outside the focus: the smallest value
         if "const" in schema:
@@ -360,8 +374,9 @@ class _Generator:
             sized += ["b" * low, "c" * (min(high, MAX_GENERATED_SIZE) if high is not None else 64)]
         return sized[0] if i is None else sized[i % len(sized)]
 
-    def array(self, schema: Mapping[str, Any], i: int | None, depth: int,
-              focus: Focus | None = None) -> list[Any]:
+    def array(
+        self, schema: Mapping[str, Any], i: int | None, depth: int, focus: Focus | None = None
+    ) -> list[Any]:
         items = _items_schema(schema)
         prefix = _prefix_items(schema)
         low = schema.get("minItems", 0)
@@ -387,15 +402,28 @@ class _Generator:
         out: list[Any] = []
         for index in range(count):
             item = prefix[index] if index < len(prefix) else items
-            out.append(self.value(True if item is None else item,
-                                  None if first is None else first + index, depth + 1))
+            out.append(
+                self.value(
+                    True if item is None else item,
+                    None if first is None else first + index,
+                    depth + 1,
+                )
+            )
         if schema.get("uniqueItems") is True and len({_key(item) for item in out}) < len(out):
             raise _Skip
         return out
 
-    def focused_array(self, schema: Mapping[str, Any], i: int | None, depth: int,
-                      focus: Focus, items: Any, prefix: list[Any], low: int,
-                      high: int | None) -> list[Any]:
+    def focused_array(
+        self,
+        schema: Mapping[str, Any],
+        i: int | None,
+        depth: int,
+        focus: Focus,
+        items: Any,
+        prefix: list[Any],
+        low: int,
+        high: int | None,
+    ) -> list[Any]:
         """The fewest items the array allows, and one more when an item is in focus."""
         count = low
         if focus and (i is None or i % self.width(schema, depth, focus) > 0):
@@ -406,14 +434,21 @@ class _Generator:
         for index in range(count):
             item = prefix[index] if index < len(prefix) else items
             below = _below(focus, index)
-            out.append(self.value(True if item is None else item,
-                                  None if i is None else max(0, i - 1), depth + 1, below))
+            out.append(
+                self.value(
+                    True if item is None else item,
+                    None if i is None else max(0, i - 1),
+                    depth + 1,
+                    below,
+                )
+            )
         if schema.get("uniqueItems") is True and len({_key(item) for item in out}) < len(out):
             raise _Skip
         return out
 
-    def focused_object(self, schema: Mapping[str, Any], i: int | None, depth: int,
-                       focus: Focus) -> dict[str, Any]:
+    def focused_object(
+        self, schema: Mapping[str, Any], i: int | None, depth: int, focus: Focus
+    ) -> dict[str, Any]:
         """The required properties at their smallest, the properties in focus with their i-th
         values (a name the schema does not declare gets values its undeclared properties may
         take), and with `HERE`: every declared property, or one undeclared, by turns."""
@@ -457,10 +492,8 @@ class _Generator:
         if here and turn == 2:
             extra = _extra_schema(schema, _OPEN_EXTRA)
             if extra is not None and _OPEN_EXTRA not in properties:
-                try:
+                with contextlib.suppress(_Skip):
                     out[_OPEN_EXTRA] = self.value(extra, i, depth + 1, None)
-                except _Skip:
-                    pass
         return out
 
     def object(self, schema: Mapping[str, Any], i: int | None, depth: int) -> dict[str, Any]:
@@ -491,14 +524,13 @@ class _Generator:
                     raise
         for name in required:
             if name not in out:
-                out[name] = self.value(additional if isinstance(additional, Mapping) else True,
-                                       index, depth + 1)
+                out[name] = self.value(
+                    additional if isinstance(additional, Mapping) else True, index, depth + 1
+                )
         if extra and additional is not False and _OPEN_EXTRA not in properties:
             extra_schema = additional if isinstance(additional, Mapping) else {"type": "string"}
-            try:
+            with contextlib.suppress(_Skip):
                 out[_OPEN_EXTRA] = self.value(extra_schema, index, depth + 1)
-            except _Skip:
-                pass
         return out
 
 
@@ -535,8 +567,11 @@ def _extra_schema(schema: Mapping[str, Any], name: str) -> Any:
 def _merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
     merged = dict(base)
     for key, value in extra.items():
-        if key == "properties" and isinstance(merged.get(key), Mapping) and isinstance(
-                value, Mapping):
+        if (
+            key == "properties"
+            and isinstance(merged.get(key), Mapping)
+            and isinstance(value, Mapping)
+        ):
             merged[key] = {**merged[key], **value}
         elif key == "required" and isinstance(merged.get(key), list) and isinstance(value, list):
             merged[key] = list(dict.fromkeys([*merged[key], *value]))
@@ -544,7 +579,9 @@ def _merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
             mine = merged[key] if isinstance(merged[key], list) else [merged[key]]
             theirs = value if isinstance(value, list) else [value]
             both = [kind for kind in mine if kind in theirs]
-            if "number" in mine and "integer" in theirs or "number" in theirs and "integer" in mine:
+            if ("number" in mine and "integer" in theirs) or (
+                "number" in theirs and "integer" in mine
+            ):
                 both.append("integer")
             merged[key] = both[0] if len(both) == 1 else both
         else:
@@ -577,8 +614,9 @@ class _Range:
     def admits(self, value: float) -> bool:
         if self.low is not None and (value < self.low or (self.low_open and value == self.low)):
             return False
-        return self.high is None or not (value > self.high or (self.high_open
-                                                                and value == self.high))
+        return self.high is None or not (
+            value > self.high or (self.high_open and value == self.high)
+        )
 
     def inner(self, integer: bool) -> list[float]:
         """Values just inside each bound, and between them."""
@@ -729,9 +767,16 @@ def _class_regex(members: Any) -> str:
         elif op is c.RANGE:
             parts.append(f"{re.escape(chr(arg[0]))}-{re.escape(chr(arg[1]))}")
         elif op is c.CATEGORY:
-            parts.append({"CATEGORY_DIGIT": r"\d", "CATEGORY_NOT_DIGIT": r"\D",
-                          "CATEGORY_WORD": r"\w", "CATEGORY_NOT_WORD": r"\W",
-                          "CATEGORY_SPACE": r"\s", "CATEGORY_NOT_SPACE": r"\S"}.get(str(arg), ""))
+            parts.append(
+                {
+                    "CATEGORY_DIGIT": r"\d",
+                    "CATEGORY_NOT_DIGIT": r"\D",
+                    "CATEGORY_WORD": r"\w",
+                    "CATEGORY_NOT_WORD": r"\W",
+                    "CATEGORY_SPACE": r"\s",
+                    "CATEGORY_NOT_SPACE": r"\S",
+                }.get(str(arg), "")
+            )
     return "[" + "".join(parts) + "]"
 
 
@@ -772,8 +817,9 @@ def validator(schema_json: Any) -> Any:
         from gate.formats.jsonschema.metaschema import conforms
         from gate.formats.jsonschema.patterns import bounded_validator_class
 
-        cls = bounded_validator_class(validators.validator_for(schema_json,
-                                                               default=Draft7Validator))
+        cls = bounded_validator_class(
+            validators.validator_for(schema_json, default=Draft7Validator)
+        )
         if _TRUSTED.get(id(schema_json)) is schema_json:
             return cls(schema_json, format_checker=cls.FORMAT_CHECKER)
         draft = draft_of(schema_json)
@@ -906,8 +952,9 @@ def generate(schema_json: Any, *, seed: int = 0, random_count: int = 20) -> list
     return _GENERATED.get_or(key, lambda: _generate(schema_json, seed, random_count))
 
 
-def generate_focused(schema_json: Any, focus: Focus, *, seed: int = 0,
-                     random_count: int = 20) -> list[Any]:
+def generate_focused(
+    schema_json: Any, focus: Focus, *, seed: int = 0, random_count: int = 20
+) -> list[Any]:
     """Instances valid under the schema that vary only within `focus` (see `Focus`) and are
     as small as the schema allows elsewhere: payloads aimed at the places a change touches,
     whatever the size of the rest of the schema. Cached like `generate`."""
@@ -926,8 +973,9 @@ def generate_focused(schema_json: Any, focus: Focus, *, seed: int = 0,
 _FOCUSED: OrderedDict[tuple[int, int, int, str], tuple[Any, list[Any]]] = OrderedDict()
 
 
-def _generate(schema_json: Any, seed: int, random_count: int,
-              focus: Focus | None = None) -> list[Any]:
+def _generate(
+    schema_json: Any, seed: int, random_count: int, focus: Focus | None = None
+) -> list[Any]:
     from gate.formats.jsonschema.patterns import PatternTooSlow
 
     checker = validator(schema_json)

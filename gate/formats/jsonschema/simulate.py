@@ -57,10 +57,24 @@ class JsonSimulator:
         payloads.trust(writer)
         payloads.trust(reader)
 
-    def witness_of(self, writer: Any, reader: Any, payload: Any, *, writer_label: str,
-                   reader_label: str, target: str | None = None) -> Witness | None:
-        return json_witness(writer, reader, payload, writer_label=writer_label,
-                            reader_label=reader_label, target=target)
+    def witness_of(
+        self,
+        writer: Any,
+        reader: Any,
+        payload: Any,
+        *,
+        writer_label: str,
+        reader_label: str,
+        target: str | None = None,
+    ) -> Witness | None:
+        return json_witness(
+            writer,
+            reader,
+            payload,
+            writer_label=writer_label,
+            reader_label=reader_label,
+            target=target,
+        )
 
     def simulate(
         self,
@@ -76,19 +90,24 @@ class JsonSimulator:
         targets: Sequence[str] = (),
     ) -> SimulationOutcome:
         return run_on_json(
-            lambda: _simulate_json(writer, reader, writer_label, reader_label, samples, seed,
-                                   random_count, targets),
-            writer, reader)
+            lambda: _simulate_json(
+                writer, reader, writer_label, reader_label, samples, seed, random_count, targets
+            ),
+            writer,
+            reader,
+        )
 
-    def decode_wire(self, sample: Sample, writer: Any,
-                    reader: Any | None) -> DecodedWire | SampleProblem:
+    def decode_wire(
+        self, sample: Sample, writer: Any, reader: Any | None
+    ) -> DecodedWire | SampleProblem:
         return _decode_json_wire(sample, writer, reader, sample.body or b"")
 
     def read_plain(self, sample: Sample, writer: Any, reader: Any) -> DecodedWire | SampleProblem:
         return plain_reader(writer, reader)(sample)
 
-    def plain_reader(self, writer: Any,
-                     reader: Any) -> Callable[[Sample], DecodedWire | SampleProblem]:
+    def plain_reader(
+        self, writer: Any, reader: Any
+    ) -> Callable[[Sample], DecodedWire | SampleProblem]:
         return plain_reader(writer, reader)
 
     def worth_simulating(self, reader: Any | None, writer: Any | None) -> bool:
@@ -106,9 +125,16 @@ class JsonSimulator:
 SIMULATOR = JsonSimulator()
 
 
-def _simulate_json(writer_json: Any, reader_json: Any, writer_label: str, reader_label: str,
-                   samples: Sequence[Any], seed: int, random_count: int,
-                   targets: Sequence[str] = ()) -> SimulationOutcome:
+def _simulate_json(
+    writer_json: Any,
+    reader_json: Any,
+    writer_label: str,
+    reader_label: str,
+    samples: Sequence[Any],
+    seed: int,
+    random_count: int,
+    targets: Sequence[str] = (),
+) -> SimulationOutcome:
     from gate.formats.jsonschema import payloads
 
     writer_check = payloads.validator(writer_json)
@@ -123,18 +149,24 @@ def _simulate_json(writer_json: Any, reader_json: Any, writer_label: str, reader
                 try:
                     payload = json.loads((sample.body or b"").decode("utf-8"))
                 except ValueError as error:
-                    rejected.append(SampleRejection(source, f"the captured body is not JSON: "
-                                                    f"{error}"))
+                    rejected.append(
+                        SampleRejection(source, f"the captured body is not JSON: {error}")
+                    )
                     continue
             else:
                 payload = sample.payload
         else:
             source, payload = f"sample #{index + 1}", sample
-        problems = [payloads.describe(e)
-                    for e in payloads.validation_errors(payload, writer_json, writer_check)]
+        problems = [
+            payloads.describe(e)
+            for e in payloads.validation_errors(payload, writer_json, writer_check)
+        ]
         if problems:
-            rejected.append(SampleRejection(source, f"not valid under {writer_label}: "
-                                            + clipped("; ".join(problems))))
+            rejected.append(
+                SampleRejection(
+                    source, f"not valid under {writer_label}: " + clipped("; ".join(problems))
+                )
+            )
             continue
         items.append(Item(source, payload))
     places = _JsonPlaces(writer_json, reader_json)
@@ -145,12 +177,15 @@ def _simulate_json(writer_json: Any, reader_json: Any, writer_label: str, reader
     if small:
         # a small schema: its whole coverage set is cheap, and finds what no aim foresaw
         generated = payloads.generate(writer_json, seed=seed, random_count=random_count)
-        items.extend(Item(f"generated #{index}", payload)
-                     for index, payload in enumerate(generated))
-    aimed_payloads = payloads.generate_focused(writer_json, focus, seed=seed,
-                                               random_count=random_count)
-    items.extend(Item(f"generated (aimed) #{index}", payload)
-                 for index, payload in enumerate(aimed_payloads))
+        items.extend(
+            Item(f"generated #{index}", payload) for index, payload in enumerate(generated)
+        )
+    aimed_payloads = payloads.generate_focused(
+        writer_json, focus, seed=seed, random_count=random_count
+    )
+    items.extend(
+        Item(f"generated (aimed) #{index}", payload) for index, payload in enumerate(aimed_payloads)
+    )
     tally = Tally()
     best: dict[str, tuple[int, int, Item]] = {}
 
@@ -169,7 +204,8 @@ def _simulate_json(writer_json: Any, reader_json: Any, writer_label: str, reader
         for target, where in aimed.items():
             known = best.get(target)
             if (known is None or (size, order) < known[:2]) and any(
-                    _shows(error, where) for error in errors):
+                _shows(error, where) for error in errors
+            ):
                 best[target] = (size, order, item)
 
     def witness_for(payload: Any, where: list[_Place] | None) -> Witness | None:
@@ -192,9 +228,13 @@ def _simulate_json(writer_json: Any, reader_json: Any, writer_label: str, reader
         errors = [e for e in read(payload) if where is None or _shows(e, where)]
         if not errors:
             return None
-        return Witness(payload=payload, writer=writer_label, reader=reader_label,
-                       error=clipped("; ".join(payloads.describe(e) for e in errors)),
-                       pointer=join_pointer("", *errors[0].absolute_path))
+        return Witness(
+            payload=payload,
+            writer=writer_label,
+            reader=reader_label,
+            error=clipped("; ".join(payloads.describe(e) for e in errors)),
+            pointer=join_pointer("", *errors[0].absolute_path),
+        )
 
     witness = None
     keyword = ""
@@ -235,8 +275,15 @@ def _failing_path(errors: list[Any], where: list[_Place] | None) -> tuple[Any, .
 FULL_COVERAGE_NODES = 2_000
 
 
-def json_witness(writer_json: Any, reader_json: Any, payload: Any, *, writer_label: str,
-                 reader_label: str, target: str | None = None) -> Witness | None:
+def json_witness(
+    writer_json: Any,
+    reader_json: Any,
+    payload: Any,
+    *,
+    writer_label: str,
+    reader_label: str,
+    target: str | None = None,
+) -> Witness | None:
     """`payload` as the witness of this JSON Schema pair when it is one (valid under the
     writer, rejected by the reader once the reader's defaults are filled in; with `target`,
     rejected at that finding's place), else None: a witness found for one version of a history
@@ -248,8 +295,9 @@ def json_witness(writer_json: Any, reader_json: Any, payload: Any, *, writer_lab
     try:
         if not payloads.validator(writer_json).is_valid(payload):
             return None
-        errors = payloads.validation_errors(payloads.fill_defaults(payload, reader_json),
-                                            reader_json)
+        errors = payloads.validation_errors(
+            payloads.fill_defaults(payload, reader_json), reader_json
+        )
     except (SchemaInvalid, PatternTooSlow, RecursionError, ValueError, TypeError):
         return None
     if target is not None:
@@ -257,9 +305,13 @@ def json_witness(writer_json: Any, reader_json: Any, payload: Any, *, writer_lab
         errors = [error for error in errors if _shows(error, where)]
     if not errors:
         return None
-    return Witness(payload=payload, writer=writer_label, reader=reader_label,
-                   error=clipped("; ".join(payloads.describe(e) for e in errors)),
-                   pointer=join_pointer("", *errors[0].absolute_path))
+    return Witness(
+        payload=payload,
+        writer=writer_label,
+        reader=reader_label,
+        error=clipped("; ".join(payloads.describe(e) for e in errors)),
+        pointer=join_pointer("", *errors[0].absolute_path),
+    )
 
 
 # -- where a finding lies in an instance ---------------------------------------------------------
@@ -270,8 +322,16 @@ _SAME_INSTANCE_LISTS = frozenset({"oneOf", "anyOf", "allOf"})
 _SAME_INSTANCE = frozenset({"not", "if", "then", "else"})
 _SAME_INSTANCE_MAPS = frozenset({"dependentSchemas", "dependencies"})
 # keywords whose subschemas apply to every member (of an object or an array)
-_MEMBERS = frozenset({"additionalProperties", "unevaluatedProperties", "additionalItems",
-                      "unevaluatedItems", "contains", "propertyNames"})
+_MEMBERS = frozenset(
+    {
+        "additionalProperties",
+        "unevaluatedProperties",
+        "additionalItems",
+        "unevaluatedItems",
+        "contains",
+        "propertyNames",
+    }
+)
 _DEFINITIONS = frozenset({"definitions", "$defs"})
 _MISSING = frozenset({"required", "dependentRequired", "dependencies"})
 _UNEXPECTED = frozenset({"additionalProperties", "unevaluatedProperties"})
@@ -291,8 +351,9 @@ class _Place:
 
 def _matches(path: Sequence[Any], pattern: Sequence[Any]) -> bool:
     return len(path) == len(pattern) and all(
-        want == _ANY_TOKEN or want == got or str(want) == str(got)
-        for got, want in zip(path, pattern, strict=True))
+        want in (_ANY_TOKEN, got) or str(want) == str(got)
+        for got, want in zip(path, pattern, strict=True)
+    )
 
 
 def _shows(error: Any, where: Sequence[_Place]) -> bool:
@@ -300,26 +361,39 @@ def _shows(error: Any, where: Sequence[_Place]) -> bool:
     path = tuple(error.absolute_path)
     for place in where:
         size = len(place.instance)
-        if place.keyword is None and len(path) >= size and _matches(path[:size],
-                                                                    place.instance):
+        if place.keyword is None and len(path) >= size and _matches(path[:size], place.instance):
             return True
-        if place.keyword is not None and len(path) > size and place.keyword in _MEMBERS \
-                and _matches(path[:size], place.instance):
+        if (
+            place.keyword is not None
+            and len(path) > size
+            and place.keyword in _MEMBERS
+            and _matches(path[:size], place.instance)
+        ):
             return True
-        if place.keyword is not None and _matches(path, place.instance) \
-                and error.validator == place.keyword and place.name is None:
+        if (
+            place.keyword is not None
+            and _matches(path, place.instance)
+            and error.validator == place.keyword
+            and place.name is None
+        ):
             return True
         name = place.name
         parent = place.instance[:-1] if place.keyword is None else place.instance
         if name is None or not _matches(path, parent) or not isinstance(error.instance, dict):
             continue
         value = error.validator_value
-        if error.validator in _MISSING and name not in error.instance and (
-                name in value if isinstance(value, (list, dict)) else False):
+        if (
+            error.validator in _MISSING
+            and name not in error.instance
+            and (name in value if isinstance(value, (list, dict)) else False)
+        ):
             return True
         declared = error.schema.get("properties") if isinstance(error.schema, Mapping) else None
-        if error.validator in _UNEXPECTED and name in error.instance and not (
-                isinstance(declared, Mapping) and name in declared):
+        if (
+            error.validator in _UNEXPECTED
+            and name in error.instance
+            and not (isinstance(declared, Mapping) and name in declared)
+        ):
             return True
     return False
 
@@ -405,9 +479,9 @@ class _JsonPlaces:
         out: list[tuple[str, ...]] = []
         for schema in (self.reader, self.writer):
             for site, target in self._ref_sites(schema):
-                if tokens[:len(target)] == target and target:
+                if tokens[: len(target)] == target and target:
                     for start in self._logical(site, depth + 1):
-                        candidate = start + tokens[len(target):]
+                        candidate = start + tokens[len(target) :]
                         if candidate not in out:
                             out.append(candidate)
             if out:
@@ -427,8 +501,11 @@ class _JsonPlaces:
                 ref = node.get("$ref")
                 if isinstance(ref, str) and ref.startswith("#"):
                     sites.append((at, tuple(pointer_tokens(ref[1:]))))
-                stack.extend((value, (*at, str(key))) for key, value in node.items()
-                             if key not in ("enum", "const", "default", "examples"))
+                stack.extend(
+                    (value, (*at, str(key)))
+                    for key, value in node.items()
+                    if key not in ("enum", "const", "default", "examples")
+                )
             elif isinstance(node, list):
                 stack.extend((value, (*at, str(index))) for index, value in enumerate(node))
         self._sites[id(schema)] = sites
@@ -448,24 +525,26 @@ class _JsonPlaces:
             elif token == "patternProperties" and following is not None:
                 instance.append(_ANY_TOKEN)
                 index += 2
-            elif token in ("items", "prefixItems") and following is not None \
-                    and following.isdigit():
+            elif (
+                token in ("items", "prefixItems") and following is not None and following.isdigit()
+            ):
                 instance.append(int(following))
                 index += 2
             elif token == "items" or (token in _MEMBERS and following is not None):
                 instance.append(_ANY_TOKEN)
                 index += 1
-            elif token in _SAME_INSTANCE_LISTS and following is not None:
-                index += 2
-            elif token in _SAME_INSTANCE_MAPS and following is not None and not \
-                    following.isdigit() and self._is_schema(tokens[:index + 2]):
+            elif (token in _SAME_INSTANCE_LISTS and following is not None) or (
+                token in _SAME_INSTANCE_MAPS
+                and following is not None
+                and not following.isdigit()
+                and self._is_schema(tokens[: index + 2])
+            ):
                 index += 2
             elif token in _SAME_INSTANCE:
                 index += 1
             elif token == "required" and following is not None and following.isdigit():
-                name = self._value(tokens[:index + 2])
-                return _Place(tuple(instance), "required",
-                              name if isinstance(name, str) else None)
+                name = self._value(tokens[: index + 2])
+                return _Place(tuple(instance), "required", name if isinstance(name, str) else None)
             else:
                 return _Place(tuple(instance), token, None)
         name = tokens[-1] if len(tokens) >= 2 and tokens[-2] == "properties" else None
@@ -495,11 +574,24 @@ def _at(document: Any, tokens: Sequence[str]) -> Any:
 
 
 # members compared one by one, so a difference is found at the member that holds it
-_BY_NAME = frozenset({"properties", "patternProperties", "definitions", "$defs",
-                      "dependentSchemas"})
-_BY_SCHEMA = frozenset({"items", "additionalProperties", "unevaluatedProperties", "not", "if",
-                        "then", "else", "contains", "propertyNames", "additionalItems",
-                        "unevaluatedItems"})
+_BY_NAME = frozenset(
+    {"properties", "patternProperties", "definitions", "$defs", "dependentSchemas"}
+)
+_BY_SCHEMA = frozenset(
+    {
+        "items",
+        "additionalProperties",
+        "unevaluatedProperties",
+        "not",
+        "if",
+        "then",
+        "else",
+        "contains",
+        "propertyNames",
+        "additionalItems",
+        "unevaluatedItems",
+    }
+)
 _BY_INDEX = frozenset({"oneOf", "anyOf", "allOf", "prefixItems", "items"})
 _ANNOTATIONS = frozenset({"title", "description", "examples", "$comment", "default"})
 
@@ -519,8 +611,12 @@ def _differences(writer: Any, reader: Any, pointer: str, out: list[str]) -> None
             for name in dict.fromkeys([*old, *new]):
                 if old.get(name) != new.get(name):
                     _differences(old.get(name), new.get(name), join_pointer(at, name), out)
-        elif key in _BY_INDEX and isinstance(old, list) and isinstance(new, list) \
-                and len(old) == len(new):
+        elif (
+            key in _BY_INDEX
+            and isinstance(old, list)
+            and isinstance(new, list)
+            and len(old) == len(new)
+        ):
             for index, (a, b) in enumerate(zip(old, new, strict=True)):
                 _differences(a, b, join_pointer(at, index), out)
         elif key in _BY_SCHEMA and isinstance(old, Mapping) and isinstance(new, Mapping):
@@ -532,8 +628,9 @@ def _differences(writer: Any, reader: Any, pointer: str, out: list[str]) -> None
 # -- samples ---------------------------------------------------------------------------------
 
 
-def _decode_json_wire(sample: Sample, writer: Any, reader: Any | None,
-                      body: bytes) -> DecodedWire | SampleProblem:
+def _decode_json_wire(
+    sample: Sample, writer: Any, reader: Any | None, body: bytes
+) -> DecodedWire | SampleProblem:
     from gate.errors import SchemaInvalid
     from gate.formats.jsonschema import payloads
     from gate.formats.jsonschema.patterns import PatternTooSlow
@@ -545,14 +642,17 @@ def _decode_json_wire(sample: Sample, writer: Any, reader: Any | None,
     try:
         problems = payloads.decode(payload, writer)
     except SchemaInvalid as error:
-        return SampleProblem(sample.source, f"the schema of id {sample.schema_id} cannot be "
-                             f"used: {error.message}")
+        return SampleProblem(
+            sample.source, f"the schema of id {sample.schema_id} cannot be used: {error.message}"
+        )
     except PatternTooSlow as error:
-        return SampleProblem(sample.source, f"the schema of id {sample.schema_id} cannot be "
-                             f"used: {error}")
+        return SampleProblem(
+            sample.source, f"the schema of id {sample.schema_id} cannot be used: {error}"
+        )
     if problems:
-        return SampleProblem(sample.source, f"not valid under schema id {sample.schema_id}: "
-                             + "; ".join(problems))
+        return SampleProblem(
+            sample.source, f"not valid under schema id {sample.schema_id}: " + "; ".join(problems)
+        )
     if reader is None:
         return DecodedWire(sample, writer, payload, payload)
     try:
@@ -561,13 +661,12 @@ def _decode_json_wire(sample: Sample, writer: Any, reader: Any | None,
         return DecodedWire(sample, writer, payload, None, error.message)
     except PatternTooSlow as error:
         return DecodedWire(sample, writer, payload, None, str(error))
-    return DecodedWire(sample, writer, payload, None if errors else payload,
-                       "; ".join(errors) or None)
+    return DecodedWire(
+        sample, writer, payload, None if errors else payload, "; ".join(errors) or None
+    )
 
 
-def plain_reader(
-    writer: Any, reader: Any
-) -> Callable[[Sample], DecodedWire | SampleProblem]:
+def plain_reader(writer: Any, reader: Any) -> Callable[[Sample], DecodedWire | SampleProblem]:
     from referencing.exceptions import Unresolvable
 
     from gate.errors import SchemaInvalid
@@ -593,8 +692,9 @@ def plain_reader(
         reader_check = payloads.validator(reader)
     except SchemaInvalid as invalid:
         message = invalid.message
-        return lambda sample: DecodedWire(plain_sample(sample), writer, sample.payload, None,
-                                          message)
+        return lambda sample: DecodedWire(
+            plain_sample(sample), writer, sample.payload, None, message
+        )
 
     def read(sample: Sample) -> DecodedWire | SampleProblem:
         payload = plain_sample(sample).payload
@@ -603,14 +703,18 @@ def plain_reader(
         except SchemaInvalid as error:
             return SampleProblem(sample.source, error.message, SAMPLE_NOT_VALID_FOR_WRITER)
         if problems:
-            return SampleProblem(sample.source, "not valid under the writer schema: "
-                                 + "; ".join(problems), SAMPLE_NOT_VALID_FOR_WRITER)
+            return SampleProblem(
+                sample.source,
+                "not valid under the writer schema: " + "; ".join(problems),
+                SAMPLE_NOT_VALID_FOR_WRITER,
+            )
         try:
             filled = payloads.fill_defaults(payload, reader)
             errors = errors_of(reader_check, filled)
         except SchemaInvalid as error:
             return DecodedWire(sample, writer, payload, None, error.message)
-        return DecodedWire(sample, writer, payload, None if errors else filled,
-                           "; ".join(errors) or None)
+        return DecodedWire(
+            sample, writer, payload, None if errors else filled, "; ".join(errors) or None
+        )
 
     return read

@@ -124,15 +124,17 @@ class _Builder:
     def _construct(self, event: Any, tag: str, stack: list[_Frame]) -> tuple[Any, str]:
         yaml = self.yaml
         if tag not in _ALLOWED_TAGS:
-            raise _refused(event.start_mark, stack, f"the YAML tag {_shown(tag)} is not supported "
-                           "in a schema")
+            raise _refused(
+                event.start_mark, stack, f"the YAML tag {_shown(tag)} is not supported in a schema"
+            )
         node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         try:
             value = self.constructor.construct_object(node)
         except (yaml.YAMLError, ValueError, TypeError) as error:
             reason = getattr(error, "problem", None) or str(error)
-            raise _refused(event.start_mark, stack, f"invalid value {event.value!r}: "
-                           f"{reason}") from None
+            raise _refused(
+                event.start_mark, stack, f"invalid value {event.value!r}: {reason}"
+            ) from None
         kind = value.__class__
         if kind is str:
             return value, _encode_string(value)
@@ -177,8 +179,11 @@ class _Builder:
                     tag = event.tag
                     expected = _MAP if kind is mapping_start else _SEQ
                     if tag is not None and tag != "!" and tag != expected:
-                        raise _refused(event.start_mark, stack, f"the YAML tag {_shown(tag)} is "
-                                       "not supported in a schema")
+                        raise _refused(
+                            event.start_mark,
+                            stack,
+                            f"the YAML tag {_shown(tag)} is not supported in a schema",
+                        )
                     value = {} if kind is mapping_start else []
                     append("{" if kind is mapping_start else "[")
                 if top is None:
@@ -197,14 +202,23 @@ class _Builder:
                 stack.pop()
                 append("}" if kind is mapping_end else "]")
             elif kind is alias_event:
-                raise _refused(event.start_mark, stack, f"YAML aliases (*{event.anchor}) are not "
-                               "supported in a schema: an alias can expand a small file without "
-                               "bound", _HINT)
+                raise _refused(
+                    event.start_mark,
+                    stack,
+                    f"YAML aliases (*{event.anchor}) are not "
+                    "supported in a schema: an alias can expand a small file without "
+                    "bound",
+                    _HINT,
+                )
             elif kind is yaml.DocumentStartEvent:
                 documents += 1
                 if documents > 1:
-                    raise _refused(event.start_mark, [], "the file holds more than one YAML "
-                                   "document", "keep one schema per file (no second `---`)")
+                    raise _refused(
+                        event.start_mark,
+                        [],
+                        "the file holds more than one YAML document",
+                        "keep one schema per file (no second `---`)",
+                    )
             elif kind is yaml.StreamEndEvent:
                 break
         if documents == 0:
@@ -214,17 +228,20 @@ class _Builder:
     def key(self, event: Any, top: _Frame, stack: list[_Frame]) -> None:
         yaml = self.yaml
         if event.__class__ is not yaml.ScalarEvent:
-            raise _refused(event.start_mark, stack, "a key must be plain text, not a list or a "
-                           "mapping")
+            raise _refused(
+                event.start_mark, stack, "a key must be plain text, not a list or a mapping"
+            )
         tag = event.tag
         if tag is not None and tag != "!" and tag != _STR:
-            raise _refused(event.start_mark, stack, f"the YAML tag {_shown(tag)} is not "
-                           "supported on a key")
+            raise _refused(
+                event.start_mark, stack, f"the YAML tag {_shown(tag)} is not supported on a key"
+            )
         name = event.value
         line = event.start_mark.line + 1
         if name == "<<" and tag is None and event.implicit[0]:
-            raise _refused(event.start_mark, stack, "YAML merge keys (<<) are not supported in "
-                           "a schema", _HINT)
+            raise _refused(
+                event.start_mark, stack, "YAML merge keys (<<) are not supported in a schema", _HINT
+            )
         lines = top.lines
         if name in lines:
             raise SchemaInvalid(
@@ -246,7 +263,7 @@ class _Builder:
 
 def _shown(tag: str) -> str:
     """A tag as it is written: `!!binary`, not `tag:yaml.org,2002:binary`."""
-    return "!!" + tag[len(_PREFIX):] if tag.startswith(_PREFIX) else tag
+    return "!!" + tag[len(_PREFIX) :] if tag.startswith(_PREFIX) else tag
 
 
 def _pointer(stack: list[_Frame]) -> str:

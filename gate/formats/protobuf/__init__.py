@@ -16,8 +16,9 @@ if TYPE_CHECKING:
     from gate.model import Rule
     from gate.samples import Sample, SampleProblem
 
-_SNIFF = re.compile(r'^\s*(syntax\s*=\s*"proto[23]"|package\s+[\w.]+\s*;|message\s+\w+\s*\{)',
-                    re.MULTILINE)
+_SNIFF = re.compile(
+    r'^\s*(syntax\s*=\s*"proto[23]"|package\s+[\w.]+\s*;|message\s+\w+\s*\{)', re.MULTILINE
+)
 
 
 class ProtobufFormat:
@@ -92,8 +93,12 @@ class ProtobufFormat:
 
         def breaks(found: list[Any], path: str) -> list[str]:
             return sorted(
-                {d.kind.rule_id for d in found if not d.kind.compatible
-                 and (d.path == path or d.path.startswith(path + "/") or path == "")}
+                {
+                    d.kind.rule_id
+                    for d in found
+                    if not d.kind.compatible
+                    and (d.path == path or d.path.startswith(path + "/") or path == "")
+                }
             )
 
         changes: list[Change] = []
@@ -145,8 +150,10 @@ class ProtobufFormat:
         try:
             indexes, offset = read_indexes(data, WIRE_HEADER)
         except IndexError_ as error:
-            return SampleProblem(display, f"invalid Protobuf message indexes in {display} at "
-                                 f"byte {error.offset}: {error}")
+            return SampleProblem(
+                display,
+                f"invalid Protobuf message indexes in {display} at byte {error.offset}: {error}",
+            )
         return dataclasses.replace(framed, header_size=offset, message_indexes=indexes)
 
     def parse_key(self, schema: Schema, registered: bool) -> tuple[Any, ...]:
@@ -172,7 +179,6 @@ class ProtobufFormat:
         from gate.formats.protobuf.canonical import canonical
 
         return canonical(text)
-
 
     def file_references(self, path: str, text: str, options: CheckOptions) -> list[str]:
         """Every repository file an `import` of `text` may resolve to: below each configured

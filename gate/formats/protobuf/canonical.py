@@ -34,18 +34,42 @@ _BLOCKS = frozenset({"message", "enum", "oneof", "service", "extend", "rpc"})
 _LABELS = frozenset({"optional", "required", "repeated"})
 
 # each block's members, grouped by kind, in the order the registry prints them
-_FILE_ORDER = {"syntax": 0, "edition": 0, "package": 1, "import": 2, "option": 3,
-               "message": 4, "enum": 4, "extend": 5, "service": 6}
-_MESSAGE_ORDER = {"reserved": 0, "option": 1, "field": 2, "oneof": 3, "group": 4,
-                  "extensions": 5, "message": 6, "enum": 6, "extend": 7}
+_FILE_ORDER = {
+    "syntax": 0,
+    "edition": 0,
+    "package": 1,
+    "import": 2,
+    "option": 3,
+    "message": 4,
+    "enum": 4,
+    "extend": 5,
+    "service": 6,
+}
+_MESSAGE_ORDER = {
+    "reserved": 0,
+    "option": 1,
+    "field": 2,
+    "oneof": 3,
+    "group": 4,
+    "extensions": 5,
+    "message": 6,
+    "enum": 6,
+    "extend": 7,
+}
 _ENUM_ORDER = {"reserved": 0, "option": 1, "field": 2}
 _ONEOF_ORDER = {"option": 0, "field": 1, "group": 2}
 _SERVICE_ORDER = {"option": 0, "rpc": 1}
-_ORDERS = {"message": _MESSAGE_ORDER, "enum": _ENUM_ORDER, "oneof": _ONEOF_ORDER,
-           "service": _SERVICE_ORDER, "group": _MESSAGE_ORDER}
+_ORDERS = {
+    "message": _MESSAGE_ORDER,
+    "enum": _ENUM_ORDER,
+    "oneof": _ONEOF_ORDER,
+    "service": _SERVICE_ORDER,
+    "group": _MESSAGE_ORDER,
+}
 # statements named by their first word; any other statement is a field (or an enum value)
-_STATEMENTS = frozenset({"syntax", "edition", "package", "import", "option", "reserved",
-                         "extensions", "rpc"})
+_STATEMENTS = frozenset(
+    {"syntax", "edition", "package", "import", "option", "reserved", "extensions", "rpc"}
+)
 
 
 def tokens(text: str) -> list[str]:

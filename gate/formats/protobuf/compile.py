@@ -22,7 +22,6 @@ import sys
 import tempfile
 import threading
 import weakref
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
@@ -32,6 +31,8 @@ from gate.formats.protobuf.kinds import INVALID_SCHEMA, UNRESOLVED_IMPORT
 from gate.model import Origin, OriginKind, Schema
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from google.protobuf.descriptor_pb2 import FileDescriptorSet
 
     from gate.formats import CheckOptions
@@ -47,7 +48,7 @@ _LOCK = threading.Lock()
 
 _IMPORT = re.compile(r'\bimport\s+(?:public\s+|weak\s+)?"((?:[^"\\]|\\.)*)"\s*;')
 _COMMENT = re.compile(r'//[^\n]*|/\*.*?\*/|"(?:[^"\\\n]|\\.)*"', re.DOTALL)
-_EDITION = re.compile(r'^[ \t]*edition\s*=', re.MULTILINE)
+_EDITION = re.compile(r"^[ \t]*edition\s*=", re.MULTILINE)
 
 
 # files read at a revision, per reader (a run's `CheckOptions.files`, gone with the run):
@@ -157,9 +158,7 @@ class _Resolver:
         self.options = options
         self.references = dict(schema.resolved_references)
         # repository-relative folders searched before the root ("" is the root itself)
-        self.import_paths = tuple(
-            p for p in (_folder(path) for path in options.import_paths) if p
-        )
+        self.import_paths = tuple(p for p in (_folder(path) for path in options.import_paths) if p)
         origin = schema.origin
         path = origin.path
         self.root_dir: Path | None = None
@@ -511,9 +510,11 @@ def _protoc_error(errors: str, tree: str, root: str) -> ProtoInvalid:
         return ProtoInvalid("protoc rejected the file without saying why")
     # the first error in the file's own text: protoc reports a type's members before a second
     # definition of the type itself ("id" already defined before "Order" already defined)
-    located = [(int(m.group("line")), int(m.group("column")), index)
-               for index, m in enumerate(map(_LOCATED.match, lines))
-               if m and m.group("file") == root]
+    located = [
+        (int(m.group("line")), int(m.group("column")), index)
+        for index, m in enumerate(map(_LOCATED.match, lines))
+        if m and m.group("file") == root
+    ]
     first = lines[min(located)[2]] if located else lines[0]
     rule = UNRESOLVED_IMPORT if "File not found" in errors or "Import " in first else INVALID_SCHEMA
     match = _LOCATED.match(first)

@@ -92,27 +92,34 @@ def _types(
         if old is None:
             assert new is not None
             ctx.add(
-                Kind.MESSAGE_ADDED, here,
+                Kind.MESSAGE_ADDED,
+                here,
                 f"message `{new.full_name}` exists only in the reader's schema",
-                "nothing to do: readers ignore messages nobody writes", new.line,
+                "nothing to do: readers ignore messages nobody writes",
+                new.line,
             )
         elif new is None:
             ctx.add(
-                Kind.MESSAGE_REMOVED, here,
+                Kind.MESSAGE_REMOVED,
+                here,
                 f"message `{old.full_name}` is in the writer's schema but not in the reader's: "
                 "consumers reading with the reader's schema cannot resolve data written as "
                 "that message (a removal or rename; under FORWARD, an addition)",
                 "keep the message (deprecate it instead of removing or renaming it), or "
-                "register the change as a new subject", old.line, "original",
+                "register the change as a new subject",
+                old.line,
+                "original",
             )
         else:
             if old_index[name] != new_index[name]:
                 ctx.add(
-                    Kind.MESSAGE_MOVED, here,
+                    Kind.MESSAGE_MOVED,
+                    here,
                     f"message `{new.full_name}` moved from position {old_index[name]} to "
                     f"{new_index[name]} among its siblings",
                     "nothing to do for the registry; a new first message changes the default "
-                    "message", new.line,
+                    "message",
+                    new.line,
                 )
             _message(ctx, here, old, new)
     old_enums = {e.name: e for e in original_enums}
@@ -122,11 +129,22 @@ def _types(
         old_enum, new_enum = old_enums.get(name), new_enums.get(name)
         if old_enum is None:
             assert new_enum is not None
-            ctx.add(Kind.ENUM_ADDED, here, f"enum `{new_enum.full_name}` is added",
-                    "nothing to do", new_enum.line)
+            ctx.add(
+                Kind.ENUM_ADDED,
+                here,
+                f"enum `{new_enum.full_name}` is added",
+                "nothing to do",
+                new_enum.line,
+            )
         elif new_enum is None:
-            ctx.add(Kind.ENUM_REMOVED, here, f"enum `{old_enum.full_name}` is removed",
-                    "nothing to do for the registry", old_enum.line, "original")
+            ctx.add(
+                Kind.ENUM_REMOVED,
+                here,
+                f"enum `{old_enum.full_name}` is removed",
+                "nothing to do for the registry",
+                old_enum.line,
+                "original",
+            )
         else:
             _enum(ctx, here, old_enum, new_enum)
 
@@ -136,17 +154,30 @@ def _enum(ctx: _Context, path: str, old: Enum, new: Enum) -> None:
         here = f"{path}/{number}"
         before, after = old.constants.get(number), new.constants.get(number)
         if before is None:
-            ctx.add(Kind.ENUM_CONST_ADDED, here,
-                    f"enum `{new.full_name}` gains `{after}` = {number}", "nothing to do",
-                    new.line)
+            ctx.add(
+                Kind.ENUM_CONST_ADDED,
+                here,
+                f"enum `{new.full_name}` gains `{after}` = {number}",
+                "nothing to do",
+                new.line,
+            )
         elif after is None:
-            ctx.add(Kind.ENUM_CONST_REMOVED, here,
-                    f"enum `{old.full_name}` loses `{before}` = {number}",
-                    "reserve the number so it is never reused", old.line, "original")
+            ctx.add(
+                Kind.ENUM_CONST_REMOVED,
+                here,
+                f"enum `{old.full_name}` loses `{before}` = {number}",
+                "reserve the number so it is never reused",
+                old.line,
+                "original",
+            )
         elif before != after:
-            ctx.add(Kind.ENUM_CONST_CHANGED, here,
-                    f"enum `{new.full_name}` value {number} is renamed from `{before}` to "
-                    f"`{after}`", "nothing to do for the binary encoding", new.line)
+            ctx.add(
+                Kind.ENUM_CONST_CHANGED,
+                here,
+                f"enum `{new.full_name}` value {number} is renamed from `{before}` to `{after}`",
+                "nothing to do for the binary encoding",
+                new.line,
+            )
 
 
 def _message(ctx: _Context, path: str, old: Message, new: Message) -> None:
@@ -172,13 +203,22 @@ def _describe(field: Field, message: Message) -> str:
 def _fields(ctx: _Context, path: str, old: Message, new: Message) -> None:
     old_oneofs, new_oneofs = set(old.oneofs), set(new.oneofs)
     for name in sorted(new_oneofs - old_oneofs):
-        ctx.add(Kind.ONEOF_ADDED, f"{path}/{name}",
-                f"oneof `{name}` is added to message `{new.full_name}`", "nothing to do",
-                new.line)
+        ctx.add(
+            Kind.ONEOF_ADDED,
+            f"{path}/{name}",
+            f"oneof `{name}` is added to message `{new.full_name}`",
+            "nothing to do",
+            new.line,
+        )
     for name in sorted(old_oneofs - new_oneofs):
-        ctx.add(Kind.ONEOF_REMOVED, f"{path}/{name}",
-                f"oneof `{name}` is removed from message `{old.full_name}`",
-                "nothing to do for the registry", old.line, "original")
+        ctx.add(
+            Kind.ONEOF_REMOVED,
+            f"{path}/{name}",
+            f"oneof `{name}` is removed from message `{old.full_name}`",
+            "nothing to do for the registry",
+            old.line,
+            "original",
+        )
     # an old oneof is "completely deleted" when its name is gone and none of its members is
     # left anywhere in the update
     surviving = {
@@ -190,39 +230,64 @@ def _fields(ctx: _Context, path: str, old: Message, new: Message) -> None:
             assert after is not None
             here = _field_path(path, after)
             if after.oneof:
-                ctx.add(Kind.ONEOF_FIELD_ADDED, here,
-                        f"{_describe(after, new)} is added to oneof `{after.oneof}`: a "
-                        "reader without it would not see that the oneof is set",
-                        "add new oneof members only when every consumer upgrades first",
-                        after.line)
+                ctx.add(
+                    Kind.ONEOF_FIELD_ADDED,
+                    here,
+                    f"{_describe(after, new)} is added to oneof `{after.oneof}`: a "
+                    "reader without it would not see that the oneof is set",
+                    "add new oneof members only when every consumer upgrades first",
+                    after.line,
+                )
             elif after.label == "required":
-                ctx.add(Kind.REQUIRED_FIELD_ADDED, here,
-                        f"required {_describe(after, new)} is added: data written without it "
-                        "fails to parse in consumers reading with the reader's schema",
-                        "add the field as optional instead of required", after.line)
+                ctx.add(
+                    Kind.REQUIRED_FIELD_ADDED,
+                    here,
+                    f"required {_describe(after, new)} is added: data written without it "
+                    "fails to parse in consumers reading with the reader's schema",
+                    "add the field as optional instead of required",
+                    after.line,
+                )
             else:
-                ctx.add(Kind.FIELD_ADDED, here, f"{_describe(after, new)} is added",
-                        "nothing to do", after.line)
+                ctx.add(
+                    Kind.FIELD_ADDED,
+                    here,
+                    f"{_describe(after, new)} is added",
+                    "nothing to do",
+                    after.line,
+                )
         elif after is None:
             here = _field_path(path, before)
             if before.oneof:
                 if before.oneof in surviving:
-                    ctx.add(Kind.ONEOF_FIELD_REMOVED, here,
-                            f"{_describe(before, old)} is removed from oneof `{before.oneof}`, "
-                            "which still exists: a value the writer sets in it is lost to "
-                            "consumers reading with the reader's schema",
-                            "keep the member (mark it deprecated), or remove the whole oneof",
-                            before.line, "original")
+                    ctx.add(
+                        Kind.ONEOF_FIELD_REMOVED,
+                        here,
+                        f"{_describe(before, old)} is removed from oneof `{before.oneof}`, "
+                        "which still exists: a value the writer sets in it is lost to "
+                        "consumers reading with the reader's schema",
+                        "keep the member (mark it deprecated), or remove the whole oneof",
+                        before.line,
+                        "original",
+                    )
             elif before.label == "required":
-                ctx.add(Kind.REQUIRED_FIELD_REMOVED, here,
-                        f"required {_describe(before, old)} is removed: consumers that still "
-                        "require it reject data written without it",
-                        "make the field optional in every consumer first, then remove it",
-                        before.line, "original")
+                ctx.add(
+                    Kind.REQUIRED_FIELD_REMOVED,
+                    here,
+                    f"required {_describe(before, old)} is removed: consumers that still "
+                    "require it reject data written without it",
+                    "make the field optional in every consumer first, then remove it",
+                    before.line,
+                    "original",
+                )
             else:
-                ctx.add(Kind.FIELD_REMOVED, here, f"{_describe(before, old)} is removed",
-                        "reserve its number and name so they are never reused", before.line,
-                        "original")
+                ctx.add(
+                    Kind.FIELD_REMOVED,
+                    here,
+                    f"{_describe(before, old)} is removed",
+                    "reserve its number and name so they are never reused",
+                    before.line,
+                    "original",
+                )
         else:
             _same_tag(ctx, path, old, new, before, after)
     _oneof_moves(ctx, path, old, new)
@@ -245,19 +310,25 @@ def _oneof_moves(ctx: _Context, path: str, old: Message, new: Message) -> None:
         names = ", ".join(f"`{m.name}`" for m in sorted(members, key=lambda m: m.number))
         here = f"{path}/{oneof}"
         if top_level >= 2:
-            ctx.add(Kind.MULTIPLE_FIELDS_MOVED_TO_ONEOF, here,
-                    f"fields {names} of message `{new.full_name}` are independent in the "
-                    f"writer's schema but share oneof `{oneof}` in the reader's: when the "
-                    "writer sets several, the reader keeps only the last",
-                    "leave existing fields where they are; add a new oneof with new fields",
-                    new.line)
+            ctx.add(
+                Kind.MULTIPLE_FIELDS_MOVED_TO_ONEOF,
+                here,
+                f"fields {names} of message `{new.full_name}` are independent in the "
+                f"writer's schema but share oneof `{oneof}` in the reader's: when the "
+                "writer sets several, the reader keeps only the last",
+                "leave existing fields where they are; add a new oneof with new fields",
+                new.line,
+            )
         else:
-            ctx.add(Kind.FIELD_MOVED_TO_EXISTING_ONEOF, here,
-                    f"oneof `{oneof}` of message `{new.full_name}` gathers fields {names} that "
-                    "were not in one oneof in the writer's schema: values the writer sets "
-                    "together overwrite each other in the reader",
-                    "leave existing fields outside the oneof; add new members instead",
-                    new.line)
+            ctx.add(
+                Kind.FIELD_MOVED_TO_EXISTING_ONEOF,
+                here,
+                f"oneof `{oneof}` of message `{new.full_name}` gathers fields {names} that "
+                "were not in one oneof in the writer's schema: values the writer sets "
+                "together overwrite each other in the reader",
+                "leave existing fields outside the oneof; add new members instead",
+                new.line,
+            )
 
 
 def _same_tag(
@@ -265,15 +336,22 @@ def _same_tag(
 ) -> None:
     here = _field_path(path, after)
     if before.oneof and not after.oneof:
-        ctx.add(Kind.ONEOF_FIELD_MOVED_TO_TOP_LEVEL, here,
-                f"{_describe(after, new)} moves out of oneof `{before.oneof}` to the top level",
-                "nothing to do for the registry", after.line)
+        ctx.add(
+            Kind.ONEOF_FIELD_MOVED_TO_TOP_LEVEL,
+            here,
+            f"{_describe(after, new)} moves out of oneof `{before.oneof}` to the top level",
+            "nothing to do for the registry",
+            after.line,
+        )
     if before.name != after.name:
-        ctx.add(Kind.FIELD_NAME_CHANGED, here,
-                f"field {after.number} of message `{new.full_name}` is renamed from "
-                f"`{before.name}` to `{after.name}`",
-                "nothing to do for the binary encoding; JSON consumers see a new key",
-                after.line)
+        ctx.add(
+            Kind.FIELD_NAME_CHANGED,
+            here,
+            f"field {after.number} of message `{new.full_name}` is renamed from "
+            f"`{before.name}` to `{after.name}`",
+            "nothing to do for the binary encoding; JSON consumers see a new key",
+            after.line,
+        )
     _compare_types(ctx, here, new, before, after, True)
 
 
@@ -288,51 +366,71 @@ def _compare_types(
 ) -> None:
     what = what or _describe(after, new)
     if before.kind != after.kind:
-        ctx.add(Kind.FIELD_KIND_CHANGED, here,
-                f"{what} is {_kind_text(ctx.original, before)} in the writer's schema but "
-                f"{_kind_text(ctx.update, after)} in the reader's: the wire types differ, so "
-                "consumers cannot read the writer's values",
-                "add a new field with a new number for the new type and deprecate this one",
-                after.line)
+        ctx.add(
+            Kind.FIELD_KIND_CHANGED,
+            here,
+            f"{what} is {_kind_text(ctx.original, before)} in the writer's schema but "
+            f"{_kind_text(ctx.update, after)} in the reader's: the wire types differ, so "
+            "consumers cannot read the writer's values",
+            "add a new field with a new number for the new type and deprecate this one",
+            after.line,
+        )
         return
     if before.kind == SCALAR:
         old_group, new_group = SCALAR_GROUPS[before.scalar], SCALAR_GROUPS[after.scalar]
         if old_group != new_group:
-            ctx.add(Kind.FIELD_SCALAR_KIND_CHANGED, here,
-                    f"{what} is {before.type_text(ctx.original)} in the writer's schema but "
-                    f"{after.type_text(ctx.update)} in the reader's: the encodings differ, so "
-                    "consumers misread or drop the writer's values",
-                    "keep the type (only int32/int64/uint32/uint64/bool/enum, sint32/sint64, "
-                    "string/bytes, fixed32/sfixed32 and fixed64/sfixed64 interchange), or add "
-                    "a new field", after.line)
+            ctx.add(
+                Kind.FIELD_SCALAR_KIND_CHANGED,
+                here,
+                f"{what} is {before.type_text(ctx.original)} in the writer's schema but "
+                f"{after.type_text(ctx.update)} in the reader's: the encodings differ, so "
+                "consumers misread or drop the writer's values",
+                "keep the type (only int32/int64/uint32/uint64/bool/enum, sint32/sint64, "
+                "string/bytes, fixed32/sfixed32 and fixed64/sfixed64 interchange), or add "
+                "a new field",
+                after.line,
+            )
             return
         if labels and before.label and after.label and before.label != after.label:
             if old_group == "STRING_OR_BYTES":
-                ctx.add(Kind.FIELD_STRING_OR_BYTES_LABEL_CHANGED, here,
-                        f"{what} changes from {before.label} to {after.label}",
-                        "check that consumers cope with the new cardinality", after.line)
+                ctx.add(
+                    Kind.FIELD_STRING_OR_BYTES_LABEL_CHANGED,
+                    here,
+                    f"{what} changes from {before.label} to {after.label}",
+                    "check that consumers cope with the new cardinality",
+                    after.line,
+                )
             else:
-                ctx.add(Kind.FIELD_NUMERIC_LABEL_CHANGED, here,
-                        f"{what} changes from {before.label} to {after.label}: numeric values "
-                        "are encoded differently (packed or not, one or many), so consumers "
-                        "misread them", "keep the label; add a new field for the new "
-                        "cardinality", after.line)
+                ctx.add(
+                    Kind.FIELD_NUMERIC_LABEL_CHANGED,
+                    here,
+                    f"{what} changes from {before.label} to {after.label}: numeric values "
+                    "are encoded differently (packed or not, one or many), so consumers "
+                    "misread them",
+                    "keep the label; add a new field for the new cardinality",
+                    after.line,
+                )
         return
     if before.kind == MAP:
-        assert before.key and after.key and before.value and after.value
+        assert before.key
+        assert after.key
+        assert before.value
+        assert after.value
         _compare_types(ctx, here, new, before.key, after.key, False, f"the key of map {what}")
-        _compare_types(
-            ctx, here, new, before.value, after.value, False, f"the value of map {what}"
-        )
+        _compare_types(ctx, here, new, before.value, after.value, False, f"the value of map {what}")
         return
     assert before.kind == MESSAGE
     old_local = ctx.original.local_name(before.type_name)
     new_local = ctx.update.local_name(after.type_name)
     if old_local != new_local:
-        ctx.add(Kind.FIELD_NAMED_TYPE_CHANGED, here,
-                f"{what} is of message type `{old_local}` in the writer's schema but "
-                f"`{new_local}` in the reader's: the registry treats them as different types",
-                "keep the field's type; add a new field for the other message", after.line)
+        ctx.add(
+            Kind.FIELD_NAMED_TYPE_CHANGED,
+            here,
+            f"{what} is of message type `{old_local}` in the writer's schema but "
+            f"`{new_local}` in the reader's: the registry treats them as different types",
+            "keep the field's type; add a new field for the other message",
+            after.line,
+        )
         return
     old_source = ctx.original.source_of(before.type_name)
     new_source = ctx.update.source_of(after.type_name)
@@ -349,11 +447,15 @@ def _compare_types(
     _message(inner, f"/{new_local}", old_message, new_message)
     if any(not d.kind.compatible for d in inner.found):
         ctx.found.extend(inner.found)
-        ctx.add(Kind.FIELD_NAMED_TYPE_CHANGED, here,
-                f"{what} refers to message `{new_local}`, which is incompatible between the "
-                "writer's and the reader's version of its file",
-                "make the imported message's change compatible, or refer to the version the "
-                "other side uses", after.line)
+        ctx.add(
+            Kind.FIELD_NAMED_TYPE_CHANGED,
+            here,
+            f"{what} refers to message `{new_local}`, which is incompatible between the "
+            "writer's and the reader's version of its file",
+            "make the imported message's change compatible, or refer to the version the "
+            "other side uses",
+            after.line,
+        )
 
 
 def _kind_text(schema: ProtoSchema, field: Field) -> str:

@@ -27,22 +27,44 @@ SCALAR, MESSAGE, MAP = "SCALAR", "MESSAGE", "MAP"
 
 # FieldDescriptorProto.Type numbers -> the type's name in `.proto` text
 _SCALARS = {
-    1: "double", 2: "float", 3: "int64", 4: "uint64", 5: "int32", 6: "fixed64", 7: "fixed32",
-    8: "bool", 9: "string", 12: "bytes", 13: "uint32", 15: "sfixed32", 16: "sfixed64",
-    17: "sint32", 18: "sint64", 14: "enum",
+    1: "double",
+    2: "float",
+    3: "int64",
+    4: "uint64",
+    5: "int32",
+    6: "fixed64",
+    7: "fixed32",
+    8: "bool",
+    9: "string",
+    12: "bytes",
+    13: "uint32",
+    15: "sfixed32",
+    16: "sfixed64",
+    17: "sint32",
+    18: "sint64",
+    14: "enum",
 }
 _TYPE_GROUP, _TYPE_MESSAGE, _TYPE_ENUM = 10, 11, 14
 _LABEL_OPTIONAL, _LABEL_REQUIRED, _LABEL_REPEATED = 1, 2, 3
 
 # the scalar groups inside which the registry sees no change (protobuf's "updating" rules)
 SCALAR_GROUPS = {
-    "int32": "GENERAL_NUMBER", "int64": "GENERAL_NUMBER", "uint32": "GENERAL_NUMBER",
-    "uint64": "GENERAL_NUMBER", "bool": "GENERAL_NUMBER", "enum": "GENERAL_NUMBER",
-    "sint32": "SIGNED_NUMBER", "sint64": "SIGNED_NUMBER",
-    "string": "STRING_OR_BYTES", "bytes": "STRING_OR_BYTES",
-    "fixed32": "FIXED32", "sfixed32": "FIXED32",
-    "fixed64": "FIXED64", "sfixed64": "FIXED64",
-    "float": "FLOAT", "double": "DOUBLE",
+    "int32": "GENERAL_NUMBER",
+    "int64": "GENERAL_NUMBER",
+    "uint32": "GENERAL_NUMBER",
+    "uint64": "GENERAL_NUMBER",
+    "bool": "GENERAL_NUMBER",
+    "enum": "GENERAL_NUMBER",
+    "sint32": "SIGNED_NUMBER",
+    "sint64": "SIGNED_NUMBER",
+    "string": "STRING_OR_BYTES",
+    "bytes": "STRING_OR_BYTES",
+    "fixed32": "FIXED32",
+    "sfixed32": "FIXED32",
+    "fixed64": "FIXED64",
+    "sfixed64": "FIXED64",
+    "float": "FLOAT",
+    "double": "DOUBLE",
 }
 
 # source-info path tags of FileDescriptorProto / DescriptorProto / EnumDescriptorProto
@@ -66,7 +88,8 @@ class Field:
 
     def type_text(self, schema: ProtoSchema) -> str:
         if self.kind == MAP:
-            assert self.key is not None and self.value is not None
+            assert self.key is not None
+            assert self.value is not None
             return f"map<{self.key.type_text(schema)}, {self.value.type_text(schema)}>"
         if self.kind == MESSAGE or self.scalar == "enum":
             return schema.local_name(self.type_name)
@@ -120,7 +143,7 @@ class ProtoSchema:
         """The type's name without the package of the file that declares it."""
         package = self.packages.get(self.file_of.get(full_name, ""), "")
         if package and full_name.startswith(package + "."):
-            return full_name[len(package) + 1:]
+            return full_name[len(package) + 1 :]
         return full_name
 
     def source_of(self, full_name: str) -> str:
@@ -174,9 +197,7 @@ def build(compiled: Compiled) -> ProtoSchema:
             for i, m in enumerate(proto.message_type)
             if not m.options.map_entry
         ]
-        enums = [
-            _enum(e, prefix, (_FILE_ENUM, i), lines) for i, e in enumerate(proto.enum_type)
-        ]
+        enums = [_enum(e, prefix, (_FILE_ENUM, i), lines) for i, e in enumerate(proto.enum_type)]
         if name == compiled.root:
             root_messages, root_enums = messages, enums
     package_line = None
@@ -218,9 +239,7 @@ def _index(
         file_of[prefix + enum.name] = proto.name
 
 
-def _enum(
-    enum: EnumDescriptorProto, scope: str, path: tuple[int, ...], lines: _Lines
-) -> Enum:
+def _enum(enum: EnumDescriptorProto, scope: str, path: tuple[int, ...], lines: _Lines) -> Enum:
     constants: dict[int, str] = {}
     for value in enum.value:
         constants[value.number] = value.name  # with aliases, the last name per number wins
@@ -269,8 +288,14 @@ def _message(
             continue
         out.messages.append(
             _message(
-                nested, full + ".", file, (*path, _MESSAGE_NESTED, i), lines, proto3,
-                map_entries, all_messages,
+                nested,
+                full + ".",
+                file,
+                (*path, _MESSAGE_NESTED, i),
+                lines,
+                proto3,
+                map_entries,
+                all_messages,
             )
         )
     out.enums = [
@@ -304,8 +329,16 @@ def _field(
     else:
         label = None
     if descriptor.type == _TYPE_MESSAGE:
-        return Field(descriptor.name, descriptor.number, label, MESSAGE, type_name=type_name,
-                     oneof=oneof)
+        return Field(
+            descriptor.name, descriptor.number, label, MESSAGE, type_name=type_name, oneof=oneof
+        )
     scalar = _SCALARS[descriptor.type]
-    return Field(descriptor.name, descriptor.number, label, SCALAR, scalar=scalar,
-                 type_name=type_name if descriptor.type == _TYPE_ENUM else "", oneof=oneof)
+    return Field(
+        descriptor.name,
+        descriptor.number,
+        label,
+        SCALAR,
+        scalar=scalar,
+        type_name=type_name if descriptor.type == _TYPE_ENUM else "",
+        oneof=oneof,
+    )

@@ -7,11 +7,13 @@ The protobuf runtime is imported on first use.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from gate.formats.protobuf.model import Message, ProtoSchema
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    from gate.formats.protobuf.model import Message, ProtoSchema
 
 # every generated message set stops at this many messages
 MAX_PAYLOADS = 300
@@ -36,9 +38,21 @@ _EDGES: dict[str, tuple[Any, ...]] = {
     "bytes": (b"a", b"\xff\xfe"),
 }
 _TYPE_NAMES = {
-    1: "double", 2: "float", 3: "int64", 4: "uint64", 5: "int32", 6: "fixed64", 7: "fixed32",
-    8: "bool", 9: "string", 12: "bytes", 13: "uint32", 15: "sfixed32", 16: "sfixed64",
-    17: "sint32", 18: "sint64",
+    1: "double",
+    2: "float",
+    3: "int64",
+    4: "uint64",
+    5: "int32",
+    6: "fixed64",
+    7: "fixed32",
+    8: "bool",
+    9: "string",
+    12: "bytes",
+    13: "uint32",
+    15: "sfixed32",
+    16: "sfixed64",
+    17: "sint32",
+    18: "sint64",
 }
 TYPE_GROUP, TYPE_MESSAGE, TYPE_ENUM = 10, 11, 14
 
@@ -58,8 +72,10 @@ def pool(schema: ProtoSchema) -> Any:
             # field layout per message: some 16,000 fields)
             from gate.errors import SchemaInvalid
 
-            raise SchemaInvalid("the protobuf runtime cannot build message classes for the "
-                                f"schema, so its payloads are not simulated: {error}") from None
+            raise SchemaInvalid(
+                "the protobuf runtime cannot build message classes for the "
+                f"schema, so its payloads are not simulated: {error}"
+            ) from None
         schema.derived["pool"] = known
     return known
 
@@ -160,7 +176,9 @@ def read_indexes(data: bytes, offset: int) -> tuple[tuple[int, ...], int]:
     if count < 0:
         raise IndexError_(
             f"the message-index count is {count}: written with the deprecated (non-zigzag) "
-            "index format? (confluent-kafka-python before 1.8, or use.deprecated.format)", start)
+            "index format? (confluent-kafka-python before 1.8, or use.deprecated.format)",
+            start,
+        )
     if count == 0:
         return (0,), offset
     if count > len(data) - offset:
@@ -172,7 +190,9 @@ def read_indexes(data: bytes, offset: int) -> tuple[tuple[int, ...], int]:
         if index < 0:
             raise IndexError_(
                 f"message index {index} is negative: written with the deprecated (non-zigzag) "
-                "index format?", at)
+                "index format?",
+                at,
+            )
         indexes.append(index)
     return tuple(indexes), offset
 
@@ -220,10 +240,15 @@ def generate_random(schema: ProtoSchema, full_name: str, rng: Any, count: int) -
 
 
 _RANGES: dict[str, tuple[int, int]] = {
-    "int32": (-(2**31), 2**31 - 1), "sint32": (-(2**31), 2**31 - 1),
-    "sfixed32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1),
-    "sint64": (-(2**63), 2**63 - 1), "sfixed64": (-(2**63), 2**63 - 1),
-    "uint32": (0, 2**32 - 1), "fixed32": (0, 2**32 - 1), "uint64": (0, 2**64 - 1),
+    "int32": (-(2**31), 2**31 - 1),
+    "sint32": (-(2**31), 2**31 - 1),
+    "sfixed32": (-(2**31), 2**31 - 1),
+    "int64": (-(2**63), 2**63 - 1),
+    "sint64": (-(2**63), 2**63 - 1),
+    "sfixed64": (-(2**63), 2**63 - 1),
+    "uint32": (0, 2**32 - 1),
+    "fixed32": (0, 2**32 - 1),
+    "uint64": (0, 2**64 - 1),
     "fixed64": (0, 2**64 - 1),
 }
 
@@ -252,16 +277,16 @@ def _random_scalar(schema: ProtoSchema, field: Any, rng: Any) -> Any:
     return None
 
 
-def _random_fill(schema: ProtoSchema, message: Any, rng: Any, depth: int,
-                 stack: tuple[str, ...]) -> None:
+def _random_fill(
+    schema: ProtoSchema, message: Any, rng: Any, depth: int, stack: tuple[str, ...]
+) -> None:
     chosen: dict[str, Any] = {}
     for field in _fields(message.DESCRIPTOR):
         oneof = _real_oneof(schema, field)
         if oneof is not None:
             members = chosen.get(oneof)
             if members is None:
-                group = [f for f in _fields(message.DESCRIPTOR)
-                         if _real_oneof(schema, f) == oneof]
+                group = [f for f in _fields(message.DESCRIPTOR) if _real_oneof(schema, f) == oneof]
                 members = chosen[oneof] = rng.choice([*group, None])
             if members is not field:
                 continue
@@ -270,16 +295,18 @@ def _random_fill(schema: ProtoSchema, message: Any, rng: Any, depth: int,
         _random_set(schema, message, field, rng, depth, stack)
 
 
-def _random_message(schema: ProtoSchema, target: Any, name: str, rng: Any, depth: int,
-                    stack: tuple[str, ...]) -> None:
+def _random_message(
+    schema: ProtoSchema, target: Any, name: str, rng: Any, depth: int, stack: tuple[str, ...]
+) -> None:
     if depth < MAX_DEPTH and name not in stack:
         _random_fill(schema, target, rng, depth + 1, (*stack, name))
     else:
         _minimal(schema, target, depth + 1)
 
 
-def _random_set(schema: ProtoSchema, message: Any, field: Any, rng: Any, depth: int,
-                stack: tuple[str, ...]) -> None:
+def _random_set(
+    schema: ProtoSchema, message: Any, field: Any, rng: Any, depth: int, stack: tuple[str, ...]
+) -> None:
     if _is_map(field):
         key_field = field.message_type.fields_by_number[1]
         value_field = field.message_type.fields_by_number[2]
@@ -307,7 +334,8 @@ def _random_set(schema: ProtoSchema, message: Any, field: Any, rng: Any, depth: 
         return
     if field.is_repeated:
         getattr(message, field.name).extend(
-            _random_scalar(schema, field, rng) for _ in range(rng.randint(0, 3)))
+            _random_scalar(schema, field, rng) for _ in range(rng.randint(0, 3))
+        )
         return
     value = _random_scalar(schema, field, rng)
     if value is not None:
@@ -328,8 +356,7 @@ def _real_oneof(schema: ProtoSchema, descriptor: Any) -> str | None:
 
 
 def _is_map(descriptor: Any) -> bool:
-    return bool(descriptor.type == TYPE_MESSAGE
-                and descriptor.message_type.GetOptions().map_entry)
+    return bool(descriptor.type == TYPE_MESSAGE and descriptor.message_type.GetOptions().map_entry)
 
 
 def _values(schema: ProtoSchema, descriptor: Any) -> tuple[Any, ...]:
@@ -344,8 +371,9 @@ def _fields(descriptor: Any) -> list[Any]:
     return [f for f in descriptor.fields if f.type != TYPE_GROUP]
 
 
-def _fill(schema: ProtoSchema, message: Any, full_name: str, depth: int,
-          stack: tuple[str, ...]) -> None:
+def _fill(
+    schema: ProtoSchema, message: Any, full_name: str, depth: int, stack: tuple[str, ...]
+) -> None:
     """Set every field to its first value; the first member of each oneof only."""
     seen_oneofs: set[str] = set()
     for field in _fields(message.DESCRIPTOR):
@@ -360,17 +388,25 @@ def _fill(schema: ProtoSchema, message: Any, full_name: str, depth: int,
 def _minimal(schema: ProtoSchema, message: Any, depth: int) -> None:
     for field in _fields(message.DESCRIPTOR):
         if field.is_required:
-            _set(schema, message, field, None, depth, (message.DESCRIPTOR.full_name,),
-                 minimal=True)
+            _set(schema, message, field, None, depth, (message.DESCRIPTOR.full_name,), minimal=True)
 
 
-def _set(schema: ProtoSchema, message: Any, field: Any, value: Any, depth: int,
-         stack: tuple[str, ...], minimal: bool = False) -> bool:
+def _set(
+    schema: ProtoSchema,
+    message: Any,
+    field: Any,
+    value: Any,
+    depth: int,
+    stack: tuple[str, ...],
+    minimal: bool = False,
+) -> bool:
     """Set `field` of `message` to `value` (None: the field's first value); False when there
     is nothing to set (a message too deep, a type with no values)."""
     if _is_map(field):
-        key_field, value_field = field.message_type.fields_by_number[1], \
-            field.message_type.fields_by_number[2]
+        key_field, value_field = (
+            field.message_type.fields_by_number[1],
+            field.message_type.fields_by_number[2],
+        )
         key = _values(schema, key_field)[0] if value is None else value[0]
         target = getattr(message, field.name)
         if value_field.type == TYPE_MESSAGE:
@@ -379,8 +415,13 @@ def _set(schema: ProtoSchema, message: Any, field: Any, value: Any, depth: int,
             if inner is not None:
                 entry.CopyFrom(inner)
             elif depth < MAX_DEPTH and value_field.message_type.full_name not in stack:
-                _fill(schema, entry, value_field.message_type.full_name, depth + 1,
-                      (*stack, value_field.message_type.full_name))
+                _fill(
+                    schema,
+                    entry,
+                    value_field.message_type.full_name,
+                    depth + 1,
+                    (*stack, value_field.message_type.full_name),
+                )
             return True
         target[key] = _values(schema, value_field)[0] if value is None else value[1]
         return True
@@ -416,8 +457,14 @@ def _set(schema: ProtoSchema, message: Any, field: Any, value: Any, depth: int,
     return True
 
 
-def _variants(schema: ProtoSchema, cls: Any, full_name: str, depth: int,
-              stack: tuple[str, ...], base: Any = None) -> Iterator[tuple[str, Any]]:
+def _variants(
+    schema: ProtoSchema,
+    cls: Any,
+    full_name: str,
+    depth: int,
+    stack: tuple[str, ...],
+    base: Any = None,
+) -> Iterator[tuple[str, Any]]:
     """One message per other oneof member (in `base`, every field set, in place of the oneof's
     first member), and one per other value of each field (beside the required fields only)."""
     descriptor = cls.DESCRIPTOR
@@ -426,6 +473,7 @@ def _variants(schema: ProtoSchema, cls: Any, full_name: str, depth: int,
         oneof = _real_oneof(schema, field)
         if oneof is not None:
             members.setdefault(oneof, []).append(field)
+
     def with_members(chosen: list[Any]) -> Any:
         message = cls()
         if base is not None:
@@ -445,7 +493,7 @@ def _variants(schema: ProtoSchema, cls: Any, full_name: str, depth: int,
     # members of two oneofs together: a reader that merges the two keeps only one
     names = list(members)
     for i, first in enumerate(names):
-        for second in names[i + 1:]:
+        for second in names[i + 1 :]:
             for a in members[first]:
                 for b in members[second]:
                     if a is members[first][0] or b is members[second][0]:
@@ -465,8 +513,9 @@ def _variants(schema: ProtoSchema, cls: Any, full_name: str, depth: int,
                 continue
 
 
-def _field_values(schema: ProtoSchema, field: Any, depth: int,
-                  stack: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
+def _field_values(
+    schema: ProtoSchema, field: Any, depth: int, stack: tuple[str, ...]
+) -> Iterator[tuple[str, Any]]:
     """Every value of a field beyond its first (for a map: its key's, then its value's)."""
     if _is_map(field):
         key_field = field.message_type.fields_by_number[1]

@@ -17,9 +17,8 @@ on its own (SIMULATION_VALUE_LOST, SIMULATION_ENUM_DEFAULTED, a decode failure).
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate.formats.protobuf import payloads
 from gate.formats.protobuf.model import ProtoSchema
@@ -40,6 +39,9 @@ from gate.simulation_types import (
     ValueChange,
 )
 from gate.simulationrules import SAMPLE_INVALID, SIMULATION_ENUM_DEFAULTED, SIMULATION_VALUE_LOST
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
 
 LOST, CHANGED, OVERWRITTEN, DEFAULTED = "lost", "changed", "overwritten", "defaulted"
 
@@ -90,12 +92,21 @@ class ProtobufSimulator:
     def prepare(self, writer: Any, reader: Any) -> None:
         """Nothing to note."""
 
-    def witness_of(self, writer: Any, reader: Any, payload: Any, *, writer_label: str,
-                   reader_label: str, target: str | None = None) -> Witness | None:
+    def witness_of(
+        self,
+        writer: Any,
+        reader: Any,
+        payload: Any,
+        *,
+        writer_label: str,
+        reader_label: str,
+        target: str | None = None,
+    ) -> Witness | None:
         return None
 
-    def plain_reader(self, writer: Any,
-                     reader: Any) -> Callable[[Sample], DecodedWire | SampleProblem]:
+    def plain_reader(
+        self, writer: Any, reader: Any
+    ) -> Callable[[Sample], DecodedWire | SampleProblem]:
         return lambda sample: self.read_plain(plain_sample(sample), writer, reader)
 
     def worth_simulating(self, reader: Any | None, writer: Any | None) -> bool:
@@ -125,17 +136,34 @@ class ProtobufSimulator:
 
             raise SchemaInvalid("Protobuf payloads are simulated on compiled schemas only")
         try:
-            return self._simulate(writer, reader, writer_label, reader_label, samples,
-                                  schema_id, targets, seed, random_count)
+            return self._simulate(
+                writer,
+                reader,
+                writer_label,
+                reader_label,
+                samples,
+                schema_id,
+                targets,
+                seed,
+                random_count,
+            )
         except RecursionError:
             from gate.errors import SchemaInvalid
 
             raise SchemaInvalid("the schemas nest too deeply to simulate payloads") from None
 
-    def _simulate(self, writer: ProtoSchema, reader: ProtoSchema, writer_label: str,
-                  reader_label: str, samples: Sequence[Any], schema_id: int | None,
-                  targets: Sequence[str], seed: int = 0,
-                  random_count: int = 20) -> SimulationOutcome:
+    def _simulate(
+        self,
+        writer: ProtoSchema,
+        reader: ProtoSchema,
+        writer_label: str,
+        reader_label: str,
+        samples: Sequence[Any],
+        schema_id: int | None,
+        targets: Sequence[str],
+        seed: int = 0,
+        random_count: int = 20,
+    ) -> SimulationOutcome:
         _PATHS.clear()
         reads: list[Read] = []
         rejected: list[SampleRejection] = []
@@ -147,8 +175,7 @@ class ProtobufSimulator:
                     continue
                 decoded = self.decode_wire(sample, writer, reader)
                 if isinstance(decoded, SampleProblem):
-                    rejected.append(SampleRejection(decoded.source, decoded.message,
-                                                    decoded.rule))
+                    rejected.append(SampleRejection(decoded.source, decoded.message, decoded.rule))
                 continue
             source = getattr(sample, "source", "sample")
             value = getattr(sample, "payload", sample)
@@ -158,9 +185,14 @@ class ProtobufSimulator:
                 continue
             name, message = parsed
             if not message.IsInitialized():
-                rejected.append(SampleRejection(source, "not valid under the writer schema: "
-                                                "required field(s) missing: " + ", ".join(
-                                                    message.FindInitializationErrors())))
+                rejected.append(
+                    SampleRejection(
+                        source,
+                        "not valid under the writer schema: "
+                        "required field(s) missing: "
+                        + ", ".join(message.FindInitializationErrors()),
+                    )
+                )
                 continue
             reads.append(read(writer, reader, source, message, name))
         import random
@@ -171,22 +203,34 @@ class ProtobufSimulator:
         left = payloads.MAX_PAYLOADS
         for name, _ in payloads.records(writer):
             for index, payload in enumerate(payloads.generate(writer, name)):
-                reads.append(read(writer, reader, f"generated #{index} ({name}: "
-                                  f"{payload.label})", payload.message, name))
+                reads.append(
+                    read(
+                        writer,
+                        reader,
+                        f"generated #{index} ({name}: {payload.label})",
+                        payload.message,
+                        name,
+                    )
+                )
             count = min(max(random_count, 0), left)
             left -= count
             reads.extend(
-                read(writer, reader, f"generated {payload.label} (random, seed {seed}; "
-                     f"{name})", payload.message, name)
-                for payload in payloads.generate_random(writer, name, rng, count))
+                read(
+                    writer,
+                    reader,
+                    f"generated {payload.label} (random, seed {seed}; {name})",
+                    payload.message,
+                    name,
+                )
+                for payload in payloads.generate_random(writer, name, rng, count)
+            )
         wanted = set(targets)
         witnesses: dict[str, Witness] = {}
         for target in targets:
             showing = [r for r in reads if any(target in o.paths for o in r.observations)]
             if showing:
                 best = min(showing, key=lambda r: (len(r.body), r.failure is None))
-                witnesses[target] = _witness(best, target, writer_label, reader_label,
-                                             schema_id)
+                witnesses[target] = _witness(best, target, writer_label, reader_label, schema_id)
         failures: dict[str, list[Any]] = {}
         changes: dict[tuple[str, str], ValueChange] = {}
         failed = 0
@@ -203,20 +247,25 @@ class ProtobufSimulator:
                 key = (path, seen.kind)
                 if key not in changes:
                     changes[key] = ValueChange(
-                        SIMULATION_ENUM_DEFAULTED if seen.kind == DEFAULTED
+                        SIMULATION_ENUM_DEFAULTED
+                        if seen.kind == DEFAULTED
                         else SIMULATION_VALUE_LOST,
                         f"{item.source} written with {writer_label} and read with "
                         f"{reader_label}: {seen.message}",
-                        path, item.source, item.payload, None,
-                        "keep the field's type, number and cardinality, or add a new field")
-        unnamed = [r for r in reads if r.failure is not None
-                   and not (r.failure.paths & wanted)]
+                        path,
+                        item.source,
+                        item.payload,
+                        None,
+                        "keep the field's type, number and cardinality, or add a new field",
+                    )
+        unnamed = [r for r in reads if r.failure is not None and not (r.failure.paths & wanted)]
         witness = None
         if unnamed:
             best = min(unnamed, key=lambda r: len(r.body))
             assert best.failure is not None
-            witness = _witness(best, next(iter(best.failure.paths), ""), writer_label,
-                               reader_label, schema_id)
+            witness = _witness(
+                best, next(iter(best.failure.paths), ""), writer_label, reader_label, schema_id
+            )
         elif witnesses:
             witness = next(iter(witnesses.values()))
         return SimulationOutcome(
@@ -237,8 +286,9 @@ class ProtobufSimulator:
             witnesses=witnesses,
         )
 
-    def decode_wire(self, sample: Sample, writer: ProtoSchema,
-                    reader: ProtoSchema | None) -> DecodedWire | SampleProblem:
+    def decode_wire(
+        self, sample: Sample, writer: ProtoSchema, reader: ProtoSchema | None
+    ) -> DecodedWire | SampleProblem:
         """A captured message read with the writer schema of its id, then as `reader` reads
         it (None: the writer itself)."""
         from gate.errors import SchemaInvalid
@@ -248,8 +298,9 @@ class ProtobufSimulator:
         except (SchemaInvalid, RecursionError) as error:
             return SampleProblem(sample.source, f"{sample.source} is not read: {_unusable(error)}")
 
-    def _decode_wire(self, sample: Sample, writer: ProtoSchema,
-                     reader: ProtoSchema | None) -> DecodedWire | SampleProblem:
+    def _decode_wire(
+        self, sample: Sample, writer: ProtoSchema, reader: ProtoSchema | None
+    ) -> DecodedWire | SampleProblem:
         assert sample.wire is not None
         indexes = sample.message_indexes or (0,)
         name = payloads.by_indexes(writer, indexes)
@@ -259,25 +310,30 @@ class ProtobufSimulator:
                 f"invalid message indexes {list(indexes)} at byte 5 of {sample.source}: schema "
                 f"id {sample.schema_id} has no such message "
                 f"({len(writer.messages)} top-level message(s))",
-                SAMPLE_INVALID)
+                SAMPLE_INVALID,
+            )
         from google.protobuf.message import DecodeError
 
-        body = sample.wire[sample.header_size:]
+        body = sample.wire[sample.header_size :]
         _PATHS.clear()
         try:
             message = payloads.message_class(writer, name).FromString(body)
         except DecodeError as error:
             return SampleProblem(
-                sample.source, f"corrupt wire-format message: the body (from byte "
+                sample.source,
+                f"corrupt wire-format message: the body (from byte "
                 f"{sample.header_size}) does not parse as `{name}` of schema id "
-                f"{sample.schema_id}: {error}", SAMPLE_INVALID)
+                f"{sample.schema_id}: {error}",
+                SAMPLE_INVALID,
+            )
         payload = payloads.to_json(message)
         if reader is None:
             return DecodedWire(sample, writer, payload, payload, body=body)
         return _decoded(sample, writer, reader, message, name, body)
 
-    def read_plain(self, sample: Sample, writer: ProtoSchema,
-                   reader: ProtoSchema) -> DecodedWire | SampleProblem:
+    def read_plain(
+        self, sample: Sample, writer: ProtoSchema, reader: ProtoSchema
+    ) -> DecodedWire | SampleProblem:
         """A JSON sample as a message of the writer (its first message it parses as), written
         and then read as Confluent's deserializer reads it with `reader`."""
         from gate.errors import SchemaInvalid
@@ -287,18 +343,24 @@ class ProtobufSimulator:
         except (SchemaInvalid, RecursionError) as error:
             return SampleProblem(sample.source, f"{sample.source} is not read: {_unusable(error)}")
 
-    def _read_plain(self, sample: Sample, writer: ProtoSchema,
-                    reader: ProtoSchema) -> DecodedWire | SampleProblem:
+    def _read_plain(
+        self, sample: Sample, writer: ProtoSchema, reader: ProtoSchema
+    ) -> DecodedWire | SampleProblem:
         parsed = _from_json(writer, sample.payload)
         if isinstance(parsed, str):
-            return SampleProblem(sample.source, f"not valid under the writer schema: {parsed}",
-                                 SAMPLE_NOT_VALID_FOR_WRITER)
+            return SampleProblem(
+                sample.source,
+                f"not valid under the writer schema: {parsed}",
+                SAMPLE_NOT_VALID_FOR_WRITER,
+            )
         name, message = parsed
         if not message.IsInitialized():
-            return SampleProblem(sample.source, "not valid under the writer schema: required "
-                                 "field(s) missing: "
-                                 + ", ".join(message.FindInitializationErrors()),
-                                 SAMPLE_NOT_VALID_FOR_WRITER)
+            return SampleProblem(
+                sample.source,
+                "not valid under the writer schema: required "
+                "field(s) missing: " + ", ".join(message.FindInitializationErrors()),
+                SAMPLE_NOT_VALID_FOR_WRITER,
+            )
         _PATHS.clear()
         return _decoded(sample, writer, reader, message, name, message.SerializeToString())
 
@@ -309,18 +371,21 @@ def _unusable(error: Exception) -> str:
     return str(getattr(error, "message", error))
 
 
-def _decoded(sample: Sample, writer: ProtoSchema, reader: ProtoSchema, message: Any, name: str,
-             body: bytes) -> DecodedWire:
+def _decoded(
+    sample: Sample, writer: ProtoSchema, reader: ProtoSchema, message: Any, name: str, body: bytes
+) -> DecodedWire:
     """`message` (a `name` of the writer, `body` serialised) as `reader` reads it."""
     payload = payloads.to_json(message)
     result = read(writer, reader, sample.source, message, name, body)
     failure = result.failure
     framing = payloads.index_bytes(result.indexes)
     if failure is not None:
-        return DecodedWire(sample, writer, payload, None, failure.message, body=body,
-                           index_bytes=framing)
-    return DecodedWire(sample, writer, payload, _read_json(reader, name, body), body=body,
-                       index_bytes=framing)
+        return DecodedWire(
+            sample, writer, payload, None, failure.message, body=body, index_bytes=framing
+        )
+    return DecodedWire(
+        sample, writer, payload, _read_json(reader, name, body), body=body, index_bytes=framing
+    )
 
 
 def writer_type() -> Any:
@@ -355,8 +420,14 @@ def _read_json(reader: ProtoSchema, name: str, body: bytes) -> Any:
         return None
 
 
-def read(writer: ProtoSchema, reader: ProtoSchema, source: str, message: Any, name: str,
-         body: bytes | None = None) -> Read:
+def read(
+    writer: ProtoSchema,
+    reader: ProtoSchema,
+    source: str,
+    message: Any,
+    name: str,
+    body: bytes | None = None,
+) -> Read:
     """Serialise `message` (a `name` of the writer), parse it as Confluent's deserializer
     would with `reader`, and note everything that did not come through."""
     from google.protobuf.message import DecodeError
@@ -367,27 +438,35 @@ def read(writer: ProtoSchema, reader: ProtoSchema, source: str, message: Any, na
     where = message_path(writer, name)
     target = _reader_message(writer, reader, name)
     if target is None:
-        item.observations.append(Observation(
-            "failure", frozenset({where, ""}),
-            f"the reader's schema has no message to read `{name}` with"))
+        item.observations.append(
+            Observation(
+                "failure",
+                frozenset({where, ""}),
+                f"the reader's schema has no message to read `{name}` with",
+            )
+        )
         return item
     if target != name:
         paths = {where}
         if writer.package != reader.package:
             paths.add("")
-        item.observations.append(Observation(
-            "failure", frozenset(paths),
-            f"the reader's schema has no message `{name}`: Confluent's deserializer reads it "
-            f"as `{target}`, its first message"))
+        item.observations.append(
+            Observation(
+                "failure",
+                frozenset(paths),
+                f"the reader's schema has no message `{name}`: Confluent's deserializer reads it "
+                f"as `{target}`, its first message",
+            )
+        )
         return item
     cls = payloads.message_class(reader, target)
     try:
         parsed = cls.FromString(data)
     except DecodeError as error:
         blamed, numbers = _blame(writer, reader, message, name, target)
-        item.observations.append(Observation(
-            "failure", frozenset(blamed or {where}),
-            f"DecodeError: {error}"))
+        item.observations.append(
+            Observation("failure", frozenset(blamed or {where}), f"DecodeError: {error}")
+        )
         # what the rest of the message does, without the fields that fail on their own
         rest = type(message)()
         rest.CopyFrom(message)
@@ -407,15 +486,22 @@ def read(writer: ProtoSchema, reader: ProtoSchema, source: str, message: Any, na
         for seen in list(item.observations):
             if seen.paths & required:
                 required |= seen.paths
-        item.observations.insert(0, Observation(
-            "failure", required,
-            "required field(s) missing: " + ", ".join(n for _, n in missing)
-            + " (Java's parser rejects the message)"))
+        item.observations.insert(
+            0,
+            Observation(
+                "failure",
+                required,
+                "required field(s) missing: "
+                + ", ".join(n for _, n in missing)
+                + " (Java's parser rejects the message)",
+            ),
+        )
     return item
 
 
-def _blame(writer: ProtoSchema, reader: ProtoSchema, message: Any, name: str,
-           target: str) -> tuple[set[str], set[int]]:
+def _blame(
+    writer: ProtoSchema, reader: ProtoSchema, message: Any, name: str, target: str
+) -> tuple[set[str], set[int]]:
     """The paths (and the numbers) of the writer's fields whose values alone make the
     reader's parse fail."""
     from google.protobuf.message import DecodeError
@@ -436,17 +522,23 @@ def _blame(writer: ProtoSchema, reader: ProtoSchema, message: Any, name: str,
             blamed |= _paths(writer, reader, name, target, descriptor.number)
             r = reader.all_messages.get(target)
             read_field = r.fields.get(descriptor.number) if r else None
-            if (descriptor.type == payloads.TYPE_MESSAGE and not descriptor.is_repeated
-                    and read_field is not None and read_field.kind == "MESSAGE"
-                    and not payloads._is_map(descriptor)):
+            if (
+                descriptor.type == payloads.TYPE_MESSAGE
+                and not descriptor.is_repeated
+                and read_field is not None
+                and read_field.kind == "MESSAGE"
+                and not payloads._is_map(descriptor)
+            ):
                 inner = getattr(message, descriptor.name)
-                blamed |= _blame(writer, reader, inner, descriptor.message_type.full_name,
-                                 read_field.type_name)[0]
+                blamed |= _blame(
+                    writer, reader, inner, descriptor.message_type.full_name, read_field.type_name
+                )[0]
     return blamed, numbers
 
 
-def _paths(writer: ProtoSchema, reader: ProtoSchema, name: str, target: str,
-           number: int) -> frozenset[str]:
+def _paths(
+    writer: ProtoSchema, reader: ProtoSchema, name: str, target: str, number: int
+) -> frozenset[str]:
     """The registry paths of field `number` of writer message `name` read as `target`."""
     key = (id(writer), id(reader), name, target, number)
     known = _PATHS.get(key)
@@ -461,8 +553,9 @@ def _paths(writer: ProtoSchema, reader: ProtoSchema, name: str, target: str,
 _PATHS: dict[tuple[int, int, str, str, int], frozenset[str]] = {}
 
 
-def _field_paths(writer: ProtoSchema, reader: ProtoSchema, name: str, target: str,
-                 number: int) -> set[str]:
+def _field_paths(
+    writer: ProtoSchema, reader: ProtoSchema, name: str, target: str, number: int
+) -> set[str]:
     out: set[str] = set()
     w = writer.all_messages.get(name)
     r = reader.all_messages.get(target)
@@ -510,8 +603,16 @@ def _reserved(schema: ProtoSchema, name: str, number: int) -> bool:
     return _field_reserved(schema, name, number)
 
 
-def _compare(writer: ProtoSchema, reader: ProtoSchema, written: Any, parsed: Any, name: str,
-             target: str, outer: frozenset[str], out: list[Observation]) -> None:
+def _compare(
+    writer: ProtoSchema,
+    reader: ProtoSchema,
+    written: Any,
+    parsed: Any,
+    name: str,
+    target: str,
+    outer: frozenset[str],
+    out: list[Observation],
+) -> None:
     """Every value of `written` (a `name`) looked for in `parsed` (a `target`); `outer` are the
     paths of the fields that hold them when the registry does not compare the two messages
     (another message type, or a type from another file)."""
@@ -526,13 +627,27 @@ def _compare(writer: ProtoSchema, reader: ProtoSchema, written: Any, parsed: Any
         rd = read_fields.get(number)
         if rd is None or rd.type == payloads.TYPE_GROUP:
             w_field = w_model.fields.get(number) if w_model else None
-            survives = bool(w_model and w_field and w_field.oneof and r_model and (
-                w_field.oneof in r_model.oneofs or any(
-                    f.oneof == w_field.oneof and n in r_model.fields
-                    for n, f in w_model.fields.items())))
+            survives = bool(
+                w_model
+                and w_field
+                and w_field.oneof
+                and r_model
+                and (
+                    w_field.oneof in r_model.oneofs
+                    or any(
+                        f.oneof == w_field.oneof and n in r_model.fields
+                        for n, f in w_model.fields.items()
+                    )
+                )
+            )
             if survives or not _reserved(reader, target, number):
-                out.append(Observation(LOST, paths, f"{what} is not in the reader's message "
-                                       "(it went to unknown fields)"))
+                out.append(
+                    Observation(
+                        LOST,
+                        paths,
+                        f"{what} is not in the reader's message (it went to unknown fields)",
+                    )
+                )
             continue
         if number in unknown:
             kind, extra = LOST, ""
@@ -540,26 +655,53 @@ def _compare(writer: ProtoSchema, reader: ProtoSchema, written: Any, parsed: Any
                 kind = DEFAULTED
                 extra = " (the reader's closed enum does not declare the number)"
                 numbers = value if descriptor.is_repeated else [value]
-                paths |= {f"{message_path(reader, rd.enum_type.full_name)}/{v}"
-                          for v in numbers if isinstance(v, int)}
-            out.append(Observation(kind, paths, f"{what} went to unknown fields in the "
-                                   f"reader{extra}"))
+                paths |= {
+                    f"{message_path(reader, rd.enum_type.full_name)}/{v}"
+                    for v in numbers
+                    if isinstance(v, int)
+                }
+            out.append(
+                Observation(kind, paths, f"{what} went to unknown fields in the reader{extra}")
+            )
             continue
         oneof = rd.containing_oneof
         r_field = r_model.fields.get(number) if r_model else None
-        if oneof is not None and r_field is not None and r_field.oneof:
-            if parsed.WhichOneof(oneof.name) != rd.name:
-                out.append(Observation(OVERWRITTEN, paths, f"{what} was overwritten by another "
-                                       f"member of the reader's oneof `{oneof.name}`"))
-                continue
+        if (
+            oneof is not None
+            and r_field is not None
+            and r_field.oneof
+            and parsed.WhichOneof(oneof.name) != rd.name
+        ):
+            out.append(
+                Observation(
+                    OVERWRITTEN,
+                    paths,
+                    f"{what} was overwritten by another "
+                    f"member of the reader's oneof `{oneof.name}`",
+                )
+            )
+            continue
         got = getattr(parsed, rd.name)
         if not _same(writer, reader, descriptor, value, rd, got, paths, out):
-            out.append(Observation(CHANGED, paths, f"{what} was written as "
-                                   f"{_show(value)} but reads as {_show(got)}"))
+            out.append(
+                Observation(
+                    CHANGED,
+                    paths,
+                    f"{what} was written as {_show(value)} but reads as {_show(got)}",
+                )
+            )
 
 
-def _same(writer: ProtoSchema, reader: ProtoSchema, wd: Any, value: Any, rd: Any, got: Any,
-          paths: frozenset[str], out: list[Observation]) -> bool:
+def _same(
+    writer: ProtoSchema,
+    reader: ProtoSchema,
+    wd: Any,
+    value: Any,
+    rd: Any,
+    got: Any,
+    paths: frozenset[str],
+    out: list[Observation],
+) -> bool:
     """Whether the reader's value `got` is the writer's `value`; differences inside messages
     are noted in `out` themselves (and count as the same here)."""
     w_map, r_map = payloads._is_map(wd), payloads._is_map(rd)
@@ -582,16 +724,26 @@ def _same(writer: ProtoSchema, reader: ProtoSchema, wd: Any, value: Any, rd: Any
     read_values = list(got) if rd.is_repeated else [got]
     if len(written) != len(read_values):
         return False
-    return all(_one(writer, reader, wd, w, rd, r, paths, out)
-               for w, r in zip(written, read_values, strict=True))
+    return all(
+        _one(writer, reader, wd, w, rd, r, paths, out)
+        for w, r in zip(written, read_values, strict=True)
+    )
 
 
 def _key(value: Any) -> Any:
     return value.encode() if isinstance(value, str) else value
 
 
-def _one(writer: ProtoSchema, reader: ProtoSchema, wd: Any, value: Any, rd: Any, got: Any,
-         paths: frozenset[str], out: list[Observation]) -> bool:
+def _one(
+    writer: ProtoSchema,
+    reader: ProtoSchema,
+    wd: Any,
+    value: Any,
+    rd: Any,
+    got: Any,
+    paths: frozenset[str],
+    out: list[Observation],
+) -> bool:
     w_message = wd.type == payloads.TYPE_MESSAGE
     r_message = rd.type == payloads.TYPE_MESSAGE
     if w_message != r_message:
@@ -599,18 +751,21 @@ def _one(writer: ProtoSchema, reader: ProtoSchema, wd: Any, value: Any, rd: Any,
     if not w_message:
         return _scalar_same(wd, value, rd, got)
     w_name, r_name = wd.message_type.full_name, rd.message_type.full_name
-    compared = (writer.local_name(w_name) == reader.local_name(r_name)
-                and writer.file_of.get(w_name) == writer.root
-                and reader.file_of.get(r_name) == reader.root)
-    _compare(writer, reader, value, got, w_name, r_name,
-             frozenset() if compared else paths, out)
+    compared = (
+        writer.local_name(w_name) == reader.local_name(r_name)
+        and writer.file_of.get(w_name) == writer.root
+        and reader.file_of.get(r_name) == reader.root
+    )
+    _compare(writer, reader, value, got, w_name, r_name, frozenset() if compared else paths, out)
     return True
 
 
 def _scalar_same(wd: Any, value: Any, rd: Any, got: Any) -> bool:
-    if type(value) is not type(got) and not (
-        isinstance(value, (int, float)) and isinstance(got, (int, float))
-    ) and not (isinstance(value, (str, bytes)) and isinstance(got, (str, bytes))):
+    if (
+        type(value) is not type(got)
+        and not (isinstance(value, (int, float)) and isinstance(got, (int, float)))
+        and not (isinstance(value, (str, bytes)) and isinstance(got, (str, bytes)))
+    ):
         return False  # read as another kind of value (text as packed numbers)
     if isinstance(value, bool) or isinstance(got, bool):
         return bool(value) == bool(got) and int(value) == int(got)
@@ -633,13 +788,17 @@ def _show(value: Any) -> str:
     return text if len(text) <= 80 else text[:77] + "..."
 
 
-def _witness(item: Read, target: str, writer_label: str, reader_label: str,
-             schema_id: int | None) -> Witness:
+def _witness(
+    item: Read, target: str, writer_label: str, reader_label: str, schema_id: int | None
+) -> Witness:
     seen = next((o for o in item.observations if target in o.paths), None)
-    error = seen.message if seen is not None else (
-        item.failure.message if item.failure else "")
-    wire = (b"\x00" + (schema_id or 0).to_bytes(4, "big") + payloads.index_bytes(item.indexes)
-            + item.body)
+    error = seen.message if seen is not None else (item.failure.message if item.failure else "")
+    wire = (
+        b"\x00"
+        + (schema_id or 0).to_bytes(4, "big")
+        + payloads.index_bytes(item.indexes)
+        + item.body
+    )
     return Witness(
         payload=item.payload,
         writer=writer_label,

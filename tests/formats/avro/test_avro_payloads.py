@@ -489,7 +489,7 @@ def test_deep_arrays_and_big_enums_stay_within_the_budget_and_say_where_they_sto
 ) -> None:
     from tests.support import avro_shapes
 
-    schema = eval(shape, vars(avro_shapes))
+    schema = eval(shape, vars(avro_shapes))  # a fixed expression of this test
     generated = payloads.payload_set(schema, random_count=20)
     assert generated.items
     assert generated.values <= 2 * payloads.MAX_COVERAGE_VALUES

@@ -513,7 +513,7 @@ def test_remote_references_are_never_fetched_by_default(no_network: list[Any]) -
 @pytest.fixture
 def schema_server() -> Iterator[str]:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
+        def do_GET(self) -> None:  # the http.server API
             body = json.dumps({"definitions": {"C": INTEGER}}).encode()
             status = 200 if self.path == "/customer.json" else 404
             self.send_response(status)

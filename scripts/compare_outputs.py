@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Compare gate's output byte for byte between a git revision and the working tree.
 
-Usage: python3 .ci/compare_outputs.py [REV] [--lines N] [--jobs J]
+Usage: python3 scripts/compare_outputs.py [REV] [--lines N] [--jobs J]
 
 REV (default `main`) is checked out into a temporary `git worktree`; both it and this working
 tree run the same commands through the real CLI (`python3 -m gate`, each with its own
