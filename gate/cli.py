@@ -529,7 +529,6 @@ def _main(argv: Sequence[str] | None) -> None:
         sys.exit(int(ExitCode.INTERRUPTED))
     except click.exceptions.ClickException as error:
         # usage errors: click's own message plus the command's help pointer
-        error.exit_code = int(ExitCode.USAGE)
         error.show()
         sys.exit(int(ExitCode.USAGE))
     except UsageError as error:  # pragma: no cover - raised inside error_handler normally
