@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 SCALAR, MESSAGE, MAP = "SCALAR", "MESSAGE", "MAP"
 
 # FieldDescriptorProto.Type numbers -> the type's name in `.proto` text
-_SCALARS = {
+SCALARS = {
     1: "double",
     2: "float",
     3: "int64",
@@ -44,7 +44,7 @@ _SCALARS = {
     18: "sint64",
     14: "enum",
 }
-_TYPE_GROUP, _TYPE_MESSAGE, _TYPE_ENUM = 10, 11, 14
+TYPE_GROUP, TYPE_MESSAGE, TYPE_ENUM = 10, 11, 14
 _LABEL_OPTIONAL, _LABEL_REQUIRED, _LABEL_REPEATED = 1, 2, 3
 
 # the scalar groups inside which the registry sees no change (protobuf's "updating" rules)
@@ -259,7 +259,7 @@ def _message(
     full = scope + message.name
     out = Message(message.name, full, file, line=lines.get(path))
     all_messages[full] = out
-    groups = {f.type_name.lstrip(".") for f in message.field if f.type == _TYPE_GROUP}
+    groups = {f.type_name.lstrip(".") for f in message.field if f.type == TYPE_GROUP}
     synthetic = {
         index
         for index, _ in enumerate(message.oneof_decl)
@@ -273,7 +273,7 @@ def _message(
         decl.name for index, decl in enumerate(message.oneof_decl) if index not in synthetic
     ]
     for i, descriptor in enumerate(message.field):
-        if descriptor.type == _TYPE_GROUP:
+        if descriptor.type == TYPE_GROUP:
             continue
         oneof = None
         if descriptor.HasField("oneof_index") and descriptor.oneof_index not in synthetic:
@@ -312,7 +312,7 @@ def _field(
     oneof: str | None,
 ) -> Field:
     type_name = descriptor.type_name.lstrip(".")
-    entry = map_entries.get(type_name) if descriptor.type == _TYPE_MESSAGE else None
+    entry = map_entries.get(type_name) if descriptor.type == TYPE_MESSAGE else None
     if entry is not None:
         key, value = (_field(f, proto3, map_entries, None) for f in entry.field)
         key.label = value.label = None
@@ -328,17 +328,17 @@ def _field(
         label = "optional"
     else:
         label = None
-    if descriptor.type == _TYPE_MESSAGE:
+    if descriptor.type == TYPE_MESSAGE:
         return Field(
             descriptor.name, descriptor.number, label, MESSAGE, type_name=type_name, oneof=oneof
         )
-    scalar = _SCALARS[descriptor.type]
+    scalar = SCALARS[descriptor.type]
     return Field(
         descriptor.name,
         descriptor.number,
         label,
         SCALAR,
         scalar=scalar,
-        type_name=type_name if descriptor.type == _TYPE_ENUM else "",
+        type_name=type_name if descriptor.type == TYPE_ENUM else "",
         oneof=oneof,
     )

@@ -10,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from gate.formats.protobuf.model import SCALARS, TYPE_ENUM, TYPE_GROUP, TYPE_MESSAGE
+
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
@@ -37,24 +39,6 @@ _EDGES: dict[str, tuple[Any, ...]] = {
     "string": ("a", "é"),
     "bytes": (b"a", b"\xff\xfe"),
 }
-_TYPE_NAMES = {
-    1: "double",
-    2: "float",
-    3: "int64",
-    4: "uint64",
-    5: "int32",
-    6: "fixed64",
-    7: "fixed32",
-    8: "bool",
-    9: "string",
-    12: "bytes",
-    13: "uint32",
-    15: "sfixed32",
-    16: "sfixed64",
-    17: "sint32",
-    18: "sint64",
-}
-TYPE_GROUP, TYPE_MESSAGE, TYPE_ENUM = 10, 11, 14
 
 
 def pool(schema: ProtoSchema) -> Any:
@@ -256,7 +240,7 @@ _RANGES: dict[str, tuple[int, int]] = {
 def _random_scalar(schema: ProtoSchema, field: Any, rng: Any) -> Any:
     if field.type == TYPE_ENUM:
         return rng.choice([v.number for v in field.enum_type.values] or [0])
-    name = _TYPE_NAMES.get(field.type, "")
+    name = SCALARS.get(field.type, "")
     if name in _RANGES:
         low, high = _RANGES[name]
         # small numbers as often as any: a width of bits first, then a number of that width
@@ -364,7 +348,7 @@ def _values(schema: ProtoSchema, descriptor: Any) -> tuple[Any, ...]:
         # a non-zero number first: a proto3 field holding 0 is not written at all
         numbers = sorted({v.number for v in descriptor.enum_type.values}, key=lambda n: n == 0)
         return tuple(numbers) or (0,)
-    return _EDGES.get(_TYPE_NAMES.get(descriptor.type, ""), ())
+    return _EDGES.get(SCALARS.get(descriptor.type, ""), ())
 
 
 def _fields(descriptor: Any) -> list[Any]:
