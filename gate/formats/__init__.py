@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from gate.model import Rule
     from gate.samples import DecodedWire, Sample, SampleProblem
-    from gate.simulate import SimulationOutcome
+    from gate.simulation_types import SimulationOutcome
 
 
 @dataclass(frozen=True)
@@ -106,7 +106,9 @@ class Simulator(Protocol[SimInput]):
     def plain_reader(
         self, writer: SimInput, reader: SimInput
     ) -> Callable[[Sample], DecodedWire | SampleProblem]:
-        """`read_plain` for many samples, with the two schemas prepared once."""
+        """A reader of JSON samples written with `writer`, then read as `reader` reads them, the
+        two schemas prepared once: a sample the writer cannot write is a `SampleProblem`
+        (SAMPLE_NOT_VALID_FOR_WRITER); a reader that fails comes back as `DecodedWire.error`."""
         ...
 
     def worth_simulating(self, reader: object | None, writer: object | None) -> bool:
@@ -145,14 +147,6 @@ class Simulator(Protocol[SimInput]):
     ) -> DecodedWire | SampleProblem:
         """A captured message (`read_wire`'s) read with the writer schema of its id, then as
         `reader` reads it (None: the writer alone)."""
-        ...
-
-    def read_plain(
-        self, sample: Sample, writer: SimInput, reader: SimInput
-    ) -> DecodedWire | SampleProblem:
-        """A JSON sample written with `writer`, then read as `reader` reads it: a sample the
-        writer cannot write is a `SampleProblem` (SAMPLE_NOT_VALID_FOR_WRITER); a reader that
-        fails comes back as `DecodedWire.error`."""
         ...
 
 

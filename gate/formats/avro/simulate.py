@@ -115,9 +115,6 @@ class AvroSimulator:
     ) -> DecodedWire | SampleProblem:
         return _decode_avro_wire(sample, writer, reader, sample.body or b"")
 
-    def read_plain(self, sample: Sample, writer: Any, reader: Any) -> DecodedWire | SampleProblem:
-        return plain_reader(writer, reader)(sample)
-
     def plain_reader(
         self, writer: Any, reader: Any
     ) -> Callable[[Sample], DecodedWire | SampleProblem]:

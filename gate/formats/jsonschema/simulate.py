@@ -102,9 +102,6 @@ class JsonSimulator:
     ) -> DecodedWire | SampleProblem:
         return _decode_json_wire(sample, writer, reader, sample.body or b"")
 
-    def read_plain(self, sample: Sample, writer: Any, reader: Any) -> DecodedWire | SampleProblem:
-        return plain_reader(writer, reader)(sample)
-
     def plain_reader(
         self, writer: Any, reader: Any
     ) -> Callable[[Sample], DecodedWire | SampleProblem]:
