@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from gate.errors import FormatError
+from gate.errors import UnsupportedFormat
 from gate.formats import get_format
 from gate.model import (
     Category,
@@ -123,7 +123,7 @@ def canonical_form(schema_type: SchemaType, text: str) -> str:
     them). The stripped text for a type gate does not know."""
     try:
         schema_format = get_format(schema_type)
-    except (FormatError, ModuleNotFoundError):
+    except (UnsupportedFormat, ModuleNotFoundError):
         return text.strip()
     return schema_format.canonical(text)
 
@@ -515,7 +515,7 @@ def _shape(schema_type: SchemaType, text: str) -> tuple[int, ...] | None:
     """The format's `canonical_shape` of `text`; None for a type gate does not know."""
     try:
         return get_format(schema_type).canonical_shape(text)
-    except (FormatError, ModuleNotFoundError):
+    except (UnsupportedFormat, ModuleNotFoundError):
         return None
 
 

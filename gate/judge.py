@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from gate.compat import CheckMemo, Version, Violation, check_candidate, versions_to_check
 from gate.corerules import SCHEMA_TYPE_CHANGED
-from gate.errors import FormatError, SchemaInvalid
+from gate.errors import SchemaInvalid, UnsupportedFormat
 from gate.formats import CheckOptions, file_key, get_format
 from gate.jsonpos import line_of
 from gate.model import (
@@ -159,7 +159,7 @@ def _cache_key(schema: Schema, registered: bool = False) -> tuple[object, ...]:
     # the text itself, not a digest of it: a string hashes once, faster than any digest
     try:
         return get_format(schema.type).parse_key(schema, registered)
-    except (FormatError, ModuleNotFoundError):
+    except (UnsupportedFormat, ModuleNotFoundError):
         return file_key(schema)
 
 

@@ -104,12 +104,12 @@ def simulate_pair(
 
 def format_simulator(schema_type: SchemaType) -> Simulator[object] | None:
     """The format's simulator (`SchemaFormat.simulator`), None when it has none."""
-    from gate.errors import FormatError
+    from gate.errors import UnsupportedFormat
     from gate.formats import get_format
 
     try:
         return get_format(schema_type).simulator()
-    except (FormatError, ModuleNotFoundError):
+    except (UnsupportedFormat, ModuleNotFoundError):
         return None
 
 
