@@ -34,7 +34,7 @@ from gate.workspace import (
 if TYPE_CHECKING:
     from gate.config import Config
     from gate.options import RunOptions
-    from gate.workspace import StateView
+    from gate.sources.state import StateView
 
 
 def _inputs(workspace: Workspace, config: Config) -> RunInputs:
@@ -106,13 +106,7 @@ def run_check(options: RunOptions) -> Result:
                 assert wanted is not None
                 wanted |= {c.pin.subject for k in contracts for c in k.consumers if c.pin}
                 wanted |= required_subjects(config)
-            from gate.sources.snapshot import LazySnapshotState, SnapshotRegistry
-
-            if isinstance(registry, SnapshotRegistry):
-                # read one subject at a time: memory stays flat on any repository size
-                state = LazySnapshotState(registry, wanted)
-            else:
-                state = registry.load(wanted)
+            state = registry.view(wanted)
             label = state.source_label or "the registry"
             notes.append(f"registry baseline: {label}")
         else:

@@ -36,8 +36,9 @@ if TYPE_CHECKING:
 
     from gate.config import Config, SchemaReference, SubjectBinding
     from gate.sources import Tree
+    from gate.sources.state import StateView
     from gate.subjects import SubjectSource
-    from gate.workspace import ConfigScope, StateView
+    from gate.workspace import ConfigScope
 
 
 @dataclass(frozen=True)

@@ -22,11 +22,6 @@ if TYPE_CHECKING:
     from gate.options import Shard, SourceOptions
     from gate.sources import Tree
     from gate.sources.git import GitRepository
-    from gate.sources.snapshot import LazySnapshotState
-    from gate.sources.state import RegistryState
-
-    # the registry's state as a run reads it: loaded whole, or a snapshot read subject by subject
-    StateView = RegistryState | LazySnapshotState
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,8 @@ if TYPE_CHECKING:
     from gate.declarations import Contract, RegistryPin
     from gate.formats import CheckOptions
     from gate.references import ReferenceResolver, ResolvedReferences
-    from gate.workspace import StateView, Workspace
+    from gate.sources.state import StateView
+    from gate.workspace import Workspace
 
 
 def _contract_party_schema(

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from gate.history import History, InDoubt
     from gate.model import CheckResult
     from gate.options import Shard
-    from gate.workspace import StateView
+    from gate.sources.state import StateView
 
 
 def _drift_input(

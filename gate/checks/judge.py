@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from gate.history import History
     from gate.judge import Parsed, Parser
     from gate.options import RunOptions
+    from gate.sources.state import StateView
     from gate.subjects import SubjectSource
-    from gate.workspace import StateView
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,8 @@ from gate.simulationrules import SIMULATION_DECODE_FAILED
 if TYPE_CHECKING:
     from gate.samples import DecodedWire, Sample, SampleProblem
     from gate.sources.registry import RegistrySource
+    from gate.sources.state import StateView
     from gate.subjects import SubjectSource
-    from gate.workspace import StateView
 
 
 def _sample_files(root: Path, source: SubjectSource) -> tuple[list[Path], list[SampleProblem]]:

@@ -40,6 +40,8 @@ if TYPE_CHECKING:
 
     import httpx
 
+    from gate.sources.state import StateView
+
 log = logging.getLogger(__name__)
 
 ENV_URL = "GATE_REGISTRY_URL"
@@ -254,6 +256,11 @@ class RegistrySource(Protocol):
 
     def load(self, subjects: Collection[str] | None = None) -> RegistryState:
         """The state of `subjects` (None: every subject); unknown subjects are absent."""
+        ...
+
+    def view(self, subjects: Collection[str] | None = None) -> StateView:
+        """What a run reads of `subjects`: `load`'s state, or one the source fills as it is
+        asked (a snapshot reads one subject's folder at a time)."""
         ...
 
     def schema_by_id(self, schema_id: int) -> RegisteredSchema | None:
@@ -1091,6 +1098,9 @@ class HttpRegistry:
         return replace(schema, resolved_references=tuple(texts.items()))
 
     # -- the source interface ----------------------------------------------------------
+
+    def view(self, subjects: Collection[str] | None = None) -> RegistryState:
+        return self.load(subjects)
 
     def load(self, subjects: Collection[str] | None = None) -> RegistryState:
         """Every live version and the levels of `subjects` (None: every subject)."""

@@ -273,6 +273,10 @@ class SnapshotRegistry:
     def close(self) -> None:
         pass
 
+    def view(self, subjects: Collection[str] | None = None) -> LazySnapshotState:
+        """Read one subject at a time: memory stays flat on any repository size."""
+        return LazySnapshotState(self, subjects)
+
     def load(self, subjects: Collection[str] | None = None) -> RegistryState:
         """The snapshot's state of `subjects` (None: every subject); unknown ones are absent."""
         if subjects is None:

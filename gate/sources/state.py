@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TypeAlias
 
 from gate.model import Mode, Origin, OriginKind, Reference, Schema, SchemaType
 
@@ -134,3 +135,10 @@ class RegistryVerdict:
     version: int | None
     is_compatible: bool
     messages: tuple[str, ...] = ()
+
+
+if TYPE_CHECKING:
+    from gate.sources.snapshot import LazySnapshotState
+
+    # the registry's state as a run reads it: loaded whole, or a snapshot read subject by subject
+    StateView: TypeAlias = "RegistryState | LazySnapshotState"
