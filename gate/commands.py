@@ -567,10 +567,14 @@ def unwaive_command(args: UnwaiveArgs, verbosity: int = 0) -> int:
     waiver = find_waiver(config.waivers, args.fingerprint, args.rule, args.subject)
     declared_in_config = config.path is not None and waiver.file == config.path.name
     target = (
-        config.path if declared_in_config or config.waivers_file is None else (config.waivers_file)
+        config.path if declared_in_config or config.waivers_file is None else config.waivers_file
     )
     if target is None:
-        raise UsageError("no gate.yaml holds the waiver", args.fingerprint)
+        raise UsageError(
+            "no gate.yaml holds the waiver",
+            args.fingerprint,
+            "run gate unwaive from the repository whose gate.yaml declares it, or pass --config",
+        )
     text = target.read_text(encoding="utf-8")
     updated = remove_entry(text, waiver.line, waiver.file)
     _rewrite_config(target, text, updated, config.path or target, sources.environ)

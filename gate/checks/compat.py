@@ -25,9 +25,15 @@ def _read_file(path: Path) -> bytes:
             "schema file not found", str(path), "check the path and run gate again"
         ) from None
     except IsADirectoryError:
-        raise SourceError("expected a schema file, got a directory", str(path)) from None
+        raise SourceError(
+            "expected a schema file, got a directory", str(path), "name the schema files in it"
+        ) from None
     except OSError as error:
-        raise SourceError(f"cannot read schema file ({error.strerror})", str(path)) from None
+        raise SourceError(
+            f"cannot read schema file ({error.strerror})",
+            str(path),
+            "check the file's permissions and run gate again",
+        ) from None
 
 
 def _file_types(
@@ -172,7 +178,11 @@ class Changelog:
 
 def run_diff(options: CompatOptions) -> Changelog:
     if len(options.files) != 2:
-        raise UsageError("gate diff needs exactly two files", "OLD NEW")
+        raise UsageError(
+            "gate diff needs exactly two files",
+            "OLD NEW",
+            "to judge a version against several, use `gate compat OLD... NEW`",
+        )
     schema_type, (old, new), parser = load_files(options)
     if old.schema.type is not new.schema.type:
         raise UsageError(
