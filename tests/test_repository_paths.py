@@ -1,9 +1,10 @@
 """The suite reads nothing outside the repository, so it passes in anyone's clone.
 
 Every test and benchmark module is scanned: a path built from `__file__` may not climb above the
-repository's root (`parents[N]`, `.parent` chains, names bound to such paths, `/ ".."` joins), and
-no string names a folder beside the repository (`../shared`) or an absolute path of this machine
-(`/work/...`). Data the tests need ships in `tests/conformance/` and `tests/schemas/`.
+repository's root (`parents[N]`, `.parent` chains, names bound to such paths, `/ ".."` joins), no
+`Path` is built from a relative string that climbs (`Path("../x")`: the suite runs from the
+repository's root), and no string names an absolute path of this machine (`/work/...`). Data the
+tests need ships in `tests/conformance/` and `tests/schemas/`.
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ import pytest
 from tests.support.paths import CONFORMANCE, REPO_ROOT, REPORT_SCHEMAS
 
 SCANNED = ("tests", "benchmarks")
-# an absolute path on the machine the suite was written on, or a folder beside the repository
-OUTSIDE_LITERAL = re.compile(r"^/work(/|$)|(^|/)\.\./shared(/|$)")
+# an absolute path on the machine the suite was written on
+OUTSIDE_LITERAL = re.compile(r"^/work(/|$)")
 
 
 def _is_file_name(node: ast.expr) -> bool:
@@ -104,6 +105,15 @@ def outside_references(source: str, relative: Path) -> list[str]:
                     " folder(s) above the repository"
                 )
         if (
+            isinstance(node, ast.Call)
+            and _is_path_constructor(node.func)
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+            and node.args[0].value.split("/", 1)[0] == ".."
+        ):
+            problems.append(f"{node.lineno}: {ast.unparse(node)} climbs above the repository")
+        if (
             isinstance(node, ast.Constant)
             and isinstance(node.value, str)
             and OUTSIDE_LITERAL.search(node.value)
@@ -143,22 +153,22 @@ def test_no_module_refers_to_a_path_outside_the_repository(path: Path) -> None:
     [
         (
             "tests/test_simulate.py",
-            'CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance"',
+            'CONFORMANCE = Path(__file__).resolve().parents[2] / "corpus" / "conformance"',
         ),
         (
             "tests/report/test_junit.py",
-            'XSD = Path(__file__).resolve().parents[3] / "shared" / "schemas" / "junit.xsd"',
+            'XSD = Path(__file__).resolve().parents[3] / "corpus" / "schemas" / "junit.xsd"',
         ),
         (
             "tests/formats/test_jsonschema.py",
             "REPO = Path(__file__).resolve().parents[2]\n"
-            'CONFORMANCE = REPO.parent / "shared" / "conformance"',
+            'CONFORMANCE = REPO.parent / "corpus" / "conformance"',
         ),
         ("tests/x.py", "HERE = Path(__file__).parent.parent.parent"),
-        ("tests/x.py", 'ROOT = Path(__file__).resolve().parents[1] / ".." / "shared"'),
+        ("tests/x.py", 'ROOT = Path(__file__).resolve().parents[1] / ".." / "corpus"'),
         ("tests/x.py", "ROOT = os.path.dirname(os.path.dirname(os.path.dirname(__file__)))"),
-        ("tests/x.py", 'CORPUS = "/work/shared/conformance"'),
-        ("tests/x.py", 'CORPUS = Path("../shared/schemas/junit.xsd")'),
+        ("tests/x.py", 'CORPUS = "/work/corpus/conformance"'),
+        ("tests/x.py", 'CORPUS = Path("../corpus/schemas/junit.xsd")'),
     ],
 )
 def test_the_scan_catches_each_way_out(relative: str, source: str) -> None:
