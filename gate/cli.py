@@ -270,7 +270,7 @@ def compat(
     files: tuple[Path, ...],
 ) -> None:
     """Check NEW (the last file) against OLD versions (oldest first), without configuration."""
-    from gate.commands import SchemaArgs, compat_command
+    from gate.filecommands import SchemaArgs, compat_command
     from gate.report import ReportFormat
 
     args = SchemaArgs(
@@ -296,7 +296,7 @@ def diff(
     new: Path,
 ) -> None:
     """A changelog of one schema change, each change classified."""
-    from gate.commands import SchemaArgs, diff_command
+    from gate.filecommands import SchemaArgs, diff_command
     from gate.report import ReportFormat
 
     args = SchemaArgs((old, new), schema_type, mode, policy, ReportFormat(output_format))
@@ -388,7 +388,8 @@ def registry_export(
     directory: Path,
 ) -> None:
     """Write a registry snapshot to DIRECTORY, for offline runs."""
-    from gate.commands import ExportArgs, SourceArgs, export_command
+    from gate.commands import SourceArgs
+    from gate.repocommands import ExportArgs, export_command
 
     args = ExportArgs(SourceArgs(config, registry_url), directory, subjects)
     _execute(verbose, quiet, lambda verbosity: export_command(args, verbosity))
@@ -433,7 +434,8 @@ def waive(
     color: str,
 ) -> None:
     """Append a waiver for the finding with FINGERPRINT to gate.yaml (once)."""
-    from gate.commands import SourceArgs, WaiveArgs, waive_command
+    from gate.commands import SourceArgs
+    from gate.repocommands import WaiveArgs, waive_command
 
     sources = SourceArgs(config, registry_url, snapshot, offline, base, head, staged)
     args = WaiveArgs(sources, fingerprint, reason, owner, expires, rule, subject)
@@ -456,7 +458,7 @@ def unwaive(
     color: str,
 ) -> None:
     """Remove the waiver with FINGERPRINT from gate.yaml (or its waivers file)."""
-    from gate.commands import UnwaiveArgs, unwaive_command
+    from gate.repocommands import UnwaiveArgs, unwaive_command
 
     args = UnwaiveArgs(config, fingerprint, rule, subject)
     _execute(verbose, quiet, lambda verbosity: unwaive_command(args, verbosity))
@@ -482,7 +484,7 @@ def merge_reports(
     output_format: str | None, output: Path | None, reports: tuple[Path, ...]
 ) -> None:
     """Combine the JSON or JUnit reports of `gate check --shard K/N` runs into one."""
-    from gate.commands import MergeArgs, merge_command
+    from gate.filecommands import MergeArgs, merge_command
     from gate.report import ReportFormat
 
     args = MergeArgs(reports, ReportFormat(output_format) if output_format else None, output)
@@ -499,7 +501,7 @@ def merge_reports(
 )
 def rules(output_format: str) -> None:
     """Every rule id, its purpose and default severity."""
-    from gate.commands import rules_command
+    from gate.repocommands import rules_command
     from gate.report import ReportFormat
 
     _execute(0, 0, lambda verbosity: rules_command(ReportFormat(output_format), verbosity))

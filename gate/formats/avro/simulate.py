@@ -22,14 +22,6 @@ from gate.canonical import canonical_dumps
 from gate.formats.avro import PRIMITIVES
 from gate.jsonpos import join_pointer, pointer_tokens
 from gate.model import SchemaType, Witness
-from gate.samples import (
-    SAMPLE_NOT_VALID_FOR_WRITER,
-    DecodedWire,
-    Sample,
-    SampleProblem,
-    corrupt,
-    plain_sample,
-)
 from gate.simulation_types import (
     Candidate,
     FailureKind,
@@ -47,10 +39,15 @@ from gate.simulation_types import (
     shrink,
     worst,
 )
-from gate.simulationrules import SIMULATION_ENUM_DEFAULTED, SIMULATION_VALUE_LOST
+from gate.simulationrules import (
+    SAMPLE_NOT_VALID_FOR_WRITER,
+    SIMULATION_ENUM_DEFAULTED,
+    SIMULATION_VALUE_LOST,
+)
 
 if TYPE_CHECKING:
     from gate.formats.avro.payloads import NamedType
+    from gate.samples import DecodedWire, Sample, SampleProblem
 
 
 class AvroSimulator:
@@ -373,6 +370,7 @@ def _avro_samples(
     if not samples:
         return [], [], 0
     from gate.formats.avro import payloads
+    from gate.samples import Sample
 
     items: list[Item] = []
     rejected: list[SampleRejection] = []
@@ -815,6 +813,7 @@ def _decode_avro_wire(
 
     from gate.errors import SchemaInvalid
     from gate.formats.avro import payloads
+    from gate.samples import DecodedWire, SampleProblem, corrupt
 
     try:
         writer_parsed = payloads.parse(writer)
@@ -866,6 +865,7 @@ def plain_reader(writer: Any, reader: Any) -> Callable[[Sample], DecodedWire | S
     encoding (unions as `{"type": value}`)."""
     from gate.errors import SchemaInvalid
     from gate.formats.avro import payloads
+    from gate.samples import DecodedWire, SampleProblem, plain_sample
 
     try:
         writer_parsed = payloads.parse(writer)
