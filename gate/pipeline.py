@@ -7,18 +7,14 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gate.checks.contracts import contract_checks, contract_graph
-from gate.checks.drift import in_doubt, registry_only_drift
 from gate.checks.judge import SubjectJudge
 from gate.checks.registry import open_registry, verify_with_registry
-from gate.checks.samples import samples_check, samples_of
 from gate.errors import UsageError
 from gate.evidence import SimulationSettings, with_evidence
 from gate.formats import CheckOptions
 from gate.judge import Parsed, Parser
 from gate.model import CheckResult, InputPatterns, Result, RunInfo, RunInputs
 from gate.pool import judge_all
-from gate.references import ReferenceResolver, required_subjects
 from gate.subjects import in_shard, with_texts
 from gate.workspace import (
     ConfigScope,
@@ -33,7 +29,9 @@ from gate.workspace import (
 
 if TYPE_CHECKING:
     from gate.config import Config
+    from gate.contracts import PairCheck
     from gate.options import RunOptions
+    from gate.references import ReferenceResolver
     from gate.sources.state import StateView
 
 
@@ -53,6 +51,20 @@ def _input_patterns(workspace: Workspace, config: Config) -> InputPatterns:
     system for them could follow a link out of the repository."""
     patterns = sorted({p for source in workspace.subjects for p in source.samples})
     return {"root": str(Path(config.root).resolve()), "patterns": patterns}
+
+
+def _declares_references(config: Config) -> bool:
+    """Whether a subjects rule of gate.yaml declares `references:`."""
+    return any(rule.references for rule in config.subjects)
+
+
+def _required_subjects(config: Config) -> set[str]:
+    """The subjects gate.yaml's references name: the registry is asked for them too."""
+    if not _declares_references(config):
+        return set()
+    from gate.references import required_subjects
+
+    return required_subjects(config)
 
 
 def run_check(options: RunOptions) -> Result:
@@ -105,7 +117,7 @@ def run_check(options: RunOptions) -> Result:
             else:
                 assert wanted is not None
                 wanted |= {c.pin.subject for k in contracts for c in k.consumers if c.pin}
-                wanted |= required_subjects(config)
+                wanted |= _required_subjects(config)
             state = registry.view(wanted)
             label = state.source_label or "the registry"
             notes.append(f"registry baseline: {label}")
@@ -113,14 +125,19 @@ def run_check(options: RunOptions) -> Result:
             label = "the registry"
             notes.append("registry baseline: none configured (git comparison only)")
         contract_subjects = frozenset(c.subject for c in contracts)
-        resolver = ReferenceResolver(
-            ConfigScope(config, workspace.prefix),
-            workspace.head_tree,
-            workspace.base_tree,
-            state,
-            relative(config.path, config.root) or "gate.yaml",
-        )
-        subjects = resolver.attach(subjects)
+        resolver: ReferenceResolver | None = None
+        if contracts or _declares_references(config):
+            from gate.references import ReferenceResolver
+
+            resolver = ReferenceResolver(
+                ConfigScope(config, workspace.prefix),
+                workspace.head_tree,
+                workspace.base_tree,
+                state,
+                relative(config.path, config.root) or "gate.yaml",
+            )
+            subjects = resolver.attach(subjects)
+            notes += resolver.notes
         # a file git lists unchanged is read only for what compares it with something else than
         # its own base: the registry's versions, a contract's parties, samples; or when the
         # schemas it references changed
@@ -134,7 +151,6 @@ def run_check(options: RunOptions) -> Result:
                 or bool(s.samples)
             ),
         )
-        notes += resolver.notes
 
         settings = SimulationSettings(
             enabled=options.simulate and config.simulation.enabled,
@@ -143,6 +159,7 @@ def run_check(options: RunOptions) -> Result:
         )
         history = None
         if options.drift and state is not None:
+            from gate.checks.drift import in_doubt
             from gate.history import drift_history
 
             history = drift_history(
@@ -187,6 +204,8 @@ def run_check(options: RunOptions) -> Result:
                 if verified is not None:
                     judged[source.subject] = (*judged[source.subject], verified)
             if source.samples and candidate.ok and (options.compat or options.simulate):
+                from gate.checks.samples import samples_check
+
                 judged[source.subject] = (
                     *judged[source.subject],
                     samples_check(workspace.repo.root, source, candidate, parser, state, registry),
@@ -195,33 +214,41 @@ def run_check(options: RunOptions) -> Result:
             checks += judged[source.subject]
 
         if options.drift and state is not None and not sources.files:
+            from gate.checks.drift import registry_only_drift
+
             known = {s.subject for s in workspace.subjects}
             checks += registry_only_drift(state, known, options.shard)
 
-        contract_results, pairs = contract_checks(
-            workspace, parser, state, candidates, in_flight, options_for, contracts, resolver
-        )
-        notes += [n for n in resolver.notes if n not in notes]
-        if options.compat or options.simulate:
-            checks += contract_results
-            samples = {
-                s.subject: samples_of(workspace.repo.root, s)
-                for s in subjects
-                if s.samples and s.subject in contract_subjects
-            }
-            for pair in pairs:
-                evidenced = with_evidence(
-                    pair.check, pair.writer, pair.reader, settings, always=True
-                )
-                subject_samples = samples.get(pair.check.subject, ())
-                if subject_samples and settings.enabled:
-                    from gate.contracts import read_samples
+        pairs: list[PairCheck] = []
+        if contracts:
+            from gate.checks.contracts import contract_checks
+            from gate.checks.samples import samples_of
 
-                    pair = dataclasses.replace(pair, check=evidenced)
-                    evidenced = read_samples(pair, subject_samples)
-                checks.append(evidenced)
-        else:
-            pairs = []
+            assert resolver is not None  # made for every run with contracts
+            contract_results, pairs = contract_checks(
+                workspace, parser, state, candidates, in_flight, options_for, contracts, resolver
+            )
+            notes += [n for n in resolver.notes if n not in notes]
+            if options.compat or options.simulate:
+                checks += contract_results
+                samples = {
+                    s.subject: samples_of(workspace.repo.root, s)
+                    for s in subjects
+                    if s.samples and s.subject in contract_subjects
+                }
+                for pair in pairs:
+                    evidenced = with_evidence(
+                        pair.check, pair.writer, pair.reader, settings, always=True
+                    )
+                    subject_samples = samples.get(pair.check.subject, ())
+                    if subject_samples and settings.enabled:
+                        from gate.contracts import read_samples
+
+                        pair = dataclasses.replace(pair, check=evidenced)
+                        evidenced = read_samples(pair, subject_samples)
+                    checks.append(evidenced)
+            else:
+                pairs = []
     finally:
         if registry is not None:
             registry.close()
@@ -241,7 +268,11 @@ def run_check(options: RunOptions) -> Result:
         in_run = {check.subject for check in checks}
         waivers = tuple(w for w in waivers if w.subject in in_run)
     checks = apply_waivers(checks, waivers, today, relative(config.path, config.root))
-    edges = contract_graph(pairs, checks)
+    edges: list[tuple[str | None, str, str, bool]] = []
+    if pairs:
+        from gate.checks.contracts import contract_graph
+
+        edges = contract_graph(pairs, checks)
     info = RunInfo(
         base=workspace.base_label,
         head=workspace.head_label,

@@ -10,7 +10,6 @@ from typing import TYPE_CHECKING
 from gate.errors import SourceError, UsageError
 from gate.formats import CheckOptions
 from gate.model import Origin, OriginKind
-from gate.references import referring_files
 from gate.subjects import SubjectSource, collect_subjects, file_references, in_shard
 
 if TYPE_CHECKING:
@@ -186,7 +185,7 @@ def open_workspace(
             base_origin=lambda path: Origin(OriginKind.GIT, path=path, rev=base_rev),
             renames=renames,
             only=(
-                *referring_files(scope, only, head_tree),
+                *_referring_files(scope, only, head_tree),
                 *_subject_files(scope, touched, (head_tree, base_tree)),
             ),
             exclude=[prefix + folder for folder in _snapshot_folders(sources, config)],
@@ -206,6 +205,15 @@ def open_workspace(
         only,
         touched,
     )
+
+
+def _referring_files(scope: ConfigScope, only: Sequence[str], head: Tree) -> tuple[str, ...]:
+    """`only` and the files whose declared references reach one of them (gate.references)."""
+    if not only:
+        return ()
+    from gate.references import referring_files
+
+    return referring_files(scope, only, head)
 
 
 def _contract_files(contract: Contract, prefix: str) -> set[str]:
