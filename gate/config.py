@@ -56,7 +56,7 @@ from gate.errors import ConfigError, SourceError
 from gate.model import JsonPolicy, Mode, SchemaType
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterator, Mapping, Sequence
 
     import yaml
 
@@ -226,7 +226,7 @@ class Config:
         for rule in by_glob:
             # compiled once (and only when reached: a bad class such as [z-a] raises here, as
             # it always did)
-            if _glob_regex(rule.files).fullmatch(normalized) is not None:
+            if _normal_path_test(rule.files)(normalized):
                 return rule.bind(normalized)
         return None
 
@@ -306,6 +306,19 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
     flags = wcglob.GLOBSTAR | wcglob.DOTGLOB | wcglob.FORCEUNIX
     include, _ = wcglob.translate(pattern, flags=flags)
     return re.compile(include[0])
+
+
+@functools.lru_cache(maxsize=1024)
+def _normal_path_test(pattern: str) -> Callable[[str], bool]:
+    """Whether a normal path (`_normalize`'s: no empty, `.` or `..` part) matches `pattern`. For
+    `**/*<suffix>` that is whether the path ends with the suffix: a run matches every file of
+    the repository at both revisions, and a test of its end costs a fiftieth of the regex."""
+    shape = _ANY_FOLDER_SUFFIX.fullmatch(pattern)
+    if shape is not None:
+        suffix: str = shape["suffix"]
+        return lambda path: path.endswith(suffix)
+    regex = _glob_regex(pattern)
+    return lambda path: regex.fullmatch(path) is not None
 
 
 def glob_match(pattern: str, path: str) -> bool:

@@ -255,3 +255,18 @@ def test_a_run_with_the_built_in_rules_does_not_import_wcmatch(tmp_path: Path) -
     assert done.returncode == 1, done.stdout + done.stderr  # the record was renamed
     assert "AVRO_" in done.stdout
     assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+@given(st.text(alphabet="ab./-_x", max_size=16))
+@settings(max_examples=300)
+def test_the_suffix_test_of_normal_paths_agrees_with_the_glob_regex(path: str) -> None:
+    # a run matches the built-in rules by the end of the path alone; on a normal path (what
+    # `Config.match` tests) that must say what the regex says
+    from gate.config import _glob_regex, _normal_path_test, _normalize
+
+    normal = _normalize(path)
+    if normal is None:
+        return
+    for pattern in ("**/*.a", "**/*-x.a", "**/*.", "**/*a"):
+        expected = _glob_regex(pattern).fullmatch(normal) is not None
+        assert _normal_path_test(pattern)(normal) is expected, (pattern, normal)
