@@ -56,7 +56,7 @@ from gate.errors import ConfigError, SourceError
 from gate.model import JsonPolicy, Mode, SchemaType
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator, Mapping, Sequence
+    from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 
     import yaml
 
@@ -215,6 +215,26 @@ class Config:
         binding = cache[path] = self._match(path)
         return binding
 
+    def match_all(self, paths: Iterable[str]) -> dict[str, SubjectBinding]:
+        """The bindings of those of `paths` a rule matches, as `match` gives them. A path that
+        is normal already and ends with none of the glob rules' suffixes is passed over at once:
+        most files of a repository are no schema."""
+        by_file = self._rules[0]
+        suffixes = self._glob_suffixes
+        found: dict[str, SubjectBinding] = {}
+        for path in paths:
+            if (
+                suffixes is not None
+                and not path.endswith(suffixes)
+                and path not in by_file
+                and _already_normal(path)
+            ):
+                continue
+            binding = self.match(path)
+            if binding is not None:
+                found[path] = binding
+        return found
+
     def _match(self, path: str) -> SubjectBinding | None:
         normalized = _normalize(path)
         if normalized is None:
@@ -223,6 +243,9 @@ class Config:
         rule = by_file.get(normalized)
         if rule is not None:
             return rule.bind(normalized)
+        suffixes = self._glob_suffixes
+        if suffixes is not None and not normalized.endswith(suffixes):
+            return None  # most files of a repository are no schema
         for rule in by_glob:
             # compiled once (and only when reached: a bad class such as [z-a] raises here, as
             # it always did)
@@ -241,6 +264,18 @@ class Config:
             if rule.file is not None:
                 by_file.setdefault(rule.file, rule)
         return by_file, tuple(rule for rule in self.subjects if rule.files is not None)
+
+    @functools.cached_property
+    def _glob_suffixes(self) -> tuple[str, ...] | None:
+        """The suffixes of the `files:` rules when each is a `**/*<suffix>` glob (the built-in
+        rules are): a path that ends with none of them matches none of these rules."""
+        suffixes: list[str] = []
+        for rule in self._rules[1]:
+            shape = _ANY_FOLDER_SUFFIX.fullmatch(rule.files or "")
+            if shape is None:
+                return None
+            suffixes.append(shape["suffix"])
+        return tuple(suffixes)
 
     @functools.cached_property
     def _matched(self) -> dict[str, SubjectBinding | None]:
@@ -412,12 +447,23 @@ def _normalize(path: str) -> str | None:
     """A repository-relative posix path without `.`/empty parts; None if absolute or `..`."""
     if path.startswith(("/", "\\")) or _DRIVE.match(path):
         return None
-    if path and "//" not in path and "/." not in path and path[0] != "." and path[-1] != "/":
-        return path  # already normal: no empty part, and no part starting with a dot
+    if _already_normal(path):
+        return path  # no empty part, and no part starting with a dot
     parts = [part for part in path.split("/") if part not in ("", ".")]
     if not parts or ".." in parts:
         return None
     return "/".join(parts)
+
+
+def _already_normal(path: str) -> bool:
+    """No empty part and no part starting with a dot (so no `.` or `..` part either)."""
+    return (
+        bool(path)
+        and "//" not in path
+        and "/." not in path
+        and path[0] != "."
+        and (path[-1] != "/")
+    )
 
 
 def display_path(path: Path) -> str:

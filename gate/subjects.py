@@ -142,17 +142,14 @@ def collect_subjects(
     origins = (head_origin, base_origin)
     prefixes = tuple(f"{e.rstrip('/')}/" for e in exclude)
 
-    matched: dict[str, SubjectBinding | None] = {}  # most paths are at both sides
+    matched: dict[str, SubjectBinding] = {}
+    asked: set[str] = set()  # most paths are at both sides
 
     def bound(paths: list[str]) -> dict[str, SubjectBinding]:
-        out = {}
-        for p in paths:
-            if p.startswith(prefixes):
-                continue
-            b = matched[p] if p in matched else matched.setdefault(p, config.match(p))
-            if b is not None:
-                out[p] = b
-        return out
+        fresh = [p for p in paths if p not in asked]
+        asked.update(fresh)
+        matched.update(config.match_all(p for p in fresh if not p.startswith(prefixes)))
+        return {p: matched[p] for p in paths if p in matched}
 
     head_paths = head.list_paths()
     base_paths = base.list_paths()

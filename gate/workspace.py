@@ -13,7 +13,7 @@ from gate.model import Origin, OriginKind
 from gate.subjects import SubjectSource, collect_subjects, file_references, in_shard
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Sequence
+    from collections.abc import Callable, Iterable, Sequence
     from pathlib import Path
 
     from gate.config import Config, SubjectBinding
@@ -123,6 +123,19 @@ class ConfigScope:
         if binding is None or not self.prefix:
             return binding
         return dataclasses.replace(binding, samples=tuple(self.prefix + s for s in binding.samples))
+
+    def match_all(self, paths: Iterable[str]) -> dict[str, SubjectBinding]:
+        """`match` of each of `paths`, for those a rule matches."""
+        prefix = self.prefix
+        if not prefix:
+            return self.config.match_all(paths)
+        inside = {path[len(prefix) :]: path for path in paths if path.startswith(prefix)}
+        return {
+            inside[relative]: dataclasses.replace(
+                binding, samples=tuple(prefix + s for s in binding.samples)
+            )
+            for relative, binding in self.config.match_all(inside).items()
+        }
 
 
 def open_workspace(

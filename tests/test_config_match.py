@@ -7,7 +7,7 @@ import dataclasses
 from pathlib import Path, PurePosixPath
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from gate.config import (
@@ -270,3 +270,33 @@ def test_the_suffix_test_of_normal_paths_agrees_with_the_glob_regex(path: str) -
     for pattern in ("**/*.a", "**/*-x.a", "**/*.", "**/*a"):
         expected = _glob_regex(pattern).fullmatch(normal) is not None
         assert _normal_path_test(pattern)(normal) is expected, (pattern, normal)
+
+
+_CONFIGS = [
+    default_config(Path(".")),
+    Config(
+        path=None,
+        root=Path("."),
+        subjects=(
+            SubjectRule(subject="pinned", file="a/x.txt", files=None, type=SchemaType.AVRO),
+            SubjectRule(subject="{stem}", file=None, files="**/*.a"),
+        ),
+    ),
+    # a glob of another shape: every path goes through the rules
+    Config(
+        path=None,
+        root=Path("."),
+        subjects=(SubjectRule(subject="{dir}-{stem}", file=None, files="a/*.b"),),
+    ),
+]
+
+
+@given(st.lists(st.text(alphabet="ab./-_x\\:", max_size=12), max_size=8))
+@example(["a/x.txt", "a/./x.txt", "x.a/", "./b.a", "a//c.a", "/abs.a", "a/y.b", "c.txt"])
+@settings(max_examples=300)
+def test_matching_many_paths_binds_each_as_matching_it_alone(paths: list[str]) -> None:
+    # a run binds every file of the repository at once, passing over most by their ending
+    for config in _CONFIGS:
+        alone = {path: config.match(path) for path in paths}
+        expected = {path: binding for path, binding in alone.items() if binding is not None}
+        assert dataclasses.replace(config).match_all(paths) == expected
