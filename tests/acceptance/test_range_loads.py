@@ -1,0 +1,75 @@
+"""A commit-range check of plain schema files loads only the stages it runs: contracts, samples,
+drift, references and the other commands' code are imported when gate.yaml or the registry
+gives them work, not at start-up (each module's classes cost time to create)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.support.gitrepo import PINNED, RepoBuilder
+
+ROOT = Path(__file__).resolve().parents[2]
+AVRO = '{"type": "record", "name": "A", "fields": [{"name": "id", "type": "string"}]}\n'
+NOT_LOADED = (
+    "gate.atomic",
+    "gate.checks.contracts",
+    "gate.checks.samples",
+    "gate.contracts",
+    "gate.filecommands",
+    "gate.history",
+    "gate.references",
+    "gate.repocommands",
+    "gate.samples",
+)
+PROGRAM = (
+    "import sys\n"
+    "from gate.cli import main\n"
+    "sys.argv = ['gate', 'check', '--base', 'HEAD~1', '--head', 'HEAD', '-q']\n"
+    "try:\n"
+    "    main()\n"
+    "finally:\n"
+    "    print(' '.join(sorted(m for m in sys.modules if m.startswith('gate'))), file=sys.stderr)\n"
+)
+
+
+def loaded(repo: Path) -> set[str]:
+    env = {**os.environ, **PINNED, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", PROGRAM],
+        cwd=repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    return set(done.stderr.strip().splitlines()[-1].split())
+
+
+def test_a_range_check_of_plain_schema_files_loads_no_other_stage(tmp_path: Path) -> None:
+    repo = RepoBuilder(tmp_path / "repo")
+    repo.commit("base", {"schemas/a.avsc": AVRO, "schemas/b.avsc": AVRO.replace("A", "B", 1)})
+    optional = '{"name": "note", "type": ["null", "string"], "default": null}'
+    repo.commit("head", {"schemas/a.avsc": AVRO.replace('"string"}', f'"string"}}, {optional}')})
+    modules = loaded(repo.root)
+    assert "gate.pipeline" in modules
+    assert sorted(modules.intersection(NOT_LOADED)) == []
+
+
+def test_a_range_check_with_a_contract_loads_the_contract_stage(tmp_path: Path) -> None:
+    repo = RepoBuilder(tmp_path / "repo")
+    config = (
+        "version: 1\n"
+        "contracts:\n"
+        "  - subject: a\n"
+        "    producers: [{name: svc, file: schemas/a.avsc}]\n"
+        "    consumers: [{name: reader, reader: schemas/a.avsc}]\n"
+    )
+    repo.commit("base", {"gate.yaml": config, "schemas/a.avsc": AVRO})
+    optional = '{"name": "note", "type": ["null", "string"], "default": null}'
+    repo.commit("head", {"schemas/a.avsc": AVRO.replace('"string"}', f'"string"}}, {optional}')})
+    assert "gate.checks.contracts" in loaded(repo.root)
