@@ -160,6 +160,18 @@ class _Entry(NamedTuple):  # a tuple, not a dataclass: cheaper to define and to 
     sha: str
 
 
+class _RevisionRead(NamedTuple):
+    """A read of files at a revision, planned: what is known, what to ask git by id and by name."""
+
+    rev: str
+    sha: str
+    paths: Sequence[str]
+    known: dict[str, bytes]  # path -> content read already
+    by_id: dict[str, str]  # path -> blob id of a listed file
+    asked: list[tuple[str, str, bytes]]  # (path, relative, request) asked for by name
+    newline_paths: list[str]  # read from the listing's entries
+
+
 class _Listing(NamedTuple):
     """A listing of the index or of a tree: its files, and every path it names at all."""
 
@@ -1001,6 +1013,27 @@ class GitRepository:
         by name (a batch request is one line): it is read by object id from the revision's
         listing instead.
         """
+        return self.read_revisions([(rev, paths)])[0]
+
+    def read_revisions(self, requests: Sequence[tuple[str, Sequence[str]]]) -> list[BlobRead]:
+        """`read_revision` of each (rev, paths), the revisions' files read together: those
+        asked for by object id in one batch, those asked for by name in another."""
+        plans = [self._plan_read(rev, paths) for rev, paths in requests]
+        ids = [object_id for plan in plans for object_id in plan.by_id.values()]
+        blobs = self._objects(ids, next(p.rev for p in plans if p.by_id)) if ids else {}
+        named = [request for plan in plans for _, _, request in plan.asked]
+        subject = next((p.rev for p in plans if p.asked), "")
+        answers = self._batch(named, subject, follow=True)
+        results: list[BlobRead] = []
+        position = 0
+        for plan in plans:
+            end = position + len(plan.asked)
+            results.append(self._finish_read(plan, blobs, answers[position:end]))
+            position = end
+        return results
+
+    def _plan_read(self, rev: str, paths: Sequence[str]) -> _RevisionRead:
+        """What reading `paths` at `rev` asks of git (see `read_revision`)."""
         sha = self.resolve(rev)
         listing = self._trees.get(sha)
         known: dict[str, bytes] = {}
@@ -1029,14 +1062,21 @@ class GitRepository:
                 if entry is None and not _through_link(relative, listing.entries):
                     continue
             asked.append((path, relative, _encode(f"{sha}:{relative}")))
-        if by_id:
-            blobs = self._objects(list(by_id.values()), rev)
-            known.update(
-                (path, blobs[object_id][1])
-                for path, object_id in by_id.items()
-                if blobs[object_id][0] == "blob"
-            )
-        answers = self._batch([request for _, _, request in asked], rev, follow=True)
+        return _RevisionRead(rev, sha, paths, known, by_id, asked, newline_paths)
+
+    def _finish_read(
+        self,
+        plan: _RevisionRead,
+        blobs: Mapping[str, tuple[str, bytes]],
+        answers: Sequence[tuple[str, bytes]],
+    ) -> BlobRead:
+        """`plan`'s files from the objects read by id and the answers to its named requests."""
+        rev, sha, paths, known, by_id, asked, newline_paths = plan
+        known.update(
+            (path, blobs[object_id][1])
+            for path, object_id in by_id.items()
+            if blobs[object_id][0] == "blob"
+        )
         read: dict[str, bytes] = {}
         problems: list[str] = []
         for (path, relative, _), (kind, data) in zip(asked, answers, strict=True):
@@ -1666,6 +1706,24 @@ class RevisionTree:
     def grep(self, needles: Iterable[str], pathspecs: Sequence[str] = ()) -> set[str]:
         """The paths of this revision whose content holds any of `needles`."""
         return self._repo.grep(self.sha, needles, pathspecs)
+
+
+def read_together(reads: Sequence[tuple[Tree, Sequence[str]]]) -> list[dict[str, bytes]] | None:
+    """What `tree.read(paths)` gives for each (tree, paths), read through one set of batches
+    (see `read_revisions`); None unless every tree is a revision of one repository."""
+    revisions = [tree for tree, _ in reads if isinstance(tree, RevisionTree)]
+    if not revisions or len(revisions) != len(reads):
+        return None
+    repo = revisions[0]._repo
+    if any(tree._repo is not repo for tree in revisions):
+        return None
+    shas = [tree.sha for tree in revisions]
+    results = repo.read_revisions(
+        [(sha, paths) for sha, (_, paths) in zip(shas, reads, strict=True)]
+    )
+    for tree, result in zip(revisions, results, strict=True):
+        tree.problems.extend(result.problems)
+    return [result.contents for result in results]
 
 
 class IndexTree:
