@@ -215,7 +215,10 @@ def collect_subjects(
         same -= {b for h, b, _ in pairs if b in same and h != b}  # also a renamed file's base
         head_wanted = [p for p in head_wanted if p not in same]
         base_wanted = [p for p in base_wanted if p not in same]
-    if getattr(head, "kind", None) in _READ_ALONGSIDE and len(base_wanted) > 1 and head_wanted:
+    together = _read_together(head, head_wanted, base, base_wanted)
+    if together is not None:
+        head_data, base_data = together
+    elif getattr(head, "kind", None) in _READ_ALONGSIDE and len(base_wanted) > 1 and head_wanted:
         # git reads the base revision's files while this thread reads the head's (the work
         # tree's, or another git process's answer)
         from concurrent.futures import ThreadPoolExecutor
@@ -287,6 +290,19 @@ def collect_subjects(
 
 
 _READ_ALONGSIDE = (OriginKind.WORKTREE, OriginKind.GIT)
+
+
+def _read_together(
+    head: Tree, head_wanted: Sequence[str], base: Tree, base_wanted: Sequence[str]
+) -> tuple[dict[str, bytes], dict[str, bytes]] | None:
+    """Both sides' files read at once (two revisions of one repository: one git process), or
+    None when the trees are not such."""
+    if {getattr(head, "kind", None), getattr(base, "kind", None)} != {OriginKind.GIT}:
+        return None
+    from gate.sources.git import read_together
+
+    read = read_together([(head, head_wanted), (base, base_wanted)])
+    return None if read is None else (read[0], read[1])
 
 
 def with_texts(

@@ -42,12 +42,15 @@ class Workspace:
 
 
 def load_configuration(sources: SourceOptions) -> Config:
-    return configuration(sources)[0]
+    return configuration(sources, lookups=False)[0]
 
 
-def configuration(sources: SourceOptions) -> tuple[Config, GitRepository | None]:
+def configuration(
+    sources: SourceOptions, lookups: bool = True
+) -> tuple[Config, GitRepository | None]:
     """The configuration, and the repository when finding its root took opening it (no
-    gate.yaml: the repository's top folder is the configuration's), else None."""
+    gate.yaml: the repository's top folder is the configuration's), else None. With `lookups`,
+    the revisions the run names are looked up while the repository is opened."""
     from gate.config import default_config, find_config, load_config
 
     path = sources.config
@@ -58,8 +61,13 @@ def configuration(sources: SourceOptions) -> tuple[Config, GitRepository | None]
         return load_config(found, sources.environ), None
     from gate.sources.git import GitRepository
 
-    repo = GitRepository.open(sources.cwd)
+    repo = GitRepository.open(sources.cwd, _named_revisions(sources) if lookups else ())
     return default_config(repo.root), repo
+
+
+def _named_revisions(sources: SourceOptions) -> tuple[str, ...]:
+    """The base and head revisions a run names on its command line."""
+    return tuple(rev for rev in (sources.base, sources.head) if rev)
 
 
 def _only_files(sources: SourceOptions, root: Path, config_path: Path | None) -> tuple[str, ...]:
@@ -145,7 +153,7 @@ def open_workspace(
     from gate.sources.git import GitRepository, IndexTree, RevisionTree, WorktreeTree
 
     if repo is None:
-        repo = GitRepository.open(config.root)
+        repo = GitRepository.open(config.root, _named_revisions(sources))
     try:
         prefix = config.root.resolve().relative_to(repo.root.resolve()).as_posix()
     except ValueError:

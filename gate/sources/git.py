@@ -113,6 +113,21 @@ def _ls_tree(sha: str) -> tuple[str, ...]:
     return ("ls-tree", "-r", "-z", "--full-tree", sha)
 
 
+def _verify_commit(rev: str) -> tuple[str, ...]:
+    return ("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+
+
+def _looked_up_early(rev: str) -> bool:
+    """True for a revision `open` may look up while it finds the repository: a name that needs
+    the repository only (`HEAD` is resolved by finding it; `:` may start a path)."""
+    return (
+        bool(rev)
+        and rev != "HEAD"
+        and not rev.startswith("-")
+        and not any(c in rev for c in ":\n\r\0")
+    )
+
+
 def _log_raw(paths: Sequence[str], revisions: Sequence[str] = ()) -> tuple[str, ...]:
     """Every change to `paths` in the history of every ref but the stash, and of `revisions`
     (full shas), oldest first."""
@@ -160,6 +175,18 @@ class _Entry(NamedTuple):  # a tuple, not a dataclass: cheaper to define and to 
     sha: str
 
 
+class _RevisionRead(NamedTuple):
+    """A read of files at a revision, planned: what is known, what to ask git by id and by name."""
+
+    rev: str
+    sha: str
+    paths: Sequence[str]
+    known: dict[str, bytes]  # path -> content read already
+    by_id: dict[str, str]  # path -> blob id of a listed file
+    asked: list[tuple[str, str, bytes]]  # (path, relative, request) asked for by name
+    newline_paths: list[str]  # read from the listing's entries
+
+
 class _Listing(NamedTuple):
     """A listing of the index or of a tree: its files, and every path it names at all."""
 
@@ -204,6 +231,14 @@ def _no_search_in_current_directory() -> Iterator[None]:
             del os.environ["NoDefaultCurrentDirectoryInExePath"]
         else:
             os.environ["NoDefaultCurrentDirectoryInExePath"] = saved
+
+
+def _drop(started: dict[tuple[str, ...], _Prefetch]) -> None:
+    """Wait for prefetched commands whose answers nobody will take, and forget them."""
+    while started:
+        _, command = started.popitem()
+        with contextlib.suppress(Exception):
+            command.result()
 
 
 class _Prefetch:
@@ -448,9 +483,9 @@ _DISCOVERY = (
 _DUBIOUS = re.compile(r"dubious ownership in repository at '(?P<path>[^\n]*)'")
 
 
-def _discover(start: Path, path: Path, retry: bool = True) -> tuple[Path, str | None, bool]:
-    """(the work tree's top folder, HEAD's sha or None, whether the clone is shallow) for the
-    repository holding `start`.
+def _discover(start: Path, path: Path, retry: bool = True) -> tuple[Path, str | None, bool, bool]:
+    """(the work tree's top folder, HEAD's sha or None, whether the clone is shallow, whether
+    git found it from `start` itself) for the repository holding `start`.
 
     GIT_DIR and GIT_WORK_TREE are ignored here as in every git call of gate (see `_CLEARED`): a
     hook in a linked work tree runs with GIT_DIR set, and it would make git take `start` for the
@@ -477,7 +512,7 @@ def _discover(start: Path, path: Path, retry: bool = True) -> tuple[Path, str | 
     if status == 0 and len(lines) > 4 and _FULL_SHA.fullmatch(lines[-1]):
         head = lines.pop()
     if len(lines) >= 4 and lines[0] == "false":
-        return Path("\n".join(lines[3:])).resolve(), head, lines[2] == "true"
+        return Path("\n".join(lines[3:])).resolve(), head, lines[2] == "true", retry
     if retry and lines[:2] == ["false", "true"] and len(lines) == 3:
         # inside the .git folder: its work tree is what gitpython found, and so do we
         _, out, _ = _execute(["rev-parse", "--absolute-git-dir"], start)
@@ -532,17 +567,32 @@ class GitRepository:
     # ------------------------------------------------------------------ opening and running
 
     @classmethod
-    def open(cls, path: Path) -> GitRepository:
+    def open(cls, path: Path, revisions: Sequence[str] = ()) -> GitRepository:
         """The repository containing `path` (searching parent directories).
 
         One `git rev-parse` finds the work tree and resolves HEAD at once (most runs need it).
+        The lookups of `revisions` (those a run names) run alongside it, each in a process of
+        its own (see `prefetch`): resolving them later waits for no further git process.
         """
         start = path.parent if path.is_file() else path
-        root, head, shallow = _discover(start, path)
+        lookups: dict[tuple[str, ...], _Prefetch] = {}
+        if sys.platform != "win32" and start.is_dir():  # see `prefetch`
+            for rev in dict.fromkeys(r for r in revisions if _looked_up_early(r)):
+                args = _verify_commit(rev)
+                lookups[args] = _Prefetch(args, start)
+        try:
+            root, head, shallow, from_start = _discover(start, path)
+        except BaseException:
+            _drop(lookups)
+            raise
         repo = cls(root)
         repo._shallow = shallow
         if head is not None:
             repo._resolved["HEAD"] = repo._resolved[head] = head
+        if from_start:
+            repo._prefetched.update(lookups)
+        else:  # found from inside the git folder: looked up again in the work tree
+            _drop(lookups)
         return repo
 
     def close(self) -> None:
@@ -644,10 +694,12 @@ class GitRepository:
 
     def settle(self) -> None:
         """Wait for prefetched commands nobody asked for (no thread outlives this call)."""
-        while self._prefetched:
-            _, started = self._prefetched.popitem()
-            with contextlib.suppress(Exception):
-                started.result()
+        _drop(self._prefetched)
+
+    def _forget_lookups(self) -> None:
+        """Drop the revision lookups started before a fetch: their answers may be stale."""
+        lookups = [args for args in self._prefetched if args[:1] == ("rev-parse",)]
+        _drop({args: self._prefetched.pop(args) for args in lookups})
 
     def _failure(
         self, args: Sequence[str], status: int, stderr: str, subject: str, hint: str
@@ -680,11 +732,7 @@ class GitRepository:
             # a CI checkout often has only the remote-tracking branch of the base
             candidates.append(f"refs/remotes/origin/{base}{steps}")
         for candidate in candidates:
-            status, out, _ = self._run(
-                ["rev-parse", "--verify", "--quiet", f"{candidate}^{{commit}}"],
-                subject=rev,
-                ok=(0, 1, 128),
-            )
+            status, out, _ = self._run(_verify_commit(candidate), subject=rev, ok=(0, 1, 128))
             if status == 0 and out.strip():
                 sha = _decode(out.strip())
                 # once per name (see the class): the sha itself needs no second look either
@@ -800,6 +848,7 @@ class GitRepository:
             if failure is None:
                 failure = (attempt, status, err)
         self._resolved.clear()
+        self._forget_lookups()
         self._shallow = None
         if failure is not None:
             attempt, status, err = failure
@@ -839,6 +888,7 @@ class GitRepository:
             depth = f"--deepen={step}" if step is not None else "--unshallow"
             args = ["fetch", "--quiet", "--no-tags", depth, "origin"]
             status, _, err = self._run(args, subject="origin", ok=range(256))
+            self._forget_lookups()
             self._shallow = None
             if status != 0 and self.is_shallow:
                 raise GitError(
@@ -1001,6 +1051,27 @@ class GitRepository:
         by name (a batch request is one line): it is read by object id from the revision's
         listing instead.
         """
+        return self.read_revisions([(rev, paths)])[0]
+
+    def read_revisions(self, requests: Sequence[tuple[str, Sequence[str]]]) -> list[BlobRead]:
+        """`read_revision` of each (rev, paths), the revisions' files read together: those
+        asked for by object id in one batch, those asked for by name in another."""
+        plans = [self._plan_read(rev, paths) for rev, paths in requests]
+        ids = [object_id for plan in plans for object_id in plan.by_id.values()]
+        blobs = self._objects(ids, next(p.rev for p in plans if p.by_id)) if ids else {}
+        named = [request for plan in plans for _, _, request in plan.asked]
+        subject = next((p.rev for p in plans if p.asked), "")
+        answers = self._batch(named, subject, follow=True)
+        results: list[BlobRead] = []
+        position = 0
+        for plan in plans:
+            end = position + len(plan.asked)
+            results.append(self._finish_read(plan, blobs, answers[position:end]))
+            position = end
+        return results
+
+    def _plan_read(self, rev: str, paths: Sequence[str]) -> _RevisionRead:
+        """What reading `paths` at `rev` asks of git (see `read_revision`)."""
         sha = self.resolve(rev)
         listing = self._trees.get(sha)
         known: dict[str, bytes] = {}
@@ -1029,14 +1100,21 @@ class GitRepository:
                 if entry is None and not _through_link(relative, listing.entries):
                     continue
             asked.append((path, relative, _encode(f"{sha}:{relative}")))
-        if by_id:
-            blobs = self._objects(list(by_id.values()), rev)
-            known.update(
-                (path, blobs[object_id][1])
-                for path, object_id in by_id.items()
-                if blobs[object_id][0] == "blob"
-            )
-        answers = self._batch([request for _, _, request in asked], rev, follow=True)
+        return _RevisionRead(rev, sha, paths, known, by_id, asked, newline_paths)
+
+    def _finish_read(
+        self,
+        plan: _RevisionRead,
+        blobs: Mapping[str, tuple[str, bytes]],
+        answers: Sequence[tuple[str, bytes]],
+    ) -> BlobRead:
+        """`plan`'s files from the objects read by id and the answers to its named requests."""
+        rev, sha, paths, known, by_id, asked, newline_paths = plan
+        known.update(
+            (path, blobs[object_id][1])
+            for path, object_id in by_id.items()
+            if blobs[object_id][0] == "blob"
+        )
         read: dict[str, bytes] = {}
         problems: list[str] = []
         for (path, relative, _), (kind, data) in zip(asked, answers, strict=True):
@@ -1666,6 +1744,24 @@ class RevisionTree:
     def grep(self, needles: Iterable[str], pathspecs: Sequence[str] = ()) -> set[str]:
         """The paths of this revision whose content holds any of `needles`."""
         return self._repo.grep(self.sha, needles, pathspecs)
+
+
+def read_together(reads: Sequence[tuple[Tree, Sequence[str]]]) -> list[dict[str, bytes]] | None:
+    """What `tree.read(paths)` gives for each (tree, paths), read through one set of batches
+    (see `read_revisions`); None unless every tree is a revision of one repository."""
+    revisions = [tree for tree, _ in reads if isinstance(tree, RevisionTree)]
+    if not revisions or len(revisions) != len(reads):
+        return None
+    repo = revisions[0]._repo
+    if any(tree._repo is not repo for tree in revisions):
+        return None
+    shas = [tree.sha for tree in revisions]
+    results = repo.read_revisions(
+        [(sha, paths) for sha, (_, paths) in zip(shas, reads, strict=True)]
+    )
+    for tree, result in zip(revisions, results, strict=True):
+        tree.problems.extend(result.problems)
+    return [result.contents for result in results]
 
 
 class IndexTree:

@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from gate.judge import Parser
-from tests.support.gitrepo import RepoBuilder
+from tests.support.gitrepo import RepoBuilder, git_commands
 
 if TYPE_CHECKING:
     from tests.support.runner import GateRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 SUBJECTS = 60
+GATE_YAML = 'version: 1\nsubjects:\n  - files: "schemas/*.avsc"\n    subject: "{stem}"\n'
 posix_only = pytest.mark.skipif(sys.platform == "win32", reason="a shell script wraps git")
 
 
@@ -150,6 +151,36 @@ def test_one_changed_subject_of_many_builds_origins_for_its_file_only(
         "schemas/s07.avsc"
     }
     assert len(run.json()["checks"]) == SUBJECTS + 1  # s07's validity, every compat check
+
+
+@pytest.mark.parametrize("configured", [False, True], ids=["no-gate-yaml", "gate-yaml"])
+def test_one_changed_subject_of_many_starts_five_git_processes(
+    gate: GateRunner, tmp_path: Path, configured: bool
+) -> None:
+    repo = RepoBuilder(tmp_path / "repo")
+    files = {f"schemas/s{i:02d}.avsc": schema(i) for i in range(SUBJECTS)}
+    if configured:
+        files["gate.yaml"] = GATE_YAML
+    repo.commit("catalog", files)
+    repo.commit("one more field", {"schemas/s07.avsc": schema(7, extra=True)})
+    trace = tmp_path / "trace"
+    run = gate(
+        ["check", "--base", "HEAD~1", "--head", "HEAD", "-q"],
+        cwd=repo.root,
+        env={"GIT_TRACE": str(trace)},
+    )
+    assert run.exit_code == 0, run.stdout + run.stderr
+    commands = git_commands(trace)
+    # find the repository and HEAD while the base is looked up, list both revisions at once,
+    # then read the changed file's two versions in one batch
+    assert sorted(command.split()[0] for command in commands) == [
+        "cat-file",
+        "ls-tree",
+        "ls-tree",
+        "rev-parse",
+        "rev-parse",
+    ], commands
+    assert "rev-parse --verify --quiet 'HEAD~1^{commit}'" in commands
 
 
 @posix_only

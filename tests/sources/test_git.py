@@ -407,6 +407,16 @@ def test_fetch_base_for_a_branch_name_in_a_single_branch_clone(
     assert git.resolve("origin/release") == upstream.sha("release")
 
 
+def test_a_revision_looked_up_before_a_fetch_is_looked_up_again_after_it(
+    upstream: Any, tmp_path: Path
+) -> None:
+    clone = upstream.clone(tmp_path / "shallow", "--depth=1")
+    # looked up while the repository is found, before the fetch brings them
+    git = GitRepository.open(clone.root, ["release", "origin/release"])
+    git.fetch_base("release")
+    assert git.resolve("origin/release") == upstream.sha("release")
+
+
 def test_fetch_base_deepens_for_a_relative_revision(upstream: Any, tmp_path: Path) -> None:
     clone = upstream.clone(tmp_path / "shallow", "--depth=1")
     git = GitRepository.open(clone.root)

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from gate.errors import ExitCode, GitError
-from gate.sources.git import GitRepository, IndexTree, RevisionTree
+from gate.sources.git import GitRepository, IndexTree, RevisionTree, read_together
 from tests.support.gitrepo import git_commands
 
 if TYPE_CHECKING:
@@ -98,6 +98,41 @@ def test_open_resolves_head_in_the_same_process(repo: Any, traced: Callable[[str
     assert RevisionTree(git, "HEAD").sha == head
     assert git.resolve(head) == head
     assert names(git_commands(trace)) == ["rev-parse"]
+
+
+def test_open_looks_up_the_named_revisions_alongside(
+    repo: Any, traced: Callable[[str], Path]
+) -> None:
+    first = repo.commit("one", {"a.avsc": V1})
+    head = repo.commit("two", {"a.avsc": V2})
+    (repo.root / "below").mkdir()
+    trace = traced("open")
+    git = GitRepository.open(repo.root / "below", ["HEAD~1", "HEAD", "HEAD~1", "nowhere"])
+    assert git.resolve("HEAD~1") == first
+    assert git.resolve("HEAD") == head
+    with pytest.raises(GitError, match="git revision not found"):
+        git.resolve("nowhere")
+    git.settle()
+    # HEAD comes with finding the repository; `nowhere` is also tried as origin's branch
+    assert sorted(git_commands(trace)) == sorted(
+        [
+            "rev-parse --is-bare-repository --is-inside-git-dir --is-shallow-repository "
+            "--show-toplevel --verify --quiet 'HEAD^{commit}'",
+            "rev-parse --verify --quiet 'HEAD~1^{commit}'",
+            "rev-parse --verify --quiet 'nowhere^{commit}'",
+            "rev-parse --verify --quiet 'refs/remotes/origin/nowhere^{commit}'",
+            "remote",
+        ]
+    )
+
+
+def test_revisions_named_from_inside_the_git_folder_are_looked_up_in_the_work_tree(
+    repo: Any,
+) -> None:
+    first = repo.commit("one", {"a.avsc": V1})
+    repo.commit("two", {"a.avsc": V2})
+    git = GitRepository.open(repo.root / ".git" / "refs", ["HEAD~1"])
+    assert git.resolve("HEAD~1") == first
 
 
 def test_a_repository_without_commits_opens(repo: Any) -> None:
@@ -356,6 +391,30 @@ def test_the_base_of_a_staged_run_is_read_with_the_index(
     }
     assert names(git_commands(trace)).count("cat-file") == 2
     assert GitRepository.open(repo.root).read_revision(base, asked).contents == expected
+
+
+@pytest.mark.parametrize("listed", [False, True], ids=["by-name", "by-id"])
+def test_two_revisions_are_read_in_one_batch(
+    repo: Any, traced: Callable[[str], Path], listed: bool
+) -> None:
+    repo.commit("one", {"a.avsc": V1, "b.avsc": V1})
+    repo.symlink("out.avsc", "../outside.avsc")
+    repo.commit("two", {"a.avsc": V2})
+    git = GitRepository.open(repo.root)
+    head, base = RevisionTree(git, "HEAD"), RevisionTree(git, "HEAD~1")
+    if listed:
+        head.list_paths(), base.list_paths()
+    trace = traced("read")
+    read = read_together([(head, ["a.avsc", "out.avsc"]), (base, ["a.avsc", "b.avsc"])])
+    assert read == [{"a.avsc": V2.encode()}, {"a.avsc": V1.encode(), "b.avsc": V1.encode()}]
+    assert names(git_commands(trace)) == ["cat-file"] * (1 + listed)  # a link: by name
+    assert head.problems == [
+        "out.avsc: symbolic link points outside the repository (../outside.avsc); not read"
+    ]
+    assert base.problems == []
+    assert read_together([(head, ["a.avsc"]), (IndexTree(git), ["a.avsc"])]) is None
+    other = GitRepository.open(repo.root)
+    assert read_together([(head, ["a.avsc"]), (RevisionTree(other, "HEAD"), [])]) is None
 
 
 def test_a_prefetched_command_runs_once_and_answers_the_run_that_wants_it(
