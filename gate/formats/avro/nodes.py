@@ -381,9 +381,11 @@ class AvroSchema:
         """Known, from parsing, to nest deeper than Python's default recursion limit comfortably
         allows: walks over it make room to recurse before they start. (Walks over any other
         schema start without, and make room only if they run out of it.)"""
+        if self.measured_depth is None:
+            return False  # the common case, without the import below
         from gate.formats.avro.loadjson import SHALLOW
 
-        return self.measured_depth is not None and self.measured_depth > SHALLOW
+        return self.measured_depth > SHALLOW
 
     def __repr__(self) -> str:
         return f"AvroSchema({describe_short(self.root)})"
