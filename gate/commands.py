@@ -11,7 +11,7 @@ import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import click
 
@@ -52,8 +52,7 @@ class CheckArgs:
     shard: str | None = None
 
 
-@dataclass(frozen=True)
-class ReportRequest:
+class ReportRequest(NamedTuple):
     """One `--report FORMAT[=PATH]`: a format and a file, or standard output."""
 
     format: ReportFormat

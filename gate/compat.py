@@ -8,8 +8,7 @@ at every version.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gate.formats import CheckOptions, SchemaFormat
 from gate.model import Direction, Incompatibility, Mode, Side
@@ -18,16 +17,14 @@ if TYPE_CHECKING:
     from collections.abc import Sequence
 
 
-@dataclass(frozen=True)
-class Version:
+class Version(NamedTuple):
     """One parsed version of a subject's history, with a label for reports."""
 
     label: str
     parsed: object  # the format's parsed form
 
 
-@dataclass(frozen=True)
-class Violation:
+class Violation(NamedTuple):
     """An incompatibility between the candidate and one version, in one direction."""
 
     incompatibility: Incompatibility

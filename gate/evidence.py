@@ -10,8 +10,7 @@ value changes (Avro) and samples the writer rejects are findings of their own.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gate.errors import SchemaInvalid
 from gate.judge import Parsed, location_of
@@ -31,8 +30,7 @@ if TYPE_CHECKING:
     from gate.simulation_types import SimulationOutcome
 
 
-@dataclass(frozen=True)
-class SimulationSettings:
+class SimulationSettings(NamedTuple):
     enabled: bool = True
     seed: int = 0
     random_count: int = 20

@@ -7,7 +7,7 @@ import enum
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gate.simulationrules import SAMPLE_NOT_VALID_FOR_WRITER
 
@@ -103,8 +103,7 @@ class SimulatedFailure:
     count: int = 1  # payloads that failed with this same error
 
 
-@dataclass(frozen=True)
-class ValueChange:
+class ValueChange(NamedTuple):
     """A payload that decoded, but not to what was written (rule VALUE_LOST or ENUM_DEFAULTED)."""
 
     rule: str
@@ -116,8 +115,7 @@ class ValueChange:
     fix: str | None = None
 
 
-@dataclass(frozen=True)
-class SampleRejection:
+class SampleRejection(NamedTuple):
     """A configured sample that the writer schema does not accept."""
 
     source: str
@@ -155,8 +153,7 @@ class SimulationOutcome:
         return bool(self.failures)
 
 
-@dataclass(frozen=True)
-class Agreement:
+class Agreement(NamedTuple):
     """How the static checker's verdict and the simulation relate, ready for a finding."""
 
     disagrees: bool

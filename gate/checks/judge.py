@@ -4,8 +4,7 @@ at a time."""
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gate.checks.drift import subject_drift
 from gate.checks.git import effective_mode, git_checks
@@ -25,8 +24,7 @@ if TYPE_CHECKING:
     from gate.subjects import SubjectSource
 
 
-@dataclass(frozen=True)
-class SubjectOutcome:
+class SubjectOutcome(NamedTuple):
     """What judging one subject gave: its checks, and its parsed schemas for later stages."""
 
     checks: tuple[CheckResult, ...]

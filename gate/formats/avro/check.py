@@ -35,7 +35,7 @@ that checking two versions costs about as much as the types that differ.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gate.formats.avro import rules as R
 from gate.formats.avro.describe import (
@@ -78,8 +78,7 @@ __all__ = [
 _UNIT_FACTOR = {"millis": 1, "micros": 1000, "nanos": 1_000_000}
 
 
-@dataclass(frozen=True, slots=True)
-class Issue:
+class Issue(NamedTuple):
     """One incompatibility (or warning) with its places in both schemas.
 
     `reader_path` points into the reader schema; `writer_paths` at the writer's side of it (the

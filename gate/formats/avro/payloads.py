@@ -28,9 +28,8 @@ import struct
 import sys
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from gate.canonical import content_key
 from gate.errors import SchemaInvalid
@@ -193,8 +192,7 @@ class _Node:
         return self.name if self.name is not None else self.kind
 
 
-@dataclass(frozen=True)
-class NamedType:
+class NamedType(NamedTuple):
     """A named type (record, enum, fixed) of a schema, and where it is defined."""
 
     fullname: str
@@ -924,8 +922,7 @@ def decode(data: bytes, writer_parsed: Any, reader_parsed: Any) -> Any:
     return schemaless_reader(io.BytesIO(data), writer_parsed, reader_parsed)
 
 
-@dataclass(frozen=True)
-class PayloadSet:
+class PayloadSet(NamedTuple):
     """Generated payloads with their Avro bodies: the coverage set first, then the random ones."""
 
     items: tuple[tuple[Any, bytes], ...]
