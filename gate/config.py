@@ -50,7 +50,7 @@ from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gate.errors import ConfigError, SourceError
 from gate.model import JsonPolicy, Mode, SchemaType
@@ -481,8 +481,7 @@ def _display(path: Path) -> str:
 # ---------------------------------------------------------------------------------- errors
 
 
-@dataclass(frozen=True)
-class ConfigProblem:
+class ConfigProblem(NamedTuple):
     """One thing wrong in a configuration file, where it is, and what to do about it."""
 
     file: str

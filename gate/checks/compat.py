@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gate.errors import SourceError, UsageError
 from gate.evidence import SimulationSettings, with_evidence
@@ -149,8 +148,7 @@ def with_change_summary(
     return [dataclasses.replace(checks[0], summary=summary), *checks[1:]]
 
 
-@dataclass(frozen=True)
-class Changelog:
+class Changelog(NamedTuple):
     """`gate diff`: the changes between two versions, or why they could not be compared."""
 
     old: Parsed

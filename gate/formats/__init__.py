@@ -9,7 +9,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, TypeVar
+from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeVar
 
 from gate.errors import UnsupportedFormat
 from gate.model import Incompatibility, JsonPolicy, Origin, Schema, SchemaType, Side, Witness
@@ -39,8 +39,7 @@ class CheckOptions:
     import_paths: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(NamedTuple):
     """One change between two versions of a schema, in plain words, and how it is judged.
 
     `backward_ok` / `forward_ok` must agree with the format's checker: a change is not

@@ -10,8 +10,7 @@ from __future__ import annotations
 import enum
 import importlib
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gate import __version__
 
@@ -33,8 +32,7 @@ class ReportFormat(enum.StrEnum):
     CODEQUALITY = "codequality"
 
 
-@dataclass(frozen=True)
-class RenderOptions:
+class RenderOptions(NamedTuple):
     """How to render; the CLI decides each value (e.g. colour only on a terminal without NO_COLOR).
 
     `verbosity`: -1 quiet (failing findings and the summary only), 0 normal, 1 also passed

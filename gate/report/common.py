@@ -7,7 +7,7 @@ import enum
 import json
 import math
 import re
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from gate.model import JSON, CheckResult, Finding, Result, Rule, Severity, Witness
 
@@ -65,8 +65,7 @@ def subject_verdict(result: Result, checks: list[CheckResult]) -> Verdict:
     return combine([check_verdict(result, check) for check in checks])
 
 
-@dataclass(frozen=True)
-class Summary:
+class Summary(NamedTuple):
     """The counts every report closes with.
 
     Checks are counted by verdict; `warnings` counts live (not waived) findings of severity

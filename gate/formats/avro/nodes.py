@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gate.formats.avro import PRIMITIVES as PRIMITIVES
 
@@ -36,8 +36,7 @@ _UNKNOWN: Any = object()
 NO_PROPS: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class Logical:
+class Logical(NamedTuple):
     """A valid logical type: its name, and for decimals their precision and scale."""
 
     name: str
