@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -24,8 +23,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
 
-@dataclass(frozen=True)
-class SourceArgs:
+class SourceArgs(NamedTuple):
     """The source options as given: the sides of the repository and the registry baseline."""
 
     config: Path | None = None
@@ -40,8 +38,7 @@ class SourceArgs:
     files: tuple[Path, ...] = ()
 
 
-@dataclass(frozen=True)
-class CheckArgs:
+class CheckArgs(NamedTuple):
     """`gate check`, `gate drift` and `gate simulate`."""
 
     sources: SourceArgs
@@ -224,8 +221,8 @@ def _hook_range(args: SourceArgs, environ: Mapping[str, str]) -> SourceArgs:
     from_ref = environ.get("PRE_COMMIT_FROM_REF", "").strip()
     to_ref = environ.get("PRE_COMMIT_TO_REF", "").strip()
     if from_ref and to_ref:
-        return dataclasses.replace(args, base=from_ref, head=to_ref, staged=False)
-    return dataclasses.replace(args, base="HEAD", head=None, staged=True)
+        return args._replace(base=from_ref, head=to_ref, staged=False)
+    return args._replace(base="HEAD", head=None, staged=True)
 
 
 def source_options(args: SourceArgs) -> SourceOptions:

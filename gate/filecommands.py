@@ -5,7 +5,6 @@ Apart from `commands.py` so that a run of `gate check` does not load them.
 
 from __future__ import annotations
 
-import dataclasses
 import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -52,7 +51,7 @@ def compat_command(args: SchemaArgs, verbosity: int) -> int:
     from gate.checks.compat import run_compat
 
     shown = args.output_format is ReportFormat.TEXT and verbosity >= 0
-    result = run_compat(dataclasses.replace(_compat_options(args), describe_changes=shown))
+    result = run_compat(_compat_options(args)._replace(describe_changes=shown))
     emit_reports(result, [ReportRequest(args.output_format, None)], verbosity)
     return result.exit_code
 

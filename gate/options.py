@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gate.model import JsonPolicy, Mode, SchemaType, Severity
 
@@ -54,8 +54,7 @@ class RunOptions:
     describe_changes: bool = True
 
 
-@dataclass(frozen=True)
-class CompatOptions:
+class CompatOptions(NamedTuple):
     """`gate compat`: one candidate against its history, without configuration."""
 
     files: tuple[Path, ...]

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from gate.errors import SourceError, UsageError
 from gate.formats import CheckOptions
@@ -23,8 +22,7 @@ if TYPE_CHECKING:
     from gate.sources.git import GitRepository
 
 
-@dataclass(frozen=True)
-class Workspace:
+class Workspace(NamedTuple):
     """The configuration, repository and trees one `gate check` run reads."""
 
     config: Config
@@ -113,8 +111,7 @@ class EmptyTree:
         return {}
 
 
-@dataclass(frozen=True)
-class ConfigScope:
+class ConfigScope(NamedTuple):
     """Maps repository paths to the configuration's folder (gate.yaml may sit below the root)."""
 
     config: Config

@@ -31,7 +31,6 @@ import shutil
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -162,11 +161,10 @@ _MAX_LINK_HOPS = 40
 _SHOWN_ARGS = 10
 
 
-@dataclass(frozen=True)
-class BlobRead:
+class BlobRead(NamedTuple):
     """Contents read from a tree, and why some requested paths were not read."""
 
-    contents: dict[str, bytes] = field(default_factory=dict)
+    contents: dict[str, bytes]
     problems: tuple[str, ...] = ()
 
 
