@@ -6,7 +6,6 @@ schemas either.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 import sys
 from pathlib import Path
@@ -269,7 +268,7 @@ def check_command(args: CheckArgs, verbosity: int) -> int:
     requests = args.reports
     options = run_options(args)
     shown = _shows_text(requests, verbosity)
-    result = run_check(dataclasses.replace(options, describe_changes=shown))
+    result = run_check(options._replace(describe_changes=shown))
     emit_reports(result, requests, verbosity)
     return result.exit_code
 
@@ -278,9 +277,7 @@ def drift_command(args: CheckArgs, verbosity: int) -> int:
     from gate.pipeline import run_check
 
     requests = args.reports
-    options = dataclasses.replace(
-        run_options(args), compat=False, simulate=False, describe_changes=False
-    )
+    options = run_options(args)._replace(compat=False, simulate=False, describe_changes=False)
     result = run_check(options)
     emit_reports(result, requests, verbosity)
     return result.exit_code
@@ -290,8 +287,7 @@ def simulate_command(args: CheckArgs, verbosity: int) -> int:
     from gate.pipeline import run_check
 
     requests = args.reports
-    options = dataclasses.replace(
-        run_options(args),
+    options = run_options(args)._replace(
         compat=False,
         drift=False,
         simulate=True,

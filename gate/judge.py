@@ -8,8 +8,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gate.compat import CheckMemo, Version, Violation, check_candidate, versions_to_check
 from gate.corerules import SCHEMA_TYPE_CHANGED
@@ -42,8 +41,7 @@ Evidence = Callable[[CheckResult, "Parsed", "Parsed"], CheckResult]
 _FILE_KINDS = (OriginKind.FILE, OriginKind.WORKTREE, OriginKind.INDEX, OriginKind.GIT)
 
 
-@dataclass(frozen=True)
-class Parsed:
+class Parsed(NamedTuple):
     """A schema and its parsed form, or why it is invalid."""
 
     schema: Schema

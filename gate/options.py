@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
 
 from gate.model import JsonPolicy, Mode, SchemaType, Severity
@@ -20,8 +21,7 @@ class Shard:
     count: int
 
 
-@dataclass(frozen=True)
-class SourceOptions:
+class SourceOptions(NamedTuple):
     """Where schemas come from: the repository sides and the registry baseline."""
 
     cwd: Path
@@ -34,11 +34,10 @@ class SourceOptions:
     offline: bool = False
     fetch_base: bool = False
     files: tuple[str, ...] = ()  # restrict the run to these files (pre-commit passes them)
-    environ: Mapping[str, str] = field(default_factory=dict)
+    environ: Mapping[str, str] = MappingProxyType({})
 
 
-@dataclass(frozen=True)
-class RunOptions:
+class RunOptions(NamedTuple):
     """Everything `gate check`, `gate drift` and `gate simulate` need."""
 
     sources: SourceOptions

@@ -94,7 +94,7 @@ def run_check(options: RunOptions) -> Result:
 
     def options_for(source_or_parsed: object) -> CheckOptions:
         policy = getattr(source_or_parsed, "json_policy", None)
-        return dataclasses.replace(base_options, json_policy=policy) if policy else base_options
+        return base_options._replace(json_policy=policy) if policy else base_options
 
     registry = open_registry(sources, config)
     if registry is None and options.drift and not (options.compat or options.simulate):

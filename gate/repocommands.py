@@ -5,7 +5,6 @@ Apart from `commands.py` so that a run of `gate check` does not load them.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import sys
 from dataclasses import dataclass
@@ -109,7 +108,7 @@ def waive_command(args: WaiveArgs, verbosity: int = 0) -> int:
         rule, subject, fingerprint = args.rule, args.subject, args.fingerprint
     else:
         options = run_options(CheckArgs(args.sources, simulate=False))
-        result = run_check(dataclasses.replace(options, describe_changes=False))
+        result = run_check(options._replace(describe_changes=False))
         finding = find_finding(result, args.fingerprint)
         rule, subject, fingerprint = finding.rule, finding.subject, finding.fingerprint
     entry = WaiverEntry(rule, subject, fingerprint, args.reason, args.owner, expires)

@@ -3,7 +3,6 @@ at a time."""
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, NamedTuple
 
 from gate.checks.drift import subject_drift
@@ -67,7 +66,7 @@ class SubjectJudge:
     def options_for(self, source: SubjectSource) -> CheckOptions:
         if source.json_policy is None:
             return self.parser.options
-        return dataclasses.replace(self.parser.options, json_policy=source.json_policy)
+        return self.parser.options._replace(json_policy=source.json_policy)
 
     def _evidence(self, check: CheckResult, writer: Parsed, reader: Parsed) -> CheckResult:
         return with_evidence(

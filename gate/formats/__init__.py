@@ -7,7 +7,6 @@ adding a schema type means adding a module and one line in `_FORMAT_MODULES`.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeVar
 
@@ -22,8 +21,7 @@ if TYPE_CHECKING:
     from gate.simulation_types import SimulationOutcome
 
 
-@dataclass(frozen=True)
-class CheckOptions:
+class CheckOptions(NamedTuple):
     """Knobs a format's checker may read."""
 
     json_policy: JsonPolicy = JsonPolicy.STRICT
