@@ -156,13 +156,15 @@ class SubjectRule:
         )
 
 
-@dataclass(frozen=True)
-class SimulationConfig:
+class SimulationConfig(NamedTuple):
     """Payload simulation: how many random payloads beyond the deterministic ones, and the seed."""
 
     random_count: int = 20
     seed: int = 0
     enabled: bool = True
+
+
+_SIMULATION_DEFAULTS = SimulationConfig()  # what gate.yaml does not say
 
 
 def _default_rules() -> tuple[SubjectRule, ...]:
@@ -196,7 +198,7 @@ class Config:
     waivers: tuple[Waiver, ...] = ()
     waivers_file: Path | None = None
     allow_remote_refs: bool = False
-    simulation: SimulationConfig = SimulationConfig()
+    simulation: SimulationConfig = _SIMULATION_DEFAULTS
     # `protobuf: import_paths:`, relative to the configuration's folder, normalized: where a
     # `.proto` import is looked for before the repository root and the importing file's folder
     protobuf_import_paths: tuple[str, ...] = ()
@@ -1356,9 +1358,9 @@ def load_config(path: Path, environ: Mapping[str, str]) -> Config:
         waivers_file=waivers_file,
         allow_remote_refs=bool(defaults.get("allow_remote_refs", False)),
         simulation=SimulationConfig(
-            random_count=int(simulation.get("random", SimulationConfig.random_count)),
-            seed=int(simulation.get("seed", SimulationConfig.seed)),
-            enabled=bool(simulation.get("enabled", SimulationConfig.enabled)),
+            random_count=int(simulation.get("random", _SIMULATION_DEFAULTS.random_count)),
+            seed=int(simulation.get("seed", _SIMULATION_DEFAULTS.seed)),
+            enabled=bool(simulation.get("enabled", _SIMULATION_DEFAULTS.enabled)),
         ),
         protobuf_import_paths=builder.import_paths(value.get("protobuf")),
     )

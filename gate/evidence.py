@@ -89,8 +89,7 @@ def _relabelled(outcome: SimulationOutcome, writer: str, reader: str) -> Simulat
             return None
         return dataclasses.replace(found, writer=writer, reader=reader)
 
-    return dataclasses.replace(
-        outcome,
+    return outcome._replace(
         writer=writer,
         reader=reader,
         witness=witness(outcome.witness),

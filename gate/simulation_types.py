@@ -7,6 +7,7 @@ import enum
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gate.simulationrules import SAMPLE_NOT_VALID_FOR_WRITER
@@ -123,8 +124,7 @@ class SampleRejection(NamedTuple):
     rule: str = SAMPLE_NOT_VALID_FOR_WRITER
 
 
-@dataclass(frozen=True)
-class SimulationOutcome:
+class SimulationOutcome(NamedTuple):
     """Everything one writer/reader simulation found."""
 
     payload_count: int
@@ -142,7 +142,7 @@ class SimulationOutcome:
     # differences that fastavro does not enforce when decoding, though the Avro rules do
     unenforced: tuple[str, ...] = ()
     # for each target pointer (a finding's place in the schema), a witness that fails there
-    witnesses: Mapping[str, Witness] = field(default_factory=dict)
+    witnesses: Mapping[str, Witness] = MappingProxyType({})
     # JSON Schema: the pointer into the reader schema of the keyword that rejects `witness`
     keyword: str = ""
     # what the simulation left out, to be shown as notes (a budget that ran out)
