@@ -4,14 +4,14 @@ gives them work, not at start-up (each module's classes cost time to create)."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from tests.support.gitrepo import PINNED, RepoBuilder
+from tests.support.gitrepo import RepoBuilder
+from tests.support.runner import modules_loaded
 
-ROOT = Path(__file__).resolve().parents[2]
+if TYPE_CHECKING:
+    from pathlib import Path
+
 AVRO = '{"type": "record", "name": "A", "fields": [{"name": "id", "type": "string"}]}\n'
 NOT_LOADED = (
     "gate.atomic",
@@ -24,30 +24,13 @@ NOT_LOADED = (
     "gate.repocommands",
     "gate.samples",
 )
-PROGRAM = (
-    "import sys\n"
-    "from gate.cli import main\n"
-    "sys.argv = ['gate', 'check', '--base', 'HEAD~1', '--head', 'HEAD', '-q']\n"
-    "try:\n"
-    "    main()\n"
-    "finally:\n"
-    "    print(' '.join(sorted(m for m in sys.modules if m.startswith('gate'))), file=sys.stderr)\n"
-)
+RANGE = ["check", "--base", "HEAD~1", "--head", "HEAD", "-q"]
 
 
 def loaded(repo: Path) -> set[str]:
-    env = {**os.environ, **PINNED, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
-    done = subprocess.run(
-        [sys.executable, "-c", PROGRAM],
-        cwd=repo,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    done, modules = modules_loaded(repo, RANGE, "gate")
     assert done.returncode == 0, done.stdout + done.stderr
-    return set(done.stderr.strip().splitlines()[-1].split())
+    return modules
 
 
 def test_a_range_check_of_plain_schema_files_loads_no_other_stage(tmp_path: Path) -> None:
