@@ -8,10 +8,8 @@ import sys
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    import mmap
     from collections.abc import Iterator
     from concurrent.futures import ProcessPoolExecutor
-    from multiprocessing.synchronize import Lock
 
     from gate.checks.judge import SubjectJudge
     from gate.model import CheckResult
@@ -20,31 +18,13 @@ if TYPE_CHECKING:
 
 _POOL_JUDGE: SubjectJudge | None = None
 _POOL_SOURCES: list[SubjectSource] = []
-# the next subject not yet claimed, in memory shared with the workers, and its lock
-_POOL_NEXT: mmap.mmap | None = None
-_POOL_LOCK: Lock | None = None
-_POOL_SIZE = 1
 _PARALLEL_FROM = 48  # below this many subjects a process pool costs more than it saves
 
 
-def _claim() -> int:
-    """The start of the next chunk of subjects to judge, claimed by this process."""
-    assert _POOL_NEXT is not None
-    assert _POOL_LOCK is not None
-    with _POOL_LOCK:
-        start = int.from_bytes(_POOL_NEXT[:8], "little")
-        _POOL_NEXT[:8] = (start + _POOL_SIZE).to_bytes(8, "little")
-    return start
-
-
-def _judge_claimed() -> list[tuple[int, list[tuple[CheckResult, ...]]]]:
-    """Chunks claimed one at a time until none is left, each with its start."""
+def _judge_chunk(bounds: tuple[int, int]) -> list[tuple[CheckResult, ...]]:
     assert _POOL_JUDGE is not None
-    done = []
-    while (start := _claim()) < len(_POOL_SOURCES):
-        stop = start + _POOL_SIZE
-        done.append((start, [_POOL_JUDGE.judge(s).checks for s in _POOL_SOURCES[start:stop]]))
-    return done
+    start, stop = bounds
+    return [_POOL_JUDGE.judge(source).checks for source in _POOL_SOURCES[start:stop]]
 
 
 def can_fork() -> bool:
@@ -70,33 +50,29 @@ def judge_all(judge: SubjectJudge, sources: list[SubjectSource]) -> list[tuple[C
     if workers < 2 or not can_fork():
         return [judge.judge(source).checks for source in sources]
     import gc
-    import mmap
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
-    global _POOL_JUDGE, _POOL_SOURCES, _POOL_NEXT, _POOL_LOCK, _POOL_SIZE
-    context = multiprocessing.get_context("fork")
-    # inherited by the forked workers, never pickled: each claims chunks by their start in
-    # shared memory, not sent the texts they hold (megabytes, copied through a pipe)
+    global _POOL_JUDGE, _POOL_SOURCES
+    # inherited by the forked workers, never pickled: a chunk is sent as the bounds of its
+    # slice, not as the texts it holds (megabytes, copied through a pipe and decoded again)
     _POOL_JUDGE = judge
     _POOL_SOURCES = sources
-    _POOL_NEXT = mmap.mmap(-1, 8)
-    _POOL_LOCK = context.Lock()
-    # small chunks keep every process busy to the end; a claim costs microseconds
-    _POOL_SIZE = max(1, len(sources) // (workers * 64))
+    # small chunks keep both workers busy to the end; each costs a round trip of a few ms
+    size = max(1, len(sources) // (workers * 16))
+    chunks = [(i, min(i + size, len(sources))) for i in range(0, len(sources), size)]
     # what exists now is only read by the workers: kept out of their collections, its pages
     # stay shared with this process instead of being copied on the collector's first touch
     gc.freeze()
-    # this process judges too, beside one worker fewer than the usable cores
     pool = ProcessPoolExecutor(
-        workers - 1, mp_context=context, initializer=_worker_signals, initargs=(os.getpid(),)
+        workers,
+        mp_context=multiprocessing.get_context("fork"),
+        initializer=_worker_signals,
+        initargs=(os.getpid(),),
     )
     try:
         with _workers_end_with_this_process(pool):
-            futures = [pool.submit(_judge_claimed) for _ in range(workers - 1)]
-            claimed = _judge_claimed()
-            for future in futures:
-                claimed += future.result()
+            results = list(pool.map(_judge_chunk, chunks))
             pool.shutdown()
     except BaseException:
         # interrupted: the workers go too, now, not after their current chunk
@@ -105,11 +81,8 @@ def judge_all(judge: SubjectJudge, sources: list[SubjectSource]) -> list[tuple[C
     finally:
         _POOL_JUDGE = None
         _POOL_SOURCES = []
-        _POOL_NEXT.close()
-        _POOL_NEXT = _POOL_LOCK = None
         gc.unfreeze()
-    claimed.sort(key=lambda chunk: chunk[0])
-    return [checks for _, chunk in claimed for checks in chunk]
+    return [checks for chunk in results for checks in chunk]
 
 
 def _worker_signals(parent: int) -> None:
