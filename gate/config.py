@@ -267,6 +267,11 @@ class Config:
                 by_file.setdefault(rule.file, rule)
         return by_file, tuple(rule for rule in self.subjects if rule.files is not None)
 
+    @property
+    def declares_references(self) -> bool:
+        """Whether a subjects rule declares `references:` (only then are any resolved)."""
+        return any(rule.references for rule in self.subjects)
+
     @functools.cached_property
     def _glob_suffixes(self) -> tuple[str, ...] | None:
         """The suffixes of the `files:` rules when each is a `**/*<suffix>` glob (the built-in

@@ -53,20 +53,6 @@ def _input_patterns(workspace: Workspace, config: Config) -> InputPatterns:
     return {"root": str(Path(config.root).resolve()), "patterns": patterns}
 
 
-def _declares_references(config: Config) -> bool:
-    """Whether a subjects rule of gate.yaml declares `references:`."""
-    return any(rule.references for rule in config.subjects)
-
-
-def _required_subjects(config: Config) -> set[str]:
-    """The subjects gate.yaml's references name: the registry is asked for them too."""
-    if not _declares_references(config):
-        return set()
-    from gate.references import required_subjects
-
-    return required_subjects(config)
-
-
 def run_check(options: RunOptions) -> Result:
     """`gate check` (and `drift`, `simulate`): every stage of the pipeline for one run."""
     import gc
@@ -117,7 +103,10 @@ def run_check(options: RunOptions) -> Result:
             else:
                 assert wanted is not None
                 wanted |= {c.pin.subject for k in contracts for c in k.consumers if c.pin}
-                wanted |= _required_subjects(config)
+                if config.declares_references:
+                    from gate.references import required_subjects
+
+                    wanted |= required_subjects(config)
             state = registry.view(wanted)
             label = state.source_label or "the registry"
             notes.append(f"registry baseline: {label}")
@@ -126,7 +115,7 @@ def run_check(options: RunOptions) -> Result:
             notes.append("registry baseline: none configured (git comparison only)")
         contract_subjects = frozenset(c.subject for c in contracts)
         resolver: ReferenceResolver | None = None
-        if contracts or _declares_references(config):
+        if contracts or config.declares_references:
             from gate.references import ReferenceResolver
 
             resolver = ReferenceResolver(

@@ -125,9 +125,7 @@ class ConfigScope(NamedTuple):
         if not path.startswith(self.prefix):
             return None
         binding = self.config.match(path[len(self.prefix) :])
-        if binding is None or not self.prefix:
-            return binding
-        return dataclasses.replace(binding, samples=tuple(self.prefix + s for s in binding.samples))
+        return binding if binding is None else self._rooted(binding)
 
     def match_all(self, paths: Iterable[str]) -> dict[str, SubjectBinding]:
         """`match` of each of `paths`, for those a rule matches."""
@@ -135,12 +133,14 @@ class ConfigScope(NamedTuple):
         if not prefix:
             return self.config.match_all(paths)
         inside = {path[len(prefix) :]: path for path in paths if path.startswith(prefix)}
-        return {
-            inside[relative]: dataclasses.replace(
-                binding, samples=tuple(prefix + s for s in binding.samples)
-            )
-            for relative, binding in self.config.match_all(inside).items()
-        }
+        found = self.config.match_all(inside)
+        return {inside[relative]: self._rooted(binding) for relative, binding in found.items()}
+
+    def _rooted(self, binding: SubjectBinding) -> SubjectBinding:
+        """`binding` with its sample globs repository-relative, as the configuration's are not."""
+        if not self.prefix:
+            return binding
+        return dataclasses.replace(binding, samples=tuple(self.prefix + s for s in binding.samples))
 
 
 def open_workspace(
@@ -227,8 +227,8 @@ def open_workspace(
 
 def _referring_files(scope: ConfigScope, only: Sequence[str], head: Tree) -> tuple[str, ...]:
     """`only` and the files whose declared references reach one of them (gate.references)."""
-    if not only:
-        return ()
+    if not only or not scope.config.declares_references:
+        return tuple(only)
     from gate.references import referring_files
 
     return referring_files(scope, only, head)

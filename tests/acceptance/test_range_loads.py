@@ -56,3 +56,15 @@ def test_a_range_check_with_a_contract_loads_the_contract_stage(tmp_path: Path) 
     optional = '{"name": "note", "type": ["null", "string"], "default": null}'
     repo.commit("head", {"schemas/a.avsc": AVRO.replace('"string"}', f'"string"}}, {optional}')})
     assert "gate.checks.contracts" in loaded(repo.root)
+
+
+def test_a_check_of_named_files_loads_no_reference_stage(tmp_path: Path) -> None:
+    # the pre-commit hook names the staged files: references are followed only when declared
+    repo = RepoBuilder(tmp_path / "repo")
+    repo.commit("base", {"schemas/a.avsc": AVRO, "schemas/b.avsc": AVRO.replace("A", "B", 1)})
+    optional = '{"name": "note", "type": ["null", "string"], "default": null}'
+    repo.commit("head", {"schemas/a.avsc": AVRO.replace('"string"}', f'"string"}}, {optional}')})
+    done, modules = modules_loaded(repo.root, [*RANGE, "schemas/a.avsc"], "gate")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "gate.pipeline" in modules
+    assert sorted(modules.intersection(NOT_LOADED)) == []
