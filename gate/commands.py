@@ -198,7 +198,7 @@ def _shard(value: str | None) -> Shard | None:
         shard = Shard(int(index), int(count))
     except ValueError:
         raise UsageError("--shard takes K/N, e.g. 2/4", value) from None
-    if not 1 <= shard.index <= shard.count:
+    if not 1 <= shard.number <= shard.total:
         raise UsageError("--shard K/N needs 1 <= K <= N", value)
     return shard
 

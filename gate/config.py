@@ -100,20 +100,18 @@ Key = tuple[str | int, ...]
 # ---------------------------------------------------------------------------------- the values
 
 
-@dataclass(frozen=True)
-class SubjectBinding:
-    """A file bound to a subject by a rule: what the pipeline needs to judge that file."""
+class SubjectBinding(NamedTuple):
+    """A file bound to a subject by a rule: what the pipeline needs to judge that file (the rule
+    itself: `Config.rule_for`)."""
 
     subject: str
-    path: str
+    path: str  # relative to the configuration's folder, normalized
     type: SchemaType | None  # None: infer from the extension and content
     compatibility: Mode | None  # None: the registry's level, else the default
     json_policy: JsonPolicy | None
     samples: tuple[str, ...]  # globs of sample payloads, templates already expanded
     line: int | None  # the rule's line in gate.yaml; None for the built-in rules
     references: tuple[SchemaReference, ...] = ()
-    # the rule that bound the file: to propose a better template when two files collide
-    rule: SubjectRule | None = dataclass_field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -137,7 +135,21 @@ class SubjectRule:
         return self.files is not None and _glob_regex(self.files).fullmatch(path) is not None
 
     def bind(self, path: str) -> SubjectBinding:
-        """The binding of `path` (which this rule matches): templates expanded."""
+        """The binding of `path`, a normal path (`_normalize`'s) this rule matches: templates
+        expanded."""
+        if self.subject == "{stem}" and not self.samples:
+            # the built-in rules' template (a run binds every schema file of the repository): a
+            # normal path's name is its last part
+            return SubjectBinding(
+                _stem(path[path.rfind("/") + 1 :]),
+                path,
+                self.type,
+                self.compatibility,
+                self.json_policy,
+                (),
+                self.line or None,
+                self.references,
+            )
         values = template_values(path)
         if "{path" in self.subject or any("{path" in glob for glob in self.samples):
             values["path"] = path_value(path)
@@ -152,7 +164,6 @@ class SubjectRule:
             else (),
             line=self.line or None,
             references=self.references,
-            rule=self,
         )
 
 
@@ -241,10 +252,15 @@ class Config:
         normalized = _normalize(path)
         if normalized is None:
             return None
+        rule = self.rule_for(normalized)
+        return None if rule is None else rule.bind(normalized)
+
+    def rule_for(self, normalized: str) -> SubjectRule | None:
+        """The rule that binds a normal path (a binding's `path`), if one does."""
         by_file, by_glob = self._rules
         rule = by_file.get(normalized)
         if rule is not None:
-            return rule.bind(normalized)
+            return rule
         suffixes = self._glob_suffixes
         if suffixes is not None and not normalized.endswith(suffixes):
             return None  # most files of a repository are no schema
@@ -252,7 +268,7 @@ class Config:
             # compiled once (and only when reached: a bad class such as [z-a] raises here, as
             # it always did)
             if _normal_path_test(rule.files)(normalized):
-                return rule.bind(normalized)
+                return rule
         return None
 
     # Computed once per Config (the instance is frozen: `dataclasses.replace` makes a new one,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from types import MappingProxyType
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -13,12 +12,11 @@ if TYPE_CHECKING:
     from pathlib import Path
 
 
-@dataclass(frozen=True)
-class Shard:
-    """One of `count` stable partitions of the subjects (1-based `index`)."""
+class Shard(NamedTuple):
+    """Partition `number` (1-based) of `total` stable partitions of the subjects."""
 
-    index: int
-    count: int
+    number: int
+    total: int
 
 
 class SourceOptions(NamedTuple):

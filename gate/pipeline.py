@@ -66,7 +66,7 @@ def run_check(options: RunOptions) -> Result:
     subjects = list(workspace.subjects)
     if options.shard is not None:
         subjects = [
-            s for s in subjects if in_shard(s.subject, options.shard.index, options.shard.count)
+            s for s in subjects if in_shard(s.subject, options.shard.number, options.shard.total)
         ]
     base_options = CheckOptions(
         json_policy=config.json_policy,
@@ -249,7 +249,7 @@ def run_check(options: RunOptions) -> Result:
     if options.shard is not None:
         # each shard judges the waivers of its own subjects only, so none looks stale elsewhere
         waivers = tuple(
-            w for w in waivers if in_shard(w.subject, options.shard.index, options.shard.count)
+            w for w in waivers if in_shard(w.subject, options.shard.number, options.shard.total)
         )
     if sources.files:
         # a run restricted to files judges their subjects only: another subject's waiver

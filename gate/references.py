@@ -23,7 +23,6 @@ gate.yaml's line.
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -124,8 +123,7 @@ class ReferenceResolver:
                 and (head.texts != base.texts or head.problem != base.problem)
             )
             out.append(
-                dataclasses.replace(
-                    source,
+                source._replace(
                     head_references=head,
                     base_references=base,
                     references_changed=source.references_changed or changed,

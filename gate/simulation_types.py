@@ -6,7 +6,6 @@ from __future__ import annotations
 import enum
 import json
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -93,15 +92,14 @@ def fastavro_only(kind: FailureKind | str | None) -> bool:
     return kind in FASTAVRO_ONLY
 
 
-@dataclass(frozen=True)
-class SimulatedFailure:
+class SimulatedFailure(NamedTuple):
     """One distinct error consumers hit, with the first payload that hit it."""
 
     source: str  # "generated #3", or the sample's `file:line`
     payload: object  # JSON view of the payload as written
     error: str  # exactly what the consumer raised: "SchemaResolutionError: ..."
     kind: FailureKind
-    count: int = 1  # payloads that failed with this same error
+    payloads: int = 1  # payloads that failed with this same error
 
 
 class ValueChange(NamedTuple):
@@ -161,30 +159,49 @@ class Agreement(NamedTuple):
     witness: Witness | None = None
 
 
-@dataclass
 class Item:
-    source: str
-    payload: object
-    data: bytes | None = None
+    """One payload a simulation decodes: where it comes from, its JSON view, its encoding."""
+
+    __slots__ = ("data", "payload", "source")
+
+    def __init__(self, source: str, payload: object, data: bytes | None = None) -> None:
+        self.source = source
+        self.payload = payload
+        self.data = data
 
 
-@dataclass
 class Candidate:
     """A silent change the reader may make, confirmed when the strict variant fails."""
 
-    rule: str
-    path: str
-    variant: object  # the reader schema JSON without the defaults this change relies on
-    describe: Callable[[object], tuple[str, str | None]]  # payload -> (message, fix)
-    parsed: Any = None  # `variant` as the format's engine parsed it
-    confirmed: ValueChange | None = None
+    __slots__ = ("confirmed", "describe", "parsed", "path", "rule", "variant")
+
+    def __init__(
+        self,
+        rule: str,
+        path: str,
+        variant: object,  # the reader schema JSON without the defaults this change relies on
+        describe: Callable[[object], tuple[str, str | None]],  # payload -> (message, fix)
+        parsed: Any = None,  # `variant` as the format's engine parsed it
+        confirmed: ValueChange | None = None,
+    ) -> None:
+        self.rule = rule
+        self.path = path
+        self.variant = variant
+        self.describe = describe
+        self.parsed = parsed
+        self.confirmed = confirmed
 
 
-@dataclass
 class Tally:
-    failures: dict[str, list[Any]] = field(default_factory=dict)  # error -> [first item, kind, n]
-    failed: int = 0
-    smallest: dict[FailureKind, tuple[int, int, Item]] = field(default_factory=dict)
+    """The failures of a simulation so far: each distinct error once, and the smallest payload
+    that failed for each kind of failure."""
+
+    __slots__ = ("failed", "failures", "smallest")
+
+    def __init__(self) -> None:
+        self.failures: dict[str, list[Any]] = {}  # error -> [first item, kind, n]
+        self.failed = 0
+        self.smallest: dict[FailureKind, tuple[int, int, Item]] = {}
 
     def add(self, item: Item, error: str, kind: FailureKind, order: int) -> None:
         self.failed += 1

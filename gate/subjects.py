@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import posixpath
 import re
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, NamedTuple, TypeAlias
 from urllib.parse import quote
 
 from gate.errors import ConfigError, GitError
@@ -27,8 +25,7 @@ if TYPE_CHECKING:
     Configured: TypeAlias = Config | ConfigScope
 
 
-@dataclass(frozen=True)
-class SubjectSource:
+class SubjectSource(NamedTuple):
     """One subject's file at the base and at the head (either may be missing)."""
 
     subject: str
@@ -54,9 +51,7 @@ class SubjectSource:
     base_blob: str | None = None
     # what builds the Origin of a path at the head and at the base (one pair for a whole run):
     # most files of a run are unchanged and never parsed, so their Origins are built on demand
-    origins: tuple[Callable[[str], Origin], Callable[[str], Origin]] | None = dataclasses.field(
-        default=None, compare=False, repr=False
-    )
+    origins: tuple[Callable[[str], Origin], Callable[[str], Origin]] | None = None
 
     @property
     def head_origin(self) -> Origin | None:
@@ -329,7 +324,7 @@ def with_texts(
                     str(source.head_path),
                     "check that the repository is intact (`git fsck`) and readable",
                 )
-            source = dataclasses.replace(source, head_data=data, base_data=data)
+            source = source._replace(head_data=data, base_data=data)
         out.append(source)
     return out
 
@@ -462,18 +457,20 @@ def _candidate_templates(template: str) -> list[str]:
 
 
 def _proposal(
-    rules: list[SubjectRule], entries: list[tuple[str, SubjectBinding]]
+    config: Configured, rules: list[SubjectRule], entries: list[tuple[str, SubjectBinding]]
 ) -> tuple[str, dict[str, str]] | None:
     """A template that, given to every rule of `rules`, leaves no two of `entries` (the files of
     the run, with their bindings) with one subject; with the subjects it gives `entries`."""
     from gate.config import subject_name
 
+    bound_by = {path: config.rule_for(binding.path) for path, binding in entries}
     for candidate in _candidate_templates(rules[0].subject):
         names: dict[str, str] = {}
         taken: set[str] = set()
         for path, binding in entries:
             name = binding.subject
-            if binding.rule is not None and binding.rule in rules:
+            rule = bound_by[path]
+            if rule is not None and rule in rules:
                 name = subject_name(candidate, binding.path)
             if name in taken:
                 break
@@ -496,9 +493,11 @@ def _collision_error(
     what = f"two files map to subject {subject!r}"
     both = f"{first_path} and {second_path}"
     name = _config_name(config)
-    rule = second_binding.rule
+    first_rule = config.rule_for(first_binding.path)
+    second_rule = config.rule_for(second_binding.path)
+    rule = second_rule
     if rule is None or rule.files is None:
-        rule = first_binding.rule
+        rule = first_rule
     generic = (
         "give each file its own subject: a `file:` entry above the glob, or a subject template "
         "that tells them apart ({path} is the file's path without its extension)"
@@ -507,8 +506,8 @@ def _collision_error(
         return ConfigError(what, both, generic)
     if not rule.line:
         # the built-in rules, without a gate.yaml: both of them are given the template
-        rules = [r for r in (first_binding.rule, second_binding.rule) if r is not None]
-        found = _proposal(list(dict.fromkeys(rules)), entries)
+        rules = [r for r in (first_rule, second_rule) if r is not None]
+        found = _proposal(config, list(dict.fromkeys(rules)), entries)
         if found is None:
             return ConfigError(what, both, generic)
         template, names = found
@@ -532,7 +531,7 @@ def _collision_error(
             "({path} is the file's path without its extension, each / written .; with a "
             "gate.yaml, only the files its subjects: rules match are subjects)",
         )
-    found = _proposal([rule], entries)
+    found = _proposal(config, [rule], entries)
     where = f"{name}:{rule.line}"
     if found is None:
         return ConfigError(what, f"{both} (subjects rule at {where})", generic)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from typing import TYPE_CHECKING, NamedTuple
 
 from gate.errors import SourceError, UsageError
@@ -15,7 +14,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Sequence
     from pathlib import Path
 
-    from gate.config import Config, SubjectBinding
+    from gate.config import Config, SubjectBinding, SubjectRule
     from gate.declarations import Contract
     from gate.options import Shard, SourceOptions
     from gate.sources import Tree
@@ -127,6 +126,10 @@ class ConfigScope(NamedTuple):
         binding = self.config.match(path[len(self.prefix) :])
         return binding if binding is None else self._rooted(binding)
 
+    def rule_for(self, normalized: str) -> SubjectRule | None:
+        """The rule that binds a binding's `path` (relative to the configuration's folder)."""
+        return self.config.rule_for(normalized)
+
     def match_all(self, paths: Iterable[str]) -> dict[str, SubjectBinding]:
         """`match` of each of `paths`, for those a rule matches."""
         prefix = self.prefix
@@ -140,7 +143,7 @@ class ConfigScope(NamedTuple):
         """`binding` with its sample globs repository-relative, as the configuration's are not."""
         if not self.prefix:
             return binding
-        return dataclasses.replace(binding, samples=tuple(self.prefix + s for s in binding.samples))
+        return binding._replace(samples=tuple(self.prefix + s for s in binding.samples))
 
 
 def open_workspace(
@@ -311,7 +314,7 @@ def contracts_in_run(workspace: Workspace, shard: Shard | None = None) -> tuple[
     or consumer's schema of it; a shard checks the contracts of its own subjects."""
     contracts = tuple(workspace.config.contracts)
     if shard is not None:
-        contracts = tuple(c for c in contracts if in_shard(c.subject, shard.index, shard.count))
+        contracts = tuple(c for c in contracts if in_shard(c.subject, shard.number, shard.total))
     if not workspace.only:
         return contracts
     present = {s.subject for s in workspace.subjects}

@@ -279,3 +279,20 @@ def test_matching_many_paths_binds_each_as_matching_it_alone(paths: list[str]) -
         alone = {path: config.match(path) for path in paths}
         expected = {path: binding for path, binding in alone.items() if binding is not None}
         assert dataclasses.replace(config).match_all(paths) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab./é \\:", max_size=12))
+@example("a/.hidden.avsc")
+@example("a/x..avsc")
+@example("a/b.")
+@example(".a.")
+def test_a_stem_rule_binds_a_normal_path_as_its_template_says(path: str) -> None:
+    """The built-in rules' `{stem}` binds by the path's last part, without reading the template:
+    the same subject as expanding it."""
+    normalized = _normalize(path)
+    if normalized is None:
+        return
+    rule = SubjectRule(subject="{stem}", file=None, files="**/*.avsc", type=SchemaType.AVRO)
+    general = dataclasses.replace(rule, subject="{dir}").bind(normalized)
+    assert rule.bind(normalized) == general._replace(subject=subject_name("{stem}", normalized))

@@ -95,7 +95,7 @@ def registry_only_drift(
     names = sorted(
         name
         for name in state.subjects
-        if name not in known and (shard is None or in_shard(name, shard.index, shard.count))
+        if name not in known and (shard is None or in_shard(name, shard.number, shard.total))
     )
     inputs = [DriftInput(subject=name, registry=state.subject(name)) for name in names]
     return drift_checks(inputs)

@@ -59,6 +59,17 @@ def effective_mode(source: SubjectSource, config: Config, registered: SubjectSta
     return config.default_compatibility
 
 
+def unchanged_note(source: SubjectSource, mode: Mode, base_label: str) -> CheckResult:
+    """The git check of a file that is as it was at the base: a note, nothing compared."""
+    return CheckResult(
+        id=f"{source.subject}: {mode_words(mode)} vs git base",
+        subject=source.subject,
+        kind=CheckKind.COMPAT,
+        name=f"{mode.value} against {base_label}",
+        notes=(f"unchanged since {base_label}",),
+    )
+
+
 def git_checks(
     source: SubjectSource,
     parser: Parser,
@@ -93,7 +104,7 @@ def git_checks(
 
     unchanged = source.unchanged and source.head_path == source.base_path
     if unchanged and not need_candidate:
-        return None, [note(f"unchanged since {base_label}")]
+        return None, [unchanged_note(source, mode, base_label)]
     candidate = parse_side(parser, source, head=True)
     assert candidate is not None
     checks = [validity_check(source.subject, candidate, str(source.head_path))]

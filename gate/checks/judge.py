@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, NamedTuple
 
 from gate.checks.drift import subject_drift
-from gate.checks.git import effective_mode, git_checks
+from gate.checks.git import effective_mode, git_checks, unchanged_note
 from gate.checks.registry import registry_checks, unlike_versions
 from gate.checks.validity import parse_side
 from gate.compat import CheckMemo
@@ -87,6 +87,19 @@ class SubjectJudge:
 
     def judge(self, source: SubjectSource) -> SubjectOutcome:
         options = self.options
+        if (
+            self.state is None
+            and source.unchanged
+            and source.head_path == source.base_path
+            and not source.samples
+            and source.subject not in self.contract_subjects
+        ):
+            # as it was at the base, and nothing else to compare it with (no registry, contract
+            # or samples): most subjects of a commit range, told apart by the listings alone
+            if not (options.compat or options.simulate):
+                return SubjectOutcome(())
+            mode = effective_mode(source, self.config, None)
+            return SubjectOutcome((unchanged_note(source, mode, self.base_label),))
         self._memo = WitnessMemo()  # witnesses are shared between the pairs of one subject
         verdicts = CheckMemo()  # and so are verdicts (the base is often the latest registered)
         registered = self.state.subject(source.subject) if self.state is not None else None

@@ -83,7 +83,7 @@ def test_a_field_added_without_default_breaks_with_a_small_exact_witness() -> No
     assert outcome.payload_count == outcome.failed_count > 0
     [failure] = outcome.failures
     assert failure.kind is FailureKind.RESOLUTION
-    assert failure.count == outcome.payload_count
+    assert failure.payloads == outcome.payload_count
     witness = outcome.witness
     assert witness is not None
     assert witness.error == "SchemaResolutionError: No default value for field total in shop.Order"

@@ -92,7 +92,7 @@ def test_the_simulation_reads_the_random_messages_of_every_writer_message() -> N
     (failure,) = coverage.failures
     (again,) = with_random.failures
     assert again.error == failure.error
-    assert again.count > failure.count
-    counts = {_outcome(seed, 25).failures[0].count for seed in range(6)}
+    assert again.payloads > failure.payloads
+    counts = {_outcome(seed, 25).failures[0].payloads for seed in range(6)}
     assert len(counts) > 1
     assert _outcome(4, 25).failures == _outcome(4, 25).failures
