@@ -7,14 +7,9 @@ import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from gate.checks.judge import SubjectJudge
-from gate.checks.registry import open_registry, verify_with_registry
 from gate.errors import UsageError
-from gate.evidence import SimulationSettings, with_evidence
 from gate.formats import CheckOptions
-from gate.judge import Parsed, Parser
 from gate.model import CheckResult, InputPatterns, Result, RunInfo, RunInputs
-from gate.pool import judge_all
 from gate.subjects import in_shard, with_texts
 from gate.workspace import (
     ConfigScope,
@@ -30,6 +25,7 @@ from gate.workspace import (
 if TYPE_CHECKING:
     from gate.config import Config
     from gate.contracts import PairCheck
+    from gate.judge import Parsed
     from gate.options import RunOptions
     from gate.references import ReferenceResolver
     from gate.sources.state import StateView
@@ -53,6 +49,12 @@ def _input_patterns(workspace: Workspace, config: Config) -> InputPatterns:
     return {"root": str(Path(config.root).resolve()), "patterns": patterns}
 
 
+def _judging_stage() -> None:
+    """Loads the judging stage; `open_workspace` calls it while git lists the trees."""
+    import gate.checks.judge
+    import gate.pool  # noqa: F401
+
+
 def run_check(options: RunOptions) -> Result:
     """`gate check` (and `drift`, `simulate`): every stage of the pipeline for one run."""
     import gc
@@ -62,7 +64,13 @@ def run_check(options: RunOptions) -> Result:
     gc.set_threshold(50_000, 20, 20)
     sources = options.sources
     config, repo = configuration(sources)
-    workspace = open_workspace(sources, config, repo)
+    workspace = open_workspace(sources, config, repo, meanwhile=_judging_stage)
+    from gate.checks.judge import SubjectJudge
+    from gate.checks.registry import open_registry, verify_with_registry
+    from gate.evidence import SimulationSettings, with_evidence
+    from gate.judge import Parser
+    from gate.pool import judge_all
+
     subjects = list(workspace.subjects)
     if options.shard is not None:
         subjects = [

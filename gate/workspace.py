@@ -147,9 +147,13 @@ class ConfigScope(NamedTuple):
 
 
 def open_workspace(
-    sources: SourceOptions, config: Config, repo: GitRepository | None = None
+    sources: SourceOptions,
+    config: Config,
+    repo: GitRepository | None = None,
+    meanwhile: Callable[[], object] | None = None,
 ) -> Workspace:
-    """`repo`: the repository of `config.root`, if it is open already."""
+    """`repo`: the repository of `config.root`, if it is open already. `meanwhile`: work for
+    this process while git lists the trees (the pipeline loads its later stages)."""
     from gate.sources.git import GitRepository, IndexTree, RevisionTree, WorktreeTree
 
     if repo is None:
@@ -194,6 +198,8 @@ def open_workspace(
     only = _only_files(sources, repo.root, config.path)
     scope = ConfigScope(config, prefix)
     try:
+        if meanwhile is not None:
+            meanwhile()
         renames = (
             {} if base_sha is None else repo.renames(base_sha, head_sha, staged=sources.staged)
         )
