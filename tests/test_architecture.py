@@ -147,3 +147,13 @@ def test_the_module_level_imports_of_gate_have_no_cycle() -> None:
 def test_the_cycle_finder_finds_a_cycle() -> None:
     assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
     assert _cycle({"a": {"b"}, "b": set()}) is None
+
+
+def test_the_registry_names_the_extensions_each_format_claims() -> None:
+    """gate.formats knows each format's extensions without importing it (the built-in subject
+    rules are made at start-up): the table says what the formats themselves say."""
+    from gate.formats import _FORMAT_EXTENSIONS, _FORMAT_MODULES, get_format
+
+    assert list(_FORMAT_EXTENSIONS) == list(_FORMAT_MODULES)
+    for schema_type, extensions in _FORMAT_EXTENSIONS.items():
+        assert get_format(schema_type).extensions == extensions

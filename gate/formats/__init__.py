@@ -278,6 +278,13 @@ _FORMAT_MODULES: dict[SchemaType, str] = {
     SchemaType.JSON: "gate.formats.jsonschema",
     SchemaType.PROTOBUF: "gate.formats.protobuf",
 }
+# the extensions each format claims (its `extensions`, which a test holds equal to this): the
+# built-in subject rules and type inference read them without importing every format
+_FORMAT_EXTENSIONS: dict[SchemaType, tuple[str, ...]] = {
+    SchemaType.AVRO: (".avsc",),
+    SchemaType.JSON: (".json",),
+    SchemaType.PROTOBUF: (".proto",),
+}
 
 # the type a schema registry assumes for a schema whose request or reply names none
 REGISTRY_DEFAULT_TYPE = SchemaType.AVRO
@@ -349,14 +356,13 @@ _SNIFFED_EXTENSIONS = (".json", ".schema")
 def _extension_types() -> dict[str, SchemaType]:
     """Every extension a format claims as its own, with that format's type."""
     out: dict[str, SchemaType] = {}
-    for schema_type in _FORMAT_MODULES:
-        try:
-            extensions = get_format(schema_type).extensions
-        except ModuleNotFoundError:
-            continue
+    for schema_type, extensions in _FORMAT_EXTENSIONS.items():
         for extension in extensions:
             out.setdefault(extension, schema_type)
     return out
+
+
+_EXTENSION_TYPES = _extension_types()
 
 
 def subject_extensions() -> tuple[tuple[str, SchemaType | None], ...]:
@@ -364,7 +370,7 @@ def subject_extensions() -> tuple[tuple[str, SchemaType | None], ...]:
     `extensions`: each with its format's type, or None where the content tells the type."""
     return tuple(
         (extension, None if extension in _SNIFFED_EXTENSIONS else schema_type)
-        for extension, schema_type in _extension_types().items()
+        for extension, schema_type in _EXTENSION_TYPES.items()
     )
 
 
@@ -378,7 +384,7 @@ def infer_type(path: str, text: str | None = None) -> SchemaType | None:
     or `.yml` file is a JSON Schema when it declares `$schema`, else no schema)."""
     suffix = Path(path).suffix.lower()
     if suffix not in _SNIFFED_EXTENSIONS:
-        claimed = _extension_types().get(suffix)
+        claimed = _EXTENSION_TYPES.get(suffix)
         if claimed is not None:
             return claimed
     if suffix in _SNIFFED_EXTENSIONS:
