@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from gate.options import RunOptions
     from gate.references import ReferenceResolver
     from gate.sources.state import StateView
+    from gate.subjects import SubjectSource
 
 
 def _inputs(workspace: Workspace, config: Config) -> RunInputs:
@@ -173,12 +174,17 @@ def run_check(options: RunOptions) -> Result:
             contract_subjects,
             history,
         )
-        local = [
-            s
-            for s in subjects
-            if s.subject in contract_subjects or s.samples or options.verify_with_registry
-        ]
-        pooled = [s for s in subjects if s not in local]
+        local: list[SubjectSource] = []  # judged here: their parsed schemas are used below
+        pooled: list[SubjectSource] = []
+        for source in subjects:
+            if (
+                source.subject in contract_subjects
+                or source.samples
+                or options.verify_with_registry
+            ):
+                local.append(source)
+            else:
+                pooled.append(source)
         judged = dict(zip([s.subject for s in pooled], judge_all(judge, pooled), strict=True))
         candidates: dict[str, Parsed] = {}
         in_flight: dict[str, list[Parsed]] = {}

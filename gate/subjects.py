@@ -203,7 +203,8 @@ def collect_subjects(
         # format that reads other files (`$ref`s, imports) is read all the same: one of them
         # may have changed
         unchanged = _same_objects(pairs, head_ids, base_ids)
-        same = {path for path, schema_type in unchanged.items() if not _reads_files(schema_type)}
+        readers = {t for t in set(unchanged.values()) if _reads_files(t)}
+        same = {path for path, schema_type in unchanged.items() if schema_type not in readers}
         if listed is None:
             # one whose files may have changed only when one of them names a changed file
             same |= _reading_nothing_changed(config, head, base, head_paths, base_paths, unchanged)
