@@ -1,7 +1,8 @@
 """Schema formats. Each format is one module registered in `FORMATS`; nothing else knows them.
 
 A format implements `SchemaFormat`. The pipeline and `gate.compat` only ever call through it, so
-adding a schema type means adding a module and one line in `_FORMAT_MODULES`.
+adding a schema type means adding a module and its lines in `_FORMAT_MODULES` and
+`_FORMAT_EXTENSIONS`.
 """
 
 from __future__ import annotations

@@ -242,15 +242,15 @@ def _drop(started: dict[tuple[str, ...], _Prefetch]) -> None:
 class _Prefetch:
     """A git command started in a thread; `result` waits for it (and raises what it raised)."""
 
-    def __init__(self, args: tuple[str, ...], cwd: Path) -> None:
+    def __init__(self, args: tuple[str, ...], cwd: Path, stdin: bytes | None = None) -> None:
         self._outcome: tuple[int, bytes, str] | None = None
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(args, cwd), daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(args, cwd, stdin), daemon=True)
         self._thread.start()
 
-    def _run(self, args: tuple[str, ...], cwd: Path) -> None:
+    def _run(self, args: tuple[str, ...], cwd: Path, stdin: bytes | None) -> None:
         try:
-            self._outcome = _execute(args, cwd)
+            self._outcome = _execute(args, cwd, stdin=stdin)
         except BaseException as error:  # handed to whoever asks for the result
             self._error = error
 
@@ -374,6 +374,16 @@ def _refspec(rev: str) -> str | None:
     if _is_branch_name(name):
         return f"refs/heads/{name}:refs/remotes/origin/{name}"
     return None
+
+
+# a `cat-file --batch` of at least twice this many objects is shared among processes (at most
+# this many), each asked for this many or more
+_BATCH_SHARE = 256
+_BATCH_PROCESSES = 4
+
+
+def _batch_input(requests: Sequence[bytes]) -> bytes:
+    return b"".join(r + b"\n" for r in requests)
 
 
 def _parse_batch(output: bytes, requests: Sequence[bytes]) -> list[tuple[str, bytes]]:
@@ -1025,11 +1035,30 @@ class GitRepository:
     def _batch(
         self, requests: Sequence[bytes], subject: str, follow: bool
     ) -> list[tuple[str, bytes]]:
+        """The answers to `requests`, in order. git inflates one object after another: a large
+        batch is shared among processes, one per usable core, that read at once."""
         if not requests:
             return []
-        args = ["cat-file", "--batch"] + (["--follow-symlinks"] if follow else [])
-        _, out, _ = self._run(args, subject=subject, stdin=b"".join(r + b"\n" for r in requests))
-        return _parse_batch(out, requests)
+        args = ("cat-file", "--batch", *(["--follow-symlinks"] if follow else []))
+        parts = 1
+        if len(requests) >= 2 * _BATCH_SHARE and sys.platform != "win32":  # see `prefetch`
+            from gate.cpus import usable_cpus
+
+            parts = max(1, min(usable_cpus(), _BATCH_PROCESSES, len(requests) // _BATCH_SHARE))
+        size = -(-len(requests) // parts)
+        chunks = [requests[i : i + size] for i in range(0, len(requests), size)]
+        others = [_Prefetch(args, self.root, _batch_input(chunk)) for chunk in chunks[1:]]
+        try:
+            _, out, _ = self._run(args, subject=subject, stdin=_batch_input(chunks[0]))
+            answers = _parse_batch(out, chunks[0])
+            for chunk, other in zip(chunks[1:], others, strict=True):
+                status, out, err = other.result()
+                if status != 0:
+                    raise self._failure(list(args), status, err, subject, "")
+                answers += _parse_batch(out, chunk)
+        finally:
+            _drop({(str(i),): other for i, other in enumerate(others)})
+        return answers
 
     def _objects(self, shas: Sequence[str], subject: str) -> dict[str, tuple[str, bytes]]:
         """sha -> (type, content) for many objects through one cat-file batch."""

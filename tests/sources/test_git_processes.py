@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
+import gate.sources.git as gate_git
 from gate.errors import ExitCode, GitError
 from gate.sources.git import GitRepository, IndexTree, RevisionTree, read_together
 from tests.support.gitrepo import git_commands
@@ -212,6 +214,49 @@ def test_large_batches_cannot_deadlock(repo: Any) -> None:
     repo.commit("many", files)
     git = GitRepository.open(repo.root)
     assert git.read_blobs("HEAD", sorted(files)) == {p: c.encode() for p, c in files.items()}
+
+
+@pytest.mark.parametrize(("cores", "processes"), [(1, 1), (2, 2), (3, 2), (8, 2)])
+def test_a_large_batch_is_shared_among_processes_one_per_core(
+    repo: Any,
+    traced: Callable[[str], Path],
+    monkeypatch: pytest.MonkeyPatch,
+    cores: int,
+    processes: int,
+) -> None:
+    """600 objects: at most two shares of 256 or more, each read by a git of its own, the
+    answers in the order asked."""
+    files = {f"s/file-{i:04}.avsc": f"content {i}\n" for i in range(600)}
+    repo.commit("many", files)
+    git = GitRepository.open(repo.root)
+    tree = RevisionTree(git, "HEAD")
+    tree.list_paths()  # read by object id
+    monkeypatch.setattr("gate.cpus.usable_cpus", lambda: cores)
+    trace = traced("read")
+    read = tree.read(sorted(files, reverse=True))
+    assert list(read) == sorted(files, reverse=True)
+    assert read == {p: c.encode() for p, c in files.items()}
+    assert names(git_commands(trace)) == ["cat-file"] * processes
+
+
+def test_a_failing_share_of_a_batch_is_a_git_error(
+    repo: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo.commit("many", {f"s/file-{i:04}.avsc": f"content {i}\n" for i in range(600)})
+    git = GitRepository.open(repo.root)
+    monkeypatch.setattr("gate.cpus.usable_cpus", lambda: 2)
+    real = gate_git._execute
+
+    def second_fails(args: Any, cwd: Any, stdin: bytes | None = None, **kwargs: Any) -> Any:
+        if threading.current_thread() is not threading.main_thread():
+            return 128, b"", "fatal: the second share failed"
+        return real(args, cwd, stdin=stdin, **kwargs)
+
+    monkeypatch.setattr(gate_git, "_execute", second_fails)
+    shas = [git.resolve("HEAD")]
+    with pytest.raises(GitError, match="second share failed"):
+        git._objects([*shas, *[f"{i:040x}" for i in range(600)]], "HEAD")
+    assert threading.active_count() == 1  # no thread is left
 
 
 def test_no_gitpython_in_a_pre_commit_run(repo: Any) -> None:
