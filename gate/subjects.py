@@ -346,11 +346,8 @@ def _reading_nothing_changed(
     trees, directly or through other files (found by the trees' own search, without reading
     them): the files they read are the same at both sides too. Empty when the trees cannot
     tell."""
-    readers = {
-        path
-        for path, schema_type in unchanged.items()
-        if schema_type is not None and _reads_files(schema_type)
-    }
+    reading = {t for t in set(unchanged.values()) if t is not None and _reads_files(t)}
+    readers = {path for path, schema_type in unchanged.items() if schema_type in reading}
     if not readers:
         return set()
     listed = sorted(set(head_paths) | set(base_paths))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from typing import TYPE_CHECKING
 
 from gate.checks.compat import with_change_summary
@@ -61,13 +62,20 @@ def effective_mode(source: SubjectSource, config: Config, registered: SubjectSta
 
 def unchanged_note(source: SubjectSource, mode: Mode, base_label: str) -> CheckResult:
     """The git check of a file that is as it was at the base: a note, nothing compared."""
+    words, name, note = _unchanged_words(mode, base_label)
     return CheckResult(
-        id=f"{source.subject}: {mode_words(mode)} vs git base",
+        id=f"{source.subject}: {words} vs git base",
         subject=source.subject,
         kind=CheckKind.COMPAT,
-        name=f"{mode.value} against {base_label}",
-        notes=(f"unchanged since {base_label}",),
+        name=name,
+        notes=(note,),
     )
+
+
+@functools.cache
+def _unchanged_words(mode: Mode, base_label: str) -> tuple[str, str, str]:
+    """What `unchanged_note` writes of a level and a base: the same for most subjects of a run."""
+    return mode_words(mode), f"{mode.value} against {base_label}", f"unchanged since {base_label}"
 
 
 def git_checks(

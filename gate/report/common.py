@@ -36,11 +36,12 @@ def is_warning(result: Result, finding: Finding) -> bool:
 
 
 def check_verdict(result: Result, check: CheckResult) -> Verdict:
-    if any(fails(result, f) for f in check.findings):
+    findings = check.findings  # most checks of a run have none
+    if findings and any(fails(result, f) for f in findings):
         return Verdict.FAIL
     if check.skipped is not None:
         return Verdict.SKIP
-    if any(is_warning(result, f) for f in check.findings):
+    if findings and any(is_warning(result, f) for f in findings):
         return Verdict.WARN
     return Verdict.PASS
 
