@@ -46,7 +46,7 @@ from __future__ import annotations
 import marshal
 import re
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from gate.errors import SchemaInvalid
 from gate.formats.avro import defaults as default_rules
@@ -90,6 +90,8 @@ _JAVA_INT_MAX = 2**31 - 1
 _MAX_FIXED_SIZE = _JAVA_INT_MAX - 8  # Avro's SystemLimitException bound for byte lengths
 # a key fastavro reads as "already parsed" on a top-level schema object
 _FASTAVRO_MARKER = "__fastavro_parsed"
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
 _ASCII_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -101,25 +103,63 @@ _INVALID, _ASCII, _UNICODE = 0, 1, 2
 _NAME_CLASSES: dict[str, int] = {}
 _NAMESPACES: dict[str, bool] = {}
 _NAMES_LIMIT = 1 << 16
+
+
+class _Recent(Generic[_K, _V]):
+    """Values by key, keeping those used lately: new ones go to `young`; when it holds `limit`,
+    it becomes `old` and the former `old` is let go; a value found in `old` moves back to `young`.
+    So a value used within the last `limit` insertions is kept, and at most `2 * limit` are."""
+
+    __slots__ = ("limit", "old", "young")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.young: dict[_K, _V] = {}
+        self.old: dict[_K, _V] = {}
+
+    def __len__(self) -> int:
+        return len(self.young) + len(self.old)
+
+    def get(self, key: _K) -> _V | None:
+        found = self.young.get(key)
+        if found is None and self.old:
+            found = self.old.pop(key, None)
+            if found is not None:
+                self.put(key, found)
+        return found
+
+    def put(self, key: _K, value: _V) -> None:
+        if len(self.young) >= self.limit:
+            self.old = self.young
+            self.young = {}
+        self.young[key] = value
+
+    def clear(self) -> None:
+        self.young = {}
+        self.old = {}
+
+
 # Versions of a schema repeat most of their fields at the same places: such a field is built once
-# and shared with later versions, nodes and JSON, as neither ever changes. Fewer objects kept also
-# means less work for the collector.
+# and shared with later versions, nodes and JSON, as neither ever changes. The versions of a subject
+# are parsed one after another, so each cache keeps only what was used lately: what it keeps alive,
+# the collector walks again and again (a cache of thousands of schemas' fields cost more than it
+# saved on subjects that do not share field names).
+_SHARED_LIMIT = 1 << 11
+_SUBTREES_LIMIT = 1 << 9
 # Fields of a primitive type or an optional one (`["null", "string"]`), by place (pointer prefix
 # and index), name and type names (see `_share_key`), with their JSON: the commonest, keyed cheaply.
 # One cache per role: a field valid in a registered version (a default of another type, a name
 # beyond ASCII) is not valid in a new schema. A new schema's field is a registered version's too
 # (its rules only add checks), so a registered version also takes what a new schema built: the
 # git base of a changed file then shares the candidate's unchanged fields.
-_SHARED_FIELDS: dict[Any, tuple[Field, dict[str, Any]]] = {}
-_SHARED_FIELDS_REGISTERED: dict[Any, tuple[Field, dict[str, Any]]] = {}
-# enough for the versions of the few subjects worked on at a time; forgotten all at once when full
-_SHARED_LIMIT = 1 << 14
+_SHARED_FIELDS: _Recent[Any, tuple[Field, dict[str, Any]]] = _Recent(_SHARED_LIMIT)
+_SHARED_FIELDS_REGISTERED: _Recent[Any, tuple[Field, dict[str, Any]]] = _Recent(_SHARED_LIMIT)
 # Fields of any other type (nested records, enums, arrays...), by place, enclosing namespace and
 # JSON (marshalled), with their JSON, the named types they define and those they refer to (see
 # `_SharedSubtree`).
-_SHARED_SUBTREES: dict[tuple[str, int, str | None, bytes], _SharedSubtree] = {}
-_SHARED_SUBTREES_REGISTERED: dict[tuple[str, int, str | None, bytes], _SharedSubtree] = {}
-_SUBTREES_LIMIT = 1 << 12
+_SubtreeKey = tuple[str, int, str | None, bytes]
+_SHARED_SUBTREES: _Recent[_SubtreeKey, _SharedSubtree] = _Recent(_SUBTREES_LIMIT)
+_SHARED_SUBTREES_REGISTERED: _Recent[_SubtreeKey, _SharedSubtree] = _Recent(_SUBTREES_LIMIT)
 
 
 def _classify_name(name: str) -> int:
@@ -646,9 +686,7 @@ class _Builder:
                 and not self.consult_fastavro
                 and _self_contained(record_field)
             ):
-                if len(shared_fields) >= _SHARED_LIMIT:
-                    shared_fields.clear()
-                shared_fields[key] = (record_field, raw)
+                shared_fields.put(key, (record_field, raw))
             elif (
                 subtree_key is not None
                 and not flagged
@@ -688,7 +726,7 @@ class _Builder:
 
     def _share_subtree(
         self,
-        key: tuple[str, int, str | None, bytes],
+        key: _SubtreeKey,
         record_field: Field,
         raw: dict[str, Any],
         marks: tuple[int, int, int],
@@ -699,9 +737,7 @@ class _Builder:
         own = {id(named) for named, _, _ in defined}
         outside = {node.fullname: node for node in self.referred[marks[1] :] if id(node) not in own}
         shared = _SHARED_SUBTREES if self.strict else _SHARED_SUBTREES_REGISTERED
-        if len(shared) >= _SUBTREES_LIMIT:
-            shared.clear()
-        shared[key] = _SharedSubtree(record_field, raw, tuple(defined), tuple(outside.items()))
+        shared.put(key, _SharedSubtree(record_field, raw, tuple(defined), tuple(outside.items())))
 
     def field(
         self, record: Record, index: int, raw: Any, prefix: str, namespace: str | None
@@ -918,7 +954,7 @@ def _share_key(raw: dict[str, Any], prefix: str, index: int) -> Any:
 
 def _subtree_key(
     raw: dict[str, Any], prefix: str, index: int, namespace: str | None
-) -> tuple[str, int, str | None, bytes] | None:
+) -> _SubtreeKey | None:
     """The key of a field at `prefix + index` under `namespace` in `_SHARED_SUBTREES`: its
     JSON marshalled (version 0 writes every value in full, so equal bytes only for equal JSON
     of the same types and key order: 1, 1.0 and true differ)."""
