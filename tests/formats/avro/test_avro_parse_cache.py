@@ -62,12 +62,7 @@ def subject(index: int, extra: bool = False) -> dict[str, Any]:
 
 def test_the_caches_stay_bounded_over_many_subjects_and_still_share_a_subjects_versions() -> None:
     clear_caches()
-    caches = (
-        avro_parse._SHARED_FIELDS,
-        avro_parse._SHARED_FIELDS_REGISTERED,
-        avro_parse._SHARED_SUBTREES,
-        avro_parse._SHARED_SUBTREES_REGISTERED,
-    )
+    caches = (avro_parse._SHARED_FIELDS, avro_parse._SHARED_SUBTREES)
     try:
         subjects = 3 * avro_parse._SHARED_LIMIT // 4 + 3 * avro_parse._SUBTREES_LIMIT
         for index in range(subjects):
