@@ -9,7 +9,7 @@ built once by the parser and never changed afterwards.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import FrozenInstanceError
 from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -254,9 +254,40 @@ class Fixed(Named):
         return self._logical
 
 
-@dataclass(eq=False, slots=True)
+_NEW_DICT: Any = object()
+
+
 class Field:
-    """A record field; `pointer` is the field object's place, its type is at `pointer + /type`."""
+    """A record field; `pointer` is the field object's place, its type is at `pointer + /type`.
+
+    (A plain class, not a dataclass: defining one costs more at import than all its uses save.)
+    """
+
+    __match_args__ = (
+        "name",
+        "index",
+        "pointer",
+        "type",
+        "has_default",
+        "default",
+        "aliases",
+        "doc",
+        "order",
+        "props",
+    )
+    __slots__ = (
+        "aliases",
+        "default",
+        "doc",
+        "fp_part",
+        "has_default",
+        "index",
+        "name",
+        "order",
+        "pointer",
+        "props",
+        "type",
+    )
 
     name: str
     index: int
@@ -264,12 +295,45 @@ class Field:
     type: Node
     has_default: bool
     default: Any
-    aliases: tuple[str, ...] = ()
-    doc: str | None = None
-    order: str = "ascending"
-    props: Mapping[str, Any] = field(default_factory=dict)
+    aliases: tuple[str, ...]
+    doc: str | None
+    order: str
+    props: Mapping[str, Any]
     # this field's part of its record's fingerprint (see `_record_fingerprint`)
-    fp_part: Any = field(default=None, init=False, repr=False)
+    fp_part: Any
+
+    def __init__(
+        self,
+        name: str,
+        index: int,
+        pointer: str,
+        type: Node,
+        has_default: bool,
+        default: Any,
+        aliases: tuple[str, ...] = (),
+        doc: str | None = None,
+        order: str = "ascending",
+        props: Mapping[str, Any] = _NEW_DICT,
+    ) -> None:
+        self.name = name
+        self.index = index
+        self.pointer = pointer
+        self.type = type
+        self.has_default = has_default
+        self.default = default
+        self.aliases = aliases
+        self.doc = doc
+        self.order = order
+        self.props = {} if props is _NEW_DICT else props
+        self.fp_part = None
+
+    def __repr__(self) -> str:
+        return (
+            f"Field(name={self.name!r}, index={self.index!r}, pointer={self.pointer!r}, "
+            f"type={self.type!r}, has_default={self.has_default!r}, default={self.default!r}, "
+            f"aliases={self.aliases!r}, doc={self.doc!r}, order={self.order!r}, "
+            f"props={self.props!r})"
+        )
 
     @property
     def type_pointer(self) -> str:
@@ -342,9 +406,9 @@ def qualify(name: str, namespace: str | None) -> str:
     return f"{namespace}.{name}" if namespace else name
 
 
-@dataclass(frozen=True, eq=False)
 class AvroSchema:
-    """A parsed, valid Avro schema.
+    """A parsed, valid Avro schema (read-only: its attributes are set once, as a frozen
+    dataclass's are; a plain class costs less to define).
 
     `text` is the schema text as given; `json` the schema as a JSON value with referenced named
     types inlined at their first use (and logical types Avro ignores as invalid left out), which
@@ -353,15 +417,50 @@ class AvroSchema:
     (a bound).
     """
 
+    __match_args__ = (
+        "text",
+        "json",
+        "root",
+        "names",
+        "reference_names",
+        "measured_depth",
+        "reference_texts",
+    )
+
     text: str
     json: Any
     root: Node
     names: Mapping[str, Named]
-    reference_names: tuple[str, ...] = ()
+    reference_names: tuple[str, ...]
     # the depth when parsing measured it (deep schemas, see `loadjson.load`); when None, `depth`
     # is measured on first use, from the text and the referenced schemas' texts
-    measured_depth: int | None = field(default=None, repr=False)
-    reference_texts: tuple[str, ...] = field(default=(), repr=False)
+    measured_depth: int | None
+    reference_texts: tuple[str, ...]
+
+    def __init__(
+        self,
+        text: str,
+        json: Any,
+        root: Node,
+        names: Mapping[str, Named],
+        reference_names: tuple[str, ...] = (),
+        measured_depth: int | None = None,
+        reference_texts: tuple[str, ...] = (),
+    ) -> None:
+        own = self.__dict__
+        own["text"] = text
+        own["json"] = json
+        own["root"] = root
+        own["names"] = names
+        own["reference_names"] = reference_names
+        own["measured_depth"] = measured_depth
+        own["reference_texts"] = reference_texts
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}")
 
     @cached_property
     def depth(self) -> int:
