@@ -123,9 +123,14 @@ class _Recent(Generic[_K, _V]):
     def get(self, key: _K) -> _V | None:
         found = self.young.get(key)
         if found is None and self.old:
-            found = self.old.pop(key, None)
-            if found is not None:
-                self.put(key, found)
+            return self.revive(key)
+        return found
+
+    def revive(self, key: _K) -> _V | None:
+        """The value of `key` in `old`, moved back to `young` (callers look in `young` first)."""
+        found = self.old.pop(key, None)
+        if found is not None:
+            self.put(key, found)
         return found
 
     def put(self, key: _K, value: _V) -> None:
@@ -676,7 +681,10 @@ class _Builder:
                 flagged = self.consult_fastavro
                 marks = (len(self.defined), len(self.referred), self.inlined)
             elif key is not None:
-                shared = _SHARED_FIELDS.get(key)
+                # (`_Recent.get`, without a call for the commonest answer)
+                shared = _SHARED_FIELDS.young.get(key)
+                if shared is None and _SHARED_FIELDS.old:
+                    shared = _SHARED_FIELDS.revive(key)
                 if shared is not None and (shared[2] or not strict):
                     fields.append(shared[0])
                     # the JSON too: this schema's copy of it is then let go
