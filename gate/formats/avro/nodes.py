@@ -9,7 +9,7 @@ built once by the parser and never changed afterwards.
 
 from __future__ import annotations
 
-from dataclasses import FrozenInstanceError
+from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -406,9 +406,9 @@ def qualify(name: str, namespace: str | None) -> str:
     return f"{namespace}.{name}" if namespace else name
 
 
+@dataclass(frozen=True, eq=False)
 class AvroSchema:
-    """A parsed, valid Avro schema (read-only: its attributes are set once, as a frozen
-    dataclass's are; a plain class costs less to define).
+    """A parsed, valid Avro schema.
 
     `text` is the schema text as given; `json` the schema as a JSON value with referenced named
     types inlined at their first use (and logical types Avro ignores as invalid left out), which
@@ -417,50 +417,15 @@ class AvroSchema:
     (a bound).
     """
 
-    __match_args__ = (
-        "text",
-        "json",
-        "root",
-        "names",
-        "reference_names",
-        "measured_depth",
-        "reference_texts",
-    )
-
     text: str
     json: Any
     root: Node
     names: Mapping[str, Named]
-    reference_names: tuple[str, ...]
+    reference_names: tuple[str, ...] = ()
     # the depth when parsing measured it (deep schemas, see `loadjson.load`); when None, `depth`
     # is measured on first use, from the text and the referenced schemas' texts
-    measured_depth: int | None
-    reference_texts: tuple[str, ...]
-
-    def __init__(
-        self,
-        text: str,
-        json: Any,
-        root: Node,
-        names: Mapping[str, Named],
-        reference_names: tuple[str, ...] = (),
-        measured_depth: int | None = None,
-        reference_texts: tuple[str, ...] = (),
-    ) -> None:
-        own = self.__dict__
-        own["text"] = text
-        own["json"] = json
-        own["root"] = root
-        own["names"] = names
-        own["reference_names"] = reference_names
-        own["measured_depth"] = measured_depth
-        own["reference_texts"] = reference_texts
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        raise FrozenInstanceError(f"cannot assign to field {name!r}")
-
-    def __delattr__(self, name: str) -> None:
-        raise FrozenInstanceError(f"cannot delete field {name!r}")
+    measured_depth: int | None = field(default=None, repr=False)
+    reference_texts: tuple[str, ...] = field(default=(), repr=False)
 
     @cached_property
     def depth(self) -> int:
