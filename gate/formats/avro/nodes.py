@@ -254,9 +254,40 @@ class Fixed(Named):
         return self._logical
 
 
-@dataclass(eq=False, slots=True)
+_NEW_DICT: Any = object()
+
+
 class Field:
-    """A record field; `pointer` is the field object's place, its type is at `pointer + /type`."""
+    """A record field; `pointer` is the field object's place, its type is at `pointer + /type`.
+
+    (A plain class, not a dataclass: defining one costs more at import than all its uses save.)
+    """
+
+    __match_args__ = (
+        "name",
+        "index",
+        "pointer",
+        "type",
+        "has_default",
+        "default",
+        "aliases",
+        "doc",
+        "order",
+        "props",
+    )
+    __slots__ = (
+        "aliases",
+        "default",
+        "doc",
+        "fp_part",
+        "has_default",
+        "index",
+        "name",
+        "order",
+        "pointer",
+        "props",
+        "type",
+    )
 
     name: str
     index: int
@@ -264,12 +295,45 @@ class Field:
     type: Node
     has_default: bool
     default: Any
-    aliases: tuple[str, ...] = ()
-    doc: str | None = None
-    order: str = "ascending"
-    props: Mapping[str, Any] = field(default_factory=dict)
+    aliases: tuple[str, ...]
+    doc: str | None
+    order: str
+    props: Mapping[str, Any]
     # this field's part of its record's fingerprint (see `_record_fingerprint`)
-    fp_part: Any = field(default=None, init=False, repr=False)
+    fp_part: Any
+
+    def __init__(
+        self,
+        name: str,
+        index: int,
+        pointer: str,
+        type: Node,
+        has_default: bool,
+        default: Any,
+        aliases: tuple[str, ...] = (),
+        doc: str | None = None,
+        order: str = "ascending",
+        props: Mapping[str, Any] = _NEW_DICT,
+    ) -> None:
+        self.name = name
+        self.index = index
+        self.pointer = pointer
+        self.type = type
+        self.has_default = has_default
+        self.default = default
+        self.aliases = aliases
+        self.doc = doc
+        self.order = order
+        self.props = {} if props is _NEW_DICT else props
+        self.fp_part = None
+
+    def __repr__(self) -> str:
+        return (
+            f"Field(name={self.name!r}, index={self.index!r}, pointer={self.pointer!r}, "
+            f"type={self.type!r}, has_default={self.has_default!r}, default={self.default!r}, "
+            f"aliases={self.aliases!r}, doc={self.doc!r}, order={self.order!r}, "
+            f"props={self.props!r})"
+        )
 
     @property
     def type_pointer(self) -> str:

@@ -46,7 +46,7 @@ from __future__ import annotations
 import marshal
 import re
 from collections import OrderedDict
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from gate.errors import SchemaInvalid
 from gate.formats.avro import defaults as default_rules
@@ -90,6 +90,8 @@ _JAVA_INT_MAX = 2**31 - 1
 _MAX_FIXED_SIZE = _JAVA_INT_MAX - 8  # Avro's SystemLimitException bound for byte lengths
 # a key fastavro reads as "already parsed" on a top-level schema object
 _FASTAVRO_MARKER = "__fastavro_parsed"
+_K = TypeVar("_K")
+_V = TypeVar("_V")
 
 
 _ASCII_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -101,25 +103,68 @@ _INVALID, _ASCII, _UNICODE = 0, 1, 2
 _NAME_CLASSES: dict[str, int] = {}
 _NAMESPACES: dict[str, bool] = {}
 _NAMES_LIMIT = 1 << 16
+
+
+class _Recent(Generic[_K, _V]):
+    """Values by key, keeping those used lately: new ones go to `young`; when it holds `limit`,
+    it becomes `old` and the former `old` is let go; a value found in `old` moves back to `young`.
+    So a value used within the last `limit` insertions is kept, and at most `2 * limit` are."""
+
+    __slots__ = ("limit", "old", "young")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.young: dict[_K, _V] = {}
+        self.old: dict[_K, _V] = {}
+
+    def __len__(self) -> int:
+        return len(self.young) + len(self.old)
+
+    def get(self, key: _K) -> _V | None:
+        found = self.young.get(key)
+        if found is None and self.old:
+            return self.revive(key)
+        return found
+
+    def revive(self, key: _K) -> _V | None:
+        """The value of `key` in `old`, moved back to `young` (callers look in `young` first)."""
+        found = self.old.pop(key, None)
+        if found is not None:
+            self.put(key, found)
+        return found
+
+    def put(self, key: _K, value: _V) -> None:
+        if len(self.young) >= self.limit:
+            self.old = self.young
+            self.young = {}
+        self.young[key] = value
+
+    def clear(self) -> None:
+        self.young = {}
+        self.old = {}
+
+
 # Versions of a schema repeat most of their fields at the same places: such a field is built once
-# and shared with later versions, nodes and JSON, as neither ever changes. Fewer objects kept also
-# means less work for the collector.
+# and shared with later versions, nodes and JSON, as neither ever changes. The versions of a subject
+# are parsed one after another, so each cache keeps only what was used lately: what it keeps alive,
+# the collector walks again and again (a cache of thousands of schemas' fields cost more than it
+# saved on subjects that do not share field names).
+_SHARED_LIMIT = 1 << 11
+_SUBTREES_LIMIT = 1 << 9
+# Each entry says whose rules built it: a field valid in a registered version (a default of
+# another type, a name beyond ASCII) is not valid in a new schema, so a new schema takes only what
+# a new schema built. A new schema's field is a registered version's too (its rules only add
+# checks), so a registered version takes either: the git base of a changed file then shares the
+# candidate's unchanged fields.
 # Fields of a primitive type or an optional one (`["null", "string"]`), by place (pointer prefix
-# and index), name and type names (see `_share_key`), with their JSON: the commonest, keyed cheaply.
-# One cache per role: a field valid in a registered version (a default of another type, a name
-# beyond ASCII) is not valid in a new schema. A new schema's field is a registered version's too
-# (its rules only add checks), so a registered version also takes what a new schema built: the
-# git base of a changed file then shares the candidate's unchanged fields.
-_SHARED_FIELDS: dict[Any, tuple[Field, dict[str, Any]]] = {}
-_SHARED_FIELDS_REGISTERED: dict[Any, tuple[Field, dict[str, Any]]] = {}
-# enough for the versions of the few subjects worked on at a time; forgotten all at once when full
-_SHARED_LIMIT = 1 << 14
+# and index), name and type names, with their JSON and whether a new schema built them: the
+# commonest, keyed cheaply in `_Builder.record`.
+_SHARED_FIELDS: _Recent[Any, tuple[Field, dict[str, Any], bool]] = _Recent(_SHARED_LIMIT)
 # Fields of any other type (nested records, enums, arrays...), by place, enclosing namespace and
 # JSON (marshalled), with their JSON, the named types they define and those they refer to (see
 # `_SharedSubtree`).
-_SHARED_SUBTREES: dict[tuple[str, int, str | None, bytes], _SharedSubtree] = {}
-_SHARED_SUBTREES_REGISTERED: dict[tuple[str, int, str | None, bytes], _SharedSubtree] = {}
-_SUBTREES_LIMIT = 1 << 12
+_SubtreeKey = tuple[str, int, str | None, bytes]
+_SHARED_SUBTREES: _Recent[_SubtreeKey, _SharedSubtree] = _Recent(_SUBTREES_LIMIT)
 
 
 def _classify_name(name: str) -> int:
@@ -206,7 +251,7 @@ class _SharedSubtree:
     the same nodes, and its own definitions are registered again, so a clash fails as it would.
     """
 
-    __slots__ = ("definitions", "field", "outside", "raw")
+    __slots__ = ("definitions", "field", "outside", "raw", "strict")
 
     def __init__(
         self,
@@ -214,11 +259,13 @@ class _SharedSubtree:
         raw: dict[str, Any],
         definitions: tuple[tuple[Named, dict[str, Any], str | None], ...],
         outside: tuple[tuple[str, Named], ...],
+        strict: bool,
     ) -> None:
         self.field = field
         self.raw = raw
         self.definitions = definitions
         self.outside = outside
+        self.strict = strict  # built by a new schema's rules
 
     def refers_to_same(self, names: dict[str, Named]) -> bool:
         return all(names.get(full) is node for full, node in self.outside)
@@ -584,31 +631,40 @@ class _Builder:
         out_fields: list[Any] | None = None
         prefix = pointer + "/fields/"
         parse_field = self.field
-        shared_fields = _SHARED_FIELDS if self.strict else _SHARED_FIELDS_REGISTERED
-        shared_subtrees = _SHARED_SUBTREES if self.strict else _SHARED_SUBTREES_REGISTERED
-        new_fields = None if self.strict else _SHARED_FIELDS
-        new_subtrees = None if self.strict else _SHARED_SUBTREES
+        strict = self.strict
         sharing = not self.inlining
         for index, raw in enumerate(fields_value):
             key: Any = None
             subtree_key: Any = None
             if sharing and raw.__class__ is dict:
-                if len(raw) == 2:
-                    # {"name": n, "type": t}: the commonest shape, with no more work than it needs
-                    raw_type = raw.get("type")
+                # the commonest shapes, keyed with no more work than they need:
+                # {"name": n, "type": t} and {"name": n, "type": [a, b], "default": null}
+                raw_type = raw.get("type")
+                size = len(raw)
+                if size == 2 and raw_type.__class__ is str:
                     field_name = raw.get("name")
-                    if raw_type.__class__ is str and field_name.__class__ is str:
+                    # (a named type's name is built anew: what it refers to may differ)
+                    if raw_type in PRIMITIVES and field_name.__class__ is str:
                         key = (prefix, index, field_name, raw_type)
+                elif (
+                    size == 3
+                    and raw_type.__class__ is list
+                    and len(raw_type) == 2
+                    and raw.get("default", raw) is None
+                    and raw_type[0].__class__ is str
+                    and raw_type[1].__class__ is str
+                    and raw.get("name").__class__ is str
+                ):
+                    first, second = raw_type
+                    if first in PRIMITIVES and second in PRIMITIVES:
+                        key = (prefix, index, raw["name"], first, second)
                 else:
-                    key = _share_key(raw, prefix, index)
-                if key is None:
                     subtree_key = _subtree_key(raw, prefix, index, space)
             if subtree_key is not None:
-                subtree = shared_subtrees.get(subtree_key)
-                if subtree is None and new_subtrees is not None:
-                    subtree = new_subtrees.get(subtree_key)
+                subtree = _SHARED_SUBTREES.get(subtree_key)
                 if (
                     subtree is not None
+                    and (subtree.strict or not strict)
                     and (not subtree.outside or subtree.refers_to_same(self.names))
                     and not self.defines_any(subtree)
                 ):
@@ -625,30 +681,24 @@ class _Builder:
                 flagged = self.consult_fastavro
                 marks = (len(self.defined), len(self.referred), self.inlined)
             elif key is not None:
-                shared = shared_fields.get(key)
-                if shared is None and new_fields is not None:
-                    shared = new_fields.get(key)
-                if shared is not None:
-                    shared_field, shared_raw = shared
-                    fields.append(shared_field)
+                # (`_Recent.get`, without a call for the commonest answer)
+                shared = _SHARED_FIELDS.young.get(key)
+                if shared is None and _SHARED_FIELDS.old:
+                    shared = _SHARED_FIELDS.revive(key)
+                if shared is not None and (shared[2] or not strict):
+                    fields.append(shared[0])
                     # the JSON too: this schema's copy of it is then let go
                     if out_fields is None:
                         out_fields = list(fields_value[:index])
-                    out_fields.append(shared_raw)
+                    out_fields.append(shared[1])
                     continue
                 flagged = self.consult_fastavro
             record_field, raw_out = parse_field(node, index, raw, prefix, space)
             fields.append(record_field)
-            if (
-                key is not None
-                and raw_out is raw
-                and not flagged
-                and not self.consult_fastavro
-                and _self_contained(record_field)
-            ):
-                if len(shared_fields) >= _SHARED_LIMIT:
-                    shared_fields.clear()
-                shared_fields[key] = (record_field, raw)
+            if key is not None:
+                # of primitive types only: it refers to no named type
+                if raw_out is raw and not flagged and not self.consult_fastavro:
+                    _SHARED_FIELDS.put(key, (record_field, raw, strict))
             elif (
                 subtree_key is not None
                 and not flagged
@@ -688,7 +738,7 @@ class _Builder:
 
     def _share_subtree(
         self,
-        key: tuple[str, int, str | None, bytes],
+        key: _SubtreeKey,
         record_field: Field,
         raw: dict[str, Any],
         marks: tuple[int, int, int],
@@ -698,10 +748,10 @@ class _Builder:
         defined = self.defined[marks[0] :]
         own = {id(named) for named, _, _ in defined}
         outside = {node.fullname: node for node in self.referred[marks[1] :] if id(node) not in own}
-        shared = _SHARED_SUBTREES if self.strict else _SHARED_SUBTREES_REGISTERED
-        if len(shared) >= _SUBTREES_LIMIT:
-            shared.clear()
-        shared[key] = _SharedSubtree(record_field, raw, tuple(defined), tuple(outside.items()))
+        _SHARED_SUBTREES.put(
+            key,
+            _SharedSubtree(record_field, raw, tuple(defined), tuple(outside.items()), self.strict),
+        )
 
     def field(
         self, record: Record, index: int, raw: Any, prefix: str, namespace: str | None
@@ -899,26 +949,9 @@ class _Builder:
         return node, _without_logical(value) if invalid else value
 
 
-def _share_key(raw: dict[str, Any], prefix: str, index: int) -> Any:
-    """The key of an optional field `{"name": n, "type": [a, b], "default": null}` at
-    `prefix + index` in `_SHARED_FIELDS`, or None for a field of another shape.
-
-    `(prefix, index, name, type name)` keys `{"name": n, "type": t}` (made by the caller): the
-    two shapes differ in length, so never collide.
-    """
-    if len(raw) == 3 and raw.get("default", raw) is None:
-        raw_type = raw.get("type")
-        name = raw.get("name")
-        if raw_type.__class__ is list and len(raw_type) == 2 and name.__class__ is str:
-            first, second = raw_type
-            if first.__class__ is str and second.__class__ is str:
-                return (prefix, index, name, first, second)
-    return None
-
-
 def _subtree_key(
     raw: dict[str, Any], prefix: str, index: int, namespace: str | None
-) -> tuple[str, int, str | None, bytes] | None:
+) -> _SubtreeKey | None:
     """The key of a field at `prefix + index` under `namespace` in `_SHARED_SUBTREES`: its
     JSON marshalled (version 0 writes every value in full, so equal bytes only for equal JSON
     of the same types and key order: 1, 1.0 and true differ)."""
@@ -928,24 +961,12 @@ def _subtree_key(
         return None
 
 
-def _self_contained(record_field: Field) -> bool:
-    """True for a field of a primitive type or a union of them: it refers to no named type."""
-    node = record_field.type
-    if isinstance(node, Primitive):
-        return True
-    return isinstance(node, Union) and all(
-        isinstance(branch, Primitive) for branch in node.branches
-    )
-
-
 def clear_caches() -> None:
     """Forget the names judged and the fields shared so far (for measurements)."""
     _NAME_CLASSES.clear()
     _NAMESPACES.clear()
     _SHARED_FIELDS.clear()
     _SHARED_SUBTREES.clear()
-    _SHARED_FIELDS_REGISTERED.clear()
-    _SHARED_SUBTREES_REGISTERED.clear()
 
 
 def _props(value: dict[str, Any], reserved: frozenset[str]) -> Mapping[str, Any]:
