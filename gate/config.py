@@ -481,11 +481,7 @@ def _normalize(path: str) -> str | None:
 def _already_normal(path: str) -> bool:
     """No empty part and no part starting with a dot (so no `.` or `..` part either)."""
     return (
-        bool(path)
-        and "//" not in path
-        and "/." not in path
-        and path[0] != "."
-        and (path[-1] != "/")
+        bool(path) and "//" not in path and "/." not in path and path[0] != "." and path[-1] != "/"
     )
 
 

@@ -288,7 +288,7 @@ def run_check(options: RunOptions) -> Result:
         inputs=_inputs(workspace, config),
         input_patterns=_input_patterns(workspace, config),
         # the subjects whose schema (and every file it reaches) is as it was at the base
-        unchanged=tuple(s.subject for s in subjects if s.unchanged and s.head_path == s.base_path)
+        unchanged=tuple(s.subject for s in subjects if s.as_at_base)
         if options.compat or options.simulate
         else (),
         graph=edges or None,

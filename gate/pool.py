@@ -41,7 +41,7 @@ def can_fork() -> bool:
 
 def judge_all(judge: SubjectJudge, sources: list[SubjectSource]) -> list[tuple[CheckResult, ...]]:
     """Every subject's checks, in order; on the usable cores when there are enough to share."""
-    busy = sum(1 for s in sources if s.head_path != s.base_path or not s.unchanged)
+    busy = sum(1 for s in sources if not s.as_at_base)
     if busy < _PARALLEL_FROM:
         return [judge.judge(source).checks for source in sources]
     from gate.cpus import usable_cpus

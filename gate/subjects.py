@@ -13,7 +13,7 @@ from gate.formats import CheckOptions, default_type, get_format, infer_type, sup
 from gate.model import JsonPolicy, Mode, Origin, OriginKind, SchemaType
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Collection, Mapping, Sequence
+    from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 
     from gate.config import Config, SubjectBinding, SubjectRule
     from gate.formats import SchemaFormat
@@ -87,6 +87,11 @@ class SubjectSource(NamedTuple):
         if self.head_data is not None and self.base_data is not None:
             return self.head_data == self.base_data
         return self.head_blob is not None and self.head_blob == self.base_blob
+
+    @property
+    def as_at_base(self) -> bool:
+        """Unchanged, at the same path: the git base has nothing to compare it with."""
+        return self.head_path == self.base_path and self.unchanged
 
     @property
     def path(self) -> str:
@@ -203,8 +208,8 @@ def collect_subjects(
         # format that reads other files (`$ref`s, imports) is read all the same: one of them
         # may have changed
         unchanged = _same_objects(pairs, head_ids, base_ids)
-        readers = {t for t in set(unchanged.values()) if _reads_files(t)}
-        same = {path for path, schema_type in unchanged.items() if schema_type not in readers}
+        reader_types = _reading_types(unchanged.values())
+        same = {path for path, schema_type in unchanged.items() if schema_type not in reader_types}
         if listed is None:
             # one whose files may have changed only when one of them names a changed file
             same |= _reading_nothing_changed(config, head, base, head_paths, base_paths, unchanged)
@@ -346,8 +351,8 @@ def _reading_nothing_changed(
     trees, directly or through other files (found by the trees' own search, without reading
     them): the files they read are the same at both sides too. Empty when the trees cannot
     tell."""
-    reading = {t for t in set(unchanged.values()) if t is not None and _reads_files(t)}
-    readers = {path for path, schema_type in unchanged.items() if schema_type in reading}
+    reader_types = _reading_types(unchanged.values()) - {None}
+    readers = {path for path, schema_type in unchanged.items() if schema_type in reader_types}
     if not readers:
         return set()
     listed = sorted(set(head_paths) | set(base_paths))
@@ -572,6 +577,11 @@ def _same_objects(
 def _reads_files(schema_type: SchemaType | None) -> bool:
     """Whether a schema of this type may read other files (None: the type is not known yet)."""
     return schema_type is None or get_format(schema_type).reads_files
+
+
+def _reading_types(types: Iterable[SchemaType | None]) -> set[SchemaType | None]:
+    """Those of `types` whose schemas may read other files, each asked once (see `_reads_files`)."""
+    return {t for t in set(types) if _reads_files(t)}
 
 
 def _files_naming(

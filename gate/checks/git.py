@@ -110,7 +110,7 @@ def git_checks(
             summary=summary,
         )
 
-    unchanged = source.unchanged and source.head_path == source.base_path
+    unchanged = source.as_at_base
     if unchanged and not need_candidate:
         return None, [unchanged_note(source, mode, base_label)]
     candidate = parse_side(parser, source, head=True)

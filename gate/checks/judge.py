@@ -89,8 +89,7 @@ class SubjectJudge:
         options = self.options
         if (
             self.state is None
-            and source.unchanged
-            and source.head_path == source.base_path
+            and source.as_at_base
             and not source.samples
             and source.subject not in self.contract_subjects
         ):

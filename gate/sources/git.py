@@ -234,7 +234,12 @@ def _no_search_in_current_directory() -> Iterator[None]:
 def _drop(started: dict[tuple[str, ...], _Prefetch]) -> None:
     """Wait for prefetched commands whose answers nobody will take, and forget them."""
     while started:
-        _, command = started.popitem()
+        _wait([started.popitem()[1]])
+
+
+def _wait(commands: Iterable[_Prefetch]) -> None:
+    """Wait for each of `commands`, whatever it raises (no thread outlives this call)."""
+    for command in commands:
         with contextlib.suppress(Exception):
             command.result()
 
@@ -1057,7 +1062,7 @@ class GitRepository:
                     raise self._failure(list(args), status, err, subject, "")
                 answers += _parse_batch(out, chunk)
         finally:
-            _drop({(str(i),): other for i, other in enumerate(others)})
+            _wait(others)
         return answers
 
     def _objects(self, shas: Sequence[str], subject: str) -> dict[str, tuple[str, bytes]]:
