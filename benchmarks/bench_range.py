@@ -30,7 +30,7 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from common import Figure, best_of, fast_import, git, make_repository, print_table, run_gate
+from common import Figure, best_of_each, fast_import, git, make_repository, print_table, run_gate
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -108,19 +108,16 @@ def main() -> int:
                 raise SystemExit(f"gate check failed: {done.stdout}{done.stderr}")
 
         check("HEAD~2", "HEAD~1")  # warm caches
-        all_changed = best_of(args.runs, lambda: check("HEAD~2", "HEAD~1"))
-        all_floor = best_of(args.runs, lambda: archive_floor(repo, ["HEAD~2", "HEAD~1"]))
-        one_changed = best_of(args.runs, lambda: check("HEAD~1", "HEAD"))
-        version = best_of(args.runs, lambda: run_gate(["--version"], repo))
-        cpu = [
-            cpu_of(args.runs, action)
-            for action in (
-                lambda: check("HEAD~2", "HEAD~1"),
-                lambda: archive_floor(repo, ["HEAD~2", "HEAD~1"]),
-                lambda: check("HEAD~1", "HEAD"),
-                lambda: run_gate(["--version"], repo),
-            )
-        ]
+        # each measured run and its floor in turns, so that a drift of the machine's speed
+        # during the measurement weighs on both alike
+        timed = (
+            lambda: check("HEAD~2", "HEAD~1"),
+            lambda: archive_floor(repo, ["HEAD~2", "HEAD~1"]),
+            lambda: check("HEAD~1", "HEAD"),
+            lambda: run_gate(["--version"], repo),
+        )
+        all_changed, all_floor, one_changed, version = best_of_each(args.runs, timed)
+        cpu = [cpu_of(args.runs, action) for action in timed]
     print(f"{n} Avro subjects of 40 fields; no gate.yaml, no registry")
     print_table(
         [

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Callable, Iterable, Sequence
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -60,6 +60,19 @@ def best_of(runs: int, action: Callable[[], Any]) -> float:
         started = time.perf_counter()
         action()
         best = min(best, time.perf_counter() - started)
+    return best
+
+
+def best_of_each(runs: int, actions: Sequence[Callable[[], Any]]) -> list[float]:
+    """The fastest of `runs` timings of each action, taken in turns (one of each per round): a
+    machine whose speed drifts during the measurement slows the measured run and its floor
+    alike, instead of whichever happened to be timed in the slow phase."""
+    best = [float("inf")] * len(actions)
+    for _ in range(runs):
+        for index, action in enumerate(actions):
+            started = time.perf_counter()
+            action()
+            best[index] = min(best[index], time.perf_counter() - started)
     return best
 
 
