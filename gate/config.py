@@ -45,7 +45,6 @@ import functools
 import json
 import os
 import re
-import string
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
 from datetime import date, datetime
@@ -75,9 +74,10 @@ TEMPLATE_FIELDS = ("stem", "name", "dir", "path")
 CONFIG_VERSION = 1
 
 _MAX_PROBLEMS_SHOWN = 20
-_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_URL = re.compile(r"https?://[^/\s]+", re.IGNORECASE)
-_GLOB_OR_TEMPLATE = re.compile(r"[*?\[{]")
+# patterns only a gate.yaml is checked with: compiled (and cached by `re`) when one is read
+_VARIABLE = r"[A-Za-z_][A-Za-z0-9_]*"
+_URL = r"(?i)https?://[^/\s]+"
+_GLOB_OR_TEMPLATE = r"[*?\[{]"
 _DRIVE = re.compile(r"[A-Za-z]:[\\/]")
 _MATCH_CACHE_SIZE = 1 << 16  # paths remembered by `Config.match` (a run asks for most twice)
 _MAP_TAG = "tag:yaml.org,2002:map"
@@ -232,16 +232,24 @@ class Config:
         """The bindings of those of `paths` a rule matches, as `match` gives them. A path that
         is normal already and ends with none of the glob rules' suffixes is passed over at once:
         most files of a repository are no schema."""
-        by_file = self._rules[0]
+        by_file, by_glob = self._rules
         suffixes = self._glob_suffixes
         found: dict[str, SubjectBinding] = {}
         for path in paths:
             if (
                 suffixes is not None
-                and not path.endswith(suffixes)
                 and path not in by_file
                 and _already_normal(path)
+                and path[0] not in "/\\"
+                and not _DRIVE.match(path)
             ):
+                # `_normalize` gives such a path back as it is, and only a `files:` rule
+                # can match it (`rule_for`, without asking again what is known here)
+                if path.endswith(suffixes):
+                    for rule in by_glob:
+                        if _normal_path_test(rule.files)(path):
+                            found[path] = rule.bind(path)
+                            break
                 continue
             binding = self.match(path)
             if binding is not None:
@@ -427,6 +435,8 @@ def _stem(name: str) -> str:
 
 @functools.lru_cache(maxsize=256)
 def _template_parts(template: str) -> tuple[tuple[str, str | None, str, str | None], ...]:
+    import string  # not for the built-in rules' `{stem}`: most runs never need it
+
     return tuple(
         (literal, field, spec or "", conversion)
         for literal, field, spec, conversion in string.Formatter().parse(template)
@@ -716,7 +726,7 @@ class _Document:
                     self.broken.add(key)
                     return text
                 name = text[dollar + 2 : end]
-                if not _VARIABLE.fullmatch(name):
+                if not re.fullmatch(_VARIABLE, name):
                     self.problem(
                         key,
                         f"invalid environment variable name {name!r} in ${{...}}",
@@ -974,7 +984,7 @@ class _Builder:
         # linked directory cannot carry `samples/*.json` out of the repository either
         literal = []
         for part in normalized.split("/"):
-            if _GLOB_OR_TEMPLATE.search(part):
+            if re.search(_GLOB_OR_TEMPLATE, part):
                 break
             literal.append(part)
         while literal and not os.path.lexists(os.path.join(self.root, *literal)):
@@ -1021,7 +1031,7 @@ class _Builder:
         url = self.optional(raw.get("url"))
         if url is not None:
             url = url.strip().rstrip("/")
-            if not _URL.match(url):
+            if not re.match(_URL, url):
                 self.doc.problem((*key, "url"), "must be an http:// or https:// URL")
         snapshot = raw.get("snapshot")
         if snapshot is not None:

@@ -142,15 +142,6 @@ def collect_subjects(
     origins = (head_origin, base_origin)
     prefixes = tuple(f"{e.rstrip('/')}/" for e in exclude)
 
-    matched: dict[str, SubjectBinding] = {}
-    asked: set[str] = set()  # most paths are at both sides
-
-    def bound(paths: list[str]) -> dict[str, SubjectBinding]:
-        fresh = [p for p in paths if p not in asked]
-        asked.update(fresh)
-        matched.update(config.match_all(p for p in fresh if not p.startswith(prefixes)))
-        return {p: matched[p] for p in paths if p in matched}
-
     head_paths = head.list_paths()
     base_paths = base.list_paths()
     _missing_files(config, head_paths, base_paths, head.label, base.label)
@@ -174,15 +165,23 @@ def collect_subjects(
             wanted |= {new for new, old in renames.items() if old in wanted}
             head_paths = [p for p in head_paths if p in wanted]
             base_paths = [p for p in base_paths if p in wanted]
-    head_bound = bound(head_paths)
-    base_bound = bound(base_paths)
+    # most paths are at both sides: each is matched once
+    paths = dict.fromkeys([*head_paths, *base_paths])
+    matched = config.match_all(
+        [p for p in paths if not p.startswith(prefixes)] if prefixes else paths
+    )
+    head_bound = {p: matched[p] for p in head_paths if p in matched}
+    base_bound = {p: matched[p] for p in base_paths if p in matched}
     pairs: list[tuple[str | None, str | None, SubjectBinding]] = []
     seen_base: set[str] = set()
+    renamed: list[str] = []  # the base paths of files renamed since
     for path, binding in sorted(head_bound.items()):
         old = renames.get(path, path)
         base_path = old if old in base_bound else None
         if base_path is not None:
             seen_base.add(base_path)
+            if base_path != path:
+                renamed.append(base_path)
         pairs.append((path, base_path, binding))
     for path, binding in sorted(base_bound.items()):
         if path not in seen_base and path not in head_bound:
@@ -213,7 +212,7 @@ def collect_subjects(
         if listed is None:
             # one whose files may have changed only when one of them names a changed file
             same |= _reading_nothing_changed(config, head, base, head_paths, base_paths, unchanged)
-        same -= {b for h, b, _ in pairs if b in same and h != b}  # also a renamed file's base
+        same.difference_update(renamed)  # also a renamed file's base
         head_wanted = [p for p in head_wanted if p not in same]
         base_wanted = [p for p in base_wanted if p not in same]
     together = _read_together(head, head_wanted, base, base_wanted)

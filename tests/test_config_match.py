@@ -272,6 +272,7 @@ _CONFIGS = [
 
 @given(st.lists(st.text(alphabet="ab./-_x\\:", max_size=12), max_size=8))
 @example(["a/x.txt", "a/./x.txt", "x.a/", "./b.a", "a//c.a", "/abs.a", "a/y.b", "c.txt"])
+@example(["\\x.a", "b:/x.a", "b:\\x.a", "a/b:/x.a"])
 @settings(max_examples=300)
 def test_matching_many_paths_binds_each_as_matching_it_alone(paths: list[str]) -> None:
     # a run binds every file of the repository at once, passing over most by their ending

@@ -10,7 +10,6 @@ replaced by the reader's default), and carries the smallest failing payload as a
 
 from __future__ import annotations
 
-import base64
 import copy
 import dataclasses
 import json
@@ -789,6 +788,8 @@ def _avro_witness(
 
         payload = shrink(item.payload, still_fails, payloads.minimal(writer_json), work=work)
     error, data = attempt(payload) or first
+    import base64  # for a witness only: most runs show none
+
     wire = b"\x00" + (schema_id or 0).to_bytes(4, "big") + data
     return Witness(
         payload=payloads.to_json(payload),
