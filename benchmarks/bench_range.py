@@ -9,7 +9,8 @@ gate.yaml, no registry. Three commits: the base, a commit that changes every sub
 - one changed: `gate check --base HEAD~1 --head HEAD`; its floor is `gate --version`, the cost
   of starting at all (target: within 2x).
 
-Both are timed by the clock (the targets) and by the CPU time they take, child processes
+Both are timed by the clock (the targets), each run in turn with its floor so that a drift of
+the machine's speed weighs on both alike, and by the CPU time they take, child processes
 included: on a shared, loaded machine the clock also counts the time spent waiting for a core,
 the CPU time does not (it cannot show what the second core saves, though).
 
