@@ -32,7 +32,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import IO, TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 from gate.errors import GitError, SourceError
 from gate.model import OriginKind
@@ -158,6 +158,7 @@ _SYMLINK_MODE = "120000"
 _GITLINK_MODE = "160000"
 _FILE_MODES = frozenset({"100644", "100755", "100664"})
 _MAX_LINK_HOPS = 40
+_T = TypeVar("_T")
 _SHOWN_ARGS = 10
 
 
@@ -244,27 +245,33 @@ def _wait(commands: Iterable[_Prefetch]) -> None:
             command.result()
 
 
-class _Prefetch:
-    """A git command started in a thread; `result` waits for it (and raises what it raised)."""
+class _Prefetch(Generic[_T]):
+    """Work started in a thread (a git command); `result` waits for it (and raises what it
+    raised)."""
 
-    def __init__(self, args: tuple[str, ...], cwd: Path, stdin: bytes | None = None) -> None:
-        self._outcome: tuple[int, bytes, str] | None = None
+    def __init__(self, work: Callable[[], _T]) -> None:
+        self._outcome: tuple[_T] | None = None
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(args, cwd, stdin), daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(work,), daemon=True)
         self._thread.start()
 
-    def _run(self, args: tuple[str, ...], cwd: Path, stdin: bytes | None) -> None:
+    def _run(self, work: Callable[[], _T]) -> None:
         try:
-            self._outcome = _execute(args, cwd, stdin=stdin)
+            self._outcome = (work(),)
         except BaseException as error:  # handed to whoever asks for the result
             self._error = error
 
-    def result(self) -> tuple[int, bytes, str]:
+    def result(self) -> _T:
         self._thread.join()
         if self._error is not None:
             raise self._error
         assert self._outcome is not None
-        return self._outcome
+        return self._outcome[0]
+
+
+def _started(args: tuple[str, ...], cwd: Path) -> _Prefetch[tuple[int, bytes, str]]:
+    """`_execute(args, cwd)` started in a thread."""
+    return _Prefetch(functools.partial(_execute, args, cwd))
 
 
 def _execute(
@@ -281,16 +288,7 @@ def _execute(
     more options for git itself (`-c` ...), after `_SAFE_CONFIG`. The input is written while the
     answers are read (`subprocess` interleaves them), so neither side can block the other.
     """
-    executable = _git_executable()
-    if executable is None:
-        raise GitError("git is not installed or not on PATH", _show(args), _NOT_INSTALLED_HINT)
-    command = [executable, *_SAFE_CONFIG, *config, *args]
-    env = {**os.environ, **_LOCALE, **_ENV}
-    for name in (*_CLEARED, *without):
-        env.pop(name, None)
-    flags = 0
-    if sys.platform == "win32":
-        flags = subprocess.CREATE_NO_WINDOW
+    command, env, flags = _command(args, without, config)
     try:
         with _no_search_in_current_directory():
             done = subprocess.run(
@@ -304,16 +302,86 @@ def _execute(
                 creationflags=flags,
             )
     except OSError as error:
-        about_git = error.filename is None or os.fspath(error.filename) != os.fspath(cwd)
-        if about_git and isinstance(error, FileNotFoundError):
-            raise GitError(
-                "git is not installed or not on PATH", _show(args), _NOT_INSTALLED_HINT
-            ) from None
-        if about_git and isinstance(error, PermissionError):
-            hint = hint or _NOT_INSTALLED_HINT
-        raise GitError(f"could not run git ({error.strerror})", _show(args), hint) from None
-    stderr = done.stderr[:-1] if done.stderr.endswith(b"\n") else done.stderr
-    return done.returncode, done.stdout, _decode(stderr)
+        raise _not_started(error, args, cwd, hint) from None
+    return done.returncode, done.stdout, _stderr_text(done.stderr)
+
+
+def _execute_batch(
+    args: Sequence[str], cwd: Path, requests: Sequence[bytes]
+) -> tuple[int, list[tuple[str, bytes]], str]:
+    """Run a `cat-file --batch` command with `requests`: (status, its answers as
+    `_read_answers` gives them, stderr). Each object is read from the pipe into a bytes object
+    of its own as git writes it: the whole output is never gathered, joined and cut up again
+    (three copies of every file read, where one does)."""
+    command, env, flags = _command(args)
+    try:
+        with _no_search_in_current_directory():
+            process = subprocess.Popen(
+                command,
+                cwd=cwd,
+                env=env,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                creationflags=flags,
+                bufsize=_BATCH_BUFFER,
+            )
+    except OSError as error:
+        raise _not_started(error, args, cwd, "") from None
+    stdin, stdout, stderr = process.stdin, process.stdout, process.stderr
+    assert stdin is not None
+    assert stdout is not None
+    assert stderr is not None
+    # the requests are written, and git's messages read, by threads of their own: neither
+    # pipe can fill up and stop git while this thread reads its answers
+    writer = threading.Thread(target=_write_all, args=(stdin, _batch_input(requests)), daemon=True)
+    messages = _Prefetch(stderr.read)
+    writer.start()
+    try:
+        answers = _read_answers(stdout, requests)
+    finally:
+        stdout.close()  # git, if it has more to say, stops
+        writer.join()
+        status = process.wait()
+        _wait([messages])
+        stderr.close()
+    return status, answers, _stderr_text(messages.result())
+
+
+def _write_all(stream: IO[bytes], data: bytes) -> None:
+    """Write `data` and close `stream`; a git that stopped reading has said why elsewhere."""
+    with contextlib.suppress(OSError), stream:
+        stream.write(data)
+
+
+def _command(
+    args: Sequence[str], without: Iterable[str] = (), config: Sequence[str] = ()
+) -> tuple[list[str], dict[str, str], int]:
+    """The command line, environment and creation flags that run git (see `_execute`)."""
+    executable = _git_executable()
+    if executable is None:
+        raise GitError("git is not installed or not on PATH", _show(args), _NOT_INSTALLED_HINT)
+    env = {**os.environ, **_LOCALE, **_ENV}
+    for name in (*_CLEARED, *without):
+        env.pop(name, None)
+    flags = 0
+    if sys.platform == "win32":
+        flags = subprocess.CREATE_NO_WINDOW
+    return [executable, *_SAFE_CONFIG, *config, *args], env, flags
+
+
+def _not_started(error: OSError, args: Sequence[str], cwd: Path, hint: str) -> GitError:
+    """Why git could not be started (see `_execute`)."""
+    about_git = error.filename is None or os.fspath(error.filename) != os.fspath(cwd)
+    if about_git and isinstance(error, FileNotFoundError):
+        return GitError("git is not installed or not on PATH", _show(args), _NOT_INSTALLED_HINT)
+    if about_git and isinstance(error, PermissionError):
+        hint = hint or _NOT_INSTALLED_HINT
+    return GitError(f"could not run git ({error.strerror})", _show(args), hint)
+
+
+def _stderr_text(stderr: bytes) -> str:
+    return _decode(stderr[:-1] if stderr.endswith(b"\n") else stderr)
 
 
 def _decode(raw: bytes) -> str:
@@ -385,49 +453,46 @@ def _refspec(rev: str) -> str | None:
 # this many), each asked for this many or more
 _BATCH_SHARE = 256
 _BATCH_PROCESSES = 4
+_BATCH_BUFFER = 1 << 16  # the read buffer of a batch's answers (most files are smaller)
 
 
 def _batch_input(requests: Sequence[bytes]) -> bytes:
     return b"".join(r + b"\n" for r in requests)
 
 
-def _parse_batch(output: bytes, requests: Sequence[bytes]) -> list[tuple[str, bytes]]:
-    """Split `git cat-file --batch [--follow-symlinks]` output into one answer per request.
+def _read_answers(output: IO[bytes], requests: Sequence[bytes]) -> list[tuple[str, bytes]]:
+    """The answers of `git cat-file --batch [--follow-symlinks]` to `requests`, read from its
+    output as it comes; fewer than asked for when the output ends early.
 
     Each answer is (kind, data): kind is the object type ("blob", "tree", ...) with its content,
     or "missing"/"ambiguous" with no data, or "symlink"/"dangling"/"loop"/"notdir" with the link
     text or the object name git reported.
     """
     answers: list[tuple[str, bytes]] = []
-    position = 0
+    readline, read = output.readline, output.read
     for request in requests:
-        end = output.find(b"\n", position)
-        if end < 0:
-            raise GitError(
-                "git cat-file --batch ended early",
-                _decode(request),
-                "this is unexpected; rerun with -vv and report it",
-            )
-        header = output[position:end]
-        position = end + 1
+        line = readline()
+        if not line.endswith(b"\n"):
+            break
+        header = line[:-1]
         if header in (request + b" missing", request + b" ambiguous"):
             answers.append((_decode(header[len(request) + 1 :]), b""))
             continue
         parts = header.split(b" ")
         if len(parts) == 2 and parts[0] in (b"symlink", b"dangling", b"loop", b"notdir"):
-            size = int(parts[1])
-            answers.append((_decode(parts[0]), output[position : position + size]))
-            position += size + 1
+            kind, size = parts[0], int(parts[1])
         elif len(parts) == 3 and parts[2].isdigit():
-            size = int(parts[2])
-            answers.append((_decode(parts[1]), output[position : position + size]))
-            position += size + 1
+            kind, size = parts[1], int(parts[2])
         else:
             raise GitError(
                 "unexpected answer from git cat-file --batch",
                 _decode(header[:200]),
                 "this is unexpected; rerun with -vv and report it",
             )
+        data = read(size)
+        if len(data) < size or read(1) != b"\n":
+            break
+        answers.append((_decode(kind), data))
     return answers
 
 
@@ -592,7 +657,7 @@ class GitRepository:
         if sys.platform != "win32" and start.is_dir():  # see `prefetch`
             for rev in dict.fromkeys(r for r in revisions if _looked_up_early(r)):
                 args = _verify_commit(rev)
-                lookups[args] = _Prefetch(args, start)
+                lookups[args] = _started(args, start)
         try:
             root, head, shallow, from_start = _discover(start, path)
         except BaseException:
@@ -703,7 +768,7 @@ class GitRepository:
         for args in commands:
             key = tuple(args)
             if key not in self._prefetched:
-                self._prefetched[key] = _Prefetch(key, self.root)
+                self._prefetched[key] = _started(key, self.root)
 
     def settle(self) -> None:
         """Wait for prefetched commands nobody asked for (no thread outlives this call)."""
@@ -1052,15 +1117,24 @@ class GitRepository:
             parts = max(1, min(usable_cpus(), _BATCH_PROCESSES, len(requests) // _BATCH_SHARE))
         size = -(-len(requests) // parts)
         chunks = [requests[i : i + size] for i in range(0, len(requests), size)]
-        others = [_Prefetch(args, self.root, _batch_input(chunk)) for chunk in chunks[1:]]
+        others = [
+            _Prefetch(functools.partial(_execute_batch, args, self.root, chunk))
+            for chunk in chunks[1:]
+        ]
         try:
-            _, out, _ = self._run(args, subject=subject, stdin=_batch_input(chunks[0]))
-            answers = _parse_batch(out, chunks[0])
-            for chunk, other in zip(chunks[1:], others, strict=True):
-                status, out, err = other.result()
+            outcomes = [_execute_batch(args, self.root, chunks[0])]
+            outcomes += [other.result() for other in others]
+            answers: list[tuple[str, bytes]] = []
+            for chunk, (status, found, err) in zip(chunks, outcomes, strict=True):
                 if status != 0:
                     raise self._failure(list(args), status, err, subject, "")
-                answers += _parse_batch(out, chunk)
+                if len(found) < len(chunk):
+                    raise GitError(
+                        "git cat-file --batch ended early",
+                        _decode(chunk[len(found)]),
+                        "this is unexpected; rerun with -vv and report it",
+                    )
+                answers += found
         finally:
             _wait(others)
         return answers

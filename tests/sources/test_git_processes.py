@@ -245,19 +245,81 @@ def test_a_failing_share_of_a_batch_is_a_git_error(
     repo.commit("many", {f"s/file-{i:04}.avsc": f"content {i}\n" for i in range(600)})
     git = GitRepository.open(repo.root)
     monkeypatch.setattr("gate.cpus.usable_cpus", lambda: 2)
-    real = gate_git._execute
+    real = gate_git._execute_batch
 
-    def second_fails(args: Any, cwd: Any, stdin: bytes | None = None, **kwargs: Any) -> Any:
+    def second_fails(args: Any, cwd: Any, requests: Any) -> Any:
         if threading.current_thread() is not threading.main_thread():
-            return 128, b"", "fatal: the second share failed"
-        return real(args, cwd, stdin=stdin, **kwargs)
+            return 128, [], "fatal: the second share failed"
+        return real(args, cwd, requests)
 
-    monkeypatch.setattr(gate_git, "_execute", second_fails)
+    monkeypatch.setattr(gate_git, "_execute_batch", second_fails)
     shas = [git.resolve("HEAD")]
     running = set(threading.enumerate())
     with pytest.raises(GitError, match="second share failed"):
         git._objects([*shas, *[f"{i:040x}" for i in range(600)]], "HEAD")
     assert [t for t in threading.enumerate() if t not in running] == []  # no thread is left
+
+
+def test_a_batch_reads_files_larger_than_its_buffer_whole(repo: Any) -> None:
+    files = {"big.avsc": "x" * (3 * gate_git._BATCH_BUFFER + 7) + "\n", "small.avsc": V1}
+    repo.commit("big", files)
+    git = GitRepository.open(repo.root)
+    assert git.read_blobs("HEAD", sorted(files)) == {p: c.encode() for p, c in files.items()}
+
+
+@posix_only
+def test_a_batch_git_cuts_short_is_a_git_error_naming_the_first_unanswered(
+    repo: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo.commit("two", {"a.avsc": V1, "b.avsc": V2})
+    # answers the first request only, and says nothing of why
+    script = fake_git(
+        tmp_path, 'case "$*" in *cat-file*) head -n 1 | git "$@"; exit 0;; esac\nexec git "$@"'
+    )
+    monkeypatch.setenv("GIT_PYTHON_GIT_EXECUTABLE", str(script))
+    git = GitRepository.open(repo.root)
+    with pytest.raises(GitError, match="ended early") as caught:
+        git.read_blobs("HEAD", ["a.avsc", "b.avsc"])
+    assert "b.avsc" in caught.value.subject
+
+
+@posix_only
+def test_a_batch_git_that_fails_is_a_git_error_with_its_message(
+    repo: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo.commit("one", {"a.avsc": V1})
+    script = fake_git(
+        tmp_path,
+        'case "$*" in *cat-file*) echo "fatal: the object store is gone" >&2; exit 128;; esac\n'
+        'exec git "$@"',
+    )
+    monkeypatch.setenv("GIT_PYTHON_GIT_EXECUTABLE", str(script))
+    git = GitRepository.open(repo.root)
+    with pytest.raises(GitError, match="exit 128: the object store is gone"):
+        git.read_blobs("HEAD", ["a.avsc"])
+
+
+@posix_only
+def test_git_messages_while_a_batch_answers_cannot_stop_it(
+    repo: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """More messages than a pipe holds, written before any answer: read meanwhile, or git
+    would wait for them to be read while gate waits for its answers."""
+    files = {f"s/file-{i:03}.avsc": f"content {i}\n" for i in range(50)}
+    repo.commit("many", files)
+    script = fake_git(
+        tmp_path,
+        'case "$*" in *cat-file*) head -c 300000 /dev/zero | tr "\\000" w >&2;; esac\n'
+        'exec git "$@"',
+    )
+    monkeypatch.setenv("GIT_PYTHON_GIT_EXECUTABLE", str(script))
+    git = GitRepository.open(repo.root)
+    read: list[dict[str, bytes]] = []
+    reading = threading.Thread(target=lambda: read.append(git.read_blobs("HEAD", sorted(files))))
+    reading.start()
+    reading.join(timeout=60)
+    assert not reading.is_alive(), "the batch is stuck"
+    assert read == [{p: c.encode() for p, c in files.items()}]
 
 
 def test_no_gitpython_in_a_pre_commit_run(repo: Any) -> None:
