@@ -9,20 +9,21 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import click
 
 from gate.errors import SourceError, UsageError
 from gate.model import InputPatterns, Result, RunInputs, Severity
 from gate.options import RunOptions, Shard, SourceOptions
+from gate.records import Record
 from gate.report import ReportFormat
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
 
 
-class SourceArgs(NamedTuple):
+class SourceArgs(Record):
     """The source options as given: the sides of the repository and the registry baseline."""
 
     config: Path | None = None
@@ -37,7 +38,7 @@ class SourceArgs(NamedTuple):
     files: tuple[Path, ...] = ()
 
 
-class CheckArgs(NamedTuple):
+class CheckArgs(Record):
     """`gate check`, `gate drift` and `gate simulate`."""
 
     sources: SourceArgs
@@ -48,7 +49,7 @@ class CheckArgs(NamedTuple):
     shard: str | None = None
 
 
-class ReportRequest(NamedTuple):
+class ReportRequest(Record):
     """One `--report FORMAT[=PATH]`: a format and a file, or standard output."""
 
     format: ReportFormat

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 from gate.formats import CheckOptions, SchemaFormat
 from gate.model import Direction, Incompatibility, Mode, Side
+from gate.records import Record
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -24,7 +25,7 @@ class Version(NamedTuple):
     parsed: object  # the format's parsed form
 
 
-class Violation(NamedTuple):
+class Violation(Record):
     """An incompatibility between the candidate and one version, in one direction."""
 
     incompatibility: Incompatibility

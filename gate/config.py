@@ -53,6 +53,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from gate.errors import ConfigError, SourceError
 from gate.model import JsonPolicy, Mode, SchemaType
+from gate.records import Record
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -167,7 +168,7 @@ class SubjectRule:
         )
 
 
-class SimulationConfig(NamedTuple):
+class SimulationConfig(Record):
     """Payload simulation: how many random payloads beyond the deterministic ones, and the seed."""
 
     random_count: int = 20
@@ -510,7 +511,7 @@ def _display(path: Path) -> str:
 # ---------------------------------------------------------------------------------- errors
 
 
-class ConfigProblem(NamedTuple):
+class ConfigProblem(Record):
     """One thing wrong in a configuration file, where it is, and what to do about it."""
 
     file: str

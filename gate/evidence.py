@@ -10,7 +10,7 @@ value changes (Avro) and samples the writer rejects are findings of their own.
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from gate.errors import SchemaInvalid
 from gate.judge import Parsed, location_of
@@ -22,6 +22,7 @@ from gate.model import (
     Severity,
     Witness,
 )
+from gate.records import Record
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from gate.simulation_types import SimulationOutcome
 
 
-class SimulationSettings(NamedTuple):
+class SimulationSettings(Record):
     enabled: bool = True
     seed: int = 0
     random_count: int = 20

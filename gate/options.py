@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 from types import MappingProxyType
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from gate.model import JsonPolicy, Mode, SchemaType, Severity
+from gate.records import Record
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
     from pathlib import Path
 
 
-class Shard(NamedTuple):
+class Shard(Record):
     """Partition `number` (1-based) of `total` stable partitions of the subjects."""
 
     number: int
     total: int
 
 
-class SourceOptions(NamedTuple):
+class SourceOptions(Record):
     """Where schemas come from: the repository sides and the registry baseline."""
 
     cwd: Path
@@ -35,7 +36,7 @@ class SourceOptions(NamedTuple):
     environ: Mapping[str, str] = MappingProxyType({})
 
 
-class RunOptions(NamedTuple):
+class RunOptions(Record):
     """Everything `gate check`, `gate drift` and `gate simulate` need."""
 
     sources: SourceOptions
@@ -51,7 +52,7 @@ class RunOptions(NamedTuple):
     describe_changes: bool = True
 
 
-class CompatOptions(NamedTuple):
+class CompatOptions(Record):
     """`gate compat`: one candidate against its history, without configuration."""
 
     files: tuple[Path, ...]

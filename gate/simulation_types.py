@@ -7,8 +7,9 @@ import enum
 import json
 from collections.abc import Callable, Iterator, Mapping
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
+from gate.records import Record
 from gate.simulationrules import SAMPLE_NOT_VALID_FOR_WRITER
 
 if TYPE_CHECKING:
@@ -92,7 +93,7 @@ def fastavro_only(kind: FailureKind | str | None) -> bool:
     return kind in FASTAVRO_ONLY
 
 
-class SimulatedFailure(NamedTuple):
+class SimulatedFailure(Record):
     """One distinct error consumers hit, with the first payload that hit it."""
 
     source: str  # "generated #3", or the sample's `file:line`
@@ -102,7 +103,7 @@ class SimulatedFailure(NamedTuple):
     payloads: int = 1  # payloads that failed with this same error
 
 
-class ValueChange(NamedTuple):
+class ValueChange(Record):
     """A payload that decoded, but not to what was written (rule VALUE_LOST or ENUM_DEFAULTED)."""
 
     rule: str
@@ -114,7 +115,7 @@ class ValueChange(NamedTuple):
     fix: str | None = None
 
 
-class SampleRejection(NamedTuple):
+class SampleRejection(Record):
     """A configured sample that the writer schema does not accept."""
 
     source: str
@@ -122,7 +123,7 @@ class SampleRejection(NamedTuple):
     rule: str = SAMPLE_NOT_VALID_FOR_WRITER
 
 
-class SimulationOutcome(NamedTuple):
+class SimulationOutcome(Record):
     """Everything one writer/reader simulation found."""
 
     payload_count: int
@@ -151,7 +152,7 @@ class SimulationOutcome(NamedTuple):
         return bool(self.failures)
 
 
-class Agreement(NamedTuple):
+class Agreement(Record):
     """How the static checker's verdict and the simulation relate, ready for a finding."""
 
     disagrees: bool

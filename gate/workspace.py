@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from gate.errors import SourceError, UsageError
 from gate.formats import CheckOptions
 from gate.model import Origin, OriginKind
+from gate.records import Record
 from gate.subjects import SubjectSource, collect_subjects, file_references, in_shard
 
 if TYPE_CHECKING:
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from gate.sources.git import GitRepository
 
 
-class Workspace(NamedTuple):
+class Workspace(Record):
     """The configuration, repository and trees one `gate check` run reads."""
 
     config: Config
@@ -110,7 +111,7 @@ class EmptyTree:
         return {}
 
 
-class ConfigScope(NamedTuple):
+class ConfigScope(Record):
     """Maps repository paths to the configuration's folder (gate.yaml may sit below the root)."""
 
     config: Config

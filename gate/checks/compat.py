@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from gate.errors import SourceError, UsageError
 from gate.evidence import SimulationSettings, with_evidence
 from gate.formats import Change, CheckOptions, get_format, infer_type
 from gate.judge import Parsed, Parser, compat_checks, parse_bytes, validity_check
 from gate.model import CheckResult, Mode, Origin, OriginKind, Result, SchemaType, Severity
+from gate.records import Record
 
 if TYPE_CHECKING:
     from gate.options import CompatOptions
@@ -148,7 +149,7 @@ def with_change_summary(
     return [dataclasses.replace(checks[0], summary=summary), *checks[1:]]
 
 
-class Changelog(NamedTuple):
+class Changelog(Record):
     """`gate diff`: the changes between two versions, or why they could not be compared."""
 
     old: Parsed

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple, Protocol, TypeVar
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from gate.errors import UnsupportedFormat
 from gate.model import Incompatibility, JsonPolicy, Origin, Schema, SchemaType, Side, Witness
+from gate.records import Record
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
@@ -22,7 +23,7 @@ if TYPE_CHECKING:
     from gate.simulation_types import SimulationOutcome
 
 
-class CheckOptions(NamedTuple):
+class CheckOptions(Record):
     """Knobs a format's checker may read."""
 
     json_policy: JsonPolicy = JsonPolicy.STRICT
@@ -38,7 +39,7 @@ class CheckOptions(NamedTuple):
     import_paths: tuple[str, ...] = ()
 
 
-class Change(NamedTuple):
+class Change(Record):
     """One change between two versions of a schema, in plain words, and how it is judged.
 
     `backward_ok` / `forward_ok` must agree with the format's checker: a change is not

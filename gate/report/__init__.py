@@ -10,9 +10,10 @@ from __future__ import annotations
 import enum
 import importlib
 import re
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from gate import __version__
+from gate.records import Record
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -32,7 +33,7 @@ class ReportFormat(enum.StrEnum):
     CODEQUALITY = "codequality"
 
 
-class RenderOptions(NamedTuple):
+class RenderOptions(Record):
     """How to render; the CLI decides each value (e.g. colour only on a terminal without NO_COLOR).
 
     `verbosity`: -1 quiet (failing findings and the summary only), 0 normal, 1 also passed

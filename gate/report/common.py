@@ -7,9 +7,9 @@ import enum
 import json
 import math
 import re
-from typing import NamedTuple
 
 from gate.model import JSON, CheckResult, Finding, Result, Rule, Severity, Witness
+from gate.records import Record
 
 
 class Verdict(enum.StrEnum):
@@ -66,7 +66,7 @@ def subject_verdict(result: Result, checks: list[CheckResult]) -> Verdict:
     return combine([check_verdict(result, check) for check in checks])
 
 
-class Summary(NamedTuple):
+class Summary(Record):
     """The counts every report closes with.
 
     Checks are counted by verdict; `warnings` counts live (not waived) findings of severity

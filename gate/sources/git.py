@@ -36,6 +36,7 @@ from typing import IO, TYPE_CHECKING, Generic, NamedTuple, TypeVar
 
 from gate.errors import GitError, SourceError
 from gate.model import OriginKind
+from gate.records import Record
 from gate.sources import Tree
 from gate.sources.worktree import WorktreeTree, normalize_path, resolve_link
 
@@ -162,7 +163,7 @@ _T = TypeVar("_T")
 _SHOWN_ARGS = 10
 
 
-class BlobRead(NamedTuple):
+class BlobRead(Record):
     """Contents read from a tree, and why some requested paths were not read."""
 
     contents: dict[str, bytes]
@@ -186,7 +187,7 @@ class _RevisionRead(NamedTuple):
     newline_paths: list[str]  # read from the listing's entries
 
 
-class _Listing(NamedTuple):
+class _Listing(Record):
     """A listing of the index or of a tree: its files, and every path it names at all."""
 
     entries: dict[str, _Entry]  # files and symbolic links (blobs), stage 0

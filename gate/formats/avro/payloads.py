@@ -29,13 +29,14 @@ import sys
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 from gate.canonical import content_key
 from gate.errors import SchemaInvalid
 from gate.formats.avro.nodes import PRIMITIVES
 from gate.jsonpos import join_pointer
 from gate.lru import Lru
+from gate.records import Record
 
 MAX_RECURSION = 2  # expansions of one named type on a path before it is closed
 MAX_DEPTH = 48  # containers nested in one payload, against pathological schemas
@@ -192,7 +193,7 @@ class _Node:
         return self.name if self.name is not None else self.kind
 
 
-class NamedType(NamedTuple):
+class NamedType(Record):
     """A named type (record, enum, fixed) of a schema, and where it is defined."""
 
     fullname: str
@@ -922,7 +923,7 @@ def decode(data: bytes, writer_parsed: Any, reader_parsed: Any) -> Any:
     return schemaless_reader(io.BytesIO(data), writer_parsed, reader_parsed)
 
 
-class PayloadSet(NamedTuple):
+class PayloadSet(Record):
     """Generated payloads with their Avro bodies: the coverage set first, then the random ones."""
 
     items: tuple[tuple[Any, bytes], ...]
