@@ -340,13 +340,15 @@ class _TypeChange:
 
 def decode_text(data: bytes) -> tuple[str, SchemaInvalid | None]:
     """Schema files are UTF-8 (a BOM is tolerated); anything else is an invalid schema."""
+    bom = 3 if data.startswith(b"\xef\xbb\xbf") else 0
     try:
-        return data.decode("utf-8-sig"), None
+        return data[bom:].decode("utf-8"), None
     except UnicodeDecodeError as error:
-        line = data[: error.start].count(b"\n") + 1
+        offset = bom + error.start  # in the file, BOM included
+        line = data[:offset].count(b"\n") + 1
         text = data.decode("utf-8", "replace")
         return text, SchemaInvalid(
-            f"the file is not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start})",
+            f"the file is not UTF-8 text (byte 0x{data[offset]:02x} at offset {offset})",
             line=line,
         )
 
