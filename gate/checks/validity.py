@@ -20,6 +20,8 @@ def parse_side(
     if data is None or origin is None or source.schema_type is None:
         return None
     references = source.head_references if head else source.base_references
+    # (a file's bytes hash in full: not for a subject the registry holds nothing of)
+    held = bool(registered) and data in registered
     # the head is the candidate, a new schema; the base a registered version (the registry
     # parses the two by different rules)
     parsed = parse_bytes(
@@ -27,16 +29,14 @@ def parse_side(
         source.schema_type,
         data,
         origin,
-        trusted=data in registered,
+        trusted=held,
         references=references,
         registered=not head,
     )
     if not head and references is not None and not parsed.ok:
         # gate.yaml's references are today's: a base revision that predates them (it defined
         # the types itself, before they moved to a file of their own) is read as it was
-        alone = parse_bytes(
-            parser, source.schema_type, data, origin, trusted=data in registered, registered=True
-        )
+        alone = parse_bytes(parser, source.schema_type, data, origin, trusted=held, registered=True)
         if alone.ok:
             return alone
     return parsed
