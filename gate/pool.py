@@ -19,12 +19,26 @@ if TYPE_CHECKING:
 _POOL_JUDGE: SubjectJudge | None = None
 _POOL_SOURCES: list[SubjectSource] = []
 _PARALLEL_FROM = 48  # below this many subjects a process pool costs more than it saves
+_SMALLEST_CHUNK = 4
 
 
 def _judge_chunk(bounds: tuple[int, int]) -> list[tuple[CheckResult, ...]]:
     assert _POOL_JUDGE is not None
     start, stop = bounds
     return [_POOL_JUDGE.judge(source).checks for source in _POOL_SOURCES[start:stop]]
+
+
+def _chunks(count: int, workers: int) -> list[tuple[int, int]]:
+    """The bounds of the chunks the workers take in turn: each a share of what is left, so that
+    the first are large (each costs a round trip) and the last small (no worker is left alone
+    with a large one at the end)."""
+    chunks: list[tuple[int, int]] = []
+    start = 0
+    while start < count:
+        size = max(_SMALLEST_CHUNK, (count - start) // (workers * 4))
+        chunks.append((start, min(start + size, count)))
+        start += size
+    return chunks
 
 
 def can_fork() -> bool:
@@ -58,9 +72,7 @@ def judge_all(judge: SubjectJudge, sources: list[SubjectSource]) -> list[tuple[C
     # slice, not as the texts it holds (megabytes, copied through a pipe and decoded again)
     _POOL_JUDGE = judge
     _POOL_SOURCES = sources
-    # small chunks keep both workers busy to the end; each costs a round trip of a few ms
-    size = max(1, len(sources) // (workers * 16))
-    chunks = [(i, min(i + size, len(sources))) for i in range(0, len(sources), size)]
+    chunks = _chunks(len(sources), workers)
     # what exists now is only read by the workers: kept out of their collections, its pages
     # stay shared with this process instead of being copied on the collector's first touch
     gc.freeze()

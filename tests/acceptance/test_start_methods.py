@@ -4,8 +4,11 @@ by default) the run is serial and gives the same report, instead of raising."""
 from __future__ import annotations
 
 import json
+import math
 import multiprocessing
 from typing import TYPE_CHECKING, Any
+
+import pytest
 
 from gate import pool
 from tests.support.avro_shapes import record
@@ -13,8 +16,6 @@ from tests.support.gitrepo import RepoBuilder
 
 if TYPE_CHECKING:
     from pathlib import Path
-
-    import pytest
 
     from tests.support.runner import GateRunner
 
@@ -71,3 +72,19 @@ def test_macos_is_judged_serially(monkeypatch: pytest.MonkeyPatch) -> None:
     assert pool.can_fork()
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     assert not pool.can_fork()
+
+
+@pytest.mark.parametrize("count", [1, 4, 5, 48, 60, 1000, 20_000])
+@pytest.mark.parametrize("workers", [2, 3, 8])
+def test_chunks_cover_the_subjects_in_order_and_shrink_toward_the_end(
+    count: int, workers: int
+) -> None:
+    chunks = pool._chunks(count, workers)
+    assert [start for start, _ in chunks] == [0, *[stop for _, stop in chunks[:-1]]]
+    assert chunks[-1][1] == count
+    sizes = [stop - start for start, stop in chunks]
+    assert sizes == sorted(sizes, reverse=True)
+    # the last chunk a worker may be left alone with is small, and the first are large
+    # enough that the round trips grow with the logarithm of the subjects only
+    assert sizes[-1] <= pool._SMALLEST_CHUNK
+    assert len(chunks) <= 4 * workers * (math.log(count) + 2)
