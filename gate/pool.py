@@ -55,8 +55,8 @@ def can_fork() -> bool:
 
 def judge_all(judge: SubjectJudge, sources: list[SubjectSource]) -> list[tuple[CheckResult, ...]]:
     """Every subject's checks, in order; on the usable cores when there are enough to share."""
-    busy = sum(1 for s in sources if not s.as_at_base)
-    if busy < _PARALLEL_FROM:
+    busy = [index for index, source in enumerate(sources) if not source.as_at_base]
+    if len(busy) < _PARALLEL_FROM:
         return [judge.judge(source).checks for source in sources]
     from gate.cpus import usable_cpus
 
@@ -71,7 +71,11 @@ def judge_all(judge: SubjectJudge, sources: list[SubjectSource]) -> list[tuple[C
     # inherited by the forked workers, never pickled: a chunk is sent as the bounds of its
     # slice, not as the texts it holds (megabytes, copied through a pipe and decoded again)
     _POOL_JUDGE = judge
-    _POOL_SOURCES = sources
+    # the subjects that changed first: the large first chunks hold the work and the small last
+    # ones what costs little, however the changes cluster among the subjects
+    quiet = [index for index, source in enumerate(sources) if source.as_at_base]
+    order = busy + quiet
+    _POOL_SOURCES = [sources[index] for index in order]
     chunks = _chunks(len(sources), workers)
     # what exists now is only read by the workers: kept out of their collections, its pages
     # stay shared with this process instead of being copied on the collector's first touch
@@ -94,7 +98,10 @@ def judge_all(judge: SubjectJudge, sources: list[SubjectSource]) -> list[tuple[C
         _POOL_JUDGE = None
         _POOL_SOURCES = []
         gc.unfreeze()
-    return [checks for chunk in results for checks in chunk]
+    judged: list[tuple[CheckResult, ...]] = [()] * len(sources)
+    for index, checks in zip(order, (checks for chunk in results for checks in chunk), strict=True):
+        judged[index] = checks
+    return judged
 
 
 def _worker_signals(parent: int) -> None:

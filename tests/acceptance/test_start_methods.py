@@ -74,6 +74,34 @@ def test_macos_is_judged_serially(monkeypatch: pytest.MonkeyPatch) -> None:
     assert not pool.can_fork()
 
 
+def test_workers_give_each_subject_its_own_checks_in_the_serial_order(
+    gate: GateRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The changed subjects are judged first (they hold the work) and their checks put back in
+    place: the report is the serial run's, check for check, in the same order."""
+    repo = RepoBuilder(tmp_path / "repo")
+    repo.commit("base", {f"schemas/s{i:03d}.avsc": OLD for i in range(150)})
+    for i in range(90, 150):  # the changes cluster at the end, behind 90 unchanged subjects
+        repo.write(f"schemas/s{i:03d}.avsc", BROKEN if i % 7 == 0 else OK)
+    monkeypatch.setattr("gate.cpus.usable_cpus", lambda: 2)
+    monkeypatch.setattr("sys.platform", "linux")
+
+    def checks(out: Path) -> Any:
+        run = gate(
+            ["check", "--base", "HEAD", "--no-simulate", "--report", f"json={out}"],
+            cwd=repo.root,
+        )
+        assert run.exit_code == 1, run.stderr
+        return [
+            (c["subject"], c["name"], c["passed"]) for c in json.loads(out.read_text())["checks"]
+        ]
+
+    forked = checks(tmp_path / "forked.json")
+    monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
+    assert checks(tmp_path / "serial.json") == forked
+    assert [subject for subject, _, _ in forked][:2] == ["s000", "s001"]
+
+
 @pytest.mark.parametrize("count", [1, 4, 5, 48, 60, 1000, 20_000])
 @pytest.mark.parametrize("workers", [2, 3, 8])
 def test_chunks_cover_the_subjects_in_order_and_shrink_toward_the_end(
