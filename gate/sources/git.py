@@ -559,7 +559,7 @@ _DISCOVERY = (
     "--quiet",
     "HEAD^{commit}",
 )
-_DUBIOUS = re.compile(r"dubious ownership in repository at '(?P<path>[^\n]*)'")
+_DUBIOUS = r"dubious ownership in repository at '(?P<path>[^\n]*)'"  # for a refusal only
 
 
 def _discover(start: Path, path: Path, retry: bool = True) -> tuple[Path, str | None, bool, bool]:
@@ -577,7 +577,7 @@ def _discover(start: Path, path: Path, retry: bool = True) -> tuple[Path, str | 
         raise not_a_repository
     status, out, err = _execute(_DISCOVERY, start)
     if "dubious ownership" in err:
-        found = _DUBIOUS.search(err)
+        found = re.search(_DUBIOUS, err)
         raise _failure(_DISCOVERY, status, err, str(path), "", found["path"] if found else start)
     text = _decode(out).removesuffix("\n")
     lines = text.split("\n") if text else []
@@ -610,15 +610,16 @@ _LFS_VERSIONS = (
     b"version https://hawser.github.com/spec/v1\n",  # the spec's older name, still valid
 )
 _LFS_POINTER_LIMIT = 1024  # the spec: a pointer file is smaller than 1024 bytes
-_LFS_OID = re.compile(rb"^oid sha256:([0-9a-f]{64})$", re.MULTILINE)
-_LFS_SIZE = re.compile(rb"^size (\d+)$", re.MULTILINE)
+# (compiled, and cached by `re`, when a pointer file turns up)
+_LFS_OID = rb"(?m)^oid sha256:([0-9a-f]{64})$"
+_LFS_SIZE = rb"(?m)^size (\d+)$"
 
 
 def lfs_pointer(data: bytes) -> tuple[str, int] | None:
     """(sha256, size) of the object a git-lfs pointer file names; None for any other content."""
     if len(data) >= _LFS_POINTER_LIMIT or not data.startswith(_LFS_VERSIONS):
         return None
-    oid, size = _LFS_OID.search(data), _LFS_SIZE.search(data)
+    oid, size = re.search(_LFS_OID, data), re.search(_LFS_SIZE, data)
     if oid is None or size is None:
         return None
     return oid.group(1).decode("ascii"), int(size.group(1))
