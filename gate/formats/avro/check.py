@@ -507,8 +507,25 @@ def _logical_warnings(r: Node, w: Node, rptr: str, wptr: str, place: str) -> tup
     )
 
 
+# the last few checks, by the two schemas (held, so that their ids are not reused): a judge
+# checks a pair for its verdict and then again for its changelog (see `diff.diff`)
+_RECENT: list[tuple[AvroSchema, AvroSchema, tuple[Issue, ...]]] = []
+_RECENT_LIMIT = 4
+
+
 def check_issues(reader: AvroSchema, writer: AvroSchema) -> list[Issue]:
     """Every issue of `reader` reading data written with `writer`, in schema order."""
+    for known_reader, known_writer, known in _RECENT:
+        if known_reader is reader and known_writer is writer:
+            return list(known)
+    issues = _run_check(reader, writer)
+    _RECENT.append((reader, writer, tuple(issues)))
+    if len(_RECENT) > _RECENT_LIMIT:
+        del _RECENT[0]
+    return issues
+
+
+def _run_check(reader: AvroSchema, writer: AvroSchema) -> list[Issue]:
     from gate.formats.avro.loadjson import recursion_headroom
 
     if not (reader.deep or writer.deep):

@@ -617,7 +617,9 @@ def diff(old: AvroSchema, new: AvroSchema) -> list[Change]:
                 walker.walk(old.root, new.root, "", "", ROOT_PLACE)
     backward = check_issues(new, old)  # the new schema reads old data
     forward = check_issues(old, new)  # the old schema reads new data
-    claimed: set[int] = set()
+    # by direction: a schema diffed with itself may hand both the same issues
+    claimed_bw: set[int] = set()
+    claimed_fw: set[int] = set()
     changes: list[Change] = []
     for draft in walker.drafts:
         bw = [
@@ -630,7 +632,8 @@ def diff(old: AvroSchema, new: AvroSchema) -> list[Change]:
             for i in forward
             if _owned(i, draft.old_scopes, draft.new_scopes) or _key(i) in draft.forward_keys
         ]
-        claimed.update(id(issue) for issue in (*bw, *fw))
+        claimed_bw.update(map(id, bw))
+        claimed_fw.update(map(id, fw))
         changes.append(
             Change(
                 path=draft.path,
@@ -643,10 +646,10 @@ def diff(old: AvroSchema, new: AvroSchema) -> list[Change]:
     changes.extend(
         Change(issue.reader_path, issue.message, False, True, (issue.rule,))
         for issue in backward
-        if issue.error and id(issue) not in claimed
+        if issue.error and id(issue) not in claimed_bw
     )
     for issue in forward:
-        if issue.error and id(issue) not in claimed:
+        if issue.error and id(issue) not in claimed_fw:
             path = issue.writer_paths[0] if issue.writer_paths else issue.reader_path
             changes.append(Change(path, issue.message, True, False, (issue.rule,)))
     return changes
