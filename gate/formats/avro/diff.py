@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from itertools import filterfalse
 from typing import Any
 
 from gate.canonical import canonical_dumps
@@ -419,10 +420,17 @@ class _Walker:
             self.add(nd, text)
 
     def fields(self, o: Record, n: Record) -> None:
-        pairs = _pair_fields(o, n)
+        # a field two versions repeat as written is one object (see parse.py): paired with
+        # itself by name, at the same index, with nothing changed; only the others are walked
+        shared = set(o.fields).intersection(n.fields)
+        old_fields, new_fields = o.fields, n.fields
+        if shared:
+            old_fields = tuple(filterfalse(shared.__contains__, old_fields))
+            new_fields = tuple(filterfalse(shared.__contains__, new_fields))
+        pairs = _pair_fields(old_fields, o.field_map, new_fields, shared)
         paired_old = {id(old) for old, _, _ in pairs}
         by_new = {id(new): (old, how) for old, new, how in pairs}
-        for new_field in n.fields:
+        for new_field in new_fields:
             place = field_place(new_field.name, n.name)
             found = by_new.get(id(new_field))
             if found is None:
@@ -440,7 +448,7 @@ class _Walker:
                 continue
             old_field, how = found
             self.field_pair(old_field, new_field, how, n, place)
-        for old_field in o.fields:
+        for old_field in old_fields:
             if id(old_field) not in paired_old:
                 default = " (it had a default)" if old_field.has_default else ""
                 self.add(
@@ -448,9 +456,12 @@ class _Walker:
                     f"field `{old_field.name}` removed from record `{n.name}`{default}",
                     old=[(old_field.pointer, True)],
                 )
-        order = [old.index for old, _, _ in sorted(pairs, key=lambda pair: pair[1].index)]
-        if order != sorted(order):
-            self.add(n.pointer + "/fields", f"fields of record `{n.name}` reordered")
+        # pairs that all keep their index (as shared fields do) keep their order
+        if any(old.index != new.index for old, new, _ in pairs):
+            pairs.extend((one, one, "") for one in shared)
+            order = [old.index for old, _, _ in sorted(pairs, key=lambda pair: pair[1].index)]
+            if order != sorted(order):
+                self.add(n.pointer + "/fields", f"fields of record `{n.name}` reordered")
 
     def field_pair(self, old: Field, new: Field, how: str, record: Record, place: str) -> None:
         if old is new:
@@ -516,13 +527,21 @@ def _set_change(old: tuple[str, ...], new: tuple[str, ...]) -> str:
     return "; ".join(parts)
 
 
-def _pair_fields(o: Record, n: Record) -> list[tuple[Field, Field, str]]:
-    """(old, new, how) for fields that resolution would match; `how` is empty for same names."""
+def _pair_fields(
+    old_fields: tuple[Field, ...],
+    old_map: dict[str, Field],
+    new_fields: tuple[Field, ...],
+    shared: set[Field],
+) -> list[tuple[Field, Field, str]]:
+    """(old, new, how) for fields that resolution would match; `how` is empty for same names.
+
+    `old_map` holds every old field by name; `shared`, the fields both versions hold (each paired
+    with itself, by name), are left out of `old_fields` and `new_fields`."""
     pairs: list[tuple[Field, Field, str]] = []
     used: set[str] = set()
     unpaired_new: list[Field] = []
-    for new_field in n.fields:
-        old_field = o.field_map.get(new_field.name)
+    for new_field in new_fields:
+        old_field = old_map.get(new_field.name)
         if old_field is not None:
             pairs.append((old_field, new_field, ""))
             used.add(old_field.name)
@@ -531,15 +550,15 @@ def _pair_fields(o: Record, n: Record) -> list[tuple[Field, Field, str]]:
     rest: list[Field] = []
     for new_field in unpaired_new:
         for alias in new_field.aliases:
-            old_field = o.field_map.get(alias)
-            if old_field is not None and alias not in used:
+            old_field = old_map.get(alias)
+            if old_field is not None and alias not in used and old_field not in shared:
                 pairs.append((old_field, new_field, "alias"))
                 used.add(alias)
                 break
         else:
             rest.append(new_field)
     for new_field in rest:
-        for old_field in o.fields:
+        for old_field in old_fields:
             if old_field.name not in used and new_field.name in old_field.aliases:
                 pairs.append((old_field, new_field, "alias on the old field"))
                 used.add(old_field.name)

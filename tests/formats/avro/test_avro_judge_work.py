@@ -8,8 +8,11 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from gate.formats.avro import check as avro_check
+from gate.formats.avro import diff as avro_diff
+from gate.formats.avro import parse as avro_parse
 from gate.formats.avro.check import Checker, check, check_issues
 from gate.formats.avro.diff import diff
+from gate.formats.avro.nodes import Record
 from gate.formats.avro.parse import parse_schema
 from gate.model import Origin, OriginKind, Schema, SchemaType
 
@@ -96,3 +99,57 @@ def test_a_schema_diffed_with_itself_reads_as_two_equal_parses() -> None:
     one = parsed(value)
     assert diff(one, one) == diff(one, parsed(value))
     assert len(diff(one, one)) == 2
+
+
+def record_of(*fields: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "record", "name": "Moved", "fields": list(fields)}
+
+
+S = {"name": "s", "type": ["null", "string"], "default": None}
+A = {"name": "a", "type": "int"}
+B = {"name": "b", "type": "int"}
+
+# (old, new): moves across a field both versions share, renames by either side's aliases
+SHAPES = [
+    (record_of(A, S), record_of({"name": "x", "type": "int", "default": 0}, S, A)),
+    (record_of(A, B, S), record_of(B, A, S)),
+    (record_of(S, A, B), record_of(S, B, A)),
+    (record_of(A, S), record_of({"name": "a2", "type": "int", "aliases": ["a"]}, S)),
+    (record_of({**A, "aliases": ["b"]}, S), record_of(B, S)),
+    (record_of(S, A), record_of(S, {"name": "t", "type": "int", "aliases": ["s", "a"]})),
+    (record_of(S, A, B), record_of(S, {"name": "a", "type": "long"}, B)),
+]
+
+
+@pytest.mark.parametrize(("old", "new"), SHAPES)
+def test_fields_both_versions_share_change_no_changelog(old: Any, new: Any) -> None:
+    avro_parse.clear_caches()
+    # a registered version parsed first shares nothing with the new schema
+    apart = diff(parsed(old, registered=True), parsed(new))
+    avro_parse.clear_caches()
+    new_first = parsed(new)
+    old_after = parsed(old, registered=True)
+    assert isinstance(new_first.root, Record)
+    assert isinstance(old_after.root, Record)
+    assert set(new_first.root.fields) & set(old_after.root.fields)
+    assert diff(old_after, new_first) == apart
+
+
+def test_a_changelog_looks_only_at_the_fields_that_differ(monkeypatch: pytest.MonkeyPatch) -> None:
+    places: list[str] = []
+    original = avro_diff.field_place
+
+    def counted(field_name: str, record_name: str) -> str:
+        places.append(field_name)
+        return original(field_name, record_name)
+
+    monkeypatch.setattr(avro_diff, "field_place", counted)
+    many = [{"name": f"f{k}", "type": ["null", "string"], "default": None} for k in range(30)]
+    added = {"name": "added", "type": ["null", "int"], "default": None}
+    new = parsed({"type": "record", "name": "Wide", "fields": [*many, added]})
+    old = parsed({"type": "record", "name": "Wide", "fields": many}, registered=True)
+    changes = diff(old, new)
+    assert [change.description for change in changes] == [
+        "field `added` added with default null (in record `Wide`)"
+    ]
+    assert places == ["added"]
