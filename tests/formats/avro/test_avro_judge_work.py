@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from gate.errors import SchemaInvalid
 from gate.formats.avro import check as avro_check
 from gate.formats.avro import diff as avro_diff
 from gate.formats.avro import parse as avro_parse
@@ -153,3 +154,46 @@ def test_a_changelog_looks_only_at_the_fields_that_differ(monkeypatch: pytest.Mo
         "field `added` added with default null (in record `Wide`)"
     ]
     assert places == ["added"]
+
+
+def fields_of(schema: AvroSchema) -> tuple[Any, ...]:
+    assert isinstance(schema.root, Record)
+    return schema.root.fields
+
+
+def test_a_field_is_looked_up_before_it_is_judged_and_shared_only_as_judged() -> None:
+    avro_parse.clear_caches()
+    inner = {"type": "record", "name": "Inner", "fields": [{"name": "a", "type": "int"}]}
+    value = record_of(
+        {"name": "kept", "type": ["null", "string"], "default": None},
+        # a union of a record: unhashable as a key of simple fields, shared as a subtree
+        {"name": "boxed", "type": ["null", inner], "default": None},
+        # a named type's name: built anew each time, as what it names may differ
+        {"name": "named", "type": ["null", "Inner"], "default": None},
+        {"name": "again", "type": "Inner"},
+    )
+    first, second = fields_of(parsed(value)), fields_of(parsed(value))
+    assert [one is other for one, other in zip(first, second, strict=True)] == [
+        True,
+        True,
+        False,
+        False,
+    ]
+    assert len(avro_parse._SHARED_FIELDS) == 2  # `kept`, and `a` of Inner
+    assert len(avro_parse._SHARED_SUBTREES) == 1
+
+
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        ({"name": ["x"], "type": ["null", "string"], "default": None}, 'has no "name"'),
+        ({"name": {"x": 1}, "type": "int"}, 'has no "name"'),
+        ({"name": "x", "type": ["null", ["int"]], "default": None}, "another union"),
+        ({"name": "x", "type": ["null", "null"], "default": None}, "two branches"),
+        ({"name": "x", "type": ["null", 5], "default": None}, "a schema must be"),
+    ],
+)
+def test_fields_of_no_shared_shape_are_judged_as_ever(raw: Any, message: str) -> None:
+    for _ in range(2):
+        with pytest.raises(SchemaInvalid, match=message):
+            parsed(record_of(raw))
