@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cached_property
+from operator import attrgetter
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -179,10 +180,11 @@ class Named(Node):
 
 
 class Record(Named):
-    __slots__ = ("field_map", "fields", "is_error")
+    __slots__ = ("field_aliases", "field_map", "fields", "is_error")
 
     fields: tuple[Field, ...]
     field_map: dict[str, Field]
+    field_aliases: bool  # whether a field has aliases
 
     def __init__(
         self,
@@ -199,6 +201,7 @@ class Record(Named):
         # fields are set once, after the record is registered, so that they may refer to it
         self.fields = ()
         self.field_map = {}
+        self.field_aliases = False
 
     def set_fields(
         self, fields: tuple[Field, ...], field_map: dict[str, Field] | None = None
@@ -206,6 +209,7 @@ class Record(Named):
         """Set the fields once; `field_map`, when given, must be `{f.name: f for f in fields}`."""
         self.fields = fields
         self.field_map = {f.name: f for f in fields} if field_map is None else field_map
+        self.field_aliases = any(map(_ALIASES_OF, fields))
         self.fp = _record_fingerprint(self)
 
 
@@ -377,25 +381,32 @@ def _union_fingerprint(branches: tuple[Node, ...]) -> Any:
     return ("u", *fps)
 
 
+_ALIASES_OF = attrgetter("aliases")
+_FP_PART_OF = attrgetter("fp_part")
+
+
 def _record_fingerprint(record: Record) -> Any:
-    key: list[Any] = ["r", record.name, record.fullname, record.aliases]
-    names = record.field_map
-    for one in record.fields:
-        part = one.fp_part
-        if part is None:
-            type_fp = one.type.fp
-            if type_fp is None:
-                return None
-            # a field is shared by the versions of a schema: its part is made once (and only
-            # once its type's fingerprint is known, which a recursive type's is not at first)
-            part = one.fp_part = (one.name, one.aliases, one.has_default, type_fp)
-        if one.aliases:
+    fields = record.fields
+    parts = list(map(_FP_PART_OF, fields))
+    if None in parts:
+        for index, part in enumerate(parts):
+            if part is None:
+                one = fields[index]
+                type_fp = one.type.fp
+                if type_fp is None:
+                    return None
+                # a field is shared by the versions of a schema: its part is made once (and
+                # only once its type's fingerprint is known, which a recursive type's is not at
+                # first)
+                parts[index] = one.fp_part = (one.name, one.aliases, one.has_default, type_fp)
+    if record.field_aliases:
+        names = record.field_map
+        for one in fields:
             for alias in one.aliases:
                 # matched twice (or to another field) when read by an identical record
                 if alias in names:
                     return None
-        key.append(part)
-    return tuple(key)
+    return ("r", record.name, record.fullname, record.aliases, *parts)
 
 
 def qualify(name: str, namespace: str | None) -> str:
