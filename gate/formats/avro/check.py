@@ -35,7 +35,8 @@ that checking two versions costs about as much as the types that differ.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from itertools import filterfalse
+from typing import TYPE_CHECKING, NamedTuple
 
 from gate.formats.avro import rules as R
 from gate.formats.avro.describe import (
@@ -54,6 +55,7 @@ from gate.formats.avro.nodes import (
     Array,
     AvroSchema,
     Enum,
+    Field,
     Fixed,
     Map,
     Named,
@@ -63,6 +65,9 @@ from gate.formats.avro.nodes import (
     names_match,
 )
 from gate.model import Incompatibility, Side
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
 
 __all__ = [
     "PROMOTIONS",
@@ -278,7 +283,14 @@ class Checker:
     def fields(self, r: Record, w: Record) -> tuple[Issue, ...]:
         out: list[Issue] = []
         writer_fields = w.field_map
-        for reader_field in r.fields:
+        reader_fields: Iterable[Field] = r.fields
+        if r.fp is not None and not r.field_aliases and self.skip_identical:
+            # every field's type has a fingerprint and none has aliases: a field both records
+            # hold (one object, see parse.py) reads itself with no issue
+            shared = set(reader_fields).intersection(w.fields)
+            if shared:
+                reader_fields = filterfalse(shared.__contains__, reader_fields)
+        for reader_field in reader_fields:
             direct = writer_fields.get(reader_field.name)
             if direct is not None and not reader_field.aliases:
                 # the common case: matched by name alone, often to an identical type
@@ -568,7 +580,7 @@ def resolution_may_change_values(reader: AvroSchema, writer: AvroSchema) -> bool
         return True
     readers = list(reader.names.values())
     for r in readers:
-        if r.raw_aliases or (isinstance(r, Record) and any(f.aliases for f in r.fields)):
+        if r.raw_aliases or (isinstance(r, Record) and r.field_aliases):
             return True
     # no reader has an alias (see above): a reader type matches a writer type by its name alone
     by_name: dict[tuple[str, str], list[Named]] = {}
@@ -579,8 +591,8 @@ def resolution_may_change_values(reader: AvroSchema, writer: AvroSchema) -> bool
             if r is w and not writes_bytes:
                 continue  # one type shared by both parses reads as written
             if isinstance(r, Record) and isinstance(w, Record):
-                written = {f.name for f in w.fields}
-                if written - r.field_map.keys() and any(
+                written = w.field_map
+                if written.keys() - r.field_map.keys() and any(
                     f.has_default and f.name not in written for f in r.fields
                 ):
                     return True

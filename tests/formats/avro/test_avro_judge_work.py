@@ -197,3 +197,54 @@ def test_fields_of_no_shared_shape_are_judged_as_ever(raw: Any, message: str) ->
     for _ in range(2):
         with pytest.raises(SchemaInvalid, match=message):
             parsed(record_of(raw))
+
+
+# (reader, writer) whose shared fields still have something to say
+READ_SHAPES = [
+    # a shared field whose aliases name another writer field: matched twice
+    (
+        record_of({"name": "a", "type": "int", "aliases": ["old"]}, B),
+        record_of({"name": "a", "type": "int", "aliases": ["old"]}, {"name": "old", "type": "int"}),
+    ),
+    # a shared field whose union reads one branch with another's logical type: a warning
+    (
+        record_of({"name": "u", "type": ["long", {"type": "int", "logicalType": "date"}]}, B),
+        record_of({"name": "u", "type": ["long", {"type": "int", "logicalType": "date"}]}, A),
+    ),
+    # a shared field and a changed one
+    (record_of(S, {"name": "a", "type": "long"}), record_of(S, {"name": "a", "type": "string"})),
+]
+
+
+@pytest.mark.parametrize(("reader", "writer"), READ_SHAPES)
+def test_fields_both_versions_share_are_read_as_if_apart(reader: Any, writer: Any) -> None:
+    avro_parse.clear_caches()
+    # the registered version first: it shares nothing with the new schema
+    writer_apart = parsed(writer, registered=True)
+    apart = check_issues(parsed(reader), writer_apart)
+    avro_parse.clear_caches()
+    reader_first = parsed(reader)
+    writer_after = parsed(writer, registered=True)
+    assert fields_of(reader_first)[0] is fields_of(writer_after)[0]
+    assert apart
+    assert check_issues(reader_first, writer_after) == apart
+
+
+class _CountedMap(dict[str, Any]):
+    looked_up: list[str]
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self.looked_up.append(key)
+        return super().get(key, default)
+
+
+def test_a_check_looks_only_at_the_fields_that_differ() -> None:
+    kept = [{"name": f"f{k}", "type": ["null", "string"], "default": None} for k in range(30)]
+    reader = parsed(record_of(*kept, {"name": "v", "type": "long"}))
+    writer = parsed(record_of(*kept, {"name": "v", "type": "int"}), registered=True)
+    assert isinstance(writer.root, Record)
+    counted = _CountedMap(writer.root.field_map)
+    counted.looked_up = []
+    writer.root.field_map = counted
+    assert Checker().run(reader.root, writer.root) == []
+    assert counted.looked_up == ["v"]
