@@ -35,7 +35,6 @@ that checking two versions costs about as much as the types that differ.
 
 from __future__ import annotations
 
-from itertools import filterfalse
 from typing import TYPE_CHECKING, NamedTuple
 
 from gate.formats.avro import rules as R
@@ -62,12 +61,13 @@ from gate.formats.avro.nodes import (
     Node,
     Record,
     Union,
+    fields_apart,
     names_match,
 )
 from gate.model import Incompatibility, Side
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable
+    from collections.abc import Sequence
 
 __all__ = [
     "PROMOTIONS",
@@ -283,13 +283,11 @@ class Checker:
     def fields(self, r: Record, w: Record) -> tuple[Issue, ...]:
         out: list[Issue] = []
         writer_fields = w.field_map
-        reader_fields: Iterable[Field] = r.fields
+        reader_fields: Sequence[Field] = r.fields
         if r.fp is not None and not r.field_aliases and self.skip_identical:
             # every field's type has a fingerprint and none has aliases: a field both records
-            # hold (one object, see parse.py) reads itself with no issue
-            shared = set(reader_fields).intersection(w.fields)
-            if shared:
-                reader_fields = filterfalse(shared.__contains__, reader_fields)
+            # hold (one object) reads itself with no issue
+            reader_fields = fields_apart(r.fields, w.fields)
         for reader_field in reader_fields:
             direct = writer_fields.get(reader_field.name)
             if direct is not None and not reader_field.aliases:

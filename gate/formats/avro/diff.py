@@ -23,8 +23,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from itertools import filterfalse
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate.canonical import canonical_dumps
 from gate.formats import Change
@@ -57,7 +56,11 @@ from gate.formats.avro.nodes import (
     Node,
     Record,
     Union,
+    fields_apart,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 # (pointer, whether everything below it is owned too)
 Scope = tuple[str, bool]
@@ -420,14 +423,11 @@ class _Walker:
             self.add(nd, text)
 
     def fields(self, o: Record, n: Record) -> None:
-        # a field two versions repeat as written is one object (see parse.py): paired with
-        # itself by name, at the same index, with nothing changed; only the others are walked
-        shared = set(o.fields).intersection(n.fields)
-        old_fields, new_fields = o.fields, n.fields
-        if shared:
-            old_fields = tuple(filterfalse(shared.__contains__, old_fields))
-            new_fields = tuple(filterfalse(shared.__contains__, new_fields))
-        pairs = _pair_fields(old_fields, o.field_map, new_fields, shared)
+        # a field both versions hold (one object, at one index) is paired with itself by name
+        # and has nothing changed: only the others are walked
+        old_fields = fields_apart(o.fields, n.fields)
+        new_fields = fields_apart(n.fields, o.fields)
+        pairs = _pair_fields(old_fields, o.field_map, new_fields)
         paired_old = {id(old) for old, _, _ in pairs}
         by_new = {id(new): (old, how) for old, new, how in pairs}
         for new_field in new_fields:
@@ -458,7 +458,7 @@ class _Walker:
                 )
         # pairs that all keep their index (as shared fields do) keep their order
         if any(old.index != new.index for old, new, _ in pairs):
-            pairs.extend((one, one, "") for one in shared)
+            pairs.extend((one, one, "") for one in n.fields if one not in new_fields)
             order = [old.index for old, _, _ in sorted(pairs, key=lambda pair: pair[1].index)]
             if order != sorted(order):
                 self.add(n.pointer + "/fields", f"fields of record `{n.name}` reordered")
@@ -528,15 +528,12 @@ def _set_change(old: tuple[str, ...], new: tuple[str, ...]) -> str:
 
 
 def _pair_fields(
-    old_fields: tuple[Field, ...],
-    old_map: dict[str, Field],
-    new_fields: tuple[Field, ...],
-    shared: set[Field],
+    old_fields: Sequence[Field], old_map: dict[str, Field], new_fields: Sequence[Field]
 ) -> list[tuple[Field, Field, str]]:
     """(old, new, how) for fields that resolution would match; `how` is empty for same names.
 
-    `old_map` holds every old field by name; `shared`, the fields both versions hold (each paired
-    with itself, by name), are left out of `old_fields` and `new_fields`."""
+    `old_map` holds every old field by name; the fields both versions hold (each paired with
+    itself, by name) are left out of `old_fields` and `new_fields`."""
     pairs: list[tuple[Field, Field, str]] = []
     used: set[str] = set()
     unpaired_new: list[Field] = []
@@ -551,7 +548,7 @@ def _pair_fields(
     for new_field in unpaired_new:
         for alias in new_field.aliases:
             old_field = old_map.get(alias)
-            if old_field is not None and alias not in used and old_field not in shared:
+            if old_field is not None and alias not in used and old_field in old_fields:
                 pairs.append((old_field, new_field, "alias"))
                 used.add(alias)
                 break

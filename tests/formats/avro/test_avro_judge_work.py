@@ -13,7 +13,7 @@ from gate.formats.avro import diff as avro_diff
 from gate.formats.avro import parse as avro_parse
 from gate.formats.avro.check import Checker, check, check_issues
 from gate.formats.avro.diff import diff
-from gate.formats.avro.nodes import Record
+from gate.formats.avro.nodes import Record, fields_apart
 from gate.formats.avro.parse import parse_schema
 from gate.model import Origin, OriginKind, Schema, SchemaType
 
@@ -248,3 +248,17 @@ def test_a_check_looks_only_at_the_fields_that_differ() -> None:
     writer.root.field_map = counted
     assert Checker().run(reader.root, writer.root) == []
     assert counted.looked_up == ["v"]
+
+
+def test_fields_apart_are_those_not_held_at_the_same_index() -> None:
+    value = record_of(S, A, B)
+    one = fields_of(parsed(value))
+    same = fields_of(parsed(value))
+    assert one == same  # one object each
+    changed = fields_of(parsed(record_of(S, {"name": "a", "type": "long"}, B)))
+    longer = fields_of(parsed(record_of(S, A, B, {**A, "name": "c"})))
+    assert list(fields_apart(one, same)) == []
+    assert list(fields_apart(changed, one)) == [changed[1]]
+    assert list(fields_apart(longer, one)) == [longer[3]]
+    assert list(fields_apart(one, longer)) == []
+    assert list(fields_apart(one, one[1:])) == list(one)
