@@ -35,7 +35,7 @@ that checking two versions costs about as much as the types that differ.
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from gate.formats.avro import rules as R
 from gate.formats.avro.describe import (
@@ -54,15 +54,20 @@ from gate.formats.avro.nodes import (
     Array,
     AvroSchema,
     Enum,
+    Field,
     Fixed,
     Map,
     Named,
     Node,
     Record,
     Union,
+    fields_apart,
     names_match,
 )
 from gate.model import Incompatibility, Side
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 __all__ = [
     "PROMOTIONS",
@@ -278,7 +283,12 @@ class Checker:
     def fields(self, r: Record, w: Record) -> tuple[Issue, ...]:
         out: list[Issue] = []
         writer_fields = w.field_map
-        for reader_field in r.fields:
+        reader_fields: Sequence[Field] = r.fields
+        if r.fp is not None and not r.field_aliases and self.skip_identical:
+            # every field's type has a fingerprint and none has aliases: a field both records
+            # hold (one object) reads itself with no issue
+            reader_fields = fields_apart(r.fields, w.fields)
+        for reader_field in reader_fields:
             direct = writer_fields.get(reader_field.name)
             if direct is not None and not reader_field.aliases:
                 # the common case: matched by name alone, often to an identical type
@@ -507,8 +517,25 @@ def _logical_warnings(r: Node, w: Node, rptr: str, wptr: str, place: str) -> tup
     )
 
 
+# the last few checks, by the two schemas (held, so that their ids are not reused): a judge
+# checks a pair for its verdict and then again for its changelog (see `diff.diff`)
+_RECENT: list[tuple[AvroSchema, AvroSchema, tuple[Issue, ...]]] = []
+_RECENT_LIMIT = 4
+
+
 def check_issues(reader: AvroSchema, writer: AvroSchema) -> list[Issue]:
     """Every issue of `reader` reading data written with `writer`, in schema order."""
+    for known_reader, known_writer, known in _RECENT:
+        if known_reader is reader and known_writer is writer:
+            return list(known)
+    issues = _run_check(reader, writer)
+    _RECENT.append((reader, writer, tuple(issues)))
+    if len(_RECENT) > _RECENT_LIMIT:
+        del _RECENT[0]
+    return issues
+
+
+def _run_check(reader: AvroSchema, writer: AvroSchema) -> list[Issue]:
     from gate.formats.avro.loadjson import recursion_headroom
 
     if not (reader.deep or writer.deep):
@@ -551,7 +578,7 @@ def resolution_may_change_values(reader: AvroSchema, writer: AvroSchema) -> bool
         return True
     readers = list(reader.names.values())
     for r in readers:
-        if r.raw_aliases or (isinstance(r, Record) and any(f.aliases for f in r.fields)):
+        if r.raw_aliases or (isinstance(r, Record) and r.field_aliases):
             return True
     # no reader has an alias (see above): a reader type matches a writer type by its name alone
     by_name: dict[tuple[str, str], list[Named]] = {}
@@ -562,8 +589,8 @@ def resolution_may_change_values(reader: AvroSchema, writer: AvroSchema) -> bool
             if r is w and not writes_bytes:
                 continue  # one type shared by both parses reads as written
             if isinstance(r, Record) and isinstance(w, Record):
-                written = {f.name for f in w.fields}
-                if written - r.field_map.keys() and any(
+                written = w.field_map
+                if written.keys() - r.field_map.keys() and any(
                     f.has_default and f.name not in written for f in r.fields
                 ):
                     return True

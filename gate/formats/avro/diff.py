@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from gate.canonical import canonical_dumps
 from gate.formats import Change
@@ -56,7 +56,11 @@ from gate.formats.avro.nodes import (
     Node,
     Record,
     Union,
+    fields_apart,
 )
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 # (pointer, whether everything below it is owned too)
 Scope = tuple[str, bool]
@@ -419,10 +423,14 @@ class _Walker:
             self.add(nd, text)
 
     def fields(self, o: Record, n: Record) -> None:
-        pairs = _pair_fields(o, n)
+        # a field both versions hold (one object, at one index) is paired with itself by name
+        # and has nothing changed: only the others are walked
+        old_fields = fields_apart(o.fields, n.fields)
+        new_fields = fields_apart(n.fields, o.fields)
+        pairs = _pair_fields(old_fields, o.field_map, new_fields)
         paired_old = {id(old) for old, _, _ in pairs}
         by_new = {id(new): (old, how) for old, new, how in pairs}
-        for new_field in n.fields:
+        for new_field in new_fields:
             place = field_place(new_field.name, n.name)
             found = by_new.get(id(new_field))
             if found is None:
@@ -440,7 +448,7 @@ class _Walker:
                 continue
             old_field, how = found
             self.field_pair(old_field, new_field, how, n, place)
-        for old_field in o.fields:
+        for old_field in old_fields:
             if id(old_field) not in paired_old:
                 default = " (it had a default)" if old_field.has_default else ""
                 self.add(
@@ -448,9 +456,12 @@ class _Walker:
                     f"field `{old_field.name}` removed from record `{n.name}`{default}",
                     old=[(old_field.pointer, True)],
                 )
-        order = [old.index for old, _, _ in sorted(pairs, key=lambda pair: pair[1].index)]
-        if order != sorted(order):
-            self.add(n.pointer + "/fields", f"fields of record `{n.name}` reordered")
+        # pairs that all keep their index (as shared fields do) keep their order
+        if any(old.index != new.index for old, new, _ in pairs):
+            pairs.extend((one, one, "") for one in n.fields if one not in new_fields)
+            order = [old.index for old, _, _ in sorted(pairs, key=lambda pair: pair[1].index)]
+            if order != sorted(order):
+                self.add(n.pointer + "/fields", f"fields of record `{n.name}` reordered")
 
     def field_pair(self, old: Field, new: Field, how: str, record: Record, place: str) -> None:
         if old is new:
@@ -516,13 +527,18 @@ def _set_change(old: tuple[str, ...], new: tuple[str, ...]) -> str:
     return "; ".join(parts)
 
 
-def _pair_fields(o: Record, n: Record) -> list[tuple[Field, Field, str]]:
-    """(old, new, how) for fields that resolution would match; `how` is empty for same names."""
+def _pair_fields(
+    old_fields: Sequence[Field], old_map: dict[str, Field], new_fields: Sequence[Field]
+) -> list[tuple[Field, Field, str]]:
+    """(old, new, how) for fields that resolution would match; `how` is empty for same names.
+
+    `old_map` holds every old field by name; the fields both versions hold (each paired with
+    itself, by name) are left out of `old_fields` and `new_fields`."""
     pairs: list[tuple[Field, Field, str]] = []
     used: set[str] = set()
     unpaired_new: list[Field] = []
-    for new_field in n.fields:
-        old_field = o.field_map.get(new_field.name)
+    for new_field in new_fields:
+        old_field = old_map.get(new_field.name)
         if old_field is not None:
             pairs.append((old_field, new_field, ""))
             used.add(old_field.name)
@@ -531,15 +547,15 @@ def _pair_fields(o: Record, n: Record) -> list[tuple[Field, Field, str]]:
     rest: list[Field] = []
     for new_field in unpaired_new:
         for alias in new_field.aliases:
-            old_field = o.field_map.get(alias)
-            if old_field is not None and alias not in used:
+            old_field = old_map.get(alias)
+            if old_field is not None and alias not in used and old_field in old_fields:
                 pairs.append((old_field, new_field, "alias"))
                 used.add(alias)
                 break
         else:
             rest.append(new_field)
     for new_field in rest:
-        for old_field in o.fields:
+        for old_field in old_fields:
             if old_field.name not in used and new_field.name in old_field.aliases:
                 pairs.append((old_field, new_field, "alias on the old field"))
                 used.add(old_field.name)
@@ -617,7 +633,9 @@ def diff(old: AvroSchema, new: AvroSchema) -> list[Change]:
                 walker.walk(old.root, new.root, "", "", ROOT_PLACE)
     backward = check_issues(new, old)  # the new schema reads old data
     forward = check_issues(old, new)  # the old schema reads new data
-    claimed: set[int] = set()
+    # by direction: a schema diffed with itself may hand both the same issues
+    claimed_bw: set[int] = set()
+    claimed_fw: set[int] = set()
     changes: list[Change] = []
     for draft in walker.drafts:
         bw = [
@@ -630,7 +648,8 @@ def diff(old: AvroSchema, new: AvroSchema) -> list[Change]:
             for i in forward
             if _owned(i, draft.old_scopes, draft.new_scopes) or _key(i) in draft.forward_keys
         ]
-        claimed.update(id(issue) for issue in (*bw, *fw))
+        claimed_bw.update(map(id, bw))
+        claimed_fw.update(map(id, fw))
         changes.append(
             Change(
                 path=draft.path,
@@ -643,10 +662,10 @@ def diff(old: AvroSchema, new: AvroSchema) -> list[Change]:
     changes.extend(
         Change(issue.reader_path, issue.message, False, True, (issue.rule,))
         for issue in backward
-        if issue.error and id(issue) not in claimed
+        if issue.error and id(issue) not in claimed_bw
     )
     for issue in forward:
-        if issue.error and id(issue) not in claimed:
+        if issue.error and id(issue) not in claimed_fw:
             path = issue.writer_paths[0] if issue.writer_paths else issue.reader_path
             changes.append(Change(path, issue.message, True, False, (issue.rule,)))
     return changes

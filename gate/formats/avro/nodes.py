@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from gate.formats.avro import PRIMITIVES as PRIMITIVES
 
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Mapping, Sequence
 
 NAMED_KINDS = frozenset({"record", "enum", "fixed"})
 
@@ -179,10 +179,11 @@ class Named(Node):
 
 
 class Record(Named):
-    __slots__ = ("field_map", "fields", "is_error")
+    __slots__ = ("field_aliases", "field_map", "fields", "is_error")
 
     fields: tuple[Field, ...]
     field_map: dict[str, Field]
+    field_aliases: bool  # whether a field has aliases
 
     def __init__(
         self,
@@ -199,6 +200,7 @@ class Record(Named):
         # fields are set once, after the record is registered, so that they may refer to it
         self.fields = ()
         self.field_map = {}
+        self.field_aliases = False
 
     def set_fields(
         self, fields: tuple[Field, ...], field_map: dict[str, Field] | None = None
@@ -206,7 +208,7 @@ class Record(Named):
         """Set the fields once; `field_map`, when given, must be `{f.name: f for f in fields}`."""
         self.fields = fields
         self.field_map = {f.name: f for f in fields} if field_map is None else field_map
-        self.fp = _record_fingerprint(self)
+        self.fp = _record_fingerprint(self)  # (and `field_aliases`)
 
 
 class Enum(Named):
@@ -378,24 +380,40 @@ def _union_fingerprint(branches: tuple[Node, ...]) -> Any:
 
 
 def _record_fingerprint(record: Record) -> Any:
+    """The record's fingerprint; sets `field_aliases` on the way."""
     key: list[Any] = ["r", record.name, record.fullname, record.aliases]
     names = record.field_map
+    aliased = False
     for one in record.fields:
         part = one.fp_part
         if part is None:
             type_fp = one.type.fp
             if type_fp is None:
+                record.field_aliases = any(field.aliases for field in record.fields)
                 return None
             # a field is shared by the versions of a schema: its part is made once (and only
             # once its type's fingerprint is known, which a recursive type's is not at first)
             part = one.fp_part = (one.name, one.aliases, one.has_default, type_fp)
         if one.aliases:
+            aliased = True
             for alias in one.aliases:
                 # matched twice (or to another field) when read by an identical record
                 if alias in names:
+                    record.field_aliases = True
                     return None
         key.append(part)
+    record.field_aliases = aliased
     return tuple(key)
+
+
+def fields_apart(mine: tuple[Field, ...], theirs: tuple[Field, ...]) -> Sequence[Field]:
+    """The fields of `mine` that `theirs` does not hold at the same place, in order: a field two
+    versions repeat as written is one object at one index (see `parse._SHARED_FIELDS`)."""
+    common = min(len(mine), len(theirs))
+    if mine[:common] == theirs[:common]:  # (Field has no `==`: a tuple compares by identity)
+        return mine[common:]
+    apart = [one for one, other in zip(mine, theirs, strict=False) if one is not other]
+    return apart + list(mine[common:])
 
 
 def qualify(name: str, namespace: str | None) -> str:

@@ -642,24 +642,45 @@ class _Builder:
                 raw_type = raw.get("type")
                 size = len(raw)
                 if size == 2 and raw_type.__class__ is str:
-                    field_name = raw.get("name")
-                    # (a named type's name is built anew: what it refers to may differ)
-                    if raw_type in PRIMITIVES and field_name.__class__ is str:
-                        key = (prefix, index, field_name, raw_type)
+                    key = (prefix, index, raw.get("name"), raw_type)
                 elif (
                     size == 3
                     and raw_type.__class__ is list
                     and len(raw_type) == 2
                     and raw.get("default", raw) is None
-                    and raw_type[0].__class__ is str
-                    and raw_type[1].__class__ is str
-                    and raw.get("name").__class__ is str
                 ):
-                    first, second = raw_type
-                    if first in PRIMITIVES and second in PRIMITIVES:
-                        key = (prefix, index, raw["name"], first, second)
+                    key = (prefix, index, raw.get("name"), raw_type[0], raw_type[1])
                 else:
                     subtree_key = _subtree_key(raw, prefix, index, space)
+            if key is not None:
+                # looked up before it is judged: only judged keys are stored, and a key equals
+                # one only with the same JSON strings (`_Recent.get`, without a call)
+                try:
+                    shared = _SHARED_FIELDS.young.get(key)
+                    if shared is None and _SHARED_FIELDS.old:
+                        shared = _SHARED_FIELDS.revive(key)
+                except TypeError:  # a name or branch that is no string: unhashable
+                    shared = None
+                if shared is not None and (shared[2] or not strict):
+                    fields.append(shared[0])
+                    # the JSON too: this schema's copy of it is then let go
+                    if out_fields is None:
+                        out_fields = list(fields_value[:index])
+                    out_fields.append(shared[1])
+                    continue
+                if len(key) == 4:
+                    # (a named type's name is built anew: what it refers to may differ)
+                    if key[3] not in PRIMITIVES or key[2].__class__ is not str:
+                        key = None
+                elif (
+                    key[2].__class__ is not str
+                    or key[3].__class__ is not str
+                    or key[4].__class__ is not str
+                ):
+                    key = None
+                    subtree_key = _subtree_key(raw, prefix, index, space)
+                elif key[3] not in PRIMITIVES or key[4] not in PRIMITIVES:
+                    key = None
             if subtree_key is not None:
                 subtree = _SHARED_SUBTREES.get(subtree_key)
                 if (
@@ -681,17 +702,6 @@ class _Builder:
                 flagged = self.consult_fastavro
                 marks = (len(self.defined), len(self.referred), self.inlined)
             elif key is not None:
-                # (`_Recent.get`, without a call for the commonest answer)
-                shared = _SHARED_FIELDS.young.get(key)
-                if shared is None and _SHARED_FIELDS.old:
-                    shared = _SHARED_FIELDS.revive(key)
-                if shared is not None and (shared[2] or not strict):
-                    fields.append(shared[0])
-                    # the JSON too: this schema's copy of it is then let go
-                    if out_fields is None:
-                        out_fields = list(fields_value[:index])
-                    out_fields.append(shared[1])
-                    continue
                 flagged = self.consult_fastavro
             record_field, raw_out = parse_field(node, index, raw, prefix, space)
             fields.append(record_field)
