@@ -35,8 +35,9 @@ that checking two versions costs about as much as the types that differ.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
+from gate import records
 from gate.formats.avro import rules as R
 from gate.formats.avro.describe import (
     ROOT_PLACE,
@@ -83,7 +84,7 @@ __all__ = [
 _UNIT_FACTOR = {"millis": 1, "micros": 1000, "nanos": 1_000_000}
 
 
-class Issue(NamedTuple):
+class Issue(records.Record):
     """One incompatibility (or warning) with its places in both schemas.
 
     `reader_path` points into the reader schema; `writer_paths` at the writer's side of it (the

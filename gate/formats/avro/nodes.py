@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
+from gate import records
 from gate.formats.avro import PRIMITIVES as PRIMITIVES
 
 if TYPE_CHECKING:
@@ -36,7 +37,7 @@ _UNKNOWN: Any = object()
 NO_PROPS: Mapping[str, Any] = MappingProxyType({})
 
 
-class Logical(NamedTuple):
+class Logical(records.Record):
     """A valid logical type: its name, and for decimals their precision and scale."""
 
     name: str
