@@ -18,16 +18,24 @@ import re
 from bisect import bisect_right
 from functools import lru_cache
 
-_WS = re.compile(r"[ \t\r\n]*")
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_SCALAR = re.compile(r"[^,\]}\s]+")
-# a whole string, a quote that opens no whole string (broken text), or a bracket: what lies
-# between them (numbers, literals, commas, colons, blanks) needs no look when skipping a value
-_STRUCTURE = re.compile(r'"(?:[^"\\]|\\.)*"|["\[\]{}]', re.DOTALL)
 _DECODER = json.JSONDecoder()
 # pointer levels whose containers skip their members' values with the C decoder
 _DECODED_LEVELS = 2
 _UNCLOSED = -1  # the end of a container that broken text never closes
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    """Blanks, a whole string, a scalar, and what a walk over a skipped value looks at (a whole
+    string, a quote that opens no whole string (broken text), or a bracket: what lies between
+    them, numbers, literals, commas, colons and blanks, needs no look). Compiled for the first
+    text a run locates anything in: most runs never do."""
+    return (
+        re.compile(r"[ \t\r\n]*"),
+        re.compile(r'"(?:[^"\\]|\\.)*"', re.DOTALL),
+        re.compile(r"[^,\]}\s]+"),
+        re.compile(r'"(?:[^"\\]|\\.)*"|["\[\]{}]', re.DOTALL),
+    )
 
 
 def pointer_tokens(pointer: str) -> list[str]:
@@ -60,12 +68,13 @@ class _Document:
         self.members: dict[int, dict[str, int]] = {}  # container start -> token -> value start
         self.ends: dict[int, int] = {}  # container start -> just past its closing bracket
         self._newlines: list[int] | None = None
+        self._ws, self._string, self._scalar, self._structure = _patterns()
         # the work done so far, for tests: tokens looked at in Python, characters decoded in C
         self.steps = 0
         self.decoded = 0
 
     def ws(self) -> None:
-        match = _WS.match(self.text, self.pos)
+        match = self._ws.match(self.text, self.pos)
         if match:
             self.pos = match.end()
 
@@ -74,7 +83,7 @@ class _Document:
         return self.text[self.pos] if self.pos < len(self.text) else ""
 
     def string(self) -> str:
-        match = _STRING.match(self.text, self.pos)
+        match = self._string.match(self.text, self.pos)
         if not match:
             raise ValueError("string expected")
         self.pos = match.end()
@@ -91,7 +100,7 @@ class _Document:
             self.string()
             return
         if char not in "[{":
-            match = _SCALAR.match(self.text, self.pos)
+            match = self._scalar.match(self.text, self.pos)
             if not match:
                 raise ValueError("value expected")
             self.pos = match.end()
@@ -118,7 +127,7 @@ class _Document:
         broken text, that the containers still open at the break never end)."""
         opened: list[int] = []
         ends = self.ends
-        for match in _STRUCTURE.finditer(self.text, start):
+        for match in self._structure.finditer(self.text, start):
             self.steps += 1
             char = self.text[match.start()]
             if char == '"':

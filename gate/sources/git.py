@@ -151,7 +151,6 @@ def _log_raw(paths: Sequence[str], revisions: Sequence[str] = ()) -> tuple[str, 
     )
 
 
-_ZEROS = re.compile(r"0+")
 _RELATIVE = re.compile(r"(?P<base>.*?)(?P<steps>(?:~\d*|\^\d*)+)")
 _BRANCH = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._/+-]*")
 _SPECIAL_REFS = frozenset({"HEAD", "FETCH_HEAD", "ORIG_HEAD", "MERGE_HEAD", "@"})
@@ -426,6 +425,11 @@ def _split_relative(rev: str) -> tuple[str, str]:
     if match is None:
         return rev, ""
     return match.group("base"), match.group("steps")
+
+
+def _all_zeros(sha: str) -> bool:
+    """git's null object id (of any length): no object."""
+    return bool(sha) and not sha.strip("0")
 
 
 def _is_branch_name(name: str) -> bool:
@@ -1543,7 +1547,7 @@ class GitRepository:
                 and head is None
                 and not staged
                 and old_mode == new_mode
-                and _ZEROS.fullmatch(new_sha)
+                and _all_zeros(new_sha)
                 and self._same_on_disk(path, old_sha)
             ):
                 continue  # only its stat data changed (see above)
@@ -1663,7 +1667,7 @@ class GitRepository:
             for mode, object_sha in ((meta[0], meta[2]), (meta[1], meta[3])):
                 if (
                     mode in _FILE_MODES
-                    and not _ZEROS.fullmatch(object_sha)
+                    and not _all_zeros(object_sha)
                     and object_sha not in versions[path]
                 ):
                     versions[path].append(object_sha)
@@ -1807,7 +1811,7 @@ def _github_event_base(environ: Mapping[str, str]) -> str | None:
             if isinstance(sha, str) and sha:
                 return sha
     before = payload.get("before")
-    if isinstance(before, str) and before and not _ZEROS.fullmatch(before):
+    if isinstance(before, str) and before and not _all_zeros(before):
         return before
     return None
 

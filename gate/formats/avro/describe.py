@@ -47,12 +47,12 @@ def field_place(field_name: str, record_name: str) -> str:
 ROOT_PLACE = "the top-level schema"
 
 
-_NESTED = re.compile(r"a value (\d+) levels deep in (.*)", re.DOTALL)
+_NESTED = r"(?s)a value (\d+) levels deep in (.*)"  # (compiled, and cached by `re`, when met)
 _SHOWN_LEVELS = 2
 
 
 def _inner_place(prefix: str, place: str) -> str:
-    nested = _NESTED.fullmatch(place)
+    nested = re.fullmatch(_NESTED, place)
     if nested:
         return f"a value {int(nested.group(1)) + 1} levels deep in {nested.group(2)}"
     levels, base = 0, place

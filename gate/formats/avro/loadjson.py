@@ -21,8 +21,9 @@ if TYPE_CHECKING:
 
 MAX_NESTING = 1000  # Jackson's default StreamReadConstraints.maxNestingDepth
 
-_COMMENT_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?\*/', re.DOTALL)
-_BRACKET_OR_STRING = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]', re.DOTALL)
+# (compiled, and cached by `re`, for the first text with a comment or measured for its depth)
+_COMMENT_OR_STRING = r'(?s)"(?:[^"\\]|\\.)*"|//[^\n]*|/\*.*?\*/'
+_BRACKET_OR_STRING = r'(?s)"(?:[^"\\]|\\.)*"|[\[\]{}]'
 _RECURSION_LIMIT = 12_000
 # up to this many levels of JSON, parsing and checking stay well inside Python's default limit
 SHALLOW = 150
@@ -75,7 +76,7 @@ def strip_comments(text: str) -> str:
     # one character is found far faster than two (memchr): most schemas have no slash at all
     if "/" not in text or ("//" not in text and "/*" not in text):
         return text
-    return _COMMENT_OR_STRING.sub(_blank, text)
+    return re.sub(_COMMENT_OR_STRING, _blank, text)
 
 
 def nesting_depth(text: str) -> int:
@@ -84,7 +85,7 @@ def nesting_depth(text: str) -> int:
     if brackets <= SHALLOW:
         return brackets
     depth = deepest = 0
-    for match in _BRACKET_OR_STRING.finditer(text):
+    for match in re.finditer(_BRACKET_OR_STRING, text):
         char = match.group(0)
         if char in "[{":
             depth += 1
@@ -99,7 +100,7 @@ def nesting_depth(text: str) -> int:
 
 def _line_of_depth(text: str, limit: int) -> int:
     depth = 0
-    for match in _BRACKET_OR_STRING.finditer(text):
+    for match in re.finditer(_BRACKET_OR_STRING, text):
         char = match.group(0)
         if char in "[{":
             depth += 1
