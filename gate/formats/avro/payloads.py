@@ -153,6 +153,8 @@ class _Node:
         "items",
         "kind",
         "least",
+        "live",
+        "live_least",
         "logical",
         "name",
         "pointer",
@@ -186,6 +188,8 @@ class _Node:
         self.recursive = False  # a record that can contain itself
         self.ambiguous = True  # a union where one Python value may fit several branches
         self.least = _INF  # values in the smallest value (`_minimal`), at most _INF
+        self.live: list[int] = []  # a union's branches that have a value
+        self.live_least = 0  # the most values the smallest value of one of them holds
 
     @property
     def label(self) -> str:
@@ -219,6 +223,10 @@ class _Model:
             self._rank()
             self._least()
             self._width()
+            for node in self.nodes:
+                if node.kind == "union":
+                    node.live = [i for i, branch in enumerate(node.branches) if branch.rank < _INF]
+                    node.live_least = max((node.branches[i].least for i in node.live), default=0)
             self._facts = True
         return self
 
@@ -778,7 +786,9 @@ def _random(
 ) -> Any:
     if budget is None:
         budget = _Budget(MAX_RANDOM_VALUES)
-    budget.spend()
+    budget.left -= 1  # (`spend`, without a call: one for every value of every payload)
+    if budget.left < 0:
+        raise _OutOfValues
     if node.sampler is not None:
         return node.sampler(rng)
     kind = node.kind
@@ -799,9 +809,13 @@ def _random(
         finally:
             seen[name] = count
     if kind == "union":
-        live = [index for index, branch in enumerate(node.branches) if branch.rank < _INF]
+        live = node.live
         # a branch whose smallest value alone would pass the values left is not chosen
-        fits = [index for index in live if node.branches[index].least <= budget.left]
+        fits = (
+            live
+            if node.live_least <= budget.left
+            else [index for index in live if node.branches[index].least <= budget.left]
+        )
         index = rng.choice(fits) if fits else _smallest_branch(node)
         return _tag(
             node, index, _random(node.branches[index], rng, depth + 1, seen, budget), budget
