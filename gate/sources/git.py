@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 
     from gate.sources.gitchanges import FileChange, HistoryRead
 
+_T = TypeVar("_T")  # what work started in a thread (`_Prefetch`) gives
+
 __all__ = [
     "BlobRead",
     "GitRepository",
@@ -158,7 +160,6 @@ _SYMLINK_MODE = "120000"
 _GITLINK_MODE = "160000"
 _FILE_MODES = frozenset({"100644", "100755", "100664"})
 _MAX_LINK_HOPS = 40
-_T = TypeVar("_T")
 _SHOWN_ARGS = 10
 
 

@@ -260,6 +260,16 @@ def test_a_failing_share_of_a_batch_is_a_git_error(
     assert [t for t in threading.enumerate() if t not in running] == []  # no thread is left
 
 
+def _through_cat_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, repo: Any, before: str
+) -> GitRepository:
+    """The repository opened through a git that runs the shell commands `before` when asked
+    for `cat-file` (and the real git afterwards, unless they exit)."""
+    script = fake_git(tmp_path, f'case "$*" in *cat-file*) {before};; esac\nexec git "$@"')
+    monkeypatch.setenv("GIT_PYTHON_GIT_EXECUTABLE", str(script))
+    return GitRepository.open(repo.root)
+
+
 def test_a_batch_reads_files_larger_than_its_buffer_whole(repo: Any) -> None:
     files = {"big.avsc": "x" * (3 * gate_git._BATCH_BUFFER + 7) + "\n", "small.avsc": V1}
     repo.commit("big", files)
@@ -273,11 +283,7 @@ def test_a_batch_git_cuts_short_is_a_git_error_naming_the_first_unanswered(
 ) -> None:
     repo.commit("two", {"a.avsc": V1, "b.avsc": V2})
     # answers the first request only, and says nothing of why
-    script = fake_git(
-        tmp_path, 'case "$*" in *cat-file*) head -n 1 | git "$@"; exit 0;; esac\nexec git "$@"'
-    )
-    monkeypatch.setenv("GIT_PYTHON_GIT_EXECUTABLE", str(script))
-    git = GitRepository.open(repo.root)
+    git = _through_cat_file(tmp_path, monkeypatch, repo, 'head -n 1 | git "$@"; exit 0')
     with pytest.raises(GitError, match="ended early") as caught:
         git.read_blobs("HEAD", ["a.avsc", "b.avsc"])
     assert "b.avsc" in caught.value.subject
@@ -288,13 +294,9 @@ def test_a_batch_git_that_fails_is_a_git_error_with_its_message(
     repo: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo.commit("one", {"a.avsc": V1})
-    script = fake_git(
-        tmp_path,
-        'case "$*" in *cat-file*) echo "fatal: the object store is gone" >&2; exit 128;; esac\n'
-        'exec git "$@"',
+    git = _through_cat_file(
+        tmp_path, monkeypatch, repo, 'echo "fatal: the object store is gone" >&2; exit 128'
     )
-    monkeypatch.setenv("GIT_PYTHON_GIT_EXECUTABLE", str(script))
-    git = GitRepository.open(repo.root)
     with pytest.raises(GitError, match="exit 128: the object store is gone"):
         git.read_blobs("HEAD", ["a.avsc"])
 
@@ -307,13 +309,9 @@ def test_git_messages_while_a_batch_answers_cannot_stop_it(
     would wait for them to be read while gate waits for its answers."""
     files = {f"s/file-{i:03}.avsc": f"content {i}\n" for i in range(50)}
     repo.commit("many", files)
-    script = fake_git(
-        tmp_path,
-        'case "$*" in *cat-file*) head -c 300000 /dev/zero | tr "\\000" w >&2;; esac\n'
-        'exec git "$@"',
+    git = _through_cat_file(
+        tmp_path, monkeypatch, repo, 'head -c 300000 /dev/zero | tr "\\000" w >&2'
     )
-    monkeypatch.setenv("GIT_PYTHON_GIT_EXECUTABLE", str(script))
-    git = GitRepository.open(repo.root)
     read: list[dict[str, bytes]] = []
     reading = threading.Thread(target=lambda: read.append(git.read_blobs("HEAD", sorted(files))))
     reading.start()
