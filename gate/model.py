@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TypedDict
@@ -305,8 +306,9 @@ class Result:
     notes: tuple[str, ...] = ()
     info: RunInfo = field(default_factory=RunInfo, compare=False)
 
-    @property
+    @functools.cached_property
     def findings(self) -> tuple[Finding, ...]:
+        """Every finding of every check (asked for by each reporter and the exit code)."""
         return tuple(f for check in self.checks for f in check.findings)
 
     @property

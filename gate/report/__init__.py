@@ -68,9 +68,8 @@ def render(fmt: ReportFormat | str, result: Result, options: RenderOptions | Non
     module = importlib.import_module(_REPORTERS[ReportFormat(fmt)])
     renderer: Callable[[Result, RenderOptions], str] = module.render
     text = renderer(result, options if options is not None else RenderOptions())
+    if text.isascii():
+        return text  # (most reports: no character to look at)
     # a lone surrogate (text decoded with surrogateescape) cannot be written as UTF-8; as a
     # `\uXXXX` escape it stays visible, and inside a JSON string it is the same character
-    return _LONE_SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
-
-
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+    return re.sub("[\ud800-\udfff]", lambda m: f"\\u{ord(m.group()):04x}", text)

@@ -247,7 +247,7 @@ def describe_witness(witness: Witness) -> list[str]:
 # separators and lone surrogates: none of them may reach a line-oriented output raw, where a
 # line break inside a schema's property name would start a line of the schema author's choosing
 # (`::error ...` is a workflow command in a GitHub Actions log)
-_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_UNPRINTABLE = "[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]"  # none is printable
 _NAMED_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 
 
@@ -255,7 +255,9 @@ def printable(text: str) -> str:
     """`text` on one line, with control characters (line breaks, tabs and ANSI escapes among
     them), line separators and lone surrogates shown as `\\n`, `\\xNN` or `\\uNNNN`, so that a
     schema's content can neither drive a terminal nor start a line of its own."""
-    return _UNPRINTABLE.sub(lambda m: _escape_char(m.group()), text)
+    if text.isprintable():
+        return text
+    return re.sub(_UNPRINTABLE, lambda m: _escape_char(m.group()), text)
 
 
 def _escape_char(char: str) -> str:
