@@ -204,6 +204,36 @@ def test_a_rename_without_alias_loses_the_value_and_an_alias_keeps_it() -> None:
     assert _avro(V1, dropped_only).value_changes == ()  # nothing took a default
 
 
+def test_a_variant_without_defaults_copies_only_the_way_to_them() -> None:
+    from gate.formats.avro.simulate import _without_defaults
+
+    inner = [{"name": "x", "type": "int", "default": 1}]
+    nested = {"type": "record", "name": "In", "fields": inner}
+    schema = {
+        "type": "record",
+        "name": "Out",
+        "fields": [
+            {"name": "a", "type": "string", "default": ""},
+            {"name": "b", "type": nested, "default": {"x": 1}},
+            {"name": "c", "type": ["null", "long"], "default": None},
+        ],
+    }
+    before = copy.deepcopy(schema)
+    pointers = ["/fields/0", "/fields/1/type/fields/0", "/fields/1"]
+    variant = _without_defaults(schema, pointers)
+    expected = copy.deepcopy(schema)
+    for field in (expected["fields"][0], expected["fields"][1]["type"]["fields"][0]):
+        del field["default"]
+    del expected["fields"][1]["default"]
+    assert variant == expected
+    assert schema == before  # the schema itself keeps its defaults
+    assert variant["fields"][2] is schema["fields"][2]  # what no pointer reaches is shared
+    assert _without_defaults(["null", schema], ["/1/fields/0"])[1]["fields"][0] == {
+        "name": "a",
+        "type": "string",
+    }
+
+
 def test_the_alias_fix_names_the_dropped_field_of_the_same_type() -> None:
     reader = {
         **V1,

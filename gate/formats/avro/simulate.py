@@ -10,7 +10,6 @@ replaced by the reader's default), and carries the smallest failing payload as a
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -603,11 +602,24 @@ def _unenforced(
 
 
 def _without_defaults(schema_json: Any, pointers: Sequence[str]) -> Any:
-    variant = copy.deepcopy(schema_json)
+    """`schema_json` without the `default` at each of `pointers`. Only the objects and arrays on
+    the way to them are copied; the rest is shared with `schema_json`, which stays as it was."""
+    copies: set[int] = set()
+
+    def own(value: Any) -> Any:
+        if not isinstance(value, (dict, list)) or id(value) in copies:
+            return value
+        mine = value.copy()
+        copies.add(id(mine))
+        return mine
+
+    variant = own(schema_json)
     for pointer in pointers:
         target: Any = variant
         for token in pointer_tokens(pointer):
-            target = target[int(token)] if isinstance(target, list) else target[token]
+            key: Any = int(token) if isinstance(target, list) else token
+            target[key] = own(target[key])
+            target = target[key]
         if isinstance(target, dict):
             target.pop("default", None)
     return variant
