@@ -2,7 +2,7 @@
 
 The file is read with PyYAML's composer, so every value keeps the line it came from, then checked
 against the JSON Schema shipped in `gate/schemas/config.schema.json` (by gate/configschema.py, not
-the `jsonschema` library, which is slow to import), then converted to frozen dataclasses. Every
+the `jsonschema` library, which is slow to import), then converted to frozen records. Every
 problem names the file, the line and the key:
 
     gate.yaml:7: subjects[1].type: 'AVROO' is not one of AVRO, JSON, PROTOBUF
@@ -40,13 +40,10 @@ A file that cannot be read at all is a `SourceError` (exit 3); anything wrong in
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import json
 import os
 import re
-from dataclasses import dataclass
-from dataclasses import field as dataclass_field
 from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -54,6 +51,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 from gate.errors import ConfigError, SourceError
 from gate.model import JsonPolicy, Mode, SchemaType
 from gate.records import Record
+from gate.records import field as record_field
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -115,8 +113,7 @@ class SubjectBinding(NamedTuple):
     references: tuple[SchemaReference, ...] = ()
 
 
-@dataclass(frozen=True)
-class SubjectRule:
+class SubjectRule(Record):
     """One entry of `subjects:`: a `file` or a `files` glob, and a subject name template."""
 
     subject: str
@@ -128,7 +125,7 @@ class SubjectRule:
     samples: tuple[str, ...] = ()
     line: int = 0  # 0 for the built-in rules
     references: tuple[SchemaReference, ...] = ()
-    file_line: int = dataclass_field(default=0, compare=False)  # the line of `file:` itself
+    file_line: int = record_field(default=0, compare=False)  # the line of `file:` itself
 
     def matches(self, path: str) -> bool:
         if self.file is not None:
@@ -195,8 +192,7 @@ def _default_rules() -> tuple[SubjectRule, ...]:
     )
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(Record):
     """The whole configuration of a run, validated; `path` is None when there is no file."""
 
     path: Path | None
@@ -280,7 +276,7 @@ class Config:
                 return rule
         return None
 
-    # Computed once per Config (the instance is frozen: `dataclasses.replace` makes a new one,
+    # Computed once per Config (the instance is frozen: `_replace` makes a new one,
     # with fresh caches); kept out of the fields, so out of ==, hash and repr.
 
     @functools.cached_property
@@ -1395,7 +1391,7 @@ def load_config(path: Path, environ: Mapping[str, str]) -> Config:
     _fail_on(document)
     if waivers_file is not None and relative is not None:
         extra = _load_waivers_file(waivers_file, relative, environ, root)
-        config = dataclasses.replace(config, waivers=config.waivers + tuple(extra))
+        config = config._replace(waivers=config.waivers + tuple(extra))
     return config
 
 

@@ -12,41 +12,85 @@ equality and hashing by value (and type), the same `repr`, `_replace`, `_fields`
 it is frozen. It is not a tuple: a record that is unpacked, indexed or ordered stays a
 `NamedTuple`, and so does one built so often that the shared constructor would cost more than
 the definition saves (`Parsed`, `SubjectOutcome`, a listing's `_Entry`).
+
+What a frozen dataclass offers beside, a record offers too: `field(default, compare=False)` (a
+field equality and hashing leave out; `repr=False`, one `repr` does not show), `eq=False` in the
+class's bases (equal to itself only, hashed by identity), and a `functools.cached_property`
+(the class then keeps a `__dict__` for what it computes).
 """
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any, ClassVar, Self, dataclass_transform
 
 _MISSING: Any = object()
 
 
+class _Field:
+    """What `field` says of one field of a record."""
+
+    __slots__ = ("compare", "default", "repr")
+
+    def __init__(self, default: Any, compare: bool, repr: bool) -> None:
+        self.default = default
+        self.compare = compare
+        self.repr = repr
+
+
+def field(default: Any = _MISSING, *, compare: bool = True, repr: bool = True) -> Any:
+    """A field's default, and whether equality and hashing (`compare`) and `repr` look at it."""
+    return _Field(default, compare, repr)
+
+
 class _RecordType(type):
     """Makes a `Record` class: its annotated names become its slots and its `_fields`."""
 
-    def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> _RecordType:
+    def __new__(
+        mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], eq: bool = True
+    ) -> _RecordType:
         annotations: dict[str, Any] = namespace.get("__annotations__", {})
         fields = tuple(
             field
             for field, annotation in annotations.items()
             if not str(annotation).startswith(("ClassVar", "typing.ClassVar"))
         )
-        defaults = {field: namespace.pop(field) for field in fields if field in namespace}
+        defaults: dict[str, Any] = {}
+        compared: list[str] = []
+        shown: list[str] = []
+        for field in fields:
+            spec = namespace.pop(field, _MISSING)
+            if not isinstance(spec, _Field):
+                spec = _Field(spec, True, True)
+            if spec.default is not _MISSING:
+                defaults[field] = spec.default
+            if spec.compare:
+                compared.append(field)
+            if spec.repr:
+                shown.append(field)
         required = [field for field in fields if field not in defaults]
         if required and fields.index(required[-1]) >= len(required):
             raise TypeError(f"{name}: a field without a default follows one with a default")
-        namespace["__slots__"] = fields
+        computed = any(isinstance(value, cached_property) for value in namespace.values())
+        namespace["__slots__"] = (*fields, "__dict__") if computed else fields
         namespace["_fields"] = fields
         namespace["_field_defaults"] = defaults
+        namespace["_compared"] = tuple(compared)
+        namespace["_shown"] = tuple(shown)
+        if not eq:
+            namespace["__eq__"] = object.__eq__
+            namespace["__hash__"] = object.__hash__
         return super().__new__(mcs, name, bases, namespace)
 
 
-@dataclass_transform(eq_default=True, frozen_default=True)
+@dataclass_transform(eq_default=True, frozen_default=True, field_specifiers=(field,))
 class Record(metaclass=_RecordType):
     """A frozen record of the fields its subclass annotates (see the module's text)."""
 
     _fields: ClassVar[tuple[str, ...]]
     _field_defaults: ClassVar[dict[str, Any]]
+    _compared: ClassVar[tuple[str, ...]]  # the fields equality and hashing look at
+    _shown: ClassVar[tuple[str, ...]]  # and those `repr` shows
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         fields = self._fields
@@ -67,20 +111,21 @@ class Record(metaclass=_RecordType):
         if kwargs:
             raise TypeError(f"{type(self).__name__}() got unexpected arguments: {list(kwargs)!r}")
 
-    def _values(self) -> tuple[Any, ...]:
-        return tuple([getattr(self, field) for field in self._fields])
+    def _values(self, fields: tuple[str, ...] | None = None) -> tuple[Any, ...]:
+        names = self._fields if fields is None else fields
+        return tuple([getattr(self, field) for field in names])
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
         assert isinstance(other, Record)
-        return self._values() == other._values()
+        return self._values(self._compared) == other._values(self._compared)
 
     def __hash__(self) -> int:
-        return hash(self._values())
+        return hash(self._values(self._compared))
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{field}={getattr(self, field)!r}" for field in self._fields)
+        shown = ", ".join(f"{field}={getattr(self, field)!r}" for field in self._shown)
         return f"{type(self).__name__}({shown})"
 
     def __reduce__(self) -> tuple[Any, ...]:

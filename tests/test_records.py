@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import builtins
 import copy
+import functools
 import pickle
 from typing import Any, ClassVar, NamedTuple
 
 import pytest
 
-from gate.records import Record
+from gate.records import Record, field
 
 
 class Point(Record):
@@ -87,6 +88,50 @@ def test_pickled_and_copied_whole() -> None:
     assert pickle.loads(pickle.dumps(record)) == record
     assert copy.copy(record) == record
     assert copy.deepcopy(record) == record
+
+
+class Located(Record):
+    """Fields as a frozen dataclass has them: one left out of equality, one out of `repr`."""
+
+    name: str
+    line: int = field(default=0, compare=False)
+    text: str = field(default="", repr=False)
+
+    @functools.cached_property
+    def size(self) -> int:
+        return len(self.text) + self.line
+
+
+class Identified(Record, eq=False):
+    name: str
+
+
+def test_a_field_left_out_of_equality_and_one_left_out_of_repr() -> None:
+    one, other = Located("a", 1, "x"), Located("a", 2, "x")
+    assert one == other
+    assert hash(one) == hash(other)
+    assert one != Located("a", 1, "y")
+    assert repr(one) == "Located(name='a', line=1)"
+    assert pickle.loads(pickle.dumps(one)).line == 1  # kept whole all the same
+    assert one._replace(line=5).line == 5
+
+
+def test_a_record_of_identity_equals_itself_only() -> None:
+    one = Identified("a")
+    assert one == one
+    assert one != Identified("a")
+    assert len({one, Identified("a")}) == 2
+    assert repr(one) == "Identified(name='a')"
+
+
+def test_a_computed_property_is_kept_and_the_record_stays_frozen() -> None:
+    record = Located("a", 1, "xyz")
+    assert record.size == 4
+    assert record.__dict__ == {"size": 4}  # a place for what it computes, not for fields
+    with pytest.raises(AttributeError):
+        record.name = "b"  # type: ignore[misc]
+    assert record._replace(text="x").size == 2  # a new record computes again
+    assert not hasattr(Point(1), "__dict__")  # a record without one has no such place
 
 
 def test_a_field_without_a_default_after_one_with_a_default_is_refused() -> None:

@@ -9,7 +9,6 @@ built once by the parser and never changed afterwards.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -425,8 +424,7 @@ def qualify(name: str, namespace: str | None) -> str:
     return f"{namespace}.{name}" if namespace else name
 
 
-@dataclass(frozen=True, eq=False)
-class AvroSchema:
+class AvroSchema(records.Record, eq=False):
     """A parsed, valid Avro schema.
 
     `text` is the schema text as given; `json` the schema as a JSON value with referenced named
@@ -443,8 +441,8 @@ class AvroSchema:
     reference_names: tuple[str, ...] = ()
     # the depth when parsing measured it (deep schemas, see `loadjson.load`); when None, `depth`
     # is measured on first use, from the text and the referenced schemas' texts
-    measured_depth: int | None = field(default=None, repr=False)
-    reference_texts: tuple[str, ...] = field(default=(), repr=False)
+    measured_depth: int | None = records.field(default=None, repr=False)
+    reference_texts: tuple[str, ...] = records.field(default=(), repr=False)
 
     @cached_property
     def depth(self) -> int:
