@@ -13,10 +13,9 @@ it is frozen. It is not a tuple: a record that is unpacked, indexed or ordered s
 `NamedTuple`, and so does one built so often that the shared constructor would cost more than
 the definition saves (`Parsed`, `SubjectOutcome`, a listing's `_Entry`).
 
-What a frozen dataclass offers beside, a record offers too: `field(default, compare=False)` (a
-field equality and hashing leave out; `repr=False`, one `repr` does not show), `eq=False` in the
-class's bases (equal to itself only, hashed by identity), and a `functools.cached_property`
-(the class then keeps a `__dict__` for what it computes).
+Two things a frozen dataclass offers, a record offers too: `field(default=..., compare=False)`,
+a field that equality and hashing leave out, and a `functools.cached_property` (the class then
+keeps a `__dict__` for what it computes).
 """
 
 from __future__ import annotations
@@ -30,25 +29,22 @@ _MISSING: Any = object()
 class _Field:
     """What `field` says of one field of a record."""
 
-    __slots__ = ("compare", "default", "repr")
+    __slots__ = ("compare", "default")
 
-    def __init__(self, default: Any, compare: bool, repr: bool) -> None:
+    def __init__(self, default: Any, compare: bool) -> None:
         self.default = default
         self.compare = compare
-        self.repr = repr
 
 
-def field(default: Any = _MISSING, *, compare: bool = True, repr: bool = True) -> Any:
-    """A field's default, and whether equality and hashing (`compare`) and `repr` look at it."""
-    return _Field(default, compare, repr)
+def field(default: Any = _MISSING, *, compare: bool = True) -> Any:
+    """A field's default, and whether equality and hashing look at it (`repr` shows it)."""
+    return _Field(default, compare)
 
 
 class _RecordType(type):
     """Makes a `Record` class: its annotated names become its slots and its `_fields`."""
 
-    def __new__(
-        mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any], eq: bool = True
-    ) -> _RecordType:
+    def __new__(mcs, name: str, bases: tuple[type, ...], namespace: dict[str, Any]) -> _RecordType:
         annotations: dict[str, Any] = namespace.get("__annotations__", {})
         fields = tuple(
             field
@@ -57,17 +53,14 @@ class _RecordType(type):
         )
         defaults: dict[str, Any] = {}
         compared: list[str] = []
-        shown: list[str] = []
         for field in fields:
             spec = namespace.pop(field, _MISSING)
             if not isinstance(spec, _Field):
-                spec = _Field(spec, True, True)
+                spec = _Field(spec, True)
             if spec.default is not _MISSING:
                 defaults[field] = spec.default
             if spec.compare:
                 compared.append(field)
-            if spec.repr:
-                shown.append(field)
         required = [field for field in fields if field not in defaults]
         if required and fields.index(required[-1]) >= len(required):
             raise TypeError(f"{name}: a field without a default follows one with a default")
@@ -76,10 +69,6 @@ class _RecordType(type):
         namespace["_fields"] = fields
         namespace["_field_defaults"] = defaults
         namespace["_compared"] = tuple(compared)
-        namespace["_shown"] = tuple(shown)
-        if not eq:
-            namespace["__eq__"] = object.__eq__
-            namespace["__hash__"] = object.__hash__
         return super().__new__(mcs, name, bases, namespace)
 
 
@@ -90,7 +79,6 @@ class Record(metaclass=_RecordType):
     _fields: ClassVar[tuple[str, ...]]
     _field_defaults: ClassVar[dict[str, Any]]
     _compared: ClassVar[tuple[str, ...]]  # the fields equality and hashing look at
-    _shown: ClassVar[tuple[str, ...]]  # and those `repr` shows
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         fields = self._fields
@@ -125,7 +113,7 @@ class Record(metaclass=_RecordType):
         return hash(self._values(self._compared))
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{field}={getattr(self, field)!r}" for field in self._shown)
+        shown = ", ".join(f"{field}={getattr(self, field)!r}" for field in self._fields)
         return f"{type(self).__name__}({shown})"
 
     def __reduce__(self) -> tuple[Any, ...]:

@@ -4,6 +4,7 @@ call two schemas unlike when their JSON, or drift's canonical forms, are equal."
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from typing import Any
 
@@ -103,7 +104,9 @@ def test_schemas_with_references_or_of_another_type_are_never_told_apart() -> No
     assert two is not None
     assert structurally_unlike(one, two)
     # its references may resolve differently on each side: only the texts can tell
-    with_reference = Parsed(two.schema, value=two.value._replace(reference_names=("Other",)))
+    with_reference = Parsed(
+        two.schema, value=dataclasses.replace(two.value, reference_names=("Other",))
+    )
     assert not structurally_unlike(one, with_reference)
     assert not structurally_unlike(one, Parsed(two.schema, invalid=SchemaInvalid("bad", "")))
     assert not structurally_unlike(one, None)

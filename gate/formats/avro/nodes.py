@@ -9,6 +9,7 @@ built once by the parser and never changed afterwards.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -424,7 +425,8 @@ def qualify(name: str, namespace: str | None) -> str:
     return f"{namespace}.{name}" if namespace else name
 
 
-class AvroSchema(records.Record, eq=False):
+@dataclass(frozen=True, eq=False)
+class AvroSchema:
     """A parsed, valid Avro schema.
 
     `text` is the schema text as given; `json` the schema as a JSON value with referenced named
@@ -441,8 +443,8 @@ class AvroSchema(records.Record, eq=False):
     reference_names: tuple[str, ...] = ()
     # the depth when parsing measured it (deep schemas, see `loadjson.load`); when None, `depth`
     # is measured on first use, from the text and the referenced schemas' texts
-    measured_depth: int | None = records.field(default=None, repr=False)
-    reference_texts: tuple[str, ...] = records.field(default=(), repr=False)
+    measured_depth: int | None = field(default=None, repr=False)
+    reference_texts: tuple[str, ...] = field(default=(), repr=False)
 
     @cached_property
     def depth(self) -> int:
