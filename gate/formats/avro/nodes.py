@@ -9,8 +9,6 @@ built once by the parser and never changed afterwards.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from functools import cached_property
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
@@ -425,7 +423,6 @@ def qualify(name: str, namespace: str | None) -> str:
     return f"{namespace}.{name}" if namespace else name
 
 
-@dataclass(frozen=True, eq=False)
 class AvroSchema:
     """A parsed, valid Avro schema.
 
@@ -434,29 +431,54 @@ class AvroSchema:
     `fastavro.parse_schema` accepts as is; `root` the node graph the checker walks; `names` every
     named type by full name; `depth` how deeply its JSON nests with the referenced types inlined
     (a bound).
+
+    (A plain class, as `Field` is: every parse builds one, never changed afterwards, equal to
+    itself only.)
     """
 
-    text: str
-    json: Any
-    root: Node
-    names: Mapping[str, Named]
-    reference_names: tuple[str, ...] = ()
-    # the depth when parsing measured it (deep schemas, see `loadjson.load`); when None, `depth`
-    # is measured on first use, from the text and the referenced schemas' texts
-    measured_depth: int | None = field(default=None, repr=False)
-    reference_texts: tuple[str, ...] = field(default=(), repr=False)
+    __slots__ = (
+        "_depth",
+        "json",
+        "measured_depth",
+        "names",
+        "reference_names",
+        "reference_texts",
+        "root",
+        "text",
+    )
 
-    @cached_property
+    def __init__(
+        self,
+        text: str,
+        json: Any,
+        root: Node,
+        names: Mapping[str, Named],
+        reference_names: tuple[str, ...] = (),
+        measured_depth: int | None = None,
+        reference_texts: tuple[str, ...] = (),
+    ) -> None:
+        self.text = text
+        self.json = json
+        self.root = root
+        self.names = names
+        self.reference_names = reference_names
+        # the depth when parsing measured it (deep schemas, see `loadjson.load`); when None,
+        # `depth` is measured on first use, from the text and the referenced schemas' texts
+        self.measured_depth = measured_depth
+        self.reference_texts = reference_texts
+        self._depth = measured_depth
+
+    @property
     def depth(self) -> int:
         """How deeply its JSON nests, referenced types inlined below their uses (a bound)."""
-        if self.measured_depth is not None:
-            return self.measured_depth
-        from gate.formats.avro.loadjson import nesting_depth, strip_comments
+        if self._depth is None:
+            from gate.formats.avro.loadjson import nesting_depth, strip_comments
 
-        own = nesting_depth(strip_comments(self.text))
-        return own + max(
-            (nesting_depth(strip_comments(text)) for text in self.reference_texts), default=0
-        )
+            own = nesting_depth(strip_comments(self.text))
+            self._depth = own + max(
+                (nesting_depth(strip_comments(text)) for text in self.reference_texts), default=0
+            )
+        return self._depth
 
     @property
     def deep(self) -> bool:
