@@ -175,7 +175,7 @@ class _Entry(NamedTuple):  # a tuple, not a dataclass: cheaper to define and to 
     sha: str
 
 
-class _RevisionRead(NamedTuple):
+class _RevisionRead(Record):
     """A read of files at a revision, planned: what is known, what to ask git by id and by name."""
 
     rev: str
@@ -1222,7 +1222,8 @@ class GitRepository:
         answers: Sequence[tuple[str, bytes]],
     ) -> BlobRead:
         """`plan`'s files from the objects read by id and the answers to its named requests."""
-        rev, sha, paths, known, by_id, asked, newline_paths = plan
+        rev, sha, paths, known, asked = plan.rev, plan.sha, plan.paths, plan.known, plan.asked
+        by_id, newline_paths = plan.by_id, plan.newline_paths
         known.update(
             (path, blobs[object_id][1])
             for path, object_id in by_id.items()
