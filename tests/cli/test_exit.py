@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from click.testing import CliRunner
 
 from gate.cli import cli
+from tests.support.paths import REPO_ROOT
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -24,11 +25,13 @@ NEW = {
 }
 
 
-def _gate(args: list[str], cwd: Path, before: str = "") -> subprocess.CompletedProcess[str]:
+def _gate(
+    args: list[str], cwd: Path, before: str = "", **environ: str
+) -> subprocess.CompletedProcess[str]:
     """`gate ARGS` as the console script runs it, after `before` (Python run first)."""
     lines = ["import sys", before, "sys.argv = ['gate', *sys.argv[1:]]", "from gate.cli import run"]
     program = "\n".join([*lines, "run()"])
-    env = {**os.environ, "NO_COLOR": "1"}
+    env = {**os.environ, "NO_COLOR": "1", **environ}
     env.pop("PYTHONUNBUFFERED", None)  # standard output to a pipe is buffered, as in CI
     return subprocess.run(
         [sys.executable, "-c", program, *args],
@@ -71,6 +74,19 @@ def test_exit_handlers_run(tmp_path: Path) -> None:
     done = _gate(["--version"], tmp_path, before)
     assert done.returncode == 0, done.stderr
     assert marker.exists()
+
+
+def test_a_protobuf_run_leaves_no_temporary_folder(tmp_path: Path) -> None:
+    """The compiler's work folder is removed by an exit handler (`gate.formats.protobuf`)."""
+    rules = REPO_ROOT / "fixtures/rules/protobuf/PROTOBUF_CARDINALITY_CHANGED"
+    for name in ("old.proto", "new.proto"):
+        (tmp_path / name).write_text((rules / name).read_text())
+    temporary = tmp_path / "tmp"
+    temporary.mkdir()
+    done = _gate(["compat", "old.proto", "new.proto"], tmp_path, TMPDIR=str(temporary))
+    assert done.returncode in (0, 1), done.stderr
+    assert "PROTOBUF" in done.stdout
+    assert list(temporary.iterdir()) == []
 
 
 def test_a_thread_still_running_is_waited_for(tmp_path: Path) -> None:
