@@ -54,12 +54,13 @@ class _RecordType(type):
         defaults: dict[str, Any] = {}
         compared: list[str] = []
         for field in fields:
-            spec = namespace.pop(field, _MISSING)
-            if not isinstance(spec, _Field):
-                spec = _Field(spec, True)
-            if spec.default is not _MISSING:
-                defaults[field] = spec.default
-            if spec.compare:
+            default = namespace.pop(field, _MISSING)
+            compare = True
+            if isinstance(default, _Field):
+                default, compare = default.default, default.compare
+            if default is not _MISSING:
+                defaults[field] = default
+            if compare:
                 compared.append(field)
         required = [field for field in fields if field not in defaults]
         if required and fields.index(required[-1]) >= len(required):

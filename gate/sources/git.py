@@ -1222,16 +1222,15 @@ class GitRepository:
         answers: Sequence[tuple[str, bytes]],
     ) -> BlobRead:
         """`plan`'s files from the objects read by id and the answers to its named requests."""
-        rev, sha, paths, known, asked = plan.rev, plan.sha, plan.paths, plan.known, plan.asked
-        by_id, newline_paths = plan.by_id, plan.newline_paths
+        known = plan.known
         known.update(
             (path, blobs[object_id][1])
-            for path, object_id in by_id.items()
+            for path, object_id in plan.by_id.items()
             if blobs[object_id][0] == "blob"
         )
         read: dict[str, bytes] = {}
         problems: list[str] = []
-        for (path, relative, _), (kind, data) in zip(asked, answers, strict=True):
+        for (path, relative, _), (kind, data) in zip(plan.asked, answers, strict=True):
             if kind == "blob":
                 read[path] = data
             elif kind == "symlink":
@@ -1243,16 +1242,16 @@ class GitRepository:
                 problems.append(f"{relative}: dangling symbolic link; not read")
             elif kind == "loop":
                 problems.append(f"{relative}: symbolic link loop; not read")
-        if newline_paths:
-            listed = self._read_entries(self._tree(sha), newline_paths, rev)
+        if plan.newline_paths:
+            listed = self._read_entries(self._tree(plan.sha), plan.newline_paths, plan.rev)
             known.update(listed.contents)
             problems += listed.problems
         contents = {
             path: known[path] if path in known else read[path]
-            for path in paths
+            for path in plan.paths
             if path in known or path in read
         }
-        return BlobRead(self.resolve_lfs(contents, rev), tuple(problems))
+        return BlobRead(self.resolve_lfs(contents, plan.rev), tuple(problems))
 
     def read_blobs(self, rev: str, paths: Sequence[str]) -> dict[str, bytes]:
         """The content of many files at `rev` in one batch; missing paths are absent."""
